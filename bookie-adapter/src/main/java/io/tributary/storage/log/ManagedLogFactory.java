@@ -1,0 +1,180 @@
+package io.tributary.storage.log;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tributary.internal.v1.LedgerInfo;
+import io.tributary.internal.v1.LogMetadata;
+import io.tributary.storage.meta.MetadataPaths;
+import io.tributary.storage.meta.MetadataStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import org.apache.bookkeeper.client.api.BKException;
+import org.apache.bookkeeper.client.api.BookKeeper;
+import org.apache.bookkeeper.client.api.WriteHandle;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens managed logs. Opening is a takeover: the previous writer's open ledger is opened with
+ * recovery (which fences it in BookKeeper), its real length is recorded, and a new ledger is
+ * added to the list with a compare-and-set on the metadata version, so two writers that race
+ * cannot both win.
+ */
+public final class ManagedLogFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(ManagedLogFactory.class);
+
+    private final MetadataStore store;
+    private final BookKeeper bk;
+    private final ManagedLogConfig config;
+    private final Function<String, Executor> executors;
+
+    /**
+     * @param executors gives the single-threaded executor that owns a log's state, by log name
+     *                  (for example an ordered executor keyed by topic)
+     */
+    public ManagedLogFactory(MetadataStore store, BookKeeper bk, ManagedLogConfig config,
+                             Function<String, Executor> executors) {
+        this.store = store;
+        this.bk = bk;
+        this.config = config;
+        this.executors = executors;
+    }
+
+    public ManagedLogConfig config() {
+        return config;
+    }
+
+    public BookKeeper bookKeeper() {
+        return bk;
+    }
+
+    public CompletableFuture<Boolean> exists(String name) {
+        return store.exists(MetadataPaths.topic(name));
+    }
+
+    /**
+     * Opens the log {@code name} for writing, taking it over from any previous writer.
+     *
+     * @param createIfMissing create an empty log if there is none; otherwise fail with
+     *                        {@link ManagedLogException.NotFoundException}
+     */
+    public CompletableFuture<ManagedLog> open(String name, boolean createIfMissing) {
+        String path = MetadataPaths.topic(name);
+        return store.get(path).thenCompose(existing -> {
+            if (existing.isPresent()) {
+                return CompletableFuture.completedFuture(existing.get());
+            }
+            if (!createIfMissing) {
+                throw new CompletionException(new ManagedLogException.NotFoundException("topic " + name + " does not exist"));
+            }
+            LogMetadata empty = LogMetadata.newBuilder().setCreatedMs(System.currentTimeMillis()).build();
+            return store.create(path, empty.toByteArray(), CreateMode.PERSISTENT)
+                    .thenApply(v -> new MetadataStore.Versioned<>(empty.toByteArray(), v))
+                    .exceptionallyCompose(e -> MetadataStore.is(e, KeeperException.Code.NODEEXISTS)
+                            ? store.get(path).thenApply(Optional::orElseThrow)
+                            : CompletableFuture.failedFuture(e));
+        }).thenCompose(versioned -> {
+            LogMetadata md;
+            try {
+                md = LogMetadata.parseFrom(versioned.value());
+            } catch (InvalidProtocolBufferException e) {
+                throw new CompletionException(new ManagedLogException("corrupt metadata for log " + name, e));
+            }
+            return takeOver(name, path, md, versioned.version());
+        });
+    }
+
+    private CompletableFuture<ManagedLog> takeOver(String name, String path, LogMetadata md, int version) {
+        List<LedgerInfo> ledgers = md.getLedgersList();
+        CompletableFuture<List<LedgerInfo>> recovered = CompletableFuture.completedFuture(new ArrayList<>(ledgers));
+        if (!ledgers.isEmpty() && ledgers.get(ledgers.size() - 1).getEntries() < 0) {
+            LedgerInfo last = ledgers.get(ledgers.size() - 1);
+            recovered = recoverLedger(name, last).thenApply(closed -> {
+                List<LedgerInfo> out = new ArrayList<>(ledgers.subList(0, ledgers.size() - 1));
+                closed.ifPresent(out::add);
+                return out;
+            });
+        }
+        return recovered.thenCompose(list -> ManagedLogImpl.createLedger(bk, config, name).thenCompose(handle -> {
+            LogMetadata next = md.toBuilder().clearLedgers().addAllLedgers(list)
+                    .addLedgers(ManagedLogImpl.openLedgerInfo(handle.getId())).build();
+            return store.set(path, next.toByteArray(), version)
+                    .<ManagedLog>thenApply(newVersion -> {
+                        LOG.info("log {}: opened for writing on ledger {} ({} earlier ledgers)", name, handle.getId(), list.size());
+                        return new ManagedLogImpl(name, store, bk, config, executors.apply(name), next, newVersion, handle);
+                    })
+                    .whenComplete((log, err) -> {
+                        if (err != null) {
+                            discard(handle);
+                        }
+                    });
+        })).exceptionallyCompose(err -> {
+            if (MetadataStore.is(err, KeeperException.Code.BADVERSION)) {
+                return CompletableFuture.failedFuture(new ManagedLogException.FencedException(
+                        "log " + name + " was opened by another writer at the same time"));
+            }
+            return CompletableFuture.failedFuture(err);
+        });
+    }
+
+    /** Opens the previous writer's ledger with recovery, fencing it; empty ledgers are dropped. */
+    private CompletableFuture<Optional<LedgerInfo>> recoverLedger(String name, LedgerInfo last) {
+        return bk.newOpenLedgerOp().withLedgerId(last.getLedgerId()).withRecovery(true)
+                .withDigestType(ManagedLogImpl.DIGEST).withPassword(ManagedLogImpl.PASSWORD).execute()
+                .thenCompose(h -> {
+                    long entries = h.getLastAddConfirmed() + 1;
+                    long size = h.getLength();
+                    return h.closeAsync().thenApply(v -> {
+                        LOG.info("log {}: recovered ledger {} of the previous writer with {} entries", name, last.getLedgerId(), entries);
+                        if (entries == 0) {
+                            bk.newDeleteLedgerOp().withLedgerId(last.getLedgerId()).execute();
+                            return Optional.<LedgerInfo>empty();
+                        }
+                        return Optional.of(last.toBuilder().setEntries(entries).setSizeBytes(size)
+                                .setClosedMs(System.currentTimeMillis()).build());
+                    });
+                })
+                .exceptionally(e -> {
+                    Throwable c = ManagedLogImpl.unwrap(e);
+                    if (c instanceof BKException bke
+                            && (bke.getCode() == BKException.Code.NoSuchLedgerExistsException
+                            || bke.getCode() == BKException.Code.NoSuchLedgerExistsOnMetadataServerException)) {
+                        LOG.warn("log {}: ledger {} is gone from BookKeeper; dropping it from the log", name, last.getLedgerId());
+                        return Optional.empty();
+                    }
+                    throw new CompletionException(c);
+                });
+    }
+
+    private void discard(WriteHandle handle) {
+        handle.closeAsync().whenComplete((v, e) -> bk.newDeleteLedgerOp().withLedgerId(handle.getId()).execute());
+    }
+
+    /** Deletes a log that is not open here: its ledgers and its metadata. */
+    public CompletableFuture<Void> delete(String name) {
+        String path = MetadataPaths.topic(name);
+        return store.get(path).thenCompose(existing -> {
+            if (existing.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            LogMetadata md;
+            try {
+                md = LogMetadata.parseFrom(existing.get().value());
+            } catch (InvalidProtocolBufferException e) {
+                throw new CompletionException(e);
+            }
+            List<CompletableFuture<Void>> deletes = new ArrayList<>();
+            for (LedgerInfo li : md.getLedgersList()) {
+                deletes.add(bk.newDeleteLedgerOp().withLedgerId(li.getLedgerId()).execute().exceptionally(e -> null));
+            }
+            return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new))
+                    .thenCompose(v -> store.delete(path, existing.get().version()));
+        });
+    }
+}

@@ -1,0 +1,611 @@
+package io.tributary.storage.log;
+
+import io.tributary.internal.v1.LedgerInfo;
+import io.tributary.internal.v1.LogMetadata;
+import io.tributary.storage.meta.MetadataPaths;
+import io.tributary.storage.meta.MetadataStore;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
+import org.apache.bookkeeper.client.api.BKException;
+import org.apache.bookkeeper.client.api.BookKeeper;
+import org.apache.bookkeeper.client.api.DigestType;
+import org.apache.bookkeeper.client.api.LedgerEntries;
+import org.apache.bookkeeper.client.api.LedgerEntry;
+import org.apache.bookkeeper.client.api.ReadHandle;
+import org.apache.bookkeeper.client.api.WriteHandle;
+import org.apache.zookeeper.KeeperException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A managed log over BookKeeper. Every field that changes is changed on {@link #executor}, one
+ * thread per log (an ordered executor keyed by the log's name), so the state needs no locks;
+ * values read from other threads are published through volatile fields.
+ */
+final class ManagedLogImpl implements ManagedLog {
+    private static final Logger LOG = LoggerFactory.getLogger(ManagedLogImpl.class);
+    static final byte[] PASSWORD = "tributary".getBytes(StandardCharsets.UTF_8);
+    static final DigestType DIGEST = DigestType.CRC32C;
+
+    private enum State { READY, ROLLING, FENCED, CLOSED }
+
+    private record PendingAppend(byte[] data, CompletableFuture<Position> future) {}
+
+    private record Waiter(Position after, CompletableFuture<Void> future) {}
+
+    private final String name;
+    private final String path;
+    private final MetadataStore store;
+    private final BookKeeper bk;
+    private final ManagedLogConfig config;
+    private final Executor executor;
+
+    // --- owned by the executor thread ---
+    private State state = State.READY;
+    private LogMetadata metadata;
+    private int metadataVersion;
+    private WriteHandle current;
+    private long currentEntries;
+    /** Entries handed to the current ledger, acknowledged or not: rollover counts these. */
+    private long issuedEntries;
+    private long currentSize;
+    private long currentCreatedMs;
+    private int inFlight;
+    private final ArrayDeque<PendingAppend> queued = new ArrayDeque<>();
+    private final List<Waiter> waiters = new ArrayList<>();
+    private final List<CompletableFuture<Void>> drainedListeners = new ArrayList<>();
+
+    // --- read from any thread ---
+    private volatile NavigableMap<Long, LedgerInfo> ledgers;
+    private volatile Position lastConfirmed;
+    private volatile long totalEntries;
+    private volatile long totalSize;
+    private final ConcurrentSkipListMap<Position, byte[]> cache = new ConcurrentSkipListMap<>();
+    private volatile long cacheBytes;
+    private final Map<Long, CompletableFuture<ReadHandle>> readHandles = new ConcurrentHashMap<>();
+
+    ManagedLogImpl(String name, MetadataStore store, BookKeeper bk, ManagedLogConfig config, Executor executor,
+                   LogMetadata metadata, int metadataVersion, WriteHandle current) {
+        this.name = name;
+        this.path = MetadataPaths.topic(name);
+        this.store = store;
+        this.bk = bk;
+        this.config = config;
+        this.executor = executor;
+        this.current = current;
+        this.currentCreatedMs = System.currentTimeMillis();
+        installMetadata(metadata, metadataVersion);
+        this.lastConfirmed = new Position(current.getId(), -1);
+    }
+
+    private void installMetadata(LogMetadata md, int version) {
+        this.metadata = md;
+        this.metadataVersion = version;
+        TreeMap<Long, LedgerInfo> m = new TreeMap<>();
+        long entries = 0;
+        long size = 0;
+        for (LedgerInfo li : md.getLedgersList()) {
+            m.put(li.getLedgerId(), li);
+            if (li.getEntries() > 0) {
+                entries += li.getEntries();
+                size += li.getSizeBytes();
+            }
+        }
+        this.ledgers = m;
+        this.totalEntries = entries + currentEntries;
+        this.totalSize = size + currentSize;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    @Override
+    public CompletableFuture<Position> appendAsync(byte[] data) {
+        CompletableFuture<Position> f = new CompletableFuture<>();
+        executor.execute(() -> {
+            switch (state) {
+                case READY -> doAppend(data, f);
+                case ROLLING -> queued.add(new PendingAppend(data, f));
+                case FENCED -> f.completeExceptionally(fenced());
+                case CLOSED -> f.completeExceptionally(new ManagedLogException.ClosedException("log " + name + " is closed"));
+            }
+        });
+        return f;
+    }
+
+    private void doAppend(byte[] data, CompletableFuture<Position> f) {
+        final WriteHandle handle = current;
+        inFlight++;
+        issuedEntries++;
+        currentSize += data.length;
+        CompletableFuture<Long> append = handle.appendAsync(data);
+        if (state == State.READY && (issuedEntries >= config.rolloverEntries() || currentSize >= config.rolloverSizeBytes())) {
+            // later appends queue until the next ledger is ready, so no ledger grows past its limits
+            startRollover();
+        }
+        append.whenCompleteAsync((entryId, err) -> {
+            inFlight--;
+            if (err != null) {
+                currentSize -= data.length;
+                onAppendFailure(handle, err, f);
+            } else {
+                Position p = new Position(handle.getId(), entryId);
+                currentEntries++;
+                totalEntries++;
+                totalSize += data.length;
+                lastConfirmed = p;
+                cachePut(p, data);
+                f.complete(p);
+                notifyWaiters();
+                if (state == State.READY && shouldRollOver()) {
+                    startRollover();
+                }
+            }
+            if (inFlight == 0 && !drainedListeners.isEmpty()) {
+                List<CompletableFuture<Void>> ls = new ArrayList<>(drainedListeners);
+                drainedListeners.clear();
+                ls.forEach(l -> l.complete(null));
+            }
+        }, executor);
+    }
+
+    private void onAppendFailure(WriteHandle handle, Throwable err, CompletableFuture<Position> f) {
+        Throwable cause = unwrap(err);
+        if (cause instanceof BKException bke && bke.getCode() == BKException.Code.LedgerFencedException) {
+            if (state != State.FENCED) {
+                LOG.warn("log {}: ledger {} was fenced by another writer; this writer stops", name, handle.getId());
+            }
+            becomeFenced();
+            f.completeExceptionally(fenced());
+        } else if (state == State.CLOSED) {
+            f.completeExceptionally(new ManagedLogException.ClosedException("log " + name + " is closed"));
+        } else {
+            f.completeExceptionally(new ManagedLogException("append to " + name + " failed: " + cause, cause));
+            // A ledger that failed a write cannot take more: move on to a fresh one.
+            if (state == State.READY && handle == current) {
+                startRollover();
+            }
+        }
+    }
+
+    private boolean shouldRollOver() {
+        return currentEntries >= config.rolloverEntries()
+                || currentSize >= config.rolloverSizeBytes()
+                || (currentEntries > 0 && System.currentTimeMillis() - currentCreatedMs >= config.rolloverAge().toMillis());
+    }
+
+    /** Rolls over now if the current ledger is older than the configured age; called periodically by the owner. */
+    public void checkRolloverByAge() {
+        executor.execute(() -> {
+            if (state == State.READY && shouldRollOver()) {
+                startRollover();
+            }
+        });
+    }
+
+    private void startRollover() {
+        state = State.ROLLING;
+        WriteHandle old = current;
+        whenDrained()
+                .thenCompose(v -> old.closeAsync().exceptionally(e -> null))
+                .thenCompose(v -> createLedger())
+                .thenComposeAsync(newHandle -> {
+                    long oldEntries = currentEntries;
+                    long oldSize = currentSize;
+                    LogMetadata.Builder md = metadata.toBuilder().clearLedgers();
+                    for (LedgerInfo li : metadata.getLedgersList()) {
+                        if (li.getLedgerId() == old.getId()) {
+                            if (oldEntries > 0) {
+                                md.addLedgers(li.toBuilder().setEntries(oldEntries).setSizeBytes(oldSize)
+                                        .setClosedMs(System.currentTimeMillis()));
+                            }
+                        } else {
+                            md.addLedgers(li);
+                        }
+                    }
+                    md.addLedgers(openLedgerInfo(newHandle.getId()));
+                    LogMetadata next = md.build();
+                    return store.set(path, next.toByteArray(), metadataVersion).handleAsync((version, err) -> {
+                        if (err != null) {
+                            newHandle.closeAsync();
+                            bk.newDeleteLedgerOp().withLedgerId(newHandle.getId()).execute();
+                            throw new java.util.concurrent.CompletionException(err);
+                        }
+                        currentEntries = 0;
+                        issuedEntries = 0;
+                        currentSize = 0;
+                        installMetadata(next, version);
+                        current = newHandle;
+                        currentCreatedMs = System.currentTimeMillis();
+                        if (oldEntries == 0) {
+                            bk.newDeleteLedgerOp().withLedgerId(old.getId()).execute();
+                        }
+                        LOG.debug("log {}: rolled over from ledger {} ({} entries) to {}", name, old.getId(), oldEntries, newHandle.getId());
+                        return null;
+                    }, executor);
+                }, executor)
+                .whenCompleteAsync((v, err) -> {
+                    if (state != State.ROLLING) {
+                        return;
+                    }
+                    if (err != null) {
+                        if (MetadataStore.is(err, KeeperException.Code.BADVERSION)) {
+                            LOG.warn("log {}: metadata changed under us during rollover; another writer took over", name);
+                            becomeFenced();
+                            return;
+                        }
+                        LOG.warn("log {}: rollover failed, will retry on the next append: {}", name, err.toString());
+                        // Keep the closed ledger as current; the next append fails and retries the rollover.
+                    }
+                    state = State.READY;
+                    while (!queued.isEmpty() && state == State.READY) {
+                        PendingAppend p = queued.poll();
+                        doAppend(p.data(), p.future());
+                    }
+                }, executor);
+    }
+
+    private CompletableFuture<Void> whenDrained() {
+        if (inFlight == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        drainedListeners.add(f);
+        return f;
+    }
+
+    private CompletableFuture<WriteHandle> createLedger() {
+        return createLedger(bk, config, name);
+    }
+
+    static CompletableFuture<WriteHandle> createLedger(BookKeeper bk, ManagedLogConfig config, String name) {
+        return bk.newCreateLedgerOp()
+                .withEnsembleSize(config.ensembleSize())
+                .withWriteQuorumSize(config.writeQuorum())
+                .withAckQuorumSize(config.ackQuorum())
+                .withDigestType(DIGEST)
+                .withPassword(PASSWORD)
+                .withCustomMetadata(Map.of("tributary-log", name.getBytes(StandardCharsets.UTF_8)))
+                .execute();
+    }
+
+    static LedgerInfo openLedgerInfo(long ledgerId) {
+        return LedgerInfo.newBuilder().setLedgerId(ledgerId).setEntries(-1).setCreatedMs(System.currentTimeMillis()).build();
+    }
+
+    private void becomeFenced() {
+        if (state == State.FENCED || state == State.CLOSED) {
+            return;
+        }
+        state = State.FENCED;
+        while (!queued.isEmpty()) {
+            queued.poll().future().completeExceptionally(fenced());
+        }
+        failWaiters(fenced());
+    }
+
+    private ManagedLogException.FencedException fenced() {
+        return new ManagedLogException.FencedException("log " + name + " was taken over by another writer");
+    }
+
+    @Override
+    public boolean isFenced() {
+        return state == State.FENCED;
+    }
+
+    // ------------------------------------------------------------------ tail cache
+
+    private void cachePut(Position p, byte[] data) {
+        if (config.cacheSizeBytes() == 0) {
+            return;
+        }
+        cache.put(p, data);
+        long bytes = cacheBytes + data.length;
+        while (bytes > config.cacheSizeBytes() && !cache.isEmpty()) {
+            Map.Entry<Position, byte[]> e = cache.pollFirstEntry();
+            bytes -= e.getValue().length;
+        }
+        cacheBytes = bytes;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    @Override
+    public Position lastConfirmed() {
+        return lastConfirmed;
+    }
+
+    @Override
+    public Position endPosition() {
+        Position lc = lastConfirmed;
+        return new Position(lc.ledgerId(), lc.entryId() + 1);
+    }
+
+    @Override
+    public Position firstPosition() {
+        for (LedgerInfo li : ledgers.values()) {
+            if (li.getEntries() != 0) {
+                return new Position(li.getLedgerId(), 0);
+            }
+        }
+        return endPosition();
+    }
+
+    @Override
+    public Position nextPosition(Position p) {
+        return normalize(new Position(p.ledgerId(), p.entryId() + 1));
+    }
+
+    /** Moves a position that points past the end of a closed ledger to the start of the next one with data. */
+    private Position normalize(Position p) {
+        NavigableMap<Long, LedgerInfo> ls = ledgers;
+        Position lc = lastConfirmed;
+        Position cur = p;
+        while (true) {
+            if (cur.ledgerId() >= lc.ledgerId()) {
+                return cur;
+            }
+            LedgerInfo li = ls.get(cur.ledgerId());
+            if (li != null && li.getEntries() >= 0 && cur.entryId() < li.getEntries()) {
+                return cur;
+            }
+            if (li == null && cur.entryId() >= 0) {
+                // a ledger we do not know (deleted): start at the next one
+                Map.Entry<Long, LedgerInfo> next = ls.higherEntry(cur.ledgerId());
+                if (next == null) {
+                    return endPosition();
+                }
+                cur = new Position(next.getKey(), 0);
+                continue;
+            }
+            if (li == null) {
+                Map.Entry<Long, LedgerInfo> next = ls.ceilingEntry(cur.ledgerId());
+                if (next == null) {
+                    return endPosition();
+                }
+                cur = new Position(next.getKey(), 0);
+                continue;
+            }
+            Map.Entry<Long, LedgerInfo> next = ls.higherEntry(cur.ledgerId());
+            if (next == null) {
+                return endPosition();
+            }
+            cur = new Position(next.getKey(), 0);
+        }
+    }
+
+    @Override
+    public long entriesFrom(Position from) {
+        Position p = normalize(from);
+        Position lc = lastConfirmed;
+        if (p.isAfter(lc)) {
+            return 0;
+        }
+        long n = 0;
+        for (LedgerInfo li : ledgers.tailMap(p.ledgerId(), true).values()) {
+            long entries = li.getLedgerId() == lc.ledgerId() ? lc.entryId() + 1 : Math.max(li.getEntries(), 0);
+            long start = li.getLedgerId() == p.ledgerId() ? p.entryId() : 0;
+            n += Math.max(0, entries - start);
+        }
+        return n;
+    }
+
+    @Override
+    public CompletableFuture<List<LogEntry>> readAsync(Position from, int maxEntries) {
+        Position start = normalize(from);
+        Position lc = lastConfirmed;
+        if (maxEntries <= 0 || start.isAfter(lc)) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        long ledgerId = start.ledgerId();
+        long lastInLedger;
+        if (ledgerId == lc.ledgerId()) {
+            lastInLedger = lc.entryId();
+        } else {
+            LedgerInfo li = ledgers.get(ledgerId);
+            if (li == null) {
+                return CompletableFuture.failedFuture(
+                        new ManagedLogException.InvalidPositionException("ledger " + ledgerId + " is not part of log " + name));
+            }
+            lastInLedger = li.getEntries() - 1;
+        }
+        long last = Math.min(lastInLedger, start.entryId() + maxEntries - 1);
+
+        List<LogEntry> fromCache = readFromCache(ledgerId, start.entryId(), last);
+        if (fromCache != null) {
+            return CompletableFuture.completedFuture(fromCache);
+        }
+        final long first = start.entryId();
+        return readHandle(ledgerId).thenCompose(h -> h.readAsync(first, last)).thenApply(entries -> {
+            try (LedgerEntries es = entries) {
+                List<LogEntry> out = new ArrayList<>((int) (last - first + 1));
+                for (LedgerEntry e : es) {
+                    out.add(new LogEntry(new Position(ledgerId, e.getEntryId()), e.getEntryBytes()));
+                }
+                return out;
+            }
+        });
+    }
+
+    private List<LogEntry> readFromCache(long ledgerId, long first, long last) {
+        if (cache.isEmpty()) {
+            return null;
+        }
+        List<LogEntry> out = new ArrayList<>((int) (last - first + 1));
+        for (long e = first; e <= last; e++) {
+            Position p = new Position(ledgerId, e);
+            byte[] data = cache.get(p);
+            if (data == null) {
+                return null;
+            }
+            out.add(new LogEntry(p, data));
+        }
+        return out;
+    }
+
+    private CompletableFuture<ReadHandle> readHandle(long ledgerId) {
+        WriteHandle w = current;
+        if (w != null && w.getId() == ledgerId) {
+            return CompletableFuture.completedFuture(w);
+        }
+        return readHandles.computeIfAbsent(ledgerId, id -> {
+            CompletableFuture<ReadHandle> f = bk.newOpenLedgerOp().withLedgerId(id).withRecovery(false)
+                    .withDigestType(DIGEST).withPassword(PASSWORD).execute();
+            f.whenComplete((h, e) -> {
+                if (e != null) {
+                    readHandles.remove(id);
+                }
+            });
+            return f;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> waitForEntriesAfter(Position p) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        if (lastConfirmed.isAfter(p)) {
+            f.complete(null);
+            return f;
+        }
+        executor.execute(() -> {
+            if (lastConfirmed.isAfter(p)) {
+                f.complete(null);
+            } else if (state == State.FENCED) {
+                f.completeExceptionally(fenced());
+            } else if (state == State.CLOSED) {
+                f.completeExceptionally(new ManagedLogException.ClosedException("log " + name + " is closed"));
+            } else {
+                waiters.add(new Waiter(p, f));
+            }
+        });
+        return f;
+    }
+
+    private void notifyWaiters() {
+        if (waiters.isEmpty()) {
+            return;
+        }
+        Position lc = lastConfirmed;
+        Iterator<Waiter> it = waiters.iterator();
+        List<CompletableFuture<Void>> ready = new ArrayList<>();
+        while (it.hasNext()) {
+            Waiter w = it.next();
+            if (lc.isAfter(w.after())) {
+                it.remove();
+                ready.add(w.future());
+            }
+        }
+        ready.forEach(f -> f.complete(null));
+    }
+
+    private void failWaiters(Throwable t) {
+        List<Waiter> ws = new ArrayList<>(waiters);
+        waiters.clear();
+        ws.forEach(w -> w.future().completeExceptionally(t));
+    }
+
+    @Override
+    public long numberOfEntries() {
+        return totalEntries;
+    }
+
+    @Override
+    public long sizeBytes() {
+        return totalSize;
+    }
+
+    @Override
+    public int ledgerCount() {
+        return ledgers.size();
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    @Override
+    public CompletableFuture<Void> closeAsync() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        executor.execute(() -> {
+            if (state == State.CLOSED) {
+                done.complete(null);
+                return;
+            }
+            boolean wasFenced = state == State.FENCED;
+            state = State.CLOSED;
+            ManagedLogException.ClosedException closed = new ManagedLogException.ClosedException("log " + name + " is closed");
+            while (!queued.isEmpty()) {
+                queued.poll().future().completeExceptionally(closed);
+            }
+            failWaiters(closed);
+            WriteHandle handle = current;
+            whenDrained().thenCompose(v -> handle.closeAsync().exceptionally(e -> null))
+                    .thenComposeAsync(v -> wasFenced ? CompletableFuture.completedFuture(null) : recordClosedLedger(handle), executor)
+                    .whenComplete((v, e) -> {
+                        readHandles.values().forEach(f -> f.thenAccept(h -> h.closeAsync()));
+                        readHandles.clear();
+                        cache.clear();
+                        if (e != null) {
+                            LOG.warn("log {}: could not record the closed ledger; the next owner recovers it: {}", name, e.toString());
+                        }
+                        done.complete(null);
+                    });
+        });
+        return done;
+    }
+
+    /** Writes the final entry count of the current ledger so the next owner need not recover it. */
+    private CompletableFuture<Void> recordClosedLedger(WriteHandle handle) {
+        LogMetadata.Builder md = metadata.toBuilder().clearLedgers();
+        boolean empty = currentEntries == 0;
+        for (LedgerInfo li : metadata.getLedgersList()) {
+            if (li.getLedgerId() == handle.getId()) {
+                if (!empty) {
+                    md.addLedgers(li.toBuilder().setEntries(currentEntries).setSizeBytes(currentSize)
+                            .setClosedMs(System.currentTimeMillis()));
+                }
+            } else {
+                md.addLedgers(li);
+            }
+        }
+        LogMetadata next = md.build();
+        return store.set(path, next.toByteArray(), metadataVersion).thenAcceptAsync(version -> {
+            installMetadata(next, version);
+            if (empty) {
+                bk.newDeleteLedgerOp().withLedgerId(handle.getId()).execute();
+            }
+        }, executor);
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteAsync() {
+        return closeAsync().thenCompose(v -> {
+            List<CompletableFuture<Void>> deletes = new ArrayList<>();
+            for (long id : ledgers.keySet()) {
+                deletes.add(bk.newDeleteLedgerOp().withLedgerId(id).execute().exceptionally(e -> null));
+            }
+            return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new));
+        }).thenCompose(v -> store.delete(path, -1));
+    }
+
+    static Throwable unwrap(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof java.util.concurrent.CompletionException
+                || c instanceof java.util.concurrent.ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c;
+    }
+}
