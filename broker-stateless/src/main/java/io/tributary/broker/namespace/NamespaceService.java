@@ -1,0 +1,161 @@
+package io.tributary.broker.namespace;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tributary.api.v1.ErrorReason;
+import io.tributary.broker.service.Errors;
+import io.tributary.internal.v1.NamespacePolicies;
+import io.tributary.internal.v1.TenantPolicies;
+import io.tributary.protocol.TopicName;
+import io.tributary.storage.meta.MetadataPaths;
+import io.tributary.storage.meta.MetadataStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+
+/** Tenants and namespaces: their policies in ZooKeeper and the bundles a namespace is cut into. */
+public final class NamespaceService {
+    public static final long HASH_SPACE = 0x1_0000_0000L;
+
+    private final MetadataStore store;
+    private final int defaultBundles;
+    private final ConcurrentHashMap<String, CompletableFuture<NamespacePolicies>> policies = new ConcurrentHashMap<>();
+
+    public NamespaceService(MetadataStore store, int defaultBundles) {
+        this.store = store;
+        this.defaultBundles = defaultBundles;
+    }
+
+    public CompletableFuture<Void> createTenant(String tenant, List<String> adminRoles) {
+        TopicName.tenantOf(tenant);
+        byte[] data = TenantPolicies.newBuilder().addAllAdminRoles(adminRoles).build().toByteArray();
+        return store.create(MetadataPaths.tenant(tenant), data, CreateMode.PERSISTENT).thenApply(v -> (Void) null)
+                .exceptionally(e -> {
+                    if (MetadataStore.is(e, KeeperException.Code.NODEEXISTS)) {
+                        throw new CompletionException(Errors.error(ErrorReason.TENANT_ALREADY_EXISTS, "tenant " + tenant + " already exists"));
+                    }
+                    throw new CompletionException(e);
+                });
+    }
+
+    public CompletableFuture<Boolean> tenantExists(String tenant) {
+        return store.exists(MetadataPaths.tenant(tenant));
+    }
+
+    public CompletableFuture<Void> deleteTenant(String tenant) {
+        TopicName.tenantOf(tenant);
+        return requireTenant(tenant).thenCompose(v -> store.children(MetadataPaths.tenant(tenant))).thenCompose(children -> {
+            if (!children.isEmpty()) {
+                throw new CompletionException(Errors.error(ErrorReason.TENANT_NOT_EMPTY,
+                        "tenant " + tenant + " still has namespaces " + children));
+            }
+            return store.delete(MetadataPaths.tenant(tenant), -1);
+        });
+    }
+
+    public CompletableFuture<List<String>> tenants() {
+        return store.children(MetadataPaths.POLICIES);
+    }
+
+    public CompletableFuture<Void> createNamespace(String namespace, int bundles) {
+        TopicName.namespaceOf(namespace);
+        int n = bundles <= 0 ? defaultBundles : bundles;
+        if (n > 1024) {
+            return CompletableFuture.failedFuture(Errors.error(ErrorReason.INVALID_REQUEST, "at most 1024 bundles, asked for " + n));
+        }
+        String tenant = namespace.substring(0, namespace.indexOf('/'));
+        NamespacePolicies.Builder p = NamespacePolicies.newBuilder();
+        for (int i = 0; i <= n; i++) {
+            p.addBundleBoundaries(HASH_SPACE * i / n);
+        }
+        return requireTenant(tenant)
+                .thenCompose(v -> store.create(MetadataPaths.namespace(namespace), p.build().toByteArray(), CreateMode.PERSISTENT))
+                .thenApply(v -> (Void) null)
+                .exceptionally(e -> {
+                    if (MetadataStore.is(e, KeeperException.Code.NODEEXISTS)) {
+                        throw new CompletionException(Errors.error(ErrorReason.NAMESPACE_ALREADY_EXISTS,
+                                "namespace " + namespace + " already exists"));
+                    }
+                    throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+                });
+    }
+
+    public CompletableFuture<Void> deleteNamespace(String namespace) {
+        TopicName.namespaceOf(namespace);
+        return policies(namespace).thenCompose(p -> store.children(MetadataPaths.topicsOfNamespace(namespace)))
+                .thenCompose(topics -> {
+                    if (!topics.isEmpty()) {
+                        throw new CompletionException(Errors.error(ErrorReason.NAMESPACE_NOT_EMPTY,
+                                "namespace " + namespace + " still has topics " + topics));
+                    }
+                    policies.remove(namespace);
+                    return store.delete(MetadataPaths.namespace(namespace), -1);
+                });
+    }
+
+    public CompletableFuture<List<String>> namespaces(String tenant) {
+        TopicName.tenantOf(tenant);
+        return requireTenant(tenant).thenCompose(v -> store.children(MetadataPaths.tenant(tenant)))
+                .thenApply(names -> names.stream().map(n -> tenant + "/" + n).toList());
+    }
+
+    private CompletableFuture<Void> requireTenant(String tenant) {
+        return tenantExists(tenant).thenAccept(exists -> {
+            if (!exists) {
+                throw new CompletionException(Errors.error(ErrorReason.TENANT_NOT_FOUND, "tenant " + tenant + " does not exist"));
+            }
+        });
+    }
+
+    /** A namespace's policies; fails with NAMESPACE_NOT_FOUND if it does not exist. */
+    public CompletableFuture<NamespacePolicies> policies(String namespace) {
+        CompletableFuture<NamespacePolicies> cached = policies.get(namespace);
+        if (cached != null && !cached.isCompletedExceptionally()) {
+            return cached;
+        }
+        CompletableFuture<NamespacePolicies> f = store.get(MetadataPaths.namespace(namespace)).thenApply(v -> {
+            if (v.isEmpty()) {
+                throw new CompletionException(Errors.error(ErrorReason.NAMESPACE_NOT_FOUND,
+                        "namespace " + namespace + " does not exist"));
+            }
+            try {
+                return NamespacePolicies.parseFrom(v.get().value());
+            } catch (InvalidProtocolBufferException e) {
+                throw new CompletionException(e);
+            }
+        });
+        f.whenComplete((p, e) -> {
+            if (e != null) {
+                policies.remove(namespace, f);
+            }
+        });
+        policies.put(namespace, f);
+        return f;
+    }
+
+    public CompletableFuture<List<Bundle>> bundles(String namespace) {
+        return policies(namespace).thenApply(p -> {
+            List<Bundle> out = new ArrayList<>();
+            for (int i = 0; i + 1 < p.getBundleBoundariesCount(); i++) {
+                out.add(new Bundle(namespace, p.getBundleBoundaries(i), p.getBundleBoundaries(i + 1)));
+            }
+            return out;
+        });
+    }
+
+    public CompletableFuture<Bundle> bundleOf(TopicName topic) {
+        long hash = topic.bundleHash();
+        return bundles(topic.namespace()).thenApply(bs -> bs.stream().filter(b -> b.contains(hash)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no bundle of " + topic.namespace() + " holds hash " + hash)));
+    }
+
+    /** Creates a tenant and namespace if they are missing (the standalone default {@code public/default}). */
+    public CompletableFuture<Void> ensureNamespace(String namespace) {
+        String tenant = namespace.substring(0, namespace.indexOf('/'));
+        return createTenant(tenant, List.of()).exceptionally(e -> null)
+                .thenCompose(v -> createNamespace(namespace, 0)).exceptionally(e -> null);
+    }
+}

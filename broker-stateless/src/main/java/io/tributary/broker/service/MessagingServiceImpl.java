@@ -1,0 +1,154 @@
+package io.tributary.broker.service;
+
+import io.grpc.stub.StreamObserver;
+import io.tributary.api.v1.AcknowledgeRequest;
+import io.tributary.api.v1.AcknowledgeResponse;
+import io.tributary.api.v1.ErrorDetail;
+import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.InitialPosition;
+import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.api.v1.PublishRequest;
+import io.tributary.api.v1.PublishResponse;
+import io.tributary.api.v1.ReceiveRequest;
+import io.tributary.api.v1.ReceiveResponse;
+import io.tributary.api.v1.SubscribeRequest;
+import io.tributary.api.v1.SubscribeResponse;
+import io.tributary.api.v1.SubscriptionType;
+import io.tributary.broker.BrokerConfig;
+import io.tributary.broker.dispatch.Subscription;
+import io.tributary.broker.topic.Topic;
+import io.tributary.broker.topic.TopicService;
+import io.tributary.protocol.ErrorReasons;
+import io.tributary.protocol.TopicName;
+import io.tributary.protocol.TributaryException;
+import io.tributary.storage.cursor.ManagedCursor;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** The broker's side of the public messaging API. */
+public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingServiceImplBase {
+    /** Upper bound on messages one Receive call returns. */
+    static final int MAX_RECEIVE_MESSAGES = 1000;
+    /** Upper bound on how long one Receive call waits. */
+    static final long MAX_RECEIVE_WAIT_MS = 60_000;
+
+    private final TopicService topics;
+    private final BrokerConfig config;
+    private final String brokerId;
+    private final ScheduledExecutorService scheduler;
+    /** One pull consumer per topic and subscription, shared by all unary Receive callers. */
+    private final Map<String, CompletableFuture<PullConsumer>> pullConsumers = new ConcurrentHashMap<>();
+
+    public MessagingServiceImpl(TopicService topics, BrokerConfig config, String brokerId, ScheduledExecutorService scheduler) {
+        this.topics = topics;
+        this.config = config;
+        this.brokerId = brokerId;
+        this.scheduler = scheduler;
+    }
+
+    @Override
+    public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> out) {
+        return new PublishHandler(out, topics, brokerId, config.maxMessageSize(), config.maxPendingPublishes());
+    }
+
+    @Override
+    public StreamObserver<SubscribeRequest> subscribe(StreamObserver<SubscribeResponse> out) {
+        return SubscribeHandler.create(out, topics);
+    }
+
+    @Override
+    public void receive(ReceiveRequest req, StreamObserver<ReceiveResponse> out) {
+        try {
+            TopicName name = TopicName.of(req.getTopic());
+            requireSubscriptionName(req.getSubscription());
+            if (req.getMaxMessages() < 0 || req.getMaxWaitMs() < 0) {
+                throw new TributaryException(ErrorReason.INVALID_REQUEST, "max_messages and max_wait_ms must not be negative");
+            }
+            int max = req.getMaxMessages() == 0 ? 100 : Math.min(req.getMaxMessages(), MAX_RECEIVE_MESSAGES);
+            long waitMs = Math.min(req.getMaxWaitMs(), MAX_RECEIVE_WAIT_MS);
+            SubscriptionType type = req.getType() == SubscriptionType.SUBSCRIPTION_TYPE_UNSPECIFIED ? SubscriptionType.SHARED : req.getType();
+            ManagedCursor.Start start = req.getInitialPosition() == InitialPosition.EARLIEST
+                    ? ManagedCursor.Start.EARLIEST : ManagedCursor.Start.LATEST;
+            topics.topic(name, true)
+                    .thenCompose(t -> pullConsumer(t, name, req.getSubscription(), type, start)
+                            .thenCompose(pc -> CompletableFuture.supplyAsync(() -> pc.receive(max, waitMs), t.executor())
+                                    .thenCompose(f -> f)))
+                    .whenComplete((msgs, e) -> {
+                        if (e != null) {
+                            out.onError(Errors.toStatus(e));
+                        } else {
+                            out.onNext(ReceiveResponse.newBuilder().addAllMessages(msgs).build());
+                            out.onCompleted();
+                        }
+                    });
+        } catch (RuntimeException e) {
+            out.onError(Errors.toStatus(e));
+        }
+    }
+
+    private CompletableFuture<PullConsumer> pullConsumer(Topic t, TopicName name, String subscription,
+                                                         SubscriptionType type, ManagedCursor.Start start) {
+        String key = name + "#" + subscription;
+        CompletableFuture<PullConsumer> existing = pullConsumers.get(key);
+        if (existing != null && !existing.isCompletedExceptionally()) {
+            return existing.thenCompose(pc -> pc.isClosed() ? pullConsumer(t, name, subscription, type, start)
+                    : CompletableFuture.completedFuture(pc));
+        }
+        CompletableFuture<PullConsumer> f = t.subscription(subscription, start, true).thenApplyAsync(sub -> {
+            PullConsumer pc = new PullConsumer("pull-" + brokerId, sub, t.executor(), scheduler,
+                    config.pullConsumerIdleTimeout().toMillis(), name.partitionIndex());
+            sub.addConsumer(pc, type);
+            pc.touch();
+            return pc;
+        }, t.executor());
+        pullConsumers.put(key, f);
+        f.whenComplete((pc, e) -> {
+            if (e != null) {
+                pullConsumers.remove(key, f);
+            } else {
+                pc.onClose(() -> pullConsumers.remove(key, f));
+            }
+        });
+        return f;
+    }
+
+    @Override
+    public void acknowledge(AcknowledgeRequest req, StreamObserver<AcknowledgeResponse> out) {
+        try {
+            TopicName name = TopicName.of(req.getTopic());
+            requireSubscriptionName(req.getSubscription());
+            topics.topic(name, false)
+                    .thenCompose(t -> t.subscription(req.getSubscription(), ManagedCursor.Start.LATEST, false)
+                            .thenApplyAsync(sub -> applyAcks(name, req, sub), t.executor()))
+                    .whenComplete((err, e) -> {
+                        if (e != null) {
+                            out.onError(Errors.toStatus(e));
+                        } else if (err != null) {
+                            out.onError(ErrorReasons.toStatus(err));
+                        } else {
+                            out.onNext(AcknowledgeResponse.getDefaultInstance());
+                            out.onCompleted();
+                        }
+                    });
+        } catch (RuntimeException e) {
+            out.onError(Errors.toStatus(e));
+        }
+    }
+
+    private ErrorDetail applyAcks(TopicName name, AcknowledgeRequest req, Subscription sub) {
+        CompletableFuture<PullConsumer> pc = pullConsumers.get(name + "#" + req.getSubscription());
+        PullConsumer consumer = pc != null && pc.isDone() && !pc.isCompletedExceptionally() ? pc.join() : null;
+        if (consumer != null) {
+            consumer.touch();
+        }
+        return sub.acknowledge(consumer, req.getMessageIdsList(), req.getCumulative());
+    }
+
+    private static void requireSubscriptionName(String subscription) {
+        if (subscription == null || subscription.isEmpty()) {
+            throw new TributaryException(ErrorReason.INVALID_REQUEST, "a subscription name is required");
+        }
+    }
+}

@@ -1,0 +1,220 @@
+package io.tributary.broker.service;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.tributary.api.v1.ErrorDetail;
+import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.MessageId;
+import io.tributary.api.v1.ProducerOpen;
+import io.tributary.api.v1.ProducerOpened;
+import io.tributary.api.v1.PublishAck;
+import io.tributary.api.v1.PublishBatch;
+import io.tributary.api.v1.PublishError;
+import io.tributary.api.v1.PublishRequest;
+import io.tributary.api.v1.PublishResponse;
+import io.tributary.broker.topic.Topic;
+import io.tributary.broker.topic.TopicService;
+import io.tributary.protocol.ErrorReasons;
+import io.tributary.protocol.TopicName;
+import io.tributary.storage.log.Position;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One producer's Publish stream. Requests are pulled from gRPC one at a time and at most
+ * {@code maxPending} appends are in flight, so a fast producer cannot grow the broker's memory.
+ * Replies go out in request order; a refused batch gets a {@link PublishError} and the stream
+ * goes on.
+ */
+final class PublishHandler implements StreamObserver<PublishRequest> {
+    private static final Logger LOG = LoggerFactory.getLogger(PublishHandler.class);
+    private static final AtomicLong PRODUCER_IDS = new AtomicLong();
+
+    private final ServerCallStreamObserver<PublishResponse> out;
+    private final TopicService topics;
+    private final String brokerId;
+    private final int maxMessageSize;
+    private final int maxPending;
+
+    private final Object lock = new Object();
+    private Topic topic;
+    private String producerName;
+    private Runnable deregister = () -> {};
+    /** Completes when the previous reply was sent: replies are chained to keep request order. */
+    private CompletableFuture<Void> lastReply = CompletableFuture.completedFuture(null);
+    private int pending;
+    private boolean paused;
+    private boolean done;
+
+    PublishHandler(StreamObserver<PublishResponse> out, TopicService topics, String brokerId, int maxMessageSize, int maxPending) {
+        this.out = (ServerCallStreamObserver<PublishResponse>) out;
+        this.topics = topics;
+        this.brokerId = brokerId;
+        this.maxMessageSize = maxMessageSize;
+        this.maxPending = maxPending;
+        this.out.disableAutoRequest();
+        this.out.setOnCancelHandler(this::cleanup);
+        this.out.request(1);
+    }
+
+    @Override
+    public void onNext(PublishRequest req) {
+        switch (req.getRequestCase()) {
+            case OPEN -> open(req.getOpen());
+            case BATCH -> batch(req.getBatch());
+            default -> fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "expected open or batch, got " + req.getRequestCase()));
+        }
+    }
+
+    private void open(ProducerOpen open) {
+        if (topic != null) {
+            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "the producer is already open"));
+            return;
+        }
+        TopicName name;
+        try {
+            name = TopicName.of(open.getTopic());
+        } catch (RuntimeException e) {
+            fail(Errors.detailOf(e));
+            return;
+        }
+        String requested = open.getProducerName();
+        topics.topic(name, true).thenCompose(t -> {
+            String pname = requested.isEmpty() ? brokerId + "-" + PRODUCER_IDS.incrementAndGet() : requested;
+            return t.lastSequenceId(pname).thenAccept(last -> {
+                synchronized (lock) {
+                    if (done) {
+                        return;
+                    }
+                    topic = t;
+                    producerName = pname;
+                    deregister = t.addProducer(this::disconnect);
+                    send(PublishResponse.newBuilder().setOpened(ProducerOpened.newBuilder()
+                            .setProducerName(pname).setLastSequenceId(last).setMaxMessageSize(maxMessageSize)).build());
+                }
+                out.request(1);
+            });
+        }).exceptionally(e -> {
+            fail(Errors.detailOf(e));
+            return null;
+        });
+    }
+
+    private void batch(PublishBatch b) {
+        Topic t;
+        synchronized (lock) {
+            t = topic;
+        }
+        if (t == null) {
+            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "the first request of a Publish stream must be open"));
+            return;
+        }
+        long seq = b.getSequenceId();
+        CompletableFuture<PublishResponse> reply;
+        if (b.getEntry().size() > maxMessageSize) {
+            reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.MESSAGE_TOO_LARGE,
+                    "batch of " + b.getEntry().size() + " bytes exceeds the maximum message size of " + maxMessageSize + " bytes")));
+        } else if (b.getEntry().isEmpty()) {
+            reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "empty batch")));
+        } else {
+            reply = t.publish(producerName, seq, b.getMessageCount(), b.getEntry().toByteArray())
+                    .handle((r, e) -> e != null ? error(seq, Errors.detailOf(e)) : ack(seq, r.position(), r.duplicate()));
+        }
+        synchronized (lock) {
+            pending++;
+            lastReply = lastReply.thenCombine(reply, (v, resp) -> resp).thenAccept(resp -> {
+                synchronized (lock) {
+                    send(resp);
+                    pending--;
+                    if (paused && pending < maxPending) {
+                        paused = false;
+                        out.request(1);
+                    }
+                }
+            });
+            if (pending < maxPending) {
+                out.request(1);
+            } else {
+                paused = true;
+            }
+        }
+    }
+
+    private static PublishResponse ack(long seq, Position p, boolean duplicate) {
+        PublishAck.Builder a = PublishAck.newBuilder().setSequenceId(seq).setDuplicate(duplicate);
+        if (p != null) {
+            a.setMessageId(MessageId.newBuilder().setLedgerId(p.ledgerId()).setEntryId(p.entryId()).setPartition(-1));
+        }
+        return PublishResponse.newBuilder().setAck(a).build();
+    }
+
+    private static PublishResponse error(long seq, ErrorDetail detail) {
+        return PublishResponse.newBuilder().setError(PublishError.newBuilder().setSequenceId(seq).setError(detail)).build();
+    }
+
+    private void send(PublishResponse resp) {
+        synchronized (lock) {
+            if (!done) {
+                out.onNext(resp);
+            }
+        }
+    }
+
+    /** Ends the stream with a status carrying {@code detail}. */
+    private void fail(ErrorDetail detail) {
+        synchronized (lock) {
+            if (done) {
+                return;
+            }
+            done = true;
+            out.onError(ErrorReasons.toStatus(detail));
+        }
+        cleanup();
+    }
+
+    /** The topic closes under this producer: end the stream once replies already owed are sent. */
+    private void disconnect(ErrorDetail reason) {
+        CompletableFuture<Void> tail;
+        synchronized (lock) {
+            tail = lastReply;
+        }
+        tail.whenComplete((v, e) -> fail(reason));
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        LOG.debug("producer {} stream failed: {}", producerName, t.toString());
+        synchronized (lock) {
+            done = true;
+        }
+        cleanup();
+    }
+
+    @Override
+    public void onCompleted() {
+        CompletableFuture<Void> tail;
+        synchronized (lock) {
+            tail = lastReply;
+        }
+        tail.whenComplete((v, e) -> {
+            synchronized (lock) {
+                if (!done) {
+                    done = true;
+                    out.onCompleted();
+                }
+            }
+            cleanup();
+        });
+    }
+
+    private void cleanup() {
+        Runnable d;
+        synchronized (lock) {
+            d = deregister;
+            deregister = () -> {};
+        }
+        d.run();
+    }
+}

@@ -1,0 +1,239 @@
+package io.tributary.broker.service;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.tributary.api.v1.Ack;
+import io.tributary.api.v1.AckResponse;
+import io.tributary.api.v1.ErrorDetail;
+import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.MessageBatch;
+import io.tributary.api.v1.MessageId;
+import io.tributary.api.v1.SubscribeOpen;
+import io.tributary.api.v1.SubscribeRequest;
+import io.tributary.api.v1.SubscribeResponse;
+import io.tributary.api.v1.Subscribed;
+import io.tributary.broker.dispatch.Consumer;
+import io.tributary.broker.dispatch.Subscription;
+import io.tributary.broker.topic.Topic;
+import io.tributary.broker.topic.TopicService;
+import io.tributary.protocol.ErrorReasons;
+import io.tributary.protocol.TopicName;
+import io.tributary.storage.cursor.ManagedCursor;
+import io.tributary.storage.log.Position;
+import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One consumer's Subscribe stream. The broker sends entries only against the permits the
+ * consumer granted, so the stream never carries more than the consumer's receiver queue holds.
+ */
+final class SubscribeHandler extends Consumer implements StreamObserver<SubscribeRequest> {
+    private static final AtomicLong NAMES = new AtomicLong();
+
+    private final ServerCallStreamObserver<SubscribeResponse> out;
+    private final TopicService topics;
+    private final Object lock = new Object();
+    private volatile Topic topic;
+    private volatile Subscription subscription;
+    private boolean done;
+    private int partition = -1;
+
+    private SubscribeHandler(StreamObserver<SubscribeResponse> out, TopicService topics, String name, int priority) {
+        super(name, priority);
+        this.out = (ServerCallStreamObserver<SubscribeResponse>) out;
+        this.topics = topics;
+    }
+
+    /** A handler that waits for the stream's first request (open) to learn its name. */
+    static StreamObserver<SubscribeRequest> create(StreamObserver<SubscribeResponse> out, TopicService topics) {
+        StreamObserver<SubscribeRequest> observer = new StreamObserver<>() {
+            private volatile SubscribeHandler handler;
+
+            {
+                // gRPC takes the cancel handler only before the service method returns
+                ((ServerCallStreamObserver<SubscribeResponse>) out).setOnCancelHandler(() -> {
+                    SubscribeHandler h = handler;
+                    if (h != null) {
+                        h.detach();
+                    }
+                });
+            }
+
+            @Override
+            public void onNext(SubscribeRequest req) {
+                if (handler == null) {
+                    if (req.getRequestCase() != SubscribeRequest.RequestCase.OPEN) {
+                        out.onError(ErrorReasons.toStatus(ErrorReasons.detail(ErrorReason.INVALID_REQUEST,
+                                "the first request of a Subscribe stream must be open")));
+                        return;
+                    }
+                    SubscribeOpen open = req.getOpen();
+                    String name = open.getConsumerName().isEmpty() ? "consumer-" + NAMES.incrementAndGet() : open.getConsumerName();
+                    handler = new SubscribeHandler(out, topics, name, open.getPriority());
+                }
+                handler.onNext(req);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                if (handler != null) {
+                    handler.onError(t);
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                if (handler != null) {
+                    handler.onCompleted();
+                } else {
+                    out.onCompleted();
+                }
+            }
+        };
+        return observer;
+    }
+
+    @Override
+    public void onNext(SubscribeRequest req) {
+        switch (req.getRequestCase()) {
+            case OPEN -> open(req.getOpen());
+            case FLOW -> onTopic(sub -> sub.flow(this, Math.max(0, req.getFlow().getPermits())));
+            case ACK -> ack(req.getAck());
+            case NEGATIVE_ACK -> onTopic(sub -> sub.negativeAcknowledge(this, req.getNegativeAck().getMessageIdsList()));
+            default -> fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "unknown request " + req.getRequestCase()));
+        }
+    }
+
+    private void open(SubscribeOpen open) {
+        if (topic != null) {
+            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "the consumer is already subscribed"));
+            return;
+        }
+        if (open.getSubscription().isEmpty()) {
+            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "a subscription name is required"));
+            return;
+        }
+        if (open.getTypeValue() < 0 || open.getTypeValue() > 4) {
+            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "unknown subscription type " + open.getTypeValue()));
+            return;
+        }
+        TopicName name;
+        try {
+            name = TopicName.of(open.getTopic());
+        } catch (RuntimeException e) {
+            fail(Errors.detailOf(e));
+            return;
+        }
+        partition = name.partitionIndex();
+        ManagedCursor.Start start = open.getInitialPosition() == io.tributary.api.v1.InitialPosition.EARLIEST
+                ? ManagedCursor.Start.EARLIEST : ManagedCursor.Start.LATEST;
+        topics.topic(name, true)
+                .thenCompose(t -> t.subscription(open.getSubscription(), start, true).thenAcceptAsync(sub -> {
+                    synchronized (lock) {
+                        if (done) {
+                            return;
+                        }
+                    }
+                    sub.addConsumer(this, open.getType());
+                    topic = t;
+                    subscription = sub;
+                    send(SubscribeResponse.newBuilder().setSubscribed(Subscribed.newBuilder().setConsumerName(name())).build());
+                    if (open.getInitialPermits() > 0) {
+                        sub.flow(this, open.getInitialPermits());
+                    }
+                }, t.executor()))
+                .exceptionally(e -> {
+                    fail(Errors.detailOf(e));
+                    return null;
+                });
+    }
+
+    private void ack(Ack ack) {
+        onTopic(sub -> {
+            ErrorDetail err = sub.acknowledge(this, ack.getMessageIdsList(), ack.getCumulative());
+            if (ack.getRequestId() != 0) {
+                AckResponse.Builder r = AckResponse.newBuilder().setRequestId(ack.getRequestId());
+                if (err != null) {
+                    r.setError(err);
+                }
+                send(SubscribeResponse.newBuilder().setAckResponse(r).build());
+            }
+        });
+    }
+
+    /** Runs {@code action} on the topic's executor once subscribed. */
+    private void onTopic(java.util.function.Consumer<Subscription> action) {
+        Topic t = topic;
+        Subscription s = subscription;
+        if (t == null || s == null) {
+            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "subscribe (open) must come before flow and acks"));
+            return;
+        }
+        t.executor().execute(() -> action.accept(s));
+    }
+
+    @Override
+    protected void deliver(Position position, byte[] entry, int messageCount, int redeliveryCount, BitSet ackedIndexes) {
+        MessageBatch.Builder b = MessageBatch.newBuilder()
+                .setMessageId(MessageId.newBuilder().setLedgerId(position.ledgerId()).setEntryId(position.entryId())
+                        .setPartition(partition).setBatchSize(messageCount))
+                .setEntry(UnsafeByteOperations.unsafeWrap(entry))
+                .setRedeliveryCount(redeliveryCount);
+        for (int i = ackedIndexes.nextSetBit(0); i >= 0; i = ackedIndexes.nextSetBit(i + 1)) {
+            b.addAckedIndexes(i);
+        }
+        send(SubscribeResponse.newBuilder().setMessages(b).build());
+    }
+
+    @Override
+    protected void disconnect(ErrorDetail reason) {
+        synchronized (lock) {
+            if (done) {
+                return;
+            }
+            done = true;
+            out.onError(ErrorReasons.toStatus(reason));
+        }
+    }
+
+    private void send(SubscribeResponse r) {
+        synchronized (lock) {
+            if (!done) {
+                out.onNext(r);
+            }
+        }
+    }
+
+    private void fail(ErrorDetail detail) {
+        disconnect(detail);
+        detach();
+    }
+
+    private void detach() {
+        Topic t = topic;
+        Subscription s = subscription;
+        if (t != null && s != null) {
+            t.executor().execute(() -> s.removeConsumer(this));
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        synchronized (lock) {
+            done = true;
+        }
+        detach();
+    }
+
+    @Override
+    public void onCompleted() {
+        synchronized (lock) {
+            if (!done) {
+                done = true;
+                out.onCompleted();
+            }
+        }
+        detach();
+    }
+}

@@ -1,0 +1,202 @@
+package io.tributary.broker.topic;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tributary.api.v1.ErrorDetail;
+import io.tributary.api.v1.ErrorReason;
+import io.tributary.broker.BrokerConfig;
+import io.tributary.broker.namespace.NamespaceService;
+import io.tributary.broker.ownership.OwnershipService;
+import io.tributary.internal.v1.LogMetadata;
+import io.tributary.protocol.ErrorReasons;
+import io.tributary.protocol.TopicName;
+import io.tributary.protocol.TributaryException;
+import io.tributary.storage.log.ManagedLogFactory;
+import io.tributary.storage.meta.MetadataPaths;
+import io.tributary.storage.meta.MetadataStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import org.apache.bookkeeper.common.util.OrderedExecutor;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The topics this broker serves: loading one checks namespace, ownership and existence first. */
+public final class TopicService {
+    private static final Logger LOG = LoggerFactory.getLogger(TopicService.class);
+
+    private final BrokerConfig config;
+    private final MetadataStore store;
+    private final NamespaceService namespaces;
+    private final OwnershipService ownership;
+    private final ManagedLogFactory logs;
+    private final OrderedExecutor executor;
+    private final ScheduledExecutorService scheduler;
+    private final Map<TopicName, CompletableFuture<Topic>> topics = new ConcurrentHashMap<>();
+
+    public TopicService(BrokerConfig config, MetadataStore store, NamespaceService namespaces, OwnershipService ownership,
+                        ManagedLogFactory logs, OrderedExecutor executor, ScheduledExecutorService scheduler) {
+        this.config = config;
+        this.store = store;
+        this.namespaces = namespaces;
+        this.ownership = ownership;
+        this.logs = logs;
+        this.executor = executor;
+        this.scheduler = scheduler;
+    }
+
+    /**
+     * The topic, loaded on this broker. Fails with NOT_OWNER if another broker serves its bundle,
+     * TOPIC_NOT_FOUND if it does not exist and may not be created here, NAMESPACE_NOT_FOUND if
+     * its namespace does not exist.
+     */
+    public CompletableFuture<Topic> topic(TopicName name, boolean createIfMissing) {
+        CompletableFuture<Topic> existing = topics.get(name);
+        if (existing != null && !existing.isCompletedExceptionally()) {
+            return existing.thenCompose(t -> t.isClosing() ? topic(name, createIfMissing) : CompletableFuture.completedFuture(t));
+        }
+        boolean create = createIfMissing && config.allowAutoTopicCreation();
+        CompletableFuture<Topic> f = new CompletableFuture<>();
+        CompletableFuture<Topic> raced = topics.putIfAbsent(name, f);
+        if (raced != null && !raced.isCompletedExceptionally()) {
+            return raced;
+        } else if (raced != null) {
+            topics.put(name, f);
+        }
+        namespaces.bundleOf(name)
+                .thenCompose(ownership::checkOwnership)
+                .thenCompose(v -> store.get(MetadataPaths.topic(name.toString())))
+                .thenCompose(md -> {
+                    if (md.isPresent()) {
+                        int partitions = partitionsOf(md.get().value());
+                        if (partitions > 0) {
+                            throw new CompletionException(new TributaryException(ErrorReason.NOT_ALLOWED, "topic " + name
+                                    + " is partitioned into " + partitions + " partitions; use " + name.partition(0) + " ..."));
+                        }
+                    } else if (!create) {
+                        throw new CompletionException(new TributaryException(ErrorReason.TOPIC_NOT_FOUND,
+                                "topic " + name + " does not exist" + (createIfMissing ? " and auto-creation is disabled" : "")));
+                    }
+                    return logs.open(name.toString(), create);
+                })
+                .thenApply(log -> {
+                    Topic t = new Topic(name, log, executor.chooseThread(name.toString()), store, scheduler,
+                            config.cursorPersistInterval(), config.dispatchBatchSize());
+                    t.onFenced(() -> {
+                        LOG.warn("topic {} was taken over by another broker; unloading it here", name);
+                        unload(name, ErrorReasons.detail(ErrorReason.TOPIC_FENCED, "topic " + name + " moved to another broker"));
+                    });
+                    return t;
+                })
+                .whenComplete((t, e) -> {
+                    if (e != null) {
+                        topics.remove(name, f);
+                        f.completeExceptionally(e);
+                    } else {
+                        f.complete(t);
+                    }
+                });
+        return f;
+    }
+
+    private static int partitionsOf(byte[] data) {
+        try {
+            return LogMetadata.parseFrom(data).getPartitions();
+        } catch (InvalidProtocolBufferException e) {
+            return 0;
+        }
+    }
+
+    /** Creates a topic (N > 0: a partitioned topic and its N partitions). */
+    public CompletableFuture<Void> createTopic(TopicName name, int partitions) {
+        if (partitions < 0 || partitions > 10_000) {
+            return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
+                    "partitions must be in [0, 10000], was " + partitions));
+        }
+        return namespaces.policies(name.namespace()).thenCompose(p -> {
+            LogMetadata md = LogMetadata.newBuilder().setCreatedMs(System.currentTimeMillis()).setPartitions(partitions).build();
+            return store.create(MetadataPaths.topic(name.toString()), md.toByteArray(), CreateMode.PERSISTENT)
+                    .exceptionally(e -> {
+                        if (MetadataStore.is(e, KeeperException.Code.NODEEXISTS)) {
+                            throw new CompletionException(new TributaryException(ErrorReason.TOPIC_ALREADY_EXISTS,
+                                    "topic " + name + " already exists"));
+                        }
+                        throw new CompletionException(e);
+                    });
+        }).thenCompose(v -> {
+            List<CompletableFuture<Integer>> parts = new ArrayList<>();
+            LogMetadata empty = LogMetadata.newBuilder().setCreatedMs(System.currentTimeMillis()).build();
+            for (int i = 0; i < partitions; i++) {
+                parts.add(store.create(MetadataPaths.topic(name.partition(i).toString()), empty.toByteArray(), CreateMode.PERSISTENT)
+                        .exceptionally(e -> 0));
+            }
+            return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+        });
+    }
+
+    public CompletableFuture<Integer> partitions(TopicName name) {
+        return store.get(MetadataPaths.topic(name.toString())).thenApply(md -> {
+            if (md.isEmpty()) {
+                throw new CompletionException(new TributaryException(ErrorReason.TOPIC_NOT_FOUND, "topic " + name + " does not exist"));
+            }
+            return partitionsOf(md.get().value());
+        });
+    }
+
+    public CompletableFuture<List<String>> listTopics(String namespace) {
+        return namespaces.policies(namespace).thenCompose(p -> store.children(MetadataPaths.topicsOfNamespace(namespace)))
+                .thenApply(names -> names.stream().map(n -> namespace + "/" + n).toList());
+    }
+
+    /** Deletes a topic (and the partitions of a partitioned one); it must be served here. */
+    public CompletableFuture<Void> deleteTopic(TopicName name) {
+        return partitions(name).thenCompose(n -> {
+            List<CompletableFuture<Void>> parts = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                TopicName part = name.partition(i);
+                parts.add(deleteOne(part));
+            }
+            return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenCompose(v -> n > 0
+                    ? store.delete(MetadataPaths.topic(name.toString()), -1)
+                    : deleteOne(name));
+        });
+    }
+
+    private CompletableFuture<Void> deleteOne(TopicName name) {
+        return topic(name, false).thenCompose(t -> {
+            topics.remove(name);
+            return t.delete();
+        });
+    }
+
+    /** Closes a topic here without deleting anything (ownership moving, broker stopping). */
+    public CompletableFuture<Void> unload(TopicName name, ErrorDetail reason) {
+        CompletableFuture<Topic> f = topics.remove(name);
+        if (f == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return f.handle((t, e) -> t).thenCompose(t -> t == null ? CompletableFuture.completedFuture(null) : t.close(reason));
+    }
+
+    public List<TopicName> loadedTopics() {
+        return List.copyOf(topics.keySet());
+    }
+
+    /** Closes every topic: used when the broker stops. Clients are told to look the topics up again. */
+    public CompletableFuture<Void> closeAll() {
+        ErrorDetail reason = ErrorReasons.detail(ErrorReason.BROKER_UNAVAILABLE, "broker " + ownership.brokerId() + " is stopping");
+        List<CompletableFuture<Void>> closes = new ArrayList<>();
+        for (TopicName t : loadedTopics()) {
+            closes.add(unload(t, reason).exceptionally(e -> {
+                LOG.warn("closing topic {} failed: {}", t, e.toString());
+                return null;
+            }));
+        }
+        return CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new));
+    }
+}
