@@ -1,0 +1,101 @@
+package io.tributary.proxy;
+
+import io.grpc.CallOptions;
+import io.grpc.Context;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.StreamObserver;
+import io.tributary.api.v1.AdminServiceGrpc;
+import io.tributary.api.v1.CreateNamespaceRequest;
+import io.tributary.api.v1.CreateNamespaceResponse;
+import io.tributary.api.v1.CreateTenantRequest;
+import io.tributary.api.v1.CreateTenantResponse;
+import io.tributary.api.v1.CreateTopicRequest;
+import io.tributary.api.v1.CreateTopicResponse;
+import io.tributary.api.v1.DeleteNamespaceRequest;
+import io.tributary.api.v1.DeleteNamespaceResponse;
+import io.tributary.api.v1.DeleteTenantRequest;
+import io.tributary.api.v1.DeleteTenantResponse;
+import io.tributary.api.v1.DeleteTopicRequest;
+import io.tributary.api.v1.DeleteTopicResponse;
+import io.tributary.api.v1.GetTopicRequest;
+import io.tributary.api.v1.GetTopicResponse;
+import io.tributary.api.v1.ListNamespacesRequest;
+import io.tributary.api.v1.ListNamespacesResponse;
+import io.tributary.api.v1.ListTenantsRequest;
+import io.tributary.api.v1.ListTenantsResponse;
+import io.tributary.api.v1.ListTopicsRequest;
+import io.tributary.api.v1.ListTopicsResponse;
+import io.tributary.protocol.TopicName;
+
+/**
+ * {@code AdminService} as the proxy serves it: calls go to one of the configured brokers (the next one while a
+ * broker is unavailable), except DeleteTopic, which goes to the topic's owner. Errors reach the client with
+ * their status and trailers unchanged; the client's deadline and cancellation carry over to the broker call.
+ */
+public final class AdminProxyService extends AdminServiceGrpc.AdminServiceImplBase {
+    private final ConfiguredBrokers brokers;
+    private final OwnerForwarder owners;
+
+    public AdminProxyService(ConfiguredBrokers brokers, OwnerLookup lookup) {
+        this.brokers = brokers;
+        this.owners = new OwnerForwarder(lookup, brokers.channels());
+    }
+
+    private <Q, R> void toAnyBroker(MethodDescriptor<Q, R> method, Q request, StreamObserver<R> out) {
+        OwnerForwarder.relay(brokers.call(method, request, CallOptions.DEFAULT, Context.current()), out);
+    }
+
+    @Override
+    public void createTenant(CreateTenantRequest request, StreamObserver<CreateTenantResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getCreateTenantMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void deleteTenant(DeleteTenantRequest request, StreamObserver<DeleteTenantResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getDeleteTenantMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void listTenants(ListTenantsRequest request, StreamObserver<ListTenantsResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getListTenantsMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void createNamespace(CreateNamespaceRequest request, StreamObserver<CreateNamespaceResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getCreateNamespaceMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void deleteNamespace(DeleteNamespaceRequest request, StreamObserver<DeleteNamespaceResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getDeleteNamespaceMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void listNamespaces(ListNamespacesRequest request, StreamObserver<ListNamespacesResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getListNamespacesMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void createTopic(CreateTopicRequest request, StreamObserver<CreateTopicResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getCreateTopicMethod(), request, responseObserver);
+    }
+
+    /** Goes to the topic's owner, found by lookup (retried once on NOT_OWNER). */
+    @Override
+    public void deleteTopic(DeleteTopicRequest request, StreamObserver<DeleteTopicResponse> responseObserver) {
+        TopicName topic = MessagingProxyService.topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, AdminServiceGrpc.getDeleteTopicMethod(), request, responseObserver);
+        }
+    }
+
+    @Override
+    public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getListTopicsMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void getTopic(GetTopicRequest request, StreamObserver<GetTopicResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getGetTopicMethod(), request, responseObserver);
+    }
+}

@@ -1,0 +1,100 @@
+package io.tributary.proxy;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One plaintext {@link ManagedChannel} per broker address ({@code host:port}), created on first use and
+ * shared by every call the proxy forwards to that broker. {@link #close()} shuts them all down.
+ */
+public final class BrokerChannels implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerChannels.class);
+
+    /**
+     * Keepalive ping interval on broker connections while calls are active. A gRPC server refuses pings more
+     * frequent than its {@code permitKeepAliveTime} (5 minutes unless the broker lowers it), so the default
+     * stays at that value; a broker that permits more frequent pings lets the proxy detect a dead broker sooner.
+     */
+    public static final Duration DEFAULT_KEEPALIVE_TIME = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Duration.ofSeconds(20);
+
+    private final int maxInboundMessageSize;
+    private final Duration keepAliveTime;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    public BrokerChannels(int maxInboundMessageSize) {
+        this(maxInboundMessageSize, DEFAULT_KEEPALIVE_TIME);
+    }
+
+    public BrokerChannels(int maxInboundMessageSize, Duration keepAliveTime) {
+        if (maxInboundMessageSize <= 0) {
+            throw new IllegalArgumentException("maxInboundMessageSize must be positive");
+        }
+        this.maxInboundMessageSize = maxInboundMessageSize;
+        this.keepAliveTime = keepAliveTime;
+    }
+
+    /** The channel to a broker's gRPC endpoint, {@code host:port}; created on first use. */
+    public ManagedChannel channel(String address) {
+        if (address == null || address.isBlank()) {
+            throw new IllegalArgumentException("broker address is empty");
+        }
+        if (closed) {
+            throw new IllegalStateException("broker channels are closed");
+        }
+        ManagedChannel ch = channels.computeIfAbsent(address, this::create);
+        if (closed) {
+            // raced with close(): make sure nothing leaks
+            ch.shutdownNow();
+            throw new IllegalStateException("broker channels are closed");
+        }
+        return ch;
+    }
+
+    private ManagedChannel create(String address) {
+        LOG.info("Opening channel to broker {}", address);
+        return NettyChannelBuilder.forTarget("dns:///" + address)
+                .usePlaintext()
+                .maxInboundMessageSize(maxInboundMessageSize)
+                .keepAliveTime(keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveTimeout(DEFAULT_KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveWithoutCalls(false)
+                .build();
+    }
+
+    /** Shuts every channel down, waiting at most {@code grace} in total before forcing them closed. */
+    public void close(Duration grace) {
+        closed = true;
+        List<ManagedChannel> all = new ArrayList<>(channels.values());
+        channels.clear();
+        for (ManagedChannel ch : all) {
+            ch.shutdown();
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (ManagedChannel ch : all) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !ch.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+                    ch.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ch.shutdownNow();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+}

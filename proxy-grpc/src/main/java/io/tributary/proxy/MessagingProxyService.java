@@ -1,0 +1,65 @@
+package io.tributary.proxy;
+
+import io.grpc.stub.StreamObserver;
+import io.tributary.api.v1.AcknowledgeRequest;
+import io.tributary.api.v1.AcknowledgeResponse;
+import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.api.v1.PublishRequest;
+import io.tributary.api.v1.PublishResponse;
+import io.tributary.api.v1.ReceiveRequest;
+import io.tributary.api.v1.ReceiveResponse;
+import io.tributary.api.v1.SubscribeRequest;
+import io.tributary.api.v1.SubscribeResponse;
+import io.tributary.protocol.TopicName;
+import io.tributary.protocol.TributaryException;
+
+/** {@code MessagingService} as the proxy serves it: every call goes to the topic's owner. */
+public final class MessagingProxyService extends MessagingServiceGrpc.MessagingServiceImplBase {
+    private final OwnerLookup lookup;
+    private final BrokerChannels channels;
+    private final OwnerForwarder owners;
+
+    public MessagingProxyService(OwnerLookup lookup, BrokerChannels channels) {
+        this.lookup = lookup;
+        this.channels = channels;
+        this.owners = new OwnerForwarder(lookup, channels);
+    }
+
+    @Override
+    public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> responseObserver) {
+        return StreamForwarder.start(MessagingServiceGrpc.getPublishMethod(), responseObserver,
+                r -> r.hasOpen() ? r.getOpen().getTopic() : null, lookup, channels);
+    }
+
+    @Override
+    public StreamObserver<SubscribeRequest> subscribe(StreamObserver<SubscribeResponse> responseObserver) {
+        return StreamForwarder.start(MessagingServiceGrpc.getSubscribeMethod(), responseObserver,
+                r -> r.hasOpen() ? r.getOpen().getTopic() : null, lookup, channels);
+    }
+
+    @Override
+    public void receive(ReceiveRequest request, StreamObserver<ReceiveResponse> responseObserver) {
+        TopicName topic = topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, MessagingServiceGrpc.getReceiveMethod(), request, responseObserver);
+        }
+    }
+
+    @Override
+    public void acknowledge(AcknowledgeRequest request, StreamObserver<AcknowledgeResponse> responseObserver) {
+        TopicName topic = topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, MessagingServiceGrpc.getAcknowledgeMethod(), request, responseObserver);
+        }
+    }
+
+    /** The parsed topic, or null after failing the call with INVALID_ARGUMENT / INVALID_TOPIC_NAME. */
+    static TopicName topicOrFail(String name, StreamObserver<?> out) {
+        try {
+            return TopicName.of(name);
+        } catch (TributaryException e) {
+            out.onError(e.toStatus());
+            return null;
+        }
+    }
+}

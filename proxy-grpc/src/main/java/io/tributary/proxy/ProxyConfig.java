@@ -1,0 +1,208 @@
+package io.tributary.proxy;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * How a proxy is set up. Every value is checked when the record is built, so a bad
+ * configuration fails at startup with a message naming the setting.
+ *
+ * @param bindAddress            address the gRPC server listens on; default {@value #DEFAULT_BIND_ADDRESS}
+ * @param port                   port the gRPC server listens on; default {@value #DEFAULT_PORT}, 0 picks a free port
+ * @param brokerServiceUrl       comma-separated {@code host:port} list of brokers, used for lookups and admin calls;
+ *                               required
+ * @param maxInboundMessageSize  the largest gRPC message accepted from clients and from brokers, in bytes; default
+ *                               8 MiB + 64 KiB. It must stay above the broker's message limit (5 MiB) so that the
+ *                               broker, not the transport, refuses oversized messages, with a precise reason
+ * @param lookupCacheTtl         how long a topic's owner is remembered; default 60s, {@link Duration#ZERO} disables
+ *                               caching (concurrent lookups of one topic are still coalesced)
+ */
+public record ProxyConfig(
+        String bindAddress,
+        int port,
+        String brokerServiceUrl,
+        int maxInboundMessageSize,
+        Duration lookupCacheTtl) {
+
+    public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
+    public static final int DEFAULT_PORT = 6650;
+    public static final int DEFAULT_MAX_INBOUND_MESSAGE_SIZE = 8 * 1024 * 1024 + 64 * 1024;
+    public static final Duration DEFAULT_LOOKUP_CACHE_TTL = Duration.ofSeconds(60);
+
+    public static final String KEY_BIND_ADDRESS = "proxy.bindAddress";
+    public static final String KEY_PORT = "proxy.port";
+    public static final String KEY_BROKER_SERVICE_URL = "proxy.brokerServiceUrl";
+    public static final String KEY_MAX_INBOUND_MESSAGE_SIZE = "proxy.maxInboundMessageSize";
+    public static final String KEY_LOOKUP_CACHE_TTL = "proxy.lookupCacheTtl";
+
+    public ProxyConfig {
+        if (bindAddress == null || bindAddress.isBlank()) {
+            throw new IllegalArgumentException(KEY_BIND_ADDRESS + " must not be empty");
+        }
+        bindAddress = bindAddress.trim();
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(KEY_PORT + " must be within 0..65535 (0 picks a free port), got " + port);
+        }
+        if (brokerServiceUrl == null || brokerServiceUrl.isBlank()) {
+            throw new IllegalArgumentException(KEY_BROKER_SERVICE_URL
+                    + " must list at least one broker as host:port (comma-separated for several)");
+        }
+        brokerServiceUrl = String.join(",", parseAddresses(brokerServiceUrl));
+        if (maxInboundMessageSize <= 0) {
+            throw new IllegalArgumentException(KEY_MAX_INBOUND_MESSAGE_SIZE + " must be positive, got "
+                    + maxInboundMessageSize);
+        }
+        if (lookupCacheTtl == null || lookupCacheTtl.isNegative()) {
+            throw new IllegalArgumentException(KEY_LOOKUP_CACHE_TTL + " must be zero or positive, got "
+                    + lookupCacheTtl);
+        }
+    }
+
+    /** A configuration with every default and the given brokers. */
+    public static ProxyConfig withBrokers(String brokerServiceUrl) {
+        return new ProxyConfig(DEFAULT_BIND_ADDRESS, DEFAULT_PORT, brokerServiceUrl,
+                DEFAULT_MAX_INBOUND_MESSAGE_SIZE, DEFAULT_LOOKUP_CACHE_TTL);
+    }
+
+    public ProxyConfig withPort(int newPort) {
+        return new ProxyConfig(bindAddress, newPort, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl);
+    }
+
+    public ProxyConfig withBindAddress(String newBindAddress) {
+        return new ProxyConfig(newBindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl);
+    }
+
+    public ProxyConfig withLookupCacheTtl(Duration ttl) {
+        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, ttl);
+    }
+
+    public ProxyConfig withMaxInboundMessageSize(int bytes) {
+        return new ProxyConfig(bindAddress, port, brokerServiceUrl, bytes, lookupCacheTtl);
+    }
+
+    /** The brokers of {@link #brokerServiceUrl()}, in the order given. */
+    public List<String> brokerAddresses() {
+        return parseAddresses(brokerServiceUrl);
+    }
+
+    /**
+     * Reads {@code proxy.bindAddress}, {@code proxy.port}, {@code proxy.brokerServiceUrl},
+     * {@code proxy.maxInboundMessageSize} (bytes) and {@code proxy.lookupCacheTtl} (e.g. {@code 60s},
+     * {@code 500ms}, {@code 2m}, {@code PT1M}, or plain milliseconds). An environment variable named after
+     * the key ({@code TRIBUTARY_PROXY_BIND_ADDRESS}, {@code TRIBUTARY_PROXY_PORT},
+     * {@code TRIBUTARY_PROXY_BROKER_SERVICE_URL}, {@code TRIBUTARY_PROXY_MAX_INBOUND_MESSAGE_SIZE},
+     * {@code TRIBUTARY_PROXY_LOOKUP_CACHE_TTL}) overrides the property. Missing values take their defaults.
+     */
+    public static ProxyConfig fromProperties(Properties props) {
+        return fromProperties(props, System.getenv());
+    }
+
+    /** {@link #fromProperties(Properties)} with an explicit environment (for tests). */
+    public static ProxyConfig fromProperties(Properties props, Map<String, String> env) {
+        String bind = value(props, env, KEY_BIND_ADDRESS);
+        String port = value(props, env, KEY_PORT);
+        String brokers = value(props, env, KEY_BROKER_SERVICE_URL);
+        String maxSize = value(props, env, KEY_MAX_INBOUND_MESSAGE_SIZE);
+        String ttl = value(props, env, KEY_LOOKUP_CACHE_TTL);
+        return new ProxyConfig(
+                bind == null ? DEFAULT_BIND_ADDRESS : bind,
+                port == null ? DEFAULT_PORT : parseInt(KEY_PORT, port),
+                brokers,
+                maxSize == null ? DEFAULT_MAX_INBOUND_MESSAGE_SIZE : parseInt(KEY_MAX_INBOUND_MESSAGE_SIZE, maxSize),
+                ttl == null ? DEFAULT_LOOKUP_CACHE_TTL : parseDuration(KEY_LOOKUP_CACHE_TTL, ttl));
+    }
+
+    /** {@code proxy.lookupCacheTtl} becomes {@code TRIBUTARY_PROXY_LOOKUP_CACHE_TTL}. */
+    static String envName(String key) {
+        StringBuilder sb = new StringBuilder("TRIBUTARY_");
+        for (char c : key.toCharArray()) {
+            if (c == '.') {
+                sb.append('_');
+            } else if (Character.isUpperCase(c)) {
+                sb.append('_').append(c);
+            } else {
+                sb.append(Character.toUpperCase(c));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String value(Properties props, Map<String, String> env, String key) {
+        String v = env == null ? null : env.get(envName(key));
+        if (v == null || v.isBlank()) {
+            v = props == null ? null : props.getProperty(key);
+        }
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private static int parseInt(String key, String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
+        }
+    }
+
+    static Duration parseDuration(String key, String v) {
+        String s = v.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (s.startsWith("p")) {
+                return Duration.parse(v.trim());
+            }
+            if (s.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2).trim()));
+            }
+            if (s.endsWith("s")) {
+                return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1).trim()));
+            }
+            if (s.endsWith("m")) {
+                return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1).trim()));
+            }
+            if (s.endsWith("h")) {
+                return Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1).trim()));
+            }
+            return Duration.ofMillis(Long.parseLong(s));
+        } catch (NumberFormatException | DateTimeParseException e) {
+            throw new IllegalArgumentException(key + " must be a duration such as 60s, 500ms, 2m or PT1M, got '"
+                    + v + "'");
+        }
+    }
+
+    private static List<String> parseAddresses(String url) {
+        List<String> out = new ArrayList<>();
+        for (String raw : url.split(",")) {
+            String a = raw.trim();
+            if (a.isEmpty()) {
+                throw new IllegalArgumentException(KEY_BROKER_SERVICE_URL + " has an empty entry: '" + url
+                        + "' (expected host:port[,host:port...])");
+            }
+            int colon = a.lastIndexOf(':');
+            String host = colon <= 0 ? "" : a.substring(0, colon);
+            if (colon <= 0 || colon == a.length() - 1 || host.isBlank() || a.contains("/")) {
+                throw new IllegalArgumentException(KEY_BROKER_SERVICE_URL + " entry '" + a
+                        + "' is not host:port (expected host:port[,host:port...])");
+            }
+            if (host.contains(":") && !(host.startsWith("[") && host.endsWith("]"))) {
+                throw new IllegalArgumentException(KEY_BROKER_SERVICE_URL + " entry '" + a
+                        + "': write IPv6 addresses in brackets, e.g. [::1]:6651");
+            }
+            int p;
+            try {
+                p = Integer.parseInt(a.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                p = -1;
+            }
+            if (p <= 0 || p > 65535) {
+                throw new IllegalArgumentException(KEY_BROKER_SERVICE_URL + " entry '" + a
+                        + "' has no valid port (1..65535)");
+            }
+            out.add(a);
+        }
+        return List.copyOf(out);
+    }
+}

@@ -1,0 +1,157 @@
+package io.tributary.proxy;
+
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.tributary.api.v1.AdminServiceGrpc;
+import io.tributary.api.v1.LookupServiceGrpc;
+import io.tributary.api.v1.MessagingServiceGrpc;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy: a gRPC server offering {@code MessagingService}, {@code LookupService}, {@code AdminService} and
+ * the standard health service, forwarding each call to the broker that owns its topic (or to any configured
+ * broker). It keeps no state beyond a cache of topic owners and one channel per broker.
+ *
+ * <pre>{@code
+ * try (ProxyServer proxy = new ProxyServer(ProxyConfig.withBrokers("broker-1:6651,broker-2:6651")).start()) {
+ *     ... proxy.port() ...
+ * }
+ * }</pre>
+ */
+public final class ProxyServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+
+    /** How long {@link #close()} lets calls in progress finish before cutting them off. */
+    public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    /** Clients may ping this often (the gRPC default of 5 minutes would make SDK keepalives fail). */
+    static final Duration PERMIT_KEEPALIVE_TIME = Duration.ofSeconds(10);
+    static final Duration SERVER_KEEPALIVE_TIME = Duration.ofSeconds(60);
+    static final Duration SERVER_KEEPALIVE_TIMEOUT = Duration.ofSeconds(20);
+
+    private static final List<String> SERVICE_NAMES = List.of(
+            MessagingServiceGrpc.SERVICE_NAME, LookupServiceGrpc.SERVICE_NAME, AdminServiceGrpc.SERVICE_NAME);
+
+    private final ProxyConfig config;
+    private final BrokerChannels channels;
+    private final ConfiguredBrokers brokers;
+    private final OwnerLookup ownerLookup;
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final Server server;
+    private volatile boolean started;
+    private volatile int boundPort = -1;
+    private boolean closed;
+
+    public ProxyServer(ProxyConfig config) {
+        this.config = config;
+        this.channels = new BrokerChannels(config.maxInboundMessageSize());
+        this.brokers = new ConfiguredBrokers(config.brokerAddresses(), channels);
+        this.ownerLookup = new OwnerLookup(brokers, config.lookupCacheTtl());
+        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()))
+                .maxInboundMessageSize(config.maxInboundMessageSize())
+                .permitKeepAliveTime(PERMIT_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .keepAliveTime(SERVER_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveTimeout(SERVER_KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
+                .addService(new MessagingProxyService(ownerLookup, channels))
+                .addService(new LookupProxyService(ownerLookup))
+                .addService(new AdminProxyService(brokers, ownerLookup))
+                .addService(health.getHealthService())
+                .build();
+    }
+
+    /** Binds the port and starts serving; the health service reports SERVING from here on. */
+    public synchronized ProxyServer start() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("the proxy is closed");
+        }
+        if (started) {
+            return this;
+        }
+        server.start();
+        boundPort = server.getPort();
+        started = true;
+        health.setStatus("", ServingStatus.SERVING);
+        for (String name : SERVICE_NAMES) {
+            health.setStatus(name, ServingStatus.SERVING);
+        }
+        LOG.info("Tributary proxy listening on {}:{}, forwarding to brokers {}", config.bindAddress(), port(),
+                config.brokerServiceUrl());
+        return this;
+    }
+
+    /** The port actually bound (useful with port 0); -1 before {@link #start()}. */
+    public int port() {
+        return boundPort;
+    }
+
+    public ProxyConfig config() {
+        return config;
+    }
+
+    /** The owner cache (for operations and tests). */
+    public OwnerLookup ownerLookup() {
+        return ownerLookup;
+    }
+
+    /** Blocks until the server has terminated (after {@link #close()}). */
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    /**
+     * Stops accepting calls, gives calls in progress {@link #SHUTDOWN_GRACE} to finish, cuts off the rest, and
+     * closes the broker channels.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        health.enterTerminalState();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.info("Calls still running after {}; cutting them off", SHUTDOWN_GRACE);
+                server.shutdownNow();
+                server.awaitTermination(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        }
+        channels.close(SHUTDOWN_GRACE);
+        LOG.info("Tributary proxy stopped");
+    }
+
+    /**
+     * Runs a proxy until the process is stopped. The optional argument is a properties file with the
+     * {@code proxy.*} keys of {@link ProxyConfig#fromProperties}; environment variables override it.
+     */
+    public static void main(String[] args) throws Exception {
+        Properties props = new Properties();
+        if (args.length > 0) {
+            try (InputStream in = Files.newInputStream(Path.of(args[0]))) {
+                props.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + args[0], e);
+            }
+        }
+        ProxyServer proxy = new ProxyServer(ProxyConfig.fromProperties(props)).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(proxy::close, "proxy-shutdown"));
+        proxy.awaitTermination();
+    }
+}

@@ -1,0 +1,81 @@
+package io.tributary.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class ProxyConfigTest {
+
+    @Test
+    void defaults() {
+        ProxyConfig c = ProxyConfig.withBrokers("b1:6651, b2:6651");
+        assertThat(c.bindAddress()).isEqualTo("0.0.0.0");
+        assertThat(c.port()).isEqualTo(6650);
+        assertThat(c.maxInboundMessageSize()).isEqualTo(8 * 1024 * 1024 + 64 * 1024);
+        assertThat(c.lookupCacheTtl()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.brokerAddresses()).containsExactly("b1:6651", "b2:6651");
+        assertThat(c.brokerServiceUrl()).isEqualTo("b1:6651,b2:6651");
+    }
+
+    @Test
+    void invalidValuesAreRefusedWithTheKeyInTheMessage() {
+        assertThatThrownBy(() -> ProxyConfig.withBrokers(""))
+                .hasMessageContaining("proxy.brokerServiceUrl");
+        assertThatThrownBy(() -> ProxyConfig.withBrokers("b1"))
+                .hasMessageContaining("'b1' is not host:port");
+        assertThatThrownBy(() -> ProxyConfig.withBrokers("b1:6651,,b2:1"))
+                .hasMessageContaining("empty entry");
+        assertThatThrownBy(() -> ProxyConfig.withBrokers("b1:http"))
+                .hasMessageContaining("no valid port");
+        assertThatThrownBy(() -> ProxyConfig.withBrokers("::1:6651"))
+                .hasMessageContaining("IPv6");
+        assertThat(ProxyConfig.withBrokers("[::1]:6651").brokerAddresses()).containsExactly("[::1]:6651");
+        assertThatThrownBy(() -> ProxyConfig.withBrokers("b:1").withPort(70000))
+                .hasMessageContaining("proxy.port");
+        assertThatThrownBy(() -> ProxyConfig.withBrokers("b:1").withMaxInboundMessageSize(0))
+                .hasMessageContaining("proxy.maxInboundMessageSize");
+        assertThatThrownBy(() -> ProxyConfig.withBrokers("b:1").withLookupCacheTtl(Duration.ofSeconds(-1)))
+                .hasMessageContaining("proxy.lookupCacheTtl");
+        assertThatThrownBy(() -> ProxyConfig.withBrokers("b:1").withBindAddress(" "))
+                .hasMessageContaining("proxy.bindAddress");
+    }
+
+    @Test
+    void propertiesWithEnvironmentOverrides() {
+        Properties p = new Properties();
+        p.setProperty("proxy.port", "7000");
+        p.setProperty("proxy.brokerServiceUrl", "b1:6651");
+        p.setProperty("proxy.lookupCacheTtl", "500ms");
+        p.setProperty("proxy.maxInboundMessageSize", "9000000");
+        ProxyConfig c = ProxyConfig.fromProperties(p, Map.of(
+                "TRIBUTARY_PROXY_PORT", "7001",
+                "TRIBUTARY_PROXY_BIND_ADDRESS", "127.0.0.1"));
+        assertThat(c.port()).isEqualTo(7001);
+        assertThat(c.bindAddress()).isEqualTo("127.0.0.1");
+        assertThat(c.brokerServiceUrl()).isEqualTo("b1:6651");
+        assertThat(c.lookupCacheTtl()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.maxInboundMessageSize()).isEqualTo(9_000_000);
+
+        assertThat(ProxyConfig.envName("proxy.brokerServiceUrl")).isEqualTo("TRIBUTARY_PROXY_BROKER_SERVICE_URL");
+        assertThat(ProxyConfig.envName("proxy.lookupCacheTtl")).isEqualTo("TRIBUTARY_PROXY_LOOKUP_CACHE_TTL");
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(new Properties(), Map.of()))
+                .hasMessageContaining("proxy.brokerServiceUrl");
+        p.setProperty("proxy.port", "x");
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(p, Map.of()))
+                .hasMessageContaining("proxy.port must be an integer");
+    }
+
+    @Test
+    void durations() {
+        assertThat(ProxyConfig.parseDuration("k", "60s")).isEqualTo(Duration.ofSeconds(60));
+        assertThat(ProxyConfig.parseDuration("k", "2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(ProxyConfig.parseDuration("k", "1h")).isEqualTo(Duration.ofHours(1));
+        assertThat(ProxyConfig.parseDuration("k", "PT1M")).isEqualTo(Duration.ofMinutes(1));
+        assertThat(ProxyConfig.parseDuration("k", "1500")).isEqualTo(Duration.ofMillis(1500));
+        assertThatThrownBy(() -> ProxyConfig.parseDuration("k", "soon")).hasMessageContaining("k must be a duration");
+    }
+}
