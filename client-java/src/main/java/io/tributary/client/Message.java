@@ -1,0 +1,46 @@
+package io.tributary.client;
+
+import java.util.Map;
+
+/**
+ * A received message. Immutable and thread-safe.
+ *
+ * @param <T> the value type
+ */
+public interface Message<T> {
+
+    /** The value, decoded with the consumer's schema. */
+    T getValue();
+
+    /** The value's bytes (a copy). */
+    byte[] getData();
+
+    /** The key, or null if the message has none. */
+    String getKey();
+
+    boolean hasKey();
+
+    /** The properties; an unmodifiable map, empty if none. */
+    Map<String, String> getProperties();
+
+    /** One property, or null. */
+    String getProperty(String name);
+
+    MessageId getMessageId();
+
+    /** When the producer built the batch, in epoch milliseconds. */
+    long getPublishTime();
+
+    /** The event time set by the producer, 0 if unset. */
+    long getEventTime();
+
+    String getProducerName();
+
+    long getSequenceId();
+
+    /** How many times the message was delivered before, as far as the broker knows. */
+    int getRedeliveryCount();
+
+    /** The canonical topic name the message was received from. */
+    String getTopicName();
+}

@@ -1,0 +1,52 @@
+package io.tributary.client;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Configures and creates a {@link Producer}. Not thread-safe.
+ *
+ * @param <T> the value type
+ */
+public interface ProducerBuilder<T> {
+
+    /** The topic, {@code tenant/namespace/topic} (a {@code persistent://} prefix is accepted). Required. */
+    ProducerBuilder<T> topic(String topic);
+
+    /**
+     * A name unique on the topic. With a fixed name the broker remembers the last sequence id
+     * stored and drops resent duplicates across producer restarts; by default the broker
+     * assigns a unique name.
+     */
+    ProducerBuilder<T> producerName(String producerName);
+
+    /** How long a message may wait for the broker's acknowledgement; zero disables. Default 30 s. */
+    ProducerBuilder<T> sendTimeout(Duration timeout);
+
+    /** How many messages may await acknowledgement at once. Default 1000. */
+    ProducerBuilder<T> maxPendingMessages(int max);
+
+    /**
+     * Whether a send blocks while {@link #maxPendingMessages(int)} messages are pending (true,
+     * the default) or fails at once with {@link TributaryClientException.ProducerQueueIsFullException}.
+     */
+    ProducerBuilder<T> blockIfQueueFull(boolean block);
+
+    /** Whether messages sent close together are grouped into one entry. Default true. */
+    ProducerBuilder<T> enableBatching(boolean enable);
+
+    /** At most this many messages per batch. Default 1000. */
+    ProducerBuilder<T> batchingMaxMessages(int max);
+
+    /** At most about this many bytes per batch. Default 128 KiB. */
+    ProducerBuilder<T> batchingMaxBytes(int max);
+
+    /** How long the first message of a batch waits for others. Default 1 ms. */
+    ProducerBuilder<T> batchingMaxPublishDelay(Duration delay);
+
+    /** Opens the producer, waiting at most the client's operation timeout. */
+    Producer<T> create() throws TributaryClientException;
+
+    /** Opens the producer; the future fails with a {@link TributaryClientException}. */
+    CompletableFuture<Producer<T>> createAsync();
+}

@@ -1,0 +1,246 @@
+package io.tributary.client;
+
+import io.tributary.api.v1.ErrorDetail;
+import io.tributary.api.v1.ErrorReason;
+import io.tributary.protocol.ErrorReasons;
+import java.io.IOException;
+
+/**
+ * Every failure the client reports, carrying the system's {@link ErrorReason}. The nested
+ * subclasses name the reasons an application typically handles; {@link #of(ErrorDetail)}
+ * picks the right one, and every other reason comes as this class itself.
+ *
+ * <p>Whether retrying may help is {@link #isRetriable()}; the client itself already retried
+ * retriable failures until its timeouts, so an exception that reaches the application is final
+ * for that operation.
+ */
+public class TributaryClientException extends IOException {
+
+    private static final long serialVersionUID = 1L;
+
+    // protobuf messages are Serializable (they write themselves as bytes)
+    private final ErrorDetail detail;
+
+    public TributaryClientException(String message) {
+        this(ErrorReason.ERROR_REASON_UNSPECIFIED, message, null);
+    }
+
+    public TributaryClientException(String message, Throwable cause) {
+        this(ErrorReason.ERROR_REASON_UNSPECIFIED, message, cause);
+    }
+
+    public TributaryClientException(ErrorReason reason, String message, Throwable cause) {
+        this(ErrorReasons.detail(reason, message), cause);
+    }
+
+    public TributaryClientException(ErrorDetail detail, Throwable cause) {
+        super(text(detail), cause);
+        this.detail = detail;
+    }
+
+    private static String text(ErrorDetail d) {
+        return d.getReason() == ErrorReason.ERROR_REASON_UNSPECIFIED
+                ? d.getMessage()
+                : d.getReason().name() + ": " + d.getMessage();
+    }
+
+    /** The reason; {@code ERROR_REASON_UNSPECIFIED} for failures raised by the client itself. */
+    public ErrorReason reason() {
+        return detail == null ? ErrorReason.ERROR_REASON_UNSPECIFIED : detail.getReason();
+    }
+
+    /** The full detail, including the new owner's address for ownership errors. */
+    public ErrorDetail detail() {
+        return detail == null ? ErrorReasons.detail(ErrorReason.ERROR_REASON_UNSPECIFIED, getMessage()) : detail;
+    }
+
+    /** Whether the same operation may succeed if tried again ({@link ErrorReasons#isRetriable}). */
+    public boolean isRetriable() {
+        return ErrorReasons.isRetriable(reason());
+    }
+
+    /** The exception for a failure the system reported. */
+    public static TributaryClientException of(ErrorDetail detail) {
+        return of(detail, null);
+    }
+
+    /** The exception for a failure the system reported, with the exception it came in. */
+    public static TributaryClientException of(ErrorDetail detail, Throwable cause) {
+        switch (detail.getReason()) {
+            case INVALID_TOPIC_NAME:
+                return new InvalidTopicNameException(detail, cause);
+            case TOPIC_NOT_FOUND:
+                return new TopicNotFoundException(detail, cause);
+            case MESSAGE_TOO_LARGE:
+                return new MessageTooLargeException(detail, cause);
+            case CONSUMER_BUSY:
+                return new ConsumerBusyException(detail, cause);
+            case PRODUCER_BUSY:
+                return new ProducerBusyException(detail, cause);
+            case NOT_AUTHORIZED:
+            case NOT_AUTHENTICATED:
+                return new NotAuthorizedException(detail, cause);
+            case TIMEOUT:
+                return new TimeoutException(detail, cause);
+            case PRODUCER_FENCED:
+                return new ProducerFencedException(detail, cause);
+            case PRODUCER_QUEUE_FULL:
+                return new ProducerQueueIsFullException(detail, cause);
+            case NOT_ALLOWED:
+                return new NotAllowedException(detail, cause);
+            default:
+                return new TributaryClientException(detail, cause);
+        }
+    }
+
+    /**
+     * The exception behind any throwable: a client exception itself (unwrapped from completion
+     * and execution exceptions), or the mapping of {@link ErrorReasons#detailOf(Throwable)}.
+     */
+    public static TributaryClientException from(Throwable t) {
+        Throwable c = ErrorReasons.unwrap(t);
+        if (c instanceof TributaryClientException) {
+            return (TributaryClientException) c;
+        }
+        return of(ErrorReasons.detailOf(c), c);
+    }
+
+    /** The topic name is malformed. */
+    public static class InvalidTopicNameException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public InvalidTopicNameException(String message) {
+            this(ErrorReasons.detail(ErrorReason.INVALID_TOPIC_NAME, message), null);
+        }
+
+        public InvalidTopicNameException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** The topic does not exist and is not created automatically. */
+    public static class TopicNotFoundException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public TopicNotFoundException(String message) {
+            this(ErrorReasons.detail(ErrorReason.TOPIC_NOT_FOUND, message), null);
+        }
+
+        public TopicNotFoundException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** The message exceeds the broker's maximum message size. */
+    public static class MessageTooLargeException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public MessageTooLargeException(String message) {
+            this(ErrorReasons.detail(ErrorReason.MESSAGE_TOO_LARGE, message), null);
+        }
+
+        public MessageTooLargeException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** An exclusive subscription already has a consumer. */
+    public static class ConsumerBusyException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public ConsumerBusyException(String message) {
+            this(ErrorReasons.detail(ErrorReason.CONSUMER_BUSY, message), null);
+        }
+
+        public ConsumerBusyException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** Another producer with the same name is connected to the topic. */
+    public static class ProducerBusyException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public ProducerBusyException(String message) {
+            this(ErrorReasons.detail(ErrorReason.PRODUCER_BUSY, message), null);
+        }
+
+        public ProducerBusyException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** The client is not authenticated or not allowed to do this. */
+    public static class NotAuthorizedException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public NotAuthorizedException(String message) {
+            this(ErrorReasons.detail(ErrorReason.NOT_AUTHORIZED, message), null);
+        }
+
+        public NotAuthorizedException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** The operation did not complete in time (send timeout, operation timeout, or the broker's). */
+    public static class TimeoutException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public TimeoutException(String message) {
+            this(ErrorReasons.detail(ErrorReason.TIMEOUT, message), null);
+        }
+
+        public TimeoutException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** A newer producer took the topic over from this one. */
+    public static class ProducerFencedException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public ProducerFencedException(String message) {
+            this(ErrorReasons.detail(ErrorReason.PRODUCER_FENCED, message), null);
+        }
+
+        public ProducerFencedException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** The producer's pending queue is full and it was built not to block. */
+    public static class ProducerQueueIsFullException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public ProducerQueueIsFullException(String message) {
+            this(ErrorReasons.detail(ErrorReason.PRODUCER_QUEUE_FULL, message), null);
+        }
+
+        public ProducerQueueIsFullException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** The producer, consumer or client was closed (or failed for good) before the operation. */
+    public static class AlreadyClosedException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public AlreadyClosedException(String message) {
+            super(ErrorReasons.detail(ErrorReason.ERROR_REASON_UNSPECIFIED, message), null);
+        }
+    }
+
+    /** The broker refused the operation in the current state, e.g. a cumulative ack on a Shared subscription. */
+    public static class NotAllowedException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public NotAllowedException(String message) {
+            this(ErrorReasons.detail(ErrorReason.NOT_ALLOWED, message), null);
+        }
+
+        public NotAllowedException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+}

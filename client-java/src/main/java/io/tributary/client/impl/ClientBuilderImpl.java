@@ -1,0 +1,74 @@
+package io.tributary.client.impl;
+
+import io.tributary.client.ClientBuilder;
+import io.tributary.client.TributaryClient;
+import io.tributary.client.TributaryClientException;
+import io.tributary.api.v1.ErrorReason;
+import java.time.Duration;
+import java.util.Objects;
+
+/** Collects the client's settings. */
+public final class ClientBuilderImpl implements ClientBuilder {
+    static final String DEFAULT_SERVICE_URL = "localhost:6650";
+    static final Duration DEFAULT_OPERATION_TIMEOUT = Duration.ofSeconds(30);
+
+    private String serviceUrl = DEFAULT_SERVICE_URL;
+    private Duration operationTimeout = DEFAULT_OPERATION_TIMEOUT;
+
+    @Override
+    public ClientBuilder serviceUrl(String serviceUrl) {
+        this.serviceUrl = Objects.requireNonNull(serviceUrl, "serviceUrl");
+        return this;
+    }
+
+    @Override
+    public ClientBuilder operationTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the operation timeout must be positive");
+        }
+        this.operationTimeout = timeout;
+        return this;
+    }
+
+    @Override
+    public TributaryClient build() throws TributaryClientException {
+        return new TributaryClientImpl(target(serviceUrl), operationTimeout);
+    }
+
+    /**
+     * The {@code host:port} of a service URL. Our own schemes are dropped because gRPC would
+     * take them for name resolvers it does not know.
+     */
+    static String target(String serviceUrl) throws TributaryClientException {
+        String s = serviceUrl.trim();
+        for (String scheme : new String[] {"tributary://", "grpc://"}) {
+            if (s.regionMatches(true, 0, scheme, 0, scheme.length())) {
+                s = s.substring(scheme.length());
+                break;
+            }
+        }
+        while (s.endsWith("/")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        int colon = s.lastIndexOf(':');
+        if (s.isEmpty() || s.contains("/") || colon <= 0 || colon == s.length() - 1) {
+            throw invalid(serviceUrl);
+        }
+        try {
+            int port = Integer.parseInt(s.substring(colon + 1));
+            if (port <= 0 || port > 65535) {
+                throw invalid(serviceUrl);
+            }
+        } catch (NumberFormatException e) {
+            throw invalid(serviceUrl);
+        }
+        return s;
+    }
+
+    private static TributaryClientException invalid(String url) {
+        return new TributaryClientException(ErrorReason.INVALID_REQUEST,
+                "invalid service URL '" + url + "': expected host:port, tributary://host:port or grpc://host:port",
+                null);
+    }
+}

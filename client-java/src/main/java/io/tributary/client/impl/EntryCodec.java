@@ -1,0 +1,148 @@
+package io.tributary.client.impl;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tributary.api.v1.BatchHeader;
+import io.tributary.api.v1.CompressionType;
+import io.tributary.api.v1.EntryBatch;
+import io.tributary.api.v1.MessageBatch;
+import io.tributary.api.v1.MessageList;
+import io.tributary.api.v1.SingleMessage;
+import io.tributary.client.MessageId;
+import io.tributary.client.Schema;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The entry format: a producer batch is one {@link EntryBatch} whose payload is a serialized
+ * {@link MessageList}. The producer encodes it once, the broker stores it as is, and the
+ * consumer unpacks it into messages.
+ */
+public final class EntryCodec {
+
+    /** A varint of a negative number takes the most room, so -1 stands for any value. */
+    private static final long WORST_LONG = -1L;
+    private static final int WORST_INT = -1;
+
+    private EntryCodec() {}
+
+    /** The bytes a message takes inside a {@link MessageList}: its tag, its length, its body. */
+    public static int sizeInList(SingleMessage message) {
+        int size = message.getSerializedSize();
+        return 1 + CodedOutputStream.computeUInt32SizeNoTag(size) + size;
+    }
+
+    /** How many bytes a sequence id may add to a message that was measured without one. */
+    public static int maxSequenceIdSize() {
+        return 1 + CodedOutputStream.computeInt64SizeNoTag(WORST_LONG);
+    }
+
+    /**
+     * An upper bound for what an entry holds besides its messages (the header and the framing),
+     * so that {@code overhead + sum(sizeInList)} bounds the entry's size.
+     */
+    public static int overhead(String producerName, String schema) {
+        BatchHeader worst = BatchHeader.newBuilder()
+                .setProducerName(producerName == null ? "" : producerName)
+                .setFirstSequenceId(WORST_LONG)
+                .setMessageCount(WORST_INT)
+                .setCompressionValue(WORST_INT)
+                .setUncompressedSize(WORST_INT)
+                .setPublishTimeMs(WORST_LONG)
+                .setSchema(schema == null ? "" : schema)
+                .build();
+        int header = worst.getSerializedSize();
+        // header field, then the payload field's tag and a length of up to 5 bytes
+        return 1 + CodedOutputStream.computeUInt32SizeNoTag(header) + header + 1 + 5;
+    }
+
+    /** Encodes a batch; the messages carry their own sequence ids, the first being {@code firstSequenceId}. */
+    public static ByteString encode(String producerName, String schema, long firstSequenceId,
+                                    List<SingleMessage> messages, long publishTimeMs) {
+        ByteString payload = MessageList.newBuilder().addAllMessages(messages).build().toByteString();
+        BatchHeader header = BatchHeader.newBuilder()
+                .setProducerName(producerName == null ? "" : producerName)
+                .setFirstSequenceId(firstSequenceId)
+                .setMessageCount(messages.size())
+                .setCompression(CompressionType.COMPRESSION_NONE)
+                .setUncompressedSize(payload.size())
+                .setPublishTimeMs(publishTimeMs)
+                .setSchema(schema == null ? "" : schema)
+                .build();
+        return EntryBatch.newBuilder().setHeader(header).setPayload(payload).build().toByteString();
+    }
+
+    /** A decoded entry: its header and its messages in batch order. */
+    public record Decoded(BatchHeader header, List<SingleMessage> messages) {}
+
+    /**
+     * Decodes an entry.
+     *
+     * @throws InvalidProtocolBufferException if the bytes are not an entry, or use a
+     *         compression this client does not read
+     */
+    public static Decoded decode(ByteString entry) throws InvalidProtocolBufferException {
+        EntryBatch batch = EntryBatch.parseFrom(entry);
+        BatchHeader header = batch.getHeader();
+        if (header.getCompression() != CompressionType.COMPRESSION_NONE) {
+            throw new InvalidProtocolBufferException("unsupported compression " + header.getCompression());
+        }
+        MessageList list = MessageList.parseFrom(batch.getPayload());
+        return new Decoded(header, list.getMessagesList());
+    }
+
+    /** The messages of a delivered entry, and how many of them were skipped as already acknowledged. */
+    public record Unpacked<T>(List<MessageImpl<T>> messages, int skipped, int batchSize) {}
+
+    /**
+     * Unpacks a delivered entry into messages, leaving out the batch indexes the broker lists
+     * as acknowledged.
+     *
+     * @param topicPartition the partition index of the consumer's topic, -1 if it is not a partition
+     */
+    public static <T> Unpacked<T> unpack(String topic, int topicPartition, MessageBatch batch, Schema<T> schema)
+            throws InvalidProtocolBufferException {
+        Decoded decoded = decode(batch.getEntry());
+        List<SingleMessage> singles = decoded.messages();
+        io.tributary.api.v1.MessageId id = batch.getMessageId();
+        int batchSize = id.getBatchSize() > 0 ? id.getBatchSize() : singles.size();
+        int partition = partitionOf(id.getPartition(), topicPartition);
+        Set<Integer> acked = batch.getAckedIndexesCount() == 0 ? Set.of() : new HashSet<>(batch.getAckedIndexesList());
+        List<MessageImpl<T>> out = new ArrayList<>(singles.size());
+        int skipped = 0;
+        for (int i = 0; i < singles.size(); i++) {
+            if (acked.contains(i)) {
+                skipped++;
+                continue;
+            }
+            MessageId mid = new MessageId(id.getLedgerId(), id.getEntryId(), i, partition, batchSize);
+            out.add(new MessageImpl<>(topic, mid, singles.get(i), decoded.header(), batch.getRedeliveryCount(), schema));
+        }
+        // permits are charged per message of the entry, so a short entry still frees its whole size
+        skipped += Math.max(0, batchSize - singles.size());
+        return new Unpacked<>(out, skipped, batchSize);
+    }
+
+    /**
+     * The partition of an id learned from the broker. The protocol says -1 for a topic that is
+     * not partitioned, but proto3 cannot tell an unset 0 from partition 0, so a 0 is taken
+     * from the topic's own name instead.
+     */
+    public static int partitionOf(int fromBroker, int topicPartition) {
+        return fromBroker != 0 ? fromBroker : topicPartition;
+    }
+
+    /** The protocol form of an id, as acks carry it. */
+    public static io.tributary.api.v1.MessageId toProto(MessageId id) {
+        return io.tributary.api.v1.MessageId.newBuilder()
+                .setLedgerId(id.getLedgerId())
+                .setEntryId(id.getEntryId())
+                .setBatchIndex(id.getBatchIndex())
+                .setPartition(id.getPartition())
+                .setBatchSize(id.getBatchSize())
+                .build();
+    }
+}

@@ -1,0 +1,719 @@
+package io.tributary.client.impl;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.tributary.api.v1.ErrorDetail;
+import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.ProducerOpen;
+import io.tributary.api.v1.ProducerOpened;
+import io.tributary.api.v1.PublishAck;
+import io.tributary.api.v1.PublishBatch;
+import io.tributary.api.v1.PublishError;
+import io.tributary.api.v1.PublishRequest;
+import io.tributary.api.v1.PublishResponse;
+import io.tributary.api.v1.SingleMessage;
+import io.tributary.client.MessageId;
+import io.tributary.client.Producer;
+import io.tributary.client.Schema;
+import io.tributary.client.TributaryClientException;
+import io.tributary.client.TributaryClientException.AlreadyClosedException;
+import io.tributary.client.TributaryClientException.MessageTooLargeException;
+import io.tributary.client.TributaryClientException.ProducerQueueIsFullException;
+import io.tributary.client.TributaryClientException.TimeoutException;
+import io.tributary.client.TypedMessageBuilder;
+import io.tributary.protocol.ErrorReasons;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A producer on one Publish stream.
+ *
+ * <p>Messages go into the batch being filled, batches into {@link #pending} (sent, or waiting
+ * for a connection) until the broker answers them, in order. A retriable stream failure opens a
+ * new stream under the same producer name and sends every pending batch again with the same
+ * sequence ids; the broker recognises those it stored already. All state is guarded by
+ * {@link #lock}; futures are completed after it is released ({@link Completions}).
+ */
+final class ProducerImpl<T> implements Producer<T> {
+    private static final Logger LOG = LoggerFactory.getLogger(ProducerImpl.class);
+    static final long DEFAULT_MAX_MESSAGE_SIZE = 5L * 1024 * 1024;
+
+    private enum State { OPEN, CLOSING, CLOSED, FAILED }
+
+    /** A message waiting to be sent or acknowledged. */
+    private record OpMsg(SingleMessage message, int size, CompletableFuture<MessageId> future) {
+        long sequenceId() {
+            return message.getSequenceId();
+        }
+    }
+
+    /** A batch: one entry once stored. {@code done} completes however the batch ends. */
+    private record OpBatch(long firstSequenceId, List<OpMsg> messages, ByteString entry, long createdNanos,
+                           CompletableFuture<Void> done) {
+        long lastSequenceId() {
+            return messages.get(messages.size() - 1).sequenceId();
+        }
+    }
+
+    private final TributaryClientImpl client;
+    private final ProducerBuilderImpl.Config conf;
+    private final Schema<T> schema;
+    private final int topicPartition;
+    private final long operationTimeoutNanos;
+    private final long createDeadlineNanos;
+    /** Bounds the messages between sendAsync and their answer: the producer's memory. */
+    private final Semaphore permits;
+    private final CompletableFuture<Producer<T>> createFuture = new CompletableFuture<>();
+    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    private final Backoff backoff = new Backoff();
+
+    private final Object lock = new Object();
+    // guarded by lock
+    private State state = State.OPEN;
+    private boolean created;
+    private Connection cnx;
+    private ScheduledFuture<?> reconnectTask;
+    private ScheduledFuture<?> timeoutTask;
+    private ErrorDetail lastError;
+    private TributaryClientException terminalError;
+    private long lastSequenceIdPushed = -1;
+    private final ArrayDeque<OpBatch> pending = new ArrayDeque<>();
+    private final List<OpMsg> batch = new ArrayList<>();
+    private int batchBytes;
+    private long batchEpoch;
+    private ScheduledFuture<?> batchTimer;
+
+    // written under lock, read by senders without it
+    private volatile String producerName;
+    private volatile long maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+    private volatile int entryOverhead;
+    private volatile long lastSequenceIdPublished = -1;
+
+    ProducerImpl(TributaryClientImpl client, ProducerBuilderImpl.Config conf, Schema<T> schema, int topicPartition) {
+        this.client = client;
+        this.conf = conf;
+        this.schema = schema;
+        this.topicPartition = topicPartition;
+        this.operationTimeoutNanos = client.operationTimeout().toNanos();
+        this.createDeadlineNanos = System.nanoTime() + operationTimeoutNanos;
+        this.permits = new Semaphore(conf.maxPendingMessages());
+        this.producerName = conf.producerName();
+        this.entryOverhead = EntryCodec.overhead(producerName, schema.name());
+    }
+
+    CompletableFuture<Producer<T>> start() {
+        if (!client.register(this)) {
+            return Futures.failed(new AlreadyClosedException("the client is closed"));
+        }
+        synchronized (lock) {
+            connectLocked();
+        }
+        return createFuture;
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    @Override
+    public MessageId send(T value) throws TributaryClientException {
+        return Futures.await(sendAsync(value));
+    }
+
+    @Override
+    public CompletableFuture<MessageId> sendAsync(T value) {
+        TypedMessageBuilderImpl<T> m = new TypedMessageBuilderImpl<>(this);
+        m.value(value);
+        return sendAsync(m);
+    }
+
+    @Override
+    public TypedMessageBuilder<T> newMessage() {
+        return new TypedMessageBuilderImpl<>(this);
+    }
+
+    CompletableFuture<MessageId> sendAsync(TypedMessageBuilderImpl<T> m) {
+        if (m.value == null) {
+            return Futures.failed(new TributaryClientException(ErrorReason.INVALID_REQUEST, "the message has no value", null));
+        }
+        SingleMessage.Builder b = SingleMessage.newBuilder();
+        try {
+            b.setValue(ByteString.copyFrom(schema.encode(m.value)));
+        } catch (RuntimeException e) {
+            return Futures.failed(new TributaryClientException(ErrorReason.INVALID_REQUEST,
+                    "the schema " + schema.name() + " could not encode the value: " + e, e));
+        }
+        if (m.key != null) {
+            b.setKey(m.key).setHasKey(true);
+        }
+        b.putAllProperties(m.properties).setEventTimeMs(m.eventTime);
+        SingleMessage unnumbered = b.build();
+
+        // measured before taking a permit so that an oversized message never waits for room
+        long size = (long) entryOverhead + EntryCodec.sizeInList(unnumbered) + EntryCodec.maxSequenceIdSize();
+        long max = maxMessageSize;
+        if (size > max) {
+            return Futures.failed(new MessageTooLargeException(
+                    "the message takes " + size + " bytes with its framing; the broker takes at most " + max));
+        }
+        TributaryClientException closed = closedError();
+        if (closed != null) {
+            return Futures.failed(closed);
+        }
+        if (conf.blockIfQueueFull()) {
+            try {
+                permits.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Futures.failed(new TributaryClientException("interrupted while waiting for room to send", e));
+            }
+        } else if (!permits.tryAcquire()) {
+            return Futures.failed(new ProducerQueueIsFullException(
+                    "the producer already has " + conf.maxPendingMessages() + " pending messages"));
+        }
+
+        CompletableFuture<MessageId> future = new CompletableFuture<>();
+        synchronized (lock) {
+            if (state != State.OPEN) {
+                permits.release();
+                return Futures.failed(closedErrorLocked());
+            }
+            long seq = m.sequenceId != null ? m.sequenceId : lastSequenceIdPushed + 1;
+            lastSequenceIdPushed = Math.max(lastSequenceIdPushed, seq);
+            SingleMessage msg = unnumbered.toBuilder().setSequenceId(seq).build();
+            OpMsg op = new OpMsg(msg, EntryCodec.sizeInList(msg), future);
+            int limit = batchLimitBytes();
+            // a batch's messages must carry consecutive sequence ids: its header names only the first
+            if (!batch.isEmpty()
+                    && (seq != batch.get(0).sequenceId() + batch.size() || batchBytes + op.size() > limit)) {
+                flushBatchLocked();
+            }
+            batch.add(op);
+            batchBytes += op.size();
+            if (!conf.batching() || batch.size() >= conf.batchingMaxMessages() || batchBytes >= limit) {
+                flushBatchLocked();
+            } else if (batch.size() == 1) {
+                scheduleBatchTimerLocked();
+            }
+        }
+        return future;
+    }
+
+    private int batchLimitBytes() {
+        long room = maxMessageSize - entryOverhead;
+        return (int) Math.max(1, Math.min(conf.batchingMaxBytes(), room));
+    }
+
+    private void scheduleBatchTimerLocked() {
+        long epoch = batchEpoch;
+        long delayNanos = conf.batchingMaxPublishDelay().toNanos();
+        batchTimer = client.schedule(() -> {
+            synchronized (lock) {
+                if (batchEpoch == epoch) {
+                    flushBatchLocked();
+                }
+            }
+        }, delayNanos, TimeUnit.NANOSECONDS);
+        if (batchTimer == null) {
+            // the timers are gone with the client; nothing would ever send this batch otherwise
+            flushBatchLocked();
+        }
+    }
+
+    /** Closes the batch being filled: it becomes pending and is sent if there is a stream. */
+    private void flushBatchLocked() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        batchEpoch++;
+        if (batchTimer != null) {
+            batchTimer.cancel(false);
+            batchTimer = null;
+        }
+        List<OpMsg> msgs = List.copyOf(batch);
+        batch.clear();
+        batchBytes = 0;
+        List<SingleMessage> singles = new ArrayList<>(msgs.size());
+        for (OpMsg op : msgs) {
+            singles.add(op.message());
+        }
+        long first = msgs.get(0).sequenceId();
+        ByteString entry = EntryCodec.encode(producerName, schema.name(), first, singles, System.currentTimeMillis());
+        OpBatch b = new OpBatch(first, msgs, entry, System.nanoTime(), new CompletableFuture<>());
+        pending.addLast(b);
+        if (cnx != null && cnx.ready) {
+            cnx.send(b);
+        }
+    }
+
+    @Override
+    public void flush() throws TributaryClientException {
+        Futures.await(flushAsync());
+    }
+
+    @Override
+    public CompletableFuture<Void> flushAsync() {
+        synchronized (lock) {
+            flushBatchLocked();
+            OpBatch last = pending.peekLast();
+            // answers come in order, so the last batch's answer means every earlier one has come
+            return last == null ? CompletableFuture.completedFuture(null) : last.done().thenApply(v -> null);
+        }
+    }
+
+    // ---------------------------------------------------------------- the stream
+
+    /** One Publish call; callbacks of calls that are no longer {@link #cnx} are ignored. */
+    private final class Connection implements ClientResponseObserver<PublishRequest, PublishResponse> {
+        private ClientCallStreamObserver<PublishRequest> requests;
+        // guarded by lock
+        boolean ready;
+        boolean halfClosed;
+        ScheduledFuture<?> timer;
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<PublishRequest> requestStream) {
+            this.requests = requestStream;
+        }
+
+        void send(PublishRequest request) {
+            try {
+                requests.onNext(request);
+            } catch (RuntimeException e) {
+                // the call is already over; its onError brings the reconnect
+                LOG.debug("[{}] Could not send on a finished stream: {}", conf.topic(), e.toString());
+            }
+        }
+
+        void send(OpBatch b) {
+            send(PublishRequest.newBuilder()
+                    .setBatch(PublishBatch.newBuilder()
+                            .setSequenceId(b.firstSequenceId())
+                            .setMessageCount(b.messages().size())
+                            .setEntry(b.entry()))
+                    .build());
+        }
+
+        void cancel(String why) {
+            cancelTimer();
+            try {
+                requests.cancel(why, null);
+            } catch (RuntimeException e) {
+                LOG.debug("[{}] Cancel failed: {}", conf.topic(), e.toString());
+            }
+        }
+
+        void cancelTimer() {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+        }
+
+        @Override
+        public void onNext(PublishResponse response) {
+            handleResponse(this, response);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            handleEnd(this, t);
+        }
+
+        @Override
+        public void onCompleted() {
+            handleEnd(this, null);
+        }
+    }
+
+    private void connectLocked() {
+        Connection c = new Connection();
+        cnx = c;
+        ProducerOpen.Builder open = ProducerOpen.newBuilder().setTopic(conf.topic());
+        if (producerName != null) {
+            open.setProducerName(producerName);
+        }
+        // a long-lived stream must not inherit the deadline or cancellation of whatever call the
+        // application happens to be serving when it creates us
+        io.grpc.Context previous = io.grpc.Context.ROOT.attach();
+        try {
+            client.stub().publish(c);
+        } finally {
+            io.grpc.Context.ROOT.detach(previous);
+        }
+        c.send(PublishRequest.newBuilder().setOpen(open).build());
+        c.timer = client.schedule(() -> openTimedOut(c), operationTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void openTimedOut(Connection c) {
+        synchronized (lock) {
+            if (c == cnx && !c.ready) {
+                // cancelling ends the call with CANCELLED, which is retried like any lost stream
+                c.cancel("no answer to the producer open within " + client.operationTimeout());
+            }
+        }
+    }
+
+    private void handleResponse(Connection c, PublishResponse response) {
+        Completions done = new Completions();
+        synchronized (lock) {
+            if (c != cnx) {
+                return;
+            }
+            switch (response.getResponseCase()) {
+                case OPENED:
+                    onOpened(c, response.getOpened(), done);
+                    break;
+                case ACK:
+                    onAck(response.getAck(), done);
+                    break;
+                case ERROR:
+                    onPublishError(response.getError(), done);
+                    break;
+                default:
+                    LOG.warn("[{}] Ignoring an unknown publish response {}", conf.topic(), response.getResponseCase());
+            }
+            maybeFinishCloseLocked(done);
+        }
+        done.run();
+    }
+
+    private void onOpened(Connection c, ProducerOpened opened, Completions done) {
+        if (c.ready) {
+            LOG.warn("[{}] Ignoring a second ProducerOpened", conf.topic());
+            return;
+        }
+        c.cancelTimer();
+        c.ready = true;
+        backoff.reset();
+        lastError = null;
+        if (!opened.getProducerName().isEmpty()) {
+            producerName = opened.getProducerName();
+        }
+        maxMessageSize = opened.getMaxMessageSize() > 0 ? opened.getMaxMessageSize() : DEFAULT_MAX_MESSAGE_SIZE;
+        entryOverhead = EntryCodec.overhead(producerName, schema.name());
+        if (!created) {
+            created = true;
+            lastSequenceIdPushed = opened.getLastSequenceId();
+            lastSequenceIdPublished = opened.getLastSequenceId();
+            startTimeoutTicker();
+            LOG.info("[{}] Producer {} created, last sequence id {}", conf.topic(), producerName,
+                    opened.getLastSequenceId());
+            done.add(() -> createFuture.complete(this));
+        } else {
+            LOG.info("[{}] Producer {} reconnected, resending {} batches", conf.topic(), producerName, pending.size());
+            for (OpBatch b : pending) {
+                c.send(b);
+            }
+        }
+    }
+
+    private void onAck(PublishAck ack, Completions done) {
+        OpBatch b = removePending(ack.getSequenceId());
+        if (b == null) {
+            // a batch that already timed out, or an answer to a resend of one already answered
+            LOG.debug("[{}] Ack for unknown sequence id {}", conf.topic(), ack.getSequenceId());
+            return;
+        }
+        lastSequenceIdPublished = Math.max(lastSequenceIdPublished, b.lastSequenceId());
+        permits.release(b.messages().size());
+        long ledger = ack.hasMessageId() ? ack.getMessageId().getLedgerId() : -1;
+        long entry = ack.hasMessageId() ? ack.getMessageId().getEntryId() : -1;
+        int partition = EntryCodec.partitionOf(ack.hasMessageId() ? ack.getMessageId().getPartition() : 0, topicPartition);
+        int n = b.messages().size();
+        done.add(() -> {
+            for (int i = 0; i < n; i++) {
+                b.messages().get(i).future().complete(new MessageId(ledger, entry, i, partition, n));
+            }
+            b.done().complete(null);
+        });
+    }
+
+    private void onPublishError(PublishError error, Completions done) {
+        OpBatch b = removePending(error.getSequenceId());
+        if (b == null) {
+            LOG.debug("[{}] Error for unknown sequence id {}: {}", conf.topic(), error.getSequenceId(), error.getError());
+            return;
+        }
+        failBatch(b, TributaryClientException.of(error.getError()), done);
+    }
+
+    /** The pending batch answered: normally the first, unless earlier ones timed out or were answered twice. */
+    private OpBatch removePending(long sequenceId) {
+        Iterator<OpBatch> it = pending.iterator();
+        while (it.hasNext()) {
+            OpBatch b = it.next();
+            if (b.firstSequenceId() == sequenceId) {
+                it.remove();
+                return b;
+            }
+        }
+        return null;
+    }
+
+    private void failBatch(OpBatch b, TributaryClientException e, Completions done) {
+        permits.release(b.messages().size());
+        done.add(() -> {
+            for (OpMsg op : b.messages()) {
+                op.future().completeExceptionally(e);
+            }
+            b.done().complete(null);
+        });
+    }
+
+    /** The stream ended: {@code t} is null when the server completed it. */
+    private void handleEnd(Connection c, Throwable t) {
+        Completions done = new Completions();
+        synchronized (lock) {
+            if (c != cnx) {
+                return;
+            }
+            cnx = null;
+            c.cancelTimer();
+            ErrorDetail detail = t == null
+                    ? ErrorReasons.detail(ErrorReason.BROKER_UNAVAILABLE, "the server ended the stream")
+                    : ErrorReasons.detailOf(t);
+            boolean retriable = ErrorReasons.isRetriable(detail.getReason());
+            if (state == State.CLOSING && pending.isEmpty()) {
+                finishCloseLocked(done);
+            } else if (!created) {
+                if (retriable && System.nanoTime() < createDeadlineNanos) {
+                    lastError = detail;
+                    LOG.info("[{}] Could not create the producer yet ({}: {}); retrying", conf.topic(),
+                            detail.getReason(), detail.getMessage());
+                    scheduleReconnectLocked(done);
+                } else if (retriable) {
+                    failLocked(new TimeoutException("could not create the producer within "
+                            + client.operationTimeout() + "; last error " + detail.getReason() + ": "
+                            + detail.getMessage()), done);
+                } else {
+                    failLocked(TributaryClientException.of(detail, t), done);
+                }
+            } else if (retriable) {
+                lastError = detail;
+                LOG.info("[{}] Producer {} lost its stream ({}: {}); reconnecting", conf.topic(), producerName,
+                        detail.getReason(), detail.getMessage());
+                scheduleReconnectLocked(done);
+            } else {
+                LOG.warn("[{}] Producer {} failed: {}: {}", conf.topic(), producerName, detail.getReason(),
+                        detail.getMessage());
+                failLocked(TributaryClientException.of(detail, t), done);
+            }
+        }
+        done.run();
+    }
+
+    private void scheduleReconnectLocked(Completions done) {
+        long delay = backoff.nextDelayMs();
+        reconnectTask = client.schedule(this::reconnect, delay, TimeUnit.MILLISECONDS);
+        if (reconnectTask == null) {
+            failLocked(new AlreadyClosedException("the client is closed"), done);
+        }
+    }
+
+    private void reconnect() {
+        synchronized (lock) {
+            reconnectTask = null;
+            if ((state == State.OPEN || state == State.CLOSING) && cnx == null) {
+                connectLocked();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- timeouts
+
+    private void startTimeoutTicker() {
+        long timeoutMs = conf.sendTimeout().toMillis();
+        if (timeoutMs <= 0) {
+            return;
+        }
+        long period = Math.max(10, Math.min(1000, timeoutMs / 5));
+        timeoutTask = client.scheduleWithFixedDelay(this::checkSendTimeouts, period, TimeUnit.MILLISECONDS);
+    }
+
+    private void checkSendTimeouts() {
+        Completions done = new Completions();
+        synchronized (lock) {
+            if (state == State.CLOSED || state == State.FAILED) {
+                return;
+            }
+            long now = System.nanoTime();
+            long limit = conf.sendTimeout().toNanos();
+            OpBatch head;
+            // batches were made in order, so the expired ones are at the front
+            while ((head = pending.peekFirst()) != null && now - head.createdNanos() >= limit) {
+                pending.pollFirst();
+                failBatch(head, new TimeoutException("not acknowledged within " + conf.sendTimeout()
+                        + (lastError == null ? "" : "; last error " + lastError.getReason() + ": "
+                                + lastError.getMessage())), done);
+            }
+            maybeFinishCloseLocked(done);
+        }
+        done.run();
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    @Override
+    public void close() throws TributaryClientException {
+        Futures.await(closeAsync());
+    }
+
+    @Override
+    public CompletableFuture<Void> closeAsync() {
+        Completions done = new Completions();
+        synchronized (lock) {
+            if (state != State.OPEN) {
+                return closeFuture;
+            }
+            state = State.CLOSING;
+            if (!created) {
+                if (cnx != null) {
+                    cnx.cancel("the producer was closed");
+                    cnx = null;
+                }
+                AlreadyClosedException e = new AlreadyClosedException("the producer was closed while being created");
+                done.add(() -> createFuture.completeExceptionally(e));
+                finishCloseLocked(done);
+            } else {
+                flushBatchLocked();
+                maybeFinishCloseLocked(done);
+            }
+        }
+        done.run();
+        return closeFuture;
+    }
+
+    /** Once closing and nothing is pending: half-close the stream, then wait for the server to end it. */
+    private void maybeFinishCloseLocked(Completions done) {
+        if (state != State.CLOSING || !pending.isEmpty()) {
+            return;
+        }
+        Connection c = cnx;
+        if (c != null && c.ready) {
+            if (!c.halfClosed) {
+                c.halfClosed = true;
+                c.cancelTimer();
+                try {
+                    c.requests.onCompleted();
+                } catch (RuntimeException e) {
+                    LOG.debug("[{}] Half-close failed: {}", conf.topic(), e.toString());
+                }
+                c.timer = client.schedule(() -> closeTimedOut(c), operationTimeoutNanos, TimeUnit.NANOSECONDS);
+            }
+        } else {
+            if (c != null) {
+                c.cancel("the producer was closed");
+                cnx = null;
+            }
+            finishCloseLocked(done);
+        }
+    }
+
+    private void closeTimedOut(Connection c) {
+        Completions done = new Completions();
+        synchronized (lock) {
+            if (c == cnx && state == State.CLOSING) {
+                c.cancel("the server did not end the stream after the producer closed it");
+                cnx = null;
+                finishCloseLocked(done);
+            }
+        }
+        done.run();
+    }
+
+    private void finishCloseLocked(Completions done) {
+        state = State.CLOSED;
+        cancelTimersLocked();
+        client.unregister(this);
+        LOG.info("[{}] Producer {} closed", conf.topic(), producerName);
+        done.add(() -> closeFuture.complete(null));
+    }
+
+    /** A failure the producer cannot recover from: everything pending fails with it. */
+    private void failLocked(TributaryClientException e, Completions done) {
+        state = State.FAILED;
+        terminalError = e;
+        cancelTimersLocked();
+        if (cnx != null) {
+            cnx.cancel("the producer failed");
+            cnx = null;
+        }
+        if (!batch.isEmpty()) {
+            flushBatchLocked();
+        }
+        OpBatch b;
+        while ((b = pending.pollFirst()) != null) {
+            failBatch(b, e, done);
+        }
+        client.unregister(this);
+        done.add(() -> {
+            createFuture.completeExceptionally(e);
+            closeFuture.complete(null);
+        });
+    }
+
+    private void cancelTimersLocked() {
+        for (ScheduledFuture<?> f : new ScheduledFuture<?>[] {reconnectTask, timeoutTask, batchTimer}) {
+            if (f != null) {
+                f.cancel(false);
+            }
+        }
+        reconnectTask = null;
+        timeoutTask = null;
+        batchTimer = null;
+        batchEpoch++;
+        if (cnx != null) {
+            cnx.cancelTimer();
+        }
+    }
+
+    private TributaryClientException closedError() {
+        synchronized (lock) {
+            return state == State.OPEN ? null : closedErrorLocked();
+        }
+    }
+
+    private TributaryClientException closedErrorLocked() {
+        if (state == State.FAILED && terminalError != null) {
+            return terminalError;
+        }
+        return new AlreadyClosedException("the producer is closed");
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    @Override
+    public String getTopic() {
+        return conf.topic();
+    }
+
+    @Override
+    public String getProducerName() {
+        return producerName;
+    }
+
+    @Override
+    public long getLastSequenceId() {
+        return lastSequenceIdPublished;
+    }
+
+    @Override
+    public boolean isConnected() {
+        synchronized (lock) {
+            return cnx != null && cnx.ready;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Producer{topic=" + conf.topic() + ", name=" + producerName + "}";
+    }
+}

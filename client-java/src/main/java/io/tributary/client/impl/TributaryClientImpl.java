@@ -1,0 +1,193 @@
+package io.tributary.client.impl;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.client.ConsumerBuilder;
+import io.tributary.client.ProducerBuilder;
+import io.tributary.client.Schema;
+import io.tributary.client.TributaryClient;
+import io.tributary.client.TributaryClientException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The client: one channel and one timer pool shared by its producers and consumers. */
+public final class TributaryClientImpl implements TributaryClient {
+    private static final Logger LOG = LoggerFactory.getLogger(TributaryClientImpl.class);
+    private static final AtomicInteger CLIENT_IDS = new AtomicInteger();
+    static final int MAX_INBOUND_MESSAGE_SIZE = 16 * 1024 * 1024;
+
+    private final String target;
+    private final Duration operationTimeout;
+    private final ManagedChannel channel;
+    private final MessagingServiceGrpc.MessagingServiceStub stub;
+    private final ScheduledExecutorService scheduler;
+    private final Set<ProducerImpl<?>> producers = ConcurrentHashMap.newKeySet();
+    private final Set<ConsumerImpl<?>> consumers = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+
+    TributaryClientImpl(String target, Duration operationTimeout) {
+        this.target = target;
+        this.operationTimeout = operationTimeout;
+        this.channel = NettyChannelBuilder.forTarget(target)
+                .usePlaintext()
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE)
+                .build();
+        this.stub = MessagingServiceGrpc.newStub(channel);
+        int id = CLIENT_IDS.incrementAndGet();
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, daemonThreads("tributary-client-" + id + "-timer"));
+        // batch timers are cancelled far more often than they fire; do not keep them queued
+        executor.setRemoveOnCancelPolicy(true);
+        // a closed client must not wait for the timers of what it closed
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.scheduler = executor;
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    @Override
+    public <T> ProducerBuilder<T> newProducer(Schema<T> schema) {
+        return new ProducerBuilderImpl<>(this, Objects.requireNonNull(schema, "schema"));
+    }
+
+    @Override
+    public <T> ConsumerBuilder<T> newConsumer(Schema<T> schema) {
+        return new ConsumerBuilderImpl<>(this, Objects.requireNonNull(schema, "schema"));
+    }
+
+    MessagingServiceGrpc.MessagingServiceStub stub() {
+        return stub;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    /**
+     * Runs a task later on the client's timer threads; null once the client has shut them down,
+     * which callers treat like being closed.
+     */
+    ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
+        try {
+            return scheduler.schedule(task, delay, unit);
+        } catch (RejectedExecutionException e) {
+            return null;
+        }
+    }
+
+    ScheduledFuture<?> scheduleWithFixedDelay(Runnable task, long period, TimeUnit unit) {
+        try {
+            return scheduler.scheduleWithFixedDelay(task, period, period, unit);
+        } catch (RejectedExecutionException e) {
+            return null;
+        }
+    }
+
+    Duration operationTimeout() {
+        return operationTimeout;
+    }
+
+    String target() {
+        return target;
+    }
+
+    /** Registers a producer; false once the client is closed. */
+    boolean register(ProducerImpl<?> producer) {
+        producers.add(producer);
+        if (closed.get()) {
+            producers.remove(producer);
+            return false;
+        }
+        return true;
+    }
+
+    boolean register(ConsumerImpl<?> consumer) {
+        consumers.add(consumer);
+        if (closed.get()) {
+            consumers.remove(consumer);
+            return false;
+        }
+        return true;
+    }
+
+    void unregister(ProducerImpl<?> producer) {
+        producers.remove(producer);
+    }
+
+    void unregister(ConsumerImpl<?> consumer) {
+        consumers.remove(consumer);
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    @Override
+    public CompletableFuture<Void> closeAsync() {
+        if (!closed.compareAndSet(false, true)) {
+            return closeFuture;
+        }
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (ProducerImpl<?> p : producers) {
+            closing.add(p.closeAsync());
+        }
+        for (ConsumerImpl<?> c : consumers) {
+            closing.add(c.closeAsync());
+        }
+        CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0])).whenComplete((v, t) -> {
+            if (t != null) {
+                LOG.warn("Some producers or consumers did not close cleanly", t);
+            }
+            // shutdown() only starts the shutdown, so this is safe on a gRPC thread
+            channel.shutdown();
+            scheduler.shutdown();
+            closeFuture.complete(null);
+        });
+        return closeFuture;
+    }
+
+    @Override
+    public void close() throws TributaryClientException {
+        Futures.await(closeAsync());
+        try {
+            if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+                channel.shutdownNow();
+            }
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            channel.shutdownNow();
+            throw new TributaryClientException("interrupted while closing", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TributaryClient{" + target + "}";
+    }
+}

@@ -1,0 +1,32 @@
+package io.tributary.client.impl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class BackoffTest {
+
+    @Test
+    void growsFromTheInitialDelayToTheMaximumWithJitter() {
+        Backoff b = new Backoff();
+        long step = Backoff.INITIAL_MS;
+        for (int i = 0; i < 30; i++) {
+            long d = b.nextDelayMs();
+            long expected = Math.min(step, Backoff.MAX_MS);
+            assertThat(d).as("attempt %d", i).isBetween(expected / 2, expected);
+            step *= 2;
+        }
+        assertThat(b.nextDelayMs()).isLessThanOrEqualTo(Backoff.MAX_MS);
+    }
+
+    @Test
+    void resetStartsOver() {
+        Backoff b = new Backoff();
+        for (int i = 0; i < 10; i++) {
+            b.nextDelayMs();
+        }
+        b.reset();
+        assertThat(b.attempts()).isZero();
+        assertThat(b.nextDelayMs()).isBetween(Backoff.INITIAL_MS / 2, Backoff.INITIAL_MS);
+    }
+}

@@ -1,0 +1,202 @@
+package io.tributary.client.impl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tributary.api.v1.BatchHeader;
+import io.tributary.api.v1.CompressionType;
+import io.tributary.api.v1.EntryBatch;
+import io.tributary.api.v1.MessageBatch;
+import io.tributary.api.v1.MessageList;
+import io.tributary.api.v1.SingleMessage;
+import io.tributary.client.Message;
+import io.tributary.client.MessageId;
+import io.tributary.client.Schema;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EntryCodecTest {
+
+    private static SingleMessage msg(String value, String key, long seq, Map<String, String> props, long eventTime) {
+        SingleMessage.Builder b = SingleMessage.newBuilder()
+                .setValue(ByteString.copyFromUtf8(value))
+                .setSequenceId(seq)
+                .putAllProperties(props)
+                .setEventTimeMs(eventTime);
+        if (key != null) {
+            b.setKey(key).setHasKey(true);
+        }
+        return b.build();
+    }
+
+    private static List<SingleMessage> threeMessages() {
+        return List.of(
+                msg("a", "k1", 10, Map.of("p", "1"), 1111),
+                msg("b", null, 11, Map.of(), 0),
+                msg("", "", 12, Map.of("x", "y", "z", "w"), 3333));
+    }
+
+    @Test
+    void encodeWritesTheHeaderAndAMessageList() throws Exception {
+        List<SingleMessage> msgs = threeMessages();
+        ByteString entry = EntryCodec.encode("prod-1", "string", 10, msgs, 123456789L);
+
+        EntryBatch batch = EntryBatch.parseFrom(entry);
+        BatchHeader h = batch.getHeader();
+        assertThat(h.getProducerName()).isEqualTo("prod-1");
+        assertThat(h.getFirstSequenceId()).isEqualTo(10);
+        assertThat(h.getMessageCount()).isEqualTo(3);
+        assertThat(h.getCompression()).isEqualTo(CompressionType.COMPRESSION_NONE);
+        assertThat(h.getUncompressedSize()).isEqualTo(batch.getPayload().size());
+        assertThat(h.getPublishTimeMs()).isEqualTo(123456789L);
+        assertThat(h.getSchema()).isEqualTo("string");
+        assertThat(MessageList.parseFrom(batch.getPayload()).getMessagesList()).containsExactlyElementsOf(msgs);
+    }
+
+    @Test
+    void decodeReversesEncode() throws Exception {
+        List<SingleMessage> msgs = threeMessages();
+        EntryCodec.Decoded d = EntryCodec.decode(EntryCodec.encode("p", "bytes", 10, msgs, 5));
+        assertThat(d.messages()).containsExactlyElementsOf(msgs);
+        assertThat(d.header().getFirstSequenceId()).isEqualTo(10);
+    }
+
+    @Test
+    void sizesBoundTheEncodedEntry() {
+        List<SingleMessage> msgs = new ArrayList<>(threeMessages());
+        StringBuilder big = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            big.append("0123456789");
+        }
+        msgs.add(msg(big.toString(), "key", 13, Map.of("a", "b"), 99));
+        int messageBytes = msgs.stream().mapToInt(EntryCodec::sizeInList).sum();
+        ByteString entry = EntryCodec.encode("producer-name", "string", 10, msgs, System.currentTimeMillis());
+        int payload = MessageList.newBuilder().addAllMessages(msgs).build().getSerializedSize();
+
+        assertThat(payload).isEqualTo(messageBytes);
+        assertThat(entry.size()).isLessThanOrEqualTo(EntryCodec.overhead("producer-name", "string") + messageBytes);
+        // the bound is close: it only assumes the widest varints
+        assertThat(EntryCodec.overhead("producer-name", "string") + messageBytes - entry.size()).isLessThan(64);
+    }
+
+    @Test
+    void sequenceIdAllowanceCoversAnySequenceId() {
+        SingleMessage without = msg("v", "k", 0, Map.of(), 0);
+        for (long seq : new long[] {1, 127, 128, Long.MAX_VALUE, -1}) {
+            SingleMessage with = without.toBuilder().setSequenceId(seq).build();
+            assertThat(EntryCodec.sizeInList(with))
+                    .isLessThanOrEqualTo(EntryCodec.sizeInList(without) + EntryCodec.maxSequenceIdSize());
+        }
+    }
+
+    @Test
+    void unpackMakesOneMessagePerBatchIndex() throws Exception {
+        List<SingleMessage> msgs = threeMessages();
+        MessageBatch delivered = MessageBatch.newBuilder()
+                .setMessageId(io.tributary.api.v1.MessageId.newBuilder().setLedgerId(5).setEntryId(9)
+                        .setPartition(-1).setBatchSize(3))
+                .setEntry(EntryCodec.encode("prod", "string", 10, msgs, 777))
+                .setRedeliveryCount(2)
+                .build();
+
+        EntryCodec.Unpacked<String> u = EntryCodec.unpack("t/ns/topic", -1, delivered, Schema.STRING);
+        assertThat(u.skipped()).isZero();
+        assertThat(u.batchSize()).isEqualTo(3);
+        List<MessageImpl<String>> out = u.messages();
+        assertThat(out).hasSize(3);
+
+        Message<String> first = out.get(0);
+        assertThat(first.getValue()).isEqualTo("a");
+        assertThat(first.getData()).isEqualTo("a".getBytes(StandardCharsets.UTF_8));
+        assertThat(first.hasKey()).isTrue();
+        assertThat(first.getKey()).isEqualTo("k1");
+        assertThat(first.getProperties()).containsExactly(Map.entry("p", "1"));
+        assertThat(first.getProperty("p")).isEqualTo("1");
+        assertThat(first.getProperty("missing")).isNull();
+        assertThat(first.getEventTime()).isEqualTo(1111);
+        assertThat(first.getPublishTime()).isEqualTo(777);
+        assertThat(first.getProducerName()).isEqualTo("prod");
+        assertThat(first.getSequenceId()).isEqualTo(10);
+        assertThat(first.getRedeliveryCount()).isEqualTo(2);
+        assertThat(first.getTopicName()).isEqualTo("t/ns/topic");
+        assertThat(first.getMessageId()).isEqualTo(new MessageId(5, 9, 0, -1, 3));
+        assertThat(first.getMessageId().getBatchSize()).isEqualTo(3);
+
+        Message<String> second = out.get(1);
+        assertThat(second.hasKey()).isFalse();
+        assertThat(second.getKey()).isNull();
+        assertThat(second.getProperties()).isEmpty();
+        assertThat(second.getEventTime()).isZero();
+        assertThat(second.getMessageId()).isEqualTo(new MessageId(5, 9, 1, -1, 3));
+
+        Message<String> third = out.get(2);
+        // an empty key is still a key
+        assertThat(third.hasKey()).isTrue();
+        assertThat(third.getKey()).isEmpty();
+        assertThat(third.getValue()).isEmpty();
+        assertThat(third.getSequenceId()).isEqualTo(12);
+        assertThat(third.getMessageId().getBatchIndex()).isEqualTo(2);
+    }
+
+    @Test
+    void unpackSkipsAcknowledgedIndexes() throws Exception {
+        MessageBatch delivered = MessageBatch.newBuilder()
+                .setMessageId(io.tributary.api.v1.MessageId.newBuilder().setLedgerId(1).setEntryId(2).setBatchSize(3)
+                        .setPartition(-1))
+                .setEntry(EntryCodec.encode("prod", "string", 10, threeMessages(), 1))
+                .addAckedIndexes(0)
+                .addAckedIndexes(2)
+                .build();
+        EntryCodec.Unpacked<String> u = EntryCodec.unpack("t/ns/topic", -1, delivered, Schema.STRING);
+        assertThat(u.messages()).extracting(m -> m.getMessageId().getBatchIndex()).containsExactly(1);
+        assertThat(u.messages().get(0).getValue()).isEqualTo("b");
+        assertThat(u.skipped()).isEqualTo(2);
+    }
+
+    @Test
+    void unpackTakesThePartitionFromTheBrokerOrTheTopic() throws Exception {
+        ByteString entry = EntryCodec.encode("prod", "bytes", 0, List.of(msg("v", null, 0, Map.of(), 0)), 1);
+        MessageBatch unset = MessageBatch.newBuilder()
+                .setMessageId(io.tributary.api.v1.MessageId.newBuilder().setLedgerId(1).setEntryId(2))
+                .setEntry(entry).build();
+        assertThat(EntryCodec.unpack("t/n/x", -1, unset, Schema.BYTES).messages().get(0).getMessageId().getPartition())
+                .isEqualTo(-1);
+        assertThat(EntryCodec.unpack("t/n/x-partition-4", 4, unset, Schema.BYTES).messages().get(0)
+                .getMessageId().getPartition()).isEqualTo(4);
+        MessageBatch set = unset.toBuilder()
+                .setMessageId(unset.getMessageId().toBuilder().setPartition(7)).build();
+        assertThat(EntryCodec.unpack("t/n/x", -1, set, Schema.BYTES).messages().get(0).getMessageId().getPartition())
+                .isEqualTo(7);
+        // batch size unknown: taken from the entry
+        assertThat(EntryCodec.unpack("t/n/x", -1, unset, Schema.BYTES).messages().get(0).getMessageId().getBatchSize())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void decodeRefusesGarbageAndUnknownCompression() {
+        assertThatThrownBy(() -> EntryCodec.decode(ByteString.copyFrom(new byte[] {(byte) 0xff, 1, 2})))
+                .isInstanceOf(InvalidProtocolBufferException.class);
+        ByteString compressed = EntryBatch.newBuilder()
+                .setHeader(BatchHeader.newBuilder().setCompression(CompressionType.COMPRESSION_LZ4))
+                .setPayload(ByteString.copyFromUtf8("zzz"))
+                .build().toByteString();
+        assertThatThrownBy(() -> EntryCodec.decode(compressed))
+                .isInstanceOf(InvalidProtocolBufferException.class)
+                .hasMessageContaining("COMPRESSION_LZ4");
+    }
+
+    @Test
+    void idsConvertToTheProtocolForAcks() {
+        io.tributary.api.v1.MessageId p = EntryCodec.toProto(new MessageId(1, 2, 3, -1, 4));
+        assertThat(p.getLedgerId()).isEqualTo(1);
+        assertThat(p.getEntryId()).isEqualTo(2);
+        assertThat(p.getBatchIndex()).isEqualTo(3);
+        assertThat(p.getPartition()).isEqualTo(-1);
+        assertThat(p.getBatchSize()).isEqualTo(4);
+    }
+}
