@@ -1,0 +1,122 @@
+package io.tributary.cli;
+
+import io.tributary.broker.Broker;
+import io.tributary.broker.BrokerConfig;
+import io.tributary.proxy.ProxyConfig;
+import io.tributary.proxy.ProxyServer;
+import io.tributary.storage.StorageClients;
+import io.tributary.storage.embedded.EmbeddedBookie;
+import io.tributary.storage.embedded.EmbeddedZooKeeper;
+import io.tributary.storage.log.ManagedLogConfig;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything in one JVM: ZooKeeper, one or more bookies, a broker and the gRPC proxy, with all
+ * data under one directory. The same real components as a cluster, only embedded; stopping and
+ * starting again on the same directory keeps every message and subscription.
+ */
+public final class Standalone implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Standalone.class);
+
+    /**
+     * @param dataDir where ZooKeeper and the bookies keep their data
+     * @param bookies number of bookies (entries are replicated on up to 2 of them)
+     * @param zkPort ZooKeeper's port
+     * @param bookiePort the first bookie's port; bookie i uses bookiePort + i. Keep it the same
+     *                   across restarts on the same data directory: it is part of a bookie's identity
+     * @param brokerPort the broker's gRPC port
+     * @param proxyPort the public gRPC port clients connect to
+     * @param syncJournal fsync each entry before acknowledging it
+     * @param brokerSettings adjusts the broker's configuration (tests use it for limits and auto-creation)
+     */
+    public record Options(File dataDir, int bookies, int zkPort, int bookiePort, int brokerPort, int proxyPort,
+                          boolean syncJournal, UnaryOperator<BrokerConfig> brokerSettings) {
+        public static Options defaults(File dataDir) {
+            return new Options(dataDir, 1, 2181, 3181, 6651, 6650, true, UnaryOperator.identity());
+        }
+    }
+
+    private final Options options;
+    private EmbeddedZooKeeper zk;
+    private final List<EmbeddedBookie> bookies = new ArrayList<>();
+    private Broker broker;
+    private ProxyServer proxy;
+
+    public Standalone(Options options) {
+        if (options.bookies() < 1) {
+            throw new IllegalArgumentException("--bookies must be at least 1, was " + options.bookies());
+        }
+        this.options = options;
+    }
+
+    public Standalone start() throws Exception {
+        try {
+            File dir = options.dataDir();
+            zk = EmbeddedZooKeeper.start(new File(dir, "zookeeper"), "127.0.0.1", options.zkPort());
+            String zkConnect = "127.0.0.1:" + zk.port();
+            for (int i = 0; i < options.bookies(); i++) {
+                bookies.add(EmbeddedBookie.start(StorageClients.metadataServiceUri(zkConnect, "/ledgers"),
+                        new File(dir, "bookie-" + i), options.bookiePort() + i, options.syncJournal()));
+            }
+            int replicas = Math.min(options.bookies(), 2);
+            BrokerConfig brokerConfig = BrokerConfig.defaults(zkConnect)
+                    .withPort(options.brokerPort())
+                    .withLog(ManagedLogConfig.DEFAULT.withQuorum(replicas, replicas, replicas));
+            broker = new Broker(options.brokerSettings().apply(brokerConfig)).start();
+            proxy = new ProxyServer(ProxyConfig.withBrokers(broker.address())
+                    .withPort(options.proxyPort()).withBindAddress("127.0.0.1")).start();
+            LOG.info("Tributary standalone is up: proxy at localhost:{}, data in {}", proxy.port(), dir.getAbsolutePath());
+            return this;
+        } catch (Exception e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** host:port clients connect to. */
+    public String serviceUrl() {
+        return "localhost:" + proxy.port();
+    }
+
+    public int proxyPort() {
+        return proxy.port();
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    public String zookeeperConnect() {
+        return "127.0.0.1:" + zk.port();
+    }
+
+    /** Stops in reverse order: the proxy, the broker (persisting cursors), the bookies, ZooKeeper. */
+    @Override
+    public void close() {
+        if (proxy != null) {
+            proxy.close();
+            proxy = null;
+        }
+        if (broker != null) {
+            broker.close();
+            broker = null;
+        }
+        for (EmbeddedBookie b : bookies) {
+            try {
+                b.close();
+            } catch (RuntimeException e) {
+                LOG.warn("stopping a bookie failed: {}", e.toString());
+            }
+        }
+        bookies.clear();
+        if (zk != null) {
+            zk.close();
+            zk = null;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.tributary.cli;
+
+import java.io.File;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.UnaryOperator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "standalone", mixinStandardHelpOptions = true,
+        description = {"Runs ZooKeeper, BookKeeper bookie(s), a broker and the gRPC proxy in one process.",
+                "Data is kept under --data-dir across restarts. Ctrl-C stops everything cleanly."})
+final class StandaloneCommand implements Callable<Integer> {
+    @Option(names = "--data-dir", defaultValue = "data", description = "Where all data is kept (default: ${DEFAULT-VALUE}).")
+    File dataDir;
+
+    @Option(names = "--bookies", defaultValue = "1", description = "Number of bookies (default: ${DEFAULT-VALUE}).")
+    int bookies;
+
+    @Option(names = "--port", defaultValue = "6650", description = "Port of the gRPC proxy clients use (default: ${DEFAULT-VALUE}).")
+    int proxyPort;
+
+    @Option(names = "--broker-port", defaultValue = "6651", description = "Port of the broker (default: ${DEFAULT-VALUE}).")
+    int brokerPort;
+
+    @Option(names = "--zookeeper-port", defaultValue = "2181", description = "Port of ZooKeeper (default: ${DEFAULT-VALUE}).")
+    int zkPort;
+
+    @Option(names = "--bookie-port", defaultValue = "3181",
+            description = "Port of the first bookie; keep it the same across restarts on one data dir (default: ${DEFAULT-VALUE}).")
+    int bookiePort;
+
+    @Option(names = "--no-fsync", description = "Acknowledge entries before the bookie journal is synced to disk (faster, less durable).")
+    boolean noFsync;
+
+    @Override
+    public Integer call() throws Exception {
+        Standalone standalone = new Standalone(new Standalone.Options(dataDir, bookies, zkPort, bookiePort, brokerPort,
+                proxyPort, !noFsync, UnaryOperator.identity()));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("Stopping Tributary standalone...");
+            standalone.close();
+            stopped.countDown();
+        }, "tributary-shutdown"));
+        standalone.start();
+        System.out.println("Tributary standalone is running.");
+        System.out.println("  proxy (clients connect here): localhost:" + standalone.proxyPort());
+        System.out.println("  data directory:                " + dataDir.getAbsolutePath());
+        System.out.println("Press Ctrl-C to stop.");
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+}
