@@ -57,23 +57,46 @@ public final class Standalone implements AutoCloseable {
     public Standalone start() throws Exception {
         try {
             File dir = options.dataDir();
-            zk = EmbeddedZooKeeper.start(new File(dir, "zookeeper"), "127.0.0.1", options.zkPort());
+            zk = onPort("ZooKeeper", options.zkPort(), "--zookeeper-port",
+                    () -> EmbeddedZooKeeper.start(new File(dir, "zookeeper"), "127.0.0.1", options.zkPort()));
             String zkConnect = "127.0.0.1:" + zk.port();
             for (int i = 0; i < options.bookies(); i++) {
-                bookies.add(EmbeddedBookie.start(StorageClients.metadataServiceUri(zkConnect, "/ledgers"),
-                        new File(dir, "bookie-" + i), options.bookiePort() + i, options.syncJournal()));
+                int port = options.bookiePort() + i;
+                File bookieDir = new File(dir, "bookie-" + i);
+                bookies.add(onPort("bookie " + i, port, "--bookie-port", () -> EmbeddedBookie.start(
+                        StorageClients.metadataServiceUri(zkConnect, "/ledgers"), bookieDir, port, options.syncJournal())));
             }
             int replicas = Math.min(options.bookies(), 2);
             BrokerConfig brokerConfig = BrokerConfig.defaults(zkConnect)
                     .withPort(options.brokerPort())
                     .withLog(ManagedLogConfig.DEFAULT.withQuorum(replicas, replicas, replicas));
-            broker = new Broker(options.brokerSettings().apply(brokerConfig)).start();
-            proxy = new ProxyServer(ProxyConfig.withBrokers(broker.address())
-                    .withPort(options.proxyPort()).withBindAddress("127.0.0.1")).start();
+            broker = onPort("the broker", options.brokerPort(), "--broker-port",
+                    () -> new Broker(options.brokerSettings().apply(brokerConfig)).start());
+            proxy = onPort("the proxy", options.proxyPort(), "--port", () -> new ProxyServer(ProxyConfig
+                    .withBrokers(broker.address()).withPort(options.proxyPort()).withBindAddress("127.0.0.1")).start());
             LOG.info("Tributary standalone is up: proxy at localhost:{}, data in {}", proxy.port(), dir.getAbsolutePath());
             return this;
         } catch (Exception e) {
             close();
+            throw e;
+        }
+    }
+
+    private interface Starter<T> {
+        T start() throws Exception;
+    }
+
+    /** Starts a component; a port clash becomes an error that names the component and the option to change. */
+    private static <T> T onPort(String what, int port, String option, Starter<T> starter) throws Exception {
+        try {
+            return starter.start();
+        } catch (Exception e) {
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof java.net.BindException) {
+                    throw new IllegalStateException(what + " cannot listen on port " + port + ": " + c.getMessage()
+                            + " (is another Tributary running? choose another port with " + option + ")", e);
+                }
+            }
             throw e;
         }
     }

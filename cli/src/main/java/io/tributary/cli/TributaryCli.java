@@ -20,10 +20,23 @@ public final class TributaryCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        int code = new CommandLine(new TributaryCli()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        int code = commandLine().execute(args);
         if (code != 0 || !isLongRunning(args)) {
             System.exit(code);
         }
+    }
+
+    /** The command line with its error handling: a failure prints its message, the stack only with TRIBUTARY_DEBUG=1. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new TributaryCli())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    if ("1".equals(System.getenv("TRIBUTARY_DEBUG"))) {
+                        e.printStackTrace();
+                    }
+                    cmd.getErr().println("error: " + e.getMessage());
+                    return 1;
+                });
     }
 
     private static boolean isLongRunning(String[] args) {

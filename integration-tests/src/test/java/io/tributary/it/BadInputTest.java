@@ -117,19 +117,19 @@ class BadInputTest {
         assertThat(opened.getOpened().getMaxMessageSize()).isEqualTo(LIMIT);
         String producer = opened.getOpened().getProducerName();
 
-        byte[] big = EntryCodec.encode(producer, 0, "bytes",
-                List.of(SingleMessage.newBuilder().setValue(ByteString.copyFrom(new byte[LIMIT + 10])).build()));
+        ByteString big = EntryCodec.encode(producer, "bytes", 0,
+                List.of(SingleMessage.newBuilder().setValue(ByteString.copyFrom(new byte[LIMIT + 10])).build()), 1L);
         requests.onNext(PublishRequest.newBuilder().setBatch(PublishBatch.newBuilder()
-                .setSequenceId(0).setMessageCount(1).setEntry(ByteString.copyFrom(big))).build());
+                .setSequenceId(0).setMessageCount(1).setEntry(big)).build());
         PublishResponse refused = (PublishResponse) replies.next();
         assertThat(refused.getError().getSequenceId()).isZero();
         assertThat(refused.getError().getError().getReason()).isEqualTo(ErrorReason.MESSAGE_TOO_LARGE);
         assertThat(refused.getError().getError().getMessage()).contains(String.valueOf(LIMIT));
 
-        byte[] small = EntryCodec.encode(producer, 1, "bytes",
-                List.of(SingleMessage.newBuilder().setValue(ByteString.copyFromUtf8("fits")).build()));
+        ByteString small = EntryCodec.encode(producer, "bytes", 1,
+                List.of(SingleMessage.newBuilder().setValue(ByteString.copyFromUtf8("fits")).build()), 1L);
         requests.onNext(PublishRequest.newBuilder().setBatch(PublishBatch.newBuilder()
-                .setSequenceId(1).setMessageCount(1).setEntry(ByteString.copyFrom(small))).build());
+                .setSequenceId(1).setMessageCount(1).setEntry(small)).build());
         PublishResponse stored = (PublishResponse) replies.next();
         assertThat(stored.getAck().getSequenceId()).isEqualTo(1);
         assertThat(stored.getAck().hasMessageId()).isTrue();

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The README's produce and consume commands against a running standalone. */
 class CliTest {
@@ -38,7 +37,7 @@ class CliTest {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
         try {
-            int code = new CommandLine(new TributaryCli()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+            int code = TributaryCli.commandLine().execute(args);
             return new Run(code, buf.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(saved);

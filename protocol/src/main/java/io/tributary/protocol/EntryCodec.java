@@ -11,32 +11,37 @@ import io.tributary.api.v1.SingleMessage;
 import java.util.List;
 
 /**
- * Encodes a producer batch into the bytes of one stored entry and decodes it back. The producer
- * encodes once; the broker stores the bytes as they are; consumers (the SDK, or the broker for
- * unary Receive) decode.
+ * Encodes a producer batch into the bytes of one stored entry and decodes it back: the one
+ * definition of the entry format in Java. The producer encodes once; the broker stores the bytes
+ * as they are; consumers (the SDK, or the broker for unary Receive) decode.
  */
 public final class EntryCodec {
     private EntryCodec() {}
 
-    /** Encodes messages into one entry (uncompressed). */
-    public static byte[] encode(String producerName, long firstSequenceId, String schema, List<SingleMessage> messages) {
-        byte[] payload = MessageList.newBuilder().addAllMessages(messages).build().toByteArray();
+    /** Encodes messages (uncompressed) into one entry; the first carries {@code firstSequenceId}. */
+    public static ByteString encode(String producerName, String schema, long firstSequenceId,
+                                    List<SingleMessage> messages, long publishTimeMs) {
+        ByteString payload = MessageList.newBuilder().addAllMessages(messages).build().toByteString();
         BatchHeader header = BatchHeader.newBuilder()
-                .setProducerName(producerName)
+                .setProducerName(producerName == null ? "" : producerName)
                 .setFirstSequenceId(firstSequenceId)
                 .setMessageCount(messages.size())
                 .setCompression(CompressionType.COMPRESSION_NONE)
-                .setUncompressedSize(payload.length)
-                .setPublishTimeMs(System.currentTimeMillis())
+                .setUncompressedSize(payload.size())
+                .setPublishTimeMs(publishTimeMs)
                 .setSchema(schema == null ? "" : schema)
                 .build();
-        return EntryBatch.newBuilder().setHeader(header).setPayload(ByteString.copyFrom(payload)).build().toByteArray();
+        return EntryBatch.newBuilder().setHeader(header).setPayload(payload).build().toByteString();
     }
 
     /** A decoded entry: its header and its messages in batch order. */
     public record Decoded(BatchHeader header, List<SingleMessage> messages) {}
 
-    public static Decoded decode(byte[] entry) {
+    /**
+     * Decodes an entry; fails with INVALID_REQUEST if the bytes are not an entry or use a
+     * compression this version does not read.
+     */
+    public static Decoded decode(ByteString entry) {
         try {
             EntryBatch batch = EntryBatch.parseFrom(entry);
             BatchHeader h = batch.getHeader();
@@ -48,5 +53,9 @@ public final class EntryCodec {
         } catch (InvalidProtocolBufferException e) {
             throw new TributaryException(ErrorReason.INVALID_REQUEST, "entry is not a valid batch: " + e.getMessage());
         }
+    }
+
+    public static Decoded decode(byte[] entry) {
+        return decode(ByteString.copyFrom(entry));
     }
 }

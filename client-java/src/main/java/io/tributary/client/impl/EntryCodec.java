@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tributary.api.v1.BatchHeader;
-import io.tributary.api.v1.CompressionType;
 import io.tributary.api.v1.EntryBatch;
 import io.tributary.api.v1.MessageBatch;
 import io.tributary.api.v1.MessageList;
@@ -62,21 +61,8 @@ public final class EntryCodec {
     /** Encodes a batch; the messages carry their own sequence ids, the first being {@code firstSequenceId}. */
     public static ByteString encode(String producerName, String schema, long firstSequenceId,
                                     List<SingleMessage> messages, long publishTimeMs) {
-        ByteString payload = MessageList.newBuilder().addAllMessages(messages).build().toByteString();
-        BatchHeader header = BatchHeader.newBuilder()
-                .setProducerName(producerName == null ? "" : producerName)
-                .setFirstSequenceId(firstSequenceId)
-                .setMessageCount(messages.size())
-                .setCompression(CompressionType.COMPRESSION_NONE)
-                .setUncompressedSize(payload.size())
-                .setPublishTimeMs(publishTimeMs)
-                .setSchema(schema == null ? "" : schema)
-                .build();
-        return EntryBatch.newBuilder().setHeader(header).setPayload(payload).build().toByteString();
+        return io.tributary.protocol.EntryCodec.encode(producerName, schema, firstSequenceId, messages, publishTimeMs);
     }
-
-    /** A decoded entry: its header and its messages in batch order. */
-    public record Decoded(BatchHeader header, List<SingleMessage> messages) {}
 
     /**
      * Decodes an entry.
@@ -84,14 +70,12 @@ public final class EntryCodec {
      * @throws InvalidProtocolBufferException if the bytes are not an entry, or use a
      *         compression this client does not read
      */
-    public static Decoded decode(ByteString entry) throws InvalidProtocolBufferException {
-        EntryBatch batch = EntryBatch.parseFrom(entry);
-        BatchHeader header = batch.getHeader();
-        if (header.getCompression() != CompressionType.COMPRESSION_NONE) {
-            throw new InvalidProtocolBufferException("unsupported compression " + header.getCompression());
+    public static io.tributary.protocol.EntryCodec.Decoded decode(ByteString entry) throws InvalidProtocolBufferException {
+        try {
+            return io.tributary.protocol.EntryCodec.decode(entry);
+        } catch (io.tributary.protocol.TributaryException e) {
+            throw new InvalidProtocolBufferException(e.getMessage());
         }
-        MessageList list = MessageList.parseFrom(batch.getPayload());
-        return new Decoded(header, list.getMessagesList());
     }
 
     /** The messages of a delivered entry, and how many of them were skipped as already acknowledged. */
@@ -105,7 +89,7 @@ public final class EntryCodec {
      */
     public static <T> Unpacked<T> unpack(String topic, int topicPartition, MessageBatch batch, Schema<T> schema)
             throws InvalidProtocolBufferException {
-        Decoded decoded = decode(batch.getEntry());
+        io.tributary.protocol.EntryCodec.Decoded decoded = decode(batch.getEntry());
         List<SingleMessage> singles = decoded.messages();
         io.tributary.api.v1.MessageId id = batch.getMessageId();
         int batchSize = id.getBatchSize() > 0 ? id.getBatchSize() : singles.size();

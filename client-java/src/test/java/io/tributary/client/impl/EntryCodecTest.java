@@ -61,7 +61,7 @@ class EntryCodecTest {
     @Test
     void decodeReversesEncode() throws Exception {
         List<SingleMessage> msgs = threeMessages();
-        EntryCodec.Decoded d = EntryCodec.decode(EntryCodec.encode("p", "bytes", 10, msgs, 5));
+        io.tributary.protocol.EntryCodec.Decoded d = EntryCodec.decode(EntryCodec.encode("p", "bytes", 10, msgs, 5));
         assertThat(d.messages()).containsExactlyElementsOf(msgs);
         assertThat(d.header().getFirstSequenceId()).isEqualTo(10);
     }
