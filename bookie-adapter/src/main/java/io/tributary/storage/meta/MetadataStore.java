@@ -3,7 +3,10 @@ package io.tributary.storage.meta;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
@@ -30,112 +33,64 @@ public final class MetadataStore {
     public record Versioned<T>(T value, int version) {}
 
     public CompletableFuture<Optional<Versioned<byte[]>>> get(String path) {
-        CompletableFuture<Optional<Versioned<byte[]>>> f = new CompletableFuture<>();
-        try {
-            curator.getData().inBackground((c, e) -> {
-                if (e.getResultCode() == KeeperException.Code.NONODE.intValue()) {
-                    f.complete(Optional.empty());
-                } else if (ok(e, f)) {
-                    f.complete(Optional.of(new Versioned<>(e.getData(), e.getStat().getVersion())));
-                }
-            }).forPath(path);
-        } catch (Exception ex) {
-            f.completeExceptionally(ex);
-        }
-        return f;
+        return call(cb -> curator.getData().inBackground(cb).forPath(path),
+                e -> Optional.of(new Versioned<>(e.getData(), e.getStat().getVersion())), Optional::empty);
     }
 
     public CompletableFuture<Boolean> exists(String path) {
-        CompletableFuture<Boolean> f = new CompletableFuture<>();
-        try {
-            curator.checkExists().inBackground((c, e) -> {
-                if (e.getResultCode() == KeeperException.Code.NONODE.intValue()) {
-                    f.complete(false);
-                } else if (ok(e, f)) {
-                    f.complete(e.getStat() != null);
-                }
-            }).forPath(path);
-        } catch (Exception ex) {
-            f.completeExceptionally(ex);
-        }
-        return f;
+        return call(cb -> curator.checkExists().inBackground(cb).forPath(path), e -> e.getStat() != null, () -> false);
     }
 
     /** Creates a node (and missing parents as persistent containers); returns its version 0. */
     public CompletableFuture<Integer> create(String path, byte[] data, CreateMode mode) {
-        CompletableFuture<Integer> f = new CompletableFuture<>();
-        try {
-            curator.create().creatingParentContainersIfNeeded().withMode(mode).inBackground((c, e) -> {
-                if (ok(e, f)) {
-                    f.complete(0);
-                }
-            }).forPath(path, data);
-        } catch (Exception ex) {
-            f.completeExceptionally(ex);
-        }
-        return f;
+        return call(cb -> curator.create().creatingParentContainersIfNeeded().withMode(mode).inBackground(cb).forPath(path, data),
+                e -> 0, null);
     }
 
     /** Compare-and-set: writes only if the node still has {@code expectedVersion}; returns the new version. */
     public CompletableFuture<Integer> set(String path, byte[] data, int expectedVersion) {
-        CompletableFuture<Integer> f = new CompletableFuture<>();
-        try {
-            curator.setData().withVersion(expectedVersion).inBackground((c, e) -> {
-                if (ok(e, f)) {
-                    f.complete(e.getStat().getVersion());
-                }
-            }).forPath(path, data);
-        } catch (Exception ex) {
-            f.completeExceptionally(ex);
-        }
-        return f;
+        return call(cb -> curator.setData().withVersion(expectedVersion).inBackground(cb).forPath(path, data),
+                e -> e.getStat().getVersion(), null);
     }
 
     /** Deletes a node if it has {@code expectedVersion} (-1: any); a missing node is not an error. */
     public CompletableFuture<Void> delete(String path, int expectedVersion) {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        try {
-            curator.delete().withVersion(expectedVersion).inBackground((c, e) -> {
-                if (e.getResultCode() == KeeperException.Code.NONODE.intValue()) {
-                    f.complete(null);
-                } else if (ok(e, f)) {
-                    f.complete(null);
-                }
-            }).forPath(path);
-        } catch (Exception ex) {
-            f.completeExceptionally(ex);
-        }
-        return f;
+        return call(cb -> curator.delete().withVersion(expectedVersion).inBackground(cb).forPath(path), e -> null, () -> null);
     }
 
     /** Deletes a node and everything under it. */
     public CompletableFuture<Void> deleteRecursively(String path) {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        try {
-            curator.delete().deletingChildrenIfNeeded().inBackground((c, e) -> {
-                if (e.getResultCode() == KeeperException.Code.NONODE.intValue()) {
-                    f.complete(null);
-                } else if (ok(e, f)) {
-                    f.complete(null);
-                }
-            }).forPath(path);
-        } catch (Exception ex) {
-            f.completeExceptionally(ex);
-        }
-        return f;
+        return call(cb -> curator.delete().deletingChildrenIfNeeded().inBackground(cb).forPath(path), e -> null, () -> null);
     }
 
     /** Children names, sorted; a missing parent has none. */
     public CompletableFuture<List<String>> children(String path) {
-        CompletableFuture<List<String>> f = new CompletableFuture<>();
+        return call(cb -> curator.getChildren().inBackground(cb).forPath(path),
+                e -> e.getChildren().stream().sorted().toList(), List::of);
+    }
+
+    /** Starts one background operation with the given callback. */
+    private interface Operation {
+        void start(BackgroundCallback callback) throws Exception;
+    }
+
+    /**
+     * Runs a background operation as a future: its result from the event on success, the value of
+     * {@code ifMissing} when the node does not exist (null: that is an error), a KeeperException otherwise.
+     */
+    private static <T> CompletableFuture<T> call(Operation op, Function<CuratorEvent, T> onSuccess, Supplier<T> ifMissing) {
+        CompletableFuture<T> f = new CompletableFuture<>();
         try {
-            curator.getChildren().inBackground((c, e) -> {
-                if (e.getResultCode() == KeeperException.Code.NONODE.intValue()) {
-                    f.complete(List.of());
-                } else if (ok(e, f)) {
-                    f.complete(e.getChildren().stream().sorted().toList());
+            op.start((c, e) -> {
+                int rc = e.getResultCode();
+                if (rc == KeeperException.Code.NONODE.intValue() && ifMissing != null) {
+                    f.complete(ifMissing.get());
+                } else if (rc == KeeperException.Code.OK.intValue()) {
+                    f.complete(onSuccess.apply(e));
+                } else {
+                    f.completeExceptionally(KeeperException.create(KeeperException.Code.get(rc), e.getPath()));
                 }
-            }).forPath(path);
+            });
         } catch (Exception ex) {
             f.completeExceptionally(ex);
         }
@@ -144,15 +99,6 @@ public final class MetadataStore {
 
     public Optional<Stat> statSync(String path) throws Exception {
         return Optional.ofNullable(curator.checkExists().forPath(path));
-    }
-
-    private static boolean ok(CuratorEvent e, CompletableFuture<?> f) {
-        int rc = e.getResultCode();
-        if (rc == KeeperException.Code.OK.intValue()) {
-            return true;
-        }
-        f.completeExceptionally(KeeperException.create(KeeperException.Code.get(rc), e.getPath()));
-        return false;
     }
 
     /** True if {@code t} (possibly wrapped) is the ZooKeeper error {@code code}. */

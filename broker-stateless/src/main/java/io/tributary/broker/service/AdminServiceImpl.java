@@ -26,7 +26,6 @@ import io.tributary.broker.namespace.NamespaceService;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.protocol.TopicName;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 
 /** Tenants, namespaces and topics. Topic deletion must reach the topic's owner (the proxy routes it). */
 public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
@@ -38,77 +37,59 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
         this.topics = topics;
     }
 
-    private static <T> void reply(StreamObserver<T> out, Supplier<CompletableFuture<T>> call) {
-        CompletableFuture<T> f;
-        try {
-            f = call.get();
-        } catch (RuntimeException e) {
-            out.onError(Errors.toStatus(e));
-            return;
-        }
-        f.whenComplete((r, e) -> {
-            if (e != null) {
-                out.onError(Errors.toStatus(e));
-            } else {
-                out.onNext(r);
-                out.onCompleted();
-            }
-        });
-    }
-
     @Override
     public void createTenant(CreateTenantRequest req, StreamObserver<CreateTenantResponse> out) {
-        reply(out, () -> namespaces.createTenant(req.getTenant(), req.getAdminRolesList())
+        Replies.reply(out, () -> namespaces.createTenant(req.getTenant(), req.getAdminRolesList())
                 .thenApply(v -> CreateTenantResponse.getDefaultInstance()));
     }
 
     @Override
     public void deleteTenant(DeleteTenantRequest req, StreamObserver<DeleteTenantResponse> out) {
-        reply(out, () -> namespaces.deleteTenant(req.getTenant()).thenApply(v -> DeleteTenantResponse.getDefaultInstance()));
+        Replies.reply(out, () -> namespaces.deleteTenant(req.getTenant()).thenApply(v -> DeleteTenantResponse.getDefaultInstance()));
     }
 
     @Override
     public void listTenants(ListTenantsRequest req, StreamObserver<ListTenantsResponse> out) {
-        reply(out, () -> namespaces.tenants().thenApply(ts -> ListTenantsResponse.newBuilder().addAllTenants(ts).build()));
+        Replies.reply(out, () -> namespaces.tenants().thenApply(ts -> ListTenantsResponse.newBuilder().addAllTenants(ts).build()));
     }
 
     @Override
     public void createNamespace(CreateNamespaceRequest req, StreamObserver<CreateNamespaceResponse> out) {
-        reply(out, () -> namespaces.createNamespace(req.getNamespace(), req.getBundles())
+        Replies.reply(out, () -> namespaces.createNamespace(req.getNamespace(), req.getBundles())
                 .thenApply(v -> CreateNamespaceResponse.getDefaultInstance()));
     }
 
     @Override
     public void deleteNamespace(DeleteNamespaceRequest req, StreamObserver<DeleteNamespaceResponse> out) {
-        reply(out, () -> namespaces.deleteNamespace(req.getNamespace()).thenApply(v -> DeleteNamespaceResponse.getDefaultInstance()));
+        Replies.reply(out, () -> namespaces.deleteNamespace(req.getNamespace()).thenApply(v -> DeleteNamespaceResponse.getDefaultInstance()));
     }
 
     @Override
     public void listNamespaces(ListNamespacesRequest req, StreamObserver<ListNamespacesResponse> out) {
-        reply(out, () -> namespaces.namespaces(req.getTenant())
+        Replies.reply(out, () -> namespaces.namespaces(req.getTenant())
                 .thenApply(ns -> ListNamespacesResponse.newBuilder().addAllNamespaces(ns).build()));
     }
 
     @Override
     public void createTopic(CreateTopicRequest req, StreamObserver<CreateTopicResponse> out) {
-        reply(out, () -> topics.createTopic(TopicName.of(req.getTopic()), req.getPartitions())
+        Replies.reply(out, () -> topics.createTopic(TopicName.of(req.getTopic()), req.getPartitions())
                 .thenApply(v -> CreateTopicResponse.getDefaultInstance()));
     }
 
     @Override
     public void deleteTopic(DeleteTopicRequest req, StreamObserver<DeleteTopicResponse> out) {
-        reply(out, () -> topics.deleteTopic(TopicName.of(req.getTopic())).thenApply(v -> DeleteTopicResponse.getDefaultInstance()));
+        Replies.reply(out, () -> topics.deleteTopic(TopicName.of(req.getTopic())).thenApply(v -> DeleteTopicResponse.getDefaultInstance()));
     }
 
     @Override
     public void listTopics(ListTopicsRequest req, StreamObserver<ListTopicsResponse> out) {
-        reply(out, () -> topics.listTopics(TopicName.namespaceOf(req.getNamespace()))
+        Replies.reply(out, () -> topics.listTopics(TopicName.namespaceOf(req.getNamespace()))
                 .thenApply(ts -> ListTopicsResponse.newBuilder().addAllTopics(ts).build()));
     }
 
     @Override
     public void getTopic(GetTopicRequest req, StreamObserver<GetTopicResponse> out) {
-        reply(out, () -> {
+        Replies.reply(out, () -> {
             TopicName name = TopicName.of(req.getTopic());
             return topics.partitions(name).thenCompose(p -> {
                 if (p > 0) {

@@ -20,21 +20,11 @@ public final class LookupServiceImpl extends LookupServiceGrpc.LookupServiceImpl
 
     @Override
     public void lookup(LookupRequest req, StreamObserver<LookupResponse> out) {
-        try {
+        Replies.reply(out, () -> {
             TopicName name = TopicName.of(req.getTopic());
-            namespaces.bundleOf(name).thenCompose(b -> ownership.lookup(b).thenApply(owner -> LookupResponse.newBuilder()
+            return namespaces.bundleOf(name).thenCompose(b -> ownership.lookup(b).thenApply(owner -> LookupResponse.newBuilder()
                     .setTopic(name.toString()).setBundle(b.name())
-                    .setBrokerId(owner.brokerId()).setBrokerAddress(owner.address()).build()))
-                    .whenComplete((r, e) -> {
-                        if (e != null) {
-                            out.onError(Errors.toStatus(e));
-                        } else {
-                            out.onNext(r);
-                            out.onCompleted();
-                        }
-                    });
-        } catch (RuntimeException e) {
-            out.onError(Errors.toStatus(e));
-        }
+                    .setBrokerId(owner.brokerId()).setBrokerAddress(owner.address()).build()));
+        });
     }
 }

@@ -18,7 +18,6 @@ import io.tributary.broker.BrokerConfig;
 import io.tributary.broker.dispatch.Subscription;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
-import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.cursor.ManagedCursor;
@@ -60,7 +59,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
 
     @Override
     public void receive(ReceiveRequest req, StreamObserver<ReceiveResponse> out) {
-        try {
+        Replies.reply(out, () -> {
             TopicName name = TopicName.of(req.getTopic());
             requireSubscriptionName(req.getSubscription());
             if (req.getMaxMessages() < 0 || req.getMaxWaitMs() < 0) {
@@ -71,21 +70,12 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
             SubscriptionType type = req.getType() == SubscriptionType.SUBSCRIPTION_TYPE_UNSPECIFIED ? SubscriptionType.SHARED : req.getType();
             ManagedCursor.Start start = req.getInitialPosition() == InitialPosition.EARLIEST
                     ? ManagedCursor.Start.EARLIEST : ManagedCursor.Start.LATEST;
-            topics.topic(name, true)
+            return topics.topic(name, true)
                     .thenCompose(t -> pullConsumer(t, name, req.getSubscription(), type, start)
                             .thenCompose(pc -> CompletableFuture.supplyAsync(() -> pc.receive(max, waitMs), t.executor())
                                     .thenCompose(f -> f)))
-                    .whenComplete((msgs, e) -> {
-                        if (e != null) {
-                            out.onError(Errors.toStatus(e));
-                        } else {
-                            out.onNext(ReceiveResponse.newBuilder().addAllMessages(msgs).build());
-                            out.onCompleted();
-                        }
-                    });
-        } catch (RuntimeException e) {
-            out.onError(Errors.toStatus(e));
-        }
+                    .thenApply(msgs -> ReceiveResponse.newBuilder().addAllMessages(msgs).build());
+        });
     }
 
     private CompletableFuture<PullConsumer> pullConsumer(Topic t, TopicName name, String subscription,
@@ -116,25 +106,19 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
 
     @Override
     public void acknowledge(AcknowledgeRequest req, StreamObserver<AcknowledgeResponse> out) {
-        try {
+        Replies.reply(out, () -> {
             TopicName name = TopicName.of(req.getTopic());
             requireSubscriptionName(req.getSubscription());
-            topics.topic(name, false)
+            return topics.topic(name, false)
                     .thenCompose(t -> t.subscription(req.getSubscription(), ManagedCursor.Start.LATEST, false)
                             .thenApplyAsync(sub -> applyAcks(name, req, sub), t.executor()))
-                    .whenComplete((err, e) -> {
-                        if (e != null) {
-                            out.onError(Errors.toStatus(e));
-                        } else if (err != null) {
-                            out.onError(ErrorReasons.toStatus(err));
-                        } else {
-                            out.onNext(AcknowledgeResponse.getDefaultInstance());
-                            out.onCompleted();
+                    .thenApply(err -> {
+                        if (err != null) {
+                            throw new TributaryException(err, null);
                         }
+                        return AcknowledgeResponse.getDefaultInstance();
                     });
-        } catch (RuntimeException e) {
-            out.onError(Errors.toStatus(e));
-        }
+        });
     }
 
     private ErrorDetail applyAcks(TopicName name, AcknowledgeRequest req, Subscription sub) {
