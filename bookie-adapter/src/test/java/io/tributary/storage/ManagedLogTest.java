@@ -101,6 +101,45 @@ class ManagedLogTest {
         second.close();
     }
 
+    /** Entries in these tests are "producer:sequence". */
+    private static io.tributary.storage.log.SequenceMark markOf(byte[] data) {
+        String[] parts = new String(data, UTF_8).split(":");
+        return parts.length == 2 ? new io.tributary.storage.log.SequenceMark(parts[0], Long.parseLong(parts[1])) : null;
+    }
+
+    private static ManagedLogFactory sequenceAwareFactory() throws Exception {
+        return new ManagedLogFactory(cluster.store, cluster.newBookKeeper(), ManagedLogConfig.DEFAULT,
+                name -> cluster.executor.chooseThread(name), ManagedLogTest::markOf);
+    }
+
+    private static void append(ManagedLog log, String producer, long seq) {
+        log.appendAsync((producer + ":" + seq).getBytes(UTF_8), new io.tributary.storage.log.SequenceMark(producer, seq)).join();
+    }
+
+    @Test
+    void producerSequencesSurviveACleanHandoverAndACrashTakeover() throws Exception {
+        ManagedLog first = sequenceAwareFactory().open("t/ns/sequences", true).join();
+        append(first, "p1", 0);
+        append(first, "p1", 1);
+        append(first, "p2", 7);
+        assertThat(first.lastSequenceId("p1")).isEqualTo(1);
+        first.close();
+
+        // clean handover: the snapshot written at close is enough
+        ManagedLog second = sequenceAwareFactory().open("t/ns/sequences", false).join();
+        assertThat(second.lastSequenceId("p1")).isEqualTo(1);
+        assertThat(second.lastSequenceId("p2")).isEqualTo(7);
+        append(second, "p1", 2);
+        append(second, "p3", 40);
+        // second is never closed: a crash. The next owner replays the recovered ledger's entries.
+        ManagedLog third = sequenceAwareFactory().open("t/ns/sequences", false).join();
+        assertThat(third.lastSequenceId("p1")).isEqualTo(2);
+        assertThat(third.lastSequenceId("p2")).isEqualTo(7);
+        assertThat(third.lastSequenceId("p3")).isEqualTo(40);
+        assertThat(third.lastSequenceId("nobody")).isEqualTo(-1);
+        third.close();
+    }
+
     @Test
     void openingAMissingLogWithoutCreationFails() {
         ManagedLogFactory factory;

@@ -3,27 +3,47 @@ package io.tributary.broker;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.tributary.api.v1.ErrorDetail;
+import io.tributary.api.v1.ErrorReason;
+import io.tributary.broker.cluster.BrokerClients;
+import io.tributary.broker.cluster.ClusterView;
+import io.tributary.broker.dispatch.EntryHeaders;
+import io.tributary.broker.loadmanager.LoadManager;
+import io.tributary.broker.loadmanager.LoadReporter;
+import io.tributary.broker.metrics.BrokerMetrics;
+import io.tributary.broker.namespace.Bundle;
 import io.tributary.broker.namespace.NamespaceService;
+import io.tributary.broker.ownership.BundleMover;
 import io.tributary.broker.ownership.OwnershipService;
 import io.tributary.broker.service.AdminServiceImpl;
+import io.tributary.broker.service.ControlServiceImpl;
 import io.tributary.broker.service.LookupServiceImpl;
 import io.tributary.broker.service.MessagingServiceImpl;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.internal.v1.BrokerRegistration;
+import io.tributary.protocol.ErrorReasons;
 import io.tributary.storage.StorageClients;
 import io.tributary.storage.log.ManagedLogFactory;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.common.util.OrderedExecutor;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.state.ConnectionState;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,13 +60,21 @@ public final class Broker implements AutoCloseable {
     private final BrokerConfig config;
     private final String brokerId;
     private CuratorFramework curator;
+    private MetadataStore store;
     private BookKeeper bookKeeper;
     private OrderedExecutor executor;
     private ScheduledExecutorService scheduler;
+    private BrokerMetrics metrics;
     private TopicService topics;
+    private OwnershipService ownership;
+    private LoadManager loadManager;
+    private BrokerClients clients;
+    private CuratorCache policiesWatch;
     private Server server;
     private HealthStatusManager health;
     private String address;
+    private int metricsPort = -1;
+    private volatile boolean stopping;
 
     public Broker(BrokerConfig config) {
         this.config = config;
@@ -58,17 +86,30 @@ public final class Broker implements AutoCloseable {
         if (!curator.blockUntilConnected((int) config.zkSessionTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IOException("cannot reach ZooKeeper at " + config.zookeeperServers());
         }
-        MetadataStore store = new MetadataStore(curator);
+        store = new MetadataStore(curator);
         bookKeeper = StorageClients.bookKeeper(config.zookeeperServers(), config.ledgersRoot());
         executor = OrderedExecutor.newBuilder().name("tributary-topic").numThreads(Math.max(2, Runtime.getRuntime().availableProcessors())).build();
-        scheduler = Executors.newScheduledThreadPool(1, r -> {
+        scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "tributary-scheduler");
             t.setDaemon(true);
             return t;
         });
-        ManagedLogFactory logs = new ManagedLogFactory(store, bookKeeper, config.log(), name -> executor.chooseThread(name));
+        metrics = new BrokerMetrics();
+        metricsPort = metrics.serve(config.bindAddress(), config.metricsPort());
+        ManagedLogFactory logs = new ManagedLogFactory(store, bookKeeper, config.log(), name -> executor.chooseThread(name),
+                EntryHeaders::sequenceMark);
         NamespaceService namespaces = new NamespaceService(store, config.defaultBundles());
         namespaces.ensureNamespace(DEFAULT_NAMESPACE).get(30, TimeUnit.SECONDS);
+        // every broker drops its cached policies of a namespace when they change (a split elsewhere)
+        policiesWatch = CuratorCache.build(curator, MetadataPaths.POLICIES);
+        policiesWatch.listenable().addListener(CuratorCacheListener.builder().forAll((type, before, after) -> {
+            ChildData d = after != null ? after : before;
+            String[] parts = d == null ? new String[0] : d.getPath().split("/");
+            if (parts.length == 4) {
+                namespaces.invalidate(parts[2] + "/" + parts[3]);
+            }
+        }).build());
+        policiesWatch.start();
 
         // the address goes into ownership records before the server starts, so pick the port first
         health = new HealthStatusManager();
@@ -79,25 +120,72 @@ public final class Broker implements AutoCloseable {
             }
         }
         address = config.serviceAddress(port);
-        OwnershipService ownership = new OwnershipService(store, brokerId, address);
+        ownership = new OwnershipService(store, brokerId, address, metrics);
         topics = new TopicService(config, store, namespaces, ownership, logs, executor, scheduler);
+        clients = new BrokerClients();
+        ClusterView cluster = new ClusterView(store);
+        BundleMover mover = new BundleMover(ownership, topics, namespaces, store, clients, metrics, config.bundleMoveTimeout());
+        LoadReporter reporter = new LoadReporter(store, brokerId, address, ownership, topics);
+        reporter.exportTopicCount(metrics.topicsLoaded);
+        loadManager = new LoadManager(config.loadBalancer(), curator, ownership, mover, reporter, namespaces, cluster, clients,
+                metrics, scheduler);
+        ownership.setAssigner(loadManager);
+
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), port))
                 .maxInboundMessageSize(config.maxMessageSize() + 1024 * 1024)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .addService(health.getHealthService())
-                .addService(new MessagingServiceImpl(topics, config, brokerId, scheduler))
+                .addService(new MessagingServiceImpl(topics, config, brokerId, scheduler, metrics))
                 .addService(new LookupServiceImpl(namespaces, ownership))
-                .addService(new AdminServiceImpl(namespaces, topics))
+                .addService(new AdminServiceImpl(namespaces, topics, loadManager, ownership, cluster))
+                .addService(new ControlServiceImpl(namespaces, ownership, mover, loadManager))
                 .build()
                 .start();
 
+        register().get(30, TimeUnit.SECONDS);
+        loadManager.start();
+        curator.getConnectionStateListenable().addListener((c, state) -> {
+            if (state == ConnectionState.LOST) {
+                stepDown();
+            } else if (state == ConnectionState.RECONNECTED && !stopping) {
+                register().exceptionally(e -> null);
+                reporter.publish();
+            }
+        });
+        health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+        LOG.info("broker {} serving at {}{}", brokerId, address, metricsPort > 0 ? ", metrics at :" + metricsPort + "/metrics" : "");
+        return this;
+    }
+
+    private CompletableFuture<Void> register() {
         BrokerRegistration reg = BrokerRegistration.newBuilder().setBrokerId(brokerId).setAddress(address)
                 .setVersion(VERSION).setStartTimeMs(System.currentTimeMillis()).build();
-        store.create(MetadataPaths.broker(brokerId), reg.toByteArray(), CreateMode.EPHEMERAL).get(30, TimeUnit.SECONDS);
-        health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-        LOG.info("broker {} serving at {}", brokerId, address);
-        return this;
+        return store.create(MetadataPaths.broker(brokerId), reg.toByteArray(), CreateMode.EPHEMERAL)
+                .thenApply(v -> (Void) null)
+                .exceptionally(e -> {
+                    if (MetadataStore.is(e, KeeperException.Code.NODEEXISTS)) {
+                        return null;
+                    }
+                    throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+                });
+    }
+
+    /**
+     * The ZooKeeper session expired (a long pause, a partition): every ownership znode of this broker
+     * is gone and other brokers may already serve its bundles. Stop serving them at once; a write that
+     * still reaches an old ledger is refused by BookKeeper's fencing.
+     */
+    private void stepDown() {
+        Set<Bundle> lost = ownership.stepDown();
+        if (lost.isEmpty()) {
+            return;
+        }
+        LOG.warn("broker {} lost its ZooKeeper session: no longer serving {} bundles", brokerId, lost.size());
+        ErrorDetail reason = ErrorReasons.detail(ErrorReason.NOT_OWNER, "broker " + brokerId + " lost its ZooKeeper session");
+        for (Bundle b : lost) {
+            topics.unloadBundle(b, reason);
+        }
     }
 
     public String brokerId() {
@@ -113,13 +201,46 @@ public final class Broker implements AutoCloseable {
         return server.getPort();
     }
 
+    /** Port of the Prometheus endpoint, -1 if off. */
+    public int metricsPort() {
+        return metricsPort;
+    }
+
     public TopicService topics() {
         return topics;
     }
 
-    /** Stops serving: closes topics (sealing ledgers, persisting cursors), then leaves ZooKeeper. */
+    public OwnershipService ownership() {
+        return ownership;
+    }
+
+    public LoadManager loadManager() {
+        return loadManager;
+    }
+
+    public BrokerMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Stops serving. With {@code broker.drainOnShutdown} (default), every bundle is first handed to
+     * another broker, so clients move on without an error; then topics are closed (sealing ledgers,
+     * persisting cursors) and the broker leaves ZooKeeper.
+     */
     @Override
     public void close() {
+        stopping = true;
+        if (loadManager != null && config.drainOnShutdown() && !ownership.ownedBundles().isEmpty()) {
+            try {
+                int moved = loadManager.drainSelf().get(config.bundleMoveTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
+                LOG.info("broker {} handed {} bundles to other brokers before stopping", brokerId, moved);
+            } catch (Exception e) {
+                LOG.warn("draining before shutdown did not finish: {}", e.toString());
+            }
+        }
+        if (loadManager != null) {
+            loadManager.close();
+        }
         if (health != null) {
             health.enterTerminalState();
         }
@@ -140,6 +261,12 @@ public final class Broker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (clients != null) {
+            clients.close();
+        }
+        if (policiesWatch != null) {
+            policiesWatch.close();
+        }
         if (bookKeeper != null) {
             try {
                 bookKeeper.close();
@@ -155,6 +282,9 @@ public final class Broker implements AutoCloseable {
         }
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (metrics != null) {
+            metrics.close();
         }
         LOG.info("broker {} stopped", brokerId);
     }

@@ -1,6 +1,7 @@
 package io.tributary.broker;
 
 import com.google.common.base.Preconditions;
+import io.tributary.broker.loadmanager.LoadBalancerConfig;
 import io.tributary.storage.log.ManagedLogConfig;
 import java.time.Duration;
 import java.util.Map;
@@ -27,6 +28,10 @@ import java.util.Properties;
  * @param dispatchBatchSize entries read from storage per dispatch round
  * @param pullConsumerIdleTimeout a Receive-based consumer with no call for this long is dropped and its
  *                                unacknowledged messages go to others
+ * @param loadBalancer how bundles are spread over brokers
+ * @param metricsPort port of the Prometheus {@code /metrics} endpoint (-1: off, 0: any free port)
+ * @param drainOnShutdown on SIGTERM or close, move every bundle to other brokers before stopping
+ * @param bundleMoveTimeout how long one bundle move may take before it is abandoned
  */
 public record BrokerConfig(
         String bindAddress,
@@ -43,7 +48,11 @@ public record BrokerConfig(
         Duration cursorPersistInterval,
         int maxPendingPublishes,
         int dispatchBatchSize,
-        Duration pullConsumerIdleTimeout) {
+        Duration pullConsumerIdleTimeout,
+        LoadBalancerConfig loadBalancer,
+        int metricsPort,
+        boolean drainOnShutdown,
+        Duration bundleMoveTimeout) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
 
@@ -58,37 +67,109 @@ public record BrokerConfig(
                 "broker.defaultBundles must be in [1, 1024], was %s", defaultBundles);
         Preconditions.checkArgument(maxPendingPublishes >= 1, "broker.maxPendingPublishes must be >= 1");
         Preconditions.checkArgument(dispatchBatchSize >= 1, "broker.dispatchBatchSize must be >= 1");
+        Preconditions.checkArgument(metricsPort >= -1 && metricsPort <= 65535,
+                "broker.metricsPort must be -1 (off), 0 (any free port) or a port, was %s", metricsPort);
+        Preconditions.checkArgument(!bundleMoveTimeout.isNegative() && !bundleMoveTimeout.isZero(), "broker.bundleMoveTimeout must be positive");
     }
 
     /** Defaults for a broker on this machine talking to ZooKeeper at {@code zookeeperServers}. */
     public static BrokerConfig defaults(String zookeeperServers) {
         return new BrokerConfig("0.0.0.0", 6651, "127.0.0.1", zookeeperServers, "/tributary", "/ledgers",
                 Duration.ofSeconds(15), DEFAULT_MAX_MESSAGE_SIZE, true, 4, ManagedLogConfig.DEFAULT,
-                Duration.ofMillis(200), 1000, 100, Duration.ofSeconds(60));
+                Duration.ofMillis(200), 1000, 100, Duration.ofSeconds(60), LoadBalancerConfig.DEFAULT, 8080, true,
+                Duration.ofSeconds(30));
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     public BrokerConfig withPort(int p) {
-        return new BrokerConfig(bindAddress, p, advertisedAddress, zookeeperServers, metadataRoot, ledgersRoot,
-                zkSessionTimeout, maxMessageSize, allowAutoTopicCreation, defaultBundles, log, cursorPersistInterval,
-                maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout);
+        return toBuilder().port(p).build();
     }
 
     public BrokerConfig withAutoTopicCreation(boolean allow) {
-        return new BrokerConfig(bindAddress, port, advertisedAddress, zookeeperServers, metadataRoot, ledgersRoot,
-                zkSessionTimeout, maxMessageSize, allow, defaultBundles, log, cursorPersistInterval,
-                maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout);
+        return toBuilder().allowAutoTopicCreation(allow).build();
     }
 
     public BrokerConfig withMaxMessageSize(int size) {
-        return new BrokerConfig(bindAddress, port, advertisedAddress, zookeeperServers, metadataRoot, ledgersRoot,
-                zkSessionTimeout, size, allowAutoTopicCreation, defaultBundles, log, cursorPersistInterval,
-                maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout);
+        return toBuilder().maxMessageSize(size).build();
     }
 
     public BrokerConfig withLog(ManagedLogConfig l) {
-        return new BrokerConfig(bindAddress, port, advertisedAddress, zookeeperServers, metadataRoot, ledgersRoot,
-                zkSessionTimeout, maxMessageSize, allowAutoTopicCreation, defaultBundles, l, cursorPersistInterval,
-                maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout);
+        return toBuilder().log(l).build();
+    }
+
+    /** Changes some settings of a config; {@link #build()} validates the result. */
+    public static final class Builder {
+        private String bindAddress;
+        private int port;
+        private String advertisedAddress;
+        private String zookeeperServers;
+        private String metadataRoot;
+        private String ledgersRoot;
+        private Duration zkSessionTimeout;
+        private int maxMessageSize;
+        private boolean allowAutoTopicCreation;
+        private int defaultBundles;
+        private ManagedLogConfig log;
+        private Duration cursorPersistInterval;
+        private int maxPendingPublishes;
+        private int dispatchBatchSize;
+        private Duration pullConsumerIdleTimeout;
+        private LoadBalancerConfig loadBalancer;
+        private int metricsPort;
+        private boolean drainOnShutdown;
+        private Duration bundleMoveTimeout;
+
+        private Builder(BrokerConfig c) {
+            bindAddress = c.bindAddress;
+            port = c.port;
+            advertisedAddress = c.advertisedAddress;
+            zookeeperServers = c.zookeeperServers;
+            metadataRoot = c.metadataRoot;
+            ledgersRoot = c.ledgersRoot;
+            zkSessionTimeout = c.zkSessionTimeout;
+            maxMessageSize = c.maxMessageSize;
+            allowAutoTopicCreation = c.allowAutoTopicCreation;
+            defaultBundles = c.defaultBundles;
+            log = c.log;
+            cursorPersistInterval = c.cursorPersistInterval;
+            maxPendingPublishes = c.maxPendingPublishes;
+            dispatchBatchSize = c.dispatchBatchSize;
+            pullConsumerIdleTimeout = c.pullConsumerIdleTimeout;
+            loadBalancer = c.loadBalancer;
+            metricsPort = c.metricsPort;
+            drainOnShutdown = c.drainOnShutdown;
+            bundleMoveTimeout = c.bundleMoveTimeout;
+        }
+
+        public Builder bindAddress(String v) { bindAddress = v; return this; }
+        public Builder port(int v) { port = v; return this; }
+        public Builder advertisedAddress(String v) { advertisedAddress = v; return this; }
+        public Builder zookeeperServers(String v) { zookeeperServers = v; return this; }
+        public Builder metadataRoot(String v) { metadataRoot = v; return this; }
+        public Builder ledgersRoot(String v) { ledgersRoot = v; return this; }
+        public Builder zkSessionTimeout(Duration v) { zkSessionTimeout = v; return this; }
+        public Builder maxMessageSize(int v) { maxMessageSize = v; return this; }
+        public Builder allowAutoTopicCreation(boolean v) { allowAutoTopicCreation = v; return this; }
+        public Builder defaultBundles(int v) { defaultBundles = v; return this; }
+        public Builder log(ManagedLogConfig v) { log = v; return this; }
+        public Builder cursorPersistInterval(Duration v) { cursorPersistInterval = v; return this; }
+        public Builder maxPendingPublishes(int v) { maxPendingPublishes = v; return this; }
+        public Builder dispatchBatchSize(int v) { dispatchBatchSize = v; return this; }
+        public Builder pullConsumerIdleTimeout(Duration v) { pullConsumerIdleTimeout = v; return this; }
+        public Builder loadBalancer(LoadBalancerConfig v) { loadBalancer = v; return this; }
+        public Builder metricsPort(int v) { metricsPort = v; return this; }
+        public Builder drainOnShutdown(boolean v) { drainOnShutdown = v; return this; }
+        public Builder bundleMoveTimeout(Duration v) { bundleMoveTimeout = v; return this; }
+
+        public BrokerConfig build() {
+            return new BrokerConfig(bindAddress, port, advertisedAddress, zookeeperServers, metadataRoot, ledgersRoot,
+                    zkSessionTimeout, maxMessageSize, allowAutoTopicCreation, defaultBundles, log, cursorPersistInterval,
+                    maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
+                    drainOnShutdown, bundleMoveTimeout);
+        }
     }
 
     /**
@@ -107,6 +188,19 @@ public record BrokerConfig(
                 s.getLong("broker.ledgerRolloverEntries", l.rolloverEntries()),
                 s.getDuration("broker.ledgerRolloverAge", l.rolloverAge()),
                 s.getLong("broker.entryCacheSizeBytes", l.cacheSizeBytes()));
+        LoadBalancerConfig b = d.loadBalancer();
+        LoadBalancerConfig lb = new LoadBalancerConfig(
+                s.getBoolean("broker.loadBalancerEnabled", b.enabled()),
+                s.getDuration("broker.loadReportInterval", b.reportInterval()),
+                s.getDuration("broker.loadBalancerInterval", b.interval()),
+                s.getDouble("broker.loadBalancerOverloadThreshold", b.overloadThreshold()),
+                s.getDuration("broker.loadBalancerGracePeriod", b.gracePeriod()),
+                s.getDouble("broker.loadBalancerMaxMoveShare", b.maxMoveShare()),
+                s.getInt("broker.loadBalancerMaxMovesPerCycle", b.maxMovesPerCycle()),
+                s.getDouble("broker.loadBalancerMinRate", b.minRateToBalance()),
+                s.getInt("broker.bundleSplitTopicThreshold", b.splitTopicThreshold()),
+                s.getDouble("broker.bundleSplitRateThreshold", b.splitRateThreshold()),
+                s.getInt("broker.maxBundlesPerNamespace", b.maxBundlesPerNamespace()));
         return new BrokerConfig(
                 s.get("broker.bindAddress", d.bindAddress()),
                 s.getInt("broker.port", d.port()),
@@ -122,7 +216,11 @@ public record BrokerConfig(
                 s.getDuration("broker.cursorPersistInterval", d.cursorPersistInterval()),
                 s.getInt("broker.maxPendingPublishes", d.maxPendingPublishes()),
                 s.getInt("broker.dispatchBatchSize", d.dispatchBatchSize()),
-                s.getDuration("broker.pullConsumerIdleTimeout", d.pullConsumerIdleTimeout()));
+                s.getDuration("broker.pullConsumerIdleTimeout", d.pullConsumerIdleTimeout()),
+                lb,
+                s.getInt("broker.metricsPort", d.metricsPort()),
+                s.getBoolean("broker.drainOnShutdown", d.drainOnShutdown()),
+                s.getDuration("broker.bundleMoveTimeout", d.bundleMoveTimeout()));
     }
 
     /** The address clients and proxies use to reach this broker. */

@@ -49,6 +49,15 @@ public final class Settings {
         }
     }
 
+    public double getDouble(String key, double def) {
+        String v = get(key, null);
+        try {
+            return v == null ? def : Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + ": not a number: '" + v + "'");
+        }
+    }
+
     public boolean getBoolean(String key, boolean def) {
         String v = get(key, null);
         if (v == null) {

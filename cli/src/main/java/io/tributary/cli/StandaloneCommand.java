@@ -3,7 +3,6 @@ package io.tributary.cli;
 import java.io.File;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,13 +29,17 @@ final class StandaloneCommand implements Callable<Integer> {
             description = "Port of the first bookie; keep it the same across restarts on one data dir (default: ${DEFAULT-VALUE}).")
     int bookiePort;
 
+    @Option(names = "--metrics-port", defaultValue = "8080",
+            description = "Port of the broker's Prometheus /metrics endpoint; -1 turns it off (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
     @Option(names = "--no-fsync", description = "Acknowledge entries before the bookie journal is synced to disk (faster, less durable).")
     boolean noFsync;
 
     @Override
     public Integer call() throws Exception {
         Standalone standalone = new Standalone(new Standalone.Options(dataDir, bookies, zkPort, bookiePort, brokerPort,
-                proxyPort, !noFsync, UnaryOperator.identity()));
+                proxyPort, !noFsync, c -> c.toBuilder().metricsPort(metricsPort).build()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("Stopping Tributary standalone...");

@@ -22,7 +22,8 @@ final class TestClusters {
 
     /** Options on free ports; reuse the same options to restart on the same data. */
     static Standalone.Options options(File dataDir, UnaryOperator<BrokerConfig> brokerSettings) {
-        return new Standalone.Options(dataDir, 1, freePort(), freePort(), freePort(), freePort(), false, brokerSettings);
+        UnaryOperator<BrokerConfig> settings = c -> brokerSettings.apply(c.toBuilder().metricsPort(0).build());
+        return new Standalone.Options(dataDir, 1, freePort(), freePort(), freePort(), freePort(), false, settings);
     }
 
     static Standalone start(File dataDir) throws Exception {

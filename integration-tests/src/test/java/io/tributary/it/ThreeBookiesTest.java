@@ -24,7 +24,7 @@ class ThreeBookiesTest {
     void messagesFlowWithReplicatedLedgers() throws Exception {
         Standalone.Options base = TestClusters.options(dir.toFile(), UnaryOperator.identity());
         Standalone.Options three = new Standalone.Options(base.dataDir(), 3, base.zkPort(), TestClusters.freePort(),
-                base.brokerPort(), base.proxyPort(), false, UnaryOperator.identity());
+                base.brokerPort(), base.proxyPort(), false, base.brokerSettings());
         try (Standalone standalone = new Standalone(three).start();
              TributaryClient client = TributaryClient.builder().serviceUrl(standalone.serviceUrl()).build();
              Consumer<String> consumer = client.newConsumer(Schema.STRING).topic("public/default/replicated")

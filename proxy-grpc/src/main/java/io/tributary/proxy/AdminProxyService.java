@@ -19,6 +19,16 @@ import io.tributary.api.v1.DeleteTopicRequest;
 import io.tributary.api.v1.DeleteTopicResponse;
 import io.tributary.api.v1.GetTopicRequest;
 import io.tributary.api.v1.GetTopicResponse;
+import io.tributary.api.v1.DrainBrokerRequest;
+import io.tributary.api.v1.DrainBrokerResponse;
+import io.tributary.api.v1.ListBrokersRequest;
+import io.tributary.api.v1.ListBrokersResponse;
+import io.tributary.api.v1.ListBundlesRequest;
+import io.tributary.api.v1.ListBundlesResponse;
+import io.tributary.api.v1.SplitBundleRequest;
+import io.tributary.api.v1.SplitBundleResponse;
+import io.tributary.api.v1.UnloadBundleRequest;
+import io.tributary.api.v1.UnloadBundleResponse;
 import io.tributary.api.v1.ListNamespacesRequest;
 import io.tributary.api.v1.ListNamespacesResponse;
 import io.tributary.api.v1.ListTenantsRequest;
@@ -94,8 +104,37 @@ public final class AdminProxyService extends AdminServiceGrpc.AdminServiceImplBa
         toAnyBroker(AdminServiceGrpc.getListTopicsMethod(), request, responseObserver);
     }
 
+    /** Goes to the topic's owner: the stats live there. */
     @Override
     public void getTopic(GetTopicRequest request, StreamObserver<GetTopicResponse> responseObserver) {
-        toAnyBroker(AdminServiceGrpc.getGetTopicMethod(), request, responseObserver);
+        TopicName topic = MessagingProxyService.topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, AdminServiceGrpc.getGetTopicMethod(), request, responseObserver);
+        }
+    }
+
+    @Override
+    public void listBrokers(ListBrokersRequest request, StreamObserver<ListBrokersResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getListBrokersMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void drainBroker(DrainBrokerRequest request, StreamObserver<DrainBrokerResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getDrainBrokerMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void listBundles(ListBundlesRequest request, StreamObserver<ListBundlesResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getListBundlesMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void unloadBundle(UnloadBundleRequest request, StreamObserver<UnloadBundleResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getUnloadBundleMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void splitBundle(SplitBundleRequest request, StreamObserver<SplitBundleResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getSplitBundleMethod(), request, responseObserver);
     }
 }

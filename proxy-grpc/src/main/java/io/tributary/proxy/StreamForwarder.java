@@ -293,6 +293,12 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
                 }
                 if (Calls.isOwnershipChange(t) || Calls.isOwnerUnreachable(t)) {
                     lookup.invalidate(topic, owner);
+                    // a broker handing a bundle over names the new owner: the client's reconnect goes
+                    // straight there, with no lookup
+                    String named = io.tributary.protocol.ErrorReasons.detailOf(t).getOwnerAddress();
+                    if (!named.isEmpty() && !named.equals(owner)) {
+                        lookup.remember(topic, named);
+                    }
                     if (resumeOnNewOwner(t)) {
                         return;
                     }

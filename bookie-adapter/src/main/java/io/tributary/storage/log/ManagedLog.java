@@ -21,6 +21,15 @@ public interface ManagedLog extends AutoCloseable {
     CompletableFuture<Position> appendAsync(byte[] data);
 
     /**
+     * Appends one entry written by a producer; once it is stored, {@link #lastSequenceId} of that
+     * producer is at least {@code mark.lastSequenceId()}.
+     */
+    CompletableFuture<Position> appendAsync(byte[] data, SequenceMark mark);
+
+    /** The highest sequence id stored for a producer, -1 if none; survives takeovers. */
+    long lastSequenceId(String producerName);
+
+    /**
      * Reads up to {@code maxEntries} entries starting at {@code from} (inclusive), never past
      * {@link #lastConfirmed()} and never across a ledger boundary in one call. Completes with an
      * empty list when there is nothing at or after {@code from} yet.

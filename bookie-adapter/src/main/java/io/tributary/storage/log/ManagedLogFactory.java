@@ -33,6 +33,7 @@ public final class ManagedLogFactory {
     private final BookKeeper bk;
     private final ManagedLogConfig config;
     private final Function<String, Executor> executors;
+    private final Function<byte[], SequenceMark> sequenceOf;
 
     /**
      * @param executors gives the single-threaded executor that owns a log's state, by log name
@@ -40,10 +41,20 @@ public final class ManagedLogFactory {
      */
     public ManagedLogFactory(MetadataStore store, BookKeeper bk, ManagedLogConfig config,
                              Function<String, Executor> executors) {
+        this(store, bk, config, executors, null);
+    }
+
+    /**
+     * @param sequenceOf reads the producer and last sequence id from an entry's bytes (null if it
+     *                   has none); used to rebuild deduplication state from a recovered ledger
+     */
+    public ManagedLogFactory(MetadataStore store, BookKeeper bk, ManagedLogConfig config,
+                             Function<String, Executor> executors, Function<byte[], SequenceMark> sequenceOf) {
         this.store = store;
         this.bk = bk;
         this.config = config;
         this.executors = executors;
+        this.sequenceOf = sequenceOf;
     }
 
     public ManagedLogConfig config() {
@@ -92,18 +103,25 @@ public final class ManagedLogFactory {
 
     private CompletableFuture<ManagedLog> takeOver(String name, String path, LogMetadata md, int version) {
         List<LedgerInfo> ledgers = md.getLedgersList();
+        java.util.Map<String, Long> sequences = new java.util.HashMap<>();
+        for (io.tributary.internal.v1.ProducerSequence ps : md.getSequencesList()) {
+            sequences.put(ps.getProducerName(), ps.getLastSequenceId());
+        }
         CompletableFuture<List<LedgerInfo>> recovered = CompletableFuture.completedFuture(new ArrayList<>(ledgers));
         if (!ledgers.isEmpty() && ledgers.get(ledgers.size() - 1).getEntries() < 0) {
             LedgerInfo last = ledgers.get(ledgers.size() - 1);
-            recovered = recoverLedger(name, last).thenApply(closed -> {
+            recovered = recoverLedger(name, last, sequences).thenApply(closed -> {
                 List<LedgerInfo> out = new ArrayList<>(ledgers.subList(0, ledgers.size() - 1));
                 closed.ifPresent(out::add);
                 return out;
             });
         }
         return recovered.thenCompose(list -> ManagedLogImpl.createLedger(bk, config, name).thenCompose(handle -> {
-            LogMetadata next = md.toBuilder().clearLedgers().addAllLedgers(list)
-                    .addLedgers(ManagedLogImpl.openLedgerInfo(handle.getId())).build();
+            LogMetadata.Builder nb = md.toBuilder().clearLedgers().addAllLedgers(list)
+                    .addLedgers(ManagedLogImpl.openLedgerInfo(handle.getId())).clearSequences();
+            sequences.forEach((producer, seq) -> nb.addSequences(io.tributary.internal.v1.ProducerSequence.newBuilder()
+                    .setProducerName(producer).setLastSequenceId(seq)));
+            LogMetadata next = nb.build();
             return store.set(path, next.toByteArray(), version)
                     .<ManagedLog>thenApply(newVersion -> {
                         LOG.info("log {}: opened for writing on ledger {} ({} earlier ledgers)", name, handle.getId(), list.size());
@@ -124,13 +142,14 @@ public final class ManagedLogFactory {
     }
 
     /** Opens the previous writer's ledger with recovery, fencing it; empty ledgers are dropped. */
-    private CompletableFuture<Optional<LedgerInfo>> recoverLedger(String name, LedgerInfo last) {
+    private CompletableFuture<Optional<LedgerInfo>> recoverLedger(String name, LedgerInfo last,
+                                                                  java.util.Map<String, Long> sequences) {
         return bk.newOpenLedgerOp().withLedgerId(last.getLedgerId()).withRecovery(true)
                 .withDigestType(ManagedLogImpl.DIGEST).withPassword(ManagedLogImpl.PASSWORD).execute()
                 .thenCompose(h -> {
                     long entries = h.getLastAddConfirmed() + 1;
                     long size = h.getLength();
-                    return h.closeAsync().thenApply(v -> {
+                    return replaySequences(h, 0, sequences).thenCompose(x -> h.closeAsync()).thenApply(v -> {
                         LOG.info("log {}: recovered ledger {} of the previous writer with {} entries", name, last.getLedgerId(), entries);
                         if (entries == 0) {
                             bk.newDeleteLedgerOp().withLedgerId(last.getLedgerId()).execute();
@@ -150,6 +169,27 @@ public final class ManagedLogFactory {
                     }
                     throw new CompletionException(c);
                 });
+    }
+
+    /** Reads the recovered ledger's entries in chunks and keeps the highest sequence id per producer. */
+    private CompletableFuture<Void> replaySequences(org.apache.bookkeeper.client.api.ReadHandle h, long from,
+                                                    java.util.Map<String, Long> sequences) {
+        long lac = h.getLastAddConfirmed();
+        if (sequenceOf == null || from > lac) {
+            return CompletableFuture.completedFuture(null);
+        }
+        long to = Math.min(lac, from + 499);
+        return h.readAsync(from, to).thenCompose(entries -> {
+            try (entries) {
+                for (org.apache.bookkeeper.client.api.LedgerEntry e : entries) {
+                    SequenceMark m = sequenceOf.apply(e.getEntryBytes());
+                    if (m != null) {
+                        sequences.merge(m.producerName(), m.lastSequenceId(), Math::max);
+                    }
+                }
+            }
+            return replaySequences(h, to + 1, sequences);
+        });
     }
 
     private void discard(WriteHandle handle) {

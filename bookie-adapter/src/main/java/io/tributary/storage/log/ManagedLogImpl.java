@@ -2,6 +2,7 @@ package io.tributary.storage.log;
 
 import io.tributary.internal.v1.LedgerInfo;
 import io.tributary.internal.v1.LogMetadata;
+import io.tributary.internal.v1.ProducerSequence;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +40,7 @@ final class ManagedLogImpl implements ManagedLog {
 
     private enum State { READY, ROLLING, FENCED, CLOSED }
 
-    private record PendingAppend(byte[] data, CompletableFuture<Position> future) {}
+    private record PendingAppend(byte[] data, SequenceMark mark, CompletableFuture<Position> future) {}
 
     private record Waiter(Position after, CompletableFuture<Void> future) {}
 
@@ -73,6 +74,8 @@ final class ManagedLogImpl implements ManagedLog {
     private final ConcurrentSkipListMap<Position, byte[]> cache = new ConcurrentSkipListMap<>();
     private volatile long cacheBytes;
     private final Map<Long, CompletableFuture<ReadHandle>> readHandles = new ConcurrentHashMap<>();
+    /** Highest stored sequence id per producer; written on the executor, read anywhere. */
+    private final Map<String, Long> sequences = new ConcurrentHashMap<>();
 
     ManagedLogImpl(String name, MetadataStore store, BookKeeper bk, ManagedLogConfig config, Executor executor,
                    LogMetadata metadata, int metadataVersion, WriteHandle current) {
@@ -86,6 +89,17 @@ final class ManagedLogImpl implements ManagedLog {
         this.currentCreatedMs = System.currentTimeMillis();
         installMetadata(metadata, metadataVersion);
         this.lastConfirmed = new Position(current.getId(), -1);
+        for (ProducerSequence ps : metadata.getSequencesList()) {
+            sequences.put(ps.getProducerName(), ps.getLastSequenceId());
+        }
+    }
+
+    /** The sequence snapshot written with the metadata: valid as of the end of the closed ledgers. */
+    private LogMetadata.Builder withSequences(LogMetadata.Builder md) {
+        md.clearSequences();
+        sequences.forEach((producer, seq) -> md.addSequences(
+                ProducerSequence.newBuilder().setProducerName(producer).setLastSequenceId(seq)));
+        return md;
     }
 
     private void installMetadata(LogMetadata md, int version) {
@@ -115,11 +129,21 @@ final class ManagedLogImpl implements ManagedLog {
 
     @Override
     public CompletableFuture<Position> appendAsync(byte[] data) {
+        return appendAsync(data, null);
+    }
+
+    @Override
+    public long lastSequenceId(String producerName) {
+        return sequences.getOrDefault(producerName, -1L);
+    }
+
+    @Override
+    public CompletableFuture<Position> appendAsync(byte[] data, SequenceMark mark) {
         CompletableFuture<Position> f = new CompletableFuture<>();
         executor.execute(() -> {
             switch (state) {
-                case READY -> doAppend(data, f);
-                case ROLLING -> queued.add(new PendingAppend(data, f));
+                case READY -> doAppend(data, mark, f);
+                case ROLLING -> queued.add(new PendingAppend(data, mark, f));
                 case FENCED -> f.completeExceptionally(fenced());
                 case CLOSED -> f.completeExceptionally(new ManagedLogException.ClosedException("log " + name + " is closed"));
             }
@@ -127,7 +151,7 @@ final class ManagedLogImpl implements ManagedLog {
         return f;
     }
 
-    private void doAppend(byte[] data, CompletableFuture<Position> f) {
+    private void doAppend(byte[] data, SequenceMark mark, CompletableFuture<Position> f) {
         final WriteHandle handle = current;
         inFlight++;
         issuedEntries++;
@@ -148,6 +172,9 @@ final class ManagedLogImpl implements ManagedLog {
                 totalEntries++;
                 totalSize += data.length;
                 lastConfirmed = p;
+                if (mark != null) {
+                    sequences.merge(mark.producerName(), mark.lastSequenceId(), Math::max);
+                }
                 cachePut(p, data);
                 f.complete(p);
                 notifyWaiters();
@@ -218,7 +245,7 @@ final class ManagedLogImpl implements ManagedLog {
                         }
                     }
                     md.addLedgers(openLedgerInfo(newHandle.getId()));
-                    LogMetadata next = md.build();
+                    LogMetadata next = withSequences(md).build();
                     return store.set(path, next.toByteArray(), metadataVersion).handleAsync((version, err) -> {
                         if (err != null) {
                             newHandle.closeAsync();
@@ -254,7 +281,7 @@ final class ManagedLogImpl implements ManagedLog {
                     state = State.READY;
                     while (!queued.isEmpty() && state == State.READY) {
                         PendingAppend p = queued.poll();
-                        doAppend(p.data(), p.future());
+                        doAppend(p.data(), p.mark(), p.future());
                     }
                 }, executor);
     }
@@ -580,7 +607,7 @@ final class ManagedLogImpl implements ManagedLog {
                 md.addLedgers(li);
             }
         }
-        LogMetadata next = md.build();
+        LogMetadata next = withSequences(md).build();
         return store.set(path, next.toByteArray(), metadataVersion).thenAcceptAsync(version -> {
             installMetadata(next, version);
             if (empty) {

@@ -27,6 +27,16 @@ public final class EntryHeaders {
         }
     }
 
+    /** The producer and last sequence id of an entry, to rebuild deduplication state; null if it has none. */
+    public static io.tributary.storage.log.SequenceMark sequenceMark(byte[] entry) {
+        BatchHeader h = header(entry);
+        if (h.getProducerName().isEmpty()) {
+            return null;
+        }
+        return new io.tributary.storage.log.SequenceMark(h.getProducerName(),
+                h.getFirstSequenceId() + Math.max(1, h.getMessageCount()) - 1);
+    }
+
     /** Messages in an entry; at least 1, so a malformed entry still moves through dispatch. */
     public static int messageCount(byte[] entry) {
         return Math.max(1, header(entry).getMessageCount());

@@ -50,12 +50,15 @@ public final class Subscription {
     private boolean waitingForEntries;
     private boolean closed;
 
-    public Subscription(String topic, String name, ManagedLog log, ManagedCursor cursor, Executor executor, int batchSize) {
-        this.topic = topic;
+    private final io.tributary.broker.topic.Topic owner;
+
+    public Subscription(io.tributary.broker.topic.Topic owner, String name, ManagedCursor cursor, int batchSize) {
+        this.owner = owner;
+        this.topic = owner.name().toString();
         this.name = name;
-        this.log = log;
+        this.log = owner.log();
         this.cursor = cursor;
-        this.executor = executor;
+        this.executor = owner.executor();
         this.batchSize = batchSize;
         this.readPosition = cursor.firstUnacknowledged();
     }
@@ -308,6 +311,7 @@ public final class Subscription {
         int count = EntryHeaders.messageCount(e.data());
         c.permits -= count;
         c.pending.put(e.position(), count);
+        owner.recordDelivered(count, e.data().length);
         c.deliver(e.position(), e.data(), count, redeliveryCounts.getOrDefault(e.position(), 0),
                 cursor.acknowledgedIndexes(e.position()));
     }

@@ -136,6 +136,16 @@ public final class NamespaceService {
         return f;
     }
 
+    /** Forgets the cached policies of a namespace (they changed in ZooKeeper). */
+    public void invalidate(String namespace) {
+        policies.remove(namespace);
+    }
+
+    /** Namespaces whose policies are cached: those with topics served here. */
+    public java.util.Set<String> cachedNamespaces() {
+        return java.util.Set.copyOf(policies.keySet());
+    }
+
     public CompletableFuture<List<Bundle>> bundles(String namespace) {
         return policies(namespace).thenApply(p -> {
             List<Bundle> out = new ArrayList<>();
@@ -143,6 +153,34 @@ public final class NamespaceService {
                 out.add(new Bundle(namespace, p.getBundleBoundaries(i), p.getBundleBoundaries(i + 1)));
             }
             return out;
+        });
+    }
+
+    /**
+     * The bundle of a namespace with this name; re-reads the policies once if the cached ones do not
+     * know it (it may be a half of a split that happened elsewhere).
+     */
+    public CompletableFuture<Bundle> bundle(String namespace, String name) {
+        return findBundle(namespace, name).thenCompose(b -> {
+            if (b.isPresent()) {
+                return CompletableFuture.completedFuture(b.get());
+            }
+            invalidate(namespace);
+            return findBundle(namespace, name).thenApply(again -> again.orElseThrow(() -> new CompletionException(
+                    Errors.error(ErrorReason.INVALID_REQUEST, "namespace " + namespace + " has no bundle " + name))));
+        });
+    }
+
+    private CompletableFuture<java.util.Optional<Bundle>> findBundle(String namespace, String name) {
+        return bundles(namespace).thenApply(bs -> bs.stream().filter(b -> b.name().equals(name)).findFirst());
+    }
+
+    /** Every namespace of every tenant. */
+    public CompletableFuture<List<String>> allNamespaces() {
+        return tenants().thenCompose(ts -> {
+            List<CompletableFuture<List<String>>> each = ts.stream().map(this::namespaces).toList();
+            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                    .thenApply(v -> each.stream().flatMap(f -> f.join().stream()).toList());
         });
     }
 

@@ -3,25 +3,32 @@ package io.tributary.broker.ownership;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.namespace.Bundle;
 import io.tributary.internal.v1.BundleOwnership;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who owns which bundle. Ownership is an ephemeral znode under {@code ownership/}: it exists as
- * long as the owner's ZooKeeper session, so a crashed broker's bundles become free by themselves.
+ * Who owns which bundle. Ownership is an ephemeral znode under {@code ownership/}: it lives as long
+ * as the owner's ZooKeeper session, so a crashed broker's bundles become free by themselves.
  * Creating the znode is the atomic claim: of two brokers racing, one gets NODEEXISTS.
+ *
+ * <p>Unowned bundles are not claimed by whoever is asked: the {@link Assigner} (the load manager's
+ * leader) chooses the broker. A bundle being handed over is "moving" on the old owner (requests are
+ * answered with the new owner's address) and "incoming" on the new one (requests wait for it).
  */
 public final class OwnershipService {
     private static final Logger LOG = LoggerFactory.getLogger(OwnershipService.class);
@@ -29,27 +36,57 @@ public final class OwnershipService {
     /** The owner of a bundle: a broker id and the address clients reach it at. */
     public record Owner(String brokerId, String address) {}
 
+    /** Since when this broker owns a bundle, and who owned it before. */
+    public record OwnedBundle(long sinceMs, String previousBrokerId) {}
+
+    /** Chooses a broker for an unowned bundle and has it take the bundle. */
+    public interface Assigner {
+        CompletableFuture<Owner> assign(Bundle bundle);
+    }
+
     private final MetadataStore store;
     private final String brokerId;
     private final String address;
-    private final Set<Bundle> owned = ConcurrentHashMap.newKeySet();
+    private final BrokerMetrics metrics;
+    private final Map<Bundle, OwnedBundle> owned = new ConcurrentHashMap<>();
+    private final Map<Bundle, Owner> moving = new ConcurrentHashMap<>();
+    private final Map<Bundle, CompletableFuture<Void>> incoming = new ConcurrentHashMap<>();
+    private volatile Assigner assigner;
 
-    public OwnershipService(MetadataStore store, String brokerId, String address) {
+    public OwnershipService(MetadataStore store, String brokerId, String address, BrokerMetrics metrics) {
         this.store = store;
         this.brokerId = brokerId;
         this.address = address;
+        this.metrics = metrics;
+        this.assigner = this::acquireHere;
+    }
+
+    public void setAssigner(Assigner assigner) {
+        this.assigner = assigner;
     }
 
     public String brokerId() {
         return brokerId;
     }
 
+    public String address() {
+        return address;
+    }
+
+    public Owner self() {
+        return new Owner(brokerId, address);
+    }
+
     public boolean ownsLocally(Bundle b) {
-        return owned.contains(b);
+        return owned.containsKey(b);
     }
 
     public Set<Bundle> ownedBundles() {
-        return Set.copyOf(owned);
+        return Set.copyOf(owned.keySet());
+    }
+
+    public OwnedBundle ownedInfo(Bundle b) {
+        return owned.get(b);
     }
 
     public CompletableFuture<Optional<Owner>> ownerOf(Bundle b) {
@@ -63,53 +100,138 @@ public final class OwnershipService {
         }));
     }
 
-    /**
-     * The owner of a bundle, claiming it for this broker if nobody owns it. (The load manager
-     * will choose the broker for unowned bundles; until then the broker asked takes it.)
-     */
+    /** The owner of a bundle; an unowned bundle is assigned first. */
     public CompletableFuture<Owner> lookup(Bundle b) {
-        if (owned.contains(b)) {
-            return CompletableFuture.completedFuture(new Owner(brokerId, address));
+        if (owned.containsKey(b)) {
+            return CompletableFuture.completedFuture(self());
         }
-        return ownerOf(b).thenCompose(o -> o.isPresent() ? CompletableFuture.completedFuture(o.get()) : tryAcquire(b));
+        Owner dest = moving.get(b);
+        if (dest != null) {
+            return CompletableFuture.completedFuture(dest);
+        }
+        CompletableFuture<Void> arriving = incoming.get(b);
+        if (arriving != null) {
+            return arriving.thenApply(v -> self());
+        }
+        return ownerOf(b).thenCompose(o -> o.isPresent() ? CompletableFuture.completedFuture(o.get()) : assigner.assign(b));
     }
 
-    private CompletableFuture<Owner> tryAcquire(Bundle b) {
+    /**
+     * Completes if this broker serves the bundle (waiting for a bundle being handed to it);
+     * otherwise fails with NOT_OWNER naming the owner, which the proxy and the SDK follow.
+     */
+    public CompletableFuture<Void> checkOwnership(Bundle b) {
+        if (owned.containsKey(b)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Owner dest = moving.get(b);
+        if (dest != null) {
+            return CompletableFuture.failedFuture(notOwner(b, dest));
+        }
+        return lookup(b).thenAccept(owner -> {
+            if (!owner.brokerId().equals(brokerId)) {
+                throw new CompletionException(notOwner(b, owner));
+            }
+        });
+    }
+
+    private TributaryException notOwner(Bundle b, Owner owner) {
+        metrics.lookupRedirects.inc();
+        return new TributaryException(ErrorDetail.newBuilder()
+                .setReason(ErrorReason.NOT_OWNER)
+                .setMessage("bundle " + b + " is served by broker " + owner.brokerId())
+                .setOwnerAddress(owner.address()).build(), null);
+    }
+
+    /** Claims the bundle for this broker now. Fails with NOT_OWNER if another broker has it. */
+    public CompletableFuture<Owner> acquire(Bundle b, String previousBrokerId) {
+        if (owned.containsKey(b)) {
+            return CompletableFuture.completedFuture(self());
+        }
+        long since = System.currentTimeMillis();
         BundleOwnership record = BundleOwnership.newBuilder().setBrokerId(brokerId).setAddress(address)
-                .setSinceMs(System.currentTimeMillis()).setState("OWNED").build();
+                .setSinceMs(since).setState("OWNED").setPreviousBrokerId(previousBrokerId == null ? "" : previousBrokerId).build();
         return store.create(MetadataPaths.ownership(b.namespace(), b.name()), record.toByteArray(), CreateMode.EPHEMERAL)
                 .thenApply(v -> {
-                    owned.add(b);
-                    LOG.info("broker {} now owns bundle {}", brokerId, b);
-                    return new Owner(brokerId, address);
+                    owned.put(b, new OwnedBundle(since, record.getPreviousBrokerId()));
+                    metrics.bundlesOwned.set(owned.size());
+                    CompletableFuture<Void> waiting = incoming.remove(b);
+                    if (waiting != null) {
+                        waiting.complete(null);
+                    }
+                    LOG.info("broker {} now owns bundle {}{}", brokerId, b,
+                            previousBrokerId == null || previousBrokerId.isEmpty() ? "" : " (from " + previousBrokerId + ")");
+                    return self();
                 })
                 .exceptionallyCompose(e -> {
                     if (MetadataStore.is(e, KeeperException.Code.NODEEXISTS)) {
-                        return ownerOf(b).thenApply(o -> o.orElseThrow(() -> new CompletionException(
-                                new TributaryException(ErrorReason.BUNDLE_MOVING, "bundle " + b + " is changing owner"))));
+                        return ownerOf(b).thenApply(o -> {
+                            Owner other = o.orElseThrow(() -> new CompletionException(
+                                    new TributaryException(ErrorReason.BUNDLE_MOVING, "bundle " + b + " is changing owner")));
+                            if (other.brokerId().equals(brokerId)) {
+                                owned.putIfAbsent(b, new OwnedBundle(since, ""));
+                                return self();
+                            }
+                            throw new CompletionException(notOwner(b, other));
+                        });
                     }
                     return CompletableFuture.failedFuture(e);
                 });
     }
 
-    /**
-     * Completes if this broker owns (or could just claim) the bundle; otherwise fails with
-     * NOT_OWNER naming the owner, which the proxy and the SDK follow.
-     */
-    public CompletableFuture<Void> checkOwnership(Bundle b) {
-        return lookup(b).thenAccept(owner -> {
-            if (!owner.brokerId().equals(brokerId)) {
-                throw new CompletionException(new TributaryException(ErrorDetail.newBuilder()
-                        .setReason(ErrorReason.NOT_OWNER)
-                        .setMessage("bundle " + b + " is served by broker " + owner.brokerId())
-                        .setOwnerAddress(owner.address()).build(), null));
-            }
-        });
+    /** The assigner of last resort (no leader known yet): this broker takes the bundle. */
+    private CompletableFuture<Owner> acquireHere(Bundle b) {
+        return acquire(b, "");
+    }
+
+    /** A bundle is about to be handed to this broker: requests for it wait up to {@code timeoutMs}. */
+    public void prepare(Bundle b, long timeoutMs) {
+        if (owned.containsKey(b)) {
+            return;
+        }
+        CompletableFuture<Void> f = incoming.computeIfAbsent(b, k -> new CompletableFuture<>());
+        f.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).whenComplete((v, e) -> incoming.remove(b, f));
+    }
+
+    /** The bundle is leaving for {@code destination}: requests are answered with its address until released. */
+    public void markMoving(Bundle b, Owner destination) {
+        moving.put(b, destination);
+    }
+
+    public void clearMoving(Bundle b) {
+        moving.remove(b);
+    }
+
+    public boolean isMoving(Bundle b) {
+        return moving.containsKey(b);
     }
 
     /** Gives a bundle up: deletes the ownership znode. */
     public CompletableFuture<Void> release(Bundle b) {
         owned.remove(b);
+        metrics.bundlesOwned.set(owned.size());
         return store.delete(MetadataPaths.ownership(b.namespace(), b.name()), -1);
+    }
+
+    /**
+     * Replaces a bundle by its two halves after a split: the halves' znodes are created before the
+     * namespace policies name them, so no other broker can claim a half that is served here.
+     */
+    public CompletableFuture<Void> claimHalves(Bundle whole, Bundle low, Bundle high) {
+        OwnedBundle info = owned.getOrDefault(whole, new OwnedBundle(System.currentTimeMillis(), ""));
+        return acquire(low, info.previousBrokerId()).thenCompose(x -> acquire(high, info.previousBrokerId()))
+                .thenRun(() -> {
+                    owned.put(low, info);
+                    owned.put(high, info);
+                });
+    }
+
+    /** The ZooKeeper session is gone, and with it every ownership znode: serve nothing any more. */
+    public Set<Bundle> stepDown() {
+        Set<Bundle> lost = Set.copyOf(owned.keySet());
+        owned.clear();
+        moving.clear();
+        metrics.bundlesOwned.set(0);
+        return lost;
     }
 }

@@ -24,17 +24,117 @@ import io.tributary.api.v1.ListTopicsRequest;
 import io.tributary.api.v1.ListTopicsResponse;
 import io.tributary.broker.namespace.NamespaceService;
 import io.tributary.broker.topic.TopicService;
+import io.tributary.api.v1.BrokerInfo;
+import io.tributary.api.v1.BundleInfo;
+import io.tributary.api.v1.ListBrokersRequest;
+import io.tributary.api.v1.ListBrokersResponse;
+import io.tributary.api.v1.ListBundlesRequest;
+import io.tributary.api.v1.ListBundlesResponse;
+import io.tributary.broker.cluster.ClusterView;
+import io.tributary.broker.loadmanager.LoadManager;
+import io.tributary.broker.namespace.Bundle;
+import io.tributary.broker.ownership.OwnershipService;
+import io.tributary.internal.v1.BrokerRegistration;
+import io.tributary.internal.v1.BundleLoad;
+import io.tributary.internal.v1.LoadReport;
 import io.tributary.protocol.TopicName;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /** Tenants, namespaces and topics. Topic deletion must reach the topic's owner (the proxy routes it). */
 public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
     private final NamespaceService namespaces;
     private final TopicService topics;
+    private final LoadManager loadManager;
+    private final OwnershipService ownership;
+    private final ClusterView cluster;
 
-    public AdminServiceImpl(NamespaceService namespaces, TopicService topics) {
+    public AdminServiceImpl(NamespaceService namespaces, TopicService topics, LoadManager loadManager,
+                            OwnershipService ownership, ClusterView cluster) {
         this.namespaces = namespaces;
         this.topics = topics;
+        this.loadManager = loadManager;
+        this.ownership = ownership;
+        this.cluster = cluster;
+    }
+
+    @Override
+    public void listBrokers(ListBrokersRequest req, StreamObserver<ListBrokersResponse> out) {
+        Replies.reply(out, () -> cluster.brokers().thenCombine(cluster.loadReports(), (brokers, loads) -> new Object[] {brokers, loads})
+                .thenCombine(cluster.leader(), (pair, leader) -> {
+                    @SuppressWarnings("unchecked")
+                    Map<String, BrokerRegistration> brokers = (Map<String, BrokerRegistration>) pair[0];
+                    @SuppressWarnings("unchecked")
+                    Map<String, LoadReport> loads = (Map<String, LoadReport>) pair[1];
+                    ListBrokersResponse.Builder r = ListBrokersResponse.newBuilder();
+                    for (BrokerRegistration b : brokers.values()) {
+                        LoadReport l = loads.getOrDefault(b.getBrokerId(), LoadReport.getDefaultInstance());
+                        r.addBrokers(BrokerInfo.newBuilder().setBrokerId(b.getBrokerId()).setAddress(b.getAddress())
+                                .setLeader(leader.isPresent() && leader.get()[0].equals(b.getBrokerId()))
+                                .setDraining(l.getDraining()).setBundles(l.getBundlesCount()).setTopics(l.getTopics())
+                                .setMsgRateIn(l.getMsgRateIn()).setMsgRateOut(l.getMsgRateOut()).setCpuUsage(l.getCpuUsage())
+                                .setStartTimeMs(b.getStartTimeMs()));
+                    }
+                    return r.build();
+                }));
+    }
+
+    @Override
+    public void drainBroker(io.tributary.api.v1.DrainBrokerRequest req, StreamObserver<io.tributary.api.v1.DrainBrokerResponse> out) {
+        Replies.reply(out, () -> {
+            if (req.getBrokerId().isEmpty()) {
+                throw new io.tributary.protocol.TributaryException(io.tributary.api.v1.ErrorReason.INVALID_REQUEST, "a broker id is required");
+            }
+            return loadManager.drain(req.getBrokerId())
+                    .thenApply(n -> io.tributary.api.v1.DrainBrokerResponse.newBuilder().setBundlesMoved(n).build());
+        });
+    }
+
+    @Override
+    public void listBundles(ListBundlesRequest req, StreamObserver<ListBundlesResponse> out) {
+        Replies.reply(out, () -> {
+            CompletableFuture<List<String>> nss = req.getNamespace().isEmpty()
+                    ? namespaces.allNamespaces() : CompletableFuture.completedFuture(List.of(TopicName.namespaceOf(req.getNamespace())));
+            return nss.thenCombine(cluster.loadReports(), (names, loads) -> new Object[] {names, loads}).thenCompose(pair -> {
+                @SuppressWarnings("unchecked")
+                List<String> names = (List<String>) pair[0];
+                @SuppressWarnings("unchecked")
+                Map<String, LoadReport> loads = (Map<String, LoadReport>) pair[1];
+                Map<String, BundleLoad> byName = new HashMap<>();
+                loads.values().forEach(l -> l.getBundlesList().forEach(b -> byName.put(b.getNamespace() + "/" + b.getBundle(), b)));
+                List<CompletableFuture<List<BundleInfo>>> perNs = names.stream().map(ns -> namespaces.bundles(ns).thenCompose(bs -> {
+                    List<CompletableFuture<BundleInfo>> each = bs.stream().map(b -> ownership.ownerOf(b).thenApply(o -> {
+                        BundleLoad l = byName.getOrDefault(ns + "/" + b.name(), BundleLoad.getDefaultInstance());
+                        BundleInfo.Builder i = BundleInfo.newBuilder().setNamespace(ns).setBundle(b.name())
+                                .setMsgRateIn(l.getMsgRateIn()).setMsgRateOut(l.getMsgRateOut()).setTopics(l.getTopics());
+                        o.ifPresent(owner -> i.setOwnerBrokerId(owner.brokerId()).setOwnerAddress(owner.address()));
+                        return i.build();
+                    })).toList();
+                    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                            .thenApply(v -> each.stream().map(CompletableFuture::join).toList());
+                })).toList();
+                return CompletableFuture.allOf(perNs.toArray(CompletableFuture[]::new))
+                        .thenApply(v -> ListBundlesResponse.newBuilder()
+                                .addAllBundles(perNs.stream().flatMap(f -> f.join().stream()).toList()).build());
+            });
+        });
+    }
+
+    @Override
+    public void unloadBundle(io.tributary.api.v1.UnloadBundleRequest req, StreamObserver<io.tributary.api.v1.UnloadBundleResponse> out) {
+        Replies.reply(out, () -> namespaces.bundle(TopicName.namespaceOf(req.getNamespace()), req.getBundle())
+                .thenCompose(b -> loadManager.unloadBundle(b, req.getDestinationBrokerId(), "admin"))
+                .thenApply(o -> io.tributary.api.v1.UnloadBundleResponse.newBuilder()
+                        .setNewOwnerBrokerId(o.brokerId()).setNewOwnerAddress(o.address()).build()));
+    }
+
+    @Override
+    public void splitBundle(io.tributary.api.v1.SplitBundleRequest req, StreamObserver<io.tributary.api.v1.SplitBundleResponse> out) {
+        Replies.reply(out, () -> namespaces.bundle(TopicName.namespaceOf(req.getNamespace()), req.getBundle())
+                .thenCompose(b -> loadManager.split(b, "admin"))
+                .thenApply(names -> io.tributary.api.v1.SplitBundleResponse.newBuilder().addAllBundles(names).build()));
     }
 
     @Override

@@ -40,7 +40,11 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
     /** One pull consumer per topic and subscription, shared by all unary Receive callers. */
     private final Map<String, CompletableFuture<PullConsumer>> pullConsumers = new ConcurrentHashMap<>();
 
-    public MessagingServiceImpl(TopicService topics, BrokerConfig config, String brokerId, ScheduledExecutorService scheduler) {
+    private final io.tributary.broker.metrics.BrokerMetrics metrics;
+
+    public MessagingServiceImpl(TopicService topics, BrokerConfig config, String brokerId, ScheduledExecutorService scheduler,
+                                io.tributary.broker.metrics.BrokerMetrics metrics) {
+        this.metrics = metrics;
         this.topics = topics;
         this.config = config;
         this.brokerId = brokerId;
@@ -49,7 +53,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
 
     @Override
     public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> out) {
-        return new PublishHandler(out, topics, brokerId, config.maxMessageSize(), config.maxPendingPublishes());
+        return new PublishHandler(out, topics, brokerId, config.maxMessageSize(), config.maxPendingPublishes(), metrics);
     }
 
     @Override

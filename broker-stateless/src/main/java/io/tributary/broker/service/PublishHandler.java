@@ -37,6 +37,7 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private final String brokerId;
     private final int maxMessageSize;
     private final int maxPending;
+    private final io.tributary.broker.metrics.BrokerMetrics metrics;
 
     private final Object lock = new Object();
     private Topic topic;
@@ -48,7 +49,9 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private boolean paused;
     private boolean done;
 
-    PublishHandler(StreamObserver<PublishResponse> out, TopicService topics, String brokerId, int maxMessageSize, int maxPending) {
+    PublishHandler(StreamObserver<PublishResponse> out, TopicService topics, String brokerId, int maxMessageSize, int maxPending,
+                   io.tributary.broker.metrics.BrokerMetrics metrics) {
+        this.metrics = metrics;
         this.out = (ServerCallStreamObserver<PublishResponse>) out;
         this.topics = topics;
         this.brokerId = brokerId;
@@ -119,12 +122,32 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
         } else if (b.getEntry().isEmpty()) {
             reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "empty batch")));
         } else {
+            long arrived = System.nanoTime();
+            int size = b.getEntry().size();
+            int count = Math.max(1, b.getMessageCount());
             reply = t.publish(producerName, seq, b.getMessageCount(), b.getEntry().toByteArray())
-                    .handle((r, e) -> e != null ? error(seq, Errors.detailOf(e)) : ack(seq, r.position(), r.duplicate()));
+                    .handle((r, e) -> {
+                        if (e != null) {
+                            return error(seq, Errors.detailOf(e));
+                        }
+                        if (!r.duplicate()) {
+                            metrics.messagesIn.inc(count);
+                            metrics.bytesIn.inc(size);
+                            metrics.publishLatency.observe((System.nanoTime() - arrived) / 1e9);
+                        }
+                        return ack(seq, r.position(), r.duplicate());
+                    });
         }
         synchronized (lock) {
             pending++;
             lastReply = lastReply.thenCombine(reply, (v, resp) -> resp).thenAccept(resp -> {
+                if (resp.hasError() && ErrorReasons.isRetriable(resp.getError().getError().getReason())) {
+                    // the topic is moving or was taken over: end the stream so the producer resends
+                    // everything pending to the new owner, where deduplication applies; a per-batch
+                    // error would reach the application
+                    fail(resp.getError().getError());
+                    return;
+                }
                 synchronized (lock) {
                     send(resp);
                     pending--;

@@ -11,6 +11,7 @@ import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.ManagedLog;
 import io.tributary.storage.log.ManagedLogException;
 import io.tributary.storage.log.Position;
+import io.tributary.storage.log.SequenceMark;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
 import java.time.Duration;
@@ -42,8 +43,10 @@ public final class Topic {
     private final Duration cursorPersistInterval;
     private final int dispatchBatchSize;
 
-    /** Highest sequence id stored per producer name, and the pending append of the highest one pushed. */
-    private final Map<String, Long> lastStoredSequence = new HashMap<>();
+    /**
+     * Highest sequence id handed to the log per producer (stored or in flight), and the append of
+     * the highest one; what is stored lives in the log itself, which keeps it across owners.
+     */
     private final Map<String, Long> lastPushedSequence = new HashMap<>();
     private final Map<String, CompletableFuture<?>> lastPushed = new HashMap<>();
     private final Map<String, CompletableFuture<Subscription>> subscriptions = new HashMap<>();
@@ -79,7 +82,24 @@ public final class Topic {
 
     /** The highest sequence id stored for {@code producerName}, or -1. Runs on the topic's executor. */
     public CompletableFuture<Long> lastSequenceId(String producerName) {
-        return CompletableFuture.supplyAsync(() -> lastStoredSequence.getOrDefault(producerName, -1L), executor);
+        return CompletableFuture.supplyAsync(() -> log.lastSequenceId(producerName), executor);
+    }
+
+    /** Counters the load report turns into rates. */
+    private final java.util.concurrent.atomic.LongAdder messagesIn = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder bytesIn = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder messagesOut = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder bytesOut = new java.util.concurrent.atomic.LongAdder();
+
+    /** Cumulative totals since the topic was loaded here: messages in, bytes in, messages out, bytes out. */
+    public long[] totals() {
+        return new long[] {messagesIn.sum(), bytesIn.sum(), messagesOut.sum(), bytesOut.sum()};
+    }
+
+    /** Called by dispatch for every entry handed to a consumer. */
+    public void recordDelivered(int messages, int bytes) {
+        messagesOut.add(messages);
+        bytesOut.add(bytes);
     }
 
     /** Registers a way to disconnect a producer when the topic closes; returns its deregistration. */
@@ -101,40 +121,42 @@ public final class Topic {
                 return;
             }
             long lastEnd = sequenceId + Math.max(1, messageCount) - 1;
-            Long pushed = lastPushedSequence.get(producerName);
-            if (pushed != null && sequenceId <= pushed) {
+            long pushed = lastPushedSequence.getOrDefault(producerName, log.lastSequenceId(producerName));
+            if (sequenceId <= pushed) {
                 // a resend of something stored or in flight: answer once the original is durable
                 CompletableFuture<?> inFlight = lastPushed.getOrDefault(producerName, CompletableFuture.completedFuture(null));
                 inFlight.handle((v, e) -> null).thenRunAsync(() -> {
-                    if (lastStoredSequence.getOrDefault(producerName, -1L) >= sequenceId) {
+                    if (log.lastSequenceId(producerName) >= sequenceId) {
                         result.complete(new PublishResult(null, true));
                     } else {
-                        lastPushedSequence.put(producerName, lastStoredSequence.getOrDefault(producerName, -1L));
-                        appendNew(producerName, lastEnd, entry, result);
+                        lastPushedSequence.put(producerName, log.lastSequenceId(producerName));
+                        appendNew(producerName, lastEnd, messageCount, entry, result);
                     }
                 }, executor);
                 return;
             }
-            appendNew(producerName, lastEnd, entry, result);
+            appendNew(producerName, lastEnd, messageCount, entry, result);
         });
         return result;
     }
 
-    private void appendNew(String producerName, long lastEnd, byte[] entry, CompletableFuture<PublishResult> result) {
+    private void appendNew(String producerName, long lastEnd, int messageCount, byte[] entry,
+                           CompletableFuture<PublishResult> result) {
         lastPushedSequence.put(producerName, lastEnd);
-        CompletableFuture<Position> append = log.appendAsync(entry);
+        CompletableFuture<Position> append = log.appendAsync(entry, new SequenceMark(producerName, lastEnd));
         lastPushed.put(producerName, append);
         append.whenCompleteAsync((p, err) -> {
             if (err != null) {
                 // not stored: a resend with the same ids must be appended, not answered as duplicate
-                lastPushedSequence.put(producerName, lastStoredSequence.getOrDefault(producerName, -1L));
+                lastPushedSequence.put(producerName, log.lastSequenceId(producerName));
                 result.completeExceptionally(err);
                 if (ErrorReasons.unwrap(err) instanceof ManagedLogException.FencedException) {
                     onFenced();
                 }
                 return;
             }
-            lastStoredSequence.merge(producerName, lastEnd, Math::max);
+            messagesIn.add(Math.max(1, messageCount));
+            bytesIn.add(entry.length);
             result.complete(new PublishResult(p, false));
         }, executor);
     }
@@ -163,7 +185,7 @@ public final class Topic {
                             throw new TributaryException(ErrorReason.SUBSCRIPTION_NOT_FOUND,
                                     "subscription " + subscription + " does not exist on topic " + name);
                         }
-                        return new Subscription(name.toString(), subscription, log, cursor, executor, dispatchBatchSize);
+                        return new Subscription(this, subscription, cursor, dispatchBatchSize);
                     }, executor);
             subscriptions.put(subscription, f);
             return f;

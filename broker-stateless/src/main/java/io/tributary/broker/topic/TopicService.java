@@ -187,6 +187,40 @@ public final class TopicService {
         return List.copyOf(topics.keySet());
     }
 
+    /** Topics loaded and ready here now. */
+    public List<Topic> loadedTopicsNow() {
+        List<Topic> out = new ArrayList<>();
+        for (CompletableFuture<Topic> f : topics.values()) {
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                out.add(f.join());
+            }
+        }
+        return out;
+    }
+
+    /** Loaded topics whose name hashes into {@code bundle}. */
+    public List<TopicName> topicsOf(io.tributary.broker.namespace.Bundle bundle) {
+        return topics.keySet().stream()
+                .filter(t -> t.namespace().equals(bundle.namespace()) && bundle.contains(t.bundleHash()))
+                .toList();
+    }
+
+    /**
+     * Closes every loaded topic of a bundle: in-flight appends complete, ledgers are sealed, cursors
+     * persisted, and clients are told {@code reason} (naming the new owner). Returns the topics closed.
+     */
+    public CompletableFuture<List<TopicName>> unloadBundle(io.tributary.broker.namespace.Bundle bundle, ErrorDetail reason) {
+        List<TopicName> names = topicsOf(bundle);
+        List<CompletableFuture<Void>> closes = new ArrayList<>();
+        for (TopicName t : names) {
+            closes.add(unload(t, reason).exceptionally(e -> {
+                LOG.warn("closing topic {} for the move of {} failed: {}", t, bundle, e.toString());
+                return null;
+            }));
+        }
+        return CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new)).thenApply(v -> names);
+    }
+
     /** Closes every topic: used when the broker stops. Clients are told to look the topics up again. */
     public CompletableFuture<Void> closeAll() {
         ErrorDetail reason = ErrorReasons.detail(ErrorReason.BROKER_UNAVAILABLE, "broker " + ownership.brokerId() + " is stopping");

@@ -1,0 +1,70 @@
+package io.tributary.broker.metrics;
+
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Counter;
+import io.prometheus.client.Gauge;
+import io.prometheus.client.Histogram;
+import io.prometheus.client.exporter.HTTPServer;
+import io.prometheus.client.hotspot.DefaultExports;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+
+/**
+ * The broker's Prometheus metrics, named {@code tributary_<component>_<what>_<unit>}. Each broker
+ * has its own registry (several brokers may share a JVM in tests) served at {@code /metrics}.
+ */
+public final class BrokerMetrics implements AutoCloseable {
+    private final CollectorRegistry registry = new CollectorRegistry(true);
+
+    public final Gauge bundlesOwned = Gauge.build("tributary_broker_bundles_owned", "Bundles this broker owns")
+            .register(registry);
+    public final Gauge topicsLoaded = Gauge.build("tributary_broker_topics_loaded", "Topics loaded on this broker")
+            .register(registry);
+    public final Counter lookupRedirects = Counter.build("tributary_broker_lookup_redirects_total",
+            "Requests answered with NOT_OWNER or BUNDLE_MOVING, naming where the bundle is").register(registry);
+    public final Counter messagesIn = Counter.build("tributary_broker_messages_in_total", "Messages stored")
+            .register(registry);
+    public final Counter bytesIn = Counter.build("tributary_broker_bytes_in_total", "Bytes stored").register(registry);
+    public final Histogram publishLatency = Histogram.build("tributary_broker_publish_latency_seconds",
+                    "From a batch's arrival to its acknowledgement")
+            .buckets(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+            .register(registry);
+    public final Counter assignments = Counter.build("tributary_loadmanager_assignments_total",
+            "Unowned bundles assigned by the leader, by reason").labelNames("reason").register(registry);
+    public final Counter unloads = Counter.build("tributary_loadmanager_unloads_total",
+            "Bundles moved off a broker, by reason (shed, drain, admin)").labelNames("reason").register(registry);
+    public final Counter splits = Counter.build("tributary_loadmanager_splits_total",
+            "Bundles split, by reason (topics, rate, admin)").labelNames("reason").register(registry);
+    public final Histogram bundleMoveDuration = Histogram.build("tributary_broker_bundle_move_seconds",
+                    "Time to hand one bundle to another broker, as seen by the old owner")
+            .buckets(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+            .register(registry);
+    public final Gauge isLeader = Gauge.build("tributary_loadmanager_leader", "1 on the load manager leader")
+            .register(registry);
+
+    private HTTPServer server;
+
+    public BrokerMetrics() {
+        DefaultExports.register(registry);
+    }
+
+    public CollectorRegistry registry() {
+        return registry;
+    }
+
+    /** Serves {@code /metrics}; port 0 picks a free port, -1 serves nothing. Returns the port or -1. */
+    public int serve(String bindAddress, int port) throws IOException {
+        if (port < 0) {
+            return -1;
+        }
+        server = new HTTPServer(new InetSocketAddress(bindAddress, port), registry, true);
+        return server.getPort();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+        }
+    }
+}
