@@ -33,6 +33,20 @@ final class Backoff {
         return half + ThreadLocalRandom.current().nextLong(step - half + 1);
     }
 
+    /**
+     * The delay after a failure with {@code cause}. A broker handing a topic over names the new owner
+     * (NOT_OWNER with an address): the first retry then goes at once, since the owner is known and
+     * ready; later ones back off as usual, so two brokers that disagree cannot make a client spin.
+     */
+    long nextDelayMs(io.tributary.api.v1.ErrorDetail cause) {
+        if (attempts == 0 && cause.getReason() == io.tributary.api.v1.ErrorReason.NOT_OWNER
+                && !cause.getOwnerAddress().isEmpty()) {
+            attempts++;
+            return 0;
+        }
+        return nextDelayMs();
+    }
+
     void reset() {
         attempts = 0;
     }

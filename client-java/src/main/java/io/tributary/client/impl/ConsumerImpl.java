@@ -580,7 +580,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
                 if (retriable && System.nanoTime() < subscribeDeadlineNanos) {
                     LOG.info("[{}/{}] Could not subscribe yet ({}: {}); retrying", conf.topic(), conf.subscription(),
                             detail.getReason(), detail.getMessage());
-                    scheduleReconnectLocked(done);
+                    scheduleReconnectLocked(done, detail);
                 } else if (retriable) {
                     failLocked(new TimeoutException("could not subscribe within " + client.operationTimeout()
                             + "; last error " + detail.getReason() + ": " + detail.getMessage()), done);
@@ -593,7 +593,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
                         queue.size());
                 queue.clear();
                 consumedSinceFlow = 0;
-                scheduleReconnectLocked(done);
+                scheduleReconnectLocked(done, detail);
             } else {
                 LOG.warn("[{}/{}] Consumer {} failed: {}: {}", conf.topic(), conf.subscription(), consumerName,
                         detail.getReason(), detail.getMessage());
@@ -605,8 +605,8 @@ final class ConsumerImpl<T> implements Consumer<T> {
         done.run();
     }
 
-    private void scheduleReconnectLocked(Completions done) {
-        reconnectTask = client.schedule(this::reconnect, backoff.nextDelayMs(), TimeUnit.MILLISECONDS);
+    private void scheduleReconnectLocked(Completions done, ErrorDetail cause) {
+        reconnectTask = client.schedule(this::reconnect, backoff.nextDelayMs(cause), TimeUnit.MILLISECONDS);
         if (reconnectTask == null) {
             failLocked(new AlreadyClosedException("the client is closed"), done);
         }

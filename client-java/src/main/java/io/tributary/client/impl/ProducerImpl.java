@@ -488,7 +488,7 @@ final class ProducerImpl<T> implements Producer<T> {
                     lastError = detail;
                     LOG.info("[{}] Could not create the producer yet ({}: {}); retrying", conf.topic(),
                             detail.getReason(), detail.getMessage());
-                    scheduleReconnectLocked(done);
+                    scheduleReconnectLocked(done, detail);
                 } else if (retriable) {
                     failLocked(new TimeoutException("could not create the producer within "
                             + client.operationTimeout() + "; last error " + detail.getReason() + ": "
@@ -500,7 +500,7 @@ final class ProducerImpl<T> implements Producer<T> {
                 lastError = detail;
                 LOG.info("[{}] Producer {} lost its stream ({}: {}); reconnecting", conf.topic(), producerName,
                         detail.getReason(), detail.getMessage());
-                scheduleReconnectLocked(done);
+                scheduleReconnectLocked(done, detail);
             } else {
                 LOG.warn("[{}] Producer {} failed: {}: {}", conf.topic(), producerName, detail.getReason(),
                         detail.getMessage());
@@ -510,8 +510,8 @@ final class ProducerImpl<T> implements Producer<T> {
         done.run();
     }
 
-    private void scheduleReconnectLocked(Completions done) {
-        long delay = backoff.nextDelayMs();
+    private void scheduleReconnectLocked(Completions done, ErrorDetail cause) {
+        long delay = backoff.nextDelayMs(cause);
         reconnectTask = client.schedule(this::reconnect, delay, TimeUnit.MILLISECONDS);
         if (reconnectTask == null) {
             failLocked(new AlreadyClosedException("the client is closed"), done);

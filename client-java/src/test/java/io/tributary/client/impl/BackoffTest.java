@@ -29,4 +29,17 @@ class BackoffTest {
         assertThat(b.attempts()).isZero();
         assertThat(b.nextDelayMs()).isBetween(Backoff.INITIAL_MS / 2, Backoff.INITIAL_MS);
     }
+
+    @org.junit.jupiter.api.Test
+    void aNamedNewOwnerIsTriedAtOnceThenBackoffResumes() {
+        Backoff b = new Backoff(100, 5000);
+        io.tributary.api.v1.ErrorDetail moved = io.tributary.api.v1.ErrorDetail.newBuilder()
+                .setReason(io.tributary.api.v1.ErrorReason.NOT_OWNER).setOwnerAddress("127.0.0.1:6651").build();
+        org.assertj.core.api.Assertions.assertThat(b.nextDelayMs(moved)).isZero();
+        org.assertj.core.api.Assertions.assertThat(b.nextDelayMs(moved)).isGreaterThanOrEqualTo(50);
+        b.reset();
+        io.tributary.api.v1.ErrorDetail unavailable = io.tributary.api.v1.ErrorDetail.newBuilder()
+                .setReason(io.tributary.api.v1.ErrorReason.BROKER_UNAVAILABLE).build();
+        org.assertj.core.api.Assertions.assertThat(b.nextDelayMs(unavailable)).isGreaterThanOrEqualTo(50);
+    }
 }
