@@ -75,6 +75,7 @@ class EndToEndTest {
                     assertThat(m).as("message %d on %s", i, c.getSubscription()).isNotNull();
                     assertThat(m.getValue()).isEqualTo("order-" + i);
                     assertThat(m.getMessageId()).isEqualTo(ids.get(i));
+                    assertThat(m.getRedeliveryCount()).as("first delivery of message %d", i).isZero();
                     c.acknowledge(m);
                 }
                 assertThat(c.receive(200, TimeUnit.MILLISECONDS)).as("nothing beyond what was sent").isNull();

@@ -46,6 +46,8 @@ public final class Subscription {
     private Position readPosition;
     private final TreeSet<Position> toRedeliver = new TreeSet<>();
     private final Map<Position, Integer> redeliveryCounts = new HashMap<>();
+    /** Messages per entry seen so far (a moving average), to size reads by the permits, which count messages. */
+    private double messagesPerEntry = 1;
     private boolean reading;
     private boolean waitingForEntries;
     private boolean closed;
@@ -260,8 +262,12 @@ public final class Subscription {
                     return;
                 }
                 for (LogEntry e : entries) {
-                    redeliveryCounts.merge(e.position(), 1, Integer::sum);
-                    deliver(e);
+                    int count = redeliveryCounts.getOrDefault(e.position(), 0) + 1;
+                    if (deliver(e, count)) {
+                        redeliveryCounts.put(e.position(), count);
+                    } else {
+                        toRedeliver.add(e.position());
+                    }
                 }
                 dispatch();
             }, executor);
@@ -275,7 +281,7 @@ public final class Subscription {
             }
         }
         reading = true;
-        int n = Math.max(1, Math.min(batchSize, totalPermits()));
+        int n = (int) Math.max(1, Math.min(batchSize, Math.ceil(totalPermits() / messagesPerEntry)));
         log.readAsync(readPosition, n).whenCompleteAsync((entries, err) -> {
             reading = false;
             if (err != null) {
@@ -292,28 +298,29 @@ public final class Subscription {
                 return;
             }
             for (LogEntry e : entries) {
-                readPosition = log.nextPosition(e.position());
-                if (!cursor.isAcknowledged(e.position())) {
-                    deliver(e);
+                if (!cursor.isAcknowledged(e.position()) && !deliver(e, redeliveryCounts.getOrDefault(e.position(), 0))) {
+                    // permits ran out in the middle of a read: this entry is read again once there are more
+                    break;
                 }
+                readPosition = log.nextPosition(e.position());
             }
             dispatch();
         }, executor);
     }
 
-    private void deliver(LogEntry e) {
+    /** Hands an entry to a consumer with permits; false if none has any left. */
+    private boolean deliver(LogEntry e, int redeliveryCount) {
         Consumer c = nextConsumerWithPermits();
         if (c == null) {
-            // permits ran out in the middle of a read: keep the entry for the next round
-            toRedeliver.add(e.position());
-            return;
+            return false;
         }
         int count = EntryHeaders.messageCount(e.data());
+        messagesPerEntry = messagesPerEntry * 0.9 + count * 0.1;
         c.permits -= count;
         c.pending.put(e.position(), count);
         owner.recordDelivered(count, e.data().length);
-        c.deliver(e.position(), e.data(), count, redeliveryCounts.getOrDefault(e.position(), 0),
-                cursor.acknowledgedIndexes(e.position()));
+        c.deliver(e.position(), e.data(), count, redeliveryCount, cursor.acknowledgedIndexes(e.position()));
+        return true;
     }
 
     private void waitForEntries() {
