@@ -23,7 +23,8 @@ public final class StorageClients {
                 .connectString(connectString)
                 .namespace(ns.isEmpty() ? null : ns)
                 .sessionTimeoutMs((int) sessionTimeout.toMillis())
-                .connectionTimeoutMs(15_000)
+                // never longer than the session: Curator warns, and a connection should fail before the session would
+                .connectionTimeoutMs((int) Math.min(15_000, sessionTimeout.toMillis()))
                 .retryPolicy(new ExponentialBackoffRetry(100, 10, 2_000))
                 .build();
         c.start();

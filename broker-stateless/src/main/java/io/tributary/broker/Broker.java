@@ -81,7 +81,18 @@ public final class Broker implements AutoCloseable {
         this.brokerId = "broker-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
+    /** Starts the broker; if any step fails, everything started so far is closed again. */
     public Broker start() throws Exception {
+        try {
+            return doStart();
+        } catch (Exception e) {
+            stopping = true;
+            closeResources();
+            throw e;
+        }
+    }
+
+    private Broker doStart() throws Exception {
         curator = StorageClients.curator(config.zookeeperServers(), config.metadataRoot(), config.zkSessionTimeout());
         if (!curator.blockUntilConnected((int) config.zkSessionTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IOException("cannot reach ZooKeeper at " + config.zookeeperServers());
@@ -238,6 +249,10 @@ public final class Broker implements AutoCloseable {
                 LOG.warn("draining before shutdown did not finish: {}", e.toString());
             }
         }
+        closeResources();
+    }
+
+    private void closeResources() {
         if (loadManager != null) {
             loadManager.close();
         }

@@ -27,16 +27,16 @@ public record ManagedLogConfig(
             new ManagedLogConfig(1, 1, 1, 256L << 20, 50_000, Duration.ofHours(4), 8L << 20);
 
     public ManagedLogConfig {
-        Preconditions.checkArgument(ensembleSize >= 1, "ensembleSize must be >= 1, was %s", ensembleSize);
+        Preconditions.checkArgument(ensembleSize >= 1, "broker.ensembleSize must be >= 1, was %s", ensembleSize);
         Preconditions.checkArgument(writeQuorum >= 1 && writeQuorum <= ensembleSize,
-                "writeQuorum must be in [1, ensembleSize=%s], was %s", ensembleSize, writeQuorum);
+                "broker.writeQuorum must be in [1, ensembleSize=%s], was %s", ensembleSize, writeQuorum);
         Preconditions.checkArgument(ackQuorum >= 1 && ackQuorum <= writeQuorum,
-                "ackQuorum must be in [1, writeQuorum=%s], was %s", writeQuorum, ackQuorum);
-        Preconditions.checkArgument(rolloverSizeBytes > 0, "rolloverSizeBytes must be > 0");
-        Preconditions.checkArgument(rolloverEntries > 0, "rolloverEntries must be > 0");
+                "broker.ackQuorum must be in [1, writeQuorum=%s], was %s", writeQuorum, ackQuorum);
+        Preconditions.checkArgument(rolloverSizeBytes > 0, "broker.ledgerRolloverSizeBytes must be > 0");
+        Preconditions.checkArgument(rolloverEntries > 0, "broker.ledgerRolloverEntries must be > 0");
         Preconditions.checkArgument(rolloverAge != null && !rolloverAge.isNegative() && !rolloverAge.isZero(),
-                "rolloverAge must be positive");
-        Preconditions.checkArgument(cacheSizeBytes >= 0, "cacheSizeBytes must be >= 0");
+                "broker.ledgerRolloverAge must be positive");
+        Preconditions.checkArgument(cacheSizeBytes >= 0, "broker.entryCacheSizeBytes must be >= 0");
     }
 
     public ManagedLogConfig withRollover(long sizeBytes, long entries, Duration age) {
