@@ -33,23 +33,36 @@ public final class Standalone implements AutoCloseable {
      * @param proxyPort the public gRPC port clients connect to
      * @param syncJournal fsync each entry before acknowledging it
      * @param brokerSettings adjusts the broker's configuration (tests use it for limits and auto-creation)
+     * @param brokers number of brokers; broker i listens on brokerPort + i (and its metrics port + i)
      */
     public record Options(File dataDir, int bookies, int zkPort, int bookiePort, int brokerPort, int proxyPort,
-                          boolean syncJournal, UnaryOperator<BrokerConfig> brokerSettings) {
+                          boolean syncJournal, UnaryOperator<BrokerConfig> brokerSettings, int brokers) {
+        public Options(File dataDir, int bookies, int zkPort, int bookiePort, int brokerPort, int proxyPort,
+                       boolean syncJournal, UnaryOperator<BrokerConfig> brokerSettings) {
+            this(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, 1);
+        }
+
         public static Options defaults(File dataDir) {
             return new Options(dataDir, 1, 2181, 3181, 6651, 6650, true, UnaryOperator.identity());
+        }
+
+        public Options withBrokers(int n) {
+            return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, n);
         }
     }
 
     private final Options options;
     private EmbeddedZooKeeper zk;
     private final List<EmbeddedBookie> bookies = new ArrayList<>();
-    private Broker broker;
+    private final List<Broker> brokers = new ArrayList<>();
     private ProxyServer proxy;
 
     public Standalone(Options options) {
         if (options.bookies() < 1) {
             throw new IllegalArgumentException("--bookies must be at least 1, was " + options.bookies());
+        }
+        if (options.brokers() < 1) {
+            throw new IllegalArgumentException("--brokers must be at least 1, was " + options.brokers());
         }
         this.options = options;
     }
@@ -70,10 +83,19 @@ public final class Standalone implements AutoCloseable {
             BrokerConfig brokerConfig = BrokerConfig.defaults(zkConnect)
                     .withPort(options.brokerPort())
                     .withLog(ManagedLogConfig.DEFAULT.withQuorum(replicas, replicas, replicas));
-            broker = onPort("the broker", options.brokerPort(), "--broker-port",
-                    () -> new Broker(options.brokerSettings().apply(brokerConfig)).start());
+            for (int i = 0; i < options.brokers(); i++) {
+                int port = options.brokerPort() == 0 ? 0 : options.brokerPort() + i;
+                int index = i;
+                BrokerConfig c = options.brokerSettings().apply(brokerConfig.withPort(port));
+                if (index > 0 && c.metricsPort() > 0) {
+                    c = c.toBuilder().metricsPort(c.metricsPort() + index).build();
+                }
+                BrokerConfig config = c;
+                brokers.add(onPort("broker " + i, port, "--broker-port", () -> new Broker(config).start()));
+            }
+            String all = String.join(",", brokers.stream().map(Broker::address).toList());
             proxy = onPort("the proxy", options.proxyPort(), "--port", () -> new ProxyServer(ProxyConfig
-                    .withBrokers(broker.address()).withPort(options.proxyPort()).withBindAddress("127.0.0.1")).start());
+                    .withBrokers(all).withPort(options.proxyPort()).withBindAddress("127.0.0.1")).start());
             LOG.info("Tributary standalone is up: proxy at localhost:{}, data in {}", proxy.port(), dir.getAbsolutePath());
             return this;
         } catch (Exception e) {
@@ -110,8 +132,13 @@ public final class Standalone implements AutoCloseable {
         return proxy.port();
     }
 
+    /** The first broker. */
     public Broker broker() {
-        return broker;
+        return brokers.get(0);
+    }
+
+    public List<Broker> brokers() {
+        return List.copyOf(brokers);
     }
 
     public String zookeeperConnect() {
@@ -125,10 +152,15 @@ public final class Standalone implements AutoCloseable {
             proxy.close();
             proxy = null;
         }
-        if (broker != null) {
-            broker.close();
-            broker = null;
+        // brokers stop one after the other; each hands its bundles to those still running
+        for (Broker b : brokers) {
+            try {
+                b.close();
+            } catch (RuntimeException e) {
+                LOG.warn("stopping a broker failed: {}", e.toString());
+            }
         }
+        brokers.clear();
         for (EmbeddedBookie b : bookies) {
             try {
                 b.close();

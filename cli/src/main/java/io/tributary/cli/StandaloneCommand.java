@@ -16,6 +16,10 @@ final class StandaloneCommand implements Callable<Integer> {
     @Option(names = "--bookies", defaultValue = "1", description = "Number of bookies (default: ${DEFAULT-VALUE}).")
     int bookies;
 
+    @Option(names = "--brokers", defaultValue = "1",
+            description = "Number of brokers; bundles spread over them and move when one stops (default: ${DEFAULT-VALUE}).")
+    int brokers;
+
     @Option(names = "--port", defaultValue = "6650", description = "Port of the gRPC proxy clients use (default: ${DEFAULT-VALUE}).")
     int proxyPort;
 
@@ -39,7 +43,7 @@ final class StandaloneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Standalone standalone = new Standalone(new Standalone.Options(dataDir, bookies, zkPort, bookiePort, brokerPort,
-                proxyPort, !noFsync, c -> c.toBuilder().metricsPort(metricsPort).build()));
+                proxyPort, !noFsync, c -> c.toBuilder().metricsPort(metricsPort).build()).withBrokers(brokers));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("Stopping Tributary standalone...");
