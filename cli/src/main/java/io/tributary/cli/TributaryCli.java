@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "tributary 0.1.0",
         description = "Storage-compute separated messaging on BookKeeper and ZooKeeper.",
-        subcommands = {StandaloneCommand.class, ProduceCommand.class, ConsumeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StandaloneCommand.class, AdminCommand.class, ProduceCommand.class, ConsumeCommand.class,
+                BrokerCommand.class, ProxyCommand.class, BookieCommand.class, ZooKeeperCommand.class,
+                io.tributary.cli.perf.PerfCommand.class, CommandLine.HelpCommand.class})
 public final class TributaryCli implements Runnable {
 
     @CommandLine.Spec
@@ -40,6 +42,6 @@ public final class TributaryCli implements Runnable {
     }
 
     private static boolean isLongRunning(String[] args) {
-        return args.length > 0 && args[0].equals("standalone");
+        return args.length > 0 && java.util.Set.of("standalone", "broker", "proxy", "bookie", "zookeeper").contains(args[0]);
     }
 }

@@ -1,0 +1,53 @@
+package io.tributary.cli;
+
+import io.tributary.storage.StorageClients;
+import io.tributary.storage.embedded.EmbeddedBookie;
+import java.io.File;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bookie", mixinStandardHelpOptions = true,
+        description = {"Runs one BookKeeper bookie (journal and ledger storage under --data-dir), registered in ZooKeeper.",
+                "The first bookie of a new cluster lays out BookKeeper's metadata. It advertises 127.0.0.1, so brokers "
+                        + "must run on the same machine.",
+                "Prints 'bookie listening on 127.0.0.1:<port>' once it serves. SIGTERM or Ctrl-C stops it cleanly."})
+final class BookieCommand implements Callable<Integer> {
+    @Option(names = "--zookeeper", required = true, paramLabel = "HOST:PORT", description = "ZooKeeper connect string.")
+    String zookeeper;
+
+    @Option(names = "--data-dir", required = true, paramLabel = "DIR", description = "Journal and ledger storage; kept across restarts.")
+    File dataDir;
+
+    @Option(names = "--port", defaultValue = "3181", paramLabel = "N",
+            description = "Bookie port; part of the bookie's identity, keep it the same across restarts on one data dir (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--ledgers-root", defaultValue = "/ledgers", paramLabel = "PATH",
+            description = "BookKeeper's metadata root in ZooKeeper; must match broker.ledgersRoot (default: ${DEFAULT-VALUE}).")
+    String ledgersRoot;
+
+    @Option(names = "--no-fsync", description = "Acknowledge entries before the journal is synced to disk (faster, less durable).")
+    boolean noFsync;
+
+    @Option(names = "--parent-pid", hidden = true, description = "Exit at once when this process exits (used by the test harness).")
+    Long parentPid;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 1 || port > 65535) {
+            System.err.println("error: --port must be in [1, 65535] (a bookie's port is part of its identity), was " + port);
+            return 1;
+        }
+        if (!ledgersRoot.startsWith("/")) {
+            System.err.println("error: --ledgers-root must start with '/', was " + ledgersRoot);
+            return 1;
+        }
+        String uri = StorageClients.metadataServiceUri(zookeeper, ledgersRoot);
+        ServerRunner.Stopper stopper = ServerRunner.installStopHandlers("bookie", parentPid);
+        EmbeddedBookie bookie = ServerRunner.start("the bookie", port, "--port",
+                () -> EmbeddedBookie.start(uri, dataDir, port, !noFsync), () -> { });
+        ServerRunner.announce("bookie listening on 127.0.0.1:" + bookie.port());
+        return stopper.runUntilStopped(bookie::close);
+    }
+}
