@@ -22,17 +22,37 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 120); do grep -q "Press Ctrl-C" "$OUT/standalone.out" && break; sleep 1; done
 
-DURATION=$((15 + MOVES * EVERY + 5))
+# the producer runs until the moves are done (admin commands start a JVM each: seconds on a busy machine)
+DURATION=3600
 TRIBUTARY_MEM="-Xms1g -Xmx1g -XX:MaxGCPauseMillis=20" \
-  bin/tributary perf produce $TOPIC -r "$RATE" -d "$DURATION" --warmup 10 --json "$OUT/perf.json" >"$OUT/perf.out" 2>&1 &
+  bin/tributary perf produce $TOPIC -r "$RATE" -d "$DURATION" --warmup 10 --json "$OUT/perf.json" \
+  --pause-log "$OUT/pauses.txt" >"$OUT/perf.out" 2>&1 &
 PERF=$!
 sleep 15
-BUNDLE=$(bin/tributary admin bundles list public/default | awk '$4 > 0 {print $2; exit}')
+BUNDLE=$(bin/tributary admin bundles list public/default | awk 'NR > 1 && $4 + 0 > 0 {print $2; exit}')
+: >"$OUT/moves.txt"
 for i in $(seq 1 "$MOVES"); do
+  date +%s%3N >>"$OUT/moves.txt"
   bin/tributary admin bundles unload public/default "$BUNDLE" || true
   sleep "$EVERY"
 done
+kill -TERM $PERF   # the producer prints its summary and writes its pause log on SIGTERM
 wait $PERF || true
-cat "$OUT/perf.out" | sed -n '/Summary/,$p'
+sed -n '/perf produce summary/,$p' "$OUT/perf.out"
 echo "hand-over times seen by the old owner:"
 grep -o "moved to broker-[0-9a-f]* in [0-9]* ms" "$OUT/standalone.log" || true
+# per move: the longest publish pause that began between 0.5 s before the admin call and 3 s after it;
+# gaps outside those windows are the same run's baseline
+awk -v moves="$OUT/moves.txt" -v per="$OUT/per-move.txt" -v base="$OUT/baseline.txt" '
+  BEGIN { while ((getline t < moves) > 0) m[++n] = t }
+  { hit = 0
+    for (i = 1; i <= n; i++) if ($1 >= m[i] - 500 && $1 <= m[i] + 3000) { if ($2 > best[i]) best[i] = $2; hit = 1 }
+    if (!hit) print $2 > base }
+  END { for (i = 1; i <= n; i++) print best[i] + 0 > per }' "$OUT/pauses.txt"
+touch "$OUT/baseline.txt"
+summary() { sort -n "$1" | awk -v what="$2" '{ v[NR] = $1 } END {
+  if (NR == 0) { printf "%s: none\n", what; exit }
+  p99 = int(NR * 0.99); if (p99 < NR * 0.99) p99++; if (p99 < 1) p99 = 1
+  printf "%s: %d, p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", what, NR, v[int((NR + 1) / 2)], v[p99], v[NR] }'; }
+summary "$OUT/per-move.txt" "pause per move"
+summary "$OUT/baseline.txt" "baseline gaps > 10 ms away from moves (same run)"

@@ -31,6 +31,10 @@ final class PerfProduce extends PerfBase {
     @Parameters(index = "0", paramLabel = "TOPIC", description = "tenant/namespace/topic")
     String topic;
 
+    @Option(names = "--pause-log", paramLabel = "FILE",
+            description = "Write every publish pause over 10 ms as a line 'start_epoch_ms length_ms', to line them up with events such as bundle moves.")
+    java.nio.file.Path pauseLog;
+
     @Option(names = {"-r", "--rate"}, defaultValue = "0", paramLabel = "MSG/S",
             description = "Messages per second over all producers; 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
     double rate;
@@ -315,6 +319,7 @@ final class PerfProduce extends PerfBase {
         double mb = msgs * size / 1e6;
         LatencyStats.Summary l = latency.total();
         PublishPauseTracker.Snapshot p = pauses.finish(System.nanoTime());
+        writePauseLog();
         double longestAt = p.longestNanos() > 0 ? (p.longestStartNanos() - startNanos) / 1e9 : 0;
 
         List<String> lines = new ArrayList<>();
@@ -392,6 +397,24 @@ final class PerfProduce extends PerfBase {
             client.closeAsync().get(waitMs, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             // nothing more to do
+        }
+    }
+
+    private void writePauseLog() {
+        if (pauseLog == null) {
+            return;
+        }
+        long nowNanos = System.nanoTime();
+        long nowMs = System.currentTimeMillis();
+        StringBuilder out = new StringBuilder();
+        for (long[] g : pauses.gaps()) {
+            long startMs = nowMs - (nowNanos - g[0]) / 1_000_000;
+            out.append(startMs).append(' ').append(String.format(java.util.Locale.ROOT, "%.1f", g[1] / 1e6)).append('\n');
+        }
+        try {
+            java.nio.file.Files.writeString(pauseLog, out);
+        } catch (java.io.IOException e) {
+            System.err.println("could not write " + pauseLog + ": " + e.getMessage());
         }
     }
 }

@@ -33,6 +33,8 @@ final class PublishPauseTracker {
     }
 
     private final long thresholdNanos;
+    private static final int MAX_LISTED_GAPS = 100_000;
+    private final java.util.List<long[]> gapList = new java.util.ArrayList<>();
     private final Histogram gapsMicros = new Histogram(MAX_TRACKED_MICROS, 3);
 
     // guarded by this
@@ -138,7 +140,15 @@ final class PublishPauseTracker {
         }
         if (gap > thresholdNanos) {
             gapsMicros.recordValue(Math.min(MAX_TRACKED_MICROS, TimeUnit.NANOSECONDS.toMicros(gap)));
+            if (gapList.size() < MAX_LISTED_GAPS) {
+                gapList.add(new long[] {windowStart, gap});
+            }
         }
+    }
+
+    /** Each gap above the threshold as {start nanos, length nanos}, in order (at most the first 100,000). */
+    synchronized java.util.List<long[]> gaps() {
+        return java.util.List.copyOf(gapList);
     }
 
     private Snapshot snapshotLocked() {
