@@ -178,14 +178,6 @@ public final class ManagedCursor {
         changed();
     }
 
-    /** Moves the cursor so that the next unacknowledged entry is {@code next}; forgets acknowledgements. */
-    public synchronized void resetTo(Position next) {
-        markDelete = before(next);
-        acked.clear();
-        batchAcks.clear();
-        changed();
-    }
-
     /** Entries after the mark-delete position that are not acknowledged. */
     public synchronized long backlog() {
         long total = log.entriesFrom(log.nextPosition(markDelete));
@@ -194,10 +186,6 @@ public final class ManagedCursor {
             ackedCount += r.upperEndpoint().entryId() - r.lowerEndpoint().entryId();
         }
         return Math.max(0, total - ackedCount);
-    }
-
-    public synchronized int ackedRangeCount() {
-        return acked.asRanges().size();
     }
 
     private void advanceMarkDelete() {
@@ -281,14 +269,6 @@ public final class ManagedCursor {
     /** Flushes and stops persisting. */
     public CompletableFuture<Void> close() {
         return flush();
-    }
-
-    /** Removes the subscription's state from ZooKeeper. */
-    public CompletableFuture<Void> delete() {
-        synchronized (this) {
-            fenced = true;
-        }
-        return inFlightWrite.handle((v, e) -> null).thenCompose(v -> store.delete(path, -1));
     }
 
     private static io.tributary.internal.v1.Position toProto(Position p) {

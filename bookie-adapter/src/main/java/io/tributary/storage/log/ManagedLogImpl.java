@@ -215,15 +215,6 @@ final class ManagedLogImpl implements ManagedLog {
                 || (currentEntries > 0 && System.currentTimeMillis() - currentCreatedMs >= config.rolloverAge().toMillis());
     }
 
-    /** Rolls over now if the current ledger is older than the configured age; called periodically by the owner. */
-    public void checkRolloverByAge() {
-        executor.execute(() -> {
-            if (state == State.READY && shouldRollOver()) {
-                startRollover();
-            }
-        });
-    }
-
     private void startRollover() {
         state = State.ROLLING;
         WriteHandle old = current;

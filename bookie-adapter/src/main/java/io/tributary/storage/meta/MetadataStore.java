@@ -10,7 +10,6 @@ import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
-import org.apache.zookeeper.data.Stat;
 
 /**
  * Asynchronous access to the metadata tree in ZooKeeper. Every update that two brokers could
@@ -95,10 +94,6 @@ public final class MetadataStore {
             f.completeExceptionally(ex);
         }
         return f;
-    }
-
-    public Optional<Stat> statSync(String path) throws Exception {
-        return Optional.ofNullable(curator.checkExists().forPath(path));
     }
 
     /** True if {@code t} (possibly wrapped) is the ZooKeeper error {@code code}. */

@@ -146,15 +146,18 @@ public final class Subscription {
             }
             boolean wholeEntry = id.getBatchSize() <= 1;
             if (cumulative) {
+                Position upTo = p;
                 if (wholeEntry || id.getBatchIndex() >= id.getBatchSize() - 1) {
                     cursor.acknowledgeCumulative(p);
                 } else {
-                    cursor.acknowledgeCumulative(new Position(p.ledgerId(), p.entryId() - 1));
+                    // the entry itself stays pending until its remaining messages are acknowledged
+                    upTo = new Position(p.ledgerId(), p.entryId() - 1);
+                    cursor.acknowledgeCumulative(upTo);
                     for (int i = 0; i <= id.getBatchIndex(); i++) {
                         cursor.acknowledgeIndex(p, i, id.getBatchSize());
                     }
                 }
-                forgetAcknowledged(c);
+                forgetUpTo(upTo);
             } else if (wholeEntry) {
                 ackEntry(c, p);
             } else if (id.getBatchIndex() < 0 || id.getBatchIndex() >= id.getBatchSize()) {
@@ -186,12 +189,13 @@ public final class Subscription {
         }
     }
 
-    private void forgetAcknowledged(Consumer c) {
+    /** After a cumulative ack of {@code p}: nothing at or before it is pending or due for redelivery. */
+    private void forgetUpTo(Position p) {
         for (Consumer x : consumers) {
-            x.pending.keySet().removeIf(cursor::isAcknowledged);
+            x.pending.keySet().removeIf(k -> !k.isAfter(p));
         }
-        toRedeliver.removeIf(cursor::isAcknowledged);
-        redeliveryCounts.keySet().removeIf(cursor::isAcknowledged);
+        toRedeliver.headSet(p, true).clear();
+        redeliveryCounts.keySet().removeIf(k -> !k.isAfter(p));
     }
 
     /** Sends the given entries again (negative acknowledgement). */
@@ -203,11 +207,6 @@ public final class Subscription {
             }
         }
         dispatch();
-    }
-
-    /** Unacknowledged messages of this subscription. */
-    public long backlog() {
-        return cursor.backlog();
     }
 
     // ------------------------------------------------------------------ dispatch loop

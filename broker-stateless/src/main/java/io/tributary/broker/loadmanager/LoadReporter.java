@@ -74,6 +74,10 @@ public final class LoadReporter {
                 .exceptionallyCompose(e -> MetadataStore.is(e, KeeperException.Code.NONODE)
                         ? store.create(path, data, CreateMode.EPHEMERAL)
                         : CompletableFuture.failedFuture(e))
+                // two reports right after a new session may both find the node missing: the later one writes it
+                .exceptionallyCompose(e -> MetadataStore.is(e, KeeperException.Code.NODEEXISTS)
+                        ? store.set(path, data, -1)
+                        : CompletableFuture.failedFuture(e))
                 .handle((v, e) -> {
                     if (e != null) {
                         LOG.warn("publishing the load report failed: {}", e.toString());

@@ -141,11 +141,6 @@ public final class NamespaceService {
         policies.remove(namespace);
     }
 
-    /** Namespaces whose policies are cached: those with topics served here. */
-    public java.util.Set<String> cachedNamespaces() {
-        return java.util.Set.copyOf(policies.keySet());
-    }
-
     public CompletableFuture<List<Bundle>> bundles(String namespace) {
         return policies(namespace).thenApply(p -> {
             List<Bundle> out = new ArrayList<>();

@@ -202,10 +202,6 @@ public final class OwnershipService {
         moving.remove(b);
     }
 
-    public boolean isMoving(Bundle b) {
-        return moving.containsKey(b);
-    }
-
     /** Gives a bundle up: deletes the ownership znode. */
     public CompletableFuture<Void> release(Bundle b) {
         owned.remove(b);

@@ -197,16 +197,6 @@ public final class Topic {
         return store.children(MetadataPaths.cursors(name.toString()));
     }
 
-    public CompletableFuture<Void> deleteSubscription(String subscription) {
-        return subscription(subscription, ManagedCursor.Start.LATEST, false).thenCompose(sub -> {
-            if (!sub.consumers().isEmpty()) {
-                throw new TributaryException(ErrorReason.NOT_ALLOWED, "subscription " + subscription + " has consumers");
-            }
-            return CompletableFuture.runAsync(() -> subscriptions.remove(subscription), executor)
-                    .thenCompose(v -> sub.cursor().delete());
-        });
-    }
-
     /**
      * Stops serving: disconnects producers and consumers with {@code reason}, persists cursors
      * and closes the log (its open ledger is sealed, so the next owner need not recover it).

@@ -121,25 +121,8 @@ final class ConsumerImpl<T> implements Consumer<T> {
 
     @Override
     public Message<T> receive() throws TributaryClientException {
-        lock.lock();
-        try {
-            while (true) {
-                if (state != State.OPEN) {
-                    throw closedErrorLocked();
-                }
-                MessageImpl<T> m = queue.poll();
-                if (m != null) {
-                    consumedLocked(1);
-                    return m;
-                }
-                notEmpty.await();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TributaryClientException("interrupted while receiving", e);
-        } finally {
-            lock.unlock();
-        }
+        // a wait of Long.MAX_VALUE ns (292 years) never times out, so this never returns null
+        return receive(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
     }
 
     @Override

@@ -1,0 +1,110 @@
+package io.tributary.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/** Every broker setting is read from the file, overridden by the environment, and refused by name when wrong. */
+class BrokerConfigTest {
+
+    private static Properties props(String... kv) {
+        Properties p = new Properties();
+        for (int i = 0; i < kv.length; i += 2) {
+            p.setProperty(kv[i], kv[i + 1]);
+        }
+        return p;
+    }
+
+    @Test
+    void noSettingsGiveTheDocumentedDefaults() {
+        BrokerConfig c = BrokerConfig.fromProperties(new Properties(), Map.of());
+        assertThat(c).isEqualTo(BrokerConfig.defaults("127.0.0.1:2181"));
+        assertThat(c.maxMessageSize()).isEqualTo(5 * 1024 * 1024);
+        assertThat(c.port()).isEqualTo(6651);
+        assertThat(c.metricsPort()).isEqualTo(8080);
+        assertThat(c.zkSessionTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(c.loadBalancer().overloadThreshold()).isEqualTo(0.25);
+    }
+
+    @Test
+    void everyKeyIsReadFromTheFile() {
+        BrokerConfig c = BrokerConfig.fromProperties(props(
+                "broker.bindAddress", "127.0.0.2", "broker.port", "7001", "broker.advertisedAddress", "b1.example",
+                "broker.zookeeperServers", "zk:2181", "broker.metadataRoot", "/t2", "broker.ledgersRoot", "/l2",
+                "broker.zkSessionTimeout", "9s", "broker.maxMessageSize", "1048576", "broker.allowAutoTopicCreation", "false",
+                "broker.defaultBundles", "16", "broker.ensembleSize", "3", "broker.writeQuorum", "2", "broker.ackQuorum", "2",
+                "broker.ledgerRolloverSizeBytes", "1000", "broker.ledgerRolloverEntries", "10", "broker.ledgerRolloverAge", "PT1H",
+                "broker.entryCacheSizeBytes", "0", "broker.cursorPersistInterval", "1s", "broker.maxPendingPublishes", "7",
+                "broker.dispatchBatchSize", "9", "broker.pullConsumerIdleTimeout", "2m", "broker.loadBalancerEnabled", "false",
+                "broker.loadReportInterval", "2s", "broker.loadBalancerInterval", "3s", "broker.loadBalancerOverloadThreshold", "0.5",
+                "broker.loadBalancerGracePeriod", "4s", "broker.loadBalancerMaxMoveShare", "0.5", "broker.loadBalancerMaxMovesPerCycle", "2",
+                "broker.loadBalancerMinRate", "5", "broker.bundleSplitTopicThreshold", "50", "broker.bundleSplitRateThreshold", "500",
+                "broker.maxBundlesPerNamespace", "32", "broker.metricsPort", "-1", "broker.drainOnShutdown", "false",
+                "broker.bundleMoveTimeout", "45s"), Map.of());
+        assertThat(c.bindAddress()).isEqualTo("127.0.0.2");
+        assertThat(c.port()).isEqualTo(7001);
+        assertThat(c.advertisedAddress()).isEqualTo("b1.example");
+        assertThat(c.zookeeperServers()).isEqualTo("zk:2181");
+        assertThat(c.metadataRoot()).isEqualTo("/t2");
+        assertThat(c.ledgersRoot()).isEqualTo("/l2");
+        assertThat(c.zkSessionTimeout()).isEqualTo(Duration.ofSeconds(9));
+        assertThat(c.maxMessageSize()).isEqualTo(1048576);
+        assertThat(c.allowAutoTopicCreation()).isFalse();
+        assertThat(c.defaultBundles()).isEqualTo(16);
+        assertThat(c.log().ensembleSize()).isEqualTo(3);
+        assertThat(c.log().writeQuorum()).isEqualTo(2);
+        assertThat(c.log().ackQuorum()).isEqualTo(2);
+        assertThat(c.log().rolloverSizeBytes()).isEqualTo(1000);
+        assertThat(c.log().rolloverEntries()).isEqualTo(10);
+        assertThat(c.log().rolloverAge()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.log().cacheSizeBytes()).isZero();
+        assertThat(c.cursorPersistInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.maxPendingPublishes()).isEqualTo(7);
+        assertThat(c.dispatchBatchSize()).isEqualTo(9);
+        assertThat(c.pullConsumerIdleTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.loadBalancer().enabled()).isFalse();
+        assertThat(c.loadBalancer().reportInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.loadBalancer().interval()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.loadBalancer().overloadThreshold()).isEqualTo(0.5);
+        assertThat(c.loadBalancer().gracePeriod()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(c.loadBalancer().maxMoveShare()).isEqualTo(0.5);
+        assertThat(c.loadBalancer().maxMovesPerCycle()).isEqualTo(2);
+        assertThat(c.loadBalancer().minRateToBalance()).isEqualTo(5);
+        assertThat(c.loadBalancer().splitTopicThreshold()).isEqualTo(50);
+        assertThat(c.loadBalancer().splitRateThreshold()).isEqualTo(500);
+        assertThat(c.loadBalancer().maxBundlesPerNamespace()).isEqualTo(32);
+        assertThat(c.metricsPort()).isEqualTo(-1);
+        assertThat(c.drainOnShutdown()).isFalse();
+        assertThat(c.bundleMoveTimeout()).isEqualTo(Duration.ofSeconds(45));
+    }
+
+    @Test
+    void theEnvironmentOverridesTheFile() {
+        BrokerConfig c = BrokerConfig.fromProperties(props("broker.port", "7001", "broker.maxMessageSize", "1000"),
+                Map.of("TRIBUTARY_BROKER_PORT", "7002", "TRIBUTARY_BROKER_MAX_MESSAGE_SIZE", "2000",
+                        "TRIBUTARY_BROKER_LOAD_BALANCER_ENABLED", "false"));
+        assertThat(c.port()).isEqualTo(7002);
+        assertThat(c.maxMessageSize()).isEqualTo(2000);
+        assertThat(c.loadBalancer().enabled()).isFalse();
+    }
+
+    @Test
+    void badValuesAreRefusedNamingTheirKey() {
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.port", "seven"), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("broker.port");
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.zkSessionTimeout", "soon"), Map.of()))
+                .hasMessageContaining("broker.zkSessionTimeout");
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.allowAutoTopicCreation", "yes"), Map.of()))
+                .hasMessageContaining("broker.allowAutoTopicCreation");
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.maxMessageSize", "0"), Map.of()))
+                .hasMessageContaining("broker.maxMessageSize");
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.writeQuorum", "3"), Map.of()))
+                .hasMessageContaining("broker.writeQuorum");
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.loadBalancerMaxMoveShare", "2"), Map.of()))
+                .hasMessageContaining("broker.loadBalancerMaxMoveShare");
+    }
+}
