@@ -42,7 +42,10 @@ public final class ErrorReasons {
             case NAMESPACE_NOT_EMPTY:
             case TENANT_NOT_EMPTY:
             case PRODUCER_FENCED:
+            case MESSAGE_ALREADY_ACKNOWLEDGED:
                 return Status.Code.FAILED_PRECONDITION;
+            case POSITION_OUT_OF_RANGE:
+                return Status.Code.OUT_OF_RANGE;
             case NOT_OWNER:
             case BUNDLE_MOVING:
             case SERVICE_NOT_READY:
