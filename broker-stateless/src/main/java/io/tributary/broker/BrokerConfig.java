@@ -3,6 +3,7 @@ package io.tributary.broker;
 import com.google.common.base.Preconditions;
 import io.tributary.broker.loadmanager.LoadBalancerConfig;
 import io.tributary.storage.log.ManagedLogConfig;
+import io.tributary.broker.topic.Policies;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -32,6 +33,11 @@ import java.util.Properties;
  * @param metricsPort port of the Prometheus {@code /metrics} endpoint (-1: off, 0: any free port)
  * @param drainOnShutdown on SIGTERM or close, move every bundle to other brokers before stopping
  * @param bundleMoveTimeout how long one bundle move may take before it is abandoned
+ * @param policyCheckInterval how often each topic applies retention, message TTL, the backlog quota
+ *                            and ledger rollover by age
+ * @param backlogQuotaHoldTimeout how long a publish waits under a producer_request_hold quota before
+ *                                it is refused
+ * @param defaultPolicies retention and TTL for namespaces that do not set their own
  */
 public record BrokerConfig(
         String bindAddress,
@@ -52,7 +58,10 @@ public record BrokerConfig(
         LoadBalancerConfig loadBalancer,
         int metricsPort,
         boolean drainOnShutdown,
-        Duration bundleMoveTimeout) {
+        Duration bundleMoveTimeout,
+        Duration policyCheckInterval,
+        Duration backlogQuotaHoldTimeout,
+        Policies defaultPolicies) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
 
@@ -70,6 +79,14 @@ public record BrokerConfig(
         Preconditions.checkArgument(metricsPort >= -1 && metricsPort <= 65535,
                 "broker.metricsPort must be -1 (off), 0 (any free port) or a port, was %s", metricsPort);
         Preconditions.checkArgument(!bundleMoveTimeout.isNegative() && !bundleMoveTimeout.isZero(), "broker.bundleMoveTimeout must be positive");
+        Preconditions.checkArgument(!policyCheckInterval.isNegative() && !policyCheckInterval.isZero(),
+                "broker.policyCheckInterval must be positive");
+        Preconditions.checkArgument(!backlogQuotaHoldTimeout.isNegative(), "broker.backlogQuotaHoldTimeout must be >= 0");
+        Preconditions.checkArgument(defaultPolicies.retentionTimeMs() >= -1,
+                "broker.defaultRetentionTimeSeconds must be -1 (forever) or >= 0");
+        Preconditions.checkArgument(defaultPolicies.retentionSizeBytes() >= -1,
+                "broker.defaultRetentionSizeBytes must be -1 (no limit) or >= 0");
+        Preconditions.checkArgument(defaultPolicies.messageTtlMs() >= 0, "broker.defaultMessageTtlSeconds must be >= 0");
     }
 
     /** Defaults for a broker on this machine talking to ZooKeeper at {@code zookeeperServers}. */
@@ -77,7 +94,7 @@ public record BrokerConfig(
         return new BrokerConfig("0.0.0.0", 6651, "127.0.0.1", zookeeperServers, "/tributary", "/ledgers",
                 Duration.ofSeconds(15), DEFAULT_MAX_MESSAGE_SIZE, true, 4, ManagedLogConfig.DEFAULT,
                 Duration.ofMillis(200), 1000, 100, Duration.ofSeconds(60), LoadBalancerConfig.DEFAULT, 8080, true,
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30), Policies.NONE);
     }
 
     public Builder toBuilder() {
@@ -121,6 +138,9 @@ public record BrokerConfig(
         private int metricsPort;
         private boolean drainOnShutdown;
         private Duration bundleMoveTimeout;
+        private Duration policyCheckInterval;
+        private Duration backlogQuotaHoldTimeout;
+        private Policies defaultPolicies;
 
         private Builder(BrokerConfig c) {
             bindAddress = c.bindAddress;
@@ -142,6 +162,9 @@ public record BrokerConfig(
             metricsPort = c.metricsPort;
             drainOnShutdown = c.drainOnShutdown;
             bundleMoveTimeout = c.bundleMoveTimeout;
+            policyCheckInterval = c.policyCheckInterval;
+            backlogQuotaHoldTimeout = c.backlogQuotaHoldTimeout;
+            defaultPolicies = c.defaultPolicies;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -163,12 +186,15 @@ public record BrokerConfig(
         public Builder metricsPort(int v) { metricsPort = v; return this; }
         public Builder drainOnShutdown(boolean v) { drainOnShutdown = v; return this; }
         public Builder bundleMoveTimeout(Duration v) { bundleMoveTimeout = v; return this; }
+        public Builder policyCheckInterval(Duration v) { policyCheckInterval = v; return this; }
+        public Builder backlogQuotaHoldTimeout(Duration v) { backlogQuotaHoldTimeout = v; return this; }
+        public Builder defaultPolicies(Policies v) { defaultPolicies = v; return this; }
 
         public BrokerConfig build() {
             return new BrokerConfig(bindAddress, port, advertisedAddress, zookeeperServers, metadataRoot, ledgersRoot,
                     zkSessionTimeout, maxMessageSize, allowAutoTopicCreation, defaultBundles, log, cursorPersistInterval,
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
-                    drainOnShutdown, bundleMoveTimeout);
+                    drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies);
         }
     }
 
@@ -220,7 +246,17 @@ public record BrokerConfig(
                 lb,
                 s.getInt("broker.metricsPort", d.metricsPort()),
                 s.getBoolean("broker.drainOnShutdown", d.drainOnShutdown()),
-                s.getDuration("broker.bundleMoveTimeout", d.bundleMoveTimeout()));
+                s.getDuration("broker.bundleMoveTimeout", d.bundleMoveTimeout()),
+                s.getDuration("broker.policyCheckInterval", d.policyCheckInterval()),
+                s.getDuration("broker.backlogQuotaHoldTimeout", d.backlogQuotaHoldTimeout()),
+                new Policies(seconds(s.getLong("broker.defaultRetentionTimeSeconds", 0)),
+                        s.getLong("broker.defaultRetentionSizeBytes", 0),
+                        seconds(s.getLong("broker.defaultMessageTtlSeconds", 0)), 0,
+                        io.tributary.api.v1.BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED));
+    }
+
+    private static long seconds(long s) {
+        return s < 0 ? s : s * 1000;
     }
 
     /** The address clients and proxies use to reach this broker. */

@@ -1,5 +1,20 @@
 package io.tributary.cli;
 
+import com.google.protobuf.util.JsonFormat;
+import io.tributary.api.v1.BacklogQuota;
+import io.tributary.api.v1.BacklogQuotaPolicy;
+import io.tributary.api.v1.ConsumerStats;
+import io.tributary.api.v1.DeleteSubscriptionRequest;
+import io.tributary.api.v1.GetNamespacePoliciesRequest;
+import io.tributary.api.v1.GetTopicStatsRequest;
+import io.tributary.api.v1.InitialPosition;
+import io.tributary.api.v1.MessageId;
+import io.tributary.api.v1.NamespacePolicies;
+import io.tributary.api.v1.ResetSubscriptionRequest;
+import io.tributary.api.v1.SetNamespacePoliciesRequest;
+import io.tributary.api.v1.SubscriptionStats;
+import io.tributary.api.v1.TopicStats;
+
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -34,9 +49,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code tributary admin ...}: operates a cluster through the proxy's admin API. */
 @Command(name = "admin", mixinStandardHelpOptions = true,
-        description = "Operates the cluster: brokers, bundles, topics, namespaces, tenants.",
+        description = "Operates the cluster: brokers, bundles, topics, subscriptions, namespaces, tenants.",
         subcommands = {AdminCommand.Brokers.class, AdminCommand.Bundles.class, AdminCommand.Topics.class,
-                AdminCommand.Namespaces.class, AdminCommand.Tenants.class})
+                AdminCommand.Namespaces.class, AdminCommand.Tenants.class, AdminCommand.Subscriptions.class})
 final class AdminCommand implements Runnable {
     @Option(names = {"-u", "--service-url"}, defaultValue = "localhost:6650", scope = picocli.CommandLine.ScopeType.INHERIT,
             description = "Proxy (or broker) address (default: ${DEFAULT-VALUE}).")
@@ -207,30 +222,240 @@ final class AdminCommand implements Runnable {
             }
         }
 
-        @Command(name = "stats", mixinStandardHelpOptions = true, description = "Entries, size, ledgers, subscriptions.")
+        @Command(name = "stats", mixinStandardHelpOptions = true,
+                description = "Rates, storage, backlog, consumers and redeliveries of a topic and its subscriptions.")
         static final class Stats extends Call {
             @Parameters(paramLabel = "TOPIC")
             String topic;
+            @Option(names = "--json", description = "Print the stats as JSON.")
+            boolean json;
 
             @Override
-            public void run(AdminServiceBlockingStub admin) {
-                GetTopicResponse t = admin.getTopic(GetTopicRequest.newBuilder().setTopic(topic).build());
-                System.out.println("topic:         " + t.getTopic());
-                if (t.getPartitions() > 0) {
-                    System.out.println("partitions:    " + t.getPartitions());
+            public void run(AdminServiceBlockingStub admin) throws Exception {
+                TopicStats stats = topicStats(admin, topic);
+                if (json) {
+                    System.out.println(JsonFormat.printer().includingDefaultValueFields().print(stats));
                 } else {
-                    System.out.println("entries:       " + t.getEntries());
-                    System.out.println("size (bytes):  " + t.getSizeBytes());
-                    System.out.println("ledgers:       " + t.getLedgers());
-                    System.out.println("subscriptions: " + String.join(", ", t.getSubscriptionsList()));
+                    printStats(stats);
                 }
             }
         }
     }
 
+    /** A topic's stats; for a partitioned topic, the sums over its partitions with each partition inside. */
+    static TopicStats topicStats(AdminServiceBlockingStub admin, String topic) {
+        GetTopicResponse t = admin.getTopic(GetTopicRequest.newBuilder().setTopic(topic).build());
+        if (t.getPartitions() == 0) {
+            return admin.getTopicStats(GetTopicStatsRequest.newBuilder().setTopic(topic).build());
+        }
+        TopicStats.Builder sum = TopicStats.newBuilder().setTopic(t.getTopic());
+        for (int i = 0; i < t.getPartitions(); i++) {
+            TopicStats p = admin.getTopicStats(GetTopicStatsRequest.newBuilder().setTopic(t.getTopic() + "-partition-" + i).build());
+            sum.addPartitions(p)
+                    .setMsgRateIn(sum.getMsgRateIn() + p.getMsgRateIn())
+                    .setMsgRateOut(sum.getMsgRateOut() + p.getMsgRateOut())
+                    .setBytesRateIn(sum.getBytesRateIn() + p.getBytesRateIn())
+                    .setBytesRateOut(sum.getBytesRateOut() + p.getBytesRateOut())
+                    .setMsgInTotal(sum.getMsgInTotal() + p.getMsgInTotal())
+                    .setMsgOutTotal(sum.getMsgOutTotal() + p.getMsgOutTotal())
+                    .setStorageSizeBytes(sum.getStorageSizeBytes() + p.getStorageSizeBytes())
+                    .setEntries(sum.getEntries() + p.getEntries())
+                    .setLedgers(sum.getLedgers() + p.getLedgers())
+                    .setProducers(sum.getProducers() + p.getProducers())
+                    .setBacklogBytes(sum.getBacklogBytes() + p.getBacklogBytes());
+        }
+        return sum.build();
+    }
+
+    private static void printStats(TopicStats s) {
+        System.out.printf("topic:          %s%n", s.getTopic());
+        System.out.printf("rate in:        %.1f msg/s, %.1f bytes/s (%d messages in all)%n", s.getMsgRateIn(), s.getBytesRateIn(), s.getMsgInTotal());
+        System.out.printf("rate out:       %.1f msg/s, %.1f bytes/s (%d messages in all)%n", s.getMsgRateOut(), s.getBytesRateOut(), s.getMsgOutTotal());
+        System.out.printf("storage:        %d bytes in %d entries, %d ledgers%n", s.getStorageSizeBytes(), s.getEntries(), s.getLedgers());
+        System.out.printf("producers:      %d%n", s.getProducers());
+        for (TopicStats p : s.getPartitionsList()) {
+            System.out.printf("partition %s: %d entries, backlog %d bytes%n", p.getTopic(), p.getEntries(), p.getBacklogBytes());
+        }
+        java.util.List<SubscriptionStats> subs = s.getPartitionsCount() > 0
+                ? s.getPartitionsList().stream().flatMap(p -> p.getSubscriptionsList().stream()).toList()
+                : s.getSubscriptionsList();
+        for (SubscriptionStats sub : subs) {
+            System.out.printf("subscription %s (%s%s):%n", sub.getSubscription(), sub.getType(), sub.getDurable() ? "" : ", reader");
+            System.out.printf("  backlog:      %d messages, %d bytes; %d unacknowledged at consumers; %d delayed%n",
+                    sub.getMsgBacklog(), sub.getBacklogBytes(), sub.getUnackedMessages(), sub.getDelayedMessages());
+            System.out.printf("  rate out:     %.1f msg/s (%d in all); redelivered %.1f msg/s (%d in all); expired %d%n",
+                    sub.getMsgRateOut(), sub.getMsgOutTotal(), sub.getMsgRateRedeliver(), sub.getRedeliveredTotal(), sub.getExpiredTotal());
+            System.out.printf("  acknowledged: up to %d:%d, plus %d ranges beyond%n", sub.getMarkDeletePosition().getLedgerId(),
+                    sub.getMarkDeletePosition().getEntryId(), sub.getAckedRanges());
+            for (ConsumerStats c : sub.getConsumersList()) {
+                System.out.printf("  consumer %s%s: permits %d, unacknowledged %d, %.1f msg/s%n", c.getConsumerName(),
+                        c.getActive() ? "" : " (standby)", c.getPermits(), c.getUnackedMessages(), c.getMsgRateOut());
+            }
+        }
+    }
+
+    @Command(name = "subscriptions", mixinStandardHelpOptions = true, description = "Lists, resets, clears, deletes subscriptions.",
+            subcommands = {Subscriptions.List.class, Subscriptions.Reset.class, Subscriptions.ClearBacklog.class,
+                    Subscriptions.Delete.class})
+    static final class Subscriptions {
+        @Command(name = "list", mixinStandardHelpOptions = true, description = "Subscriptions of a topic.")
+        static final class List extends Call {
+            @Parameters(paramLabel = "TOPIC")
+            String topic;
+
+            @Override
+            public void run(AdminServiceBlockingStub admin) {
+                admin.getTopic(GetTopicRequest.newBuilder().setTopic(topic).build()).getSubscriptionsList()
+                        .forEach(System.out::println);
+            }
+        }
+
+        @Command(name = "reset", mixinStandardHelpOptions = true,
+                description = "Moves a subscription's cursor; its consumers reconnect and read from there.")
+        static final class Reset extends Call {
+            @Parameters(index = "0", paramLabel = "TOPIC")
+            String topic;
+            @Parameters(index = "1", paramLabel = "SUBSCRIPTION")
+            String subscription;
+            @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+            Target target;
+
+            static final class Target {
+                @Option(names = "--earliest", description = "To the first stored message.")
+                boolean earliest;
+                @Option(names = "--latest", description = "To the end: only new messages.")
+                boolean latest;
+                @Option(names = "--message-id", paramLabel = "LEDGER:ENTRY", description = "To this message.")
+                String messageId;
+                @Option(names = "--time", paramLabel = "TIME",
+                        description = "To the first message published at or after TIME (epoch ms or ISO-8601, e.g. 2026-11-22T10:00:00Z).")
+                String time;
+            }
+
+            @Override
+            public void run(AdminServiceBlockingStub admin) {
+                ResetSubscriptionRequest.Builder r = ResetSubscriptionRequest.newBuilder().setTopic(topic).setSubscription(subscription);
+                if (target.earliest) {
+                    r.setPosition(InitialPosition.EARLIEST);
+                } else if (target.latest) {
+                    r.setPosition(InitialPosition.LATEST);
+                } else if (target.messageId != null) {
+                    String[] parts = target.messageId.split(":");
+                    if (parts.length < 2) {
+                        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                                "--message-id must be LEDGER:ENTRY, was " + target.messageId);
+                    }
+                    r.setMessageId(MessageId.newBuilder().setLedgerId(Long.parseLong(parts[0]))
+                            .setEntryId(Long.parseLong(parts[1])).setPartition(-1));
+                } else {
+                    r.setPublishTimeMs(parseTime(target.time));
+                }
+                admin.resetSubscription(r.build());
+                System.out.println("reset " + subscription + " of " + topic);
+            }
+
+            private long parseTime(String t) {
+                try {
+                    return t.chars().allMatch(Character::isDigit) ? Long.parseLong(t) : java.time.Instant.parse(t).toEpochMilli();
+                } catch (RuntimeException e) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                            "--time must be epoch milliseconds or ISO-8601 like 2026-11-22T10:00:00Z, was " + t);
+                }
+            }
+        }
+
+        @Command(name = "clear-backlog", mixinStandardHelpOptions = true,
+                description = "Acknowledges everything a subscription has not consumed yet.")
+        static final class ClearBacklog extends Call {
+            @Parameters(index = "0", paramLabel = "TOPIC")
+            String topic;
+            @Parameters(index = "1", paramLabel = "SUBSCRIPTION")
+            String subscription;
+
+            @Override
+            public void run(AdminServiceBlockingStub admin) {
+                admin.resetSubscription(ResetSubscriptionRequest.newBuilder().setTopic(topic).setSubscription(subscription)
+                        .setPosition(InitialPosition.LATEST).build());
+                System.out.println("cleared the backlog of " + subscription + " on " + topic);
+            }
+        }
+
+        @Command(name = "delete", mixinStandardHelpOptions = true, description = "Deletes a subscription and its cursor.")
+        static final class Delete extends Call {
+            @Parameters(index = "0", paramLabel = "TOPIC")
+            String topic;
+            @Parameters(index = "1", paramLabel = "SUBSCRIPTION")
+            String subscription;
+            @Option(names = "--force", description = "Disconnect its consumers first.")
+            boolean force;
+
+            @Override
+            public void run(AdminServiceBlockingStub admin) {
+                admin.deleteSubscription(DeleteSubscriptionRequest.newBuilder().setTopic(topic).setSubscription(subscription)
+                        .setForce(force).build());
+                System.out.println("deleted " + subscription + " of " + topic);
+            }
+        }
+    }
+
     @Command(name = "namespaces", mixinStandardHelpOptions = true, description = "Creates, lists, deletes namespaces.",
-            subcommands = {Namespaces.List.class, Namespaces.Create.class, Namespaces.Delete.class})
+            subcommands = {Namespaces.List.class, Namespaces.Create.class, Namespaces.Delete.class,
+                    Namespaces.Policies.class, Namespaces.SetPolicies.class})
     static final class Namespaces {
+        @Command(name = "policies", mixinStandardHelpOptions = true, description = "Retention, message TTL and backlog quota of a namespace.")
+        static final class Policies extends Call {
+            @Parameters(paramLabel = "NAMESPACE")
+            String namespace;
+
+            @Override
+            public void run(AdminServiceBlockingStub admin) throws Exception {
+                NamespacePolicies p = admin.getNamespacePolicies(GetNamespacePoliciesRequest.newBuilder().setNamespace(namespace).build());
+                System.out.println(JsonFormat.printer().print(p));
+            }
+        }
+
+        @Command(name = "set-policies", mixinStandardHelpOptions = true,
+                description = "Changes the given policies of a namespace; the others stay as they are.")
+        static final class SetPolicies extends Call {
+            @Parameters(paramLabel = "NAMESPACE")
+            String namespace;
+            @Option(names = "--retention-time", paramLabel = "SECONDS", description = "Keep acknowledged messages this long (-1: forever).")
+            Long retentionTime;
+            @Option(names = "--retention-size", paramLabel = "BYTES", description = "Keep this many bytes of acknowledged messages (-1: no limit).")
+            Long retentionSize;
+            @Option(names = "--ttl", paramLabel = "SECONDS", description = "Acknowledge messages older than this for every subscription (0: never).")
+            Long ttl;
+            @Option(names = "--backlog-quota", paramLabel = "BYTES", description = "Largest backlog of one subscription (0: no quota).")
+            Long quota;
+            @Option(names = "--backlog-policy", paramLabel = "POLICY",
+                    description = "What happens over the quota: ${COMPLETION-CANDIDATES} (default producer_request_hold).")
+            QuotaPolicy policy;
+
+            enum QuotaPolicy { producer_request_hold, producer_exception, consumer_backlog_eviction }
+
+            @Override
+            public void run(AdminServiceBlockingStub admin) throws Exception {
+                NamespacePolicies.Builder p = NamespacePolicies.newBuilder();
+                if (retentionTime != null) {
+                    p.setRetentionTimeSeconds(retentionTime);
+                }
+                if (retentionSize != null) {
+                    p.setRetentionSizeBytes(retentionSize);
+                }
+                if (ttl != null) {
+                    p.setMessageTtlSeconds(ttl);
+                }
+                if (quota != null || policy != null) {
+                    QuotaPolicy qp = policy == null ? QuotaPolicy.producer_request_hold : policy;
+                    p.setBacklogQuota(BacklogQuota.newBuilder().setLimitBytes(quota == null ? 0 : quota)
+                            .setPolicy(BacklogQuotaPolicy.valueOf(qp.name().toUpperCase(java.util.Locale.ROOT))));
+                }
+                NamespacePolicies now = admin.setNamespacePolicies(SetNamespacePoliciesRequest.newBuilder()
+                        .setNamespace(namespace).setPolicies(p).build());
+                System.out.println(JsonFormat.printer().print(now));
+            }
+        }
+
         @Command(name = "list", mixinStandardHelpOptions = true, description = "Namespaces of a tenant.")
         static final class List extends Call {
             @Parameters(paramLabel = "TENANT")

@@ -5,6 +5,15 @@ import io.grpc.Context;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.AdminServiceGrpc;
+import io.tributary.api.v1.DeleteSubscriptionRequest;
+import io.tributary.api.v1.DeleteSubscriptionResponse;
+import io.tributary.api.v1.GetNamespacePoliciesRequest;
+import io.tributary.api.v1.GetTopicStatsRequest;
+import io.tributary.api.v1.NamespacePolicies;
+import io.tributary.api.v1.ResetSubscriptionRequest;
+import io.tributary.api.v1.ResetSubscriptionResponse;
+import io.tributary.api.v1.SetNamespacePoliciesRequest;
+import io.tributary.api.v1.TopicStats;
 import io.tributary.api.v1.CreateNamespaceRequest;
 import io.tributary.api.v1.CreateNamespaceResponse;
 import io.tributary.api.v1.CreateTenantRequest;
@@ -136,5 +145,42 @@ public final class AdminProxyService extends AdminServiceGrpc.AdminServiceImplBa
     @Override
     public void splitBundle(SplitBundleRequest request, StreamObserver<SplitBundleResponse> responseObserver) {
         toAnyBroker(AdminServiceGrpc.getSplitBundleMethod(), request, responseObserver);
+    }
+
+    /** Goes to the topic's owner: the stats live there. */
+    @Override
+    public void getTopicStats(GetTopicStatsRequest request, StreamObserver<TopicStats> responseObserver) {
+        TopicName topic = MessagingProxyService.topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, AdminServiceGrpc.getGetTopicStatsMethod(), request, responseObserver);
+        }
+    }
+
+    @Override
+    public void getNamespacePolicies(GetNamespacePoliciesRequest request, StreamObserver<NamespacePolicies> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getGetNamespacePoliciesMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void setNamespacePolicies(SetNamespacePoliciesRequest request, StreamObserver<NamespacePolicies> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getSetNamespacePoliciesMethod(), request, responseObserver);
+    }
+
+    /** Goes to the topic's owner, which holds the subscription's cursor. */
+    @Override
+    public void deleteSubscription(DeleteSubscriptionRequest request, StreamObserver<DeleteSubscriptionResponse> responseObserver) {
+        TopicName topic = MessagingProxyService.topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, AdminServiceGrpc.getDeleteSubscriptionMethod(), request, responseObserver);
+        }
+    }
+
+    /** Goes to the topic's owner, which holds the subscription's cursor. */
+    @Override
+    public void resetSubscription(ResetSubscriptionRequest request, StreamObserver<ResetSubscriptionResponse> responseObserver) {
+        TopicName topic = MessagingProxyService.topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, AdminServiceGrpc.getResetSubscriptionMethod(), request, responseObserver);
+        }
     }
 }

@@ -1,9 +1,13 @@
 package io.tributary.broker.dispatch;
 
+import io.tributary.api.v1.BatchHeader;
+import io.tributary.api.v1.ConsumerStats;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.MessageId;
+import io.tributary.api.v1.SubscriptionStats;
 import io.tributary.api.v1.SubscriptionType;
+import io.tributary.broker.topic.Topic;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.cursor.ManagedCursor;
@@ -13,54 +17,107 @@ import io.tributary.storage.log.ManagedLogException;
 import io.tributary.storage.log.Position;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One subscription of a topic: its durable cursor, its consumers and the dispatch loop that
- * reads entries and hands them to consumers by their permits. Every method runs on the topic's
- * executor, so none of the state here needs a lock.
+ * One subscription of a topic: its cursor, its consumers and the dispatch loop that reads entries
+ * and hands them to consumers by their permits. Every method runs on the topic's executor, so none
+ * of the state here needs a lock.
  *
- * <p>Exclusive and failover subscriptions deliver to one active consumer, in order. Shared
- * subscriptions spread entries over all consumers that have permits. Unacknowledged entries of a
- * consumer that leaves, and negatively acknowledged ones, are delivered again before new ones.
+ * <p>Entries read from the log wait in a small buffer, in position order, until a consumer may take
+ * them:
+ * <ul>
+ *   <li>Exclusive and Failover deliver to one active consumer (Failover: the first by priority,
+ *       then name), in order. When the active consumer changes, what the old one had not
+ *       acknowledged goes to the new one first.</li>
+ *   <li>Shared hands each entry to the next consumer with permits.</li>
+ *   <li>Key_Shared hands an entry to the consumer its key hashes to ({@link KeySharedSelector}). An
+ *       entry whose key is still held by another consumer (delivered there and not yet
+ *       acknowledged, because membership changed) waits, and so do later entries of that key, so
+ *       a key is never processed by two consumers at once and never out of order. Entries
+ *       without a common key are spread like Shared.</li>
+ * </ul>
+ * Negatively acknowledged entries, and those of a consumer that leaves, are read again and
+ * delivered before newer ones (on Shared in any order). Entries with a delivery time in the future
+ * (Shared and Key_Shared only) are set aside with a timer; they are not acknowledged, so after a
+ * restart they are read again and set aside again.
  */
 public final class Subscription {
     private static final Logger LOG = LoggerFactory.getLogger(Subscription.class);
+    /** Entries read ahead on Key_Shared while the consumers of their keys are busy. */
+    static final int MAX_BUFFERED = 1000;
 
+    /** An entry read from the log and not handed to a consumer yet. */
+    private record Buffered(LogEntry entry, int messages, boolean hasKey, int keyHash, long deliverAtMs) {}
+
+    /** The consumer that holds unacknowledged entries of one key, and how many. */
+    private static final class KeyHold {
+        final Consumer consumer;
+        int entries;
+
+        KeyHold(Consumer consumer) {
+            this.consumer = consumer;
+        }
+    }
+
+    private final Topic owner;
     private final String topic;
     private final String name;
     private final ManagedLog log;
     private final ManagedCursor cursor;
     private final Executor executor;
+    private final ScheduledExecutorService scheduler;
     private final int batchSize;
 
     private SubscriptionType type;
     private final List<Consumer> consumers = new ArrayList<>();
     private int nextConsumer;
     private Position readPosition;
+    /** Bumped by seeks and skips: a read started before is dropped when it completes. */
+    private long epoch;
+    private final TreeMap<Position, Buffered> buffer = new TreeMap<>();
+    /** Entries to read again right away (negative acks, consumers gone, timers fired). */
     private final TreeSet<Position> toRedeliver = new TreeSet<>();
     private final Map<Position, Integer> redeliveryCounts = new HashMap<>();
+    /** Entries waiting for a time: delayed negative acks and deliver-at messages, by due time. */
+    private final TreeMap<Long, List<Position>> scheduled = new TreeMap<>();
+    /** The entries among {@link #scheduled} held back by their delivery time (for stats). */
+    private final Set<Position> delayed = new HashSet<>();
+    private ScheduledFuture<?> timer;
+    private long timerDueMs = Long.MAX_VALUE;
+    private final KeySharedSelector selector = new KeySharedSelector();
+    private final Map<Integer, KeyHold> keyHolders = new HashMap<>();
     /** Messages per entry seen so far (a moving average), to size reads by the permits, which count messages. */
     private double messagesPerEntry = 1;
     private boolean reading;
     private boolean waitingForEntries;
     private boolean closed;
 
-    private final io.tributary.broker.topic.Topic owner;
+    private final Rate messagesOut = new Rate();
+    private final Rate redelivered = new Rate();
+    private long expiredMessages;
 
-    public Subscription(io.tributary.broker.topic.Topic owner, String name, ManagedCursor cursor, int batchSize) {
+    public Subscription(Topic owner, String name, ManagedCursor cursor, int batchSize) {
         this.owner = owner;
         this.topic = owner.name().toString();
         this.name = name;
         this.log = owner.log();
         this.cursor = cursor;
         this.executor = owner.executor();
+        this.scheduler = owner.scheduler();
         this.batchSize = batchSize;
         this.readPosition = cursor.firstUnacknowledged();
     }
@@ -81,13 +138,21 @@ public final class Subscription {
         return type;
     }
 
-    private static SubscriptionType normalize(SubscriptionType t) {
-        return t == SubscriptionType.SUBSCRIPTION_TYPE_UNSPECIFIED || t == SubscriptionType.UNRECOGNIZED
-                ? SubscriptionType.EXCLUSIVE : t;
+    private boolean sharedLike() {
+        return type == SubscriptionType.SHARED || type == SubscriptionType.KEY_SHARED;
     }
 
-    /** Attaches a consumer, or throws CONSUMER_BUSY / NOT_ALLOWED. */
+    private static SubscriptionType normalize(SubscriptionType t) {
+        return t == SubscriptionType.SUBSCRIPTION_TYPE_UNSPECIFIED ? SubscriptionType.EXCLUSIVE : t;
+    }
+
+    // ------------------------------------------------------------------ consumers
+
+    /** Attaches a consumer, or throws CONSUMER_BUSY / INVALID_REQUEST / SERVICE_NOT_READY. */
     public void addConsumer(Consumer c, SubscriptionType requested) {
+        if (requested == SubscriptionType.UNRECOGNIZED) {
+            throw new TributaryException(ErrorReason.INVALID_REQUEST, "unknown subscription type");
+        }
         SubscriptionType t = normalize(requested);
         if (closed) {
             throw new TributaryException(ErrorReason.SERVICE_NOT_READY, "subscription " + name + " is closing");
@@ -108,6 +173,10 @@ public final class Subscription {
             consumers.sort((a, b) -> a.priority() != b.priority()
                     ? Integer.compare(a.priority(), b.priority()) : a.name().compareTo(b.name()));
         }
+        if (t == SubscriptionType.KEY_SHARED) {
+            selector.add(c);
+        }
+        updateActive();
         dispatch();
     }
 
@@ -115,13 +184,54 @@ public final class Subscription {
         if (!consumers.remove(c)) {
             return;
         }
-        for (Position p : c.pending.keySet()) {
+        if (type == SubscriptionType.KEY_SHARED) {
+            selector.remove(c);
+        }
+        takeBack(c, true);
+        updateActive();
+        if (!cursor.isDurable() && consumers.isEmpty()) {
+            closed = true;
+            cancelTimer();
+            owner.removeSubscription(this);
+            return;
+        }
+        dispatch();
+    }
+
+    /** Everything {@code c} holds unacknowledged is delivered again, to whoever may take it now. */
+    private void takeBack(Consumer c, boolean countAsRedelivery) {
+        for (Map.Entry<Position, Consumer.Delivered> e : c.pending.entrySet()) {
+            Position p = e.getKey();
+            release(c, e.getValue());
             if (!cursor.isAcknowledged(p)) {
                 toRedeliver.add(p);
+                if (countAsRedelivery) {
+                    redeliveryCounts.merge(p, 1, Integer::sum);
+                }
             }
         }
         c.pending.clear();
-        dispatch();
+    }
+
+    /** Failover (and Exclusive): the first consumer is the active one; tells consumers when that changes. */
+    private void updateActive() {
+        if (sharedLike()) {
+            return;
+        }
+        Consumer active = consumers.isEmpty() ? null : consumers.get(0);
+        for (Consumer c : consumers) {
+            boolean now = c == active;
+            if (c.active != now) {
+                c.active = now;
+                if (!now) {
+                    // what the old active consumer did not acknowledge goes to the new one, from the first unacknowledged
+                    takeBack(c, false);
+                }
+                if (type == SubscriptionType.FAILOVER) {
+                    c.activeChanged(now);
+                }
+            }
+        }
     }
 
     public void flow(Consumer c, int permits) {
@@ -129,84 +239,258 @@ public final class Subscription {
         dispatch();
     }
 
+    // ------------------------------------------------------------------ acknowledgements
+
     /**
-     * Applies acknowledgements from {@code c} (null: from a unary Acknowledge with no consumer here). Returns null on success or the reason for refusing
-     * them; the stream stays usable either way.
+     * Applies acknowledgements from {@code c} (null: from a unary Acknowledge with no consumer
+     * here). Applies every valid id; returns null, or the reason the first refused one was refused.
+     * The stream stays usable either way.
      */
     public ErrorDetail acknowledge(Consumer c, List<MessageId> ids, boolean cumulative) {
-        if (cumulative && (type == SubscriptionType.SHARED || type == SubscriptionType.KEY_SHARED)) {
+        if (cumulative && sharedLike()) {
             return ErrorReasons.detail(ErrorReason.NOT_ALLOWED,
                     "cumulative acknowledgement is not allowed on " + type + " subscription " + name);
         }
+        ErrorDetail refused = null;
         for (MessageId id : ids) {
-            Position p = new Position(id.getLedgerId(), id.getEntryId());
-            if (p.entryId() < 0 || p.isAfter(log.lastConfirmed())) {
-                return ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID,
-                        "message id " + p + " does not belong to topic " + topic);
-            }
-            boolean wholeEntry = id.getBatchSize() <= 1;
-            if (cumulative) {
-                Position upTo = p;
-                if (wholeEntry || id.getBatchIndex() >= id.getBatchSize() - 1) {
-                    cursor.acknowledgeCumulative(p);
-                } else {
-                    // the entry itself stays pending until its remaining messages are acknowledged
-                    upTo = new Position(p.ledgerId(), p.entryId() - 1);
-                    cursor.acknowledgeCumulative(upTo);
-                    for (int i = 0; i <= id.getBatchIndex(); i++) {
-                        cursor.acknowledgeIndex(p, i, id.getBatchSize());
-                    }
-                }
-                forgetUpTo(upTo);
-            } else if (wholeEntry) {
-                ackEntry(c, p);
-            } else if (id.getBatchIndex() < 0 || id.getBatchIndex() >= id.getBatchSize()) {
-                return ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID,
-                        "batch index " + id.getBatchIndex() + " is outside the batch of " + id.getBatchSize() + " messages");
-            } else {
-                cursor.acknowledgeIndex(p, id.getBatchIndex(), id.getBatchSize());
-                if (cursor.isAcknowledged(p)) {
-                    ackEntry(c, p);
-                }
+            ErrorDetail err = acknowledgeOne(c, id, cumulative);
+            if (err != null && refused == null) {
+                refused = err;
             }
         }
-        if (!toRedeliver.isEmpty() || consumers.stream().anyMatch(x -> x.permits > 0)) {
+        if (!toRedeliver.isEmpty() || !buffer.isEmpty() || totalPermits() > 0) {
             dispatch();
         }
+        return refused;
+    }
+
+    private ErrorDetail acknowledgeOne(Consumer c, MessageId id, boolean cumulative) {
+        Position p = new Position(id.getLedgerId(), id.getEntryId());
+        ErrorDetail invalid = owner.checkMessageId(p);
+        if (invalid != null) {
+            return invalid;
+        }
+        boolean wholeEntry = id.getBatchSize() <= 1;
+        if (!wholeEntry && (id.getBatchIndex() < 0 || id.getBatchIndex() >= id.getBatchSize())) {
+            return ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID,
+                    "batch index " + id.getBatchIndex() + " is outside the batch of " + id.getBatchSize() + " messages");
+        }
+        if (cumulative) {
+            Position upTo = p;
+            if (wholeEntry || id.getBatchIndex() >= id.getBatchSize() - 1) {
+                cursor.acknowledgeCumulative(p);
+            } else {
+                // the entry itself stays pending until its remaining messages are acknowledged
+                upTo = new Position(p.ledgerId(), p.entryId() - 1);
+                cursor.acknowledgeCumulative(upTo);
+                for (int i = 0; i <= id.getBatchIndex(); i++) {
+                    cursor.acknowledgeIndex(p, i, id.getBatchSize());
+                }
+            }
+            forgetUpTo(upTo);
+            return null;
+        }
+        if (wholeEntry) {
+            if (cursor.isAcknowledged(p)) {
+                return alreadyAcknowledged(id);
+            }
+            ackEntry(c, p);
+            return null;
+        }
+        if (!cursor.acknowledgeIndex(p, id.getBatchIndex(), id.getBatchSize())) {
+            return alreadyAcknowledged(id);
+        }
+        if (cursor.isAcknowledged(p)) {
+            ackEntry(c, p);
+        }
         return null;
+    }
+
+    private ErrorDetail alreadyAcknowledged(MessageId id) {
+        return ErrorReasons.detail(ErrorReason.MESSAGE_ALREADY_ACKNOWLEDGED, "message " + id.getLedgerId() + ":"
+                + id.getEntryId() + ":" + id.getBatchIndex() + " of " + topic + " was already acknowledged on subscription " + name);
     }
 
     private void ackEntry(Consumer c, Position p) {
         cursor.acknowledge(p);
         redeliveryCounts.remove(p);
         toRedeliver.remove(p);
-        if (c == null || c.pending.remove(p) == null) {
-            for (Consumer other : consumers) {
-                if (other.pending.remove(p) != null) {
-                    break;
+        buffer.remove(p);
+        if (c != null) {
+            Consumer.Delivered d = c.pending.remove(p);
+            if (d != null) {
+                release(c, d);
+                return;
+            }
+        }
+        for (Consumer other : consumers) {
+            Consumer.Delivered d = other.pending.remove(p);
+            if (d != null) {
+                release(other, d);
+                return;
+            }
+        }
+    }
+
+    /** An entry is no longer held by {@code c}: its key may go to another consumer once none is held. */
+    private void release(Consumer c, Consumer.Delivered d) {
+        if (!d.hasKey()) {
+            return;
+        }
+        KeyHold h = keyHolders.get(d.keyHash());
+        if (h != null && h.consumer == c && --h.entries <= 0) {
+            keyHolders.remove(d.keyHash());
+        }
+    }
+
+    /** After {@code p} and all before it were acknowledged: nothing there is pending or due again. */
+    private void forgetUpTo(Position p) {
+        for (Consumer x : consumers) {
+            Iterator<Map.Entry<Position, Consumer.Delivered>> it = x.pending.entrySet().iterator();
+            while (it.hasNext()) {
+                Map.Entry<Position, Consumer.Delivered> e = it.next();
+                if (!e.getKey().isAfter(p)) {
+                    release(x, e.getValue());
+                    it.remove();
                 }
             }
         }
-    }
-
-    /** After a cumulative ack of {@code p}: nothing at or before it is pending or due for redelivery. */
-    private void forgetUpTo(Position p) {
-        for (Consumer x : consumers) {
-            x.pending.keySet().removeIf(k -> !k.isAfter(p));
-        }
         toRedeliver.headSet(p, true).clear();
+        buffer.headMap(p, true).clear();
         redeliveryCounts.keySet().removeIf(k -> !k.isAfter(p));
+        delayed.removeIf(k -> !k.isAfter(p));
     }
 
-    /** Sends the given entries again (negative acknowledgement). */
-    public void negativeAcknowledge(Consumer c, List<MessageId> ids) {
+    /**
+     * Delivers the given entries again, no sooner than {@code delayMs} from now; a negative delay is
+     * refused (the consumer is told, and stays attached).
+     */
+    public void negativeAcknowledge(Consumer c, List<MessageId> ids, long delayMs) {
+        if (delayMs < 0) {
+            c.refused(ErrorReasons.detail(ErrorReason.INVALID_REQUEST,
+                    "a negative acknowledgement's delay must be >= 0 ms, was " + delayMs));
+            return;
+        }
+        long due = System.currentTimeMillis() + delayMs;
         for (MessageId id : ids) {
             Position p = new Position(id.getLedgerId(), id.getEntryId());
-            if (c.pending.remove(p) != null && !cursor.isAcknowledged(p)) {
+            Consumer.Delivered d = c.pending.remove(p);
+            if (d == null || cursor.isAcknowledged(p)) {
+                continue;
+            }
+            release(c, d);
+            redeliveryCounts.merge(p, 1, Integer::sum);
+            if (delayMs == 0) {
                 toRedeliver.add(p);
+            } else {
+                schedule(p, due);
             }
         }
         dispatch();
+    }
+
+    // ------------------------------------------------------------------ timers
+
+    private void schedule(Position p, long dueMs) {
+        scheduled.computeIfAbsent(dueMs, k -> new ArrayList<>(1)).add(p);
+        armTimer();
+    }
+
+    private void armTimer() {
+        if (scheduled.isEmpty() || closed) {
+            return;
+        }
+        long first = scheduled.firstKey();
+        if (timer != null && timerDueMs <= first) {
+            return;
+        }
+        cancelTimer();
+        timerDueMs = first;
+        long wait = Math.max(0, first - System.currentTimeMillis());
+        timer = scheduler.schedule(() -> executor.execute(this::onTimer), wait, TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        timerDueMs = Long.MAX_VALUE;
+    }
+
+    private void onTimer() {
+        timer = null;
+        timerDueMs = Long.MAX_VALUE;
+        long now = System.currentTimeMillis();
+        while (!scheduled.isEmpty() && scheduled.firstKey() <= now) {
+            for (Position p : scheduled.pollFirstEntry().getValue()) {
+                delayed.remove(p);
+                if (!cursor.isAcknowledged(p)) {
+                    toRedeliver.add(p);
+                }
+            }
+        }
+        armTimer();
+        dispatch();
+    }
+
+    // ------------------------------------------------------------------ seek, skip
+
+    /**
+     * Moves the cursor so that {@code next} is the first entry delivered (the caller checked it is
+     * within the log). Consumers other than {@code initiator} are disconnected with a retriable
+     * reason so that they drop what they prefetched and come back.
+     */
+    public CompletableFuture<Void> seek(Position next, Consumer initiator) {
+        ErrorDetail reset = ErrorReasons.detail(ErrorReason.SERVICE_NOT_READY,
+                "subscription " + name + " of " + topic + " was reset to " + next + "; subscribe again");
+        for (Consumer c : List.copyOf(consumers)) {
+            if (c != initiator) {
+                consumers.remove(c);
+                selector.remove(c);
+                c.disconnect(reset);
+            }
+        }
+        epoch++;
+        buffer.clear();
+        toRedeliver.clear();
+        redeliveryCounts.clear();
+        scheduled.clear();
+        delayed.clear();
+        keyHolders.clear();
+        cancelTimer();
+        for (Consumer c : consumers) {
+            c.pending.clear();
+        }
+        readPosition = next;
+        updateActive();
+        return cursor.resetTo(next).thenRunAsync(this::dispatch, executor);
+    }
+
+    /**
+     * Acknowledges everything before {@code next} (message expiry, backlog eviction); returns the
+     * number of entries that were skipped unacknowledged.
+     */
+    public long skipTo(Position next) {
+        Position last = new Position(next.ledgerId(), next.entryId() - 1);
+        if (!last.isAfter(cursor.markDeletePosition())) {
+            return 0;
+        }
+        long before = cursor.backlog();
+        cursor.acknowledgeCumulative(last);
+        long skipped = Math.max(0, before - cursor.backlog());
+        forgetUpTo(last);
+        if (readPosition.isBefore(next)) {
+            epoch++;
+            readPosition = next;
+        }
+        dispatch();
+        return skipped;
+    }
+
+    /** Counts messages acknowledged by expiry (TTL). */
+    public void recordExpired(long entries) {
+        expiredMessages += Math.round(entries * messagesPerEntry);
     }
 
     // ------------------------------------------------------------------ dispatch loop
@@ -215,7 +499,7 @@ public final class Subscription {
         if (consumers.isEmpty()) {
             return null;
         }
-        if (type != SubscriptionType.SHARED && type != SubscriptionType.KEY_SHARED) {
+        if (!sharedLike()) {
             Consumer active = consumers.get(0);
             return active.permits > 0 ? active : null;
         }
@@ -230,8 +514,11 @@ public final class Subscription {
     }
 
     private int totalPermits() {
-        if (type != SubscriptionType.SHARED && type != SubscriptionType.KEY_SHARED) {
-            return consumers.isEmpty() ? 0 : Math.max(0, consumers.get(0).permits);
+        if (consumers.isEmpty()) {
+            return 0;
+        }
+        if (!sharedLike()) {
+            return Math.max(0, consumers.get(0).permits);
         }
         int n = 0;
         for (Consumer c : consumers) {
@@ -240,38 +527,63 @@ public final class Subscription {
         return n;
     }
 
-    /** Reads and delivers as much as the consumers' permits allow. */
+    /** Delivers what it can, then reads more: redeliveries first, then new entries. */
     void dispatch() {
-        if (reading || closed || totalPermits() == 0) {
+        if (reading || closed) {
+            return;
+        }
+        deliverBuffered();
+        if (totalPermits() == 0 || buffer.size() >= MAX_BUFFERED) {
             return;
         }
         if (!toRedeliver.isEmpty()) {
-            Position p = toRedeliver.pollFirst();
-            if (cursor.isAcknowledged(p)) {
+            readRedeliveries();
+            return;
+        }
+        if (!buffer.isEmpty() && !sharedLike()) {
+            return;
+        }
+        readNew();
+    }
+
+    private void readRedeliveries() {
+        // one read for a run of consecutive entries of one ledger
+        List<Position> run = new ArrayList<>();
+        for (Position q : toRedeliver) {
+            Position prev = run.isEmpty() ? null : run.get(run.size() - 1);
+            if (prev != null && (q.ledgerId() != prev.ledgerId() || q.entryId() != prev.entryId() + 1 || run.size() >= batchSize)) {
+                break;
+            }
+            run.add(q);
+        }
+        long ep = epoch;
+        reading = true;
+        log.readAsync(run.get(0), run.size()).whenCompleteAsync((entries, err) -> {
+            reading = false;
+            if (ep != epoch || closed) {
                 dispatch();
                 return;
             }
-            reading = true;
-            log.readAsync(p, 1).whenCompleteAsync((entries, err) -> {
-                reading = false;
-                if (err != null) {
-                    LOG.warn("{}/{}: redelivery read of {} failed: {}", topic, name, p, err.toString());
-                    toRedeliver.add(p);
+            if (err != null) {
+                if (!(ErrorReasons.unwrap(err) instanceof ManagedLogException.ClosedException)) {
+                    LOG.warn("{}/{}: redelivery read at {} failed: {}", topic, name, run.get(0), err.toString());
                     retryLater();
-                    return;
                 }
-                for (LogEntry e : entries) {
-                    int count = redeliveryCounts.getOrDefault(e.position(), 0) + 1;
-                    if (deliver(e, count)) {
-                        redeliveryCounts.put(e.position(), count);
-                    } else {
-                        toRedeliver.add(e.position());
-                    }
+                return;
+            }
+            // entries no longer in the log (trimmed, expired) are simply gone
+            run.forEach(toRedeliver::remove);
+            Set<Position> wanted = new HashSet<>(run);
+            for (LogEntry e : entries) {
+                if (wanted.contains(e.position()) && !cursor.isAcknowledged(e.position())) {
+                    buffer.put(e.position(), buffered(e));
                 }
-                dispatch();
-            }, executor);
-            return;
-        }
+            }
+            dispatch();
+        }, executor);
+    }
+
+    private void readNew() {
         if (readPosition.isAfter(log.lastConfirmed())) {
             readPosition = log.nextPosition(new Position(readPosition.ledgerId(), readPosition.entryId() - 1));
             if (readPosition.isAfter(log.lastConfirmed())) {
@@ -279,17 +591,21 @@ public final class Subscription {
                 return;
             }
         }
+        long ep = epoch;
         reading = true;
         int n = (int) Math.max(1, Math.min(batchSize, Math.ceil(totalPermits() / messagesPerEntry)));
-        log.readAsync(readPosition, n).whenCompleteAsync((entries, err) -> {
+        Position from = readPosition;
+        log.readAsync(from, n).whenCompleteAsync((entries, err) -> {
             reading = false;
+            if (ep != epoch || closed) {
+                dispatch();
+                return;
+            }
             if (err != null) {
-                if (ManagedLogException.class.isInstance(ErrorReasons.unwrap(err))
-                        && ErrorReasons.unwrap(err) instanceof ManagedLogException.ClosedException) {
-                    return;
+                if (!(ErrorReasons.unwrap(err) instanceof ManagedLogException.ClosedException)) {
+                    LOG.warn("{}/{}: read at {} failed: {}", topic, name, from, err.toString());
+                    retryLater();
                 }
-                LOG.warn("{}/{}: read at {} failed: {}", topic, name, readPosition, err.toString());
-                retryLater();
                 return;
             }
             if (entries.isEmpty()) {
@@ -297,29 +613,93 @@ public final class Subscription {
                 return;
             }
             for (LogEntry e : entries) {
-                if (!cursor.isAcknowledged(e.position()) && !deliver(e, redeliveryCounts.getOrDefault(e.position(), 0))) {
-                    // permits ran out in the middle of a read: this entry is read again once there are more
-                    break;
-                }
                 readPosition = log.nextPosition(e.position());
+                if (!cursor.isAcknowledged(e.position())) {
+                    buffer.put(e.position(), buffered(e));
+                }
             }
             dispatch();
         }, executor);
     }
 
-    /** Hands an entry to a consumer with permits; false if none has any left. */
-    private boolean deliver(LogEntry e, int redeliveryCount) {
-        Consumer c = nextConsumerWithPermits();
-        if (c == null) {
-            return false;
+    private static Buffered buffered(LogEntry e) {
+        BatchHeader h = EntryHeaders.header(e.data());
+        return new Buffered(e, Math.max(1, h.getMessageCount()), h.getHasKey(),
+                h.getHasKey() ? KeySharedSelector.hashOf(h.getKey()) : 0, h.getDeliverAtMs());
+    }
+
+    /** Hands buffered entries, in position order, to the consumers that may take them. */
+    private void deliverBuffered() {
+        if (buffer.isEmpty() || consumers.isEmpty()) {
+            return;
         }
-        int count = EntryHeaders.messageCount(e.data());
-        messagesPerEntry = messagesPerEntry * 0.9 + count * 0.1;
-        c.permits -= count;
-        c.pending.put(e.position(), count);
-        owner.recordDelivered(count, e.data().length);
-        c.deliver(e.position(), e.data(), count, redeliveryCount, cursor.acknowledgedIndexes(e.position()));
-        return true;
+        long now = System.currentTimeMillis();
+        boolean ordered = type != SubscriptionType.SHARED;
+        // on ordered types nothing overtakes an entry that is about to be read again
+        Position barrier = ordered && !toRedeliver.isEmpty() ? toRedeliver.first() : null;
+        Set<Integer> blockedKeys = null;
+        Iterator<Map.Entry<Position, Buffered>> it = buffer.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Position, Buffered> en = it.next();
+            Position p = en.getKey();
+            Buffered b = en.getValue();
+            if (barrier != null && p.isAfter(barrier)) {
+                break;
+            }
+            if (cursor.isAcknowledged(p)) {
+                it.remove();
+                continue;
+            }
+            if (b.deliverAtMs() > now && sharedLike()) {
+                it.remove();
+                delayed.add(p);
+                schedule(p, b.deliverAtMs());
+                continue;
+            }
+            Consumer c;
+            if (type == SubscriptionType.KEY_SHARED && b.hasKey()) {
+                if (blockedKeys != null && blockedKeys.contains(b.keyHash())) {
+                    continue;
+                }
+                c = selector.select(b.keyHash());
+                KeyHold h = keyHolders.get(b.keyHash());
+                if (c == null || c.permits <= 0 || (h != null && h.consumer != c)) {
+                    if (blockedKeys == null) {
+                        blockedKeys = new HashSet<>();
+                    }
+                    blockedKeys.add(b.keyHash());
+                    continue;
+                }
+            } else {
+                c = nextConsumerWithPermits();
+                if (c == null) {
+                    break;
+                }
+            }
+            it.remove();
+            deliverTo(c, p, b);
+            if (totalPermits() == 0) {
+                break;
+            }
+        }
+    }
+
+    private void deliverTo(Consumer c, Position p, Buffered b) {
+        int count = redeliveryCounts.getOrDefault(p, 0);
+        messagesPerEntry = messagesPerEntry * 0.9 + b.messages() * 0.1;
+        boolean keyed = type == SubscriptionType.KEY_SHARED && b.hasKey();
+        c.permits -= b.messages();
+        c.pending.put(p, new Consumer.Delivered(b.messages(), keyed, b.keyHash()));
+        if (keyed) {
+            keyHolders.computeIfAbsent(b.keyHash(), k -> new KeyHold(c)).entries++;
+        }
+        owner.recordDelivered(b.messages(), b.entry().data().length);
+        messagesOut.record(b.messages());
+        c.messagesOut.record(b.messages());
+        if (count > 0) {
+            redelivered.record(b.messages());
+        }
+        c.deliver(p, b.entry().data(), b.messages(), count, cursor.acknowledgedIndexes(p));
     }
 
     private void waitForEntries() {
@@ -337,16 +717,55 @@ public final class Subscription {
     }
 
     private void retryLater() {
-        CompletableFuture.delayedExecutor(100, java.util.concurrent.TimeUnit.MILLISECONDS, executor).execute(this::dispatch);
+        CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS, executor).execute(this::dispatch);
+    }
+
+    // ------------------------------------------------------------------ stats, close
+
+    /** Backlog bytes: what the slowest reader of this subscription still has to consume. */
+    public long backlogBytes() {
+        return log.sizeBytesFrom(cursor.firstUnacknowledged());
+    }
+
+    public SubscriptionStats stats() {
+        Position md = cursor.markDeletePosition();
+        SubscriptionStats.Builder s = SubscriptionStats.newBuilder()
+                .setSubscription(name)
+                .setType(type == null ? SubscriptionType.SUBSCRIPTION_TYPE_UNSPECIFIED : type)
+                .setDurable(cursor.isDurable())
+                .setMsgBacklog(Math.round(cursor.backlog() * messagesPerEntry))
+                .setBacklogBytes(backlogBytes())
+                .setMsgRateOut(messagesOut.perSecond())
+                .setMsgOutTotal(messagesOut.total())
+                .setMsgRateRedeliver(redelivered.perSecond())
+                .setRedeliveredTotal(redelivered.total())
+                .setDelayedMessages(delayed.size())
+                .setMarkDeletePosition(MessageId.newBuilder().setLedgerId(md.ledgerId()).setEntryId(md.entryId()).setPartition(-1))
+                .setAckedRanges(cursor.ackedRangeCount())
+                .setExpiredTotal(expiredMessages);
+        long unacked = 0;
+        for (Consumer c : consumers) {
+            long u = c.unackedMessages();
+            unacked += u;
+            s.addConsumers(ConsumerStats.newBuilder().setConsumerName(c.name()).setPermits(c.permits)
+                    .setUnackedMessages(u).setMsgRateOut(c.messagesOut.perSecond()).setMsgOutTotal(c.messagesOut.total())
+                    .setActive(sharedLike() || c.active).setPriority(c.priority()));
+        }
+        return s.setUnackedMessages(unacked).build();
     }
 
     /** Detaches all consumers and persists the cursor. */
     public CompletableFuture<Void> close(ErrorDetail reason) {
         closed = true;
+        cancelTimer();
         for (Consumer c : List.copyOf(consumers)) {
             c.disconnect(reason);
         }
         consumers.clear();
         return cursor.close();
+    }
+
+    public boolean isClosed() {
+        return closed;
     }
 }

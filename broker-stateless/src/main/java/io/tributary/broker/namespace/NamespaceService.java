@@ -136,6 +136,66 @@ public final class NamespaceService {
         return f;
     }
 
+    /**
+     * Changes the retention, TTL and backlog-quota policies of a namespace: the fields set in
+     * {@code update} replace the stored ones (compare-and-set, retried on a race). Returns the result.
+     */
+    public CompletableFuture<io.tributary.api.v1.NamespacePolicies> setPolicies(String namespace,
+                                                                               io.tributary.api.v1.NamespacePolicies update) {
+        validate(update);
+        String path = MetadataPaths.namespace(namespace);
+        return store.get(path).thenCompose(v -> {
+            if (v.isEmpty()) {
+                throw new CompletionException(Errors.error(ErrorReason.NAMESPACE_NOT_FOUND, "namespace " + namespace + " does not exist"));
+            }
+            NamespacePolicies stored;
+            try {
+                stored = NamespacePolicies.parseFrom(v.get().value());
+            } catch (InvalidProtocolBufferException e) {
+                throw new CompletionException(e);
+            }
+            io.tributary.api.v1.NamespacePolicies.Builder merged = stored.getPolicies().toBuilder();
+            if (update.hasRetentionTimeSeconds()) {
+                merged.setRetentionTimeSeconds(update.getRetentionTimeSeconds());
+            }
+            if (update.hasRetentionSizeBytes()) {
+                merged.setRetentionSizeBytes(update.getRetentionSizeBytes());
+            }
+            if (update.hasMessageTtlSeconds()) {
+                merged.setMessageTtlSeconds(update.getMessageTtlSeconds());
+            }
+            if (update.hasBacklogQuota()) {
+                merged.setBacklogQuota(update.getBacklogQuota());
+            }
+            NamespacePolicies next = stored.toBuilder().setPolicies(merged).build();
+            return store.set(path, next.toByteArray(), v.get().version())
+                    .thenApply(version -> {
+                        invalidate(namespace);
+                        return merged.build();
+                    })
+                    .exceptionallyCompose(e -> MetadataStore.is(e, org.apache.zookeeper.KeeperException.Code.BADVERSION)
+                            ? setPolicies(namespace, update) : CompletableFuture.failedFuture(e));
+        });
+    }
+
+    private static void validate(io.tributary.api.v1.NamespacePolicies p) {
+        if (p.hasRetentionTimeSeconds() && p.getRetentionTimeSeconds() < -1) {
+            throw Errors.error(ErrorReason.INVALID_REQUEST, "retention_time_seconds must be -1 (forever) or >= 0, was "
+                    + p.getRetentionTimeSeconds());
+        }
+        if (p.hasRetentionSizeBytes() && p.getRetentionSizeBytes() < -1) {
+            throw Errors.error(ErrorReason.INVALID_REQUEST, "retention_size_bytes must be -1 (no limit) or >= 0, was "
+                    + p.getRetentionSizeBytes());
+        }
+        if (p.hasMessageTtlSeconds() && p.getMessageTtlSeconds() < 0) {
+            throw Errors.error(ErrorReason.INVALID_REQUEST, "message_ttl_seconds must be >= 0 (0: never), was "
+                    + p.getMessageTtlSeconds());
+        }
+        if (p.hasBacklogQuota() && p.getBacklogQuota().getPolicy() == io.tributary.api.v1.BacklogQuotaPolicy.UNRECOGNIZED) {
+            throw Errors.error(ErrorReason.INVALID_REQUEST, "unknown backlog quota policy " + p.getBacklogQuota().getPolicyValue());
+        }
+    }
+
     /** Forgets the cached policies of a namespace (they changed in ZooKeeper). */
     public void invalidate(String namespace) {
         policies.remove(namespace);

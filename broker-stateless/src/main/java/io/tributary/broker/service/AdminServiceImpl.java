@@ -1,5 +1,19 @@
 package io.tributary.broker.service;
 
+import io.tributary.api.v1.DeleteSubscriptionRequest;
+import io.tributary.api.v1.DeleteSubscriptionResponse;
+import io.tributary.api.v1.GetNamespacePoliciesRequest;
+import io.tributary.api.v1.GetTopicStatsRequest;
+import io.tributary.api.v1.InitialPosition;
+import io.tributary.api.v1.MessageId;
+import io.tributary.api.v1.NamespacePolicies;
+import io.tributary.api.v1.ResetSubscriptionRequest;
+import io.tributary.api.v1.ResetSubscriptionResponse;
+import io.tributary.api.v1.SetNamespacePoliciesRequest;
+import io.tributary.api.v1.TopicStats;
+import io.tributary.broker.topic.Topic;
+import io.tributary.protocol.TributaryException;
+
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.CreateNamespaceRequest;
@@ -204,5 +218,57 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                         .build()));
             });
         });
+    }
+
+    @Override
+    public void getTopicStats(GetTopicStatsRequest req, StreamObserver<TopicStats> out) {
+        Replies.reply(out, () -> {
+            TopicName name = TopicName.of(req.getTopic());
+            return topics.partitions(name).thenCompose(p -> {
+                if (p > 0) {
+                    throw new TributaryException(ErrorReason.NOT_ALLOWED, "topic " + name + " is partitioned; ask for the stats of "
+                            + name.partition(0) + " ... " + name.partition(p - 1) + " (the proxy and the CLI sum them)");
+                }
+                return topics.topic(name, false).thenCompose(Topic::stats);
+            });
+        });
+    }
+
+    @Override
+    public void getNamespacePolicies(GetNamespacePoliciesRequest req, StreamObserver<NamespacePolicies> out) {
+        Replies.reply(out, () -> namespaces.policies(TopicName.namespaceOf(req.getNamespace()))
+                .thenApply(p -> p.getPolicies()));
+    }
+
+    @Override
+    public void setNamespacePolicies(SetNamespacePoliciesRequest req, StreamObserver<NamespacePolicies> out) {
+        Replies.reply(out, () -> namespaces.setPolicies(TopicName.namespaceOf(req.getNamespace()), req.getPolicies()));
+    }
+
+    @Override
+    public void deleteSubscription(DeleteSubscriptionRequest req, StreamObserver<DeleteSubscriptionResponse> out) {
+        Replies.reply(out, () -> topics.topic(TopicName.of(req.getTopic()), false)
+                .thenCompose(t -> t.deleteSubscription(requireSubscription(req.getSubscription()), req.getForce()))
+                .thenApply(v -> DeleteSubscriptionResponse.getDefaultInstance()));
+    }
+
+    @Override
+    public void resetSubscription(ResetSubscriptionRequest req, StreamObserver<ResetSubscriptionResponse> out) {
+        Replies.reply(out, () -> {
+            String sub = requireSubscription(req.getSubscription());
+            MessageId id = req.getTargetCase() == ResetSubscriptionRequest.TargetCase.MESSAGE_ID ? req.getMessageId() : null;
+            Long time = req.getTargetCase() == ResetSubscriptionRequest.TargetCase.PUBLISH_TIME_MS ? req.getPublishTimeMs() : null;
+            InitialPosition position = req.getTargetCase() == ResetSubscriptionRequest.TargetCase.POSITION ? req.getPosition() : null;
+            return topics.topic(TopicName.of(req.getTopic()), false)
+                    .thenCompose(t -> t.resetSubscription(sub, id, time, position))
+                    .thenApply(v -> ResetSubscriptionResponse.getDefaultInstance());
+        });
+    }
+
+    private static String requireSubscription(String s) {
+        if (s == null || s.isEmpty()) {
+            throw new TributaryException(ErrorReason.INVALID_REQUEST, "a subscription name is required");
+        }
+        return s;
     }
 }

@@ -6,9 +6,13 @@ import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.Ack;
 import io.tributary.api.v1.AckResponse;
 import io.tributary.api.v1.ErrorDetail;
+import io.tributary.api.v1.ConsumerNotice;
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.InitialPosition;
 import io.tributary.api.v1.MessageBatch;
 import io.tributary.api.v1.MessageId;
+import io.tributary.api.v1.Seek;
+import io.tributary.api.v1.SeekResponse;
 import io.tributary.api.v1.SubscribeOpen;
 import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.SubscribeResponse;
@@ -38,6 +42,9 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
     private volatile Subscription subscription;
     private boolean done;
     private int partition = -1;
+    /** Touched on the topic's executor only. */
+    private boolean subscribedSent;
+    private Boolean activeBeforeSubscribed;
 
     private SubscribeHandler(StreamObserver<SubscribeResponse> out, TopicService topics, String name, int priority) {
         super(name, priority);
@@ -100,7 +107,9 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
             case OPEN -> open(req.getOpen());
             case FLOW -> onTopic(sub -> sub.flow(this, Math.max(0, req.getFlow().getPermits())));
             case ACK -> ack(req.getAck());
-            case NEGATIVE_ACK -> onTopic(sub -> sub.negativeAcknowledge(this, req.getNegativeAck().getMessageIdsList()));
+            case NEGATIVE_ACK -> onTopic(sub -> sub.negativeAcknowledge(this, req.getNegativeAck().getMessageIdsList(),
+                    req.getNegativeAck().getDelayMs()));
+            case SEEK -> seek(req.getSeek());
             default -> fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "unknown request " + req.getRequestCase()));
         }
     }
@@ -129,7 +138,10 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
         ManagedCursor.Start start = open.getInitialPosition() == io.tributary.api.v1.InitialPosition.EARLIEST
                 ? ManagedCursor.Start.EARLIEST : ManagedCursor.Start.LATEST;
         topics.topic(name, true)
-                .thenCompose(t -> t.subscription(open.getSubscription(), start, true).thenAcceptAsync(sub -> {
+                .thenCompose(t -> (open.getNonDurable()
+                        ? t.reader(open.getSubscription(), open.hasStartMessageId() ? open.getStartMessageId() : null,
+                                open.getStartInclusive(), open.getInitialPosition())
+                        : t.subscription(open.getSubscription(), start, true)).thenAcceptAsync(sub -> {
                     synchronized (lock) {
                         if (done) {
                             return;
@@ -139,6 +151,10 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
                     topic = t;
                     subscription = sub;
                     send(SubscribeResponse.newBuilder().setSubscribed(Subscribed.newBuilder().setConsumerName(name())).build());
+                    subscribedSent = true;
+                    if (activeBeforeSubscribed != null) {
+                        activeChanged(activeBeforeSubscribed);
+                    }
                     if (open.getInitialPermits() > 0) {
                         sub.flow(this, open.getInitialPermits());
                     }
@@ -160,6 +176,38 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
                 send(SubscribeResponse.newBuilder().setAckResponse(r).build());
             }
         });
+    }
+
+    private void seek(Seek seek) {
+        onTopic(sub -> {
+            MessageId id = seek.getTargetCase() == Seek.TargetCase.MESSAGE_ID ? seek.getMessageId() : null;
+            Long time = seek.getTargetCase() == Seek.TargetCase.PUBLISH_TIME_MS ? seek.getPublishTimeMs() : null;
+            InitialPosition position = seek.getTargetCase() == Seek.TargetCase.POSITION ? seek.getPosition() : null;
+            topic.resolve(id, time, position)
+                    .thenComposeAsync(p -> sub.seek(p, this), topic.executor())
+                    .whenComplete((v, e) -> {
+                        SeekResponse.Builder r = SeekResponse.newBuilder().setRequestId(seek.getRequestId());
+                        if (e != null) {
+                            r.setError(Errors.detailOf(e));
+                        }
+                        send(SubscribeResponse.newBuilder().setSeekResponse(r).build());
+                    });
+        });
+    }
+
+    @Override
+    protected void activeChanged(boolean isActive) {
+        if (!subscribedSent) {
+            // joining made it active (or not): say so right after Subscribed
+            activeBeforeSubscribed = isActive;
+            return;
+        }
+        send(SubscribeResponse.newBuilder().setNotice(ConsumerNotice.newBuilder().setActive(isActive)).build());
+    }
+
+    @Override
+    protected void refused(ErrorDetail reason) {
+        send(SubscribeResponse.newBuilder().setNotice(ConsumerNotice.newBuilder().setError(reason)).build());
     }
 
     /** Runs {@code action} on the topic's executor once subscribed. */

@@ -1,7 +1,13 @@
 package io.tributary.broker.topic;
 
+import io.tributary.api.v1.BacklogQuotaPolicy;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.InitialPosition;
+import io.tributary.api.v1.MessageId;
+import io.tributary.api.v1.TopicStats;
+import io.tributary.broker.dispatch.EntryHeaders;
+import io.tributary.broker.dispatch.Rate;
 import io.tributary.broker.dispatch.Subscription;
 import io.tributary.broker.service.Errors;
 import io.tributary.protocol.ErrorReasons;
@@ -15,7 +21,9 @@ import io.tributary.storage.log.SequenceMark;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +32,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A topic served by this broker: its managed log, its producers' deduplication state and its
@@ -32,6 +44,8 @@ import java.util.function.Consumer;
  * ordered executor; the managed log runs on the same thread.
  */
 public final class Topic {
+    private static final Logger LOG = LoggerFactory.getLogger(Topic.class);
+
     /** The result of one publish: where the batch is, or that it was there already. */
     public record PublishResult(Position position, boolean duplicate) {}
 
@@ -53,8 +67,22 @@ public final class Topic {
     private final Set<Consumer<ErrorDetail>> producerClosers = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
+    /** What retention, expiry and the backlog quota allow; refreshed by {@link #maintain}. */
+    private volatile Policies policies = Policies.NONE;
+    /** Whether some subscription's backlog is over the quota (as of the last check). */
+    private boolean overQuota;
+    /** Publishes held while the backlog is over a producer_request_hold quota, in arrival order. */
+    private final ArrayDeque<HeldPublish> held = new ArrayDeque<>();
+    private ScheduledFuture<?> holdCheck;
+    private final Duration quotaHoldTimeout;
+
+    private record HeldPublish(String producerName, long sequenceId, int messageCount, byte[] entry,
+                               CompletableFuture<PublishResult> result, long deadlineMs) {}
+
     Topic(TopicName name, ManagedLog log, ExecutorService executor, MetadataStore store,
-          ScheduledExecutorService scheduler, Duration cursorPersistInterval, int dispatchBatchSize) {
+          ScheduledExecutorService scheduler, Duration cursorPersistInterval, int dispatchBatchSize,
+          Duration quotaHoldTimeout) {
+        this.quotaHoldTimeout = quotaHoldTimeout;
         this.name = name;
         this.log = log;
         this.executor = executor;
@@ -74,6 +102,10 @@ public final class Topic {
 
     public ExecutorService executor() {
         return executor;
+    }
+
+    public ScheduledExecutorService scheduler() {
+        return scheduler;
     }
 
     public boolean isClosing() {
@@ -96,10 +128,17 @@ public final class Topic {
         return new long[] {messagesIn.sum(), bytesIn.sum(), messagesOut.sum(), bytesOut.sum()};
     }
 
+    private final Rate messagesInRate = new Rate();
+    private final Rate bytesInRate = new Rate();
+    private final Rate messagesOutRate = new Rate();
+    private final Rate bytesOutRate = new Rate();
+
     /** Called by dispatch for every entry handed to a consumer. */
     public void recordDelivered(int messages, int bytes) {
         messagesOut.add(messages);
         bytesOut.add(bytes);
+        messagesOutRate.record(messages);
+        bytesOutRate.record(bytes);
     }
 
     /** Registers a way to disconnect a producer when the topic closes; returns its deregistration. */
@@ -120,6 +159,25 @@ public final class Topic {
                         "topic " + name + " is closing on this broker"));
                 return;
             }
+            if (overQuota && policies.backlogQuotaPolicy() == BacklogQuotaPolicy.PRODUCER_EXCEPTION) {
+                result.completeExceptionally(quotaExceeded());
+                return;
+            }
+            if (!held.isEmpty() || (overQuota && policies.backlogQuotaPolicy() == BacklogQuotaPolicy.PRODUCER_REQUEST_HOLD)) {
+                // later publishes queue behind held ones, so that each producer's order is kept
+                held.add(new HeldPublish(producerName, sequenceId, messageCount, entry, result,
+                        System.currentTimeMillis() + quotaHoldTimeout.toMillis()));
+                scheduleHoldCheck();
+                return;
+            }
+            publishNow(producerName, sequenceId, messageCount, entry, result);
+        });
+        return result;
+    }
+
+    private void publishNow(String producerName, long sequenceId, int messageCount, byte[] entry,
+                            CompletableFuture<PublishResult> result) {
+        {
             long lastEnd = sequenceId + Math.max(1, messageCount) - 1;
             long pushed = lastPushedSequence.getOrDefault(producerName, log.lastSequenceId(producerName));
             if (sequenceId <= pushed) {
@@ -136,8 +194,7 @@ public final class Topic {
                 return;
             }
             appendNew(producerName, lastEnd, messageCount, entry, result);
-        });
-        return result;
+        }
     }
 
     private void appendNew(String producerName, long lastEnd, int messageCount, byte[] entry,
@@ -157,6 +214,8 @@ public final class Topic {
             }
             messagesIn.add(Math.max(1, messageCount));
             bytesIn.add(entry.length);
+            messagesInRate.record(Math.max(1, messageCount));
+            bytesInRate.record(entry.length);
             result.complete(new PublishResult(p, false));
         }, executor);
     }
@@ -176,7 +235,13 @@ public final class Topic {
         return CompletableFuture.supplyAsync(() -> {
             CompletableFuture<Subscription> existing = subscriptions.get(subscription);
             if (existing != null && !existing.isCompletedExceptionally()) {
-                return existing;
+                return existing.thenApply(sub -> {
+                    if (!sub.cursor().isDurable()) {
+                        throw new TributaryException(ErrorReason.CONSUMER_BUSY, "subscription name " + subscription
+                                + " of " + name + " is taken by a reader");
+                    }
+                    return sub;
+                });
             }
             CompletableFuture<Subscription> f = ManagedCursor.open(store, log, subscription, start, create, scheduler, cursorPersistInterval)
                     .thenApplyAsync(cursor -> {
@@ -192,6 +257,283 @@ public final class Topic {
         }, executor).thenCompose(f -> f);
     }
 
+    /** Opens every stored subscription, so that retention and stats know all of them. Call once, at load. */
+    CompletableFuture<Void> loadSubscriptions() {
+        return subscriptionNames().thenCompose(names -> CompletableFuture.allOf(names.stream()
+                .map(n -> subscription(n, ManagedCursor.Start.LATEST, false).exceptionally(e -> null))
+                .toArray(CompletableFuture[]::new)));
+    }
+
+    /**
+     * A reader's subscription: a cursor that is not stored, starting at {@code startId} (after it
+     * unless {@code inclusive}), or at {@code initial} when there is no id. Gone when its consumer leaves.
+     */
+    public CompletableFuture<Subscription> reader(String subscription, MessageId startId, boolean inclusive,
+                                                  InitialPosition initial) {
+        return CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<Subscription> existing = subscriptions.get(subscription);
+            if (existing != null && !existing.isCompletedExceptionally()) {
+                throw new TributaryException(ErrorReason.CONSUMER_BUSY, "subscription " + subscription
+                        + " already exists on topic " + name + "; a reader needs a name of its own");
+            }
+            Position next;
+            int ackedUpTo = -1;
+            int batchSize = 0;
+            if (startId != null) {
+                Position p = positionOf(startId);
+                if (inclusive || p.equals(log.endPosition())) {
+                    next = p;
+                } else if (startId.getBatchSize() > 1 && startId.getBatchIndex() >= 0
+                        && startId.getBatchIndex() < startId.getBatchSize() - 1) {
+                    // after a message inside a batch: the rest of that batch comes first
+                    next = p;
+                    ackedUpTo = startId.getBatchIndex();
+                    batchSize = startId.getBatchSize();
+                } else {
+                    next = log.nextPosition(p);
+                }
+            } else {
+                next = initial == InitialPosition.EARLIEST ? log.firstPosition() : log.endPosition();
+            }
+            ManagedCursor cursor = ManagedCursor.nonDurable(log, subscription, new Position(next.ledgerId(), next.entryId() - 1));
+            for (int i = 0; i <= ackedUpTo; i++) {
+                cursor.acknowledgeIndex(next, i, batchSize);
+            }
+            Subscription sub = new Subscription(this, subscription, cursor, dispatchBatchSize);
+            subscriptions.put(subscription, CompletableFuture.completedFuture(sub));
+            return sub;
+        }, executor);
+    }
+
+    /** Called by a reader's subscription when its consumer left. Runs on the executor. */
+    public void removeSubscription(Subscription sub) {
+        CompletableFuture<Subscription> f = subscriptions.get(sub.name());
+        if (f != null && f.isDone() && !f.isCompletedExceptionally() && f.join() == sub) {
+            subscriptions.remove(sub.name());
+        }
+    }
+
+    /** Null if {@code p} can be the position of a message of this topic, else why not. */
+    public ErrorDetail checkMessageId(Position p) {
+        if (p.entryId() < 0 || p.isAfter(log.lastConfirmed())) {
+            return ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID, "message id " + p + " does not belong to topic "
+                    + name + " (its last message is " + log.lastConfirmed() + ")");
+        }
+        Position first = log.firstPosition();
+        if (p.isBefore(first) && p.ledgerId() < first.ledgerId()) {
+            return null; // in a ledger deleted after everyone acknowledged it
+        }
+        if (!log.nextPosition(new Position(p.ledgerId(), p.entryId() - 1)).equals(p)) {
+            return ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID, "message id " + p + " does not belong to topic " + name);
+        }
+        return null;
+    }
+
+    /**
+     * Where a seek to {@code id} starts: the id's entry; the first stored entry for an id before it
+     * (deleted by retention); the end for the id just after the last message.
+     * Throws POSITION_OUT_OF_RANGE past the end and INVALID_MESSAGE_ID for an id of no ledger of the topic.
+     */
+    private Position positionOf(MessageId id) {
+        Position p = new Position(id.getLedgerId(), id.getEntryId());
+        Position end = log.endPosition();
+        if (p.isAfter(end)) {
+            throw new TributaryException(ErrorReason.POSITION_OUT_OF_RANGE, "message id " + id.getLedgerId() + ":"
+                    + id.getEntryId() + " is past the end of topic " + name + " (its last message is " + log.lastConfirmed() + ")");
+        }
+        if (p.equals(end)) {
+            return end;
+        }
+        Position first = log.firstPosition();
+        if (p.isBefore(first)) {
+            return first;
+        }
+        ErrorDetail invalid = checkMessageId(p);
+        if (invalid != null) {
+            throw new TributaryException(invalid, null);
+        }
+        return p;
+    }
+
+    /** The position a seek target names (runs on the executor; reads the log for a publish time). */
+    public CompletableFuture<Position> resolve(MessageId id, Long publishTimeMs, InitialPosition position) {
+        if (id != null) {
+            return CompletableFuture.supplyAsync(() -> positionOf(id), executor);
+        }
+        if (publishTimeMs != null) {
+            if (publishTimeMs < 0) {
+                return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
+                        "a publish time must be >= 0, was " + publishTimeMs));
+            }
+            return log.findFirst(e -> EntryHeaders.header(e).getPublishTimeMs(), publishTimeMs);
+        }
+        if (position == null) {
+            return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
+                    "a seek needs a message id, a publish time or a position"));
+        }
+        return CompletableFuture.supplyAsync(() -> position == InitialPosition.EARLIEST ? log.firstPosition() : log.endPosition(), executor);
+    }
+
+    /** The subscription if it is open here, else SUBSCRIPTION_NOT_FOUND. */
+    private CompletableFuture<Subscription> existing(String subscription) {
+        return subscription(subscription, ManagedCursor.Start.LATEST, false);
+    }
+
+    /** Moves a subscription's cursor (admin reset, clear backlog); its consumers are disconnected and come back. */
+    public CompletableFuture<Void> resetSubscription(String subscription, MessageId id, Long publishTimeMs, InitialPosition position) {
+        return existing(subscription).thenCompose(sub -> resolve(id, publishTimeMs, position)
+                .thenComposeAsync(p -> sub.seek(p, null), executor));
+    }
+
+    /** Deletes a subscription and its stored state; with consumers attached only if {@code force}. */
+    public CompletableFuture<Void> deleteSubscription(String subscription, boolean force) {
+        return existing(subscription).thenComposeAsync(sub -> {
+            if (!sub.consumers().isEmpty() && !force) {
+                throw new TributaryException(ErrorReason.CONSUMER_BUSY, "subscription " + subscription + " of " + name
+                        + " has " + sub.consumers().size() + " consumer(s); disconnect them or delete with force");
+            }
+            subscriptions.remove(subscription);
+            ErrorDetail gone = ErrorReasons.detail(ErrorReason.SUBSCRIPTION_NOT_FOUND,
+                    "subscription " + subscription + " of " + name + " was deleted");
+            return sub.close(gone).thenCompose(v -> sub.cursor().deleteAsync());
+        }, executor);
+    }
+
+    private List<Subscription> openSubscriptions() {
+        List<Subscription> out = new ArrayList<>();
+        for (CompletableFuture<Subscription> f : subscriptions.values()) {
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                out.add(f.join());
+            }
+        }
+        return out;
+    }
+
+    private List<Subscription> durableSubscriptions() {
+        return openSubscriptions().stream().filter(s -> s.cursor().isDurable()).toList();
+    }
+
+    // ------------------------------------------------------------------ policies
+
+    private TributaryException quotaExceeded() {
+        return new TributaryException(ErrorReason.BACKLOG_QUOTA_EXCEEDED, "a subscription of " + name
+                + " has a backlog over the namespace's quota of " + policies.backlogQuotaBytes() + " bytes");
+    }
+
+    private boolean computeOverQuota() {
+        Policies p = policies;
+        if (!p.hasBacklogQuota()) {
+            return false;
+        }
+        for (Subscription s : durableSubscriptions()) {
+            if (s.backlogBytes() > p.backlogQuotaBytes()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void scheduleHoldCheck() {
+        if (holdCheck == null && !closing) {
+            holdCheck = scheduler.schedule(() -> executor.execute(this::checkHeld), 100, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Releases held publishes once the backlog is under the quota; fails those held too long. */
+    private void checkHeld() {
+        holdCheck = null;
+        overQuota = computeOverQuota();
+        long now = System.currentTimeMillis();
+        while (!held.isEmpty()) {
+            HeldPublish h = held.peek();
+            if (!overQuota || policies.backlogQuotaPolicy() != BacklogQuotaPolicy.PRODUCER_REQUEST_HOLD) {
+                held.poll();
+                publishNow(h.producerName(), h.sequenceId(), h.messageCount(), h.entry(), h.result());
+            } else if (h.deadlineMs() <= now) {
+                held.poll();
+                h.result().completeExceptionally(new TributaryException(ErrorReason.BACKLOG_QUOTA_EXCEEDED,
+                        "held for " + quotaHoldTimeout.toMillis() + " ms: a subscription of " + name
+                                + " has a backlog over the namespace's quota of " + policies.backlogQuotaBytes() + " bytes"));
+            } else {
+                break;
+            }
+        }
+        if (!held.isEmpty()) {
+            scheduleHoldCheck();
+        }
+    }
+
+    /**
+     * Applies the policies once: rolls an old ledger over, expires messages past the TTL, enforces
+     * the backlog quota, and deletes ledgers that every subscription acknowledged and retention no
+     * longer covers. Returns the ledgers deleted.
+     */
+    public CompletableFuture<List<Long>> maintain(Policies p) {
+        return CompletableFuture.supplyAsync(() -> {
+            policies = p;
+            return log.rolloverIfAged().exceptionally(e -> false);
+        }, executor).thenCompose(f -> f).thenCompose(rolled -> {
+            if (p.messageTtlMs() <= 0 || durableSubscriptions().isEmpty()) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            long cutoff = System.currentTimeMillis() - p.messageTtlMs();
+            return log.findFirst(e -> EntryHeaders.header(e).getPublishTimeMs(), cutoff).thenAcceptAsync(firstLive -> {
+                for (Subscription s : durableSubscriptions()) {
+                    s.recordExpired(s.skipTo(firstLive));
+                }
+            }, executor);
+        }).thenComposeAsync(v -> {
+            if (p.hasBacklogQuota() && p.backlogQuotaPolicy() == BacklogQuotaPolicy.CONSUMER_BACKLOG_EVICTION) {
+                for (Subscription s : durableSubscriptions()) {
+                    if (s.backlogBytes() > p.backlogQuotaBytes()) {
+                        long skipped = s.skipTo(log.positionWithBytesAfter(p.backlogQuotaBytes()));
+                        LOG.info("{}/{}: backlog over the quota of {} bytes; evicted {} entries", name, s.name(),
+                                p.backlogQuotaBytes(), skipped);
+                    }
+                }
+            }
+            overQuota = computeOverQuota();
+            if (!held.isEmpty()) {
+                checkHeld();
+            }
+            Position consumed = log.lastConfirmed();
+            for (Subscription s : durableSubscriptions()) {
+                Position md = s.cursor().markDeletePosition();
+                if (md.isBefore(consumed)) {
+                    consumed = md;
+                }
+            }
+            return log.trimLedgers(consumed, p.retentionTimeMs(), p.retentionSizeBytes(), System.currentTimeMillis());
+        }, executor);
+    }
+
+    /** Stats of this topic and its subscriptions. */
+    public CompletableFuture<TopicStats> stats() {
+        return CompletableFuture.supplyAsync(() -> {
+            TopicStats.Builder b = TopicStats.newBuilder()
+                    .setTopic(name.toString())
+                    .setMsgRateIn(messagesInRate.perSecond())
+                    .setMsgRateOut(messagesOutRate.perSecond())
+                    .setBytesRateIn(bytesInRate.perSecond())
+                    .setBytesRateOut(bytesOutRate.perSecond())
+                    .setMsgInTotal(messagesIn.sum())
+                    .setMsgOutTotal(messagesOut.sum())
+                    .setStorageSizeBytes(log.sizeBytes())
+                    .setEntries(log.numberOfEntries())
+                    .setLedgers(log.ledgerCount())
+                    .setProducers(producerClosers.size());
+            long backlog = 0;
+            List<Subscription> subs = new ArrayList<>(openSubscriptions());
+            subs.sort(Comparator.comparing(Subscription::name));
+            for (Subscription s : subs) {
+                var st = s.stats();
+                backlog = Math.max(backlog, st.getBacklogBytes());
+                b.addSubscriptions(st);
+            }
+            return b.setBacklogBytes(backlog).build();
+        }, executor);
+    }
+
     /** Names of the subscriptions stored for this topic (also those with no consumer now). */
     public CompletableFuture<List<String>> subscriptionNames() {
         return store.children(MetadataPaths.cursors(name.toString()));
@@ -204,6 +546,13 @@ public final class Topic {
     public CompletableFuture<Void> close(ErrorDetail reason) {
         return CompletableFuture.supplyAsync(() -> {
             closing = true;
+            if (holdCheck != null) {
+                holdCheck.cancel(false);
+            }
+            while (!held.isEmpty()) {
+                held.poll().result().completeExceptionally(new TributaryException(ErrorReason.BUNDLE_MOVING,
+                        "topic " + name + " is closing on this broker"));
+            }
             for (Consumer<ErrorDetail> p : List.copyOf(producerClosers)) {
                 p.accept(reason);
             }

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.bookkeeper.common.util.OrderedExecutor;
 import org.apache.zookeeper.CreateMode;
@@ -48,6 +50,41 @@ public final class TopicService {
         this.logs = logs;
         this.executor = executor;
         this.scheduler = scheduler;
+        long every = config.policyCheckInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::maintainAll, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private final AtomicBoolean maintaining = new AtomicBoolean();
+
+    /**
+     * Applies retention, message TTL, backlog quotas and rollover by age to every loaded topic, with
+     * its namespace's policies; one round at a time.
+     */
+    private void maintainAll() {
+        if (!maintaining.compareAndSet(false, true)) {
+            return;
+        }
+        List<CompletableFuture<?>> rounds = new ArrayList<>();
+        for (Topic t : loadedTopicsNow()) {
+            rounds.add(namespaces.policies(t.name().namespace())
+                    .thenCompose(p -> t.maintain(Policies.of(p.getPolicies(), config.defaultPolicies())))
+                    .whenComplete((deleted, e) -> {
+                        if (e != null) {
+                            if (!t.isClosing()) {
+                                LOG.warn("applying policies to {} failed: {}", t.name(), e.toString());
+                            }
+                        } else if (!deleted.isEmpty()) {
+                            LOG.info("{}: deleted ledgers {} (acknowledged by every subscription, past retention)", t.name(), deleted);
+                        }
+                    }));
+        }
+        CompletableFuture.allOf(rounds.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> maintaining.set(false));
+    }
+
+    /** Runs one round of {@link #maintainAll} on one topic now (tests, admin). */
+    public CompletableFuture<List<Long>> maintain(TopicName name) {
+        return topic(name, false).thenCompose(t -> namespaces.policies(name.namespace())
+                .thenCompose(p -> t.maintain(Policies.of(p.getPolicies(), config.defaultPolicies()))));
     }
 
     /**
@@ -86,13 +123,14 @@ public final class TopicService {
                 })
                 .thenApply(log -> {
                     Topic t = new Topic(name, log, executor.chooseThread(name.toString()), store, scheduler,
-                            config.cursorPersistInterval(), config.dispatchBatchSize());
+                            config.cursorPersistInterval(), config.dispatchBatchSize(), config.backlogQuotaHoldTimeout());
                     t.onFenced(() -> {
                         LOG.warn("topic {} was taken over by another broker; unloading it here", name);
                         unload(name, ErrorReasons.detail(ErrorReason.TOPIC_FENCED, "topic " + name + " moved to another broker"));
                     });
                     return t;
                 })
+                .thenCompose(t -> t.loadSubscriptions().thenApply(v -> t))
                 .whenComplete((t, e) -> {
                     if (e != null) {
                         topics.remove(name, f);

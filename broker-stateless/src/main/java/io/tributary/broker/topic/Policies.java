@@ -1,0 +1,43 @@
+package io.tributary.broker.topic;
+
+import io.tributary.api.v1.BacklogQuotaPolicy;
+import io.tributary.api.v1.NamespacePolicies;
+
+/**
+ * The retention, expiry and backlog-quota rules in force for a topic: its namespace's policies,
+ * with the broker's defaults for what the namespace does not set.
+ *
+ * @param retentionTimeMs keep acknowledged data this long; -1 forever
+ * @param retentionSizeBytes keep at most this many bytes of acknowledged data; -1 no limit
+ * @param messageTtlMs acknowledge unacknowledged messages older than this; 0 never
+ * @param backlogQuotaBytes the largest backlog of one subscription; 0 or less: no quota
+ * @param backlogQuotaPolicy what happens when a subscription's backlog is over the quota
+ */
+public record Policies(long retentionTimeMs, long retentionSizeBytes, long messageTtlMs, long backlogQuotaBytes,
+                       BacklogQuotaPolicy backlogQuotaPolicy) {
+
+    public static final Policies NONE = new Policies(0, 0, 0, 0, BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED);
+
+    /** {@code set} over {@code defaults}: the fields {@code set} has win. */
+    public static Policies of(NamespacePolicies set, Policies defaults) {
+        long time = set.hasRetentionTimeSeconds() ? seconds(set.getRetentionTimeSeconds()) : defaults.retentionTimeMs();
+        long size = set.hasRetentionSizeBytes() ? set.getRetentionSizeBytes() : defaults.retentionSizeBytes();
+        long ttl = set.hasMessageTtlSeconds() ? seconds(set.getMessageTtlSeconds()) : defaults.messageTtlMs();
+        long quota = defaults.backlogQuotaBytes();
+        BacklogQuotaPolicy policy = defaults.backlogQuotaPolicy();
+        if (set.hasBacklogQuota()) {
+            quota = set.getBacklogQuota().getLimitBytes();
+            policy = set.getBacklogQuota().getPolicy();
+        }
+        return new Policies(time, size, ttl, quota, policy);
+    }
+
+    private static long seconds(long s) {
+        return s < 0 ? -1 : s * 1000;
+    }
+
+    public boolean hasBacklogQuota() {
+        return backlogQuotaBytes > 0 && backlogQuotaPolicy != BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED
+                && backlogQuotaPolicy != BacklogQuotaPolicy.UNRECOGNIZED;
+    }
+}
