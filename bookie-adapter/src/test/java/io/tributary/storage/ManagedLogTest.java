@@ -3,19 +3,24 @@ package io.tributary.storage;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import io.tributary.storage.log.LedgerSummary;
 import io.tributary.storage.log.LogEntry;
 import io.tributary.storage.log.ManagedLog;
 import io.tributary.storage.log.ManagedLogConfig;
 import io.tributary.storage.log.ManagedLogException;
 import io.tributary.storage.log.ManagedLogFactory;
 import io.tributary.storage.log.Position;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToLongFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -179,5 +184,174 @@ class ManagedLogTest {
         assertThatThrownBy(() -> bk.newOpenLedgerOp().withLedgerId(ledgerId)
                 .withPassword("tributary".getBytes(UTF_8)).execute().join())
                 .isInstanceOf(CompletionException.class);
+    }
+
+    @Test
+    void idleLedgerRollsOverOnceOlderThanTheAgeAndAppendsKeepTheirOrder() throws Exception {
+        ManagedLogFactory aging = cluster.newFactory(ManagedLogConfig.DEFAULT.withRollover(1 << 20, 1000, Duration.ofMillis(200)));
+        ManagedLog empty = aging.open("t/ns/aged-empty", true).join();
+        ManagedLog idle = aging.open("t/ns/aged", true).join();
+        List<Position> written = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            written.add(idle.appendAsync(("m" + i).getBytes(UTF_8)).join());
+        }
+        long firstLedger = written.get(0).ledgerId();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> idle.rolloverIfAged().join());
+        List<LedgerSummary> ls = idle.ledgers();
+        assertThat(ls).hasSize(2);
+        assertThat(ls.get(0)).satisfies(l -> {
+            assertThat(l.ledgerId()).isEqualTo(firstLedger);
+            assertThat(l.open()).isFalse();
+            assertThat(l.entries()).isEqualTo(3);
+            assertThat(l.closedMs()).isPositive();
+        });
+        assertThat(ls.get(1).open()).isTrue();
+        assertThat(ls.get(1).entries()).isZero();
+
+        // the other log is older than the age too, but holds nothing: it keeps its ledger, and so does
+        // the idle log now that its new ledger is empty
+        assertThat(empty.rolloverIfAged().join()).isFalse();
+        assertThat(empty.ledgerCount()).isEqualTo(1);
+        assertThat(idle.rolloverIfAged().join()).isFalse();
+        assertThat(idle.ledgerCount()).isEqualTo(2);
+
+        // once the new ledger is old as well, appends race with a rollover and all land in order
+        long created = ls.get(1).createdMs();
+        await().atMost(Duration.ofSeconds(10)).until(() -> System.currentTimeMillis() - created > 200);
+        List<CompletableFuture<Position>> acks = new ArrayList<>();
+        List<CompletableFuture<Boolean>> rolls = new ArrayList<>();
+        for (int i = 3; i < 23; i++) {
+            acks.add(idle.appendAsync(("m" + i).getBytes(UTF_8)));
+            if (i % 5 == 0) {
+                rolls.add(idle.rolloverIfAged());
+            }
+        }
+        acks.forEach(a -> written.add(a.join()));
+        rolls.forEach(CompletableFuture::join);
+        assertThat(written).isSorted().doesNotHaveDuplicates();
+        assertThat(written.get(3).ledgerId()).isGreaterThan(firstLedger);
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 23; i++) {
+            expected.add("m" + i);
+        }
+        assertThat(readAll(idle, idle.firstPosition())).containsExactlyElementsOf(expected);
+        idle.close();
+        empty.close();
+    }
+
+    @Test
+    void youngLedgerIsNotRolledOver() throws Exception {
+        ManagedLog log = cluster.newFactory(ManagedLogConfig.DEFAULT).open("t/ns/young", true).join();
+        log.appendAsync("x".getBytes(UTF_8)).join();
+        assertThat(log.rolloverIfAged().join()).isFalse();
+        assertThat(log.ledgerCount()).isEqualTo(1);
+        log.close();
+    }
+
+    /** Keys that do not decrease and repeat across ledger boundaries: 0, 10, 10, 20, 20, 30, 30, ... */
+    private static long keyOfEntry(int i) {
+        return (i + 1) / 2 * 10L;
+    }
+
+    private static byte[] keyed(int i) {
+        return ByteBuffer.allocate(Long.BYTES).putLong(keyOfEntry(i)).array();
+    }
+
+    @Test
+    void findFirstFindsTheFirstEntryWithAKeyAtLeastTheTargetAcrossLedgers() throws Exception {
+        String name = "t/ns/find";
+        ManagedLog log = cluster.newFactory(ManagedLogConfig.DEFAULT.withRollover(1 << 20, 4, Duration.ofHours(1)))
+                .open(name, true).join();
+        List<Position> ps = new ArrayList<>();
+        for (int i = 0; i < 14; i++) {
+            ps.add(log.appendAsync(keyed(i)).join());
+        }
+        // ledgers of 4 entries: [0..3] [4..7] [8..11] and the open one [12, 13]; entries 7 and 8 both have key 40
+        assertThat(ps.get(7).ledgerId()).isLessThan(ps.get(8).ledgerId());
+        AtomicInteger reads = new AtomicInteger();
+        ToLongFunction<byte[]> keyOf = data -> {
+            reads.incrementAndGet();
+            return ByteBuffer.wrap(data).getLong();
+        };
+
+        for (ManagedLog l : List.of(log, cluster.newFactory(ManagedLogConfig.DEFAULT).open(name, false).join())) {
+            // the second round is a new owner: nothing cached, every read goes to the bookie
+            assertThat(l.findFirst(keyOf, 40).join()).isEqualTo(ps.get(7));
+            assertThat(l.findFirst(keyOf, 35).join()).isEqualTo(ps.get(7));
+            assertThat(l.findFirst(keyOf, 41).join()).isEqualTo(ps.get(9));
+            assertThat(l.findFirst(keyOf, 30).join()).isEqualTo(ps.get(5));
+            assertThat(l.findFirst(keyOf, 70).join()).isEqualTo(ps.get(13));
+            assertThat(l.findFirst(keyOf, -1).join()).isEqualTo(ps.get(0)).isEqualTo(l.firstPosition());
+            assertThat(l.findFirst(keyOf, 71).join()).isEqualTo(l.endPosition());
+            reads.set(0);
+            l.findFirst(keyOf, 55).join();
+            // log2 of 4 ledgers and of 4 entries, not a scan of 14 entries
+            assertThat(reads.get()).isLessThanOrEqualTo(5);
+            l.close();
+        }
+    }
+
+    @Test
+    void findFirstOnAnEmptyLogIsTheEnd() throws Exception {
+        ManagedLog log = cluster.newFactory(ManagedLogConfig.DEFAULT).open("t/ns/find-empty", true).join();
+        assertThat(log.findFirst(data -> 0, 0).join()).isEqualTo(log.endPosition());
+        log.close();
+    }
+
+    @Test
+    void ledgerSummariesAndSizesFollowTheEntries() throws Exception {
+        String name = "t/ns/sizes";
+        ManagedLog log = cluster.newFactory(ManagedLogConfig.DEFAULT.withRollover(1 << 20, 4, Duration.ofHours(1)))
+                .open(name, true).join();
+        List<Position> ps = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            ps.add(log.appendAsync(new byte[100]).join());
+        }
+        // [0..3] 400 bytes, [4..7] 400 bytes, open [8, 9] 200 bytes
+        assertThat(log.ledgers()).extracting(LedgerSummary::entries, LedgerSummary::sizeBytes, LedgerSummary::open)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(4L, 400L, false),
+                        org.assertj.core.groups.Tuple.tuple(4L, 400L, false),
+                        org.assertj.core.groups.Tuple.tuple(2L, 200L, true));
+        assertThat(log.ledgers().get(2).closedMs()).isZero();
+
+        assertThat(log.sizeBytesFrom(log.firstPosition())).isEqualTo(1000);
+        assertThat(log.sizeBytesFrom(ps.get(5))).isEqualTo(500);
+        assertThat(log.sizeBytesFrom(ps.get(9))).isEqualTo(100);
+        assertThat(log.sizeBytesFrom(log.endPosition())).isZero();
+
+        assertThat(log.positionWithBytesAfter(10_000)).isEqualTo(ps.get(0));
+        assertThat(log.positionWithBytesAfter(1000)).isEqualTo(ps.get(0));
+        assertThat(log.positionWithBytesAfter(999)).isEqualTo(ps.get(1));
+        assertThat(log.positionWithBytesAfter(550)).isEqualTo(ps.get(5));
+        assertThat(log.positionWithBytesAfter(600)).isEqualTo(ps.get(4));
+        assertThat(log.positionWithBytesAfter(200)).isEqualTo(ps.get(8));
+        assertThat(log.positionWithBytesAfter(100)).isEqualTo(ps.get(9));
+        assertThat(log.positionWithBytesAfter(99)).isEqualTo(log.endPosition());
+        assertThat(log.positionWithBytesAfter(0)).isEqualTo(log.endPosition());
+        log.close();
+
+        // a new owner sees the same figures for the ledgers it recovered
+        ManagedLog next = cluster.newFactory(ManagedLogConfig.DEFAULT).open(name, false).join();
+        assertThat(next.sizeBytesFrom(next.firstPosition())).isEqualTo(1000);
+        assertThat(next.positionWithBytesAfter(550)).isEqualTo(ps.get(5));
+        next.close();
+    }
+
+    @Test
+    void sizeOfPartOfALedgerIsEstimatedByItsAverageEntry() throws Exception {
+        ManagedLog log = cluster.newFactory(ManagedLogConfig.DEFAULT.withRollover(1 << 20, 4, Duration.ofHours(1)))
+                .open("t/ns/sizes-mixed", true).join();
+        List<Position> ps = new ArrayList<>();
+        for (int size : new int[] {10, 190, 10, 190, 50}) {
+            ps.add(log.appendAsync(new byte[size]).join());
+        }
+        // first ledger: 400 bytes in 4 entries, 100 on average; the open one holds the 50 byte entry
+        assertThat(log.sizeBytesFrom(ps.get(0))).isEqualTo(450);
+        assertThat(log.sizeBytesFrom(ps.get(1))).isEqualTo(350);
+        assertThat(log.sizeBytesFrom(ps.get(3))).isEqualTo(150);
+        assertThat(log.positionWithBytesAfter(349)).isEqualTo(ps.get(2));
+        log.close();
     }
 }

@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param ackQuorum copies that must confirm before an append is acknowledged (default 1)
  * @param rolloverSizeBytes start a new ledger once the current one holds this many bytes (default 256 MiB)
  * @param rolloverEntries start a new ledger after this many entries (default 50,000)
- * @param rolloverAge start a new ledger once the current one is this old and not empty, checked as entries are appended (default 4 h)
+ * @param rolloverAge start a new ledger once the current one is this old and not empty, checked as entries are
+ *                    appended and whenever the owner calls {@link ManagedLog#rolloverIfAged()} (default 4 h)
  * @param cacheSizeBytes recently appended entries kept in memory per log for tailing readers (default 8 MiB)
  */
 public record ManagedLogConfig(

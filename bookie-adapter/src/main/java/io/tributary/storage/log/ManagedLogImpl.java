@@ -1,5 +1,6 @@
 package io.tributary.storage.log;
 
+import com.google.common.base.Preconditions;
 import io.tributary.internal.v1.LedgerInfo;
 import io.tributary.internal.v1.LogMetadata;
 import io.tributary.internal.v1.ProducerSequence;
@@ -14,9 +15,12 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 import org.apache.bookkeeper.client.api.BKException;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.DigestType;
@@ -65,12 +69,16 @@ final class ManagedLogImpl implements ManagedLog {
     private final ArrayDeque<PendingAppend> queued = new ArrayDeque<>();
     private final List<Waiter> waiters = new ArrayList<>();
     private final List<CompletableFuture<Void>> drainedListeners = new ArrayList<>();
+    /** The last metadata change of this writer; the next one starts after it (see {@link #changeMetadata}). */
+    private CompletableFuture<Void> metadataChanges = CompletableFuture.completedFuture(null);
 
     // --- read from any thread ---
     private volatile NavigableMap<Long, LedgerInfo> ledgers;
     private volatile Position lastConfirmed;
     private volatile long totalEntries;
     private volatile long totalSize;
+    /** Bytes of the acknowledged entries of the open ledger. */
+    private volatile long confirmedSize;
     private final ConcurrentSkipListMap<Position, byte[]> cache = new ConcurrentSkipListMap<>();
     private volatile long cacheBytes;
     private final Map<Long, CompletableFuture<ReadHandle>> readHandles = new ConcurrentHashMap<>();
@@ -86,8 +94,9 @@ final class ManagedLogImpl implements ManagedLog {
         this.config = config;
         this.executor = executor;
         this.current = current;
-        this.currentCreatedMs = System.currentTimeMillis();
-        installMetadata(metadata, metadataVersion);
+        List<LedgerInfo> ls = metadata.getLedgersList();
+        this.currentCreatedMs = ls.isEmpty() ? System.currentTimeMillis() : ls.get(ls.size() - 1).getCreatedMs();
+        installMetadata(metadata, metadataVersion, 0, 0);
         this.lastConfirmed = new Position(current.getId(), -1);
         for (ProducerSequence ps : metadata.getSequencesList()) {
             sequences.put(ps.getProducerName(), ps.getLastSequenceId());
@@ -102,7 +111,13 @@ final class ManagedLogImpl implements ManagedLog {
         return md;
     }
 
-    private void installMetadata(LogMetadata md, int version) {
+    /**
+     * Makes {@code md} the log's metadata.
+     *
+     * @param openEntries acknowledged entries of the open ledger that {@code md} lists
+     * @param openBytes   their bytes
+     */
+    private void installMetadata(LogMetadata md, int version, long openEntries, long openBytes) {
         this.metadata = md;
         this.metadataVersion = version;
         TreeMap<Long, LedgerInfo> m = new TreeMap<>();
@@ -116,8 +131,21 @@ final class ManagedLogImpl implements ManagedLog {
             }
         }
         this.ledgers = m;
-        this.totalEntries = entries + currentEntries;
-        this.totalSize = size + currentSize;
+        this.totalEntries = entries + openEntries;
+        this.totalSize = size + openBytes;
+    }
+
+    /**
+     * Runs one change of the metadata after the changes this writer started before it (rollover,
+     * trimming, closing), each on the executor once the previous one has installed its result. So
+     * every change reads the latest metadata and version, two changes of this writer never fail
+     * each other's compare-and-set, and a BADVERSION can only mean that another writer took over.
+     * Call on the executor; {@code change} must complete after installing its result on the executor.
+     */
+    private <T> CompletableFuture<T> changeMetadata(Supplier<CompletableFuture<T>> change) {
+        CompletableFuture<T> result = metadataChanges.thenComposeAsync(v -> change.get(), executor);
+        metadataChanges = result.handle((v, e) -> null);
+        return result;
     }
 
     @Override
@@ -145,7 +173,7 @@ final class ManagedLogImpl implements ManagedLog {
                 case READY -> doAppend(data, mark, f);
                 case ROLLING -> queued.add(new PendingAppend(data, mark, f));
                 case FENCED -> f.completeExceptionally(fenced());
-                case CLOSED -> f.completeExceptionally(new ManagedLogException.ClosedException("log " + name + " is closed"));
+                case CLOSED -> f.completeExceptionally(closed());
             }
         });
         return f;
@@ -171,6 +199,7 @@ final class ManagedLogImpl implements ManagedLog {
                 currentEntries++;
                 totalEntries++;
                 totalSize += data.length;
+                confirmedSize += data.length;
                 lastConfirmed = p;
                 if (mark != null) {
                     sequences.merge(mark.producerName(), mark.lastSequenceId(), Math::max);
@@ -199,7 +228,7 @@ final class ManagedLogImpl implements ManagedLog {
             becomeFenced();
             f.completeExceptionally(fenced());
         } else if (state == State.CLOSED) {
-            f.completeExceptionally(new ManagedLogException.ClosedException("log " + name + " is closed"));
+            f.completeExceptionally(closed());
         } else {
             f.completeExceptionally(new ManagedLogException("append to " + name + " failed: " + cause, cause));
             // A ledger that failed a write cannot take more: move on to a fresh one.
@@ -215,55 +244,30 @@ final class ManagedLogImpl implements ManagedLog {
                 || (currentEntries > 0 && System.currentTimeMillis() - currentCreatedMs >= config.rolloverAge().toMillis());
     }
 
-    private void startRollover() {
+    /**
+     * Closes the current ledger and moves on to a new one; appends queue meanwhile. Completes once
+     * the log is ready again: normally when the new ledger is in the metadata, exceptionally when
+     * the rollover failed (the closed ledger stays current and the next append retries) or the log
+     * was fenced or closed meanwhile.
+     */
+    private CompletableFuture<Void> startRollover() {
         state = State.ROLLING;
         WriteHandle old = current;
+        CompletableFuture<Void> done = new CompletableFuture<>();
         whenDrained()
                 .thenCompose(v -> old.closeAsync().exceptionally(e -> null))
                 .thenCompose(v -> createLedger())
-                .thenComposeAsync(newHandle -> {
-                    long oldEntries = currentEntries;
-                    long oldSize = currentSize;
-                    LogMetadata.Builder md = metadata.toBuilder().clearLedgers();
-                    for (LedgerInfo li : metadata.getLedgersList()) {
-                        if (li.getLedgerId() == old.getId()) {
-                            if (oldEntries > 0) {
-                                md.addLedgers(li.toBuilder().setEntries(oldEntries).setSizeBytes(oldSize)
-                                        .setClosedMs(System.currentTimeMillis()));
-                            }
-                        } else {
-                            md.addLedgers(li);
-                        }
-                    }
-                    md.addLedgers(openLedgerInfo(newHandle.getId()));
-                    LogMetadata next = withSequences(md).build();
-                    return store.set(path, next.toByteArray(), metadataVersion).handleAsync((version, err) -> {
-                        if (err != null) {
-                            newHandle.closeAsync();
-                            bk.newDeleteLedgerOp().withLedgerId(newHandle.getId()).execute();
-                            throw new java.util.concurrent.CompletionException(err);
-                        }
-                        currentEntries = 0;
-                        issuedEntries = 0;
-                        currentSize = 0;
-                        installMetadata(next, version);
-                        current = newHandle;
-                        currentCreatedMs = System.currentTimeMillis();
-                        if (oldEntries == 0) {
-                            bk.newDeleteLedgerOp().withLedgerId(old.getId()).execute();
-                        }
-                        LOG.debug("log {}: rolled over from ledger {} ({} entries) to {}", name, old.getId(), oldEntries, newHandle.getId());
-                        return null;
-                    }, executor);
-                }, executor)
+                .thenComposeAsync(newHandle -> changeMetadata(() -> commitRollover(old, newHandle)), executor)
                 .whenCompleteAsync((v, err) -> {
                     if (state != State.ROLLING) {
+                        done.completeExceptionally(state == State.FENCED ? fenced() : closed());
                         return;
                     }
                     if (err != null) {
                         if (MetadataStore.is(err, KeeperException.Code.BADVERSION)) {
                             LOG.warn("log {}: metadata changed under us during rollover; another writer took over", name);
                             becomeFenced();
+                            done.completeExceptionally(fenced());
                             return;
                         }
                         LOG.warn("log {}: rollover failed, will retry on the next append: {}", name, err.toString());
@@ -274,7 +278,90 @@ final class ManagedLogImpl implements ManagedLog {
                         PendingAppend p = queued.poll();
                         doAppend(p.data(), p.mark(), p.future());
                     }
+                    if (err == null) {
+                        done.complete(null);
+                    } else {
+                        Throwable cause = unwrap(err);
+                        done.completeExceptionally(new ManagedLogException("rollover of " + name + " failed: " + cause, cause));
+                    }
                 }, executor);
+        return done;
+    }
+
+    /** Records the closed ledger and the new one in the metadata and makes the new one current. */
+    private CompletableFuture<Void> commitRollover(WriteHandle old, WriteHandle newHandle) {
+        if (state != State.ROLLING) {
+            // closed or fenced while the new ledger was being created: it will never be written
+            discard(newHandle);
+            return CompletableFuture.failedFuture(state == State.FENCED ? fenced() : closed());
+        }
+        long oldEntries = currentEntries;
+        long oldSize = currentSize;
+        LogMetadata.Builder md = metadata.toBuilder().clearLedgers();
+        for (LedgerInfo li : metadata.getLedgersList()) {
+            if (li.getLedgerId() == old.getId()) {
+                if (oldEntries > 0) {
+                    md.addLedgers(li.toBuilder().setEntries(oldEntries).setSizeBytes(oldSize)
+                            .setClosedMs(System.currentTimeMillis()));
+                }
+            } else {
+                md.addLedgers(li);
+            }
+        }
+        LedgerInfo opened = openLedgerInfo(newHandle.getId());
+        md.addLedgers(opened);
+        LogMetadata next = withSequences(md).build();
+        return store.set(path, next.toByteArray(), metadataVersion).handleAsync((version, err) -> {
+            if (err != null) {
+                discard(newHandle);
+                throw new CompletionException(err);
+            }
+            currentEntries = 0;
+            issuedEntries = 0;
+            currentSize = 0;
+            current = newHandle;
+            currentCreatedMs = opened.getCreatedMs();
+            installMetadata(next, version, 0, 0);
+            // after the new list: a reader that sees this reset also sees the old ledger closed
+            confirmedSize = 0;
+            if (oldEntries == 0) {
+                bk.newDeleteLedgerOp().withLedgerId(old.getId()).execute();
+            }
+            LOG.debug("log {}: rolled over from ledger {} ({} entries) to {}", name, old.getId(), oldEntries, newHandle.getId());
+            return null;
+        }, executor);
+    }
+
+    private void discard(WriteHandle handle) {
+        handle.closeAsync().whenComplete((v, e) -> bk.newDeleteLedgerOp().withLedgerId(handle.getId()).execute());
+    }
+
+    @Override
+    public CompletableFuture<Boolean> rolloverIfAged() {
+        CompletableFuture<Boolean> f = new CompletableFuture<>();
+        executor.execute(() -> {
+            switch (state) {
+                case FENCED -> f.completeExceptionally(fenced());
+                case CLOSED -> f.completeExceptionally(closed());
+                case ROLLING -> f.complete(false);
+                case READY -> {
+                    boolean aged = System.currentTimeMillis() - currentCreatedMs >= config.rolloverAge().toMillis();
+                    if (issuedEntries == 0 || !aged) {
+                        f.complete(false);
+                    } else {
+                        LOG.debug("log {}: ledger {} is older than {}; rolling over", name, current.getId(), config.rolloverAge());
+                        startRollover().whenComplete((v, e) -> {
+                            if (e != null) {
+                                f.completeExceptionally(e);
+                            } else {
+                                f.complete(true);
+                            }
+                        });
+                    }
+                }
+            }
+        });
+        return f;
     }
 
     private CompletableFuture<Void> whenDrained() {
@@ -320,6 +407,10 @@ final class ManagedLogImpl implements ManagedLog {
         return new ManagedLogException.FencedException("log " + name + " was taken over by another writer");
     }
 
+    private ManagedLogException.ClosedException closed() {
+        return new ManagedLogException.ClosedException("log " + name + " is closed");
+    }
+
     @Override
     public boolean isFenced() {
         return state == State.FENCED;
@@ -355,9 +446,12 @@ final class ManagedLogImpl implements ManagedLog {
 
     @Override
     public Position firstPosition() {
+        Position lc = lastConfirmed;
         for (LedgerInfo li : ledgers.values()) {
             if (li.getEntries() != 0) {
-                return new Position(li.getLedgerId(), 0);
+                Position first = new Position(li.getLedgerId(), 0);
+                // after trimming the ledger that lastConfirmed names, only the empty open ledger is left
+                return first.isAfter(lc) ? endPosition() : first;
             }
         }
         return endPosition();
@@ -375,6 +469,10 @@ final class ManagedLogImpl implements ManagedLog {
         Position cur = p;
         while (true) {
             if (cur.ledgerId() >= lc.ledgerId()) {
+                if (cur.ledgerId() == lc.ledgerId() && !cur.isAfter(lc) && !ls.containsKey(cur.ledgerId())) {
+                    // the last entry's ledger was trimmed (or was empty and dropped): nothing is left before the end
+                    return new Position(lc.ledgerId(), lc.entryId() + 1);
+                }
                 return cur;
             }
             LedgerInfo li = ls.get(cur.ledgerId());
@@ -505,7 +603,7 @@ final class ManagedLogImpl implements ManagedLog {
             } else if (state == State.FENCED) {
                 f.completeExceptionally(fenced());
             } else if (state == State.CLOSED) {
-                f.completeExceptionally(new ManagedLogException.ClosedException("log " + name + " is closed"));
+                f.completeExceptionally(closed());
             } else {
                 waiters.add(new Waiter(p, f));
             }
@@ -551,6 +649,230 @@ final class ManagedLogImpl implements ManagedLog {
         return ledgers.size();
     }
 
+    /** The ledgers and the last confirmed entry, read together; {@code end} is where the next entry will be. */
+    private record Snapshot(List<LedgerSummary> ledgers, Position end) {
+        /** The ledgers holding at least one entry, oldest first. */
+        List<LedgerSummary> withData() {
+            return ledgers.stream().filter(l -> l.entries() > 0).toList();
+        }
+    }
+
+    @Override
+    public List<LedgerSummary> ledgers() {
+        return snapshot().ledgers();
+    }
+
+    private Snapshot snapshot() {
+        while (true) {
+            NavigableMap<Long, LedgerInfo> ls = ledgers;
+            Position lc = lastConfirmed;
+            long openBytes = confirmedSize;
+            if (ls != ledgers) {
+                continue; // a rollover or trim replaced the list meanwhile: the open ledger's figures may not match it
+            }
+            List<LedgerSummary> out = new ArrayList<>(ls.size());
+            for (LedgerInfo li : ls.values()) {
+                if (li.getEntries() >= 0) {
+                    out.add(new LedgerSummary(li.getLedgerId(), li.getEntries(), li.getSizeBytes(),
+                            li.getCreatedMs(), li.getClosedMs(), false));
+                } else {
+                    long entries = lc.ledgerId() == li.getLedgerId() ? lc.entryId() + 1 : 0;
+                    out.add(new LedgerSummary(li.getLedgerId(), entries, entries == 0 ? 0 : openBytes,
+                            li.getCreatedMs(), 0, true));
+                }
+            }
+            return new Snapshot(List.copyOf(out), new Position(lc.ledgerId(), lc.entryId() + 1));
+        }
+    }
+
+    @Override
+    public long sizeBytesFrom(Position from) {
+        Position p = normalize(from);
+        long bytes = 0;
+        for (LedgerSummary l : snapshot().withData()) {
+            if (l.ledgerId() >= p.ledgerId()) {
+                long start = l.ledgerId() == p.ledgerId() ? Math.max(0, p.entryId()) : 0;
+                bytes += l.bytesOfLast(l.entries() - start);
+            }
+        }
+        return bytes;
+    }
+
+    @Override
+    public Position positionWithBytesAfter(long maxBytes) {
+        Preconditions.checkArgument(maxBytes >= 0, "maxBytes must be >= 0, was %s", maxBytes);
+        Snapshot snapshot = snapshot();
+        List<LedgerSummary> ls = snapshot.withData();
+        Position answer = snapshot.end();
+        long budget = maxBytes;
+        for (int i = ls.size() - 1; i >= 0; i--) {
+            LedgerSummary l = ls.get(i);
+            if (l.sizeBytes() <= budget) {
+                budget -= l.sizeBytes();
+                answer = new Position(l.ledgerId(), 0);
+                continue;
+            }
+            // the first entry from which this ledger's estimated tail fits in what is left
+            long lo = 0;
+            long hi = l.entries();
+            while (lo < hi) {
+                long mid = lo + (hi - lo) / 2;
+                if (l.bytesOfLast(l.entries() - mid) <= budget) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            if (lo < l.entries()) {
+                answer = new Position(l.ledgerId(), lo);
+            }
+            break;
+        }
+        return answer;
+    }
+
+    // ------------------------------------------------------------------ search
+
+    @Override
+    public CompletableFuture<Position> findFirst(ToLongFunction<byte[]> keyOf, long target) {
+        Snapshot snapshot = snapshot();
+        List<LedgerSummary> ls = snapshot.withData();
+        Position end = snapshot.end();
+        if (ls.isEmpty()) {
+            return CompletableFuture.completedFuture(end);
+        }
+        // the first ledger whose last entry qualifies holds the answer: every entry before it is smaller
+        return lowerBound(0, ls.size() - 1, target, i -> {
+            LedgerSummary l = ls.get((int) i);
+            return readEntry(l.ledgerId(), l.entries() - 1).thenApply(keyOf::applyAsLong);
+        }).thenCompose(i -> {
+            if (i == ls.size()) {
+                return CompletableFuture.completedFuture(end);
+            }
+            LedgerSummary l = ls.get((int) (long) i);
+            // its last entry is known to qualify, so search the ones before it
+            return lowerBound(0, l.entries() - 2, target,
+                    e -> readEntry(l.ledgerId(), e).thenApply(keyOf::applyAsLong))
+                    .thenApply(e -> new Position(l.ledgerId(), e));
+        });
+    }
+
+    /** The least index in [lo, hi] whose key is at least {@code target}, or hi + 1 if none; keys must not decrease. */
+    private static CompletableFuture<Long> lowerBound(long lo, long hi, long target,
+                                                      java.util.function.LongFunction<CompletableFuture<Long>> keyAt) {
+        if (lo > hi) {
+            return CompletableFuture.completedFuture(lo);
+        }
+        long mid = lo + (hi - lo) / 2;
+        return keyAt.apply(mid).thenCompose(key -> key >= target
+                ? lowerBound(lo, mid - 1, target, keyAt)
+                : lowerBound(mid + 1, hi, target, keyAt));
+    }
+
+    /** One entry's bytes, from the tail cache or the bookies. */
+    private CompletableFuture<byte[]> readEntry(long ledgerId, long entryId) {
+        byte[] cached = cache.get(new Position(ledgerId, entryId));
+        if (cached != null) {
+            return CompletableFuture.completedFuture(cached);
+        }
+        return readHandle(ledgerId).thenCompose(h -> h.readAsync(entryId, entryId)).thenApply(entries -> {
+            try (LedgerEntries es = entries) {
+                return es.getEntry(entryId).getEntryBytes();
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ retention
+
+    @Override
+    public CompletableFuture<List<Long>> trimLedgers(Position consumedUpTo, long retentionTimeMs,
+                                                     long retentionSizeBytes, long nowMs) {
+        Preconditions.checkNotNull(consumedUpTo, "consumedUpTo");
+        Preconditions.checkArgument(retentionTimeMs >= -1, "retentionTimeMs must be >= -1, was %s", retentionTimeMs);
+        Preconditions.checkArgument(retentionSizeBytes >= -1, "retentionSizeBytes must be >= -1, was %s", retentionSizeBytes);
+        CompletableFuture<List<Long>> result = new CompletableFuture<>();
+        executor.execute(() -> changeMetadata(() -> removeLedgers(consumedUpTo, retentionTimeMs, retentionSizeBytes, nowMs))
+                .thenCompose(this::deleteFromBookKeeper)
+                .whenComplete((ids, err) -> {
+                    if (err != null) {
+                        result.completeExceptionally(unwrap(err));
+                    } else {
+                        result.complete(ids);
+                    }
+                }));
+        return result;
+    }
+
+    /** Takes the ledgers retention lets go out of the metadata (compare-and-set) and out of this log's view. */
+    private CompletableFuture<List<Long>> removeLedgers(Position consumedUpTo, long retentionTimeMs,
+                                                        long retentionSizeBytes, long nowMs) {
+        if (state == State.FENCED) {
+            return CompletableFuture.failedFuture(fenced());
+        }
+        if (state == State.CLOSED) {
+            return CompletableFuture.failedFuture(closed());
+        }
+        List<Long> doomed = Retention.ledgersToDelete(metadata.getLedgersList(), consumedUpTo,
+                retentionTimeMs, retentionSizeBytes, nowMs);
+        if (doomed.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        java.util.Set<Long> gone = java.util.Set.copyOf(doomed);
+        LogMetadata.Builder md = metadata.toBuilder().clearLedgers();
+        for (LedgerInfo li : metadata.getLedgersList()) {
+            if (!gone.contains(li.getLedgerId())) {
+                md.addLedgers(li);
+            }
+        }
+        LogMetadata next = md.build();
+        return store.set(path, next.toByteArray(), metadataVersion).handleAsync((version, err) -> {
+            if (err != null) {
+                if (MetadataStore.is(err, KeeperException.Code.BADVERSION)) {
+                    LOG.warn("log {}: metadata changed under us while trimming; another writer took over", name);
+                    becomeFenced();
+                    throw new CompletionException(fenced());
+                }
+                Throwable cause = unwrap(err);
+                throw new CompletionException(new ManagedLogException("trimming " + name + " failed: " + cause, cause));
+            }
+            installMetadata(next, version, currentEntries, confirmedSize);
+            for (long id : doomed) {
+                forgetLedger(id);
+            }
+            LOG.info("log {}: trimmed ledgers {}", name, doomed);
+            return doomed;
+        }, executor);
+    }
+
+    /** Drops what this log holds of a deleted ledger: cached entries and an open read handle. */
+    private void forgetLedger(long ledgerId) {
+        NavigableMap<Position, byte[]> entries =
+                cache.subMap(new Position(ledgerId, Long.MIN_VALUE), true, new Position(ledgerId, Long.MAX_VALUE), true);
+        long bytes = 0;
+        for (byte[] data : entries.values()) {
+            bytes += data.length;
+        }
+        entries.clear();
+        cacheBytes -= bytes;
+        CompletableFuture<ReadHandle> handle = readHandles.remove(ledgerId);
+        if (handle != null) {
+            handle.thenAccept(h -> h.closeAsync());
+        }
+    }
+
+    /** Deletes ledgers already out of the metadata; a failure leaves an orphan to log, not an error. */
+    private CompletableFuture<List<Long>> deleteFromBookKeeper(List<Long> ids) {
+        List<CompletableFuture<Void>> deletes = new ArrayList<>(ids.size());
+        for (long id : ids) {
+            deletes.add(bk.newDeleteLedgerOp().withLedgerId(id).execute().exceptionally(e -> {
+                LOG.warn("log {}: ledger {} is out of the log but could not be deleted from BookKeeper: {}",
+                        name, id, unwrap(e).toString());
+                return null;
+            }));
+        }
+        return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new)).thenApply(v -> ids);
+    }
+
     // ------------------------------------------------------------------ lifecycle
 
     @Override
@@ -563,14 +885,18 @@ final class ManagedLogImpl implements ManagedLog {
             }
             boolean wasFenced = state == State.FENCED;
             state = State.CLOSED;
-            ManagedLogException.ClosedException closed = new ManagedLogException.ClosedException("log " + name + " is closed");
+            ManagedLogException.ClosedException closed = closed();
             while (!queued.isEmpty()) {
                 queued.poll().future().completeExceptionally(closed);
             }
             failWaiters(closed);
-            WriteHandle handle = current;
-            whenDrained().thenCompose(v -> handle.closeAsync().exceptionally(e -> null))
-                    .thenComposeAsync(v -> wasFenced ? CompletableFuture.completedFuture(null) : recordClosedLedger(handle), executor)
+            // In the queue of metadata changes: a rollover committed before this closes the ledger it
+            // made current; one not yet committed sees the state and gives up.
+            whenDrained().thenComposeAsync(v -> changeMetadata(() -> {
+                        WriteHandle handle = current;
+                        return handle.closeAsync().exceptionally(e -> null).thenComposeAsync(
+                                x -> wasFenced ? CompletableFuture.<Void>completedFuture(null) : recordClosedLedger(handle), executor);
+                    }), executor)
                     .whenComplete((v, e) -> {
                         readHandles.values().forEach(f -> f.thenAccept(h -> h.closeAsync()));
                         readHandles.clear();
@@ -600,7 +926,8 @@ final class ManagedLogImpl implements ManagedLog {
         }
         LogMetadata next = withSequences(md).build();
         return store.set(path, next.toByteArray(), metadataVersion).thenAcceptAsync(version -> {
-            installMetadata(next, version);
+            installMetadata(next, version, 0, 0);
+            confirmedSize = 0;
             if (empty) {
                 bk.newDeleteLedgerOp().withLedgerId(handle.getId()).execute();
             }
