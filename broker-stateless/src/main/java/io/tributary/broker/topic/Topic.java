@@ -13,6 +13,7 @@ import io.tributary.broker.service.Errors;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
+import io.tributary.storage.cursor.CursorConfig;
 import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.ManagedLog;
 import io.tributary.storage.log.ManagedLogException;
@@ -243,7 +244,9 @@ public final class Topic {
                     return sub;
                 });
             }
-            CompletableFuture<Subscription> f = ManagedCursor.open(store, log, subscription, start, create, scheduler, cursorPersistInterval)
+            // no BookKeeper client reaches the topic yet, so cursor state stays in ZooKeeper whatever its size
+            CompletableFuture<Subscription> f = ManagedCursor.open(store, null, log, subscription, start, create,
+                            scheduler, CursorConfig.DEFAULT.withPersistInterval(cursorPersistInterval))
                     .thenApplyAsync(cursor -> {
                         if (cursor == null) {
                             subscriptions.remove(subscription);
