@@ -44,6 +44,9 @@ public final class StorageClients {
         conf.setReadEntryTimeout(30);
         // one bookie per machine is enough in standalone mode; more bookies need no setting here
         conf.setEnforceMinNumRacksPerWriteQuorum(false);
+        // the client's default throttle caps a broker at 5,000 entries a second; back-pressure comes
+        // from the brokers' bounded appends in flight instead
+        conf.setThrottleValue(0);
         return BookKeeper.newBuilder(conf).build();
     }
 }

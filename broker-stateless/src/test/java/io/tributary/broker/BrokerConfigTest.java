@@ -44,7 +44,14 @@ class BrokerConfigTest {
                 "broker.loadBalancerGracePeriod", "4s", "broker.loadBalancerMaxMoveShare", "0.5", "broker.loadBalancerMaxMovesPerCycle", "2",
                 "broker.loadBalancerMinRate", "5", "broker.bundleSplitTopicThreshold", "50", "broker.bundleSplitRateThreshold", "500",
                 "broker.maxBundlesPerNamespace", "32", "broker.metricsPort", "-1", "broker.drainOnShutdown", "false",
-                "broker.bundleMoveTimeout", "45s"), Map.of());
+                "broker.bundleMoveTimeout", "45s", "broker.policyCheckInterval", "5s", "broker.backlogQuotaHoldTimeout", "7s",
+                "broker.defaultRetentionTimeSeconds", "-1", "broker.defaultRetentionSizeBytes", "4096",
+                "broker.defaultMessageTtlSeconds", "60"), Map.of());
+        assertThat(c.policyCheckInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.backlogQuotaHoldTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(c.defaultPolicies().retentionTimeMs()).isEqualTo(-1);
+        assertThat(c.defaultPolicies().retentionSizeBytes()).isEqualTo(4096);
+        assertThat(c.defaultPolicies().messageTtlMs()).isEqualTo(60_000);
         assertThat(c.bindAddress()).isEqualTo("127.0.0.2");
         assertThat(c.port()).isEqualTo(7001);
         assertThat(c.advertisedAddress()).isEqualTo("b1.example");

@@ -1,6 +1,7 @@
 package io.tributary.broker.service;
 
 import io.tributary.api.v1.DeleteSubscriptionRequest;
+import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.DeleteSubscriptionResponse;
 import io.tributary.api.v1.GetNamespacePoliciesRequest;
 import io.tributary.api.v1.GetTopicStatsRequest;

@@ -22,6 +22,7 @@ import io.tributary.storage.log.SequenceMark;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
 import java.time.Duration;
+import org.apache.bookkeeper.client.api.BookKeeper;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -55,7 +56,8 @@ public final class Topic {
     private final ExecutorService executor;
     private final MetadataStore store;
     private final ScheduledExecutorService scheduler;
-    private final Duration cursorPersistInterval;
+    private final BookKeeper bookKeeper;
+    private final CursorConfig cursorConfig;
     private final int dispatchBatchSize;
 
     /**
@@ -81,7 +83,7 @@ public final class Topic {
                                CompletableFuture<PublishResult> result, long deadlineMs) {}
 
     Topic(TopicName name, ManagedLog log, ExecutorService executor, MetadataStore store,
-          ScheduledExecutorService scheduler, Duration cursorPersistInterval, int dispatchBatchSize,
+          ScheduledExecutorService scheduler, BookKeeper bookKeeper, CursorConfig cursorConfig, int dispatchBatchSize,
           Duration quotaHoldTimeout) {
         this.quotaHoldTimeout = quotaHoldTimeout;
         this.name = name;
@@ -89,7 +91,8 @@ public final class Topic {
         this.executor = executor;
         this.store = store;
         this.scheduler = scheduler;
-        this.cursorPersistInterval = cursorPersistInterval;
+        this.bookKeeper = bookKeeper;
+        this.cursorConfig = cursorConfig;
         this.dispatchBatchSize = dispatchBatchSize;
     }
 
@@ -244,9 +247,8 @@ public final class Topic {
                     return sub;
                 });
             }
-            // no BookKeeper client reaches the topic yet, so cursor state stays in ZooKeeper whatever its size
-            CompletableFuture<Subscription> f = ManagedCursor.open(store, null, log, subscription, start, create,
-                            scheduler, CursorConfig.DEFAULT.withPersistInterval(cursorPersistInterval))
+            CompletableFuture<Subscription> f = ManagedCursor.open(store, bookKeeper, log, subscription, start, create,
+                            scheduler, cursorConfig)
                     .thenApplyAsync(cursor -> {
                         if (cursor == null) {
                             subscriptions.remove(subscription);

@@ -10,6 +10,7 @@ import io.tributary.internal.v1.LogMetadata;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
+import io.tributary.storage.cursor.CursorConfig;
 import io.tributary.storage.log.ManagedLogFactory;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
@@ -123,7 +124,8 @@ public final class TopicService {
                 })
                 .thenApply(log -> {
                     Topic t = new Topic(name, log, executor.chooseThread(name.toString()), store, scheduler,
-                            config.cursorPersistInterval(), config.dispatchBatchSize(), config.backlogQuotaHoldTimeout());
+                            logs.bookKeeper(), CursorConfig.of(config.cursorPersistInterval(), logs.config()),
+                            config.dispatchBatchSize(), config.backlogQuotaHoldTimeout());
                     t.onFenced(() -> {
                         LOG.warn("topic {} was taken over by another broker; unloading it here", name);
                         unload(name, ErrorReasons.detail(ErrorReason.TOPIC_FENCED, "topic " + name + " moved to another broker"));
