@@ -41,7 +41,11 @@ public interface Reader<T> extends AutoCloseable {
     /** {@link #seek(MessageId)} without blocking the caller. */
     CompletableFuture<Void> seekAsync(MessageId messageId);
 
-    /** Moves the reader to the first message published at or after this time (epoch ms). */
+    /**
+     * Moves the reader to the first message published at or after this time (epoch ms).
+     *
+     * @throws IllegalArgumentException if the time is negative
+     */
     void seek(long publishTimeMs) throws TributaryClientException;
 
     /** {@link #seek(long)} without blocking the caller. */
