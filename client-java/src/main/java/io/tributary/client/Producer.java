@@ -4,7 +4,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Publishes messages to one topic. Thread-safe; messages sent from one thread are stored in the
- * order sent. The producer reconnects by itself after retriable failures and resends the
+ * order sent (with {@link BatchingType#KEY_BASED} batching: in the order sent per key). The producer reconnects by itself after retriable failures and resends the
  * messages not yet acknowledged; the broker drops those it had already stored.
  *
  * <p>Futures are completed on the client's I/O or timer threads: callbacks attached to them

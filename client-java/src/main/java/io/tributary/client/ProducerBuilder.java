@@ -35,6 +35,12 @@ public interface ProducerBuilder<T> {
     /** Whether messages sent close together are grouped into one entry. Default true. */
     ProducerBuilder<T> enableBatching(boolean enable);
 
+    /**
+     * How messages are grouped into batches. Default {@link BatchingType#DEFAULT}; use
+     * {@link BatchingType#KEY_BASED} for topics read through Key_Shared subscriptions.
+     */
+    ProducerBuilder<T> batchingType(BatchingType type);
+
     /** At most this many messages per batch. Default 1000. */
     ProducerBuilder<T> batchingMaxMessages(int max);
 

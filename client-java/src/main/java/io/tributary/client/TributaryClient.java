@@ -4,8 +4,8 @@ import io.tributary.client.impl.ClientBuilderImpl;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A connection to a Tributary cluster (through its gRPC proxy) from which producers and
- * consumers are made. It owns one gRPC channel and a small timer thread pool shared by all of
+ * A connection to a Tributary cluster (through its gRPC proxy) from which producers,
+ * consumers and readers are made. It owns one gRPC channel and a small timer thread pool shared by all of
  * them, so one client per process and cluster is the intended use. Thread-safe.
  *
  * <pre>{@code
@@ -38,8 +38,16 @@ public interface TributaryClient extends AutoCloseable {
         return newConsumer(Schema.BYTES);
     }
 
+    /** A builder for a reader of values decoded with {@code schema}. */
+    <T> ReaderBuilder<T> newReader(Schema<T> schema);
+
+    /** A builder for a reader of raw bytes. */
+    default ReaderBuilder<byte[]> newReader() {
+        return newReader(Schema.BYTES);
+    }
+
     /**
-     * Closes every producer (waiting for their pending sends) and consumer made by this
+     * Closes every producer (waiting for their pending sends), consumer and reader made by this
      * client, then the channel and the timer threads.
      */
     @Override

@@ -88,6 +88,12 @@ public class TributaryClientException extends IOException {
                 return new ProducerQueueIsFullException(detail, cause);
             case NOT_ALLOWED:
                 return new NotAllowedException(detail, cause);
+            case MESSAGE_ALREADY_ACKNOWLEDGED:
+                return new AlreadyAcknowledgedException(detail, cause);
+            case POSITION_OUT_OF_RANGE:
+                return new PositionOutOfRangeException(detail, cause);
+            case INVALID_MESSAGE_ID:
+                return new InvalidMessageIdException(detail, cause);
             default:
                 return new TributaryClientException(detail, cause);
         }
@@ -240,6 +246,45 @@ public class TributaryClientException extends IOException {
         }
 
         public NotAllowedException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** The message was acknowledged before: an individual acknowledgement of it has nothing left to do. */
+    public static class AlreadyAcknowledgedException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public AlreadyAcknowledgedException(String message) {
+            this(ErrorReasons.detail(ErrorReason.MESSAGE_ALREADY_ACKNOWLEDGED, message), null);
+        }
+
+        public AlreadyAcknowledgedException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** A seek or a start position lies past the end of the topic. */
+    public static class PositionOutOfRangeException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public PositionOutOfRangeException(String message) {
+            this(ErrorReasons.detail(ErrorReason.POSITION_OUT_OF_RANGE, message), null);
+        }
+
+        public PositionOutOfRangeException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** The message id is malformed or names no message of the topic. */
+    public static class InvalidMessageIdException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public InvalidMessageIdException(String message) {
+            this(ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID, message), null);
+        }
+
+        public InvalidMessageIdException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
     }

@@ -1,7 +1,9 @@
 package io.tributary.client;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One message with its metadata, made by {@link Producer#newMessage()}. Not thread-safe; send it once.
@@ -27,6 +29,31 @@ public interface TypedMessageBuilder<T> {
      * whose sequence id is not above the highest one stored for this producer name.
      */
     TypedMessageBuilder<T> sequenceId(long sequenceId);
+
+    /**
+     * Asks the broker not to deliver the message before {@code delay} from now (measured on this
+     * machine's clock when this method is called). A delayed message is stored in an entry of its
+     * own, whose header carries the delivery time. The broker holds it back on Shared and
+     * Key_Shared subscriptions only: Exclusive and Failover subscriptions get it at once, in order.
+     *
+     * @throws IllegalArgumentException if the delay is negative
+     */
+    TypedMessageBuilder<T> deliverAfter(long delay, TimeUnit unit);
+
+    /**
+     * {@link #deliverAfter(long, TimeUnit)} with a {@link Duration}.
+     *
+     * @throws IllegalArgumentException if the delay is negative
+     */
+    TypedMessageBuilder<T> deliverAfter(Duration delay);
+
+    /**
+     * Asks the broker not to deliver the message before this time, in epoch milliseconds; a time
+     * in the past means at once. Same rules as {@link #deliverAfter(long, TimeUnit)}.
+     *
+     * @throws IllegalArgumentException if the time is negative
+     */
+    TypedMessageBuilder<T> deliverAt(long epochMs);
 
     MessageId send() throws TributaryClientException;
 

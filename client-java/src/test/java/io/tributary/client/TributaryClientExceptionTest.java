@@ -36,7 +36,10 @@ class TributaryClientExceptionTest {
             Map.entry(ErrorReason.TIMEOUT, TimeoutException.class),
             Map.entry(ErrorReason.PRODUCER_FENCED, ProducerFencedException.class),
             Map.entry(ErrorReason.PRODUCER_QUEUE_FULL, ProducerQueueIsFullException.class),
-            Map.entry(ErrorReason.NOT_ALLOWED, NotAllowedException.class));
+            Map.entry(ErrorReason.NOT_ALLOWED, NotAllowedException.class),
+            Map.entry(ErrorReason.MESSAGE_ALREADY_ACKNOWLEDGED, TributaryClientException.AlreadyAcknowledgedException.class),
+            Map.entry(ErrorReason.POSITION_OUT_OF_RANGE, TributaryClientException.PositionOutOfRangeException.class),
+            Map.entry(ErrorReason.INVALID_MESSAGE_ID, TributaryClientException.InvalidMessageIdException.class));
 
     @Test
     void everyReasonMapsToItsSubclassAndKeepsTheDetail() {

@@ -52,16 +52,66 @@ public final class EntryCodec {
                 .setUncompressedSize(WORST_INT)
                 .setPublishTimeMs(WORST_LONG)
                 .setSchema(schema == null ? "" : schema)
+                .setHasKey(true)
+                .setDeliverAtMs(WORST_LONG)
                 .build();
         int header = worst.getSerializedSize();
         // header field, then the payload field's tag and a length of up to 5 bytes
         return 1 + CodedOutputStream.computeUInt32SizeNoTag(header) + header + 1 + 5;
     }
 
+    /**
+     * What a batch key adds to the header beyond {@link #overhead}: the key field itself
+     * ({@code has_key} is already counted there). 0 for no key.
+     */
+    public static int keyFieldSize(String key) {
+        return key == null ? 0 : CodedOutputStream.computeStringSize(BatchHeader.KEY_FIELD_NUMBER, key);
+    }
+
     /** Encodes a batch; the messages carry their own sequence ids, the first being {@code firstSequenceId}. */
     public static ByteString encode(String producerName, String schema, long firstSequenceId,
                                     List<SingleMessage> messages, long publishTimeMs) {
-        return io.tributary.protocol.EntryCodec.encode(producerName, schema, firstSequenceId, messages, publishTimeMs);
+        return encode(producerName, schema, firstSequenceId, messages, publishTimeMs, false);
+    }
+
+    /**
+     * Encodes a batch as {@link #encode(String, String, long, List, long)} does, and fills in the
+     * header fields read by the broker's dispatchers: the key shared by every message (when
+     * {@code withKey} and there is one) and the latest delivery time of the messages.
+     */
+    public static ByteString encode(String producerName, String schema, long firstSequenceId,
+                                    List<SingleMessage> messages, long publishTimeMs, boolean withKey) {
+        ByteString payload = MessageList.newBuilder().addAllMessages(messages).build().toByteString();
+        BatchHeader.Builder header = BatchHeader.newBuilder()
+                .setProducerName(producerName == null ? "" : producerName)
+                .setFirstSequenceId(firstSequenceId)
+                .setMessageCount(messages.size())
+                .setCompression(io.tributary.api.v1.CompressionType.COMPRESSION_NONE)
+                .setUncompressedSize(payload.size())
+                .setPublishTimeMs(publishTimeMs)
+                .setSchema(schema == null ? "" : schema);
+        String key = withKey ? commonKey(messages) : null;
+        if (key != null) {
+            header.setKey(key).setHasKey(true);
+        }
+        long deliverAt = 0;
+        for (SingleMessage m : messages) {
+            deliverAt = Math.max(deliverAt, m.getDeliverAtMs());
+        }
+        header.setDeliverAtMs(deliverAt);
+        return EntryBatch.newBuilder().setHeader(header).setPayload(payload).build().toByteString();
+    }
+
+    /** The key every message has, or null if one has none or they differ. */
+    static String commonKey(List<SingleMessage> messages) {
+        String key = null;
+        for (SingleMessage m : messages) {
+            if (!m.getHasKey() || (key != null && !key.equals(m.getKey()))) {
+                return null;
+            }
+            key = m.getKey();
+        }
+        return key;
     }
 
     /**

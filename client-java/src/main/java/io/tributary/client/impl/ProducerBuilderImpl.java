@@ -1,5 +1,6 @@
 package io.tributary.client.impl;
 
+import io.tributary.client.BatchingType;
 import io.tributary.client.Producer;
 import io.tributary.client.ProducerBuilder;
 import io.tributary.client.Schema;
@@ -16,7 +17,7 @@ final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     /** A producer's settings, fixed at creation. */
     record Config(String topic, String producerName, Duration sendTimeout, int maxPendingMessages,
                   boolean blockIfQueueFull, boolean batching, int batchingMaxMessages, int batchingMaxBytes,
-                  Duration batchingMaxPublishDelay) {}
+                  Duration batchingMaxPublishDelay, BatchingType batchingType) {}
 
     private final TributaryClientImpl client;
     private final Schema<T> schema;
@@ -29,6 +30,7 @@ final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     private int batchingMaxMessages = 1000;
     private int batchingMaxBytes = 128 * 1024;
     private Duration batchingMaxPublishDelay = Duration.ofMillis(1);
+    private BatchingType batchingType = BatchingType.DEFAULT;
 
     ProducerBuilderImpl(TributaryClientImpl client, Schema<T> schema) {
         this.client = client;
@@ -79,6 +81,12 @@ final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     }
 
     @Override
+    public ProducerBuilder<T> batchingType(BatchingType type) {
+        this.batchingType = Objects.requireNonNull(type, "type");
+        return this;
+    }
+
+    @Override
     public ProducerBuilder<T> batchingMaxMessages(int max) {
         if (max < 1) {
             throw new IllegalArgumentException("batchingMaxMessages must be at least 1");
@@ -124,7 +132,7 @@ final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
         }
         String n = producerName == null || producerName.isEmpty() ? null : producerName;
         Config config = new Config(name.toString(), n, sendTimeout, maxPendingMessages, blockIfQueueFull,
-                batching, batchingMaxMessages, batchingMaxBytes, batchingMaxPublishDelay);
+                batching, batchingMaxMessages, batchingMaxBytes, batchingMaxPublishDelay, batchingType);
         return new ProducerImpl<>(client, config, schema, name.partitionIndex()).start();
     }
 }

@@ -13,6 +13,7 @@ import io.tributary.api.v1.PublishError;
 import io.tributary.api.v1.PublishRequest;
 import io.tributary.api.v1.PublishResponse;
 import io.tributary.api.v1.SingleMessage;
+import io.tributary.client.BatchingType;
 import io.tributary.client.MessageId;
 import io.tributary.client.Producer;
 import io.tributary.client.Schema;
@@ -26,7 +27,9 @@ import io.tributary.protocol.ErrorReasons;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
@@ -64,10 +67,26 @@ final class ProducerImpl<T> implements Producer<T> {
         }
     }
 
+    /** A batch being filled. */
+    private static final class OpenBatch {
+        final String key;
+        final List<OpMsg> messages = new ArrayList<>();
+        int bytes;
+
+        OpenBatch(String key) {
+            this.key = key;
+        }
+
+        long firstSequenceId() {
+            return messages.get(0).sequenceId();
+        }
+    }
+
     private final TributaryClientImpl client;
     private final ProducerBuilderImpl.Config conf;
     private final Schema<T> schema;
     private final int topicPartition;
+    private final boolean keyBased;
     private final long operationTimeoutNanos;
     private final long createDeadlineNanos;
     /** Bounds the messages between sendAsync and their answer: the producer's memory. */
@@ -87,8 +106,9 @@ final class ProducerImpl<T> implements Producer<T> {
     private TributaryClientException terminalError;
     private long lastSequenceIdPushed = -1;
     private final ArrayDeque<OpBatch> pending = new ArrayDeque<>();
-    private final List<OpMsg> batch = new ArrayList<>();
-    private int batchBytes;
+    /** The batches being filled, by key (null: the one batch of DEFAULT batching, or messages without key). */
+    private final Map<String, OpenBatch> openBatches = new LinkedHashMap<>();
+    private int openMessages;
     private long batchEpoch;
     private ScheduledFuture<?> batchTimer;
 
@@ -106,6 +126,7 @@ final class ProducerImpl<T> implements Producer<T> {
         this.operationTimeoutNanos = client.operationTimeout().toNanos();
         this.createDeadlineNanos = System.nanoTime() + operationTimeoutNanos;
         this.permits = new Semaphore(conf.maxPendingMessages());
+        this.keyBased = conf.batchingType() == BatchingType.KEY_BASED;
         this.producerName = conf.producerName();
         this.entryOverhead = EntryCodec.overhead(producerName, schema.name());
     }
@@ -153,11 +174,12 @@ final class ProducerImpl<T> implements Producer<T> {
         if (m.key != null) {
             b.setKey(m.key).setHasKey(true);
         }
-        b.putAllProperties(m.properties).setEventTimeMs(m.eventTime);
+        b.putAllProperties(m.properties).setEventTimeMs(m.eventTime).setDeliverAtMs(m.deliverAtMs);
         SingleMessage unnumbered = b.build();
 
         // measured before taking a permit so that an oversized message never waits for room
-        long size = (long) entryOverhead + EntryCodec.sizeInList(unnumbered) + EntryCodec.maxSequenceIdSize();
+        long size = (long) entryOverhead + EntryCodec.keyFieldSize(m.key) + EntryCodec.sizeInList(unnumbered)
+                + EntryCodec.maxSequenceIdSize();
         long max = maxMessageSize;
         if (size > max) {
             return Futures.failed(new MessageTooLargeException(
@@ -185,29 +207,83 @@ final class ProducerImpl<T> implements Producer<T> {
                 permits.release();
                 return Futures.failed(closedErrorLocked());
             }
-            long seq = m.sequenceId != null ? m.sequenceId : lastSequenceIdPushed + 1;
-            lastSequenceIdPushed = Math.max(lastSequenceIdPushed, seq);
-            SingleMessage msg = unnumbered.toBuilder().setSequenceId(seq).build();
-            OpMsg op = new OpMsg(msg, EntryCodec.sizeInList(msg), future);
-            int limit = batchLimitBytes();
-            // a batch's messages must carry consecutive sequence ids: its header names only the first
-            if (!batch.isEmpty()
-                    && (seq != batch.get(0).sequenceId() + batch.size() || batchBytes + op.size() > limit)) {
-                flushBatchLocked();
-            }
-            batch.add(op);
-            batchBytes += op.size();
-            if (!conf.batching() || batch.size() >= conf.batchingMaxMessages() || batchBytes >= limit) {
-                flushBatchLocked();
-            } else if (batch.size() == 1) {
-                scheduleBatchTimerLocked();
+            boolean delayed = m.deliverAtMs > 0;
+            if (keyBased) {
+                addKeyBasedLocked(unnumbered, m.key, m.sequenceId, delayed, future);
+            } else {
+                long seq = m.sequenceId != null ? m.sequenceId : lastSequenceIdPushed + 1;
+                lastSequenceIdPushed = Math.max(lastSequenceIdPushed, seq);
+                SingleMessage msg = unnumbered.toBuilder().setSequenceId(seq).build();
+                OpMsg op = new OpMsg(msg, EntryCodec.sizeInList(msg), future);
+                OpenBatch open = openBatches.get(null);
+                // a batch's messages must carry consecutive sequence ids: its header names only the first
+                if (open != null && (delayed || seq != open.firstSequenceId() + open.messages.size()
+                        || open.bytes + op.size() > batchLimitBytes(open))) {
+                    flushBatchLocked(open);
+                }
+                if (delayed) {
+                    // the delivery time is in the entry's header, so the message travels alone
+                    closeAloneLocked(op);
+                } else {
+                    addLocked(null, op);
+                }
             }
         }
         return future;
     }
 
-    private int batchLimitBytes() {
-        long room = maxMessageSize - entryOverhead;
+    /**
+     * KEY_BASED batching: sequence ids are given when a batch closes, so that every batch holds
+     * consecutive ones although the messages of several keys were sent interleaved.
+     */
+    private void addKeyBasedLocked(SingleMessage unnumbered, String key, Long explicitSequenceId, boolean delayed,
+                                   CompletableFuture<MessageId> future) {
+        OpMsg op = new OpMsg(unnumbered, EntryCodec.sizeInList(unnumbered), future);
+        if (explicitSequenceId != null) {
+            // the messages sent before keep their place before it
+            flushAllLocked();
+            long seq = explicitSequenceId;
+            lastSequenceIdPushed = Math.max(lastSequenceIdPushed, seq);
+            SingleMessage msg = unnumbered.toBuilder().setSequenceId(seq).build();
+            closeAloneLocked(new OpMsg(msg, EntryCodec.sizeInList(msg), future));
+            return;
+        }
+        OpenBatch open = openBatches.get(key);
+        if (open != null && (delayed || open.bytes + op.size() > batchLimitBytes(open))) {
+            flushBatchLocked(open);
+        }
+        if (delayed) {
+            closeAloneLocked(numberLocked(op));
+        } else {
+            addLocked(key, op);
+        }
+    }
+
+    /** Adds a message to the open batch of its key (null: the only one, or the one without key). */
+    private void addLocked(String key, OpMsg op) {
+        OpenBatch open = openBatches.computeIfAbsent(key, OpenBatch::new);
+        open.messages.add(op);
+        open.bytes += op.size();
+        openMessages++;
+        if (!conf.batching() || open.messages.size() >= conf.batchingMaxMessages()
+                || open.bytes >= batchLimitBytes(open)) {
+            flushBatchLocked(open);
+        } else if (openMessages == 1) {
+            scheduleBatchTimerLocked();
+        }
+    }
+
+    /** Gives a KEY_BASED message its sequence id. */
+    private OpMsg numberLocked(OpMsg op) {
+        long seq = ++lastSequenceIdPushed;
+        SingleMessage msg = op.message().toBuilder().setSequenceId(seq).build();
+        return new OpMsg(msg, op.size(), op.future());
+    }
+
+    /** The room for messages in a batch whose header may carry the key of its first message. */
+    private int batchLimitBytes(OpenBatch open) {
+        SingleMessage first = open.messages.get(0).message();
+        long room = maxMessageSize - entryOverhead - EntryCodec.keyFieldSize(first.getHasKey() ? first.getKey() : null);
         return (int) Math.max(1, Math.min(conf.batchingMaxBytes(), room));
     }
 
@@ -217,36 +293,55 @@ final class ProducerImpl<T> implements Producer<T> {
         batchTimer = client.schedule(() -> {
             synchronized (lock) {
                 if (batchEpoch == epoch) {
-                    flushBatchLocked();
+                    flushAllLocked();
                 }
             }
         }, delayNanos, TimeUnit.NANOSECONDS);
         if (batchTimer == null) {
             // the timers are gone with the client; nothing would ever send this batch otherwise
-            flushBatchLocked();
+            flushAllLocked();
         }
     }
 
-    /** Closes the batch being filled: it becomes pending and is sent if there is a stream. */
-    private void flushBatchLocked() {
-        if (batch.isEmpty()) {
-            return;
+    /** Closes every open batch, oldest first. */
+    private void flushAllLocked() {
+        while (!openBatches.isEmpty()) {
+            flushBatchLocked(openBatches.values().iterator().next());
         }
-        batchEpoch++;
-        if (batchTimer != null) {
-            batchTimer.cancel(false);
-            batchTimer = null;
+    }
+
+    /** Closes one open batch: it becomes pending and is sent if there is a stream. */
+    private void flushBatchLocked(OpenBatch open) {
+        openBatches.remove(open.key);
+        openMessages -= open.messages.size();
+        if (openMessages == 0) {
+            batchEpoch++;
+            if (batchTimer != null) {
+                batchTimer.cancel(false);
+                batchTimer = null;
+            }
         }
-        List<OpMsg> msgs = List.copyOf(batch);
-        batch.clear();
-        batchBytes = 0;
+        List<OpMsg> msgs = new ArrayList<>(open.messages.size());
+        for (OpMsg op : open.messages) {
+            msgs.add(keyBased ? numberLocked(op) : op);
+        }
+        closeLocked(msgs);
+    }
+
+    /** A message that is a batch of its own. */
+    private void closeAloneLocked(OpMsg op) {
+        closeLocked(List.of(op));
+    }
+
+    private void closeLocked(List<OpMsg> msgs) {
         List<SingleMessage> singles = new ArrayList<>(msgs.size());
         for (OpMsg op : msgs) {
             singles.add(op.message());
         }
         long first = msgs.get(0).sequenceId();
-        ByteString entry = EntryCodec.encode(producerName, schema.name(), first, singles, System.currentTimeMillis());
-        OpBatch b = new OpBatch(first, msgs, entry, System.nanoTime(), new CompletableFuture<>());
+        ByteString entry = EntryCodec.encode(producerName, schema.name(), first, singles, System.currentTimeMillis(),
+                true);
+        OpBatch b = new OpBatch(first, List.copyOf(msgs), entry, System.nanoTime(), new CompletableFuture<>());
         pending.addLast(b);
         if (cnx != null && cnx.ready) {
             cnx.send(b);
@@ -261,7 +356,7 @@ final class ProducerImpl<T> implements Producer<T> {
     @Override
     public CompletableFuture<Void> flushAsync() {
         synchronized (lock) {
-            flushBatchLocked();
+            flushAllLocked();
             OpBatch last = pending.peekLast();
             // answers come in order, so the last batch's answer means every earlier one has come
             return last == null ? CompletableFuture.completedFuture(null) : last.done().thenApply(v -> null);
@@ -583,7 +678,7 @@ final class ProducerImpl<T> implements Producer<T> {
                 done.add(() -> createFuture.completeExceptionally(e));
                 finishCloseLocked(done);
             } else {
-                flushBatchLocked();
+                flushAllLocked();
                 maybeFinishCloseLocked(done);
             }
         }
@@ -646,9 +741,7 @@ final class ProducerImpl<T> implements Producer<T> {
             cnx.cancel("the producer failed");
             cnx = null;
         }
-        if (!batch.isEmpty()) {
-            flushBatchLocked();
-        }
+        flushAllLocked();
         OpBatch b;
         while ((b = pending.pollFirst()) != null) {
             failBatch(b, e, done);

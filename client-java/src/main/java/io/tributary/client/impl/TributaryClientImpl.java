@@ -5,6 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.api.v1.MessagingServiceGrpc;
 import io.tributary.client.ConsumerBuilder;
 import io.tributary.client.ProducerBuilder;
+import io.tributary.client.ReaderBuilder;
 import io.tributary.client.Schema;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryClientException;
@@ -77,6 +78,11 @@ public final class TributaryClientImpl implements TributaryClient {
     @Override
     public <T> ConsumerBuilder<T> newConsumer(Schema<T> schema) {
         return new ConsumerBuilderImpl<>(this, Objects.requireNonNull(schema, "schema"));
+    }
+
+    @Override
+    public <T> ReaderBuilder<T> newReader(Schema<T> schema) {
+        return new ReaderBuilderImpl<>(this, Objects.requireNonNull(schema, "schema"));
     }
 
     MessagingServiceGrpc.MessagingServiceStub stub() {

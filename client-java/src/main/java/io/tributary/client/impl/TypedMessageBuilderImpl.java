@@ -3,10 +3,12 @@ package io.tributary.client.impl;
 import io.tributary.client.MessageId;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.TypedMessageBuilder;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /** One message being put together for {@link ProducerImpl}. */
 final class TypedMessageBuilderImpl<T> implements TypedMessageBuilder<T> {
@@ -16,6 +18,8 @@ final class TypedMessageBuilderImpl<T> implements TypedMessageBuilder<T> {
     final Map<String, String> properties = new LinkedHashMap<>();
     long eventTime;
     Long sequenceId;
+    /** Not before this time (epoch ms); 0: at once. */
+    long deliverAtMs;
 
     TypedMessageBuilderImpl(ProducerImpl<T> producer) {
         this.producer = producer;
@@ -60,6 +64,38 @@ final class TypedMessageBuilderImpl<T> implements TypedMessageBuilder<T> {
             throw new IllegalArgumentException("the sequence id must not be negative");
         }
         this.sequenceId = sequenceId;
+        return this;
+    }
+
+    @Override
+    public TypedMessageBuilder<T> deliverAfter(long delay, TimeUnit unit) {
+        Objects.requireNonNull(unit, "unit");
+        if (delay < 0) {
+            throw new IllegalArgumentException("the delivery delay must not be negative");
+        }
+        long now = System.currentTimeMillis();
+        long ms = unit.toMillis(delay);
+        // saturate instead of wrapping into the past
+        this.deliverAtMs = ms > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + ms;
+        return this;
+    }
+
+    @Override
+    public TypedMessageBuilder<T> deliverAfter(Duration delay) {
+        Objects.requireNonNull(delay, "delay");
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("the delivery delay must not be negative");
+        }
+        // convert() saturates where Duration.toMillis() would overflow
+        return deliverAfter(TimeUnit.MILLISECONDS.convert(delay), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public TypedMessageBuilder<T> deliverAt(long epochMs) {
+        if (epochMs < 0) {
+            throw new IllegalArgumentException("the delivery time must not be negative");
+        }
+        this.deliverAtMs = epochMs;
         return this;
     }
 

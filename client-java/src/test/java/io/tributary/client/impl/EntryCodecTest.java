@@ -59,6 +59,25 @@ class EntryCodecTest {
     }
 
     @Test
+    void theHeaderCarriesTheCommonKeyAndTheLatestDeliveryTime() throws Exception {
+        SingleMessage a = msg("a", "k", 1, Map.of(), 0);
+        SingleMessage b = msg("b", "k", 2, Map.of(), 0).toBuilder().setDeliverAtMs(500).build();
+        BatchHeader same = EntryBatch.parseFrom(EntryCodec.encode("p", "s", 1, List.of(a, b), 9, true)).getHeader();
+        assertThat(same.getHasKey()).isTrue();
+        assertThat(same.getKey()).isEqualTo("k");
+        assertThat(same.getDeliverAtMs()).isEqualTo(500);
+        BatchHeader mixed = EntryBatch.parseFrom(EntryCodec.encode("p", "s", 1,
+                List.of(a, msg("c", null, 2, Map.of(), 0)), 9, true)).getHeader();
+        assertThat(mixed.getHasKey()).isFalse();
+        assertThat(mixed.getKey()).isEmpty();
+        assertThat(mixed.getDeliverAtMs()).isZero();
+        // the bound of the header with a key: overhead plus the key field
+        int bound = EntryCodec.overhead("p", "s") + EntryCodec.keyFieldSize("k") + EntryCodec.sizeInList(a)
+                + EntryCodec.sizeInList(b);
+        assertThat(EntryCodec.encode("p", "s", 1, List.of(a, b), 9, true).size()).isLessThanOrEqualTo(bound);
+    }
+
+    @Test
     void decodeReversesEncode() throws Exception {
         List<SingleMessage> msgs = threeMessages();
         io.tributary.protocol.EntryCodec.Decoded d = EntryCodec.decode(EntryCodec.encode("p", "bytes", 10, msgs, 5));

@@ -19,6 +19,10 @@ import io.tributary.api.v1.PublishBatch;
 import io.tributary.api.v1.PublishError;
 import io.tributary.api.v1.PublishRequest;
 import io.tributary.api.v1.PublishResponse;
+import io.tributary.api.v1.NegativeAck;
+import io.tributary.api.v1.ConsumerNotice;
+import io.tributary.api.v1.Seek;
+import io.tributary.api.v1.SeekResponse;
 import io.tributary.api.v1.SubscribeOpen;
 import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.SubscribeResponse;
@@ -53,6 +57,12 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
     final List<Integer> flows = new ArrayList<>();
     final List<Ack> acks = new ArrayList<>();
     final List<MessageId> nacks = new ArrayList<>();
+    final List<NegativeAck> negativeAcks = new ArrayList<>();
+    final List<Seek> seeks = new ArrayList<>();
+    final List<SubscribeOpen> opens = new ArrayList<>();
+    /** What happened, in order: "publish <topic> <entry>", "ack <topic> <entry>:<index>". */
+    final List<String> events = new ArrayList<>();
+    final Map<String, Long> ledgers = new HashMap<>();
     long maxMessageSize = 5 * 1024 * 1024;
     int publishOpens;
     int subscribeOpens;
@@ -68,6 +78,14 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
     boolean holdAcks;
     /** When set, Subscribe opens fail with this reason. */
     ErrorReason refuseSubscribe;
+    /** When set, the next seek is refused with this reason (once). */
+    ErrorReason refuseNextSeek;
+    /** While true, seeks are recorded but neither applied nor answered until {@link #answerHeldSeeks()}. */
+    boolean holdSeeks;
+    /** While true, acks are applied but not answered. */
+    boolean dropAckResponses;
+    /** Added to every redelivery count the broker reports. */
+    int extraRedeliveries;
 
     private final AtomicInteger names = new AtomicInteger();
     private final List<ProducerStream> producerStreams = new ArrayList<>();
@@ -77,7 +95,10 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
         final SubscriptionType type;
         int cursor;
         final Map<Integer, Set<Integer>> ackedIndexes = new HashMap<>();
-        final Set<Integer> deliveredOnce = new HashSet<>();
+        final Map<Integer, Integer> deliveries = new HashMap<>();
+        /** Negatively acknowledged entries, delivered again before new ones. */
+        final List<Integer> redeliver = new ArrayList<>();
+        boolean nonDurable;
         final List<ConsumerStream> consumers = new ArrayList<>();
 
         Subscription(String topic, SubscriptionType type, int cursor) {
@@ -117,6 +138,7 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
         topics.addAll(List.of(topicNames));
         for (String t : topicNames) {
             entries.put(t, new ArrayList<>());
+            ledgers.put(t, LEDGER + ledgers.size());
         }
         server = NettyServerBuilder.forPort(0).addService(this).build().start();
     }
@@ -132,6 +154,36 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
     synchronized void addTopic(String topic) {
         topics.add(topic);
         entries.put(topic, new ArrayList<>());
+        ledgers.put(topic, LEDGER + ledgers.size());
+    }
+
+    /** The stored entries of a topic, decoded. */
+    synchronized List<io.tributary.protocol.EntryCodec.Decoded> decoded(String topic) {
+        List<io.tributary.protocol.EntryCodec.Decoded> out = new ArrayList<>();
+        for (ByteString e : entries.get(topic)) {
+            out.add(io.tributary.protocol.EntryCodec.decode(e));
+        }
+        return out;
+    }
+
+    synchronized Subscription subscription(String topic, String name) {
+        return subscriptions.get(topic + "|" + name);
+    }
+
+    /** Tells every consumer of a subscription whether it is the active one. */
+    synchronized void notifyActive(String topic, String subscription, boolean active) {
+        for (ConsumerStream c : subscriptions.get(topic + "|" + subscription).consumers) {
+            c.out.onNext(SubscribeResponse.newBuilder().setNotice(ConsumerNotice.newBuilder().setActive(active)).build());
+        }
+    }
+
+    private final List<Runnable> heldSeeks = new ArrayList<>();
+
+    /** Applies and answers the seeks held by {@link #holdSeeks}. */
+    synchronized void answerHeldSeeks() {
+        holdSeeks = false;
+        heldSeeks.forEach(Runnable::run);
+        heldSeeks.clear();
     }
 
     /** Fails every open Publish stream as a lost connection would. */
@@ -154,6 +206,7 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
             }
             s.consumers.clear();
         }
+        subscriptions.values().removeIf(s -> s.nonDurable);
     }
 
     /** Answers every stored-but-unanswered batch now. */
@@ -170,7 +223,7 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
     }
 
     private final List<PublishBatch> held = new ArrayList<>();
-    private final Map<Long, Integer> entryOfSequence = new HashMap<>();
+    private final Map<String, Integer> entryOfSequence = new HashMap<>();
 
     // ---------------------------------------------------------------- Publish
 
@@ -247,7 +300,8 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
         }
         List<ByteString> stored = entries.get(p.topic);
         stored.add(b.getEntry());
-        entryOfSequence.put(b.getSequenceId(), stored.size() - 1);
+        events.add("publish " + p.topic + " " + (stored.size() - 1));
+        entryOfSequence.put(p.topic + "|" + b.getSequenceId(), stored.size() - 1);
         lastSequenceIds.put(p.name, batchLast);
         if (failStreamAfterStoring != null) {
             ErrorReason reason = failStreamAfterStoring;
@@ -267,10 +321,10 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
     }
 
     private void ack(ProducerStream p, PublishBatch b, boolean duplicate) {
-        Integer entry = entryOfSequence.get(b.getSequenceId());
+        Integer entry = entryOfSequence.get(p.topic + "|" + b.getSequenceId());
         PublishAck.Builder a = PublishAck.newBuilder().setSequenceId(b.getSequenceId()).setDuplicate(duplicate);
         if (entry != null) {
-            a.setMessageId(MessageId.newBuilder().setLedgerId(LEDGER).setEntryId(entry).setPartition(-1));
+            a.setMessageId(MessageId.newBuilder().setLedgerId(ledgers.get(p.topic)).setEntryId(entry).setPartition(-1));
         }
         p.out.onNext(PublishResponse.newBuilder().setAck(a).build());
     }
@@ -305,6 +359,26 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
                             break;
                         case NEGATIVE_ACK:
                             nacks.addAll(r.getNegativeAck().getMessageIdsList());
+                            negativeAcks.add(r.getNegativeAck());
+                            if (c != null && !c.closed && r.getNegativeAck().getDelayMs() == 0) {
+                                // delayed ones are only recorded
+                                for (MessageId id : r.getNegativeAck().getMessageIdsList()) {
+                                    if (!c.sub.redeliver.contains((int) id.getEntryId())) {
+                                        c.sub.redeliver.add((int) id.getEntryId());
+                                    }
+                                }
+                                dispatch(c.sub.topic);
+                            }
+                            break;
+                        case SEEK:
+                            seeks.add(r.getSeek());
+                            if (c != null && !c.closed) {
+                                if (holdSeeks) {
+                                    heldSeeks.add(() -> onSeek(c, r.getSeek()));
+                                } else {
+                                    onSeek(c, r.getSeek());
+                                }
+                            }
                             break;
                         default:
                             break;
@@ -339,11 +413,54 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
     private void detach(ConsumerStream c) {
         if (c != null) {
             c.sub.consumers.remove(c);
+            if (c.sub.nonDurable) {
+                subscriptions.values().remove(c.sub);
+            }
         }
+    }
+
+    private void onSeek(ConsumerStream c, Seek seek) {
+        if (c.closed) {
+            return;
+        }
+        SeekResponse.Builder r = SeekResponse.newBuilder().setRequestId(seek.getRequestId());
+        if (refuseNextSeek != null) {
+            r.setError(ErrorReasons.detail(refuseNextSeek, "refused seek"));
+            refuseNextSeek = null;
+            c.out.onNext(SubscribeResponse.newBuilder().setSeekResponse(r).build());
+            return;
+        }
+        List<ByteString> stored = entries.get(c.sub.topic);
+        int to;
+        switch (seek.getTargetCase()) {
+            case MESSAGE_ID:
+                to = (int) seek.getMessageId().getEntryId();
+                break;
+            case PUBLISH_TIME_MS:
+                to = stored.size();
+                for (int i = 0; i < stored.size(); i++) {
+                    if (io.tributary.protocol.EntryCodec.decode(stored.get(i)).header().getPublishTimeMs() >= seek.getPublishTimeMs()) {
+                        to = i;
+                        break;
+                    }
+                }
+                break;
+            default:
+                to = seek.getPosition() == InitialPosition.EARLIEST ? 0 : stored.size();
+        }
+        c.sub.cursor = to;
+        c.sub.ackedIndexes.clear();
+        c.sub.redeliver.clear();
+        for (ConsumerStream other : c.sub.consumers) {
+            other.next = to;
+        }
+        c.out.onNext(SubscribeResponse.newBuilder().setSeekResponse(r).build());
+        dispatch(c.sub.topic);
     }
 
     private ConsumerStream openConsumer(ServerCallStreamObserver<SubscribeResponse> out, SubscribeOpen open) {
         subscribeOpens++;
+        opens.add(open);
         if (refuseSubscribe != null) {
             out.onError(ErrorReasons.toStatus(ErrorReasons.detail(refuseSubscribe, "refused")));
             return null;
@@ -353,8 +470,14 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
             return null;
         }
         String key = open.getTopic() + "|" + open.getSubscription();
-        Subscription sub = subscriptions.computeIfAbsent(key, k -> new Subscription(open.getTopic(), open.getType(),
-                open.getInitialPosition() == InitialPosition.EARLIEST ? 0 : entries.get(open.getTopic()).size()));
+        int start = open.getInitialPosition() == InitialPosition.EARLIEST ? 0 : entries.get(open.getTopic()).size();
+        if (open.hasStartMessageId()) {
+            // the whole entry: the client drops what comes before its start inside it
+            start = (int) open.getStartMessageId().getEntryId();
+        }
+        int first = start;
+        Subscription sub = subscriptions.computeIfAbsent(key, k -> new Subscription(open.getTopic(), open.getType(), first));
+        sub.nonDurable = open.getNonDurable();
         boolean exclusive = sub.type == SubscriptionType.EXCLUSIVE || sub.type == SubscriptionType.SUBSCRIPTION_TYPE_UNSPECIFIED;
         if (exclusive && !sub.consumers.isEmpty()) {
             out.onError(ErrorReasons.toStatus(ErrorReasons.detail(ErrorReason.CONSUMER_BUSY, key)));
@@ -375,19 +498,20 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
                 continue;
             }
             for (ConsumerStream c : s.consumers) {
-                while (!c.closed && c.permits > 0 && c.next < stored.size()) {
-                    int e = c.next++;
+                while (!c.closed && c.permits > 0 && (!s.redeliver.isEmpty() || c.next < stored.size())) {
+                    int e = !s.redeliver.isEmpty() ? s.redeliver.remove(0) : c.next++;
                     Set<Integer> acked = s.ackedIndexes.getOrDefault(e, Set.of());
                     int size = EntryCodecAccess.count(stored.get(e));
                     if (acked.size() == size) {
                         continue;
                     }
                     c.permits -= size;
+                    int count = s.deliveries.merge(e, 1, Integer::sum) - 1;
                     MessageBatch.Builder mb = MessageBatch.newBuilder()
-                            .setMessageId(MessageId.newBuilder().setLedgerId(LEDGER).setEntryId(e).setPartition(-1)
-                                    .setBatchSize(size))
+                            .setMessageId(MessageId.newBuilder().setLedgerId(ledgers.get(topic)).setEntryId(e)
+                                    .setPartition(-1).setBatchSize(size))
                             .setEntry(stored.get(e))
-                            .setRedeliveryCount(s.deliveredOnce.add(e) ? 0 : 1)
+                            .setRedeliveryCount(count + extraRedeliveries)
                             .addAllAckedIndexes(new TreeSet<>(acked));
                     c.out.onNext(SubscribeResponse.newBuilder().setMessages(mb).build());
                 }
@@ -400,12 +524,26 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
         AckResponse.Builder r = AckResponse.newBuilder().setRequestId(ack.getRequestId());
         if (ack.getCumulative() && (s.type == SubscriptionType.SHARED || s.type == SubscriptionType.KEY_SHARED)) {
             r.setError(ErrorReasons.detail(ErrorReason.NOT_ALLOWED, "cumulative ack on a shared subscription"));
+        } else if (ack.getCumulative()) {
+            MessageId upTo = ack.getMessageIds(0);
+            for (int e = 0; e <= upTo.getEntryId(); e++) {
+                int size = EntryCodecAccess.count(entries.get(s.topic).get(e));
+                Set<Integer> acked = s.ackedIndexes.computeIfAbsent(e, k -> new HashSet<>());
+                for (int i = 0; i < size && (e < upTo.getEntryId() || i <= upTo.getBatchIndex()); i++) {
+                    acked.add(i);
+                }
+            }
+            events.add("ack " + s.topic + " <=" + upTo.getEntryId() + ":" + upTo.getBatchIndex());
         } else {
             for (MessageId id : ack.getMessageIdsList()) {
-                s.ackedIndexes.computeIfAbsent((int) id.getEntryId(), k -> new HashSet<>()).add(id.getBatchIndex());
+                if (!s.ackedIndexes.computeIfAbsent((int) id.getEntryId(), k -> new HashSet<>()).add(id.getBatchIndex())) {
+                    r.setError(ErrorReasons.detail(ErrorReason.MESSAGE_ALREADY_ACKNOWLEDGED,
+                            "message " + id.getEntryId() + ":" + id.getBatchIndex() + " was acknowledged before"));
+                }
+                events.add("ack " + s.topic + " " + id.getEntryId() + ":" + id.getBatchIndex());
             }
         }
-        if (ack.getRequestId() != 0) {
+        if (ack.getRequestId() != 0 && !dropAckResponses) {
             c.out.onNext(SubscribeResponse.newBuilder().setAckResponse(r).build());
         }
     }
