@@ -76,10 +76,11 @@ class SubscriptionTypesTest {
     void failoverDeliversToTheFirstByPriorityThenNameAndTheNextTakesOverFromTheFirstUnacknowledged() throws Exception {
         String topic = "public/default/failover";
         send(topic, "k", 0, 20);
+        // joining in any order: priority 0 beats 5; between the two of priority 0 the name decides: b-active < c-standby.
+        // A consumer that loses the active role drops what it prefetched; the new active one gets it.
         try (Consumer<String> standbyLowPriority = consumer(topic, "f", SubscriptionType.Failover, "a-standby", 5, 5);
              Consumer<String> standby = consumer(topic, "f", SubscriptionType.Failover, "c-standby", 0, 5)) {
             Consumer<String> active = consumer(topic, "f", SubscriptionType.Failover, "b-active", 0, 5);
-            // priority 0 beats 5; between the two of priority 0 the name decides: b-active < c-standby
             for (int i = 0; i < 5; i++) {
                 Message<String> m = active.receive(30, TimeUnit.SECONDS);
                 assertThat(m.getValue()).isEqualTo("v" + i);

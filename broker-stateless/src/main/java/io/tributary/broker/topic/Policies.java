@@ -18,10 +18,17 @@ public record Policies(long retentionTimeMs, long retentionSizeBytes, long messa
 
     public static final Policies NONE = new Policies(0, 0, 0, 0, BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED);
 
-    /** {@code set} over {@code defaults}: the fields {@code set} has win. */
+    /**
+     * {@code set} over {@code defaults}: the fields {@code set} has win. A namespace that sets only
+     * one retention limit (time or size) is bound by that one alone: the other is unlimited.
+     */
     public static Policies of(NamespacePolicies set, Policies defaults) {
-        long time = set.hasRetentionTimeSeconds() ? seconds(set.getRetentionTimeSeconds()) : defaults.retentionTimeMs();
-        long size = set.hasRetentionSizeBytes() ? set.getRetentionSizeBytes() : defaults.retentionSizeBytes();
+        long time = defaults.retentionTimeMs();
+        long size = defaults.retentionSizeBytes();
+        if (set.hasRetentionTimeSeconds() || set.hasRetentionSizeBytes()) {
+            time = set.hasRetentionTimeSeconds() ? seconds(set.getRetentionTimeSeconds()) : -1;
+            size = set.hasRetentionSizeBytes() ? set.getRetentionSizeBytes() : -1;
+        }
         long ttl = set.hasMessageTtlSeconds() ? seconds(set.getMessageTtlSeconds()) : defaults.messageTtlMs();
         long quota = defaults.backlogQuotaBytes();
         BacklogQuotaPolicy policy = defaults.backlogQuotaPolicy();

@@ -902,6 +902,19 @@ final class ConsumerImpl<T> implements Consumer<T> {
         ps.timer = client.schedule(() -> seekTimedOut(s, ps), operationTimeoutNanos, TimeUnit.NANOSECONDS);
     }
 
+    /** Drops what {@code s} prefetched and the application has not taken yet; returns how many. */
+    private int dropQueued(TopicStream s) {
+        int dropped = 0;
+        Iterator<Queued> it = queue.iterator();
+        while (it.hasNext()) {
+            if (it.next().stream == s) {
+                it.remove();
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
     private void onSeekResponse(TopicStream s, SeekResponse response, Completions done) {
         PendingSeek ps = s.seek;
         if (ps == null || ps.seek.getRequestId() != response.getRequestId()) {
@@ -920,13 +933,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
         // everything received before the answer is from before the seek
         int dropped = s.heldDuringSeek.size();
         s.heldDuringSeek.clear();
-        Iterator<Queued> it = queue.iterator();
-        while (it.hasNext()) {
-            if (it.next().stream == s) {
-                it.remove();
-                dropped++;
-            }
-        }
+        dropped += dropQueued(s);
         tracker.values().removeIf(t -> t.stream == s);
         s.lastHanded = null;
         if (ps.onMoved != null) {
@@ -1152,6 +1159,13 @@ final class ConsumerImpl<T> implements Consumer<T> {
             boolean active = notice.getActive();
             LOG.info("[{}/{}] Consumer {} is now {}", s.topic, conf.subscription(), consumerName,
                     active ? "active" : "a standby");
+            if (!active) {
+                // the broker hands what this consumer prefetched to the new active consumer
+                int dropped = dropQueued(s);
+                if (dropped > 0) {
+                    s.send(SubscribeRequest.newBuilder().setFlow(Flow.newBuilder().setPermits(dropped)).build());
+                }
+            }
             ConsumerEventListener listener = conf.listener();
             if (listener != null && state == State.OPEN) {
                 done.add(() -> {
