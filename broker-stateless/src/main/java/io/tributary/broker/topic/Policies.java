@@ -16,6 +16,15 @@ import io.tributary.api.v1.NamespacePolicies;
 public record Policies(long retentionTimeMs, long retentionSizeBytes, long messageTtlMs, long backlogQuotaBytes,
                        BacklogQuotaPolicy backlogQuotaPolicy) {
 
+    /** A retention limit of 0 next to a non-zero one does not bound: only the set limit does. */
+    public Policies {
+        if (retentionTimeMs != 0 && retentionSizeBytes == 0) {
+            retentionSizeBytes = -1;
+        } else if (retentionSizeBytes != 0 && retentionTimeMs == 0) {
+            retentionTimeMs = -1;
+        }
+    }
+
     public static final Policies NONE = new Policies(0, 0, 0, 0, BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED);
 
     /**
@@ -26,8 +35,8 @@ public record Policies(long retentionTimeMs, long retentionSizeBytes, long messa
         long time = defaults.retentionTimeMs();
         long size = defaults.retentionSizeBytes();
         if (set.hasRetentionTimeSeconds() || set.hasRetentionSizeBytes()) {
-            time = set.hasRetentionTimeSeconds() ? seconds(set.getRetentionTimeSeconds()) : -1;
-            size = set.hasRetentionSizeBytes() ? set.getRetentionSizeBytes() : -1;
+            time = set.hasRetentionTimeSeconds() ? seconds(set.getRetentionTimeSeconds()) : 0;
+            size = set.hasRetentionSizeBytes() ? set.getRetentionSizeBytes() : 0;
         }
         long ttl = set.hasMessageTtlSeconds() ? seconds(set.getMessageTtlSeconds()) : defaults.messageTtlMs();
         long quota = defaults.backlogQuotaBytes();

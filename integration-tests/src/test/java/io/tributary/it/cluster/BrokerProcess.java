@@ -41,7 +41,10 @@ public final class BrokerProcess implements AutoCloseable {
     public static final Map<String, String> DEFAULT_PROPS = Map.of(
             "broker.zkSessionTimeout", DEFAULT_ZK_SESSION_TIMEOUT,
             // several brokers share this host: the default metrics port 8080 would clash
-            "broker.metricsPort", "0");
+            "broker.metricsPort", "0",
+            // the scenarios audit everything ever stored with a subscription made afterwards: keep it all
+            // (by default data no subscription needs is deleted, as in Pulsar)
+            "broker.defaultRetentionTimeSeconds", "-1");
     /** JVM options of a broker process. */
     public static final List<String> JVM_ARGS = List.of("-Xmx256m", "-XX:+UseSerialGC");
 
