@@ -249,14 +249,10 @@ public record BrokerConfig(
                 s.getDuration("broker.bundleMoveTimeout", d.bundleMoveTimeout()),
                 s.getDuration("broker.policyCheckInterval", d.policyCheckInterval()),
                 s.getDuration("broker.backlogQuotaHoldTimeout", d.backlogQuotaHoldTimeout()),
-                new Policies(seconds(s.getLong("broker.defaultRetentionTimeSeconds", 0)),
+                new Policies(Policies.millis(s.getLong("broker.defaultRetentionTimeSeconds", 0)),
                         s.getLong("broker.defaultRetentionSizeBytes", 0),
-                        seconds(s.getLong("broker.defaultMessageTtlSeconds", 0)), 0,
+                        Policies.millis(s.getLong("broker.defaultMessageTtlSeconds", 0)), 0,
                         io.tributary.api.v1.BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED));
-    }
-
-    private static long seconds(long s) {
-        return s < 0 ? s : s * 1000;
     }
 
     /** The address clients and proxies use to reach this broker. */

@@ -565,10 +565,7 @@ public final class Subscription {
                 return;
             }
             if (err != null) {
-                if (!(ErrorReasons.unwrap(err) instanceof ManagedLogException.ClosedException)) {
-                    LOG.warn("{}/{}: redelivery read at {} failed: {}", topic, name, run.get(0), err.toString());
-                    retryLater();
-                }
+                readFailed(run.get(0), err);
                 return;
             }
             // entries no longer in the log (trimmed, expired) are simply gone
@@ -602,10 +599,7 @@ public final class Subscription {
                 return;
             }
             if (err != null) {
-                if (!(ErrorReasons.unwrap(err) instanceof ManagedLogException.ClosedException)) {
-                    LOG.warn("{}/{}: read at {} failed: {}", topic, name, from, err.toString());
-                    retryLater();
-                }
+                readFailed(from, err);
                 return;
             }
             if (entries.isEmpty()) {
@@ -716,6 +710,14 @@ public final class Subscription {
         }, executor);
     }
 
+    /** A read failed: tried again shortly, unless the log is closed (the topic is going away). */
+    private void readFailed(Position at, Throwable err) {
+        if (!(ErrorReasons.unwrap(err) instanceof ManagedLogException.ClosedException)) {
+            LOG.warn("{}/{}: read at {} failed: {}", topic, name, at, err.toString());
+            retryLater();
+        }
+    }
+
     private void retryLater() {
         CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS, executor).execute(this::dispatch);
     }
@@ -763,9 +765,5 @@ public final class Subscription {
         }
         consumers.clear();
         return cursor.close();
-    }
-
-    public boolean isClosed() {
-        return closed;
     }
 }

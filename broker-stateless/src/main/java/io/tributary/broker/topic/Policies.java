@@ -35,10 +35,10 @@ public record Policies(long retentionTimeMs, long retentionSizeBytes, long messa
         long time = defaults.retentionTimeMs();
         long size = defaults.retentionSizeBytes();
         if (set.hasRetentionTimeSeconds() || set.hasRetentionSizeBytes()) {
-            time = set.hasRetentionTimeSeconds() ? seconds(set.getRetentionTimeSeconds()) : 0;
+            time = set.hasRetentionTimeSeconds() ? millis(set.getRetentionTimeSeconds()) : 0;
             size = set.hasRetentionSizeBytes() ? set.getRetentionSizeBytes() : 0;
         }
-        long ttl = set.hasMessageTtlSeconds() ? seconds(set.getMessageTtlSeconds()) : defaults.messageTtlMs();
+        long ttl = set.hasMessageTtlSeconds() ? millis(set.getMessageTtlSeconds()) : defaults.messageTtlMs();
         long quota = defaults.backlogQuotaBytes();
         BacklogQuotaPolicy policy = defaults.backlogQuotaPolicy();
         if (set.hasBacklogQuota()) {
@@ -48,8 +48,9 @@ public record Policies(long retentionTimeMs, long retentionSizeBytes, long messa
         return new Policies(time, size, ttl, quota, policy);
     }
 
-    private static long seconds(long s) {
-        return s < 0 ? -1 : s * 1000;
+    /** Seconds as milliseconds; negative values (-1: unlimited) stay as they are. */
+    public static long millis(long seconds) {
+        return seconds < 0 ? seconds : seconds * 1000;
     }
 
     public boolean hasBacklogQuota() {

@@ -122,14 +122,10 @@ public final class Topic {
     }
 
     /** Counters the load report turns into rates. */
-    private final java.util.concurrent.atomic.LongAdder messagesIn = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder bytesIn = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder messagesOut = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder bytesOut = new java.util.concurrent.atomic.LongAdder();
 
     /** Cumulative totals since the topic was loaded here: messages in, bytes in, messages out, bytes out. */
     public long[] totals() {
-        return new long[] {messagesIn.sum(), bytesIn.sum(), messagesOut.sum(), bytesOut.sum()};
+        return new long[] {messagesInRate.total(), bytesInRate.total(), messagesOutRate.total(), bytesOutRate.total()};
     }
 
     private final Rate messagesInRate = new Rate();
@@ -139,8 +135,6 @@ public final class Topic {
 
     /** Called by dispatch for every entry handed to a consumer. */
     public void recordDelivered(int messages, int bytes) {
-        messagesOut.add(messages);
-        bytesOut.add(bytes);
         messagesOutRate.record(messages);
         bytesOutRate.record(bytes);
     }
@@ -216,8 +210,6 @@ public final class Topic {
                 }
                 return;
             }
-            messagesIn.add(Math.max(1, messageCount));
-            bytesIn.add(entry.length);
             messagesInRate.record(Math.max(1, messageCount));
             bytesInRate.record(entry.length);
             result.complete(new PublishResult(p, false));
@@ -324,14 +316,13 @@ public final class Topic {
             return ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID, "message id " + p + " does not belong to topic "
                     + name + " (its last message is " + log.lastConfirmed() + ")");
         }
-        Position first = log.firstPosition();
-        if (p.isBefore(first) && p.ledgerId() < first.ledgerId()) {
+        if (log.nextPosition(new Position(p.ledgerId(), p.entryId() - 1)).equals(p)) {
+            return null;
+        }
+        if (p.ledgerId() < log.firstPosition().ledgerId()) {
             return null; // in a ledger deleted after everyone acknowledged it
         }
-        if (!log.nextPosition(new Position(p.ledgerId(), p.entryId() - 1)).equals(p)) {
-            return ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID, "message id " + p + " does not belong to topic " + name);
-        }
-        return null;
+        return ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID, "message id " + p + " does not belong to topic " + name);
     }
 
     /**
@@ -478,7 +469,7 @@ public final class Topic {
             policies = p;
             return log.rolloverIfAged().exceptionally(e -> false);
         }, executor).thenCompose(f -> f).thenCompose(rolled -> {
-            if (p.messageTtlMs() <= 0 || durableSubscriptions().isEmpty()) {
+            if (p.messageTtlMs() <= 0 || durableSubscriptions().stream().allMatch(s -> s.cursor().backlog() == 0)) {
                 return CompletableFuture.<Void>completedFuture(null);
             }
             long cutoff = System.currentTimeMillis() - p.messageTtlMs();
@@ -521,8 +512,8 @@ public final class Topic {
                     .setMsgRateOut(messagesOutRate.perSecond())
                     .setBytesRateIn(bytesInRate.perSecond())
                     .setBytesRateOut(bytesOutRate.perSecond())
-                    .setMsgInTotal(messagesIn.sum())
-                    .setMsgOutTotal(messagesOut.sum())
+                    .setMsgInTotal(messagesInRate.total())
+                    .setMsgOutTotal(messagesOutRate.total())
                     .setStorageSizeBytes(log.sizeBytes())
                     .setEntries(log.numberOfEntries())
                     .setLedgers(log.ledgerCount())

@@ -67,8 +67,7 @@ public final class TopicService {
         }
         List<CompletableFuture<?>> rounds = new ArrayList<>();
         for (Topic t : loadedTopicsNow()) {
-            rounds.add(namespaces.policies(t.name().namespace())
-                    .thenCompose(p -> t.maintain(Policies.of(p.getPolicies(), config.defaultPolicies())))
+            rounds.add(maintain(t)
                     .whenComplete((deleted, e) -> {
                         if (e != null) {
                             if (!t.isClosing()) {
@@ -84,8 +83,12 @@ public final class TopicService {
 
     /** Runs one round of {@link #maintainAll} on one topic now (tests, admin). */
     public CompletableFuture<List<Long>> maintain(TopicName name) {
-        return topic(name, false).thenCompose(t -> namespaces.policies(name.namespace())
-                .thenCompose(p -> t.maintain(Policies.of(p.getPolicies(), config.defaultPolicies()))));
+        return topic(name, false).thenCompose(this::maintain);
+    }
+
+    private CompletableFuture<List<Long>> maintain(Topic t) {
+        return namespaces.policies(t.name().namespace())
+                .thenCompose(p -> t.maintain(Policies.of(p.getPolicies(), config.defaultPolicies())));
     }
 
     /**
