@@ -57,7 +57,7 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
     private final BrokerMetrics metrics;
     private final ScheduledExecutorService scheduler;
     private final LeaderLatch latch;
-    private final Map<String, Integer> recentlyAssigned = new ConcurrentHashMap<>();
+    private final UnreportedAssignments unreported;
     private final Map<Bundle, CompletableFuture<Owner>> assigning = new ConcurrentHashMap<>();
     private volatile boolean cycleRunning;
     private volatile boolean closed;
@@ -74,6 +74,8 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
         this.clients = clients;
         this.metrics = metrics;
         this.scheduler = scheduler;
+        // a report older than a few intervals means the broker is in trouble; stop counting for it then
+        this.unreported = new UnreportedAssignments(3 * config.reportInterval().toMillis() + 10_000);
         this.latch = new LeaderLatch(curator, MetadataPaths.LEADER, ownership.brokerId() + "|" + ownership.address());
         latch.addListener(new LeaderLatchListener() {
             @Override
@@ -94,10 +96,7 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
         reporter.publish().get(10, TimeUnit.SECONDS);
         latch.start();
         long report = config.reportInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(() -> {
-            recentlyAssigned.clear();
-            reporter.publish();
-        }, report, report, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(reporter::publish, report, report, TimeUnit.MILLISECONDS);
         long interval = config.interval().toMillis();
         scheduler.scheduleWithFixedDelay(this::runCycleSafely, interval, interval, TimeUnit.MILLISECONDS);
     }
@@ -152,13 +151,14 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
     }
 
     private CompletableFuture<Owner> tryAssign(Bundle bundle, Map<String, LoadReport> reports, Set<String> failed) {
-        Optional<String> choice = BalancingPolicy.leastLoaded(reports.values(), recentlyAssigned, failed);
+        long now = System.currentTimeMillis();
+        Optional<String> choice = BalancingPolicy.leastLoaded(reports.values(), unreported.counts(reports.values(), now), failed);
         if (choice.isEmpty()) {
             return CompletableFuture.failedFuture(new TributaryException(ErrorReason.SERVICE_NOT_READY,
                     "no broker can take bundle " + bundle));
         }
         String id = choice.get();
-        recentlyAssigned.merge(id, 1, Integer::sum);
+        unreported.add(id, bundle, now);
         CompletableFuture<Owner> acquired = id.equals(ownership.brokerId())
                 ? ownership.acquire(bundle, "")
                 : Rpc.call(clients.control(reports.get(id).getAddress()).withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -256,7 +256,7 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
                 throw new CompletionException(new TributaryException(ErrorReason.NOT_ALLOWED,
                         "bundle " + bundle + " has no owner; it is assigned when a client first uses it"));
             }
-            return destination(destinationId, Set.of(owner.get().brokerId())).thenCompose(dest -> {
+            return destination(bundle, destinationId, Set.of(owner.get().brokerId())).thenCompose(dest -> {
                 if (owner.get().brokerId().equals(ownership.brokerId())) {
                     return mover.unload(bundle, dest, reason);
                 }
@@ -268,8 +268,8 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
         });
     }
 
-    /** The named live broker, or the least loaded one outside {@code exclude}. */
-    public CompletableFuture<Owner> destination(String brokerId, Set<String> exclude) {
+    /** Where {@code bundle} should move: the named live broker, or the least loaded one outside {@code exclude}. */
+    public CompletableFuture<Owner> destination(Bundle bundle, String brokerId, Set<String> exclude) {
         if (brokerId != null && !brokerId.isEmpty()) {
             return cluster.brokers().thenApply(brokers -> {
                 BrokerRegistration reg = brokers.get(brokerId);
@@ -285,9 +285,11 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
             });
         }
         return reports().thenApply(reports -> {
-            String id = BalancingPolicy.leastLoaded(reports.values(), recentlyAssigned, exclude).orElseThrow(() ->
-                    new CompletionException(new TributaryException(ErrorReason.NOT_ALLOWED, "no other broker to move to")));
-            recentlyAssigned.merge(id, 1, Integer::sum);
+            long now = System.currentTimeMillis();
+            String id = BalancingPolicy.leastLoaded(reports.values(), unreported.counts(reports.values(), now), exclude)
+                    .orElseThrow(() -> new CompletionException(new TributaryException(ErrorReason.NOT_ALLOWED,
+                            "no other broker to move to")));
+            unreported.add(id, bundle, now);
             return new Owner(id, reports.get(id).getAddress());
         });
     }
@@ -323,7 +325,7 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
             LOG.info("draining broker {}: {} bundles to move", ownership.brokerId(), bundles.size());
             CompletableFuture<Integer> chain = CompletableFuture.completedFuture(0);
             for (Bundle b : bundles) {
-                chain = chain.thenCompose(moved -> destination("", Set.of(ownership.brokerId()))
+                chain = chain.thenCompose(moved -> destination(b, "", Set.of(ownership.brokerId()))
                         .thenCompose(dest -> mover.unload(b, dest, "drain"))
                         .handle((owner, e) -> {
                             if (e != null) {
