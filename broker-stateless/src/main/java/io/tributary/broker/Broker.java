@@ -148,7 +148,7 @@ public final class Broker implements AutoCloseable {
                 .permitKeepAliveWithoutCalls(true)
                 .addService(health.getHealthService())
                 .addService(new MessagingServiceImpl(topics, config, brokerId, scheduler, metrics))
-                .addService(new LookupServiceImpl(namespaces, ownership))
+                .addService(new LookupServiceImpl(namespaces, ownership, topics))
                 .addService(new AdminServiceImpl(namespaces, topics, loadManager, ownership, cluster))
                 .addService(new ControlServiceImpl(namespaces, ownership, mover, loadManager))
                 .build()

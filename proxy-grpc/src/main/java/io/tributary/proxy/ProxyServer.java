@@ -66,7 +66,7 @@ public final class ProxyServer implements AutoCloseable {
                 .keepAliveTime(SERVER_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(SERVER_KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
                 .addService(new MessagingProxyService(ownerLookup, channels))
-                .addService(new LookupProxyService(ownerLookup))
+                .addService(new LookupProxyService(ownerLookup, brokers))
                 .addService(new AdminProxyService(brokers, ownerLookup))
                 .addService(health.getHealthService())
                 .build();
