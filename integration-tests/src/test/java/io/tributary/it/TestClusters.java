@@ -9,10 +9,10 @@ import java.net.ServerSocket;
 import java.util.function.UnaryOperator;
 
 /** Standalone clusters on free ports, for tests. */
-final class TestClusters {
+public final class TestClusters {
     private TestClusters() {}
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {
@@ -21,12 +21,12 @@ final class TestClusters {
     }
 
     /** Options on free ports; reuse the same options to restart on the same data. */
-    static Standalone.Options options(File dataDir, UnaryOperator<BrokerConfig> brokerSettings) {
+    public static Standalone.Options options(File dataDir, UnaryOperator<BrokerConfig> brokerSettings) {
         UnaryOperator<BrokerConfig> settings = c -> brokerSettings.apply(c.toBuilder().metricsPort(0).build());
         return new Standalone.Options(dataDir, 1, freePort(), freePort(), freePort(), freePort(), false, settings);
     }
 
-    static Standalone start(File dataDir) throws Exception {
+    public static Standalone start(File dataDir) throws Exception {
         return new Standalone(options(dataDir, UnaryOperator.identity())).start();
     }
 }
