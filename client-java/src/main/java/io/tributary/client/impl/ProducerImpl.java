@@ -308,7 +308,16 @@ final class ProducerImpl<T> implements Producer<T> {
                 return new TributaryClientException("interrupted while waiting for room to send", e);
             }
             try {
-                memory.reserve(bytes);
+                if (!memory.tryReserve(bytes)) {
+                    // our own batches being filled may hold the memory we wait for: send them now
+                    // rather than after batchingMaxPublishDelay
+                    synchronized (lock) {
+                        if (state == State.OPEN) {
+                            flushAllLocked();
+                        }
+                    }
+                    memory.reserve(bytes);
+                }
             } catch (InterruptedException e) {
                 permits.release();
                 Thread.currentThread().interrupt();

@@ -246,6 +246,27 @@ class ProducerFeaturesWithFakeBrokerTest {
     }
 
     @Test
+    void aSendWaitingForMemorySendsTheBatchBeingFilledInsteadOfWaitingForItsDelay() throws Exception {
+        client(3 * KIB_MESSAGE);
+        try (Producer<byte[]> producer = client.newProducer().topic(TOPIC)
+                .batchingMaxPublishDelay(Duration.ofMinutes(10)).create()) {
+            List<CompletableFuture<MessageId>> sent = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                sent.add(producer.sendAsync(kib()));
+            }
+            assertThat(broker.entryCount(TOPIC)).isZero();
+            // the limit is reached by the open batch alone: this send flushes it and waits for its ack
+            sent.add(producer.sendAsync(kib()));
+            assertThat(broker.entryCount(TOPIC)).isEqualTo(1);
+            for (int i = 0; i < 3; i++) {
+                assertThat(await5(sent.get(i)).getEntryId()).isZero();
+            }
+            producer.flush();
+            assertThat(await5(sent.get(3)).getEntryId()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void memoryIsReleasedWhenSendsTimeOutAgainstAnUnreachableBroker() throws Exception {
         client(3 * KIB_MESSAGE);
         Producer<byte[]> a = client.newProducer().topic(TOPIC).enableBatching(false).blockIfQueueFull(false)
