@@ -17,6 +17,22 @@ public interface ClientBuilder {
      */
     ClientBuilder operationTimeout(Duration timeout);
 
+    /**
+     * Bounds the memory that all producers of this client may hold for messages not yet
+     * acknowledged by the broker: the bytes of each message (value, key and properties, before
+     * compression) count from {@code sendAsync} until the broker answers it, or it fails or times
+     * out. When the bound is reached, a producer built with {@code blockIfQueueFull(true)} (the
+     * default) blocks in {@code send}/{@code sendAsync} until memory is released; otherwise the
+     * send fails at once with {@link TributaryClientException.MemoryBufferIsFullException}. This
+     * bound is shared, while {@link ProducerBuilder#maxPendingMessages(int)} bounds each producer
+     * by message count; both apply. A single message larger than the bound is accepted when
+     * nothing else is pending. Default 64 MiB; 0 means unlimited.
+     *
+     * @param bytes the bound in bytes, 0 for none
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     */
+    ClientBuilder memoryLimit(long bytes);
+
     /** Builds the client. The channel connects lazily, on the first producer or consumer. */
     TributaryClient build() throws TributaryClientException;
 }

@@ -50,6 +50,15 @@ public interface ProducerBuilder<T> {
     /** How long the first message of a batch waits for others. Default 1 ms. */
     ProducerBuilder<T> batchingMaxPublishDelay(Duration delay);
 
+    /**
+     * How batches are compressed: {@link CompressionType#NONE} (the default), {@code LZ4},
+     * {@code ZSTD} or {@code SNAPPY}. The producer compresses each batch once; every consumer
+     * decompresses whatever codec an entry names, so this can be changed at any time. Batching
+     * limits ({@link #batchingMaxBytes(int)}, the broker's maximum message size) and the client's
+     * memory limit count the bytes before compression.
+     */
+    ProducerBuilder<T> compressionType(CompressionType type);
+
     /** Opens the producer, waiting at most the client's operation timeout. */
     Producer<T> create() throws TributaryClientException;
 

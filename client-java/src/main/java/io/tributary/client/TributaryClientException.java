@@ -228,6 +228,21 @@ public class TributaryClientException extends IOException {
         }
     }
 
+    /**
+     * The client's memory limit ({@link ClientBuilder#memoryLimit(long)}) is used up by messages
+     * awaiting acknowledgement and the producer was built not to block. A kind of
+     * {@link ProducerQueueIsFullException} (same reason, {@code PRODUCER_QUEUE_FULL}), so code that
+     * handles a full queue handles this too.
+     */
+    public static class MemoryBufferIsFullException extends ProducerQueueIsFullException {
+        private static final long serialVersionUID = 1L;
+
+        /** The exception with a message that says how much memory is in use. */
+        public MemoryBufferIsFullException(String message) {
+            super(message);
+        }
+    }
+
     /** The producer, consumer or client was closed (or failed for good) before the operation. */
     public static class AlreadyClosedException extends TributaryClientException {
         private static final long serialVersionUID = 1L;

@@ -13,43 +13,78 @@ import java.util.List;
 /**
  * Encodes a producer batch into the bytes of one stored entry and decodes it back: the one
  * definition of the entry format in Java. The producer encodes once; the broker stores the bytes
- * as they are; consumers (the SDK, or the broker for unary Receive) decode.
+ * as they are; consumers (the SDK, or the broker for unary Receive) decode, decompressing the
+ * payload with the codec its header names ({@link PayloadCompression}).
  */
 public final class EntryCodec {
     private EntryCodec() {}
 
+    /**
+     * An entry's payload as it is stored, with the header fields that describe it.
+     *
+     * @param bytes the serialized {@link MessageList}, compressed with {@code compression}
+     * @param compression the codec actually used
+     * @param uncompressedSize the size of the serialized {@link MessageList}
+     */
+    public record Payload(ByteString bytes, CompressionType compression, int uncompressedSize) {}
+
+    /**
+     * The payload of {@code messages} compressed with {@code compression}. A batch that the codec
+     * does not make smaller (small or random data) is stored uncompressed instead, so that an
+     * entry is never larger than its messages plus the header, and readers skip the work.
+     */
+    public static Payload payload(List<SingleMessage> messages, CompressionType compression) {
+        ByteString plain = MessageList.newBuilder().addAllMessages(messages).build().toByteString();
+        if (compression != CompressionType.COMPRESSION_NONE) {
+            ByteString packed = PayloadCompression.compress(compression, plain);
+            if (packed.size() < plain.size()) {
+                return new Payload(packed, compression, plain.size());
+            }
+        }
+        return new Payload(plain, CompressionType.COMPRESSION_NONE, plain.size());
+    }
+
     /** Encodes messages (uncompressed) into one entry; the first carries {@code firstSequenceId}. */
     public static ByteString encode(String producerName, String schema, long firstSequenceId,
                                     List<SingleMessage> messages, long publishTimeMs) {
-        ByteString payload = MessageList.newBuilder().addAllMessages(messages).build().toByteString();
+        return encode(producerName, schema, firstSequenceId, messages, publishTimeMs, CompressionType.COMPRESSION_NONE);
+    }
+
+    /** Encodes messages into one entry whose payload is compressed with {@code compression} (see {@link #payload}). */
+    public static ByteString encode(String producerName, String schema, long firstSequenceId,
+                                    List<SingleMessage> messages, long publishTimeMs, CompressionType compression) {
+        Payload payload = payload(messages, compression);
         BatchHeader header = BatchHeader.newBuilder()
                 .setProducerName(producerName == null ? "" : producerName)
                 .setFirstSequenceId(firstSequenceId)
                 .setMessageCount(messages.size())
-                .setCompression(CompressionType.COMPRESSION_NONE)
-                .setUncompressedSize(payload.size())
+                .setCompression(payload.compression())
+                .setUncompressedSize(payload.uncompressedSize())
                 .setPublishTimeMs(publishTimeMs)
                 .setSchema(schema == null ? "" : schema)
                 .build();
-        return EntryBatch.newBuilder().setHeader(header).setPayload(payload).build().toByteString();
+        return EntryBatch.newBuilder().setHeader(header).setPayload(payload.bytes()).build().toByteString();
     }
 
     /** A decoded entry: its header and its messages in batch order. */
     public record Decoded(BatchHeader header, List<SingleMessage> messages) {}
 
     /**
-     * Decodes an entry; fails with INVALID_REQUEST if the bytes are not an entry or use a
-     * compression this version does not read.
+     * Decodes an entry, decompressing its payload; fails with INVALID_REQUEST if the bytes are not
+     * an entry, use a compression this version does not know, or do not decompress cleanly.
      */
     public static Decoded decode(ByteString entry) {
+        EntryBatch batch;
         try {
-            EntryBatch batch = EntryBatch.parseFrom(entry);
-            BatchHeader h = batch.getHeader();
-            if (h.getCompression() != CompressionType.COMPRESSION_NONE) {
-                throw new TributaryException(ErrorReason.INVALID_REQUEST, "entry compressed with "
-                        + h.getCompression() + ", which this version cannot decode");
-            }
-            return new Decoded(h, MessageList.parseFrom(batch.getPayload()).getMessagesList());
+            batch = EntryBatch.parseFrom(entry);
+        } catch (InvalidProtocolBufferException e) {
+            throw new TributaryException(ErrorReason.INVALID_REQUEST, "entry is not a valid batch: " + e.getMessage());
+        }
+        BatchHeader h = batch.getHeader();
+        ByteString payload = PayloadCompression.decompress(h.getCompressionValue(), batch.getPayload(),
+                h.getUncompressedSize());
+        try {
+            return new Decoded(h, MessageList.parseFrom(payload).getMessagesList());
         } catch (InvalidProtocolBufferException e) {
             throw new TributaryException(ErrorReason.INVALID_REQUEST, "entry is not a valid batch: " + e.getMessage());
         }

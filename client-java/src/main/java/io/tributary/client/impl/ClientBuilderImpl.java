@@ -11,9 +11,11 @@ import java.util.Objects;
 public final class ClientBuilderImpl implements ClientBuilder {
     static final String DEFAULT_SERVICE_URL = "localhost:6650";
     static final Duration DEFAULT_OPERATION_TIMEOUT = Duration.ofSeconds(30);
+    static final long DEFAULT_MEMORY_LIMIT = 64L * 1024 * 1024;
 
     private String serviceUrl = DEFAULT_SERVICE_URL;
     private Duration operationTimeout = DEFAULT_OPERATION_TIMEOUT;
+    private long memoryLimit = DEFAULT_MEMORY_LIMIT;
 
     @Override
     public ClientBuilder serviceUrl(String serviceUrl) {
@@ -32,8 +34,18 @@ public final class ClientBuilderImpl implements ClientBuilder {
     }
 
     @Override
+    public ClientBuilder memoryLimit(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("memoryLimit must be 0 (unlimited) or a positive number of bytes, was "
+                    + bytes);
+        }
+        this.memoryLimit = bytes;
+        return this;
+    }
+
+    @Override
     public TributaryClient build() throws TributaryClientException {
-        return new TributaryClientImpl(target(serviceUrl), operationTimeout);
+        return new TributaryClientImpl(target(serviceUrl), operationTimeout, memoryLimit);
     }
 
     /**

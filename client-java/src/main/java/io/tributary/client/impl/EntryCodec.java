@@ -17,8 +17,8 @@ import java.util.Set;
 
 /**
  * The entry format: a producer batch is one {@link EntryBatch} whose payload is a serialized
- * {@link MessageList}. The producer encodes it once, the broker stores it as is, and the
- * consumer unpacks it into messages.
+ * {@link MessageList}, compressed with the codec its header names. The producer encodes it once,
+ * the broker stores it as is, and the consumer unpacks it into messages.
  */
 public final class EntryCodec {
 
@@ -81,13 +81,26 @@ public final class EntryCodec {
      */
     public static ByteString encode(String producerName, String schema, long firstSequenceId,
                                     List<SingleMessage> messages, long publishTimeMs, boolean withKey) {
-        ByteString payload = MessageList.newBuilder().addAllMessages(messages).build().toByteString();
+        return encode(producerName, schema, firstSequenceId, messages, publishTimeMs, withKey,
+                io.tributary.api.v1.CompressionType.COMPRESSION_NONE);
+    }
+
+    /**
+     * Encodes a batch as {@link #encode(String, String, long, List, long, boolean)} does, with the
+     * payload compressed by {@code compression}; a batch that the codec does not make smaller is
+     * stored uncompressed ({@link io.tributary.protocol.EntryCodec#payload}), so the entry never
+     * exceeds {@link #overhead} plus its messages.
+     */
+    public static ByteString encode(String producerName, String schema, long firstSequenceId,
+                                    List<SingleMessage> messages, long publishTimeMs, boolean withKey,
+                                    io.tributary.api.v1.CompressionType compression) {
+        io.tributary.protocol.EntryCodec.Payload payload = io.tributary.protocol.EntryCodec.payload(messages, compression);
         BatchHeader.Builder header = BatchHeader.newBuilder()
                 .setProducerName(producerName == null ? "" : producerName)
                 .setFirstSequenceId(firstSequenceId)
                 .setMessageCount(messages.size())
-                .setCompression(io.tributary.api.v1.CompressionType.COMPRESSION_NONE)
-                .setUncompressedSize(payload.size())
+                .setCompression(payload.compression())
+                .setUncompressedSize(payload.uncompressedSize())
                 .setPublishTimeMs(publishTimeMs)
                 .setSchema(schema == null ? "" : schema);
         String key = withKey ? commonKey(messages) : null;
@@ -99,7 +112,23 @@ public final class EntryCodec {
             deliverAt = Math.max(deliverAt, m.getDeliverAtMs());
         }
         header.setDeliverAtMs(deliverAt);
-        return EntryBatch.newBuilder().setHeader(header).setPayload(payload).build().toByteString();
+        return EntryBatch.newBuilder().setHeader(header).setPayload(payload.bytes()).build().toByteString();
+    }
+
+    /** The wire form of a producer's compression setting. */
+    public static io.tributary.api.v1.CompressionType toProto(io.tributary.client.CompressionType type) {
+        switch (type) {
+            case LZ4:
+                return io.tributary.api.v1.CompressionType.COMPRESSION_LZ4;
+            case ZSTD:
+                return io.tributary.api.v1.CompressionType.COMPRESSION_ZSTD;
+            case SNAPPY:
+                return io.tributary.api.v1.CompressionType.COMPRESSION_SNAPPY;
+            case NONE:
+                return io.tributary.api.v1.CompressionType.COMPRESSION_NONE;
+            default:
+                throw new IllegalArgumentException("unknown compression " + type);
+        }
     }
 
     /** The key every message has, or null if one has none or they differ. */
@@ -115,10 +144,10 @@ public final class EntryCodec {
     }
 
     /**
-     * Decodes an entry.
+     * Decodes an entry, decompressing its payload.
      *
-     * @throws InvalidProtocolBufferException if the bytes are not an entry, or use a
-     *         compression this client does not read
+     * @throws InvalidProtocolBufferException if the bytes are not an entry, use a compression this
+     *         client does not know, or do not decompress to what the header announces
      */
     public static io.tributary.protocol.EntryCodec.Decoded decode(ByteString entry) throws InvalidProtocolBufferException {
         try {

@@ -1,6 +1,7 @@
 package io.tributary.client.impl;
 
 import io.tributary.client.BatchingType;
+import io.tributary.client.CompressionType;
 import io.tributary.client.Producer;
 import io.tributary.client.ProducerBuilder;
 import io.tributary.client.Schema;
@@ -17,7 +18,8 @@ final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     /** A producer's settings, fixed at creation. */
     record Config(String topic, String producerName, Duration sendTimeout, int maxPendingMessages,
                   boolean blockIfQueueFull, boolean batching, int batchingMaxMessages, int batchingMaxBytes,
-                  Duration batchingMaxPublishDelay, BatchingType batchingType) {}
+                  Duration batchingMaxPublishDelay, BatchingType batchingType,
+                  CompressionType compressionType) {}
 
     private final TributaryClientImpl client;
     private final Schema<T> schema;
@@ -31,6 +33,7 @@ final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     private int batchingMaxBytes = 128 * 1024;
     private Duration batchingMaxPublishDelay = Duration.ofMillis(1);
     private BatchingType batchingType = BatchingType.DEFAULT;
+    private CompressionType compressionType = CompressionType.NONE;
 
     ProducerBuilderImpl(TributaryClientImpl client, Schema<T> schema) {
         this.client = client;
@@ -115,6 +118,15 @@ final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     }
 
     @Override
+    public ProducerBuilder<T> compressionType(CompressionType type) {
+        if (type == null) {
+            throw new IllegalArgumentException("compressionType must not be null; CompressionType.NONE turns compression off");
+        }
+        this.compressionType = type;
+        return this;
+    }
+
+    @Override
     public Producer<T> create() throws TributaryClientException {
         return Futures.await(createAsync());
     }
@@ -132,7 +144,8 @@ final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
         }
         String n = producerName == null || producerName.isEmpty() ? null : producerName;
         Config config = new Config(name.toString(), n, sendTimeout, maxPendingMessages, blockIfQueueFull,
-                batching, batchingMaxMessages, batchingMaxBytes, batchingMaxPublishDelay, batchingType);
+                batching, batchingMaxMessages, batchingMaxBytes, batchingMaxPublishDelay, batchingType,
+                compressionType);
         return new ProducerImpl<>(client, config, schema, name.partitionIndex()).start();
     }
 }

@@ -16,9 +16,11 @@ import io.tributary.api.v1.SingleMessage;
 import io.tributary.client.BatchingType;
 import io.tributary.client.MessageId;
 import io.tributary.client.Producer;
+import io.tributary.client.ProducerStats;
 import io.tributary.client.Schema;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.TributaryClientException.AlreadyClosedException;
+import io.tributary.client.TributaryClientException.MemoryBufferIsFullException;
 import io.tributary.client.TributaryClientException.MessageTooLargeException;
 import io.tributary.client.TributaryClientException.ProducerQueueIsFullException;
 import io.tributary.client.TributaryClientException.TimeoutException;
@@ -49,21 +51,76 @@ import org.slf4j.LoggerFactory;
 final class ProducerImpl<T> implements Producer<T> {
     private static final Logger LOG = LoggerFactory.getLogger(ProducerImpl.class);
     static final long DEFAULT_MAX_MESSAGE_SIZE = 5L * 1024 * 1024;
+    /** At most one warning per interval about failed sends, which fire-and-forget senders see nowhere else. */
+    private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private enum State { OPEN, CLOSING, CLOSED, FAILED }
 
-    /** A message waiting to be sent or acknowledged. */
-    private record OpMsg(SingleMessage message, int size, CompletableFuture<MessageId> future) {
+    /**
+     * A message waiting to be sent or acknowledged.
+     *
+     * @param memory the bytes it holds against the client's memory limit until answered
+     * @param acceptedNanos when {@code sendAsync} accepted it, for the send latency
+     */
+    private record OpMsg(SingleMessage message, int size, CompletableFuture<MessageId> future, int memory,
+                         long acceptedNanos) {
         long sequenceId() {
             return message.getSequenceId();
+        }
+
+        /** The same message in another form (numbered). */
+        OpMsg with(SingleMessage m, int newSize) {
+            return new OpMsg(m, newSize, future, memory, acceptedNanos);
         }
     }
 
     /** A batch: one entry once stored. {@code done} completes however the batch ends. */
-    private record OpBatch(long firstSequenceId, List<OpMsg> messages, ByteString entry, long createdNanos,
-                           CompletableFuture<Void> done) {
+    private static final class OpBatch {
+        private final long firstSequenceId;
+        private final List<OpMsg> messages;
+        private final ByteString entry;
+        private final long createdNanos;
+        private final CompletableFuture<Void> done = new CompletableFuture<>();
+        /** Whether it went out on a stream at least once; guarded by the producer's lock. */
+        boolean written;
+
+        OpBatch(long firstSequenceId, List<OpMsg> messages, ByteString entry, long createdNanos) {
+            this.firstSequenceId = firstSequenceId;
+            this.messages = messages;
+            this.entry = entry;
+            this.createdNanos = createdNanos;
+        }
+
+        long firstSequenceId() {
+            return firstSequenceId;
+        }
+
+        List<OpMsg> messages() {
+            return messages;
+        }
+
+        ByteString entry() {
+            return entry;
+        }
+
+        long createdNanos() {
+            return createdNanos;
+        }
+
+        CompletableFuture<Void> done() {
+            return done;
+        }
+
         long lastSequenceId() {
             return messages.get(messages.size() - 1).sequenceId();
+        }
+
+        long memory() {
+            long m = 0;
+            for (OpMsg op : messages) {
+                m += op.memory();
+            }
+            return m;
         }
     }
 
@@ -87,6 +144,10 @@ final class ProducerImpl<T> implements Producer<T> {
     private final Schema<T> schema;
     private final int topicPartition;
     private final boolean keyBased;
+    private final io.tributary.api.v1.CompressionType compression;
+    /** Shared by the client's producers: bounds the bytes of messages not yet answered. */
+    private final MemoryLimiter memory;
+    private final ProducerStatsRecorder stats = new ProducerStatsRecorder();
     private final long operationTimeoutNanos;
     private final long createDeadlineNanos;
     /** Bounds the messages between sendAsync and their answer: the producer's memory. */
@@ -111,6 +172,9 @@ final class ProducerImpl<T> implements Producer<T> {
     private int openMessages;
     private long batchEpoch;
     private ScheduledFuture<?> batchTimer;
+    private long lastFailureLogNanos;
+    private long unloggedFailures;
+    private TributaryClientException lastFailure;
 
     // written under lock, read by senders without it
     private volatile String producerName;
@@ -127,6 +191,9 @@ final class ProducerImpl<T> implements Producer<T> {
         this.createDeadlineNanos = System.nanoTime() + operationTimeoutNanos;
         this.permits = new Semaphore(conf.maxPendingMessages());
         this.keyBased = conf.batchingType() == BatchingType.KEY_BASED;
+        this.compression = EntryCodec.toProto(conf.compressionType());
+        this.memory = client.memory();
+        this.lastFailureLogNanos = System.nanoTime() - FAILURE_LOG_INTERVAL_NANOS;
         this.producerName = conf.producerName();
         this.entryOverhead = EntryCodec.overhead(producerName, schema.name());
     }
@@ -162,13 +229,13 @@ final class ProducerImpl<T> implements Producer<T> {
 
     CompletableFuture<MessageId> sendAsync(TypedMessageBuilderImpl<T> m) {
         if (m.value == null) {
-            return Futures.failed(new TributaryClientException(ErrorReason.INVALID_REQUEST, "the message has no value", null));
+            return rejected(new TributaryClientException(ErrorReason.INVALID_REQUEST, "the message has no value", null));
         }
         SingleMessage.Builder b = SingleMessage.newBuilder();
         try {
             b.setValue(ByteString.copyFrom(schema.encode(m.value)));
         } catch (RuntimeException e) {
-            return Futures.failed(new TributaryClientException(ErrorReason.INVALID_REQUEST,
+            return rejected(new TributaryClientException(ErrorReason.INVALID_REQUEST,
                     "the schema " + schema.name() + " could not encode the value: " + e, e));
         }
         if (m.key != null) {
@@ -178,43 +245,39 @@ final class ProducerImpl<T> implements Producer<T> {
         SingleMessage unnumbered = b.build();
 
         // measured before taking a permit so that an oversized message never waits for room
-        long size = (long) entryOverhead + EntryCodec.keyFieldSize(m.key) + EntryCodec.sizeInList(unnumbered)
-                + EntryCodec.maxSequenceIdSize();
+        int sizeInList = EntryCodec.sizeInList(unnumbered);
+        long size = (long) entryOverhead + EntryCodec.keyFieldSize(m.key) + sizeInList + EntryCodec.maxSequenceIdSize();
         long max = maxMessageSize;
         if (size > max) {
-            return Futures.failed(new MessageTooLargeException(
+            return rejected(new MessageTooLargeException(
                     "the message takes " + size + " bytes with its framing; the broker takes at most " + max));
         }
         TributaryClientException closed = closedError();
         if (closed != null) {
-            return Futures.failed(closed);
+            return rejected(closed);
         }
-        if (conf.blockIfQueueFull()) {
-            try {
-                permits.acquire();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Futures.failed(new TributaryClientException("interrupted while waiting for room to send", e));
-            }
-        } else if (!permits.tryAcquire()) {
-            return Futures.failed(new ProducerQueueIsFullException(
-                    "the producer already has " + conf.maxPendingMessages() + " pending messages"));
+        TributaryClientException noRoom = reserve(sizeInList);
+        if (noRoom != null) {
+            return rejected(noRoom);
         }
 
         CompletableFuture<MessageId> future = new CompletableFuture<>();
+        OpMsg accepted = new OpMsg(unnumbered, sizeInList, future, sizeInList, System.nanoTime());
         synchronized (lock) {
             if (state != State.OPEN) {
                 permits.release();
-                return Futures.failed(closedErrorLocked());
+                memory.release(sizeInList);
+                return rejected(closedErrorLocked());
             }
+            stats.pending(1, sizeInList);
             boolean delayed = m.deliverAtMs > 0;
             if (keyBased) {
-                addKeyBasedLocked(unnumbered, m.key, m.sequenceId, delayed, future);
+                addKeyBasedLocked(accepted, m.key, m.sequenceId, delayed);
             } else {
                 long seq = m.sequenceId != null ? m.sequenceId : lastSequenceIdPushed + 1;
                 lastSequenceIdPushed = Math.max(lastSequenceIdPushed, seq);
                 SingleMessage msg = unnumbered.toBuilder().setSequenceId(seq).build();
-                OpMsg op = new OpMsg(msg, EntryCodec.sizeInList(msg), future);
+                OpMsg op = accepted.with(msg, EntryCodec.sizeInList(msg));
                 OpenBatch open = openBatches.get(null);
                 // a batch's messages must carry consecutive sequence ids: its header names only the first
                 if (open != null && (delayed || seq != open.firstSequenceId() + open.messages.size()
@@ -233,19 +296,65 @@ final class ProducerImpl<T> implements Producer<T> {
     }
 
     /**
+     * Takes a pending-message permit and {@code bytes} of the client's memory, waiting for both
+     * when the producer blocks if full; null once both are taken, else why the send is refused.
+     */
+    private TributaryClientException reserve(int bytes) {
+        if (conf.blockIfQueueFull()) {
+            try {
+                permits.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new TributaryClientException("interrupted while waiting for room to send", e);
+            }
+            try {
+                if (!memory.tryReserve(bytes)) {
+                    // our own batches being filled may hold the memory we wait for: send them now
+                    // rather than after batchingMaxPublishDelay
+                    synchronized (lock) {
+                        if (state == State.OPEN) {
+                            flushAllLocked();
+                        }
+                    }
+                    memory.reserve(bytes);
+                }
+            } catch (InterruptedException e) {
+                permits.release();
+                Thread.currentThread().interrupt();
+                return new TributaryClientException("interrupted while waiting for the client's memory limit", e);
+            }
+            return null;
+        }
+        if (!permits.tryAcquire()) {
+            return new ProducerQueueIsFullException(
+                    "the producer already has " + conf.maxPendingMessages() + " pending messages");
+        }
+        if (!memory.tryReserve(bytes)) {
+            permits.release();
+            return new MemoryBufferIsFullException("the client's memory limit of " + memory.limit()
+                    + " bytes is used up by messages awaiting acknowledgement (" + memory.used() + " bytes in use)");
+        }
+        return null;
+    }
+
+    /** A send refused before it was accepted: counted as a failure, like one the broker refused. */
+    private CompletableFuture<MessageId> rejected(TributaryClientException e) {
+        stats.failed(1);
+        return Futures.failed(e);
+    }
+
+    /**
      * KEY_BASED batching: sequence ids are given when a batch closes, so that every batch holds
      * consecutive ones although the messages of several keys were sent interleaved.
      */
-    private void addKeyBasedLocked(SingleMessage unnumbered, String key, Long explicitSequenceId, boolean delayed,
-                                   CompletableFuture<MessageId> future) {
-        OpMsg op = new OpMsg(unnumbered, EntryCodec.sizeInList(unnumbered), future);
+    private void addKeyBasedLocked(OpMsg op, String key, Long explicitSequenceId, boolean delayed) {
         if (explicitSequenceId != null) {
             // the messages sent before keep their place before it
             flushAllLocked();
             long seq = explicitSequenceId;
             lastSequenceIdPushed = Math.max(lastSequenceIdPushed, seq);
-            SingleMessage msg = unnumbered.toBuilder().setSequenceId(seq).build();
-            closeAloneLocked(new OpMsg(msg, EntryCodec.sizeInList(msg), future));
+            SingleMessage msg = op.message().toBuilder().setSequenceId(seq).build();
+            closeAloneLocked(op.with(msg, EntryCodec.sizeInList(msg)));
             return;
         }
         OpenBatch open = openBatches.get(key);
@@ -277,7 +386,7 @@ final class ProducerImpl<T> implements Producer<T> {
     private OpMsg numberLocked(OpMsg op) {
         long seq = ++lastSequenceIdPushed;
         SingleMessage msg = op.message().toBuilder().setSequenceId(seq).build();
-        return new OpMsg(msg, op.size(), op.future());
+        return op.with(msg, op.size());
     }
 
     /** The room for messages in a batch whose header may carry the key of its first message. */
@@ -340,8 +449,8 @@ final class ProducerImpl<T> implements Producer<T> {
         }
         long first = msgs.get(0).sequenceId();
         ByteString entry = EntryCodec.encode(producerName, schema.name(), first, singles, System.currentTimeMillis(),
-                true);
-        OpBatch b = new OpBatch(first, List.copyOf(msgs), entry, System.nanoTime(), new CompletableFuture<>());
+                true, compression);
+        OpBatch b = new OpBatch(first, List.copyOf(msgs), entry, System.nanoTime());
         pending.addLast(b);
         if (cnx != null && cnx.ready) {
             cnx.send(b);
@@ -388,6 +497,10 @@ final class ProducerImpl<T> implements Producer<T> {
         }
 
         void send(OpBatch b) {
+            if (!b.written) {
+                b.written = true;
+                stats.sent(b.messages().size(), b.entry().size());
+            }
             send(PublishRequest.newBuilder()
                     .setBatch(PublishBatch.newBuilder()
                             .setSequenceId(b.firstSequenceId())
@@ -470,7 +583,7 @@ final class ProducerImpl<T> implements Producer<T> {
                     onAck(response.getAck(), done);
                     break;
                 case ERROR:
-                    onPublishError(response.getError(), done);
+                    onPublishError(c, response.getError(), done);
                     break;
                 default:
                     LOG.warn("[{}] Ignoring an unknown publish response {}", conf.topic(), response.getResponseCase());
@@ -518,20 +631,31 @@ final class ProducerImpl<T> implements Producer<T> {
             return;
         }
         lastSequenceIdPublished = Math.max(lastSequenceIdPublished, b.lastSequenceId());
-        permits.release(b.messages().size());
+        releaseLocked(b);
+        long now = System.nanoTime();
         long ledger = ack.hasMessageId() ? ack.getMessageId().getLedgerId() : -1;
         long entry = ack.hasMessageId() ? ack.getMessageId().getEntryId() : -1;
         int partition = EntryCodec.partitionOf(ack.hasMessageId() ? ack.getMessageId().getPartition() : 0, topicPartition);
         int n = b.messages().size();
         done.add(() -> {
             for (int i = 0; i < n; i++) {
-                b.messages().get(i).future().complete(new MessageId(ledger, entry, i, partition, n));
+                OpMsg op = b.messages().get(i);
+                stats.acked(now - op.acceptedNanos());
+                op.future().complete(new MessageId(ledger, entry, i, partition, n));
             }
             b.done().complete(null);
         });
     }
 
-    private void onPublishError(PublishError error, Completions done) {
+    private void onPublishError(Connection c, PublishError error, Completions done) {
+        if (ErrorReasons.isRetriable(error.getError().getReason())) {
+            // the batch may succeed on another stream (the topic moving, the broker restarting): like
+            // a lost stream, resend everything pending from a new one, where deduplication drops
+            // what a later batch of this stream already stored
+            c.cancel("the broker refused a batch with a retriable error");
+            lostStreamLocked(c, error.getError(), null, done);
+            return;
+        }
         OpBatch b = removePending(error.getSequenceId());
         if (b == null) {
             LOG.debug("[{}] Error for unknown sequence id {}: {}", conf.topic(), error.getSequenceId(), error.getError());
@@ -554,13 +678,47 @@ final class ProducerImpl<T> implements Producer<T> {
     }
 
     private void failBatch(OpBatch b, TributaryClientException e, Completions done) {
-        permits.release(b.messages().size());
+        releaseLocked(b);
+        int n = b.messages().size();
+        stats.failed(n);
+        logFailureLocked(n, e);
         done.add(() -> {
             for (OpMsg op : b.messages()) {
                 op.future().completeExceptionally(e);
             }
             b.done().complete(null);
         });
+    }
+
+    /** Gives back the permits and memory of a batch that was answered or failed. */
+    private void releaseLocked(OpBatch b) {
+        int n = b.messages().size();
+        long bytes = b.memory();
+        permits.release(n);
+        memory.release(bytes);
+        stats.pending(-n, -bytes);
+    }
+
+    /**
+     * Warns about failed sends, at most once per {@link #FAILURE_LOG_INTERVAL_NANOS} and counting
+     * those in between, so that a fire-and-forget sender learns of them without a flood.
+     */
+    private void logFailureLocked(int messages, TributaryClientException e) {
+        unloggedFailures += messages;
+        lastFailure = e;
+        if (System.nanoTime() - lastFailureLogNanos >= FAILURE_LOG_INTERVAL_NANOS) {
+            logUnloggedFailuresLocked();
+        }
+    }
+
+    /** Reports the failures not reported yet: when the interval has passed, and when the producer ends. */
+    private void logUnloggedFailuresLocked() {
+        if (unloggedFailures > 0) {
+            LOG.warn("[{}] Producer {}: {} message(s) failed to send, latest: {}", conf.topic(), producerName,
+                    unloggedFailures, lastFailure.getMessage());
+            lastFailureLogNanos = System.nanoTime();
+            unloggedFailures = 0;
+        }
     }
 
     /** The stream ended: {@code t} is null when the server completed it. */
@@ -570,39 +728,44 @@ final class ProducerImpl<T> implements Producer<T> {
             if (c != cnx) {
                 return;
             }
-            cnx = null;
-            c.cancelTimer();
             ErrorDetail detail = t == null
                     ? ErrorReasons.detail(ErrorReason.BROKER_UNAVAILABLE, "the server ended the stream")
                     : ErrorReasons.detailOf(t);
-            boolean retriable = ErrorReasons.isRetriable(detail.getReason());
-            if (state == State.CLOSING && pending.isEmpty()) {
-                finishCloseLocked(done);
-            } else if (!created) {
-                if (retriable && System.nanoTime() < createDeadlineNanos) {
-                    lastError = detail;
-                    LOG.info("[{}] Could not create the producer yet ({}: {}); retrying", conf.topic(),
-                            detail.getReason(), detail.getMessage());
-                    scheduleReconnectLocked(done, detail);
-                } else if (retriable) {
-                    failLocked(new TimeoutException("could not create the producer within "
-                            + client.operationTimeout() + "; last error " + detail.getReason() + ": "
-                            + detail.getMessage()), done);
-                } else {
-                    failLocked(TributaryClientException.of(detail, t), done);
-                }
-            } else if (retriable) {
-                lastError = detail;
-                LOG.info("[{}] Producer {} lost its stream ({}: {}); reconnecting", conf.topic(), producerName,
-                        detail.getReason(), detail.getMessage());
-                scheduleReconnectLocked(done, detail);
-            } else {
-                LOG.warn("[{}] Producer {} failed: {}: {}", conf.topic(), producerName, detail.getReason(),
-                        detail.getMessage());
-                failLocked(TributaryClientException.of(detail, t), done);
-            }
+            lostStreamLocked(c, detail, t, done);
         }
         done.run();
+    }
+
+    /** The current stream is over: reconnect if the failure is retriable, else fail the producer. */
+    private void lostStreamLocked(Connection c, ErrorDetail detail, Throwable t, Completions done) {
+        cnx = null;
+        c.cancelTimer();
+        boolean retriable = ErrorReasons.isRetriable(detail.getReason());
+        if (state == State.CLOSING && pending.isEmpty()) {
+            finishCloseLocked(done);
+        } else if (!created) {
+            if (retriable && System.nanoTime() < createDeadlineNanos) {
+                lastError = detail;
+                LOG.info("[{}] Could not create the producer yet ({}: {}); retrying", conf.topic(),
+                        detail.getReason(), detail.getMessage());
+                scheduleReconnectLocked(done, detail);
+            } else if (retriable) {
+                failLocked(new TimeoutException("could not create the producer within "
+                        + client.operationTimeout() + "; last error " + detail.getReason() + ": "
+                        + detail.getMessage()), done);
+            } else {
+                failLocked(TributaryClientException.of(detail, t), done);
+            }
+        } else if (retriable) {
+            lastError = detail;
+            LOG.info("[{}] Producer {} lost its stream ({}: {}); reconnecting", conf.topic(), producerName,
+                    detail.getReason(), detail.getMessage());
+            scheduleReconnectLocked(done, detail);
+        } else {
+            LOG.warn("[{}] Producer {} failed: {}: {}", conf.topic(), producerName, detail.getReason(),
+                    detail.getMessage());
+            failLocked(TributaryClientException.of(detail, t), done);
+        }
     }
 
     private void scheduleReconnectLocked(Completions done, ErrorDetail cause) {
@@ -728,6 +891,7 @@ final class ProducerImpl<T> implements Producer<T> {
         state = State.CLOSED;
         cancelTimersLocked();
         client.unregister(this);
+        logUnloggedFailuresLocked();
         LOG.info("[{}] Producer {} closed", conf.topic(), producerName);
         done.add(() -> closeFuture.complete(null));
     }
@@ -746,6 +910,7 @@ final class ProducerImpl<T> implements Producer<T> {
         while ((b = pending.pollFirst()) != null) {
             failBatch(b, e, done);
         }
+        logUnloggedFailuresLocked();
         client.unregister(this);
         done.add(() -> {
             createFuture.completeExceptionally(e);
@@ -796,6 +961,11 @@ final class ProducerImpl<T> implements Producer<T> {
     @Override
     public long getLastSequenceId() {
         return lastSequenceIdPublished;
+    }
+
+    @Override
+    public ProducerStats getStats() {
+        return stats.snapshot();
     }
 
     @Override

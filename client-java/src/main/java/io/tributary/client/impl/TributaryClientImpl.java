@@ -38,14 +38,16 @@ public final class TributaryClientImpl implements TributaryClient {
     private final ManagedChannel channel;
     private final MessagingServiceGrpc.MessagingServiceStub stub;
     private final ScheduledExecutorService scheduler;
+    private final MemoryLimiter memory;
     private final Set<ProducerImpl<?>> producers = ConcurrentHashMap.newKeySet();
     private final Set<ConsumerImpl<?>> consumers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
 
-    TributaryClientImpl(String target, Duration operationTimeout) {
+    TributaryClientImpl(String target, Duration operationTimeout, long memoryLimit) {
         this.target = target;
         this.operationTimeout = operationTimeout;
+        this.memory = new MemoryLimiter(memoryLimit);
         this.channel = NettyChannelBuilder.forTarget(target)
                 .usePlaintext()
                 .keepAliveTime(30, TimeUnit.SECONDS)
@@ -111,6 +113,11 @@ public final class TributaryClientImpl implements TributaryClient {
         } catch (RejectedExecutionException e) {
             return null;
         }
+    }
+
+    /** The memory bound shared by all producers of this client. */
+    MemoryLimiter memory() {
+        return memory;
     }
 
     Duration operationTimeout() {

@@ -200,13 +200,20 @@ class EntryCodecTest {
     void decodeRefusesGarbageAndUnknownCompression() {
         assertThatThrownBy(() -> EntryCodec.decode(ByteString.copyFrom(new byte[] {(byte) 0xff, 1, 2})))
                 .isInstanceOf(InvalidProtocolBufferException.class);
-        ByteString compressed = EntryBatch.newBuilder()
-                .setHeader(BatchHeader.newBuilder().setCompression(CompressionType.COMPRESSION_LZ4))
+        ByteString unknown = EntryBatch.newBuilder()
+                .setHeader(BatchHeader.newBuilder().setCompressionValue(42).setUncompressedSize(3))
                 .setPayload(ByteString.copyFromUtf8("zzz"))
                 .build().toByteString();
-        assertThatThrownBy(() -> EntryCodec.decode(compressed))
+        assertThatThrownBy(() -> EntryCodec.decode(unknown))
                 .isInstanceOf(InvalidProtocolBufferException.class)
-                .hasMessageContaining("COMPRESSION_LZ4");
+                .hasMessageContaining("unknown codec (number 42)");
+        ByteString corrupt = EntryBatch.newBuilder()
+                .setHeader(BatchHeader.newBuilder().setCompression(CompressionType.COMPRESSION_LZ4).setUncompressedSize(100))
+                .setPayload(ByteString.copyFromUtf8("zzz"))
+                .build().toByteString();
+        assertThatThrownBy(() -> EntryCodec.decode(corrupt))
+                .isInstanceOf(InvalidProtocolBufferException.class)
+                .hasMessageContaining("corrupt LZ4 payload");
     }
 
     @Test

@@ -209,20 +209,18 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
         subscriptions.values().removeIf(s -> s.nonDurable);
     }
 
-    /** Answers every stored-but-unanswered batch now. */
+    /** Answers every stored-but-unanswered batch now, on the stream that sent it. */
     synchronized void releaseHeldAcks() {
         holdAcks = false;
-        for (ProducerStream p : producerStreams) {
-            for (PublishBatch b : held) {
-                if (!p.closed) {
-                    ack(p, b, false);
-                }
+        for (Map.Entry<ProducerStream, PublishBatch> h : held) {
+            if (!h.getKey().closed) {
+                ack(h.getKey(), h.getValue(), false);
             }
         }
         held.clear();
     }
 
-    private final List<PublishBatch> held = new ArrayList<>();
+    private final List<Map.Entry<ProducerStream, PublishBatch>> held = new ArrayList<>();
     private final Map<String, Integer> entryOfSequence = new HashMap<>();
 
     // ---------------------------------------------------------------- Publish
@@ -313,7 +311,7 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
             return;
         }
         if (holdAcks) {
-            held.add(b);
+            held.add(Map.entry(p, b));
         } else {
             ack(p, b, false);
         }
