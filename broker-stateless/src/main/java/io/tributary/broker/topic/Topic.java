@@ -64,8 +64,17 @@ public final class Topic {
      * Highest sequence id handed to the log per producer (stored or in flight), and the append of
      * the highest one; what is stored lives in the log itself, which keeps it across owners.
      */
+    private static final int RECENT_PRODUCERS = 1024;
+    private static final int RECENT_BATCHES_PER_PRODUCER = 1024;
     private final Map<String, Long> lastPushedSequence = new HashMap<>();
     private final Map<String, CompletableFuture<?>> lastPushed = new HashMap<>();
+    /**
+     * Where this broker stored each producer's recent batches, by first sequence id, so that a resend
+     * answered as a duplicate carries the original's position. A producer resends at most its pending
+     * batches (1000 messages by default), so 1024 batches cover it; at most 1024 producers are
+     * remembered (24 KiB each). An older resend, or one after a move, is answered without a position.
+     */
+    private final Map<String, RecentBatches> recentPositions = boundedLru(RECENT_PRODUCERS);
     private final Map<String, CompletableFuture<Subscription>> subscriptions = new HashMap<>();
     private final Set<Consumer<ErrorDetail>> producerClosers = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
@@ -183,19 +192,29 @@ public final class Topic {
                 CompletableFuture<?> inFlight = lastPushed.getOrDefault(producerName, CompletableFuture.completedFuture(null));
                 inFlight.handle((v, e) -> null).thenRunAsync(() -> {
                     if (log.lastSequenceId(producerName) >= sequenceId) {
-                        result.complete(new PublishResult(null, true));
+                        RecentBatches recent = recentPositions.get(producerName);
+                        result.complete(new PublishResult(recent == null ? null : recent.find(sequenceId), true));
                     } else {
                         lastPushedSequence.put(producerName, log.lastSequenceId(producerName));
-                        appendNew(producerName, lastEnd, messageCount, entry, result);
+                        appendNew(producerName, sequenceId, lastEnd, messageCount, entry, result);
                     }
                 }, executor);
                 return;
             }
-            appendNew(producerName, lastEnd, messageCount, entry, result);
+            appendNew(producerName, sequenceId, lastEnd, messageCount, entry, result);
         }
     }
 
-    private void appendNew(String producerName, long lastEnd, int messageCount, byte[] entry,
+    private static <K, V> Map<K, V> boundedLru(int max) {
+        return new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > max;
+            }
+        };
+    }
+
+    private void appendNew(String producerName, long firstSequenceId, long lastEnd, int messageCount, byte[] entry,
                            CompletableFuture<PublishResult> result) {
         lastPushedSequence.put(producerName, lastEnd);
         CompletableFuture<Position> append = log.appendAsync(entry, new SequenceMark(producerName, lastEnd));
@@ -212,6 +231,8 @@ public final class Topic {
             }
             messagesInRate.record(Math.max(1, messageCount));
             bytesInRate.record(entry.length);
+            recentPositions.computeIfAbsent(producerName, k -> new RecentBatches(RECENT_BATCHES_PER_PRODUCER))
+                    .add(firstSequenceId, p);
             result.complete(new PublishResult(p, false));
         }, executor);
     }
