@@ -17,6 +17,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The consumer behind unary Receive calls on one subscription. Each Receive grants permits for
@@ -26,6 +28,7 @@ import java.util.concurrent.TimeUnit;
  * All methods run on the topic's executor.
  */
 final class PullConsumer extends Consumer {
+    private static final Logger LOG = LoggerFactory.getLogger(PullConsumer.class);
     private final Subscription subscription;
     private final Executor executor;
     private final ScheduledExecutorService scheduler;
@@ -115,6 +118,9 @@ final class PullConsumer extends Consumer {
         try {
             d = EntryCodec.decode(entry);
         } catch (RuntimeException e) {
+            // it stays unacknowledged; the streaming API hands such entries to the client as they are
+            LOG.warn("consumer {} of subscription {}: entry {} cannot be decoded for a unary Receive, skipped: {}",
+                    name(), subscription.name(), position, e.getMessage());
             return;
         }
         List<SingleMessage> ms = d.messages();
