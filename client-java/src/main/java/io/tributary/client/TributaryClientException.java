@@ -124,6 +124,79 @@ public class TributaryClientException extends IOException {
         }
     }
 
+    /**
+     * A received message was written with a schema this consumer's schema cannot read (see
+     * {@link Schema} for the rule): raised by {@code receive} instead of a value decoded into
+     * garbage. The message counts as received and stays unacknowledged, so nothing is lost:
+     * acknowledge it by {@link #getMessageId()} to move past it, negatively acknowledge it to have
+     * it delivered again (and dead-lettered after the policy's redeliveries), or read it with a
+     * consumer of {@link Schema#BYTES}.
+     */
+    public static class IncompatibleSchemaException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        private final MessageId messageId;
+        private final String writerSchema;
+        private final String readerSchema;
+
+        /**
+         * @param topic        the topic the message came from
+         * @param messageId    the message
+         * @param writerSchema the schema name the producer wrote in the batch
+         * @param readerSchema the name of the consumer's schema
+         */
+        public IncompatibleSchemaException(String topic, MessageId messageId, String writerSchema, String readerSchema) {
+            super(ErrorReasons.detail(ErrorReason.ERROR_REASON_UNSPECIFIED, "message " + messageId + " of " + topic
+                    + " was written with schema '" + writerSchema + "', which this consumer's schema '" + readerSchema
+                    + "' cannot read; acknowledge it to skip it, or read the topic with Schema.BYTES"), null);
+            this.messageId = messageId;
+            this.writerSchema = writerSchema;
+            this.readerSchema = readerSchema;
+        }
+
+        /** The message that could not be read; still unacknowledged. */
+        public MessageId getMessageId() {
+            return messageId;
+        }
+
+        /** The schema name the producer wrote, e.g. {@code json:com.acme.Order}. */
+        public String getWriterSchema() {
+            return writerSchema;
+        }
+
+        /** The name of the consumer's schema. */
+        public String getReaderSchema() {
+            return readerSchema;
+        }
+    }
+
+    /**
+     * A value could not be encoded, or a message's bytes are not a valid value of the schema
+     * (malformed JSON, bytes that are not the protobuf message). Like
+     * {@link IncompatibleSchemaException}, a message that cannot be decoded counts as received
+     * and stays unacknowledged; {@link #getMessageId()} names it (null when encoding failed).
+     */
+    public static class SchemaSerializationException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        private final MessageId messageId;
+
+        /**
+         * @param messageId the message that could not be decoded; null for a value that could not be encoded
+         * @param message   what went wrong
+         * @param cause     the schema's exception
+         */
+        public SchemaSerializationException(MessageId messageId, String message, Throwable cause) {
+            super(ErrorReasons.detail(ErrorReason.ERROR_REASON_UNSPECIFIED, message), cause);
+            this.messageId = messageId;
+        }
+
+        /** The message whose bytes could not be decoded; null when a value could not be encoded. */
+        public MessageId getMessageId() {
+            return messageId;
+        }
+    }
+
     /** The topic does not exist and is not created automatically. */
     public static class TopicNotFoundException extends TributaryClientException {
         private static final long serialVersionUID = 1L;

@@ -272,6 +272,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
     @Override
     public Message<T> receive(long timeout, TimeUnit unit) throws TributaryClientException {
         long nanos = unit.toNanos(timeout);
+        MessageImpl<T> taken;
         lock.lock();
         try {
             while (true) {
@@ -281,7 +282,8 @@ final class ConsumerImpl<T> implements Consumer<T> {
                 Queued q = queue.poll();
                 if (q != null) {
                     takenLocked(q);
-                    return q.message;
+                    taken = q.message;
+                    break;
                 }
                 if (nanos <= 0) {
                     return null;
@@ -294,6 +296,9 @@ final class ConsumerImpl<T> implements Consumer<T> {
         } finally {
             lock.unlock();
         }
+        // outside the lock: decoding may be slow; a failure leaves the message received and unacknowledged
+        taken.decode();
+        return taken;
     }
 
     @Override
@@ -304,7 +309,8 @@ final class ConsumerImpl<T> implements Consumer<T> {
 
     @Override
     public CompletableFuture<Message<T>> receiveAsync() {
-        CompletableFuture<Message<T>> f;
+        CompletableFuture<Message<T>> f = null;
+        MessageImpl<T> taken = null;
         lock.lock();
         try {
             if (state != State.OPEN) {
@@ -313,25 +319,46 @@ final class ConsumerImpl<T> implements Consumer<T> {
             Queued q = queue.poll();
             if (q != null) {
                 takenLocked(q);
-                return CompletableFuture.completedFuture(q.message);
+                taken = q.message;
+            } else {
+                f = new CompletableFuture<>();
+                pendingReceives.add(f);
             }
-            f = new CompletableFuture<>();
-            pendingReceives.add(f);
         } finally {
             lock.unlock();
         }
+        if (taken != null) {
+            f = new CompletableFuture<>();
+            complete(f, taken);
+            return f;
+        }
+        CompletableFuture<Message<T>> waiting = f;
         // a cancelled request must not hold on to its place until a message comes
-        f.whenComplete((m, t) -> {
-            if (f.isCancelled()) {
+        waiting.whenComplete((m, t) -> {
+            if (waiting.isCancelled()) {
                 lock.lock();
                 try {
-                    pendingReceives.remove(f);
+                    pendingReceives.remove(waiting);
                 } finally {
                     lock.unlock();
                 }
             }
         });
-        return f;
+        return waiting;
+    }
+
+    /**
+     * Completes a receive with a message taken for it, decoded first: a wrong schema or malformed
+     * bytes fail the receive instead (the message stays received and unacknowledged). Returns
+     * false if the future was completed (cancelled) before.
+     */
+    private static <T> boolean complete(CompletableFuture<Message<T>> f, MessageImpl<T> m) {
+        try {
+            m.decode();
+        } catch (TributaryClientException e) {
+            return f.completeExceptionally(e);
+        }
+        return f.complete(m);
     }
 
     /** A message goes to the application: count its permit, track it, remember it as a reader's position. */
@@ -458,7 +485,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
 
     /** Completes a receiveAsync; if the application cancelled it meanwhile, the message goes back in front. */
     private void handOver(CompletableFuture<Message<T>> waiting, Queued q) {
-        if (waiting.complete(q.message)) {
+        if (complete(waiting, q.message)) {
             return;
         }
         CompletableFuture<Message<T>> next = null;
