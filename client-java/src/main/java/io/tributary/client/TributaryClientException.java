@@ -71,6 +71,19 @@ public class TributaryClientException extends IOException {
                 return new InvalidTopicNameException(detail, cause);
             case TOPIC_NOT_FOUND:
                 return new TopicNotFoundException(detail, cause);
+            case TENANT_NOT_FOUND:
+                return new TenantNotFoundException(detail, cause);
+            case NAMESPACE_NOT_FOUND:
+                return new NamespaceNotFoundException(detail, cause);
+            case SUBSCRIPTION_NOT_FOUND:
+                return new SubscriptionNotFoundException(detail, cause);
+            case TENANT_ALREADY_EXISTS:
+            case NAMESPACE_ALREADY_EXISTS:
+            case TOPIC_ALREADY_EXISTS:
+                return new AlreadyExistsException(detail, cause);
+            case TENANT_NOT_EMPTY:
+            case NAMESPACE_NOT_EMPTY:
+                return new NotEmptyException(detail, cause);
             case MESSAGE_TOO_LARGE:
                 return new MessageTooLargeException(detail, cause);
             case CONSUMER_BUSY:
@@ -120,6 +133,63 @@ public class TributaryClientException extends IOException {
         }
 
         public InvalidTopicNameException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /**
+     * Something named in the request does not exist: a tenant, a namespace, a topic or a
+     * subscription ({@link #reason()} tells which; the subclasses name them too).
+     */
+    public static class NotFoundException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public NotFoundException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** The tenant does not exist. */
+    public static class TenantNotFoundException extends NotFoundException {
+        private static final long serialVersionUID = 1L;
+
+        public TenantNotFoundException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** The namespace does not exist. */
+    public static class NamespaceNotFoundException extends NotFoundException {
+        private static final long serialVersionUID = 1L;
+
+        public NamespaceNotFoundException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** The subscription does not exist on the topic. */
+    public static class SubscriptionNotFoundException extends NotFoundException {
+        private static final long serialVersionUID = 1L;
+
+        public SubscriptionNotFoundException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** A tenant, namespace or topic of that name exists already ({@link #reason()} tells which). */
+    public static class AlreadyExistsException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public AlreadyExistsException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** A tenant still has namespaces, or a namespace still has topics, so it cannot be deleted. */
+    public static class NotEmptyException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        public NotEmptyException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
     }
@@ -198,7 +268,7 @@ public class TributaryClientException extends IOException {
     }
 
     /** The topic does not exist and is not created automatically. */
-    public static class TopicNotFoundException extends TributaryClientException {
+    public static class TopicNotFoundException extends NotFoundException {
         private static final long serialVersionUID = 1L;
 
         public TopicNotFoundException(String message) {
