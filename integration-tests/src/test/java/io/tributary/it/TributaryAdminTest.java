@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.cli.Standalone;
+import io.tributary.cli.TributaryCli;
 import io.tributary.client.Consumer;
 import io.tributary.client.Message;
 import io.tributary.client.MessageId;
@@ -33,6 +34,9 @@ import io.tributary.client.admin.SubscriptionStats;
 import io.tributary.client.admin.TopicInfo;
 import io.tributary.client.admin.TopicStats;
 import io.tributary.client.admin.TributaryAdmin;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -410,5 +414,78 @@ class TributaryAdminTest {
                 .isInstanceOf(TributaryClientException.class).hasMessageContaining("no-port");
         assertThatThrownBy(() -> TributaryAdmin.builder().operationTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run cli(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+        try {
+            String[] full = new String[args.length + 3];
+            full[0] = "admin";
+            System.arraycopy(args, 0, full, 1, args.length);
+            full[args.length + 1] = "-u";
+            full[args.length + 2] = standalone.serviceUrl();
+            int code = TributaryCli.commandLine().execute(full);
+            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void theCliAdministersThroughTheAdminClient() throws Exception {
+        String topic = "public/default/admin-cli";
+        Run created = cli("topics", "create", topic, "-p", "2");
+        assertThat(created.code()).as(created.err()).isZero();
+        subscribe(topic + "-partition-0", "s");
+        subscribe(topic + "-partition-1", "s");
+        produce(topic + "-partition-0", 2, "a");
+        produce(topic + "-partition-1", 3, "b");
+
+        Run stats = cli("topics", "stats", topic);
+        assertThat(stats.code()).as(stats.err()).isZero();
+        assertThat(stats.out()).contains("5 messages in all").contains("partition " + topic + "-partition-1")
+                .contains("subscription s (SHARED)").contains("backlog:      5 messages");
+        Run json = cli("topics", "stats", topic, "--json");
+        assertThat(json.out()).contains("\"msgInTotal\" : 5").contains("\"partitions\"");
+        assertThat(cli("subscriptions", "list", topic).out().lines()).containsExactly("s");
+
+        Run skipped = cli("subscriptions", "skip", topic + "-partition-1", "s", "2");
+        assertThat(skipped.code()).as(skipped.err()).isZero();
+        assertThat(skipped.out()).contains("skipped 2 messages");
+        Run refused = cli("subscriptions", "skip", topic, "s", "2");
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.err()).contains("NOT_ALLOWED").contains(topic + "-partition-0");
+        assertThat(cli("subscriptions", "clear-backlog", topic, "s").code()).isZero();
+        assertThat(admin.topics().getStats(topic).subscription("s").msgBacklog()).isZero();
+        assertThat(cli("subscriptions", "reset", topic, "s", "--earliest").code()).isZero();
+        assertThat(admin.topics().getStats(topic).subscription("s").msgBacklog()).isEqualTo(5);
+
+        assertThat(cli("tenants", "list").out().lines()).contains("public");
+        assertThat(cli("namespaces", "create", "public/cli", "--bundles", "2").code()).isZero();
+        assertThat(cli("namespaces", "list", "public").out().lines()).contains("public/cli");
+        Run policies = cli("namespaces", "set-policies", "public/cli", "--ttl", "3600", "--backlog-quota", "1000");
+        assertThat(policies.code()).as(policies.err()).isZero();
+        assertThat(policies.out()).contains("\"messageTtlSeconds\" : 3600").contains("PRODUCER_REQUEST_HOLD");
+        assertThat(cli("namespaces", "policies", "public/cli").out()).contains("\"messageTtlSeconds\" : 3600");
+        assertThat(admin.namespaces().getPolicies("public/cli").backlogQuota())
+                .hasValue(new BacklogQuota(1000, BacklogQuotaPolicy.PRODUCER_REQUEST_HOLD));
+        Run badTtl = cli("namespaces", "set-policies", "public/cli", "--ttl", "-3");
+        assertThat(badTtl.code()).isNotZero();
+        assertThat(badTtl.err()).contains("TTL");
+        assertThat(cli("namespaces", "delete", "public/cli").code()).isZero();
+
+        Run missing = cli("topics", "stats", "public/default/admin-cli-missing");
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err()).contains("TOPIC_NOT_FOUND").contains("admin-cli-missing");
+        assertThat(cli("subscriptions", "delete", topic, "s").code()).isZero();
+        assertThat(cli("topics", "delete", topic).code()).isZero();
     }
 }
