@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.cli.Standalone;
+import io.tributary.cli.TributaryCli;
 import io.tributary.client.Consumer;
 import io.tributary.client.Message;
 import io.tributary.client.MessageId;
@@ -16,6 +17,8 @@ import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryClientException.IncompatibleSchemaException;
 import io.tributary.client.TributaryClientException.SchemaSerializationException;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -144,5 +147,23 @@ class SchemaTest {
             // bytes without a declared format are decoded with the consumer's schema when they are valid
             assertThat(c.receive(30, TimeUnit.SECONDS).getValue()).isEqualTo(new Order("o-2", 1, List.of()));
         }
+    }
+
+    @Test
+    void theCliConsumesATopicOfAnySchemaAsText() throws Exception {
+        String topic = "public/default/schema-cli";
+        produceOrder(topic, new Order("o-9", 9, List.of("pen")));
+        PrintStream saved = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = TributaryCli.commandLine().execute("consume", topic, "-s", "cli", "-n", "1", "-w", "30",
+                    "-u", standalone.serviceUrl());
+        } finally {
+            System.setOut(saved);
+        }
+        assertThat(code).isZero();
+        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("{\"id\":\"o-9\",\"cents\":9,\"items\":[\"pen\"]}");
     }
 }
