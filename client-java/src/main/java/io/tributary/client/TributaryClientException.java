@@ -144,6 +144,7 @@ public class TributaryClientException extends IOException {
     public static class NotFoundException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
         public NotFoundException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -153,6 +154,7 @@ public class TributaryClientException extends IOException {
     public static class TenantNotFoundException extends NotFoundException {
         private static final long serialVersionUID = 1L;
 
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
         public TenantNotFoundException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -162,6 +164,7 @@ public class TributaryClientException extends IOException {
     public static class NamespaceNotFoundException extends NotFoundException {
         private static final long serialVersionUID = 1L;
 
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
         public NamespaceNotFoundException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -171,6 +174,7 @@ public class TributaryClientException extends IOException {
     public static class SubscriptionNotFoundException extends NotFoundException {
         private static final long serialVersionUID = 1L;
 
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
         public SubscriptionNotFoundException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -180,6 +184,7 @@ public class TributaryClientException extends IOException {
     public static class AlreadyExistsException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
         public AlreadyExistsException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -189,6 +194,7 @@ public class TributaryClientException extends IOException {
     public static class NotEmptyException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
         public NotEmptyException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }

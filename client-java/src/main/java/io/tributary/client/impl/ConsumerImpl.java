@@ -1091,7 +1091,12 @@ final class ConsumerImpl<T> implements Consumer<T> {
         GetLastMessageIdRequest request = GetLastMessageIdRequest.newBuilder().setTopic(main.topic)
                 .setSubscription(position == null ? cursorName : "").build();
         CompletableFuture<GetLastMessageIdResponse> call = new CompletableFuture<>();
-        client.stub().withDeadlineAfter(Math.max(1, left), TimeUnit.NANOSECONDS).getLastMessageId(request, UnaryCalls.into(call));
+        try {
+            client.stub().withDeadlineAfter(Math.max(1, left), TimeUnit.NANOSECONDS)
+                    .getLastMessageId(request, UnaryCalls.into(call));
+        } catch (RuntimeException e) {
+            call.completeExceptionally(e);
+        }
         call.whenComplete((r, t) -> {
             if (t != null) {
                 ErrorDetail d = ErrorReasons.detailOf(t);
