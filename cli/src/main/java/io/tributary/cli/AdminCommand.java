@@ -1,46 +1,31 @@
 package io.tributary.cli;
 
-import com.google.protobuf.util.JsonFormat;
-import io.tributary.api.v1.BacklogQuota;
-import io.tributary.api.v1.BacklogQuotaPolicy;
-import io.tributary.api.v1.ConsumerStats;
-import io.tributary.api.v1.DeleteSubscriptionRequest;
-import io.tributary.api.v1.GetNamespacePoliciesRequest;
-import io.tributary.api.v1.GetTopicStatsRequest;
-import io.tributary.api.v1.InitialPosition;
-import io.tributary.api.v1.MessageId;
-import io.tributary.api.v1.NamespacePolicies;
-import io.tributary.api.v1.ResetSubscriptionRequest;
-import io.tributary.api.v1.SetNamespacePoliciesRequest;
-import io.tributary.api.v1.SubscriptionStats;
-import io.tributary.api.v1.TopicStats;
-
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.AdminServiceGrpc.AdminServiceBlockingStub;
+import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.BrokerInfo;
 import io.tributary.api.v1.BundleInfo;
-import io.tributary.api.v1.CreateNamespaceRequest;
-import io.tributary.api.v1.CreateTenantRequest;
-import io.tributary.api.v1.CreateTopicRequest;
-import io.tributary.api.v1.DeleteNamespaceRequest;
-import io.tributary.api.v1.DeleteTenantRequest;
-import io.tributary.api.v1.DeleteTopicRequest;
 import io.tributary.api.v1.DrainBrokerRequest;
 import io.tributary.api.v1.ErrorDetail;
-import io.tributary.api.v1.GetTopicRequest;
-import io.tributary.api.v1.GetTopicResponse;
 import io.tributary.api.v1.ListBrokersRequest;
 import io.tributary.api.v1.ListBundlesRequest;
-import io.tributary.api.v1.ListNamespacesRequest;
-import io.tributary.api.v1.ListTenantsRequest;
-import io.tributary.api.v1.ListTopicsRequest;
 import io.tributary.api.v1.SplitBundleRequest;
 import io.tributary.api.v1.UnloadBundleRequest;
 import io.tributary.api.v1.UnloadBundleResponse;
+import io.tributary.client.MessageId;
+import io.tributary.client.TributaryClientException;
+import io.tributary.client.admin.BacklogQuotaPolicy;
+import io.tributary.client.admin.ConsumerStats;
+import io.tributary.client.admin.NamespacePolicies;
+import io.tributary.client.admin.SubscriptionStats;
+import io.tributary.client.admin.TopicStats;
+import io.tributary.client.admin.TributaryAdmin;
 import io.tributary.protocol.ErrorReasons;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -92,6 +77,36 @@ final class AdminCommand implements Runnable {
             return 1;
         } finally {
             channel.shutdownNow();
+        }
+    }
+
+    /** Runs one operation of the admin client; a refusal prints its reason and exits 1. */
+    interface AdminClientOperation {
+        void run(TributaryAdmin admin) throws Exception;
+    }
+
+    /**
+     * A leaf command that uses the SDK's admin client (tenants, namespaces, topics,
+     * subscriptions): one client, so the CLI and applications sum partitions and map errors alike.
+     */
+    abstract static class AdminClientCall implements Callable<Integer>, AdminClientOperation {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return root(spec).call(this);
+        }
+    }
+
+    int call(AdminClientOperation operation) throws Exception {
+        try (TributaryAdmin admin = TributaryAdmin.builder().serviceUrl(serviceUrl)
+                .operationTimeout(Duration.ofMinutes(2)).build()) {
+            operation.run(admin);
+            return 0;
+        } catch (TributaryClientException e) {
+            System.err.println("error: " + e.reason() + ": " + e.detail().getMessage());
+            return 1;
         }
     }
 
@@ -185,56 +200,56 @@ final class AdminCommand implements Runnable {
             subcommands = {Topics.List.class, Topics.Create.class, Topics.Delete.class, Topics.Stats.class})
     static final class Topics {
         @Command(name = "list", mixinStandardHelpOptions = true, description = "Topics of a namespace.")
-        static final class List extends Call {
+        static final class List extends AdminClientCall {
             @Parameters(paramLabel = "NAMESPACE")
             String namespace;
 
             @Override
-            public void run(AdminServiceBlockingStub admin) {
-                admin.listTopics(ListTopicsRequest.newBuilder().setNamespace(namespace).build())
-                        .getTopicsList().forEach(System.out::println);
+            public void run(TributaryAdmin admin) throws TributaryClientException {
+                admin.topics().list(namespace).forEach(System.out::println);
             }
         }
 
         @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a topic.")
-        static final class Create extends Call {
+        static final class Create extends AdminClientCall {
             @Parameters(paramLabel = "TOPIC")
             String topic;
             @Option(names = {"-p", "--partitions"}, defaultValue = "0", description = "Partitions (0: not partitioned).")
             int partitions;
 
             @Override
-            public void run(AdminServiceBlockingStub admin) {
-                admin.createTopic(CreateTopicRequest.newBuilder().setTopic(topic).setPartitions(partitions).build());
+            public void run(TributaryAdmin admin) throws TributaryClientException {
+                admin.topics().create(topic, partitions);
                 System.out.println("created " + topic + (partitions > 0 ? " with " + partitions + " partitions" : ""));
             }
         }
 
         @Command(name = "delete", mixinStandardHelpOptions = true, description = "Deletes a topic and its data.")
-        static final class Delete extends Call {
+        static final class Delete extends AdminClientCall {
             @Parameters(paramLabel = "TOPIC")
             String topic;
 
             @Override
-            public void run(AdminServiceBlockingStub admin) {
-                admin.deleteTopic(DeleteTopicRequest.newBuilder().setTopic(topic).build());
+            public void run(TributaryAdmin admin) throws TributaryClientException {
+                admin.topics().delete(topic);
                 System.out.println("deleted " + topic);
             }
         }
 
         @Command(name = "stats", mixinStandardHelpOptions = true,
-                description = "Rates, storage, backlog, consumers and redeliveries of a topic and its subscriptions.")
-        static final class Stats extends Call {
+                description = "Rates, storage, backlog, consumers and redeliveries of a topic and its subscriptions"
+                        + " (of a partitioned topic: summed over its partitions).")
+        static final class Stats extends AdminClientCall {
             @Parameters(paramLabel = "TOPIC")
             String topic;
             @Option(names = "--json", description = "Print the stats as JSON.")
             boolean json;
 
             @Override
-            public void run(AdminServiceBlockingStub admin) throws Exception {
-                TopicStats stats = topicStats(admin, topic);
+            public void run(TributaryAdmin admin) throws Exception {
+                TopicStats stats = admin.topics().getStats(topic);
                 if (json) {
-                    System.out.println(JsonFormat.printer().includingDefaultValueFields().print(stats));
+                    System.out.println(JSON.writeValueAsString(stats));
                 } else {
                     printStats(stats);
                 }
@@ -242,77 +257,57 @@ final class AdminCommand implements Runnable {
         }
     }
 
-    /** A topic's stats; for a partitioned topic, the sums over its partitions with each partition inside. */
-    static TopicStats topicStats(AdminServiceBlockingStub admin, String topic) {
-        GetTopicResponse t = admin.getTopic(GetTopicRequest.newBuilder().setTopic(topic).build());
-        if (t.getPartitions() == 0) {
-            return admin.getTopicStats(GetTopicStatsRequest.newBuilder().setTopic(topic).build());
-        }
-        TopicStats.Builder sum = TopicStats.newBuilder().setTopic(t.getTopic());
-        for (int i = 0; i < t.getPartitions(); i++) {
-            TopicStats p = admin.getTopicStats(GetTopicStatsRequest.newBuilder().setTopic(t.getTopic() + "-partition-" + i).build());
-            sum.addPartitions(p)
-                    .setMsgRateIn(sum.getMsgRateIn() + p.getMsgRateIn())
-                    .setMsgRateOut(sum.getMsgRateOut() + p.getMsgRateOut())
-                    .setBytesRateIn(sum.getBytesRateIn() + p.getBytesRateIn())
-                    .setBytesRateOut(sum.getBytesRateOut() + p.getBytesRateOut())
-                    .setMsgInTotal(sum.getMsgInTotal() + p.getMsgInTotal())
-                    .setMsgOutTotal(sum.getMsgOutTotal() + p.getMsgOutTotal())
-                    .setStorageSizeBytes(sum.getStorageSizeBytes() + p.getStorageSizeBytes())
-                    .setEntries(sum.getEntries() + p.getEntries())
-                    .setLedgers(sum.getLedgers() + p.getLedgers())
-                    .setProducers(sum.getProducers() + p.getProducers())
-                    .setBacklogBytes(sum.getBacklogBytes() + p.getBacklogBytes());
-        }
-        return sum.build();
-    }
+    /** Pretty JSON of the admin client's value types (records, which Jackson writes by their components). */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private static void printStats(TopicStats s) {
-        System.out.printf("topic:          %s%n", s.getTopic());
-        System.out.printf("rate in:        %.1f msg/s, %.1f bytes/s (%d messages in all)%n", s.getMsgRateIn(), s.getBytesRateIn(), s.getMsgInTotal());
-        System.out.printf("rate out:       %.1f msg/s, %.1f bytes/s (%d messages in all)%n", s.getMsgRateOut(), s.getBytesRateOut(), s.getMsgOutTotal());
-        System.out.printf("storage:        %d bytes in %d entries, %d ledgers%n", s.getStorageSizeBytes(), s.getEntries(), s.getLedgers());
-        System.out.printf("producers:      %d%n", s.getProducers());
-        for (TopicStats p : s.getPartitionsList()) {
-            System.out.printf("partition %s: %d entries, backlog %d bytes%n", p.getTopic(), p.getEntries(), p.getBacklogBytes());
+        System.out.printf("topic:          %s%n", s.topic());
+        System.out.printf("rate in:        %.1f msg/s, %.1f bytes/s (%d messages in all)%n", s.msgRateIn(), s.bytesRateIn(), s.msgInTotal());
+        System.out.printf("rate out:       %.1f msg/s, %.1f bytes/s (%d messages in all)%n", s.msgRateOut(), s.bytesRateOut(), s.msgOutTotal());
+        System.out.printf("storage:        %d bytes in %d entries, %d ledgers%n", s.storageSizeBytes(), s.entries(), s.ledgers());
+        System.out.printf("producers:      %d%n", s.producers());
+        for (TopicStats p : s.partitions()) {
+            System.out.printf("partition %s: %d entries, backlog %d bytes%n", p.topic(), p.entries(), p.backlogBytes());
         }
-        java.util.List<SubscriptionStats> subs = s.getPartitionsCount() > 0
-                ? s.getPartitionsList().stream().flatMap(p -> p.getSubscriptionsList().stream()).toList()
-                : s.getSubscriptionsList();
-        for (SubscriptionStats sub : subs) {
-            System.out.printf("subscription %s (%s%s):%n", sub.getSubscription(), sub.getType(), sub.getDurable() ? "" : ", reader");
+        for (SubscriptionStats sub : s.subscriptions()) {
+            String type = sub.type() == null ? "NO CONSUMER YET" : sub.type().name().toUpperCase(java.util.Locale.ROOT);
+            System.out.printf("subscription %s (%s%s):%n", sub.name(), type, sub.durable() ? "" : ", reader");
             System.out.printf("  backlog:      %d messages, %d bytes; %d unacknowledged at consumers; %d delayed%n",
-                    sub.getMsgBacklog(), sub.getBacklogBytes(), sub.getUnackedMessages(), sub.getDelayedMessages());
+                    sub.msgBacklog(), sub.backlogBytes(), sub.unackedMessages(), sub.delayedMessages());
             System.out.printf("  rate out:     %.1f msg/s (%d in all); redelivered %.1f msg/s (%d in all); expired %d%n",
-                    sub.getMsgRateOut(), sub.getMsgOutTotal(), sub.getMsgRateRedeliver(), sub.getRedeliveredTotal(), sub.getExpiredTotal());
-            System.out.printf("  acknowledged: up to %d:%d, plus %d ranges beyond%n", sub.getMarkDeletePosition().getLedgerId(),
-                    sub.getMarkDeletePosition().getEntryId(), sub.getAckedRanges());
-            for (ConsumerStats c : sub.getConsumersList()) {
-                System.out.printf("  consumer %s%s: permits %d, unacknowledged %d, %.1f msg/s%n", c.getConsumerName(),
-                        c.getActive() ? "" : " (standby)", c.getPermits(), c.getUnackedMessages(), c.getMsgRateOut());
+                    sub.msgRateOut(), sub.msgOutTotal(), sub.msgRateRedeliver(), sub.redeliveredTotal(), sub.expiredTotal());
+            if (sub.markDeletePosition() != null) {
+                System.out.printf("  acknowledged: up to %d:%d, plus %d ranges beyond%n", sub.markDeletePosition().getLedgerId(),
+                        sub.markDeletePosition().getEntryId(), sub.ackedRanges());
+            } else {
+                System.out.printf("  acknowledged: %d ranges beyond the partitions' mark-delete positions%n", sub.ackedRanges());
+            }
+            for (ConsumerStats c : sub.consumers()) {
+                System.out.printf("  consumer %s%s: permits %d, unacknowledged %d, %.1f msg/s%n", c.consumerName(),
+                        c.active() ? "" : " (standby)", c.permits(), c.unackedMessages(), c.msgRateOut());
             }
         }
     }
 
-    @Command(name = "subscriptions", mixinStandardHelpOptions = true, description = "Lists, resets, clears, deletes subscriptions.",
-            subcommands = {Subscriptions.List.class, Subscriptions.Reset.class, Subscriptions.ClearBacklog.class,
-                    Subscriptions.Delete.class})
+    @Command(name = "subscriptions", mixinStandardHelpOptions = true,
+            description = "Lists, resets, skips, clears, deletes subscriptions.",
+            subcommands = {Subscriptions.List.class, Subscriptions.Reset.class, Subscriptions.Skip.class,
+                    Subscriptions.ClearBacklog.class, Subscriptions.Delete.class})
     static final class Subscriptions {
         @Command(name = "list", mixinStandardHelpOptions = true, description = "Subscriptions of a topic.")
-        static final class List extends Call {
+        static final class List extends AdminClientCall {
             @Parameters(paramLabel = "TOPIC")
             String topic;
 
             @Override
-            public void run(AdminServiceBlockingStub admin) {
-                admin.getTopic(GetTopicRequest.newBuilder().setTopic(topic).build()).getSubscriptionsList()
-                        .forEach(System.out::println);
+            public void run(TributaryAdmin admin) throws TributaryClientException {
+                admin.subscriptions().list(topic).forEach(System.out::println);
             }
         }
 
         @Command(name = "reset", mixinStandardHelpOptions = true,
                 description = "Moves a subscription's cursor; its consumers reconnect and read from there.")
-        static final class Reset extends Call {
+        static final class Reset extends AdminClientCall {
             @Parameters(index = "0", paramLabel = "TOPIC")
             String topic;
             @Parameters(index = "1", paramLabel = "SUBSCRIPTION")
@@ -325,7 +320,7 @@ final class AdminCommand implements Runnable {
                 boolean earliest;
                 @Option(names = "--latest", description = "To the end: only new messages.")
                 boolean latest;
-                @Option(names = "--message-id", paramLabel = "LEDGER:ENTRY", description = "To this message.")
+                @Option(names = "--message-id", paramLabel = "LEDGER:ENTRY[:INDEX[:PARTITION]]", description = "To this message.")
                 String messageId;
                 @Option(names = "--time", paramLabel = "TIME",
                         description = "To the first message published at or after TIME (epoch ms or ISO-8601, e.g. 2026-11-22T10:00:00Z).")
@@ -333,25 +328,27 @@ final class AdminCommand implements Runnable {
             }
 
             @Override
-            public void run(AdminServiceBlockingStub admin) {
-                ResetSubscriptionRequest.Builder r = ResetSubscriptionRequest.newBuilder().setTopic(topic).setSubscription(subscription);
-                if (target.earliest) {
-                    r.setPosition(InitialPosition.EARLIEST);
-                } else if (target.latest) {
-                    r.setPosition(InitialPosition.LATEST);
-                } else if (target.messageId != null) {
-                    String[] parts = target.messageId.split(":");
-                    if (parts.length < 2) {
-                        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                                "--message-id must be LEDGER:ENTRY, was " + target.messageId);
-                    }
-                    r.setMessageId(MessageId.newBuilder().setLedgerId(Long.parseLong(parts[0]))
-                            .setEntryId(Long.parseLong(parts[1])).setPartition(-1));
+            public void run(TributaryAdmin admin) throws TributaryClientException {
+                if (target.time != null) {
+                    admin.subscriptions().reset(topic, subscription, parseTime(target.time));
                 } else {
-                    r.setPublishTimeMs(parseTime(target.time));
+                    admin.subscriptions().reset(topic, subscription, target.earliest ? MessageId.earliest
+                            : target.latest ? MessageId.latest : parseId(target.messageId));
                 }
-                admin.resetSubscription(r.build());
                 System.out.println("reset " + subscription + " of " + topic);
+            }
+
+            private MessageId parseId(String text) {
+                String[] parts = text.split(":", -1);
+                try {
+                    if (parts.length == 2) {
+                        return MessageId.of(Long.parseLong(parts[0]), Long.parseLong(parts[1]), 0);
+                    }
+                    return MessageId.fromString(text);
+                } catch (IllegalArgumentException e) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                            "--message-id must be LEDGER:ENTRY[:INDEX[:PARTITION]], was " + text);
+                }
             }
 
             private long parseTime(String t) {
@@ -364,24 +361,44 @@ final class AdminCommand implements Runnable {
             }
         }
 
+        @Command(name = "skip", mixinStandardHelpOptions = true,
+                description = "Acknowledges the first N unacknowledged messages of a subscription (messages inside batches count"
+                        + " one by one); on a partitioned topic, name a partition.")
+        static final class Skip extends AdminClientCall {
+            @Parameters(index = "0", paramLabel = "TOPIC")
+            String topic;
+            @Parameters(index = "1", paramLabel = "SUBSCRIPTION")
+            String subscription;
+            @Parameters(index = "2", paramLabel = "N")
+            long messages;
+
+            @Override
+            public void run(TributaryAdmin admin) throws TributaryClientException {
+                if (messages <= 0) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "N must be > 0, was " + messages);
+                }
+                long skipped = admin.subscriptions().skip(topic, subscription, messages);
+                System.out.println("skipped " + skipped + " messages of " + subscription + " on " + topic);
+            }
+        }
+
         @Command(name = "clear-backlog", mixinStandardHelpOptions = true,
                 description = "Acknowledges everything a subscription has not consumed yet.")
-        static final class ClearBacklog extends Call {
+        static final class ClearBacklog extends AdminClientCall {
             @Parameters(index = "0", paramLabel = "TOPIC")
             String topic;
             @Parameters(index = "1", paramLabel = "SUBSCRIPTION")
             String subscription;
 
             @Override
-            public void run(AdminServiceBlockingStub admin) {
-                admin.resetSubscription(ResetSubscriptionRequest.newBuilder().setTopic(topic).setSubscription(subscription)
-                        .setPosition(InitialPosition.LATEST).build());
+            public void run(TributaryAdmin admin) throws TributaryClientException {
+                admin.subscriptions().clearBacklog(topic, subscription);
                 System.out.println("cleared the backlog of " + subscription + " on " + topic);
             }
         }
 
         @Command(name = "delete", mixinStandardHelpOptions = true, description = "Deletes a subscription and its cursor.")
-        static final class Delete extends Call {
+        static final class Delete extends AdminClientCall {
             @Parameters(index = "0", paramLabel = "TOPIC")
             String topic;
             @Parameters(index = "1", paramLabel = "SUBSCRIPTION")
@@ -390,9 +407,8 @@ final class AdminCommand implements Runnable {
             boolean force;
 
             @Override
-            public void run(AdminServiceBlockingStub admin) {
-                admin.deleteSubscription(DeleteSubscriptionRequest.newBuilder().setTopic(topic).setSubscription(subscription)
-                        .setForce(force).build());
+            public void run(TributaryAdmin admin) throws TributaryClientException {
+                admin.subscriptions().delete(topic, subscription, force);
                 System.out.println("deleted " + subscription + " of " + topic);
             }
         }
@@ -403,20 +419,19 @@ final class AdminCommand implements Runnable {
                     Namespaces.Policies.class, Namespaces.SetPolicies.class})
     static final class Namespaces {
         @Command(name = "policies", mixinStandardHelpOptions = true, description = "Retention, message TTL and backlog quota of a namespace.")
-        static final class Policies extends Call {
+        static final class Policies extends AdminClientCall {
             @Parameters(paramLabel = "NAMESPACE")
             String namespace;
 
             @Override
-            public void run(AdminServiceBlockingStub admin) throws Exception {
-                NamespacePolicies p = admin.getNamespacePolicies(GetNamespacePoliciesRequest.newBuilder().setNamespace(namespace).build());
-                System.out.println(JsonFormat.printer().print(p));
+            public void run(TributaryAdmin admin) throws Exception {
+                System.out.println(policiesJson(admin.namespaces().getPolicies(namespace)));
             }
         }
 
         @Command(name = "set-policies", mixinStandardHelpOptions = true,
                 description = "Changes the given policies of a namespace; the others stay as they are.")
-        static final class SetPolicies extends Call {
+        static final class SetPolicies extends AdminClientCall {
             @Parameters(paramLabel = "NAMESPACE")
             String namespace;
             @Option(names = "--retention-time", paramLabel = "SECONDS", description = "Keep acknowledged messages this long (-1: forever).")
@@ -434,99 +449,110 @@ final class AdminCommand implements Runnable {
             enum QuotaPolicy { producer_request_hold, producer_exception, consumer_backlog_eviction }
 
             @Override
-            public void run(AdminServiceBlockingStub admin) throws Exception {
-                NamespacePolicies.Builder p = NamespacePolicies.newBuilder();
-                if (retentionTime != null) {
-                    p.setRetentionTimeSeconds(retentionTime);
-                }
-                if (retentionSize != null) {
-                    p.setRetentionSizeBytes(retentionSize);
-                }
-                if (ttl != null) {
-                    p.setMessageTtlSeconds(ttl);
+            public void run(TributaryAdmin admin) throws Exception {
+                NamespacePolicies.Builder p = NamespacePolicies.builder();
+                try {
+                    if (retentionTime != null) {
+                        p.retentionTimeSeconds(retentionTime);
+                    }
+                    if (retentionSize != null) {
+                        p.retentionSizeBytes(retentionSize);
+                    }
+                    if (ttl != null) {
+                        p.messageTtlSeconds(ttl);
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
                 }
                 if (quota != null || policy != null) {
                     QuotaPolicy qp = policy == null ? QuotaPolicy.producer_request_hold : policy;
-                    p.setBacklogQuota(BacklogQuota.newBuilder().setLimitBytes(quota == null ? 0 : quota)
-                            .setPolicy(BacklogQuotaPolicy.valueOf(qp.name().toUpperCase(java.util.Locale.ROOT))));
+                    p.backlogQuota(quota == null ? 0 : quota,
+                            BacklogQuotaPolicy.valueOf(qp.name().toUpperCase(java.util.Locale.ROOT)));
                 }
-                NamespacePolicies now = admin.setNamespacePolicies(SetNamespacePoliciesRequest.newBuilder()
-                        .setNamespace(namespace).setPolicies(p).build());
-                System.out.println(JsonFormat.printer().print(now));
+                System.out.println(policiesJson(admin.namespaces().setPolicies(namespace, p.build())));
             }
         }
 
         @Command(name = "list", mixinStandardHelpOptions = true, description = "Namespaces of a tenant.")
-        static final class List extends Call {
+        static final class List extends AdminClientCall {
             @Parameters(paramLabel = "TENANT")
             String tenant;
 
             @Override
-            public void run(AdminServiceBlockingStub admin) {
-                admin.listNamespaces(ListNamespacesRequest.newBuilder().setTenant(tenant).build())
-                        .getNamespacesList().forEach(System.out::println);
+            public void run(TributaryAdmin admin) throws TributaryClientException {
+                admin.namespaces().list(tenant).forEach(System.out::println);
             }
         }
 
         @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a namespace.")
-        static final class Create extends Call {
+        static final class Create extends AdminClientCall {
             @Parameters(paramLabel = "NAMESPACE")
             String namespace;
             @Option(names = "--bundles", defaultValue = "0", description = "Bundles (0: the broker's default).")
             int bundles;
 
             @Override
-            public void run(AdminServiceBlockingStub admin) {
-                admin.createNamespace(CreateNamespaceRequest.newBuilder().setNamespace(namespace).setBundles(bundles).build());
+            public void run(TributaryAdmin admin) throws TributaryClientException {
+                admin.namespaces().create(namespace, bundles);
                 System.out.println("created " + namespace);
             }
         }
 
         @Command(name = "delete", mixinStandardHelpOptions = true, description = "Deletes an empty namespace.")
-        static final class Delete extends Call {
+        static final class Delete extends AdminClientCall {
             @Parameters(paramLabel = "NAMESPACE")
             String namespace;
 
             @Override
-            public void run(AdminServiceBlockingStub admin) {
-                admin.deleteNamespace(DeleteNamespaceRequest.newBuilder().setNamespace(namespace).build());
+            public void run(TributaryAdmin admin) throws TributaryClientException {
+                admin.namespaces().delete(namespace);
                 System.out.println("deleted " + namespace);
             }
         }
+    }
+
+    /** The policies a namespace sets, as JSON; unset ones are left out. */
+    static String policiesJson(NamespacePolicies p) throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+        p.retentionTimeSeconds().ifPresent(v -> o.put("retentionTimeSeconds", v));
+        p.retentionSizeBytes().ifPresent(v -> o.put("retentionSizeBytes", v));
+        p.messageTtlSeconds().ifPresent(v -> o.put("messageTtlSeconds", v));
+        p.backlogQuota().ifPresent(q -> o.putObject("backlogQuota").put("limitBytes", q.limitBytes())
+                .put("policy", q.policy().name()));
+        return JSON.writeValueAsString(o);
     }
 
     @Command(name = "tenants", mixinStandardHelpOptions = true, description = "Creates, lists, deletes tenants.",
             subcommands = {Tenants.List.class, Tenants.Create.class, Tenants.Delete.class})
     static final class Tenants {
         @Command(name = "list", mixinStandardHelpOptions = true, description = "All tenants.")
-        static final class List extends Call {
+        static final class List extends AdminClientCall {
             @Override
-            public void run(AdminServiceBlockingStub admin) {
-                admin.listTenants(ListTenantsRequest.getDefaultInstance())
-                        .getTenantsList().forEach(System.out::println);
+            public void run(TributaryAdmin admin) throws TributaryClientException {
+                admin.tenants().list().forEach(System.out::println);
             }
         }
 
         @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a tenant.")
-        static final class Create extends Call {
+        static final class Create extends AdminClientCall {
             @Parameters(paramLabel = "TENANT")
             String tenant;
 
             @Override
-            public void run(AdminServiceBlockingStub admin) {
-                admin.createTenant(CreateTenantRequest.newBuilder().setTenant(tenant).build());
+            public void run(TributaryAdmin admin) throws TributaryClientException {
+                admin.tenants().create(tenant);
                 System.out.println("created " + tenant);
             }
         }
 
         @Command(name = "delete", mixinStandardHelpOptions = true, description = "Deletes a tenant without namespaces.")
-        static final class Delete extends Call {
+        static final class Delete extends AdminClientCall {
             @Parameters(paramLabel = "TENANT")
             String tenant;
 
             @Override
-            public void run(AdminServiceBlockingStub admin) {
-                admin.deleteTenant(DeleteTenantRequest.newBuilder().setTenant(tenant).build());
+            public void run(TributaryAdmin admin) throws TributaryClientException {
+                admin.tenants().delete(tenant);
                 System.out.println("deleted " + tenant);
             }
         }

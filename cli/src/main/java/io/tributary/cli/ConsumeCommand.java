@@ -7,6 +7,7 @@ import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.SubscriptionType;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryClientException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "consume", mixinStandardHelpOptions = true,
-        description = "Receives messages from a subscription, prints and acknowledges them.")
+        description = "Receives messages from a subscription, prints them as UTF-8 text (whatever their schema) and acknowledges them.")
 final class ConsumeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "TOPIC", description = "tenant/namespace/topic")
     String topic;
@@ -43,16 +44,17 @@ final class ConsumeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (TributaryClient client = TributaryClient.builder().serviceUrl(serviceUrl).build();
-             Consumer<String> consumer = client.newConsumer(Schema.STRING).topic(topic).subscriptionName(subscription)
+             // bytes read every schema (JSON, string, ...): the command prints whatever the topic holds as text
+             Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(topic).subscriptionName(subscription)
                      .subscriptionType(type).subscriptionInitialPosition(position).subscribe()) {
             int received = 0;
             while (count == 0 || received < count) {
-                Message<String> m = waitSeconds > 0 ? consumer.receive(waitSeconds, TimeUnit.SECONDS) : consumer.receive();
+                Message<byte[]> m = waitSeconds > 0 ? consumer.receive(waitSeconds, TimeUnit.SECONDS) : consumer.receive();
                 if (m == null) {
                     System.err.println("no message within " + waitSeconds + " s; " + received + " received");
                     return received == 0 && count > 0 ? 2 : 0;
                 }
-                System.out.println(m.getValue());
+                System.out.println(new String(m.getValue(), StandardCharsets.UTF_8));
                 consumer.acknowledge(m);
                 received++;
             }

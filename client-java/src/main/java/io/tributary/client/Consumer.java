@@ -117,6 +117,26 @@ public interface Consumer<T> extends AutoCloseable {
     /** {@link #seek(long)} without blocking the caller. */
     CompletableFuture<Void> seekAsync(long publishTimeMs);
 
+    /**
+     * The id of the last message stored in the topic (the last message of its last batch), asked
+     * of the topic's owner; {@link MessageId#earliest} if the topic holds no message. Compare it
+     * with a received message's id to tell how far behind the consumer is.
+     *
+     * @throws UnsupportedOperationException for a consumer of several topics, which has no single last id
+     */
+    default MessageId getLastMessageId() throws TributaryClientException {
+        throw new UnsupportedOperationException("a consumer of several topics has no single last message id");
+    }
+
+    /**
+     * {@link #getLastMessageId()} without blocking the caller.
+     *
+     * @throws UnsupportedOperationException for a consumer of several topics, which has no single last id
+     */
+    default CompletableFuture<MessageId> getLastMessageIdAsync() {
+        throw new UnsupportedOperationException("a consumer of several topics has no single last message id");
+    }
+
     /** Closes the stream; the subscription stays. Pending receives fail with AlreadyClosedException. */
     @Override
     void close() throws TributaryClientException;

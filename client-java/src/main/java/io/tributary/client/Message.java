@@ -9,7 +9,11 @@ import java.util.Map;
  */
 public interface Message<T> {
 
-    /** The value, decoded with the consumer's schema. */
+    /**
+     * The value, decoded with the consumer's schema. A consumer decodes it before {@code receive}
+     * returns the message, so a wrong schema or malformed bytes surface there as a checked
+     * exception (see {@link Schema}); here it is then only read.
+     */
     T getValue();
 
     /** The value's bytes (a copy). */

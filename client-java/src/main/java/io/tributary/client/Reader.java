@@ -51,6 +51,29 @@ public interface Reader<T> extends AutoCloseable {
     /** {@link #seek(long)} without blocking the caller. */
     CompletableFuture<Void> seekAsync(long publishTimeMs);
 
+    /**
+     * Whether a message after the reader's position is stored, so that {@link #readNext()} would
+     * return without waiting for a new publish: true at once when a message is already
+     * prefetched, else the topic's last message id is asked of its owner and compared with the
+     * reader's position (inside a batch too). False for an empty topic, after everything was
+     * read, and for a reader started at {@link MessageId#latest} until something is published.
+     * The typical loop reads a topic to its current end:
+     *
+     * <pre>{@code
+     * while (reader.hasMessageAvailable()) {
+     *     Message<String> m = reader.readNext();
+     *     ...
+     * }
+     * }</pre>
+     *
+     * @throws TributaryClientException.TimeoutException if the owner did not answer within the
+     *         operation timeout (retriable failures are retried until then)
+     */
+    boolean hasMessageAvailable() throws TributaryClientException;
+
+    /** {@link #hasMessageAvailable()} without blocking the caller. */
+    CompletableFuture<Boolean> hasMessageAvailableAsync();
+
     /** The canonical topic name, {@code tenant/namespace/topic}. */
     String getTopic();
 

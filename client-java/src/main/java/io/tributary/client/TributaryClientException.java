@@ -71,6 +71,19 @@ public class TributaryClientException extends IOException {
                 return new InvalidTopicNameException(detail, cause);
             case TOPIC_NOT_FOUND:
                 return new TopicNotFoundException(detail, cause);
+            case TENANT_NOT_FOUND:
+                return new TenantNotFoundException(detail, cause);
+            case NAMESPACE_NOT_FOUND:
+                return new NamespaceNotFoundException(detail, cause);
+            case SUBSCRIPTION_NOT_FOUND:
+                return new SubscriptionNotFoundException(detail, cause);
+            case TENANT_ALREADY_EXISTS:
+            case NAMESPACE_ALREADY_EXISTS:
+            case TOPIC_ALREADY_EXISTS:
+                return new AlreadyExistsException(detail, cause);
+            case TENANT_NOT_EMPTY:
+            case NAMESPACE_NOT_EMPTY:
+                return new NotEmptyException(detail, cause);
             case MESSAGE_TOO_LARGE:
                 return new MessageTooLargeException(detail, cause);
             case CONSUMER_BUSY:
@@ -124,8 +137,144 @@ public class TributaryClientException extends IOException {
         }
     }
 
+    /**
+     * Something named in the request does not exist: a tenant, a namespace, a topic or a
+     * subscription ({@link #reason()} tells which; the subclasses name them too).
+     */
+    public static class NotFoundException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
+        public NotFoundException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** The tenant does not exist. */
+    public static class TenantNotFoundException extends NotFoundException {
+        private static final long serialVersionUID = 1L;
+
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
+        public TenantNotFoundException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** The namespace does not exist. */
+    public static class NamespaceNotFoundException extends NotFoundException {
+        private static final long serialVersionUID = 1L;
+
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
+        public NamespaceNotFoundException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** The subscription does not exist on the topic. */
+    public static class SubscriptionNotFoundException extends NotFoundException {
+        private static final long serialVersionUID = 1L;
+
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
+        public SubscriptionNotFoundException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** A tenant, namespace or topic of that name exists already ({@link #reason()} tells which). */
+    public static class AlreadyExistsException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
+        public AlreadyExistsException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** A tenant still has namespaces, or a namespace still has topics, so it cannot be deleted. */
+    public static class NotEmptyException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
+        public NotEmptyException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /**
+     * A received message was written with a schema this consumer's schema cannot read (see
+     * {@link Schema} for the rule): raised by {@code receive} instead of a value decoded into
+     * garbage. The message counts as received and stays unacknowledged, so nothing is lost:
+     * acknowledge it by {@link #getMessageId()} to move past it, negatively acknowledge it to have
+     * it delivered again (and dead-lettered after the policy's redeliveries), or read it with a
+     * consumer of {@link Schema#BYTES}.
+     */
+    public static class IncompatibleSchemaException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        private final MessageId messageId;
+        private final String writerSchema;
+        private final String readerSchema;
+
+        /**
+         * @param topic        the topic the message came from
+         * @param messageId    the message
+         * @param writerSchema the schema name the producer wrote in the batch
+         * @param readerSchema the name of the consumer's schema
+         */
+        public IncompatibleSchemaException(String topic, MessageId messageId, String writerSchema, String readerSchema) {
+            super(ErrorReasons.detail(ErrorReason.ERROR_REASON_UNSPECIFIED, "message " + messageId + " of " + topic
+                    + " was written with schema '" + writerSchema + "', which this consumer's schema '" + readerSchema
+                    + "' cannot read; acknowledge it to skip it, or read the topic with Schema.BYTES"), null);
+            this.messageId = messageId;
+            this.writerSchema = writerSchema;
+            this.readerSchema = readerSchema;
+        }
+
+        /** The message that could not be read; still unacknowledged. */
+        public MessageId getMessageId() {
+            return messageId;
+        }
+
+        /** The schema name the producer wrote, e.g. {@code json:com.acme.Order}. */
+        public String getWriterSchema() {
+            return writerSchema;
+        }
+
+        /** The name of the consumer's schema. */
+        public String getReaderSchema() {
+            return readerSchema;
+        }
+    }
+
+    /**
+     * A value could not be encoded, or a message's bytes are not a valid value of the schema
+     * (malformed JSON, bytes that are not the protobuf message). Like
+     * {@link IncompatibleSchemaException}, a message that cannot be decoded counts as received
+     * and stays unacknowledged; {@link #getMessageId()} names it (null when encoding failed).
+     */
+    public static class SchemaSerializationException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        private final MessageId messageId;
+
+        /**
+         * @param messageId the message that could not be decoded; null for a value that could not be encoded
+         * @param message   what went wrong
+         * @param cause     the schema's exception
+         */
+        public SchemaSerializationException(MessageId messageId, String message, Throwable cause) {
+            super(ErrorReasons.detail(ErrorReason.ERROR_REASON_UNSPECIFIED, message), cause);
+            this.messageId = messageId;
+        }
+
+        /** The message whose bytes could not be decoded; null when a value could not be encoded. */
+        public MessageId getMessageId() {
+            return messageId;
+        }
+    }
+
     /** The topic does not exist and is not created automatically. */
-    public static class TopicNotFoundException extends TributaryClientException {
+    public static class TopicNotFoundException extends NotFoundException {
         private static final long serialVersionUID = 1L;
 
         public TopicNotFoundException(String message) {

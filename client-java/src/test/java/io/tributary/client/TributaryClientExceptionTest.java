@@ -39,7 +39,15 @@ class TributaryClientExceptionTest {
             Map.entry(ErrorReason.NOT_ALLOWED, NotAllowedException.class),
             Map.entry(ErrorReason.MESSAGE_ALREADY_ACKNOWLEDGED, TributaryClientException.AlreadyAcknowledgedException.class),
             Map.entry(ErrorReason.POSITION_OUT_OF_RANGE, TributaryClientException.PositionOutOfRangeException.class),
-            Map.entry(ErrorReason.INVALID_MESSAGE_ID, TributaryClientException.InvalidMessageIdException.class));
+            Map.entry(ErrorReason.INVALID_MESSAGE_ID, TributaryClientException.InvalidMessageIdException.class),
+            Map.entry(ErrorReason.TENANT_NOT_FOUND, TributaryClientException.TenantNotFoundException.class),
+            Map.entry(ErrorReason.NAMESPACE_NOT_FOUND, TributaryClientException.NamespaceNotFoundException.class),
+            Map.entry(ErrorReason.SUBSCRIPTION_NOT_FOUND, TributaryClientException.SubscriptionNotFoundException.class),
+            Map.entry(ErrorReason.TENANT_ALREADY_EXISTS, TributaryClientException.AlreadyExistsException.class),
+            Map.entry(ErrorReason.NAMESPACE_ALREADY_EXISTS, TributaryClientException.AlreadyExistsException.class),
+            Map.entry(ErrorReason.TOPIC_ALREADY_EXISTS, TributaryClientException.AlreadyExistsException.class),
+            Map.entry(ErrorReason.TENANT_NOT_EMPTY, TributaryClientException.NotEmptyException.class),
+            Map.entry(ErrorReason.NAMESPACE_NOT_EMPTY, TributaryClientException.NotEmptyException.class));
 
     @Test
     void everyReasonMapsToItsSubclassAndKeepsTheDetail() {

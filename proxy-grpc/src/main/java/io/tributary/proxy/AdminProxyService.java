@@ -13,6 +13,8 @@ import io.tributary.api.v1.NamespacePolicies;
 import io.tributary.api.v1.ResetSubscriptionRequest;
 import io.tributary.api.v1.ResetSubscriptionResponse;
 import io.tributary.api.v1.SetNamespacePoliciesRequest;
+import io.tributary.api.v1.SkipMessagesRequest;
+import io.tributary.api.v1.SkipMessagesResponse;
 import io.tributary.api.v1.TopicStats;
 import io.tributary.api.v1.CreateNamespaceRequest;
 import io.tributary.api.v1.CreateNamespaceResponse;
@@ -48,8 +50,9 @@ import io.tributary.protocol.TopicName;
 
 /**
  * {@code AdminService} as the proxy serves it: calls go to one of the configured brokers (the next one while a
- * broker is unavailable), except DeleteTopic, which goes to the topic's owner. Errors reach the client with
- * their status and trailers unchanged; the client's deadline and cancellation carry over to the broker call.
+ * broker is unavailable), except the calls about one topic (DeleteTopic, GetTopic, GetTopicStats and the
+ * subscription calls), which go to the topic's owner. Errors reach the client with their status and trailers
+ * unchanged; the client's deadline and cancellation carry over to the broker call.
  */
 public final class AdminProxyService extends AdminServiceGrpc.AdminServiceImplBase {
     private final ConfiguredBrokers brokers;
@@ -181,6 +184,15 @@ public final class AdminProxyService extends AdminServiceGrpc.AdminServiceImplBa
         TopicName topic = MessagingProxyService.topicOrFail(request.getTopic(), responseObserver);
         if (topic != null) {
             owners.forward(topic, AdminServiceGrpc.getResetSubscriptionMethod(), request, responseObserver);
+        }
+    }
+
+    /** Goes to the topic's owner, which holds the subscription's cursor. */
+    @Override
+    public void skipMessages(SkipMessagesRequest request, StreamObserver<SkipMessagesResponse> responseObserver) {
+        TopicName topic = MessagingProxyService.topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, AdminServiceGrpc.getSkipMessagesMethod(), request, responseObserver);
         }
     }
 }

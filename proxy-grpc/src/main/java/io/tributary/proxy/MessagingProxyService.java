@@ -3,6 +3,8 @@ package io.tributary.proxy;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.AcknowledgeRequest;
 import io.tributary.api.v1.AcknowledgeResponse;
+import io.tributary.api.v1.GetLastMessageIdRequest;
+import io.tributary.api.v1.GetLastMessageIdResponse;
 import io.tributary.api.v1.MessagingServiceGrpc;
 import io.tributary.api.v1.PublishRequest;
 import io.tributary.api.v1.PublishResponse;
@@ -50,6 +52,14 @@ public final class MessagingProxyService extends MessagingServiceGrpc.MessagingS
         TopicName topic = topicOrFail(request.getTopic(), responseObserver);
         if (topic != null) {
             owners.forward(topic, MessagingServiceGrpc.getAcknowledgeMethod(), request, responseObserver);
+        }
+    }
+
+    @Override
+    public void getLastMessageId(GetLastMessageIdRequest request, StreamObserver<GetLastMessageIdResponse> responseObserver) {
+        TopicName topic = topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, MessagingServiceGrpc.getGetLastMessageIdMethod(), request, responseObserver);
         }
     }
 

@@ -16,6 +16,7 @@ import io.tributary.storage.log.ManagedLog;
 import io.tributary.storage.log.ManagedLogException;
 import io.tributary.storage.log.Position;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -451,10 +452,97 @@ public final class Subscription {
                 c.disconnect(reset);
             }
         }
+        redeliveryCounts.clear();
+        restartDelivery(next);
+        return cursor.resetTo(next).thenRunAsync(this::dispatch, executor);
+    }
+
+    /**
+     * Acknowledges the first {@code messages} unacknowledged messages (the admin's skip), counting
+     * every message of a batch: of a batch that holds more than are left to skip, the first
+     * unacknowledged indexes are acknowledged. Every consumer is then disconnected with a retriable
+     * reason, as after a reset, so that it drops what it prefetched (some of it skipped now) and
+     * subscribes again at the new position. Completes with the number of messages skipped (fewer
+     * than asked when the backlog held fewer) once the cursor is stored.
+     */
+    public CompletableFuture<Long> skipMessages(long messages) {
+        if (messages <= 0) {
+            return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
+                    "the number of messages to skip must be > 0, was " + messages));
+        }
+        CompletableFuture<Long> skipped = new CompletableFuture<>();
+        skipFrom(cursor.firstUnacknowledged(), messages, 0, skipped);
+        return skipped.thenComposeAsync(n -> {
+            ErrorDetail why = ErrorReasons.detail(ErrorReason.SERVICE_NOT_READY,
+                    n + " messages of subscription " + name + " of " + topic + " were skipped; subscribe again");
+            for (Consumer c : List.copyOf(consumers)) {
+                consumers.remove(c);
+                selector.remove(c);
+                c.disconnect(why);
+            }
+            restartDelivery(cursor.firstUnacknowledged());
+            dispatch();
+            LOG.info("{}/{}: skipped {} of {} messages asked for", topic, name, n, messages);
+            return cursor.flush().thenApply(v -> n);
+        }, executor);
+    }
+
+    /** One step of {@link #skipMessages}: reads entries from {@code from} and acknowledges up to {@code left} messages. */
+    private void skipFrom(Position from, long left, long skipped, CompletableFuture<Long> result) {
+        if (left <= 0 || closed || from.isAfter(log.lastConfirmed())) {
+            result.complete(skipped);
+            return;
+        }
+        // every unacknowledged entry holds at least one unacknowledged message
+        int n = (int) Math.min(batchSize, left);
+        log.readAsync(from, n).whenCompleteAsync((entries, err) -> {
+            if (err != null) {
+                result.completeExceptionally(err);
+                return;
+            }
+            if (entries.isEmpty()) {
+                result.complete(skipped);
+                return;
+            }
+            long stillToSkip = left;
+            long done = skipped;
+            Position next = from;
+            for (LogEntry e : entries) {
+                Position p = e.position();
+                next = log.nextPosition(p);
+                if (cursor.isAcknowledged(p)) {
+                    continue;
+                }
+                int size = EntryHeaders.messageCount(e.data());
+                BitSet acked = cursor.acknowledgedIndexes(p);
+                int open = size - acked.cardinality();
+                if (open <= stillToSkip) {
+                    ackEntry(null, p);
+                    stillToSkip -= open;
+                    done += open;
+                } else {
+                    for (int i = acked.nextClearBit(0); stillToSkip > 0 && i < size; i = acked.nextClearBit(i + 1)) {
+                        cursor.acknowledgeIndex(p, i, size);
+                        stillToSkip--;
+                        done++;
+                    }
+                }
+                if (stillToSkip == 0) {
+                    break;
+                }
+            }
+            skipFrom(next, stillToSkip, done, result);
+        }, executor);
+    }
+
+    /**
+     * Forgets everything read, buffered, pending or scheduled, so that delivery starts again at
+     * {@code next} for the consumers still attached (the caller dispatches once the cursor is right).
+     */
+    private void restartDelivery(Position next) {
         epoch++;
         buffer.clear();
         toRedeliver.clear();
-        redeliveryCounts.clear();
         scheduled.clear();
         delayed.clear();
         keyHolders.clear();
@@ -464,7 +552,6 @@ public final class Subscription {
         }
         readPosition = next;
         updateActive();
-        return cursor.resetTo(next).thenRunAsync(this::dispatch, executor);
     }
 
     /**

@@ -11,6 +11,8 @@ import io.tributary.api.v1.NamespacePolicies;
 import io.tributary.api.v1.ResetSubscriptionRequest;
 import io.tributary.api.v1.ResetSubscriptionResponse;
 import io.tributary.api.v1.SetNamespacePoliciesRequest;
+import io.tributary.api.v1.SkipMessagesRequest;
+import io.tributary.api.v1.SkipMessagesResponse;
 import io.tributary.api.v1.TopicStats;
 import io.tributary.broker.topic.Topic;
 import io.tributary.protocol.TributaryException;
@@ -263,6 +265,20 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
             return topics.topic(TopicName.of(req.getTopic()), false)
                     .thenCompose(t -> t.resetSubscription(sub, id, time, position))
                     .thenApply(v -> ResetSubscriptionResponse.getDefaultInstance());
+        });
+    }
+
+    @Override
+    public void skipMessages(SkipMessagesRequest req, StreamObserver<SkipMessagesResponse> out) {
+        Replies.reply(out, () -> {
+            String sub = requireSubscription(req.getSubscription());
+            if (req.getMessages() <= 0) {
+                throw new TributaryException(ErrorReason.INVALID_REQUEST,
+                        "the number of messages to skip must be > 0, was " + req.getMessages());
+            }
+            return topics.topic(TopicName.of(req.getTopic()), false)
+                    .thenCompose(t -> t.skipMessages(sub, req.getMessages()))
+                    .thenApply(n -> SkipMessagesResponse.newBuilder().setSkipped(n).build());
         });
     }
 

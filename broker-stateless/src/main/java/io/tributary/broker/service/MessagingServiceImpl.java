@@ -5,6 +5,8 @@ import io.tributary.api.v1.AcknowledgeRequest;
 import io.tributary.api.v1.AcknowledgeResponse;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.GetLastMessageIdRequest;
+import io.tributary.api.v1.GetLastMessageIdResponse;
 import io.tributary.api.v1.InitialPosition;
 import io.tributary.api.v1.MessagingServiceGrpc;
 import io.tributary.api.v1.PublishRequest;
@@ -132,6 +134,12 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
             consumer.touch();
         }
         return sub.acknowledge(consumer, req.getMessageIdsList(), req.getCumulative());
+    }
+
+    @Override
+    public void getLastMessageId(GetLastMessageIdRequest req, StreamObserver<GetLastMessageIdResponse> out) {
+        Replies.reply(out, () -> topics.topic(TopicName.of(req.getTopic()), false)
+                .thenCompose(t -> t.lastMessageId(req.getSubscription())));
     }
 
     private static void requireSubscriptionName(String subscription) {

@@ -3,6 +3,7 @@ package io.tributary.broker.topic;
 import io.tributary.api.v1.BacklogQuotaPolicy;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.GetLastMessageIdResponse;
 import io.tributary.api.v1.InitialPosition;
 import io.tributary.api.v1.MessageId;
 import io.tributary.api.v1.TopicStats;
@@ -400,6 +401,49 @@ public final class Topic {
     public CompletableFuture<Void> resetSubscription(String subscription, MessageId id, Long publishTimeMs, InitialPosition position) {
         return existing(subscription).thenCompose(sub -> resolve(id, publishTimeMs, position)
                 .thenComposeAsync(p -> sub.seek(p, null), executor));
+    }
+
+    /**
+     * Acknowledges the first {@code messages} unacknowledged messages of a subscription (admin skip);
+     * completes with how many were skipped.
+     */
+    public CompletableFuture<Long> skipMessages(String subscription, long messages) {
+        return existing(subscription).thenComposeAsync(sub -> sub.skipMessages(messages), executor);
+    }
+
+    /**
+     * The id of the last stored message (the last message of the last entry, read for its batch
+     * size), unset when the log holds none; with a subscription name (a reader's too), also that
+     * subscription's mark-delete position, or SUBSCRIPTION_NOT_FOUND if it is not open here.
+     */
+    public CompletableFuture<GetLastMessageIdResponse> lastMessageId(String subscription) {
+        return CompletableFuture.supplyAsync(() -> {
+            GetLastMessageIdResponse.Builder r = GetLastMessageIdResponse.newBuilder();
+            int partition = name.partitionIndex();
+            if (subscription != null && !subscription.isEmpty()) {
+                CompletableFuture<Subscription> f = subscriptions.get(subscription);
+                if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+                    throw new TributaryException(ErrorReason.SUBSCRIPTION_NOT_FOUND,
+                            "subscription " + subscription + " is not open on topic " + name);
+                }
+                Position md = f.join().cursor().markDeletePosition();
+                r.setMarkDeletePosition(MessageId.newBuilder().setLedgerId(md.ledgerId()).setEntryId(md.entryId())
+                        .setBatchIndex(-1).setPartition(partition));
+            }
+            // a log whose ledgers retention deleted holds nothing, though lastConfirmed still names an entry
+            if (log.firstPosition().equals(log.endPosition())) {
+                return CompletableFuture.completedFuture(r.build());
+            }
+            Position last = log.lastConfirmed();
+            return log.readAsync(last, 1).thenApply(entries -> {
+                if (entries.isEmpty()) {
+                    return r.build();
+                }
+                int size = EntryHeaders.messageCount(entries.get(0).data());
+                return r.setLastMessageId(MessageId.newBuilder().setLedgerId(last.ledgerId()).setEntryId(last.entryId())
+                        .setBatchIndex(size - 1).setBatchSize(size).setPartition(partition)).build();
+            });
+        }, executor).thenCompose(f -> f);
     }
 
     /** Deletes a subscription and its stored state; with consumers attached only if {@code force}. */

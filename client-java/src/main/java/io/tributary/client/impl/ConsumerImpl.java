@@ -9,6 +9,8 @@ import io.tributary.api.v1.ConsumerNotice;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.Flow;
+import io.tributary.api.v1.GetLastMessageIdRequest;
+import io.tributary.api.v1.GetLastMessageIdResponse;
 import io.tributary.api.v1.InitialPosition;
 import io.tributary.api.v1.MessageBatch;
 import io.tributary.api.v1.NegativeAck;
@@ -144,6 +146,8 @@ final class ConsumerImpl<T> implements Consumer<T> {
         MessageId skipThrough;
         boolean skipInclusive;
         MessageId lastHanded;
+        /** The subscription name the current stream opened (a reader's is new on every stream). */
+        String streamSubscription;
 
         TopicStream(String topic, int partition, InitialPosition initialPosition) {
             this.topic = topic;
@@ -272,6 +276,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
     @Override
     public Message<T> receive(long timeout, TimeUnit unit) throws TributaryClientException {
         long nanos = unit.toNanos(timeout);
+        MessageImpl<T> taken;
         lock.lock();
         try {
             while (true) {
@@ -281,7 +286,8 @@ final class ConsumerImpl<T> implements Consumer<T> {
                 Queued q = queue.poll();
                 if (q != null) {
                     takenLocked(q);
-                    return q.message;
+                    taken = q.message;
+                    break;
                 }
                 if (nanos <= 0) {
                     return null;
@@ -294,6 +300,9 @@ final class ConsumerImpl<T> implements Consumer<T> {
         } finally {
             lock.unlock();
         }
+        // outside the lock: decoding may be slow; a failure leaves the message received and unacknowledged
+        taken.decode();
+        return taken;
     }
 
     @Override
@@ -304,7 +313,8 @@ final class ConsumerImpl<T> implements Consumer<T> {
 
     @Override
     public CompletableFuture<Message<T>> receiveAsync() {
-        CompletableFuture<Message<T>> f;
+        CompletableFuture<Message<T>> f = null;
+        MessageImpl<T> taken = null;
         lock.lock();
         try {
             if (state != State.OPEN) {
@@ -313,25 +323,46 @@ final class ConsumerImpl<T> implements Consumer<T> {
             Queued q = queue.poll();
             if (q != null) {
                 takenLocked(q);
-                return CompletableFuture.completedFuture(q.message);
+                taken = q.message;
+            } else {
+                f = new CompletableFuture<>();
+                pendingReceives.add(f);
             }
-            f = new CompletableFuture<>();
-            pendingReceives.add(f);
         } finally {
             lock.unlock();
         }
+        if (taken != null) {
+            f = new CompletableFuture<>();
+            complete(f, taken);
+            return f;
+        }
+        CompletableFuture<Message<T>> waiting = f;
         // a cancelled request must not hold on to its place until a message comes
-        f.whenComplete((m, t) -> {
-            if (f.isCancelled()) {
+        waiting.whenComplete((m, t) -> {
+            if (waiting.isCancelled()) {
                 lock.lock();
                 try {
-                    pendingReceives.remove(f);
+                    pendingReceives.remove(waiting);
                 } finally {
                     lock.unlock();
                 }
             }
         });
-        return f;
+        return waiting;
+    }
+
+    /**
+     * Completes a receive with a message taken for it, decoded first: a wrong schema or malformed
+     * bytes fail the receive instead (the message stays received and unacknowledged). Returns
+     * false if the future was completed (cancelled) before.
+     */
+    private static <T> boolean complete(CompletableFuture<Message<T>> f, MessageImpl<T> m) {
+        try {
+            m.decode();
+        } catch (TributaryClientException e) {
+            return f.completeExceptionally(e);
+        }
+        return f.complete(m);
     }
 
     /** A message goes to the application: count its permit, track it, remember it as a reader's position. */
@@ -458,7 +489,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
 
     /** Completes a receiveAsync; if the application cancelled it meanwhile, the message goes back in front. */
     private void handOver(CompletableFuture<Message<T>> waiting, Queued q) {
-        if (waiting.complete(q.message)) {
+        if (complete(waiting, q.message)) {
             return;
         }
         CompletableFuture<Message<T>> next = null;
@@ -986,6 +1017,128 @@ final class ConsumerImpl<T> implements Consumer<T> {
         done.run();
     }
 
+    // ---------------------------------------------------------------- last message id, availability
+
+    @Override
+    public MessageId getLastMessageId() throws TributaryClientException {
+        return Futures.await(getLastMessageIdAsync());
+    }
+
+    @Override
+    public CompletableFuture<MessageId> getLastMessageIdAsync() {
+        return lastMessageId(null).thenApply(r -> r.hasLastMessageId() ? fromProto(r.getLastMessageId()) : MessageId.earliest);
+    }
+
+    /** Asks the topic's owner for its last message id (and where {@code subscription} stands, if given). */
+    private CompletableFuture<GetLastMessageIdResponse> lastMessageId(String subscription) {
+        GetLastMessageIdRequest request = GetLastMessageIdRequest.newBuilder().setTopic(main.topic)
+                .setSubscription(subscription == null ? "" : subscription).build();
+        return UnaryCalls.withRetries("asking for the last message id of " + main.topic, left -> {
+            CompletableFuture<GetLastMessageIdResponse> f = new CompletableFuture<>();
+            client.stub().withDeadlineAfter(left, TimeUnit.NANOSECONDS).getLastMessageId(request, UnaryCalls.into(f));
+            return f;
+        }, UnaryCalls::retriable, client.operationTimeout(), client.scheduler());
+    }
+
+    private MessageId fromProto(io.tributary.api.v1.MessageId id) {
+        return new MessageId(id.getLedgerId(), id.getEntryId(), id.getBatchIndex(),
+                EntryCodec.partitionOf(id.getPartition(), main.partition), id.getBatchSize());
+    }
+
+    /**
+     * Whether a message after the reader's position is stored: true at once when one is
+     * prefetched; otherwise the topic's last message id is compared with the last message handed
+     * out (or the start id), or, for a reader that has handed out nothing since it started at
+     * earliest, latest or a time (or sought there), with the position of its cursor on the broker.
+     * While the reader reconnects or a seek is under way the question waits, up to the operation
+     * timeout.
+     */
+    CompletableFuture<Boolean> hasMessageAvailableAsync() {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        availabilityAttempt(result, System.nanoTime() + operationTimeoutNanos, new Backoff());
+        return result;
+    }
+
+    private void availabilityAttempt(CompletableFuture<Boolean> result, long deadline, Backoff backoff) {
+        MessageId position;
+        boolean inclusive;
+        String cursorName;
+        lock.lock();
+        try {
+            if (state != State.OPEN) {
+                result.completeExceptionally(closedErrorLocked());
+                return;
+            }
+            for (Queued q : queue) {
+                if (q.stream == main) {
+                    result.complete(true);
+                    return;
+                }
+            }
+            // after a hand-out, startId is the last message handed out (exclusive)
+            position = main.startId;
+            inclusive = main.startInclusive;
+            cursorName = main.ready() && main.seek == null ? main.streamSubscription : null;
+        } finally {
+            lock.unlock();
+        }
+        if (cursorName == null) {
+            retryAvailability(result, deadline, backoff, ErrorReasons.detail(ErrorReason.BROKER_UNAVAILABLE,
+                    "the reader is reconnecting or seeking"));
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        GetLastMessageIdRequest request = GetLastMessageIdRequest.newBuilder().setTopic(main.topic)
+                .setSubscription(position == null ? cursorName : "").build();
+        CompletableFuture<GetLastMessageIdResponse> call = new CompletableFuture<>();
+        try {
+            client.stub().withDeadlineAfter(Math.max(1, left), TimeUnit.NANOSECONDS)
+                    .getLastMessageId(request, UnaryCalls.into(call));
+        } catch (RuntimeException e) {
+            call.completeExceptionally(e);
+        }
+        call.whenComplete((r, t) -> {
+            if (t != null) {
+                ErrorDetail d = ErrorReasons.detailOf(t);
+                // the reader's cursor is gone when its stream was replaced meanwhile: ask again
+                if ((ErrorReasons.isRetriable(d.getReason()) && d.getReason() != ErrorReason.TIMEOUT)
+                        || (position == null && d.getReason() == ErrorReason.SUBSCRIPTION_NOT_FOUND)) {
+                    retryAvailability(result, deadline, backoff, d);
+                } else {
+                    result.completeExceptionally(TributaryClientException.from(t));
+                }
+                return;
+            }
+            if (!r.hasLastMessageId()) {
+                result.complete(false);
+                return;
+            }
+            io.tributary.api.v1.MessageId last = r.getLastMessageId();
+            if (position != null) {
+                int c = compareInTopic(fromProto(last), position);
+                result.complete(c > 0 || (c == 0 && inclusive));
+                return;
+            }
+            // nothing handed out since the start or a seek: the cursor sits just before the next entry to deliver
+            io.tributary.api.v1.MessageId md = r.getMarkDeletePosition();
+            int c = Long.compare(last.getLedgerId(), md.getLedgerId());
+            result.complete(c > 0 || (c == 0 && last.getEntryId() > md.getEntryId()));
+        });
+    }
+
+    private void retryAvailability(CompletableFuture<Boolean> result, long deadline, Backoff backoff, ErrorDetail cause) {
+        long delayMs = backoff.nextDelayMs(cause);
+        if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs) >= deadline) {
+            result.completeExceptionally(new TimeoutException(ErrorReasons.detail(ErrorReason.TIMEOUT,
+                    "could not tell whether " + main.topic + " has more messages within " + client.operationTimeout()
+                            + "; last error " + cause.getReason() + ": " + cause.getMessage()), null));
+            return;
+        }
+        if (client.schedule(() -> availabilityAttempt(result, deadline, backoff), delayMs, TimeUnit.MILLISECONDS) == null) {
+            result.completeExceptionally(new AlreadyClosedException("the client is closed"));
+        }
+    }
+
     // ---------------------------------------------------------------- the stream
 
     /** One Subscribe call; callbacks of calls that are no longer their stream's {@code cnx} are ignored. */
@@ -1062,7 +1215,8 @@ final class ConsumerImpl<T> implements Consumer<T> {
                 .setPriority(conf.priority());
         if (reader) {
             // a fresh name each time: the broker may not have noticed yet that the last stream is gone
-            open.setSubscription(conf.subscription() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()))
+            s.streamSubscription = conf.subscription() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+            open.setSubscription(s.streamSubscription)
                     .setType(io.tributary.api.v1.SubscriptionType.EXCLUSIVE)
                     .setNonDurable(true);
             s.lastHanded = null;
@@ -1075,6 +1229,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
                 s.skipThrough = null;
             }
         } else {
+            s.streamSubscription = conf.subscription();
             open.setSubscription(conf.subscription())
                     .setType(toProto(conf.type()))
                     .setInitialPosition(s.initialPosition);

@@ -4,11 +4,15 @@ import io.tributary.client.TributaryClientException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
-/** Turns the SDK's futures into the blocking calls of its sync API. */
-final class Futures {
+/** Turns the SDK's futures into the blocking calls of its sync API (also the admin client's). Internal. */
+public final class Futures {
     private Futures() {}
 
-    static <V> V await(CompletableFuture<V> future) throws TributaryClientException {
+    /**
+     * Waits for a future: its value, or its failure as a {@link TributaryClientException} (the
+     * exception itself when it is one).
+     */
+    public static <V> V await(CompletableFuture<V> future) throws TributaryClientException {
         try {
             return future.get();
         } catch (InterruptedException e) {

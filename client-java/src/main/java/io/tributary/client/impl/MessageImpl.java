@@ -5,6 +5,10 @@ import io.tributary.api.v1.SingleMessage;
 import io.tributary.client.Message;
 import io.tributary.client.MessageId;
 import io.tributary.client.Schema;
+import io.tributary.client.TributaryClientException;
+import io.tributary.client.TributaryClientException.IncompatibleSchemaException;
+import io.tributary.client.TributaryClientException.SchemaSerializationException;
+import java.io.UncheckedIOException;
 import java.util.Collections;
 import java.util.Map;
 
@@ -16,7 +20,7 @@ public final class MessageImpl<T> implements Message<T> {
     private final BatchHeader header;
     private final int redeliveryCount;
     private final Schema<T> schema;
-    // decoded on first use: many consumers only look at the bytes; racing decodes are harmless
+    // decoded by the consumer before hand-over (or on first use); racing decodes are harmless
     private volatile T value;
     private volatile boolean decoded;
 
@@ -30,14 +34,48 @@ public final class MessageImpl<T> implements Message<T> {
         this.schema = schema;
     }
 
+    /**
+     * Checks that the consumer's schema may read this message and decodes its value; the consumer
+     * calls it before handing the message to the application, so that a wrong schema or malformed
+     * bytes surface from {@code receive}. Cheap once done.
+     */
+    void decode() throws TributaryClientException {
+        if (decoded) {
+            return;
+        }
+        String writer = header.getSchema();
+        if (!Schemas.canRead(schema, writer)) {
+            throw new IncompatibleSchemaException(topic, id, writer, schema.name());
+        }
+        try {
+            value = schema.decode(single.getValue().toByteArray());
+        } catch (RuntimeException e) {
+            throw new SchemaSerializationException(id, "message " + id + " of " + topic + " cannot be decoded with "
+                    + schema.name() + " (written as '" + writer + "'): " + e.getMessage(), e);
+        }
+        decoded = true;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Messages from {@code receive} were decoded before they were handed over. A message that
+     * reached the application another way and cannot be decoded throws an
+     * {@link UncheckedIOException} whose cause is the {@link IncompatibleSchemaException} or
+     * {@link SchemaSerializationException}.
+     */
     @Override
     public T getValue() {
         if (!decoded) {
-            value = schema.decode(single.getValue().toByteArray());
-            decoded = true;
+            try {
+                decode();
+            } catch (TributaryClientException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
         }
         return value;
     }
+
 
     @Override
     public byte[] getData() {

@@ -235,8 +235,8 @@ final class ProducerImpl<T> implements Producer<T> {
         try {
             b.setValue(ByteString.copyFrom(schema.encode(m.value)));
         } catch (RuntimeException e) {
-            return rejected(new TributaryClientException(ErrorReason.INVALID_REQUEST,
-                    "the schema " + schema.name() + " could not encode the value: " + e, e));
+            return rejected(new TributaryClientException.SchemaSerializationException(null,
+                    "the schema " + schema.name() + " could not encode the value: " + e.getMessage(), e));
         }
         if (m.key != null) {
             b.setKey(m.key).setHasKey(true);

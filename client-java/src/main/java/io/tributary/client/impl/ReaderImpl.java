@@ -51,6 +51,16 @@ final class ReaderImpl<T> implements Reader<T> {
     }
 
     @Override
+    public boolean hasMessageAvailable() throws TributaryClientException {
+        return Futures.await(consumer.hasMessageAvailableAsync());
+    }
+
+    @Override
+    public CompletableFuture<Boolean> hasMessageAvailableAsync() {
+        return consumer.hasMessageAvailableAsync();
+    }
+
+    @Override
     public String getTopic() {
         return consumer.getTopic();
     }

@@ -1,0 +1,38 @@
+package io.tributary.client.admin;
+
+import io.tributary.client.MessageId;
+import io.tributary.client.SubscriptionType;
+import java.util.List;
+
+/**
+ * One subscription of a topic. Of a partitioned topic, the sum over the partitions that have it:
+ * counts and rates added, no mark-delete position, and each consumer listed once with its figures
+ * added over the partitions (a consumer of a partitioned topic reads every partition under one name).
+ *
+ * @param name               the subscription's name
+ * @param type               its type; null while no consumer attached since its broker loaded the topic
+ * @param durable            false for a reader's subscription
+ * @param msgBacklog         messages not acknowledged yet (estimated from entries for batches)
+ * @param backlogBytes       bytes not acknowledged yet
+ * @param msgRateOut         messages per second delivered
+ * @param msgOutTotal        messages delivered since the topic was loaded on its broker
+ * @param msgRateRedeliver   messages per second delivered again
+ * @param redeliveredTotal   messages delivered again since the topic was loaded
+ * @param unackedMessages    messages delivered to consumers and not acknowledged yet
+ * @param delayedMessages    messages held back by deliverAfter/deliverAt
+ * @param markDeletePosition everything at or before this entry is acknowledged (batch index -1);
+ *                           null in a sum over partitions
+ * @param ackedRanges        ranges acknowledged out of order beyond the mark-delete position
+ * @param expiredTotal       messages expired by the namespace's TTL
+ * @param consumers          the connected consumers
+ */
+public record SubscriptionStats(String name, SubscriptionType type, boolean durable, long msgBacklog, long backlogBytes,
+                                double msgRateOut, long msgOutTotal, double msgRateRedeliver, long redeliveredTotal,
+                                long unackedMessages, long delayedMessages, MessageId markDeletePosition,
+                                long ackedRanges, long expiredTotal, List<ConsumerStats> consumers) {
+
+    /** Copies the list of consumers, so that the record stays immutable. */
+    public SubscriptionStats {
+        consumers = List.copyOf(consumers);
+    }
+}

@@ -1,0 +1,106 @@
+package io.tributary.client.admin;
+
+import io.tributary.client.TributaryClientException;
+import io.tributary.client.impl.Futures;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Topics ({@code tenant/namespace/name}; the prefix {@code persistent://} is accepted). A
+ * partitioned topic {@code t} of N partitions is the topics {@code t-partition-0 … t-partition-(N-1)};
+ * its info and stats here are the sums over them.
+ */
+public interface Topics {
+
+    /**
+     * Creates a topic that is not partitioned.
+     *
+     * @throws TributaryClientException.AlreadyExistsException if it exists
+     * @throws TributaryClientException.NamespaceNotFoundException if its namespace does not exist
+     * @throws TributaryClientException.InvalidTopicNameException for a malformed name
+     */
+    default void create(String topic) throws TributaryClientException {
+        Futures.await(createAsync(topic, 0));
+    }
+
+    /**
+     * Creates a topic with {@code partitions} partitions (0: not partitioned).
+     *
+     * @throws IllegalArgumentException if {@code partitions} is negative
+     * @throws TributaryClientException.AlreadyExistsException if it exists
+     * @throws TributaryClientException.NamespaceNotFoundException if its namespace does not exist
+     */
+    default void create(String topic, int partitions) throws TributaryClientException {
+        Futures.await(createAsync(topic, partitions));
+    }
+
+    /**
+     * {@link #create(String, int)} without blocking the caller.
+     *
+     * @throws IllegalArgumentException if {@code partitions} is negative
+     */
+    CompletableFuture<Void> createAsync(String topic, int partitions);
+
+    /**
+     * Deletes a topic, its data and its subscriptions (a partitioned topic with all its partitions).
+     *
+     * @throws TributaryClientException.TopicNotFoundException if it does not exist
+     */
+    default void delete(String topic) throws TributaryClientException {
+        Futures.await(deleteAsync(topic));
+    }
+
+    /** {@link #delete(String)} without blocking the caller. */
+    CompletableFuture<Void> deleteAsync(String topic);
+
+    /**
+     * The topics of a namespace: plain topics, partitioned topics and their partitions.
+     *
+     * @throws TributaryClientException.NamespaceNotFoundException if the namespace does not exist
+     */
+    default List<String> list(String namespace) throws TributaryClientException {
+        return Futures.await(listAsync(namespace));
+    }
+
+    /** {@link #list(String)} without blocking the caller. */
+    CompletableFuture<List<String>> listAsync(String namespace);
+
+    /**
+     * How many partitions the topic has; 0 for a topic that is not partitioned.
+     *
+     * @throws TributaryClientException.TopicNotFoundException if it does not exist
+     */
+    default int getPartitions(String topic) throws TributaryClientException {
+        return Futures.await(getPartitionsAsync(topic));
+    }
+
+    /** {@link #getPartitions(String)} without blocking the caller. */
+    CompletableFuture<Integer> getPartitionsAsync(String topic);
+
+    /**
+     * What a topic holds: its subscriptions, entries, bytes and ledgers (summed over the
+     * partitions of a partitioned topic).
+     *
+     * @throws TributaryClientException.TopicNotFoundException if it does not exist
+     */
+    default TopicInfo getInfo(String topic) throws TributaryClientException {
+        return Futures.await(getInfoAsync(topic));
+    }
+
+    /** {@link #getInfo(String)} without blocking the caller. */
+    CompletableFuture<TopicInfo> getInfoAsync(String topic);
+
+    /**
+     * Rates, storage, backlog and consumers of a topic and each of its subscriptions, as its
+     * owner sees them now. For a partitioned topic the stats of every partition are asked for and
+     * summed (see {@link TopicStats}); each partition's own are in {@link TopicStats#partitions()}.
+     *
+     * @throws TributaryClientException.TopicNotFoundException if it does not exist
+     */
+    default TopicStats getStats(String topic) throws TributaryClientException {
+        return Futures.await(getStatsAsync(topic));
+    }
+
+    /** {@link #getStats(String)} without blocking the caller. */
+    CompletableFuture<TopicStats> getStatsAsync(String topic);
+}

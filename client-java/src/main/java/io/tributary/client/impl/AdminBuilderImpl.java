@@ -1,0 +1,34 @@
+package io.tributary.client.impl;
+
+import io.tributary.client.TributaryClientException;
+import io.tributary.client.admin.TributaryAdmin;
+import io.tributary.client.admin.TributaryAdminBuilder;
+import java.time.Duration;
+import java.util.Objects;
+
+/** Collects the admin client's settings. */
+public final class AdminBuilderImpl implements TributaryAdminBuilder {
+    private String serviceUrl = ClientBuilderImpl.DEFAULT_SERVICE_URL;
+    private Duration operationTimeout = ClientBuilderImpl.DEFAULT_OPERATION_TIMEOUT;
+
+    @Override
+    public TributaryAdminBuilder serviceUrl(String serviceUrl) {
+        this.serviceUrl = Objects.requireNonNull(serviceUrl, "serviceUrl");
+        return this;
+    }
+
+    @Override
+    public TributaryAdminBuilder operationTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the operation timeout must be positive");
+        }
+        this.operationTimeout = timeout;
+        return this;
+    }
+
+    @Override
+    public TributaryAdmin build() throws TributaryClientException {
+        return new TributaryAdminImpl(ClientBuilderImpl.target(serviceUrl), operationTimeout);
+    }
+}

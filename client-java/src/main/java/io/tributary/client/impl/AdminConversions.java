@@ -1,0 +1,224 @@
+package io.tributary.client.impl;
+
+import io.tributary.api.v1.GetTopicResponse;
+import io.tributary.client.MessageId;
+import io.tributary.client.SubscriptionType;
+import io.tributary.client.admin.BacklogQuota;
+import io.tributary.client.admin.BacklogQuotaPolicy;
+import io.tributary.client.admin.ConsumerStats;
+import io.tributary.client.admin.NamespacePolicies;
+import io.tributary.client.admin.SubscriptionStats;
+import io.tributary.client.admin.TopicInfo;
+import io.tributary.client.admin.TopicStats;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/** Between the protocol's admin messages and the admin client's value types; sums over partitions. */
+final class AdminConversions {
+    private AdminConversions() {}
+
+    // ---------------------------------------------------------------- policies
+
+    static NamespacePolicies policies(io.tributary.api.v1.NamespacePolicies p) {
+        NamespacePolicies.Builder b = NamespacePolicies.builder();
+        // the server validated what it stored; anything else would be a newer server's meaning
+        if (p.hasRetentionTimeSeconds()) {
+            b.retentionTimeSeconds(Math.max(NamespacePolicies.FOREVER, p.getRetentionTimeSeconds()));
+        }
+        if (p.hasRetentionSizeBytes()) {
+            b.retentionSizeBytes(Math.max(NamespacePolicies.NO_LIMIT, p.getRetentionSizeBytes()));
+        }
+        if (p.hasMessageTtlSeconds()) {
+            b.messageTtlSeconds(Math.max(0, p.getMessageTtlSeconds()));
+        }
+        if (p.hasBacklogQuota()) {
+            b.backlogQuota(p.getBacklogQuota().getLimitBytes(), policy(p.getBacklogQuota().getPolicy()));
+        }
+        return b.build();
+    }
+
+    static io.tributary.api.v1.NamespacePolicies toProto(NamespacePolicies p) {
+        io.tributary.api.v1.NamespacePolicies.Builder b = io.tributary.api.v1.NamespacePolicies.newBuilder();
+        p.retentionTimeSeconds().ifPresent(b::setRetentionTimeSeconds);
+        p.retentionSizeBytes().ifPresent(b::setRetentionSizeBytes);
+        p.messageTtlSeconds().ifPresent(b::setMessageTtlSeconds);
+        p.backlogQuota().ifPresent(q -> b.setBacklogQuota(io.tributary.api.v1.BacklogQuota.newBuilder()
+                .setLimitBytes(q.limitBytes()).setPolicy(toProto(q.policy()))));
+        return b.build();
+    }
+
+    private static BacklogQuotaPolicy policy(io.tributary.api.v1.BacklogQuotaPolicy p) {
+        switch (p) {
+            case PRODUCER_REQUEST_HOLD:
+                return BacklogQuotaPolicy.PRODUCER_REQUEST_HOLD;
+            case PRODUCER_EXCEPTION:
+                return BacklogQuotaPolicy.PRODUCER_EXCEPTION;
+            case CONSUMER_BACKLOG_EVICTION:
+                return BacklogQuotaPolicy.CONSUMER_BACKLOG_EVICTION;
+            default:
+                return BacklogQuotaPolicy.NONE;
+        }
+    }
+
+    private static io.tributary.api.v1.BacklogQuotaPolicy toProto(BacklogQuotaPolicy p) {
+        switch (p) {
+            case PRODUCER_REQUEST_HOLD:
+                return io.tributary.api.v1.BacklogQuotaPolicy.PRODUCER_REQUEST_HOLD;
+            case PRODUCER_EXCEPTION:
+                return io.tributary.api.v1.BacklogQuotaPolicy.PRODUCER_EXCEPTION;
+            case CONSUMER_BACKLOG_EVICTION:
+                return io.tributary.api.v1.BacklogQuotaPolicy.CONSUMER_BACKLOG_EVICTION;
+            case NONE:
+            default:
+                return io.tributary.api.v1.BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED;
+        }
+    }
+
+    // ---------------------------------------------------------------- topic info
+
+    static TopicInfo info(GetTopicResponse r) {
+        return new TopicInfo(r.getTopic(), r.getPartitions(), new TreeSet<>(r.getSubscriptionsList()).stream().toList(),
+                r.getEntries(), r.getSizeBytes(), r.getLedgers());
+    }
+
+    /** A partitioned topic's info: the partitions' figures added, their subscriptions merged. */
+    static TopicInfo sumInfo(String topic, List<TopicInfo> partitions) {
+        TreeSet<String> subscriptions = new TreeSet<>();
+        long entries = 0;
+        long size = 0;
+        int ledgers = 0;
+        for (TopicInfo p : partitions) {
+            subscriptions.addAll(p.subscriptions());
+            entries += p.entries();
+            size += p.sizeBytes();
+            ledgers += p.ledgers();
+        }
+        return new TopicInfo(topic, partitions.size(), subscriptions.stream().toList(), entries, size, ledgers);
+    }
+
+    // ---------------------------------------------------------------- stats
+
+    /** One topic's (or partition's) stats; {@code partition} is its index, -1 if not a partition. */
+    static TopicStats stats(io.tributary.api.v1.TopicStats s, int partition) {
+        List<SubscriptionStats> subs = new ArrayList<>(s.getSubscriptionsCount());
+        for (io.tributary.api.v1.SubscriptionStats x : s.getSubscriptionsList()) {
+            subs.add(subscription(x, partition));
+        }
+        return new TopicStats(s.getTopic(), s.getMsgRateIn(), s.getMsgRateOut(), s.getBytesRateIn(), s.getBytesRateOut(),
+                s.getMsgInTotal(), s.getMsgOutTotal(), s.getStorageSizeBytes(), s.getEntries(), s.getLedgers(),
+                s.getProducers(), s.getBacklogBytes(), subs, List.of());
+    }
+
+    private static SubscriptionStats subscription(io.tributary.api.v1.SubscriptionStats s, int partition) {
+        List<ConsumerStats> consumers = new ArrayList<>(s.getConsumersCount());
+        for (io.tributary.api.v1.ConsumerStats c : s.getConsumersList()) {
+            consumers.add(new ConsumerStats(c.getConsumerName(), c.getPermits(), c.getUnackedMessages(), c.getMsgRateOut(),
+                    c.getMsgOutTotal(), c.getActive(), c.getPriority()));
+        }
+        MessageId md = s.hasMarkDeletePosition()
+                ? new MessageId(s.getMarkDeletePosition().getLedgerId(), s.getMarkDeletePosition().getEntryId(), -1, partition, 0)
+                : null;
+        return new SubscriptionStats(s.getSubscription(), type(s.getType()), s.getDurable(), s.getMsgBacklog(),
+                s.getBacklogBytes(), s.getMsgRateOut(), s.getMsgOutTotal(), s.getMsgRateRedeliver(), s.getRedeliveredTotal(),
+                s.getUnackedMessages(), s.getDelayedMessages(), md, s.getAckedRanges(), s.getExpiredTotal(), consumers);
+    }
+
+    static SubscriptionType type(io.tributary.api.v1.SubscriptionType t) {
+        switch (t) {
+            case EXCLUSIVE:
+                return SubscriptionType.Exclusive;
+            case SHARED:
+                return SubscriptionType.Shared;
+            case FAILOVER:
+                return SubscriptionType.Failover;
+            case KEY_SHARED:
+                return SubscriptionType.Key_Shared;
+            default:
+                return null;
+        }
+    }
+
+    /**
+     * A partitioned topic's stats: every figure added over the partitions, subscriptions of the
+     * same name summed into one, the topic's backlog the largest of those sums.
+     */
+    static TopicStats sum(String topic, List<TopicStats> partitions) {
+        double rateIn = 0;
+        double rateOut = 0;
+        double bytesIn = 0;
+        double bytesOut = 0;
+        long in = 0;
+        long out = 0;
+        long storage = 0;
+        long entries = 0;
+        int ledgers = 0;
+        int producers = 0;
+        Map<String, List<SubscriptionStats>> byName = new TreeMap<>();
+        for (TopicStats p : partitions) {
+            rateIn += p.msgRateIn();
+            rateOut += p.msgRateOut();
+            bytesIn += p.bytesRateIn();
+            bytesOut += p.bytesRateOut();
+            in += p.msgInTotal();
+            out += p.msgOutTotal();
+            storage += p.storageSizeBytes();
+            entries += p.entries();
+            ledgers += p.ledgers();
+            producers += p.producers();
+            for (SubscriptionStats s : p.subscriptions()) {
+                byName.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(s);
+            }
+        }
+        List<SubscriptionStats> subs = new ArrayList<>(byName.size());
+        long backlog = 0;
+        for (Map.Entry<String, List<SubscriptionStats>> e : byName.entrySet()) {
+            SubscriptionStats s = sumSubscription(e.getKey(), e.getValue());
+            backlog = Math.max(backlog, s.backlogBytes());
+            subs.add(s);
+        }
+        return new TopicStats(topic, rateIn, rateOut, bytesIn, bytesOut, in, out, storage, entries, ledgers, producers,
+                backlog, subs, partitions);
+    }
+
+    private static SubscriptionStats sumSubscription(String name, List<SubscriptionStats> parts) {
+        SubscriptionType type = null;
+        boolean durable = true;
+        long backlog = 0;
+        long backlogBytes = 0;
+        double rateOut = 0;
+        long out = 0;
+        double rateRedeliver = 0;
+        long redelivered = 0;
+        long unacked = 0;
+        long delayed = 0;
+        long ranges = 0;
+        long expired = 0;
+        // a consumer of a partitioned topic is one consumer per partition, under one name
+        Map<String, ConsumerStats> consumers = new LinkedHashMap<>();
+        for (SubscriptionStats s : parts) {
+            type = type == null ? s.type() : type;
+            durable &= s.durable();
+            backlog += s.msgBacklog();
+            backlogBytes += s.backlogBytes();
+            rateOut += s.msgRateOut();
+            out += s.msgOutTotal();
+            rateRedeliver += s.msgRateRedeliver();
+            redelivered += s.redeliveredTotal();
+            unacked += s.unackedMessages();
+            delayed += s.delayedMessages();
+            ranges += s.ackedRanges();
+            expired += s.expiredTotal();
+            for (ConsumerStats c : s.consumers()) {
+                consumers.merge(c.consumerName(), c, (a, b) -> new ConsumerStats(a.consumerName(), a.permits() + b.permits(),
+                        a.unackedMessages() + b.unackedMessages(), a.msgRateOut() + b.msgRateOut(),
+                        a.msgOutTotal() + b.msgOutTotal(), a.active() || b.active(), Math.min(a.priority(), b.priority())));
+            }
+        }
+        return new SubscriptionStats(name, type, durable, backlog, backlogBytes, rateOut, out, rateRedeliver, redelivered,
+                unacked, delayed, null, ranges, expired, List.copyOf(consumers.values()));
+    }
+}
