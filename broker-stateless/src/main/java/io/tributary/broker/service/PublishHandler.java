@@ -135,7 +135,7 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
                             metrics.bytesIn.inc(size);
                             metrics.publishLatency.observe((System.nanoTime() - arrived) / 1e9);
                         }
-                        return ack(seq, r.position(), r.duplicate());
+                        return ack(seq, r.position(), r.duplicate(), t.name().partitionIndex());
                     });
         }
         synchronized (lock) {
@@ -165,10 +165,10 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
         }
     }
 
-    private static PublishResponse ack(long seq, Position p, boolean duplicate) {
+    private static PublishResponse ack(long seq, Position p, boolean duplicate, int partition) {
         PublishAck.Builder a = PublishAck.newBuilder().setSequenceId(seq).setDuplicate(duplicate);
         if (p != null) {
-            a.setMessageId(MessageId.newBuilder().setLedgerId(p.ledgerId()).setEntryId(p.entryId()).setPartition(-1));
+            a.setMessageId(MessageId.newBuilder().setLedgerId(p.ledgerId()).setEntryId(p.entryId()).setPartition(partition));
         }
         return PublishResponse.newBuilder().setAck(a).build();
     }
