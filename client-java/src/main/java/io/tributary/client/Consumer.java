@@ -57,10 +57,18 @@ public interface Consumer<T> extends AutoCloseable {
      */
     void acknowledge(MessageId messageId) throws TributaryClientException;
 
-    /** Acknowledges one message; the future completes when the broker confirms. */
+    /**
+     * Acknowledges one message; the future completes when the broker confirms. The
+     * acknowledgement may wait up to {@link ConsumerBuilder#acknowledgmentGroupTime} to travel
+     * with others, which changes what it reports (see there).
+     */
     CompletableFuture<Void> acknowledgeAsync(MessageId messageId);
 
-    /** Acknowledges one message; the future completes when the broker confirms. */
+    /**
+     * Acknowledges one message; the future completes when the broker confirms. The
+     * acknowledgement may wait up to {@link ConsumerBuilder#acknowledgmentGroupTime} to travel
+     * with others, which changes what it reports (see there).
+     */
     default CompletableFuture<Void> acknowledgeAsync(Message<?> message) {
         return acknowledgeAsync(message.getMessageId());
     }

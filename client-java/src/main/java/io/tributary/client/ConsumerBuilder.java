@@ -131,6 +131,21 @@ public interface ConsumerBuilder<T> {
     ConsumerBuilder<T> messageListener(MessageListener<T> listener);
 
     /**
+     * How long {@link Consumer#acknowledgeAsync(Message) acknowledgeAsync} keeps an individual
+     * acknowledgement to send it with others of the same topic in one request (at most 1000 per
+     * request). Its future still completes only when the broker has applied it, just that much
+     * later, and fails if the broker refused that message; but a grouped acknowledgement of a
+     * message acknowledged before succeeds instead of failing with
+     * {@link TributaryClientException.AlreadyAcknowledgedException} (the broker answers a group
+     * as a whole). The blocking {@link Consumer#acknowledge(Message) acknowledge}, cumulative and
+     * negative acknowledgements always go at once, on their own; {@link Consumer#close()} sends
+     * what waits first. Default 100 ms; 0 sends every acknowledgement on its own.
+     *
+     * @throws IllegalArgumentException if negative, or between 0 and 1 ms
+     */
+    ConsumerBuilder<T> acknowledgmentGroupTime(long delay, TimeUnit unit);
+
+    /**
      * When {@link Consumer#batchReceive()} returns. Default {@link BatchReceivePolicy#DEFAULT}
      * (100 messages, 10 MiB, 100 ms). A batch counts as full at the receiver queue size when that
      * is smaller than the policy's message count, since the queue never holds more.

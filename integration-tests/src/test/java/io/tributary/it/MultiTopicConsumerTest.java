@@ -115,6 +115,35 @@ class MultiTopicConsumerTest {
     }
 
     @Test
+    void groupedAcknowledgementsReachEveryTopicAndARefusedIdFailsOnItsOwn() throws Exception {
+        String plain = "public/default/grouped-plain";
+        String parted = partitioned("public/default/grouped-parted", 2);
+        produce(plain, 4, "plain-");
+        produce(parted, 4, "parted-");
+        try (Consumer<String> c = client.newConsumer(Schema.STRING).topics(List.of(plain, parted))
+                .subscriptionName("s").subscriptionType(SubscriptionType.Shared)
+                .acknowledgmentGroupTime(200, TimeUnit.MILLISECONDS)
+                .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe()) {
+            List<Message<String>> all = receive(c, 8);
+            List<CompletableFuture<Void>> acks = new ArrayList<>();
+            for (Message<String> m : all) {
+                acks.add(c.acknowledgeAsync(m));
+            }
+            MessageId real = all.get(0).getMessageId();
+            // in the same group as the real one: an entry far past the end of its topic
+            CompletableFuture<Void> bogus = c.acknowledgeAsync(
+                    new MessageId(real.getLedgerId(), 10_000, 0, real.getPartition(), 0));
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> bogus.get(20, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TributaryClientException.InvalidMessageIdException.class);
+        }
+        try (Consumer<String> again = client.newConsumer(Schema.STRING).topics(List.of(plain, parted))
+                .subscriptionName("s").subscriptionType(SubscriptionType.Shared).subscribe()) {
+            assertThat(again.receive(1, TimeUnit.SECONDS)).as("every grouped acknowledgement was applied").isNull();
+        }
+    }
+
+    @Test
     void aPatternReadsMatchingTopicsAndPicksUpTopicsCreatedLater() throws Exception {
         produce("public/default/pat-first", 2, "first-");
         produce("public/default/unrelated", 1, "unrelated-");

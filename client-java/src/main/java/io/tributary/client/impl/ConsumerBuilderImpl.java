@@ -34,6 +34,7 @@ final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
     static final int DEFAULT_RETRY_MAX_REDELIVER_COUNT = 16;
     static final long DEFAULT_NACK_DELAY_MS = TimeUnit.MINUTES.toMillis(1);
     static final long DEFAULT_PATTERN_DISCOVERY_MS = TimeUnit.MINUTES.toMillis(1);
+    static final long DEFAULT_ACK_GROUP_TIME_MS = 100;
 
     /**
      * A consumer's settings, fixed at subscription.
@@ -46,15 +47,15 @@ final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
                   int receiverQueueSize, SubscriptionInitialPosition initialPosition, int priority,
                   long nackDelayMs, long ackTimeoutMs, DeadLetterPolicy deadLetter, String retryTopic,
                   ConsumerEventListener listener, ReaderStart reader, MessageListener<?> messageListener,
-                  BatchReceivePolicy batchReceivePolicy) {
+                  BatchReceivePolicy batchReceivePolicy, long ackGroupTimeMs) {
 
-        /** Settings without a message listener and with the default batch receive policy (readers). */
+        /** Settings without a message listener or acknowledgement groups, with the default batch receive policy (readers). */
         Config(String topic, String subscription, SubscriptionType type, String consumerName,
                int receiverQueueSize, SubscriptionInitialPosition initialPosition, int priority,
                long nackDelayMs, long ackTimeoutMs, DeadLetterPolicy deadLetter, String retryTopic,
                ConsumerEventListener listener, ReaderStart reader) {
             this(topic, subscription, type, consumerName, receiverQueueSize, initialPosition, priority, nackDelayMs,
-                    ackTimeoutMs, deadLetter, retryTopic, listener, reader, null, BatchReceivePolicy.DEFAULT);
+                    ackTimeoutMs, deadLetter, retryTopic, listener, reader, null, BatchReceivePolicy.DEFAULT, 0);
         }
     }
 
@@ -69,6 +70,7 @@ final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
     private long patternDiscoveryMs = DEFAULT_PATTERN_DISCOVERY_MS;
     private MessageListener<T> messageListener;
     private BatchReceivePolicy batchReceivePolicy = BatchReceivePolicy.DEFAULT;
+    private long ackGroupTimeMs = DEFAULT_ACK_GROUP_TIME_MS;
     private String subscription;
     private SubscriptionType type = SubscriptionType.Exclusive;
     private String consumerName;
@@ -148,6 +150,21 @@ final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
     @Override
     public ConsumerBuilder<T> messageListener(MessageListener<T> listener) {
         this.messageListener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    @Override
+    public ConsumerBuilder<T> acknowledgmentGroupTime(long delay, TimeUnit unit) {
+        Objects.requireNonNull(unit, "unit");
+        if (delay < 0) {
+            throw new IllegalArgumentException("acknowledgmentGroupTime must not be negative, was " + delay + " " + unit);
+        }
+        long ms = unit.toMillis(delay);
+        if (delay > 0 && ms == 0) {
+            throw new IllegalArgumentException("acknowledgmentGroupTime must be 0 (off) or at least 1 ms, was "
+                    + delay + " " + unit);
+        }
+        this.ackGroupTimeMs = ms;
         return this;
     }
 
@@ -302,7 +319,8 @@ final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
         String shown = topicsPattern != null ? topicsPattern.pattern()
                 : names.stream().map(TopicName::toString).collect(Collectors.joining(","));
         Config config = new Config(shown, subscription, type, n, receiverQueueSize, initialPosition, priority,
-                nackDelayMs, ackTimeoutMs, resolved, retryTopic, listener, null, messageListener, batchReceivePolicy);
+                nackDelayMs, ackTimeoutMs, resolved, retryTopic, listener, null, messageListener, batchReceivePolicy,
+                ackGroupTimeMs);
         if (topicsPattern != null) {
             Set<String> excluded = new HashSet<>();
             if (resolved != null) {

@@ -82,6 +82,8 @@ final class ConsumerImpl<T> implements Consumer<T> {
     /** How many ledger-to-topic entries a consumer remembers to place acks by id. */
     private static final int MAX_LEDGERS_REMEMBERED = 10_000;
     private static final AtomicInteger LISTENER_IDS = new AtomicInteger();
+    /** At most this many acknowledgements go in one grouped Ack request. */
+    static final int MAX_ACK_GROUP = 1000;
 
     private enum State { OPEN, CLOSING, CLOSED, FAILED }
 
@@ -154,6 +156,10 @@ final class ConsumerImpl<T> implements Consumer<T> {
         final Backoff backoff = new Backoff();
         /** Until when a first subscription may be retried. */
         final long subscribeDeadlineNanos;
+        /** Individual acknowledgements waiting to go out together, and their futures. */
+        final List<MessageId> groupedIds = new ArrayList<>(0);
+        final List<CompletableFuture<Void>> groupedFutures = new ArrayList<>(0);
+        ScheduledFuture<?> groupTimer;
         Connection cnx;
         boolean subscribed;
         /** No longer read (a pattern consumer's topic that went away); acks on it fail. */
@@ -808,25 +814,30 @@ final class ConsumerImpl<T> implements Consumer<T> {
 
     // ---------------------------------------------------------------- acknowledging
 
+    /** Sends at once, on its own: the caller waits anyway, and learns if the message was acknowledged before. */
     @Override
     public void acknowledge(Message<?> message) throws TributaryClientException {
-        Futures.await(acknowledgeAsync(message));
+        Objects.requireNonNull(message, "message");
+        Futures.await(locateAndAck(message, message.getMessageId(), false, false));
     }
 
+    /** Sends at once, on its own: the caller waits anyway, and learns if the message was acknowledged before. */
     @Override
     public void acknowledge(MessageId messageId) throws TributaryClientException {
-        Futures.await(acknowledgeAsync(messageId));
+        Futures.await(locateAndAck(null, messageId, false, false));
     }
 
+    /** Joins the topic's acknowledgement group, sent within the acknowledgment group time. */
     @Override
     public CompletableFuture<Void> acknowledgeAsync(Message<?> message) {
         Objects.requireNonNull(message, "message");
-        return locateAndAck(message, message.getMessageId(), false);
+        return locateAndAck(message, message.getMessageId(), false, true);
     }
 
+    /** Joins the topic's acknowledgement group, sent within the acknowledgment group time. */
     @Override
     public CompletableFuture<Void> acknowledgeAsync(MessageId messageId) {
-        return locateAndAck(null, messageId, false);
+        return locateAndAck(null, messageId, false, true);
     }
 
     @Override
@@ -836,7 +847,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
 
     @Override
     public CompletableFuture<Void> acknowledgeCumulativeAsync(MessageId messageId) {
-        return locateAndAck(null, messageId, true);
+        return locateAndAck(null, messageId, true, false);
     }
 
     @Override
@@ -862,7 +873,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
                 }
                 byStream.computeIfAbsent(s, k -> new ArrayList<>()).add(m.getMessageId());
             }
-            byStream.forEach((s, ids) -> acks.add(ackLocked(s, ids, false)));
+            byStream.forEach((s, ids) -> acks.add(ackLocked(s, ids, false, false)));
         } finally {
             lock.unlock();
         }
@@ -910,8 +921,12 @@ final class ConsumerImpl<T> implements Consumer<T> {
                 + " message id " + id + " belongs to: use the Message, or the id of a message this consumer received");
     }
 
-    /** Acknowledges on the stream of the message or id. */
-    private CompletableFuture<Void> locateAndAck(Message<?> message, MessageId messageId, boolean cumulative) {
+    /**
+     * Acknowledges on the stream of the message or id: at once, or ({@code grouped}, for an
+     * individual acknowledgement with a group time set) in the stream's next group.
+     */
+    private CompletableFuture<Void> locateAndAck(Message<?> message, MessageId messageId, boolean cumulative,
+                                                 boolean grouped) {
         Objects.requireNonNull(messageId, "messageId");
         lock.lock();
         try {
@@ -922,27 +937,136 @@ final class ConsumerImpl<T> implements Consumer<T> {
             if (s == null) {
                 return Futures.failed(unknownId(messageId));
             }
-            return ackLocked(s, List.of(messageId), cumulative);
+            if (cumulative || !grouped || conf.ackGroupTimeMs() == 0) {
+                return ackLocked(s, List.of(messageId), cumulative, false);
+            }
+            return groupLocked(s, messageId);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Acknowledges on {@code s}. */
+    // ---------------------------------------------------------------- acknowledgement groups
+
+    /** Adds an individual acknowledgement to its stream's group; sends the group once full. */
+    private CompletableFuture<Void> groupLocked(TopicStream s, MessageId id) {
+        if (s.removed) {
+            return Futures.failed(noLongerRead(s));
+        }
+        // no ack timeout for it while it waits in the group
+        tracker.remove(id);
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        s.groupedIds.add(id);
+        s.groupedFutures.add(f);
+        if (s.groupedIds.size() >= MAX_ACK_GROUP) {
+            sendGroupLocked(s);
+        } else if (s.groupTimer == null) {
+            s.groupTimer = client.schedule(() -> groupTimeUp(s), conf.ackGroupTimeMs(), TimeUnit.MILLISECONDS);
+            if (s.groupTimer == null) {
+                // the timers are gone with the client
+                sendGroupLocked(s);
+            }
+        }
+        return f;
+    }
+
+    private void groupTimeUp(TopicStream s) {
+        lock.lock();
+        try {
+            s.groupTimer = null;
+            if (state == State.OPEN || state == State.CLOSING) {
+                sendGroupLocked(s);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Sends a stream's group as one Ack request. The broker applies every id it can and answers
+     * with the first refusal only, so after a refusal each id is sent again alone, to tell each
+     * future its own answer. "Already acknowledged" then cannot be told from "acknowledged by the
+     * group", so a grouped acknowledgement never reports it: acknowledging twice just succeeds.
+     */
+    private void sendGroupLocked(TopicStream s) {
+        if (s.groupTimer != null) {
+            s.groupTimer.cancel(false);
+            s.groupTimer = null;
+        }
+        if (s.groupedIds.isEmpty()) {
+            return;
+        }
+        List<MessageId> ids = List.copyOf(s.groupedIds);
+        List<CompletableFuture<Void>> futures = List.copyOf(s.groupedFutures);
+        s.groupedIds.clear();
+        s.groupedFutures.clear();
+        ackLocked(s, ids, false, false).whenComplete((v, t) -> {
+            if (t == null) {
+                futures.forEach(f -> f.complete(null));
+                return;
+            }
+            Throwable cause = ErrorReasons.unwrap(t);
+            if (ids.size() == 1 && cause instanceof TributaryClientException.AlreadyAcknowledgedException) {
+                futures.get(0).complete(null);
+                return;
+            }
+            if (ids.size() == 1 || cause instanceof TimeoutException || cause instanceof AlreadyClosedException) {
+                futures.forEach(f -> f.completeExceptionally(cause));
+                return;
+            }
+            for (int i = 0; i < ids.size(); i++) {
+                CompletableFuture<Void> f = futures.get(i);
+                MessageId id = ids.get(i);
+                CompletableFuture<Void> alone;
+                lock.lock();
+                try {
+                    alone = state == State.OPEN || state == State.CLOSING ? ackLocked(s, List.of(id), false, true)
+                            : Futures.failed(closedErrorLocked());
+                } finally {
+                    lock.unlock();
+                }
+                alone.whenComplete((x, e) -> {
+                    if (e == null) {
+                        f.complete(null);
+                    } else {
+                        f.completeExceptionally(ErrorReasons.unwrap(e));
+                    }
+                });
+            }
+        });
+    }
+
+    /** Fails what waits in a stream's group. */
+    private void failGroupLocked(TopicStream s, TributaryClientException e, Completions done) {
+        if (s.groupTimer != null) {
+            s.groupTimer.cancel(false);
+            s.groupTimer = null;
+        }
+        List<CompletableFuture<Void>> futures = List.copyOf(s.groupedFutures);
+        s.groupedIds.clear();
+        s.groupedFutures.clear();
+        done.add(() -> futures.forEach(f -> f.completeExceptionally(e)));
+    }
+
+    /** Acknowledges on {@code s}, at once. */
     private CompletableFuture<Void> ack(TopicStream s, MessageId messageId, boolean cumulative) {
         lock.lock();
         try {
             if (state != State.OPEN) {
                 return Futures.failed(closedErrorLocked());
             }
-            return ackLocked(s, List.of(messageId), cumulative);
+            return ackLocked(s, List.of(messageId), cumulative, false);
         } finally {
             lock.unlock();
         }
     }
 
-    /** One Ack request with {@code ids}, all of stream {@code s}; it waits for a stream if there is none. */
-    private CompletableFuture<Void> ackLocked(TopicStream s, List<MessageId> ids, boolean cumulative) {
+    /**
+     * One Ack request with {@code ids}, all of stream {@code s}; it waits for a stream if there is
+     * none. {@code recheck}: the ids were in an acknowledgement already sent, so "already
+     * acknowledged" counts as done.
+     */
+    private CompletableFuture<Void> ackLocked(TopicStream s, List<MessageId> ids, boolean cumulative, boolean recheck) {
         if (s.removed) {
             return Futures.failed(noLongerRead(s));
         }
@@ -957,6 +1081,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
         }
         long requestId = ++lastRequestId;
         PendingAck pa = new PendingAck(ack.setRequestId(requestId).build(), s);
+        pa.resent = recheck;
         pendingAcks.put(requestId, pa);
         pa.timer = client.schedule(() -> ackTimedOut(requestId), operationTimeoutNanos, TimeUnit.NANOSECONDS);
         // without a stream the ack waits in pendingAcks and goes out after the next Subscribed
@@ -1766,16 +1891,6 @@ final class ConsumerImpl<T> implements Consumer<T> {
         done.run();
     }
 
-    /** The topics read now (the retry topic aside). */
-    List<String> topics() {
-        lock.lock();
-        try {
-            return mainStreamsLocked().stream().map(s -> s.topic).toList();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Stops reading a topic: its prefetched messages go, and acknowledgements on it fail from now on. */
     private void removeStreamLocked(TopicStream s, Completions done) {
         s.removed = true;
@@ -1794,6 +1909,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
         List<PendingAck> acks = new ArrayList<>();
         pendingAcks.values().removeIf(pa -> pa.stream == s && acks.add(pa));
         AlreadyClosedException e = noLongerRead(s);
+        failGroupLocked(s, e, done);
         for (PendingAck pa : acks) {
             if (pa.timer != null) {
                 pa.timer.cancel(false);
@@ -1876,6 +1992,10 @@ final class ConsumerImpl<T> implements Consumer<T> {
             if (!subscribed) {
                 AlreadyClosedException e = new AlreadyClosedException("the consumer was closed while subscribing");
                 done.add(() -> subscribeFuture.completeExceptionally(e));
+            }
+            for (TopicStream s : streams) {
+                // grouped acknowledgements go out before the stream is half-closed
+                sendGroupLocked(s);
             }
             for (TopicStream s : streams) {
                 Connection c = s.cnx;
@@ -2004,6 +2124,9 @@ final class ConsumerImpl<T> implements Consumer<T> {
     }
 
     private void failAcksLocked(TributaryClientException e, Completions done) {
+        for (TopicStream s : streams) {
+            failGroupLocked(s, e, done);
+        }
         List<PendingAck> acks = List.copyOf(pendingAcks.values());
         pendingAcks.clear();
         for (PendingAck pa : acks) {

@@ -86,6 +86,16 @@ class PartitionAndMultiTopicBuildersTest {
     }
 
     @Test
+    void theAcknowledgmentGroupTimeIsZeroOrAtLeastAMillisecond() {
+        ConsumerBuilder<String> b = client.newConsumer(Schema.STRING);
+        assertThatThrownBy(() -> b.acknowledgmentGroupTime(-1, TimeUnit.MILLISECONDS))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("acknowledgmentGroupTime");
+        assertThatThrownBy(() -> b.acknowledgmentGroupTime(10, TimeUnit.MICROSECONDS))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("acknowledgmentGroupTime");
+        b.acknowledgmentGroupTime(0, TimeUnit.MILLISECONDS).acknowledgmentGroupTime(1, TimeUnit.SECONDS);
+    }
+
+    @Test
     void listenerAndBatchPolicyAreRequiredWhenSet() {
         ConsumerBuilder<String> b = client.newConsumer(Schema.STRING);
         assertThatThrownBy(() -> b.messageListener(null)).isInstanceOf(NullPointerException.class)
