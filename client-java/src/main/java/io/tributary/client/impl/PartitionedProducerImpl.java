@@ -178,10 +178,6 @@ final class PartitionedProducerImpl<T> implements Producer<T> {
         return partitions.stream().allMatch(ProducerImpl::isConnected);
     }
 
-    int numPartitions() {
-        return partitions.size();
-    }
-
     @Override
     public String toString() {
         return "Producer{topic=" + topic + ", partitions=" + partitions.size() + ", name=" + getProducerName() + "}";
