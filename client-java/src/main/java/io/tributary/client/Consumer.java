@@ -29,27 +29,65 @@ public interface Consumer<T> extends AutoCloseable {
     CompletableFuture<Message<T>> receiveAsync();
 
     /**
+     * Waits for a batch of messages as {@link ConsumerBuilder#batchReceivePolicy} says: until
+     * the receiver queue holds the policy's maximum of messages (or of bytes), or until its
+     * timeout, and returns what came by then, possibly nothing. Messages of several topics or
+     * partitions come in one batch.
+     *
+     * @throws TributaryClientException if the consumer has a {@link MessageListener}, or is closed
+     */
+    Messages<T> batchReceive() throws TributaryClientException;
+
+    /** {@link #batchReceive()} without blocking the caller. Cancelling the future gives up the request. */
+    CompletableFuture<Messages<T>> batchReceiveAsync();
+
+    /**
      * Acknowledges one message and waits for the broker to confirm it. An individual
      * acknowledgement of a message the broker already counts as acknowledged fails with
      * {@link TributaryClientException.AlreadyAcknowledgedException}.
      */
     void acknowledge(Message<?> message) throws TributaryClientException;
 
-    /** Acknowledges one message and waits for the broker to confirm it. */
+    /**
+     * Acknowledges one message by id and waits for the broker to confirm it. On a consumer of
+     * several topics or partitions the id is placed by its partition index, or by the messages
+     * received from its ledger (ledger ids are unique in a cluster); an id it cannot place fails
+     * with {@link TributaryClientException.InvalidMessageIdException}: acknowledge the
+     * {@link Message} then.
+     */
     void acknowledge(MessageId messageId) throws TributaryClientException;
 
-    /** Acknowledges one message; the future completes when the broker confirms. */
+    /**
+     * Acknowledges one message; the future completes when the broker confirms. The
+     * acknowledgement may wait up to {@link ConsumerBuilder#acknowledgmentGroupTime} to travel
+     * with others, which changes what it reports (see there).
+     */
     CompletableFuture<Void> acknowledgeAsync(MessageId messageId);
 
-    /** Acknowledges one message; the future completes when the broker confirms. */
+    /**
+     * Acknowledges one message; the future completes when the broker confirms. The
+     * acknowledgement may wait up to {@link ConsumerBuilder#acknowledgmentGroupTime} to travel
+     * with others, which changes what it reports (see there).
+     */
     default CompletableFuture<Void> acknowledgeAsync(Message<?> message) {
         return acknowledgeAsync(message.getMessageId());
     }
 
     /**
+     * Acknowledges messages, e.g. those of a {@link #batchReceive()}, in one request per topic
+     * (or partition), and waits for the broker. Fails if the broker refused any of them; the
+     * others are acknowledged nevertheless.
+     */
+    void acknowledge(Messages<?> messages) throws TributaryClientException;
+
+    /** {@link #acknowledge(Messages)} without blocking the caller. */
+    CompletableFuture<Void> acknowledgeAsync(Messages<?> messages);
+
+    /**
      * Acknowledges every message up to and including this one and waits for the broker.
      * Refused with {@link TributaryClientException.NotAllowedException} on Shared and
-     * Key_Shared subscriptions.
+     * Key_Shared subscriptions. On a consumer of several topics or partitions it covers the
+     * messages of the id's own topic (partition) only.
      */
     void acknowledgeCumulative(MessageId messageId) throws TributaryClientException;
 
@@ -97,7 +135,12 @@ public interface Consumer<T> extends AutoCloseable {
      * Moves the subscription: every consumer of it starts again at {@code messageId} (the whole
      * entry holding it), at the first stored message for {@link MessageId#earliest}, or at the
      * next one published for {@link MessageId#latest}. Messages prefetched before are dropped.
-     * With retry enabled, only the main topic's subscription moves.
+     * With retry enabled, only the main topic's subscription moves. On a consumer of several
+     * topics or partitions, {@code earliest} and {@code latest} move all of them, and any other
+     * id only the topic (partition) it belongs to, as told by the id's partition index or by the
+     * messages received from its ledger; an id it cannot place fails with
+     * {@link TributaryClientException.InvalidMessageIdException}. If one topic refuses, the
+     * others may have moved.
      *
      * @throws TributaryClientException.PositionOutOfRangeException if the id is past the end of the topic
      * @throws TributaryClientException.InvalidMessageIdException if the id is not one of the topic's
@@ -108,7 +151,8 @@ public interface Consumer<T> extends AutoCloseable {
     CompletableFuture<Void> seekAsync(MessageId messageId);
 
     /**
-     * Moves the subscription to the first message published at or after this time (epoch ms).
+     * Moves the subscription to the first message published at or after this time (epoch ms), on
+     * every topic (and partition) the consumer reads.
      *
      * @throws IllegalArgumentException if the time is negative
      */
@@ -143,7 +187,11 @@ public interface Consumer<T> extends AutoCloseable {
 
     CompletableFuture<Void> closeAsync();
 
-    /** The canonical topic name, {@code tenant/namespace/topic}. */
+    /**
+     * The canonical topic name, {@code tenant/namespace/topic}: for a partitioned topic its own
+     * name (each message's {@link Message#getTopicName()} names its partition); for several
+     * topics their names joined by commas; for a pattern subscription the pattern.
+     */
     String getTopic();
 
     String getSubscription();

@@ -59,7 +59,25 @@ public interface ProducerBuilder<T> {
      */
     ProducerBuilder<T> compressionType(CompressionType type);
 
-    /** Opens the producer, waiting at most the client's operation timeout. */
+    /**
+     * How messages are spread over the partitions of a partitioned topic. Default
+     * {@link MessageRoutingMode#RoundRobinPartition}; {@link MessageRoutingMode#CustomPartition}
+     * needs {@link #messageRouter(MessageRouter)}. Ignored for a plain topic.
+     */
+    ProducerBuilder<T> messageRoutingMode(MessageRoutingMode mode);
+
+    /**
+     * Routes every message of a partitioned topic with this router, and sets the mode to
+     * {@link MessageRoutingMode#CustomPartition}. Creating the producer fails if another mode
+     * is set afterwards. Ignored for a plain topic.
+     */
+    ProducerBuilder<T> messageRouter(MessageRouter router);
+
+    /**
+     * Opens the producer, waiting at most the client's operation timeout. For a partitioned topic
+     * (the client asks the cluster how many partitions the topic has), the producer opens one
+     * stream per partition before it returns; it fails if any partition fails to open.
+     */
     Producer<T> create() throws TributaryClientException;
 
     /** Opens the producer; the future fails with a {@link TributaryClientException}. */

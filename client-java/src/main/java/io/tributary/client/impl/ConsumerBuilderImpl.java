@@ -1,20 +1,31 @@
 package io.tributary.client.impl;
 
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.client.BatchReceivePolicy;
 import io.tributary.client.Consumer;
 import io.tributary.client.ConsumerBuilder;
 import io.tributary.client.ConsumerEventListener;
 import io.tributary.client.DeadLetterPolicy;
 import io.tributary.client.MessageId;
+import io.tributary.client.MessageListener;
 import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.SubscriptionType;
 import io.tributary.client.TributaryClientException;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import java.util.stream.Collectors;
 
 /** Collects a consumer's settings. */
 final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
@@ -22,6 +33,8 @@ final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
     /** The maxRedeliverCount applied when retry is enabled without a dead-letter policy. */
     static final int DEFAULT_RETRY_MAX_REDELIVER_COUNT = 16;
     static final long DEFAULT_NACK_DELAY_MS = TimeUnit.MINUTES.toMillis(1);
+    static final long DEFAULT_PATTERN_DISCOVERY_MS = TimeUnit.MINUTES.toMillis(1);
+    static final long DEFAULT_ACK_GROUP_TIME_MS = 100;
 
     /**
      * A consumer's settings, fixed at subscription.
@@ -33,14 +46,31 @@ final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
     record Config(String topic, String subscription, SubscriptionType type, String consumerName,
                   int receiverQueueSize, SubscriptionInitialPosition initialPosition, int priority,
                   long nackDelayMs, long ackTimeoutMs, DeadLetterPolicy deadLetter, String retryTopic,
-                  ConsumerEventListener listener, ReaderStart reader) {}
+                  ConsumerEventListener listener, ReaderStart reader, MessageListener<?> messageListener,
+                  BatchReceivePolicy batchReceivePolicy, long ackGroupTimeMs) {
+
+        /** Settings without a message listener or acknowledgement groups, with the default batch receive policy (readers). */
+        Config(String topic, String subscription, SubscriptionType type, String consumerName,
+               int receiverQueueSize, SubscriptionInitialPosition initialPosition, int priority,
+               long nackDelayMs, long ackTimeoutMs, DeadLetterPolicy deadLetter, String retryTopic,
+               ConsumerEventListener listener, ReaderStart reader) {
+            this(topic, subscription, type, consumerName, receiverQueueSize, initialPosition, priority, nackDelayMs,
+                    ackTimeoutMs, deadLetter, retryTopic, listener, reader, null, BatchReceivePolicy.DEFAULT, 0);
+        }
+    }
 
     /** A reader's start: an id, or {@link MessageId#earliest} / {@link MessageId#latest}. */
     record ReaderStart(MessageId startId, boolean inclusive) {}
 
     private final TributaryClientImpl client;
     private final Schema<T> schema;
-    private String topic;
+    /** The topics as given: one for {@link #topic(String)}, any number for {@link #topics(List)}. */
+    private List<String> topics = new ArrayList<>();
+    private Pattern topicsPattern;
+    private long patternDiscoveryMs = DEFAULT_PATTERN_DISCOVERY_MS;
+    private MessageListener<T> messageListener;
+    private BatchReceivePolicy batchReceivePolicy = BatchReceivePolicy.DEFAULT;
+    private long ackGroupTimeMs = DEFAULT_ACK_GROUP_TIME_MS;
     private String subscription;
     private SubscriptionType type = SubscriptionType.Exclusive;
     private String consumerName;
@@ -60,7 +90,87 @@ final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
 
     @Override
     public ConsumerBuilder<T> topic(String topic) {
-        this.topic = topic;
+        // checked when subscribing, where a bad name fails like any refused topic
+        this.topics = new ArrayList<>();
+        this.topics.add(topic);
+        return this;
+    }
+
+    @Override
+    public ConsumerBuilder<T> topics(List<String> topics) {
+        Objects.requireNonNull(topics, "topics");
+        if (topics.isEmpty()) {
+            throw new IllegalArgumentException("topics must name at least one topic");
+        }
+        for (String t : topics) {
+            if (t == null || t.isEmpty()) {
+                throw new IllegalArgumentException("topics must not hold a null or empty name: " + topics);
+            }
+        }
+        this.topics = new ArrayList<>(topics);
+        return this;
+    }
+
+    @Override
+    public ConsumerBuilder<T> topicsPattern(Pattern pattern) {
+        Objects.requireNonNull(pattern, "pattern");
+        Pattern p = pattern;
+        if (p.pattern().startsWith(TopicName.PERSISTENT_PREFIX)) {
+            // names are matched without it
+            p = Pattern.compile(p.pattern().substring(TopicName.PERSISTENT_PREFIX.length()), p.flags());
+        }
+        PatternDiscovery.namespaceOf(p);
+        this.topicsPattern = p;
+        return this;
+    }
+
+    @Override
+    public ConsumerBuilder<T> topicsPattern(String regex) {
+        Objects.requireNonNull(regex, "regex");
+        Pattern p;
+        try {
+            p = Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException("topicsPattern is not a valid regular expression: " + e.getMessage(), e);
+        }
+        return topicsPattern(p);
+    }
+
+    @Override
+    public ConsumerBuilder<T> patternAutoDiscoveryPeriod(long period, TimeUnit unit) {
+        Objects.requireNonNull(unit, "unit");
+        long ms = unit.toMillis(period);
+        if (period <= 0 || ms == 0) {
+            throw new IllegalArgumentException("patternAutoDiscoveryPeriod must be at least 1 ms, was " + period + " " + unit);
+        }
+        this.patternDiscoveryMs = ms;
+        return this;
+    }
+
+    @Override
+    public ConsumerBuilder<T> messageListener(MessageListener<T> listener) {
+        this.messageListener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    @Override
+    public ConsumerBuilder<T> acknowledgmentGroupTime(long delay, TimeUnit unit) {
+        Objects.requireNonNull(unit, "unit");
+        if (delay < 0) {
+            throw new IllegalArgumentException("acknowledgmentGroupTime must not be negative, was " + delay + " " + unit);
+        }
+        long ms = unit.toMillis(delay);
+        if (delay > 0 && ms == 0) {
+            throw new IllegalArgumentException("acknowledgmentGroupTime must be 0 (off) or at least 1 ms, was "
+                    + delay + " " + unit);
+        }
+        this.ackGroupTimeMs = ms;
+        return this;
+    }
+
+    @Override
+    public ConsumerBuilder<T> batchReceivePolicy(BatchReceivePolicy policy) {
+        this.batchReceivePolicy = Objects.requireNonNull(policy, "policy");
         return this;
     }
 
@@ -155,11 +265,22 @@ final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
 
     @Override
     public CompletableFuture<Consumer<T>> subscribeAsync() {
-        TopicName name;
-        try {
-            name = TopicName.of(topic);
-        } catch (TributaryException e) {
-            return Futures.failed(TributaryClientException.of(e.detail(), e));
+        if (topicsPattern != null && !topics.isEmpty()) {
+            return Futures.failed(new TributaryClientException(ErrorReason.INVALID_REQUEST,
+                    "set either topic/topics or topicsPattern, not both", null));
+        }
+        List<TopicName> names = new ArrayList<>();
+        if (topicsPattern == null) {
+            try {
+                for (String t : topics.isEmpty() ? Collections.<String>singletonList(null) : topics) {
+                    TopicName n = TopicName.of(t);
+                    if (!names.contains(n)) {
+                        names.add(n);
+                    }
+                }
+            } catch (TributaryException e) {
+                return Futures.failed(TributaryClientException.of(e.detail(), e));
+            }
         }
         if (subscription == null || subscription.isEmpty()) {
             return Futures.failed(new TributaryClientException(ErrorReason.INVALID_REQUEST,
@@ -181,9 +302,11 @@ final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
         String retryTopic = null;
         if (policy != null) {
             try {
-                String dlq = letterTopic(policy.getDeadLetterTopic(), name, "-DLQ", "dead-letter");
+                // the default names derive from one topic: the first of a list; a pattern has none
+                TopicName base = names.isEmpty() ? null : names.get(0);
+                String dlq = letterTopic(policy.getDeadLetterTopic(), base, "-DLQ", "dead-letter");
                 // the retry topic only matters (and is only checked) with retry enabled
-                String rlq = retryEnabled ? letterTopic(policy.getRetryLetterTopic(), name, "-RETRY", "retry")
+                String rlq = retryEnabled ? letterTopic(policy.getRetryLetterTopic(), base, "-RETRY", "retry")
                         : policy.getRetryLetterTopic();
                 resolved = DeadLetterPolicy.builder().maxRedeliverCount(policy.getMaxRedeliverCount())
                         .deadLetterTopic(dlq).retryLetterTopic(rlq).build();
@@ -193,13 +316,58 @@ final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
             }
         }
         String n = consumerName == null || consumerName.isEmpty() ? null : consumerName;
-        Config config = new Config(name.toString(), subscription, type, n, receiverQueueSize, initialPosition, priority,
-                nackDelayMs, ackTimeoutMs, resolved, retryTopic, listener, null);
-        return new ConsumerImpl<>(client, config, schema, name.partitionIndex()).start();
+        String shown = topicsPattern != null ? topicsPattern.pattern()
+                : names.stream().map(TopicName::toString).collect(Collectors.joining(","));
+        Config config = new Config(shown, subscription, type, n, receiverQueueSize, initialPosition, priority,
+                nackDelayMs, ackTimeoutMs, resolved, retryTopic, listener, null, messageListener, batchReceivePolicy,
+                ackGroupTimeMs);
+        if (topicsPattern != null) {
+            Set<String> excluded = new HashSet<>();
+            if (resolved != null) {
+                // never read what this consumer writes itself
+                excluded.add(resolved.getDeadLetterTopic());
+                if (resolved.getRetryLetterTopic() != null) {
+                    excluded.add(resolved.getRetryLetterTopic());
+                }
+            }
+            PatternDiscovery discovery = new PatternDiscovery(client.topicLookup(), topicsPattern, excluded);
+            return discovery.discover().thenCompose(found -> {
+                ConsumerImpl<T> consumer = new ConsumerImpl<>(client, config, schema, found, true);
+                return consumer.start().thenApply(c -> {
+                    discovery.watch(client, consumer, patternDiscoveryMs);
+                    return c;
+                });
+            });
+        }
+        return expand(names).thenCompose(found -> new ConsumerImpl<>(client, config, schema, found, false).start());
+    }
+
+    /** The topics to open streams on: the partitions of partitioned topics, the others as they are. */
+    private CompletableFuture<List<String>> expand(List<TopicName> names) {
+        List<CompletableFuture<List<String>>> parts = new ArrayList<>(names.size());
+        for (TopicName name : names) {
+            if (name.partitionIndex() >= 0) {
+                // a partition is a plain topic of its own
+                parts.add(CompletableFuture.completedFuture(List.of(name.toString())));
+            } else {
+                parts.add(client.topicLookup().partitions(name.toString())
+                        .thenApply(count -> PatternDiscovery.streamsOf(name, count)));
+            }
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture<?>[]::new)).thenApply(v -> {
+            Set<String> all = new LinkedHashSet<>();
+            parts.forEach(p -> all.addAll(p.join()));
+            return List.copyOf(all);
+        });
     }
 
     /** The canonical name of a dead-letter or retry topic: as given, or the topic and subscription with a suffix. */
     private String letterTopic(String given, TopicName topic, String suffix, String what) throws TributaryClientException {
+        if (given == null && topic == null) {
+            throw new TributaryClientException(ErrorReason.INVALID_REQUEST, "a pattern consumer has no topic to name its "
+                    + what + " topic after: set DeadLetterPolicy." + (suffix.equals("-DLQ") ? "deadLetterTopic"
+                    : "retryLetterTopic"), null);
+        }
         String candidate = given != null ? given : topic + "-" + subscription + suffix;
         try {
             return TopicName.of(candidate).toString();

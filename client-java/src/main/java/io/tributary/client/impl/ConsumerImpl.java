@@ -20,11 +20,14 @@ import io.tributary.api.v1.SubscribeOpen;
 import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.SubscribeResponse;
 import io.tributary.api.v1.Subscribed;
+import io.tributary.client.BatchReceivePolicy;
 import io.tributary.client.Consumer;
 import io.tributary.client.ConsumerEventListener;
 import io.tributary.client.DeadLetterPolicy;
 import io.tributary.client.Message;
 import io.tributary.client.MessageId;
+import io.tributary.client.MessageListener;
+import io.tributary.client.Messages;
 import io.tributary.client.Producer;
 import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
@@ -34,40 +37,55 @@ import io.tributary.client.TributaryClientException.AlreadyClosedException;
 import io.tributary.client.TributaryClientException.TimeoutException;
 import io.tributary.client.TypedMessageBuilder;
 import io.tributary.protocol.ErrorReasons;
+import io.tributary.protocol.TopicName;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A consumer: one Subscribe stream per topic it reads (the topic, and the retry topic when retry
+ * A consumer: one Subscribe stream per topic it reads (the topic or each partition of a
+ * partitioned topic, each topic of a list or matching a pattern, and the retry topic when retry
  * is enabled), all feeding one receiver queue. A reader is this class too, on one non-durable
  * stream that it reopens after the last message it handed out.
  *
- * <p>The broker sends no more messages than the permits granted (the receiver queue size at
- * subscription, then {@link Flow}s as the application takes messages), so the receiver queue
- * never holds more than the queue size plus the rest of one entry per stream. A retriable
+ * <p>The broker sends no more messages than the permits granted (at subscription the receiver
+ * queue size, shared out between the streams of several topics or partitions, then
+ * {@link Flow}s as the application takes messages), so the receiver queue never holds much more
+ * than the queue size plus the rest of one entry per stream. With a {@link MessageListener} a
+ * thread of the consumer's own takes the messages from the queue and hands them to the
+ * listener one at a time. A retriable
  * stream failure drops that stream's messages from the queue (the broker redelivers what was not
  * acknowledged) and subscribes again with full permits. All state is guarded by {@link #lock};
  * futures are completed after it is released ({@link Completions}).
  */
 final class ConsumerImpl<T> implements Consumer<T> {
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerImpl.class);
-    /** How many ledger-to-topic entries a consumer with a retry topic remembers for acks by id. */
+    /** How many ledger-to-topic entries a consumer remembers to place acks by id. */
     private static final int MAX_LEDGERS_REMEMBERED = 10_000;
+    private static final AtomicInteger LISTENER_IDS = new AtomicInteger();
+    /** At most this many acknowledgements go in one grouped Ack request. */
+    static final int MAX_ACK_GROUP = 1000;
 
     private enum State { OPEN, CLOSING, CLOSED, FAILED }
 
@@ -75,11 +93,19 @@ final class ConsumerImpl<T> implements Consumer<T> {
     private final class Queued {
         final MessageImpl<T> message;
         final TopicStream stream;
+        final int bytes;
 
         Queued(MessageImpl<T> message, TopicStream stream) {
             this.message = message;
             this.stream = stream;
+            this.bytes = message.valueSize();
         }
+    }
+
+    /** A batchReceiveAsync waiting for a full batch or its timeout. */
+    private final class PendingBatch {
+        final CompletableFuture<Messages<T>> future = new CompletableFuture<>();
+        ScheduledFuture<?> timer;
     }
 
     /** An acknowledgement waiting for the broker's AckResponse; resent on a new stream. */
@@ -130,8 +156,19 @@ final class ConsumerImpl<T> implements Consumer<T> {
         final int partition;
         final InitialPosition initialPosition;
         final Backoff backoff = new Backoff();
+        /** Until when a first subscription may be retried. */
+        final long subscribeDeadlineNanos;
+        /** Individual acknowledgements waiting to go out together, and their futures. */
+        final List<MessageId> groupedIds = new ArrayList<>(0);
+        final List<CompletableFuture<Void>> groupedFutures = new ArrayList<>(0);
+        ScheduledFuture<?> groupTimer;
         Connection cnx;
         boolean subscribed;
+        /** No longer read (a pattern consumer's topic that went away); acks on it fail. */
+        boolean removed;
+        /** The permits granted when the stream opened, and when to grant more. */
+        int permits;
+        int flowThreshold;
         ScheduledFuture<?> reconnectTask;
         /** Messages taken (or skipped) since the last Flow: the permits owed to the broker. */
         int consumedSinceFlow;
@@ -153,6 +190,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
             this.topic = topic;
             this.partition = partition;
             this.initialPosition = initialPosition;
+            this.subscribeDeadlineNanos = System.nanoTime() + operationTimeoutNanos;
         }
 
         boolean ready() {
@@ -171,14 +209,20 @@ final class ConsumerImpl<T> implements Consumer<T> {
     private final Schema<T> schema;
     private final boolean reader;
     private final DeadLetterPolicy deadLetter;
-    private final int flowThreshold;
     private final long operationTimeoutNanos;
-    private final long subscribeDeadlineNanos;
     private final CompletableFuture<Consumer<T>> subscribeFuture = new CompletableFuture<>();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    /** The streams of the topics read, then the retry topic's; changes (under lock) only for a pattern consumer. */
     private final List<TopicStream> streams = new ArrayList<>(2);
-    private final TopicStream main;
+    /** The streams by topic name; guarded by lock. */
+    private final Map<String, TopicStream> byTopic = new HashMap<>();
     private final TopicStream retry;
+    /** Whether topics come and go later (a pattern subscription): one that fails then is dropped, not the consumer. */
+    private final boolean dynamicTopics;
+    private final MessageListener<T> listener;
+    /** The thread that calls the listener; null without one. */
+    private final ExecutorService listenerExecutor;
+    private final BatchReceivePolicy batchPolicy;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
@@ -188,12 +232,17 @@ final class ConsumerImpl<T> implements Consumer<T> {
     private TributaryClientException terminalError;
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     private final ArrayDeque<CompletableFuture<Message<T>>> pendingReceives = new ArrayDeque<>();
+    private final ArrayDeque<PendingBatch> pendingBatches = new ArrayDeque<>();
+    /** Whether a task is handing queued messages to the listener. */
+    private boolean dispatching;
+    /** Run once when the consumer is closed or failed (a pattern consumer's discovery). */
+    private final List<Runnable> closeHooks = new ArrayList<>(0);
     private final Map<Long, PendingAck> pendingAcks = new LinkedHashMap<>();
     private long lastRequestId;
     /** Handed out, unacknowledged messages that may time out or go to the dead-letter topic, in hand-out order. */
     private final LinkedHashMap<MessageId, Tracked> tracker = new LinkedHashMap<>();
     private ScheduledFuture<?> ackTimeoutTask;
-    /** With a retry topic: which stream a ledger's messages came from, to route acks by id. */
+    /** Which stream a ledger's messages came from (ledger ids are unique in a cluster), to route acks by id. */
     private final Map<Long, TopicStream> ledgerStreams = new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, TopicStream> eldest) {
@@ -208,55 +257,102 @@ final class ConsumerImpl<T> implements Consumer<T> {
 
     private volatile String consumerName;
 
+    /** A consumer or reader of one topic (or partition). */
     ConsumerImpl(TributaryClientImpl client, ConsumerBuilderImpl.Config conf, Schema<T> schema, int topicPartition) {
+        this(client, conf, schema, List.of(conf.topic()), false);
+    }
+
+    /**
+     * A consumer of several topics.
+     *
+     * @param topics the canonical names of the topics to read, a partitioned topic's partitions one by one
+     * @param dynamicTopics whether {@link #updateTopics} changes them later
+     */
+    @SuppressWarnings("unchecked")
+    ConsumerImpl(TributaryClientImpl client, ConsumerBuilderImpl.Config conf, Schema<T> schema, List<String> topics,
+                 boolean dynamicTopics) {
         this.client = client;
         this.conf = conf;
         this.schema = schema;
         this.reader = conf.reader() != null;
         this.deadLetter = conf.deadLetter();
-        this.flowThreshold = Math.max(1, conf.receiverQueueSize() / 2);
         this.operationTimeoutNanos = client.operationTimeout().toNanos();
-        this.subscribeDeadlineNanos = System.nanoTime() + operationTimeoutNanos;
-        this.consumerName = conf.consumerName();
-        this.main = new TopicStream(conf.topic(), topicPartition,
-                conf.initialPosition() == SubscriptionInitialPosition.Earliest ? InitialPosition.EARLIEST
-                        : InitialPosition.LATEST);
-        streams.add(main);
+        this.dynamicTopics = dynamicTopics;
+        this.listener = (MessageListener<T>) conf.messageListener();
+        this.batchPolicy = conf.batchReceivePolicy();
+        String name = conf.consumerName();
+        if (name == null && (topics.size() > 1 || dynamicTopics)) {
+            // one name on every stream, so that a Failover subscription orders this consumer the same way on each
+            name = "consumer-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 24);
+        }
+        this.consumerName = name;
+        for (String topic : topics) {
+            addStream(topic);
+        }
         if (conf.retryTopic() != null) {
             // retried messages exist only because this subscription put them there: read them all
             this.retry = new TopicStream(conf.retryTopic(), -1, InitialPosition.EARLIEST);
             streams.add(retry);
+            byTopic.put(retry.topic, retry);
         } else {
             this.retry = null;
         }
         if (reader) {
+            TopicStream only = streams.get(0);
             MessageId start = conf.reader().startId();
             if (start.equals(MessageId.earliest)) {
-                main.startPosition = InitialPosition.EARLIEST;
+                only.startPosition = InitialPosition.EARLIEST;
             } else if (start.equals(MessageId.latest)) {
-                main.startPosition = InitialPosition.LATEST;
+                only.startPosition = InitialPosition.LATEST;
             } else {
-                main.startId = start;
-                main.startInclusive = conf.reader().inclusive();
+                only.startId = start;
+                only.startInclusive = conf.reader().inclusive();
             }
         }
+        this.listenerExecutor = listener == null ? null : Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tributary-listener-" + conf.subscription() + "-" + LISTENER_IDS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** A stream for a topic, before the retry topic's; not connected yet. */
+    private TopicStream addStream(String topic) {
+        TopicStream s = new TopicStream(topic, TopicName.of(topic).partitionIndex(),
+                conf.initialPosition() == SubscriptionInitialPosition.Earliest ? InitialPosition.EARLIEST
+                        : InitialPosition.LATEST);
+        streams.add(retry == null ? streams.size() : streams.size() - 1, s);
+        byTopic.put(topic, s);
+        return s;
+    }
+
+    /** The streams of the topics read: all but the retry topic's. */
+    private List<TopicStream> mainStreamsLocked() {
+        return retry == null ? streams : streams.subList(0, streams.size() - 1);
     }
 
     CompletableFuture<Consumer<T>> start() {
         if (!client.register(this)) {
             return Futures.failed(new AlreadyClosedException("the client is closed"));
         }
+        boolean nothingToSubscribe;
         lock.lock();
         try {
             for (TopicStream s : streams) {
                 connectLocked(s);
             }
+            // a pattern that matches nothing yet
+            nothingToSubscribe = streams.isEmpty();
+            subscribed = nothingToSubscribe;
             if (conf.ackTimeoutMs() > 0) {
                 long period = Math.max(10, Math.min(1000, conf.ackTimeoutMs() / 5));
                 ackTimeoutTask = client.scheduleWithFixedDelay(this::checkAckTimeouts, period, TimeUnit.MILLISECONDS);
             }
         } finally {
             lock.unlock();
+        }
+        if (nothingToSubscribe) {
+            subscribeFuture.complete(this);
         }
         return subscribeFuture;
     }
@@ -282,6 +378,9 @@ final class ConsumerImpl<T> implements Consumer<T> {
             while (true) {
                 if (state != State.OPEN) {
                     throw closedErrorLocked();
+                }
+                if (listener != null) {
+                    throw listenerSet("receive()");
                 }
                 Queued q = queue.poll();
                 if (q != null) {
@@ -319,6 +418,9 @@ final class ConsumerImpl<T> implements Consumer<T> {
         try {
             if (state != State.OPEN) {
                 return Futures.failed(closedErrorLocked());
+            }
+            if (listener != null) {
+                return Futures.failed(listenerSet("receiveAsync()"));
             }
             Queued q = queue.poll();
             if (q != null) {
@@ -365,6 +467,24 @@ final class ConsumerImpl<T> implements Consumer<T> {
         return f.complete(m);
     }
 
+    private static TributaryClientException listenerSet(String call) {
+        return new TributaryClientException(ErrorReason.INVALID_REQUEST, call + " cannot be used on a consumer with a "
+                + "messageListener: the listener is handed every message", null);
+    }
+
+    // ---------------------------------------------------------------- the receiver queue
+
+    /** Puts a message that was taken but not delivered back in front, as if never taken. */
+    private void untakeLocked(Queued q) {
+        queue.addFirst(q);
+        // the message was counted as taken when it was handed over; it is back in the queue
+        q.stream.consumedSinceFlow--;
+        tracker.remove(q.message.getMessageId());
+        if (reader && q.message.getMessageId().equals(q.stream.startId)) {
+            q.stream.startInclusive = true;
+        }
+    }
+
     /** A message goes to the application: count its permit, track it, remember it as a reader's position. */
     private void takenLocked(Queued q) {
         MessageImpl<T> m = q.message;
@@ -386,7 +506,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
     /** Counts messages the application took (or that were skipped) and returns permits in chunks. */
     private void consumedLocked(TopicStream s, int n) {
         s.consumedSinceFlow += n;
-        if (s.consumedSinceFlow >= flowThreshold && s.ready()) {
+        if (s.consumedSinceFlow >= s.flowThreshold && s.ready()) {
             if (reader && s.lastHanded != null) {
                 // lets the broker forget what the reader has read; the cursor is not durable anyway
                 s.cnx.send(SubscribeRequest.newBuilder().setAck(Ack.newBuilder()
@@ -420,7 +540,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
                 consumedLocked(s, Math.max(1, batch.getMessageId().getBatchSize()));
                 return;
             }
-            if (retry != null) {
+            if (!reader) {
                 ledgerStreams.put(batch.getMessageId().getLedgerId(), s);
             }
             for (MessageImpl<T> m : unpacked.messages()) {
@@ -435,6 +555,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
                 consumedLocked(s, unpacked.skipped());
             }
             if (!queue.isEmpty()) {
+                fillBatchesLocked(done);
                 notEmpty.signalAll();
             }
         } finally {
@@ -470,8 +591,20 @@ final class ConsumerImpl<T> implements Consumer<T> {
         if (waiting != null) {
             takenLocked(q);
             done.add(() -> handOver(waiting, q));
-        } else {
-            queue.add(q);
+            return;
+        }
+        queue.add(q);
+        if (listener != null) {
+            dispatchLocked();
+        }
+    }
+
+    /** After messages were queued: completes the batch receives that the queue now fills. */
+    private void fillBatchesLocked(Completions done) {
+        while (!pendingBatches.isEmpty() && batchFullLocked()) {
+            PendingBatch pb = pendingBatches.poll();
+            List<Queued> batch = takeBatchLocked();
+            done.add(() -> handOverBatch(pb, batch));
         }
     }
 
@@ -500,13 +633,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
             }
             next = pendingReceives.poll();
             if (next == null) {
-                queue.addFirst(q);
-                // the message was counted as taken when it was handed over; it is back in the queue
-                q.stream.consumedSinceFlow--;
-                tracker.remove(q.message.getMessageId());
-                if (reader && q.message.getMessageId().equals(q.stream.startId)) {
-                    q.stream.startInclusive = true;
-                }
+                untakeLocked(q);
                 notEmpty.signalAll();
             }
         } finally {
@@ -517,26 +644,231 @@ final class ConsumerImpl<T> implements Consumer<T> {
         }
     }
 
+    // ---------------------------------------------------------------- the message listener
+
+    /** Starts handing queued messages to the listener, unless a task already does. */
+    private void dispatchLocked() {
+        if (dispatching || queue.isEmpty() || state != State.OPEN) {
+            return;
+        }
+        dispatching = true;
+        try {
+            listenerExecutor.execute(this::dispatch);
+        } catch (RejectedExecutionException e) {
+            // shut down with the consumer
+            dispatching = false;
+        }
+    }
+
+    /**
+     * On the listener thread: hands queued messages to the listener one at a time until the
+     * queue is empty. A message is taken (and its permit counted) only when the listener is
+     * ready for it, so the broker sends no faster than the listener works.
+     */
+    private void dispatch() {
+        while (true) {
+            Queued q;
+            lock.lock();
+            try {
+                q = state == State.OPEN ? queue.poll() : null;
+                if (q == null) {
+                    dispatching = false;
+                    return;
+                }
+                takenLocked(q);
+            } finally {
+                lock.unlock();
+            }
+            try {
+                listener.received(this, q.message);
+            } catch (Throwable t) {
+                LOG.warn("[{}/{}] The message listener failed on message {}; it stays unacknowledged", q.stream.topic,
+                        conf.subscription(), q.message.getMessageId(), t);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- batch receive
+
+    @Override
+    public Messages<T> batchReceive() throws TributaryClientException {
+        // convert() saturates where Duration.toNanos() would overflow
+        long timeoutNanos = TimeUnit.NANOSECONDS.convert(batchPolicy.getTimeout());
+        long start = System.nanoTime();
+        lock.lock();
+        try {
+            while (true) {
+                if (state != State.OPEN) {
+                    throw closedErrorLocked();
+                }
+                if (listener != null) {
+                    throw listenerSet("batchReceive()");
+                }
+                long remaining = timeoutNanos - (System.nanoTime() - start);
+                if (batchFullLocked() || remaining <= 0) {
+                    return messagesOf(takeBatchLocked());
+                }
+                notEmpty.awaitNanos(remaining);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TributaryClientException("interrupted while receiving", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public CompletableFuture<Messages<T>> batchReceiveAsync() {
+        PendingBatch pb = new PendingBatch();
+        lock.lock();
+        try {
+            if (state != State.OPEN) {
+                return Futures.failed(closedErrorLocked());
+            }
+            if (listener != null) {
+                return Futures.failed(listenerSet("batchReceiveAsync()"));
+            }
+            long timeoutNanos = TimeUnit.NANOSECONDS.convert(batchPolicy.getTimeout());
+            if (pendingBatches.isEmpty() && (timeoutNanos == 0 || batchFullLocked())) {
+                return CompletableFuture.completedFuture(messagesOf(takeBatchLocked()));
+            }
+            pb.timer = client.schedule(() -> batchTimedOut(pb), timeoutNanos, TimeUnit.NANOSECONDS);
+            if (pb.timer == null) {
+                return Futures.failed(new AlreadyClosedException("the client is closed"));
+            }
+            pendingBatches.add(pb);
+        } finally {
+            lock.unlock();
+        }
+        // a cancelled request gives up its place and its timer
+        pb.future.whenComplete((m, t) -> {
+            if (pb.future.isCancelled()) {
+                pb.timer.cancel(false);
+                lock.lock();
+                try {
+                    pendingBatches.remove(pb);
+                } finally {
+                    lock.unlock();
+                }
+            }
+        });
+        return pb.future;
+    }
+
+    /**
+     * Whether the queue holds a full batch: the policy's message count (at most the queue size) or
+     * bytes. Counting the bytes walks the queue, which holds fewer messages than a batch then;
+     * it is asked once per entry received while a batch receive waits.
+     */
+    private boolean batchFullLocked() {
+        if (queue.size() >= maxBatchMessages()) {
+            return true;
+        }
+        long bytes = 0;
+        for (Queued q : queue) {
+            bytes += q.bytes;
+            if (bytes >= batchPolicy.getMaxNumBytes()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A batch never waits for more messages than the receiver queue is meant to hold. */
+    private int maxBatchMessages() {
+        return Math.min(batchPolicy.getMaxNumMessages(), conf.receiverQueueSize());
+    }
+
+    /** Takes a batch from the queue: up to the message count, and over the byte limit only with its first message. */
+    private List<Queued> takeBatchLocked() {
+        int max = maxBatchMessages();
+        List<Queued> out = new ArrayList<>(Math.min(max, queue.size()));
+        long bytes = 0;
+        Queued q;
+        while (out.size() < max && (q = queue.peek()) != null) {
+            if (!out.isEmpty() && bytes + q.bytes > batchPolicy.getMaxNumBytes()) {
+                break;
+            }
+            queue.poll();
+            takenLocked(q);
+            out.add(q);
+            bytes += q.bytes;
+        }
+        return out;
+    }
+
+    private Messages<T> messagesOf(List<Queued> batch) {
+        List<Message<T>> messages = new ArrayList<>(batch.size());
+        for (Queued q : batch) {
+            messages.add(q.message);
+        }
+        return new MessagesImpl<>(messages);
+    }
+
+    private void batchTimedOut(PendingBatch pb) {
+        List<Queued> batch = null;
+        lock.lock();
+        try {
+            if (pendingBatches.remove(pb)) {
+                batch = takeBatchLocked();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (batch != null) {
+            handOverBatch(pb, batch);
+        }
+    }
+
+    /** Completes a batchReceiveAsync; if the application cancelled it meanwhile, the messages go back in front. */
+    private void handOverBatch(PendingBatch pb, List<Queued> batch) {
+        pb.timer.cancel(false);
+        if (pb.future.complete(messagesOf(batch))) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (state != State.OPEN) {
+                return;
+            }
+            for (int i = batch.size() - 1; i >= 0; i--) {
+                untakeLocked(batch.get(i));
+            }
+            if (!queue.isEmpty()) {
+                notEmpty.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---------------------------------------------------------------- acknowledging
 
+    /** Sends at once, on its own: the caller waits anyway, and learns if the message was acknowledged before. */
     @Override
     public void acknowledge(Message<?> message) throws TributaryClientException {
-        Futures.await(acknowledgeAsync(message));
+        Objects.requireNonNull(message, "message");
+        Futures.await(locateAndAck(message, message.getMessageId(), false, false));
     }
 
+    /** Sends at once, on its own: the caller waits anyway, and learns if the message was acknowledged before. */
     @Override
     public void acknowledge(MessageId messageId) throws TributaryClientException {
-        Futures.await(acknowledgeAsync(messageId));
+        Futures.await(locateAndAck(null, messageId, false, false));
     }
 
+    /** Joins the topic's acknowledgement group, sent within the acknowledgment group time. */
     @Override
     public CompletableFuture<Void> acknowledgeAsync(Message<?> message) {
-        return ack(streamOf(message), message.getMessageId(), false);
+        Objects.requireNonNull(message, "message");
+        return locateAndAck(message, message.getMessageId(), false, true);
     }
 
+    /** Joins the topic's acknowledgement group, sent within the acknowledgment group time. */
     @Override
     public CompletableFuture<Void> acknowledgeAsync(MessageId messageId) {
-        return ack(null, messageId, false);
+        return locateAndAck(null, messageId, false, true);
     }
 
     @Override
@@ -546,55 +878,251 @@ final class ConsumerImpl<T> implements Consumer<T> {
 
     @Override
     public CompletableFuture<Void> acknowledgeCumulativeAsync(MessageId messageId) {
-        return ack(null, messageId, true);
+        return locateAndAck(null, messageId, true, false);
     }
 
-    /** The stream a received message came on, told by its topic. */
-    private TopicStream streamOf(Message<?> message) {
-        return retry != null && retry.topic.equals(message.getTopicName()) ? retry : main;
+    @Override
+    public void acknowledge(Messages<?> messages) throws TributaryClientException {
+        Futures.await(acknowledgeAsync(messages));
     }
 
-    /** The stream of an id: the one that delivered its ledger, as far as known. */
-    private TopicStream streamOfLocked(MessageId id) {
-        if (retry == null) {
-            return main;
+    /** One Ack request per topic, each with the ids of that topic's messages. */
+    @Override
+    public CompletableFuture<Void> acknowledgeAsync(Messages<?> messages) {
+        Objects.requireNonNull(messages, "messages");
+        List<CompletableFuture<Void>> acks = new ArrayList<>();
+        lock.lock();
+        try {
+            if (state != State.OPEN) {
+                return Futures.failed(closedErrorLocked());
+            }
+            Map<TopicStream, List<MessageId>> byStream = new LinkedHashMap<>();
+            for (Message<?> m : messages) {
+                TopicStream s = locateLocked(m, m.getMessageId());
+                if (s == null) {
+                    return Futures.failed(unknownId(m.getMessageId()));
+                }
+                byStream.computeIfAbsent(s, k -> new ArrayList<>()).add(m.getMessageId());
+            }
+            byStream.forEach((s, ids) -> acks.add(ackLocked(s, ids, false, false)));
+        } finally {
+            lock.unlock();
+        }
+        return CompletableFuture.allOf(acks.toArray(CompletableFuture<?>[]::new));
+    }
+
+    /**
+     * The stream a message or an id belongs to: the message's topic; else the stream that handed
+     * the id out, or delivered the id's ledger (ledger ids are unique in a cluster), or the only
+     * stream whose partition index is the id's; failing those, the one topic of a consumer of one
+     * topic (retry topic aside). Null if none of these tells.
+     */
+    private TopicStream locateLocked(Message<?> message, MessageId id) {
+        if (message != null) {
+            TopicStream s = byTopic.get(message.getTopicName());
+            if (s != null) {
+                return s;
+            }
         }
         Tracked t = tracker.get(id);
         if (t != null) {
             return t.stream;
         }
-        return ledgerStreams.getOrDefault(id.getLedgerId(), main);
+        TopicStream s = ledgerStreams.get(id.getLedgerId());
+        if (s != null) {
+            return s;
+        }
+        TopicStream samePartition = null;
+        int matches = 0;
+        for (TopicStream x : streams) {
+            if (x.partition == id.getPartition()) {
+                samePartition = x;
+                matches++;
+            }
+        }
+        if (matches == 1) {
+            return samePartition;
+        }
+        List<TopicStream> mains = mainStreamsLocked();
+        return mains.size() == 1 ? mains.get(0) : null;
     }
 
-    /** Acknowledges on {@code stream}, or on the stream of the id when null. */
-    private CompletableFuture<Void> ack(TopicStream stream, MessageId messageId, boolean cumulative) {
+    private TributaryClientException unknownId(MessageId id) {
+        return new TributaryClientException.InvalidMessageIdException("cannot tell which topic of " + conf.topic()
+                + " message id " + id + " belongs to: use the Message, or the id of a message this consumer received");
+    }
+
+    /**
+     * Acknowledges on the stream of the message or id: at once, or ({@code grouped}, for an
+     * individual acknowledgement with a group time set) in the stream's next group.
+     */
+    private CompletableFuture<Void> locateAndAck(Message<?> message, MessageId messageId, boolean cumulative,
+                                                 boolean grouped) {
         Objects.requireNonNull(messageId, "messageId");
         lock.lock();
         try {
             if (state != State.OPEN) {
                 return Futures.failed(closedErrorLocked());
             }
-            TopicStream s = stream != null ? stream : streamOfLocked(messageId);
-            if (cumulative) {
-                tracker.values().removeIf(t -> t.stream == s && compareInTopic(t.message.getMessageId(), messageId) <= 0);
-            } else {
-                tracker.remove(messageId);
+            TopicStream s = locateLocked(message, messageId);
+            if (s == null) {
+                return Futures.failed(unknownId(messageId));
             }
-            long requestId = ++lastRequestId;
-            Ack ack = Ack.newBuilder()
-                    .addMessageIds(EntryCodec.toProto(messageId))
-                    .setCumulative(cumulative)
-                    .setRequestId(requestId)
-                    .build();
-            PendingAck pa = new PendingAck(ack, s);
-            pendingAcks.put(requestId, pa);
-            pa.timer = client.schedule(() -> ackTimedOut(requestId), operationTimeoutNanos, TimeUnit.NANOSECONDS);
-            // without a stream the ack waits in pendingAcks and goes out after the next Subscribed
-            s.send(SubscribeRequest.newBuilder().setAck(ack).build());
-            return pa.future.thenApply(v -> null);
+            if (cumulative || !grouped || conf.ackGroupTimeMs() == 0) {
+                return ackLocked(s, List.of(messageId), cumulative, false);
+            }
+            return groupLocked(s, messageId);
         } finally {
             lock.unlock();
         }
+    }
+
+    // ---------------------------------------------------------------- acknowledgement groups
+
+    /** Adds an individual acknowledgement to its stream's group; sends the group once full. */
+    private CompletableFuture<Void> groupLocked(TopicStream s, MessageId id) {
+        if (s.removed) {
+            return Futures.failed(noLongerRead(s));
+        }
+        // no ack timeout for it while it waits in the group
+        tracker.remove(id);
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        s.groupedIds.add(id);
+        s.groupedFutures.add(f);
+        if (s.groupedIds.size() >= MAX_ACK_GROUP) {
+            sendGroupLocked(s);
+        } else if (s.groupTimer == null) {
+            s.groupTimer = client.schedule(() -> groupTimeUp(s), conf.ackGroupTimeMs(), TimeUnit.MILLISECONDS);
+            if (s.groupTimer == null) {
+                // the timers are gone with the client
+                sendGroupLocked(s);
+            }
+        }
+        return f;
+    }
+
+    private void groupTimeUp(TopicStream s) {
+        lock.lock();
+        try {
+            s.groupTimer = null;
+            if (state == State.OPEN || state == State.CLOSING) {
+                sendGroupLocked(s);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Sends a stream's group as one Ack request. The broker applies every id it can and answers
+     * with the first refusal only, so after a refusal each id is sent again alone, to tell each
+     * future its own answer. "Already acknowledged" then cannot be told from "acknowledged by the
+     * group", so a grouped acknowledgement never reports it: acknowledging twice just succeeds.
+     */
+    private void sendGroupLocked(TopicStream s) {
+        if (s.groupTimer != null) {
+            s.groupTimer.cancel(false);
+            s.groupTimer = null;
+        }
+        if (s.groupedIds.isEmpty()) {
+            return;
+        }
+        List<MessageId> ids = List.copyOf(s.groupedIds);
+        List<CompletableFuture<Void>> futures = List.copyOf(s.groupedFutures);
+        s.groupedIds.clear();
+        s.groupedFutures.clear();
+        ackLocked(s, ids, false, false).whenComplete((v, t) -> {
+            if (t == null) {
+                futures.forEach(f -> f.complete(null));
+                return;
+            }
+            Throwable cause = ErrorReasons.unwrap(t);
+            if (ids.size() == 1 && cause instanceof TributaryClientException.AlreadyAcknowledgedException) {
+                futures.get(0).complete(null);
+                return;
+            }
+            if (ids.size() == 1 || cause instanceof TimeoutException || cause instanceof AlreadyClosedException) {
+                futures.forEach(f -> f.completeExceptionally(cause));
+                return;
+            }
+            for (int i = 0; i < ids.size(); i++) {
+                CompletableFuture<Void> f = futures.get(i);
+                MessageId id = ids.get(i);
+                CompletableFuture<Void> alone;
+                lock.lock();
+                try {
+                    alone = state == State.OPEN || state == State.CLOSING ? ackLocked(s, List.of(id), false, true)
+                            : Futures.failed(closedErrorLocked());
+                } finally {
+                    lock.unlock();
+                }
+                alone.whenComplete((x, e) -> {
+                    if (e == null) {
+                        f.complete(null);
+                    } else {
+                        f.completeExceptionally(ErrorReasons.unwrap(e));
+                    }
+                });
+            }
+        });
+    }
+
+    /** Fails what waits in a stream's group. */
+    private void failGroupLocked(TopicStream s, TributaryClientException e, Completions done) {
+        if (s.groupTimer != null) {
+            s.groupTimer.cancel(false);
+            s.groupTimer = null;
+        }
+        List<CompletableFuture<Void>> futures = List.copyOf(s.groupedFutures);
+        s.groupedIds.clear();
+        s.groupedFutures.clear();
+        done.add(() -> futures.forEach(f -> f.completeExceptionally(e)));
+    }
+
+    /** Acknowledges on {@code s}, at once. */
+    private CompletableFuture<Void> ack(TopicStream s, MessageId messageId, boolean cumulative) {
+        lock.lock();
+        try {
+            if (state != State.OPEN) {
+                return Futures.failed(closedErrorLocked());
+            }
+            return ackLocked(s, List.of(messageId), cumulative, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * One Ack request with {@code ids}, all of stream {@code s}; it waits for a stream if there is
+     * none. {@code recheck}: the ids were in an acknowledgement already sent, so "already
+     * acknowledged" counts as done.
+     */
+    private CompletableFuture<Void> ackLocked(TopicStream s, List<MessageId> ids, boolean cumulative, boolean recheck) {
+        if (s.removed) {
+            return Futures.failed(noLongerRead(s));
+        }
+        Ack.Builder ack = Ack.newBuilder().setCumulative(cumulative);
+        for (MessageId id : ids) {
+            if (cumulative) {
+                tracker.values().removeIf(t -> t.stream == s && compareInTopic(t.message.getMessageId(), id) <= 0);
+            } else {
+                tracker.remove(id);
+            }
+            ack.addMessageIds(EntryCodec.toProto(id));
+        }
+        long requestId = ++lastRequestId;
+        PendingAck pa = new PendingAck(ack.setRequestId(requestId).build(), s);
+        pa.resent = recheck;
+        pendingAcks.put(requestId, pa);
+        pa.timer = client.schedule(() -> ackTimedOut(requestId), operationTimeoutNanos, TimeUnit.NANOSECONDS);
+        // without a stream the ack waits in pendingAcks and goes out after the next Subscribed
+        s.send(SubscribeRequest.newBuilder().setAck(pa.ack).build());
+        return pa.future.thenApply(v -> null);
+    }
+
+    private AlreadyClosedException noLongerRead(TopicStream s) {
+        return new AlreadyClosedException("the consumer no longer reads " + s.topic
+                + " (it no longer matches the pattern, or failed)");
     }
 
     private void ackTimedOut(long requestId) {
@@ -632,11 +1160,15 @@ final class ConsumerImpl<T> implements Consumer<T> {
     @Override
     public void negativeAcknowledge(Message<?> message) {
         Objects.requireNonNull(message, "message");
-        TopicStream s = streamOf(message);
+        TopicStream s;
         lock.lock();
         try {
             if (state != State.OPEN) {
                 return;
+            }
+            s = locateLocked(message, message.getMessageId());
+            if (s == null) {
+                throw new IllegalArgumentException(unknownId(message.getMessageId()).getMessage());
             }
             tracker.remove(message.getMessageId());
             if (!goesToDeadLetter(message.getRedeliveryCount())) {
@@ -658,7 +1190,10 @@ final class ConsumerImpl<T> implements Consumer<T> {
             if (state != State.OPEN) {
                 return;
             }
-            TopicStream s = streamOfLocked(messageId);
+            TopicStream s = locateLocked(null, messageId);
+            if (s == null) {
+                throw new IllegalArgumentException(unknownId(messageId).getMessage());
+            }
             t = tracker.remove(messageId);
             if (t == null || !goesToDeadLetter(t.message.getRedeliveryCount())) {
                 nackLocked(s, List.of(messageId), conf.nackDelayMs());
@@ -813,11 +1348,15 @@ final class ConsumerImpl<T> implements Consumer<T> {
         if (delay < 0) {
             throw new IllegalArgumentException("the delay must not be negative");
         }
-        TopicStream s = streamOf(message);
+        TopicStream s;
         lock.lock();
         try {
             if (state != State.OPEN) {
                 return Futures.failed(closedErrorLocked());
+            }
+            s = locateLocked(message, message.getMessageId());
+            if (s == null) {
+                return Futures.failed(unknownId(message.getMessageId()));
             }
             // no ack timeout while it is being moved
             tracker.remove(message.getMessageId());
@@ -861,6 +1400,10 @@ final class ConsumerImpl<T> implements Consumer<T> {
         Futures.await(seekAsync(publishTimeMs));
     }
 
+    /**
+     * {@link MessageId#earliest} and {@link MessageId#latest} move every topic (and partition) the
+     * consumer reads; any other id moves only the topic it belongs to (see {@link #locateLocked}).
+     */
     @Override
     public CompletableFuture<Void> seekAsync(MessageId messageId) {
         Objects.requireNonNull(messageId, "messageId");
@@ -877,53 +1420,84 @@ final class ConsumerImpl<T> implements Consumer<T> {
             seek.setMessageId(EntryCodec.toProto(messageId));
         }
         InitialPosition p = position;
-        return seek(seek, () -> {
+        java.util.function.Consumer<TopicStream> readerMoved = s -> {
             if (p != null) {
-                main.startId = null;
-                main.startPosition = p;
-                main.skipThrough = null;
+                s.startId = null;
+                s.startPosition = p;
+                s.skipThrough = null;
             } else {
-                main.startId = messageId;
-                main.startInclusive = true;
-                main.skipThrough = messageId;
-                main.skipInclusive = true;
+                s.startId = messageId;
+                s.startInclusive = true;
+                s.skipThrough = messageId;
+                s.skipInclusive = true;
             }
-            main.startTimeMs = -1;
-        });
-    }
-
-    @Override
-    public CompletableFuture<Void> seekAsync(long publishTimeMs) {
-        if (publishTimeMs < 0) {
-            throw new IllegalArgumentException("the publish time must not be negative");
-        }
-        return seek(Seek.newBuilder().setPublishTimeMs(publishTimeMs), () -> {
-            main.startId = null;
-            main.skipThrough = null;
-            main.startTimeMs = publishTimeMs;
-        });
-    }
-
-    /** Seeks the main topic; {@code readerMoved} updates where a reader reconnects, once the broker answered. */
-    private CompletableFuture<Void> seek(Seek.Builder seek, Runnable readerMoved) {
-        CompletableFuture<Void> f = new CompletableFuture<>();
+            s.startTimeMs = -1;
+        };
         lock.lock();
         try {
             if (state != State.OPEN) {
                 return Futures.failed(closedErrorLocked());
             }
-            if (main.seek != null) {
-                return Futures.failed(new TributaryClientException("another seek is in progress"));
+            if (p != null) {
+                return seekLocked(mainStreamsLocked(), seek, readerMoved);
             }
-            if (!main.ready()) {
-                return Futures.failed(new TributaryClientException(ErrorReason.BROKER_UNAVAILABLE,
-                        "the consumer is not connected; seek again once it is", null));
+            TopicStream target = locateLocked(null, messageId);
+            if (target == null) {
+                return Futures.failed(unknownId(messageId));
             }
-            startSeekLocked(main, seek, f, reader ? readerMoved : null);
+            if (target == retry) {
+                return Futures.failed(new TributaryClientException.InvalidMessageIdException("message id " + messageId
+                        + " is on the retry topic " + retry.topic + "; seek moves the consumer's main topics only"));
+            }
+            return seekLocked(List.of(target), seek, readerMoved);
         } finally {
             lock.unlock();
         }
-        return f;
+    }
+
+    /** Moves every topic (and partition) the consumer reads. */
+    @Override
+    public CompletableFuture<Void> seekAsync(long publishTimeMs) {
+        if (publishTimeMs < 0) {
+            throw new IllegalArgumentException("the publish time must not be negative");
+        }
+        lock.lock();
+        try {
+            if (state != State.OPEN) {
+                return Futures.failed(closedErrorLocked());
+            }
+            return seekLocked(mainStreamsLocked(), Seek.newBuilder().setPublishTimeMs(publishTimeMs), s -> {
+                s.startId = null;
+                s.skipThrough = null;
+                s.startTimeMs = publishTimeMs;
+            });
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Seeks the given topics at once; done when all moved. {@code readerMoved} updates where a
+     * reader reconnects, once the broker answered.
+     */
+    private CompletableFuture<Void> seekLocked(List<TopicStream> targets, Seek.Builder seek,
+                                               java.util.function.Consumer<TopicStream> readerMoved) {
+        for (TopicStream s : targets) {
+            if (s.seek != null) {
+                return Futures.failed(new TributaryClientException("another seek is in progress"));
+            }
+            if (!s.ready()) {
+                return Futures.failed(new TributaryClientException(ErrorReason.BROKER_UNAVAILABLE,
+                        "the consumer is not connected to " + s.topic + "; seek again once it is", null));
+            }
+        }
+        List<CompletableFuture<Void>> moves = new ArrayList<>(targets.size());
+        for (TopicStream s : List.copyOf(targets)) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            moves.add(f);
+            startSeekLocked(s, seek, f, reader ? () -> readerMoved.accept(s) : null);
+        }
+        return moves.size() == 1 ? moves.get(0) : CompletableFuture.allOf(moves.toArray(CompletableFuture<?>[]::new));
     }
 
     private void startSeekLocked(TopicStream s, Seek.Builder seek, CompletableFuture<Void> future, Runnable onMoved) {
@@ -989,6 +1563,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
             arrivedLocked(q, done, dead);
         }
         if (!queue.isEmpty()) {
+            fillBatchesLocked(done);
             notEmpty.signalAll();
         }
         for (MessageImpl<T> m : dead) {
@@ -1026,11 +1601,26 @@ final class ConsumerImpl<T> implements Consumer<T> {
 
     @Override
     public CompletableFuture<MessageId> getLastMessageIdAsync() {
+        if (single() == null) {
+            return Futures.failed(new TributaryClientException.NotAllowedException(
+                    "getLastMessageId needs a consumer of one topic or partition; this one reads " + getTopic()));
+        }
         return lastMessageId(null).thenApply(r -> r.hasLastMessageId() ? fromProto(r.getLastMessageId()) : MessageId.earliest);
+    }
+
+    /** The stream of a consumer or reader of one topic (or partition); null for one of several or a pattern. */
+    private TopicStream single() {
+        lock.lock();
+        try {
+            return dynamicTopics || mainStreamsLocked().size() != 1 ? null : streams.get(0);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Asks the topic's owner for its last message id (and where {@code subscription} stands, if given). */
     private CompletableFuture<GetLastMessageIdResponse> lastMessageId(String subscription) {
+        TopicStream main = single();
         GetLastMessageIdRequest request = GetLastMessageIdRequest.newBuilder().setTopic(main.topic)
                 .setSubscription(subscription == null ? "" : subscription).build();
         return UnaryCalls.withRetries("asking for the last message id of " + main.topic, left -> {
@@ -1041,6 +1631,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
     }
 
     private MessageId fromProto(io.tributary.api.v1.MessageId id) {
+        TopicStream main = single();
         return new MessageId(id.getLedgerId(), id.getEntryId(), id.getBatchIndex(),
                 EntryCodec.partitionOf(id.getPartition(), main.partition), id.getBatchSize());
     }
@@ -1060,6 +1651,8 @@ final class ConsumerImpl<T> implements Consumer<T> {
     }
 
     private void availabilityAttempt(CompletableFuture<Boolean> result, long deadline, Backoff backoff) {
+        // readers have exactly one stream
+        TopicStream main = streams.get(0);
         MessageId position;
         boolean inclusive;
         String cursorName;
@@ -1130,7 +1723,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
         long delayMs = backoff.nextDelayMs(cause);
         if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs) >= deadline) {
             result.completeExceptionally(new TimeoutException(ErrorReasons.detail(ErrorReason.TIMEOUT,
-                    "could not tell whether " + main.topic + " has more messages within " + client.operationTimeout()
+                    "could not tell whether " + streams.get(0).topic + " has more messages within " + client.operationTimeout()
                             + "; last error " + cause.getReason() + ": " + cause.getMessage()), null));
             return;
         }
@@ -1209,9 +1802,13 @@ final class ConsumerImpl<T> implements Consumer<T> {
     private void connectLocked(TopicStream s) {
         Connection c = new Connection(s);
         s.cnx = c;
+        // the topics of a consumer share its receiver queue; a retry topic has a queue's worth of its own
+        int topics = mainStreamsLocked().size();
+        s.permits = s == retry || topics <= 1 ? conf.receiverQueueSize() : Math.max(1, conf.receiverQueueSize() / topics);
+        s.flowThreshold = Math.max(1, s.permits / 2);
         SubscribeOpen.Builder open = SubscribeOpen.newBuilder()
                 .setTopic(s.topic)
-                .setInitialPermits(conf.receiverQueueSize())
+                .setInitialPermits(s.permits)
                 .setPriority(conf.priority());
         if (reader) {
             // a fresh name each time: the broker may not have noticed yet that the last stream is gone
@@ -1343,7 +1940,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
         c.cancelTimer();
         c.ready = true;
         s.backoff.reset();
-        if (s == main && !sub.getConsumerName().isEmpty()) {
+        if (s == streams.get(0) && s != retry && !sub.getConsumerName().isEmpty()) {
             consumerName = sub.getConsumerName();
         }
         if (state == State.CLOSING) {
@@ -1397,10 +1994,15 @@ final class ConsumerImpl<T> implements Consumer<T> {
             } else if (state != State.OPEN) {
                 return;
             } else if (!s.subscribed) {
-                if (retriable && System.nanoTime() < subscribeDeadlineNanos) {
+                if (retriable && System.nanoTime() < s.subscribeDeadlineNanos) {
                     LOG.info("[{}/{}] Could not subscribe yet ({}: {}); retrying", s.topic, conf.subscription(),
                             detail.getReason(), detail.getMessage());
                     scheduleReconnectLocked(s, done, detail);
+                } else if (dynamicTopics && subscribed) {
+                    // a topic the pattern found later: the consumer goes on without it
+                    LOG.warn("[{}/{}] Could not subscribe to a topic matching the pattern ({}: {}); trying again "
+                            + "at the next discovery", s.topic, conf.subscription(), detail.getReason(), detail.getMessage());
+                    removeStreamLocked(s, done);
                 } else if (retriable) {
                     failLocked(new TimeoutException("could not subscribe to " + s.topic + " within "
                             + client.operationTimeout() + "; last error " + detail.getReason() + ": "
@@ -1413,6 +2015,10 @@ final class ConsumerImpl<T> implements Consumer<T> {
                         s.topic, conf.subscription(), consumerName, detail.getReason(), detail.getMessage());
                 dropStreamLocked(s, detail, done);
                 scheduleReconnectLocked(s, done, detail);
+            } else if (dynamicTopics) {
+                LOG.warn("[{}/{}] Consumer {} stops reading the topic: {}: {}", s.topic, conf.subscription(),
+                        consumerName, detail.getReason(), detail.getMessage());
+                removeStreamLocked(s, done);
             } else {
                 LOG.warn("[{}/{}] Consumer {} failed: {}: {}", s.topic, conf.subscription(), consumerName,
                         detail.getReason(), detail.getMessage());
@@ -1424,9 +2030,84 @@ final class ConsumerImpl<T> implements Consumer<T> {
         done.run();
     }
 
+    // ---------------------------------------------------------------- topics coming and going
+
+    /**
+     * A pattern consumer's topics from now on (the retry topic aside): streams open for the new
+     * ones and close for those gone. The new ones start at the subscription's initial position
+     * when their subscription is new.
+     */
+    void updateTopics(Collection<String> topics) {
+        Completions done = new Completions();
+        lock.lock();
+        try {
+            if (state != State.OPEN) {
+                return;
+            }
+            Set<String> wanted = new LinkedHashSet<>(topics);
+            for (TopicStream s : List.copyOf(mainStreamsLocked())) {
+                if (!wanted.contains(s.topic)) {
+                    LOG.info("[{}/{}] {} no longer matches the pattern; unsubscribing it", s.topic,
+                            conf.subscription(), s.topic);
+                    removeStreamLocked(s, done);
+                }
+            }
+            for (String topic : wanted) {
+                if (!byTopic.containsKey(topic)) {
+                    LOG.info("[{}/{}] Subscribing to a new topic matching {}", topic, conf.subscription(), conf.topic());
+                    connectLocked(addStream(topic));
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        done.run();
+    }
+
+    /** Stops reading a topic: its prefetched messages go, and acknowledgements on it fail from now on. */
+    private void removeStreamLocked(TopicStream s, Completions done) {
+        s.removed = true;
+        streams.remove(s);
+        byTopic.remove(s.topic);
+        if (s.reconnectTask != null) {
+            s.reconnectTask.cancel(false);
+            s.reconnectTask = null;
+        }
+        if (s.cnx != null) {
+            s.cnx.cancel("the consumer stopped reading " + s.topic);
+            s.cnx = null;
+        }
+        dropStreamLocked(s, ErrorReasons.detail(ErrorReason.NOT_ALLOWED, "the consumer stopped reading " + s.topic),
+                done);
+        List<PendingAck> acks = new ArrayList<>();
+        pendingAcks.values().removeIf(pa -> pa.stream == s && acks.add(pa));
+        AlreadyClosedException e = noLongerRead(s);
+        failGroupLocked(s, e, done);
+        for (PendingAck pa : acks) {
+            if (pa.timer != null) {
+                pa.timer.cancel(false);
+            }
+            done.add(() -> pa.future.completeExceptionally(e));
+        }
+    }
+
+    /** Runs {@code hook} when the consumer closes or fails (at once if it already has). */
+    void onClose(Runnable hook) {
+        lock.lock();
+        try {
+            if (state == State.OPEN || state == State.CLOSING) {
+                closeHooks.add(hook);
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        hook.run();
+    }
+
     /** Forgets what a lost stream delivered: the broker delivers every unacknowledged message again. */
     private void dropStreamLocked(TopicStream s, ErrorDetail cause, Completions done) {
-        queue.removeIf(q -> q.stream == s);
+        dropQueued(s);
         s.heldDuringSeek.clear();
         s.consumedSinceFlow = 0;
         tracker.values().removeIf(t -> t.stream == s);
@@ -1486,6 +2167,10 @@ final class ConsumerImpl<T> implements Consumer<T> {
                 done.add(() -> subscribeFuture.completeExceptionally(e));
             }
             for (TopicStream s : streams) {
+                // grouped acknowledgements go out before the stream is half-closed
+                sendGroupLocked(s);
+            }
+            for (TopicStream s : streams) {
                 Connection c = s.cnx;
                 if (subscribed && c != null && c.ready) {
                     // the server answers the acks already sent, then ends the stream
@@ -1536,6 +2221,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
     private void finishCloseLocked(Completions done) {
         state = State.CLOSED;
         cancelTimersLocked();
+        endLocked(done);
         AlreadyClosedException e = new AlreadyClosedException("the consumer was closed before the broker answered");
         failAcksLocked(e, done);
         failSeeksLocked(e, done);
@@ -1549,6 +2235,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
         state = State.FAILED;
         terminalError = e;
         cancelTimersLocked();
+        endLocked(done);
         for (TopicStream s : streams) {
             if (s.cnx != null) {
                 s.cnx.cancel("the consumer failed");
@@ -1587,11 +2274,32 @@ final class ConsumerImpl<T> implements Consumer<T> {
     private void failReceiversLocked(TributaryClientException e, Completions done) {
         List<CompletableFuture<Message<T>>> waiting = List.copyOf(pendingReceives);
         pendingReceives.clear();
+        List<PendingBatch> batches = List.copyOf(pendingBatches);
+        pendingBatches.clear();
+        for (PendingBatch pb : batches) {
+            pb.timer.cancel(false);
+        }
         notEmpty.signalAll();
-        done.add(() -> waiting.forEach(f -> f.completeExceptionally(e)));
+        done.add(() -> {
+            waiting.forEach(f -> f.completeExceptionally(e));
+            batches.forEach(pb -> pb.future.completeExceptionally(e));
+        });
+    }
+
+    /** Once closed or failed: the listener thread ends after the call it is in, and the close hooks run. */
+    private void endLocked(Completions done) {
+        if (listenerExecutor != null) {
+            listenerExecutor.shutdown();
+        }
+        List<Runnable> hooks = List.copyOf(closeHooks);
+        closeHooks.clear();
+        hooks.forEach(done::add);
     }
 
     private void failAcksLocked(TributaryClientException e, Completions done) {
+        for (TopicStream s : streams) {
+            failGroupLocked(s, e, done);
+        }
         List<PendingAck> acks = List.copyOf(pendingAcks.values());
         pendingAcks.clear();
         for (PendingAck pa : acks) {

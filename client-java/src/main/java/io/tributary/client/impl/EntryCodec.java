@@ -190,11 +190,15 @@ public final class EntryCodec {
     }
 
     /**
-     * The partition of an id learned from the broker. The protocol says -1 for a topic that is
-     * not partitioned, but proto3 cannot tell an unset 0 from partition 0, so a 0 is taken
-     * from the topic's own name instead.
+     * The partition of an id learned from the broker. A partition's own name tells its index, and
+     * that wins (the broker's publish acknowledgements say -1 whatever the topic). Otherwise the
+     * protocol says -1 for a topic that is not partitioned, but proto3 cannot tell an unset 0
+     * from partition 0, so a 0 is taken from the topic's own name instead.
      */
     public static int partitionOf(int fromBroker, int topicPartition) {
+        if (topicPartition >= 0) {
+            return topicPartition;
+        }
         return fromBroker != 0 ? fromBroker : topicPartition;
     }
 

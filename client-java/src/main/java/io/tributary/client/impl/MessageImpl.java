@@ -137,6 +137,11 @@ public final class MessageImpl<T> implements Message<T> {
         return topic;
     }
 
+    /** The size of the value in bytes, without copying it. */
+    int valueSize() {
+        return single.getValue().size();
+    }
+
     @Override
     public String toString() {
         return "Message{topic=" + topic + ", id=" + id + ", key=" + getKey() + ", size=" + single.getValue().size()

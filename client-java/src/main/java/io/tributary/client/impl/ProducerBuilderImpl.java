@@ -1,7 +1,10 @@
 package io.tributary.client.impl;
 
+import io.tributary.api.v1.ErrorReason;
 import io.tributary.client.BatchingType;
 import io.tributary.client.CompressionType;
+import io.tributary.client.MessageRouter;
+import io.tributary.client.MessageRoutingMode;
 import io.tributary.client.Producer;
 import io.tributary.client.ProducerBuilder;
 import io.tributary.client.Schema;
@@ -11,6 +14,8 @@ import io.tributary.protocol.TributaryException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /** Collects a producer's settings. */
 final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
@@ -34,6 +39,8 @@ final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     private Duration batchingMaxPublishDelay = Duration.ofMillis(1);
     private BatchingType batchingType = BatchingType.DEFAULT;
     private CompressionType compressionType = CompressionType.NONE;
+    private MessageRoutingMode routingMode = MessageRoutingMode.RoundRobinPartition;
+    private MessageRouter router;
 
     ProducerBuilderImpl(TributaryClientImpl client, Schema<T> schema) {
         this.client = client;
@@ -127,6 +134,19 @@ final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     }
 
     @Override
+    public ProducerBuilder<T> messageRoutingMode(MessageRoutingMode mode) {
+        this.routingMode = Objects.requireNonNull(mode, "mode");
+        return this;
+    }
+
+    @Override
+    public ProducerBuilder<T> messageRouter(MessageRouter router) {
+        this.router = Objects.requireNonNull(router, "router");
+        this.routingMode = MessageRoutingMode.CustomPartition;
+        return this;
+    }
+
+    @Override
     public Producer<T> create() throws TributaryClientException {
         return Futures.await(createAsync());
     }
@@ -143,9 +163,53 @@ final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
             return Futures.failed(new TributaryClientException.AlreadyClosedException("the client is closed"));
         }
         String n = producerName == null || producerName.isEmpty() ? null : producerName;
-        Config config = new Config(name.toString(), n, sendTimeout, maxPendingMessages, blockIfQueueFull,
-                batching, batchingMaxMessages, batchingMaxBytes, batchingMaxPublishDelay, batchingType,
-                compressionType);
-        return new ProducerImpl<>(client, config, schema, name.partitionIndex()).start();
+        MessageRouter routing;
+        try {
+            routing = router();
+        } catch (TributaryClientException e) {
+            return Futures.failed(e);
+        }
+        if (name.partitionIndex() >= 0) {
+            // a partition is a plain topic of its own
+            return new ProducerImpl<>(client, config(name.toString(), n), schema, name.partitionIndex()).start();
+        }
+        return client.topicLookup().partitions(name.toString()).thenCompose(partitions -> partitions == 0
+                ? new ProducerImpl<>(client, config(name.toString(), n), schema, -1).start()
+                : PartitionedProducerImpl.create(client, name, partitions, schema, routing, n, this::config));
+    }
+
+    /** The settings of a producer of one topic (or partition). */
+    private Config config(String topic, String name) {
+        return new Config(topic, name, sendTimeout, maxPendingMessages, blockIfQueueFull, batching,
+                batchingMaxMessages, batchingMaxBytes, batchingMaxPublishDelay, batchingType, compressionType);
+    }
+
+    /** The router of the routing mode, for a partitioned topic. */
+    private MessageRouter router() throws TributaryClientException {
+        switch (routingMode) {
+            case CustomPartition:
+                if (router == null) {
+                    throw new TributaryClientException(ErrorReason.INVALID_REQUEST,
+                            "messageRoutingMode CustomPartition needs a messageRouter", null);
+                }
+                return router;
+            case SinglePartition:
+                checkNoRouter();
+                return new SinglePartitionRouter(ThreadLocalRandom.current().nextInt());
+            case RoundRobinPartition:
+            default:
+                checkNoRouter();
+                // with batching, stay on a partition while a batch fills
+                long switchNanos = batching ? Math.max(TimeUnit.MILLISECONDS.toNanos(1),
+                        batchingMaxPublishDelay.toNanos()) : 0;
+                return new RoundRobinPartitionRouter(switchNanos);
+        }
+    }
+
+    private void checkNoRouter() throws TributaryClientException {
+        if (router != null) {
+            throw new TributaryClientException(ErrorReason.INVALID_REQUEST, "a messageRouter is set, but "
+                    + "messageRoutingMode is " + routingMode + ": a router needs CustomPartition", null);
+        }
     }
 }

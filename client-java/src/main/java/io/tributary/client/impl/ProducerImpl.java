@@ -147,7 +147,7 @@ final class ProducerImpl<T> implements Producer<T> {
     private final io.tributary.api.v1.CompressionType compression;
     /** Shared by the client's producers: bounds the bytes of messages not yet answered. */
     private final MemoryLimiter memory;
-    private final ProducerStatsRecorder stats = new ProducerStatsRecorder();
+    private final ProducerStatsRecorder stats;
     private final long operationTimeoutNanos;
     private final long createDeadlineNanos;
     /** Bounds the messages between sendAsync and their answer: the producer's memory. */
@@ -183,7 +183,14 @@ final class ProducerImpl<T> implements Producer<T> {
     private volatile long lastSequenceIdPublished = -1;
 
     ProducerImpl(TributaryClientImpl client, ProducerBuilderImpl.Config conf, Schema<T> schema, int topicPartition) {
+        this(client, conf, schema, topicPartition, new ProducerStatsRecorder());
+    }
+
+    /** A producer whose stats go to {@code stats}, which a partitioned producer shares between its partitions. */
+    ProducerImpl(TributaryClientImpl client, ProducerBuilderImpl.Config conf, Schema<T> schema, int topicPartition,
+                 ProducerStatsRecorder stats) {
         this.client = client;
+        this.stats = stats;
         this.conf = conf;
         this.schema = schema;
         this.topicPartition = topicPartition;

@@ -37,6 +37,7 @@ public final class TributaryClientImpl implements TributaryClient {
     private final Duration operationTimeout;
     private final ManagedChannel channel;
     private final MessagingServiceGrpc.MessagingServiceStub stub;
+    private final TopicLookup topicLookup;
     private final ScheduledExecutorService scheduler;
     private final MemoryLimiter memory;
     private final Set<ProducerImpl<?>> producers = ConcurrentHashMap.newKeySet();
@@ -54,6 +55,7 @@ public final class TributaryClientImpl implements TributaryClient {
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE)
                 .build();
         this.stub = MessagingServiceGrpc.newStub(channel);
+        this.topicLookup = new TopicLookup(this);
         int id = CLIENT_IDS.incrementAndGet();
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, daemonThreads("tributary-client-" + id + "-timer"));
         // batch timers are cancelled far more often than they fire; do not keep them queued
@@ -89,6 +91,15 @@ public final class TributaryClientImpl implements TributaryClient {
 
     MessagingServiceGrpc.MessagingServiceStub stub() {
         return stub;
+    }
+
+    ManagedChannel channel() {
+        return channel;
+    }
+
+    /** Partition counts and namespace listings, for partitioned topics and pattern subscriptions. */
+    TopicLookup topicLookup() {
+        return topicLookup;
     }
 
     ScheduledExecutorService scheduler() {

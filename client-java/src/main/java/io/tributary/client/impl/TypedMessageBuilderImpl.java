@@ -9,10 +9,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
-/** One message being put together for {@link ProducerImpl}. */
+/** One message being put together for {@link ProducerImpl} (or routed to one by {@link PartitionedProducerImpl}). */
 final class TypedMessageBuilderImpl<T> implements TypedMessageBuilder<T> {
-    private final ProducerImpl<T> producer;
+    private final Function<TypedMessageBuilderImpl<T>, CompletableFuture<MessageId>> sender;
     T value;
     String key;
     final Map<String, String> properties = new LinkedHashMap<>();
@@ -22,7 +23,12 @@ final class TypedMessageBuilderImpl<T> implements TypedMessageBuilder<T> {
     long deliverAtMs;
 
     TypedMessageBuilderImpl(ProducerImpl<T> producer) {
-        this.producer = producer;
+        this(m -> producer.sendAsync(m));
+    }
+
+    /** A message that {@code sender} sends. */
+    TypedMessageBuilderImpl(Function<TypedMessageBuilderImpl<T>, CompletableFuture<MessageId>> sender) {
+        this.sender = sender;
     }
 
     @Override
@@ -106,6 +112,6 @@ final class TypedMessageBuilderImpl<T> implements TypedMessageBuilder<T> {
 
     @Override
     public CompletableFuture<MessageId> sendAsync() {
-        return producer.sendAsync(this);
+        return sender.apply(this);
     }
 }
