@@ -15,11 +15,11 @@ import java.util.regex.Pattern;
  * that the document shows exactly the code that is compiled and run.
  *
  * <p>In the document, an example is a fenced {@code java} block right after a line
- * {@code <!-- example: NAME -->}. In the source, it is the lines between {@code // example: NAME}
+ * {@code <!-- example: NAME -->} (or {@code NAME1, NAME2}: the regions joined by a blank line). In the source, it is the lines between {@code // example: NAME}
  * and {@code // end example}, with their common indentation removed.
  */
 final class DocExamples {
-    private static final Pattern DOC_MARK = Pattern.compile("<!--\\s*example:\\s*([\\w-]+)\\s*-->");
+    private static final Pattern DOC_MARK = Pattern.compile("<!--\\s*example:\\s*([\\w-]+(?:\\s*,\\s*[\\w-]+)*)\\s*-->");
     private static final Pattern SOURCE_MARK = Pattern.compile("^\\s*// example: ([\\w-]+)\\s*$");
     private static final Pattern SOURCE_END = Pattern.compile("^\\s*// end example\\s*$");
 
@@ -34,7 +34,7 @@ final class DocExamples {
             if (!m.find()) {
                 continue;
             }
-            String name = m.group(1);
+            String name = m.group(1).replaceAll("\\s+", "");
             int open = i + 1;
             if (open >= lines.size() || !lines.get(open).trim().equals("```java")) {
                 throw new IllegalStateException(file + ":" + (i + 1) + ": example " + name + " is not followed by a ```java block");
@@ -74,6 +74,27 @@ final class DocExamples {
             i = j;
         }
         return out;
+    }
+
+    /** The source examples a page block shows: its mark's names, in order. */
+    static List<String> names(String mark) {
+        return List.of(mark.split(","));
+    }
+
+    /** Every name the page's marks use. */
+    static List<String> names(java.util.Collection<String> marks) {
+        return marks.stream().flatMap(m -> names(m).stream()).toList();
+    }
+
+    /** The source examples a page block with this mark must equal: the regions joined by a blank line. */
+    static String joined(String mark, Map<String, String> source) {
+        return String.join("\n\n", names(mark).stream().map(n -> {
+            String code = source.get(n);
+            if (code == null) {
+                throw new IllegalStateException("the page shows example " + n + ", which the source does not have");
+            }
+            return code;
+        }).toList());
     }
 
     private static void put(Map<String, String> out, String name, String body, Path file) {
