@@ -185,6 +185,7 @@ public interface Consumer<T> extends AutoCloseable {
     @Override
     void close() throws TributaryClientException;
 
+    /** {@link #close()} without blocking the caller. */
     CompletableFuture<Void> closeAsync();
 
     /**
@@ -194,10 +195,12 @@ public interface Consumer<T> extends AutoCloseable {
      */
     String getTopic();
 
+    /** The subscription name. */
     String getSubscription();
 
     /** The consumer name, as given or as assigned by the broker. */
     String getConsumerName();
 
+    /** Whether every stream of the consumer is connected now (false while one reconnects). */
     boolean isConnected();
 }

@@ -162,5 +162,6 @@ public interface ConsumerBuilder<T> {
      */
     Consumer<T> subscribe() throws TributaryClientException;
 
+    /** {@link #subscribe()} without blocking the caller; the future fails with a {@link TributaryClientException}. */
     CompletableFuture<Consumer<T>> subscribeAsync();
 }

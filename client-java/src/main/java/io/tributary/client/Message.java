@@ -22,6 +22,7 @@ public interface Message<T> {
     /** The key, or null if the message has none. */
     String getKey();
 
+    /** Whether the message has a key (an empty key is a key). */
     boolean hasKey();
 
     /** The properties; an unmodifiable map, empty if none. */
@@ -30,6 +31,7 @@ public interface Message<T> {
     /** One property, or null. */
     String getProperty(String name);
 
+    /** Where the message is stored; acknowledge by it. */
     MessageId getMessageId();
 
     /** When the producer built the batch, in epoch milliseconds. */
@@ -38,8 +40,10 @@ public interface Message<T> {
     /** The event time set by the producer, 0 if unset. */
     long getEventTime();
 
+    /** The name of the producer that sent the message. */
     String getProducerName();
 
+    /** The producer's sequence id of the message. */
     long getSequenceId();
 
     /** How many times the message was delivered before, as far as the broker knows. */

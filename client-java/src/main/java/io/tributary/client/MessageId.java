@@ -27,6 +27,7 @@ public final class MessageId implements Comparable<MessageId>, Serializable {
     private final int partition;
     private final int batchSize;
 
+    /** An id from its parts; -1 partition for a plain topic, batch size 0 when unknown. */
     public MessageId(long ledgerId, long entryId, int batchIndex, int partition, int batchSize) {
         this.ledgerId = ledgerId;
         this.entryId = entryId;
@@ -40,14 +41,17 @@ public final class MessageId implements Comparable<MessageId>, Serializable {
         return new MessageId(ledgerId, entryId, batchIndex, -1, 0);
     }
 
+    /** The BookKeeper ledger holding the entry. */
     public long getLedgerId() {
         return ledgerId;
     }
 
+    /** The entry in the ledger: one producer batch. */
     public long getEntryId() {
         return entryId;
     }
 
+    /** The message's index in its batch. */
     public int getBatchIndex() {
         return batchIndex;
     }

@@ -77,11 +77,13 @@ public interface Reader<T> extends AutoCloseable {
     /** The canonical topic name, {@code tenant/namespace/topic}. */
     String getTopic();
 
+    /** Whether the reader has a live stream to the topic now (false while it reconnects). */
     boolean isConnected();
 
     /** Closes the stream; the broker drops the reader's cursor. */
     @Override
     void close() throws TributaryClientException;
 
+    /** {@link #close()} without blocking the caller. */
     CompletableFuture<Void> closeAsync();
 }

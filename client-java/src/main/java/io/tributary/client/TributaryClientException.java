@@ -21,18 +21,22 @@ public class TributaryClientException extends IOException {
     // protobuf messages are Serializable (they write themselves as bytes)
     private final ErrorDetail detail;
 
+    /** An error with this message and no server reason. */
     public TributaryClientException(String message) {
         this(ErrorReason.ERROR_REASON_UNSPECIFIED, message, null);
     }
 
+    /** An error with this message and cause, and no server reason. */
     public TributaryClientException(String message, Throwable cause) {
         this(ErrorReason.ERROR_REASON_UNSPECIFIED, message, cause);
     }
 
+    /** An error with a reason from the shared {@link ErrorReason} enum. */
     public TributaryClientException(ErrorReason reason, String message, Throwable cause) {
         this(ErrorReasons.detail(reason, message), cause);
     }
 
+    /** An error as the server described it: its reason and message. */
     public TributaryClientException(ErrorDetail detail, Throwable cause) {
         super(text(detail), cause);
         this.detail = detail;
@@ -128,10 +132,12 @@ public class TributaryClientException extends IOException {
     public static class InvalidTopicNameException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** An error with this message and no server reason. */
         public InvalidTopicNameException(String message) {
             this(ErrorReasons.detail(ErrorReason.INVALID_TOPIC_NAME, message), null);
         }
 
+        /** An error as the server described it: its reason and message. */
         public InvalidTopicNameException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -277,10 +283,12 @@ public class TributaryClientException extends IOException {
     public static class TopicNotFoundException extends NotFoundException {
         private static final long serialVersionUID = 1L;
 
+        /** An error with this message and no server reason. */
         public TopicNotFoundException(String message) {
             this(ErrorReasons.detail(ErrorReason.TOPIC_NOT_FOUND, message), null);
         }
 
+        /** An error as the server described it: its reason and message. */
         public TopicNotFoundException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -290,10 +298,12 @@ public class TributaryClientException extends IOException {
     public static class MessageTooLargeException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** An error with this message and no server reason. */
         public MessageTooLargeException(String message) {
             this(ErrorReasons.detail(ErrorReason.MESSAGE_TOO_LARGE, message), null);
         }
 
+        /** An error as the server described it: its reason and message. */
         public MessageTooLargeException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -303,10 +313,12 @@ public class TributaryClientException extends IOException {
     public static class ConsumerBusyException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** An error with this message and no server reason. */
         public ConsumerBusyException(String message) {
             this(ErrorReasons.detail(ErrorReason.CONSUMER_BUSY, message), null);
         }
 
+        /** An error as the server described it: its reason and message. */
         public ConsumerBusyException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -316,10 +328,12 @@ public class TributaryClientException extends IOException {
     public static class ProducerBusyException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** An error with this message and no server reason. */
         public ProducerBusyException(String message) {
             this(ErrorReasons.detail(ErrorReason.PRODUCER_BUSY, message), null);
         }
 
+        /** An error as the server described it: its reason and message. */
         public ProducerBusyException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -329,10 +343,12 @@ public class TributaryClientException extends IOException {
     public static class NotAuthorizedException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** An error with this message and no server reason. */
         public NotAuthorizedException(String message) {
             this(ErrorReasons.detail(ErrorReason.NOT_AUTHORIZED, message), null);
         }
 
+        /** An error as the server described it: its reason and message. */
         public NotAuthorizedException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -342,10 +358,12 @@ public class TributaryClientException extends IOException {
     public static class TimeoutException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** An error with this message and no server reason. */
         public TimeoutException(String message) {
             this(ErrorReasons.detail(ErrorReason.TIMEOUT, message), null);
         }
 
+        /** An error as the server described it: its reason and message. */
         public TimeoutException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -355,10 +373,12 @@ public class TributaryClientException extends IOException {
     public static class ProducerFencedException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** An error with this message and no server reason. */
         public ProducerFencedException(String message) {
             this(ErrorReasons.detail(ErrorReason.PRODUCER_FENCED, message), null);
         }
 
+        /** An error as the server described it: its reason and message. */
         public ProducerFencedException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -368,10 +388,12 @@ public class TributaryClientException extends IOException {
     public static class ProducerQueueIsFullException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** An error with this message and no server reason. */
         public ProducerQueueIsFullException(String message) {
             this(ErrorReasons.detail(ErrorReason.PRODUCER_QUEUE_FULL, message), null);
         }
 
+        /** An error as the server described it: its reason and message. */
         public ProducerQueueIsFullException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -396,6 +418,7 @@ public class TributaryClientException extends IOException {
     public static class AlreadyClosedException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** An error with this message and no server reason. */
         public AlreadyClosedException(String message) {
             super(ErrorReasons.detail(ErrorReason.ERROR_REASON_UNSPECIFIED, message), null);
         }
@@ -405,10 +428,12 @@ public class TributaryClientException extends IOException {
     public static class NotAllowedException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** An error with this message and no server reason. */
         public NotAllowedException(String message) {
             this(ErrorReasons.detail(ErrorReason.NOT_ALLOWED, message), null);
         }
 
+        /** An error as the server described it: its reason and message. */
         public NotAllowedException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -418,10 +443,12 @@ public class TributaryClientException extends IOException {
     public static class AlreadyAcknowledgedException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** An error with this message and no server reason. */
         public AlreadyAcknowledgedException(String message) {
             this(ErrorReasons.detail(ErrorReason.MESSAGE_ALREADY_ACKNOWLEDGED, message), null);
         }
 
+        /** An error as the server described it: its reason and message. */
         public AlreadyAcknowledgedException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -431,10 +458,12 @@ public class TributaryClientException extends IOException {
     public static class PositionOutOfRangeException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** An error with this message and no server reason. */
         public PositionOutOfRangeException(String message) {
             this(ErrorReasons.detail(ErrorReason.POSITION_OUT_OF_RANGE, message), null);
         }
 
+        /** An error as the server described it: its reason and message. */
         public PositionOutOfRangeException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
@@ -444,10 +473,12 @@ public class TributaryClientException extends IOException {
     public static class InvalidMessageIdException extends TributaryClientException {
         private static final long serialVersionUID = 1L;
 
+        /** An error with this message and no server reason. */
         public InvalidMessageIdException(String message) {
             this(ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID, message), null);
         }
 
+        /** An error as the server described it: its reason and message. */
         public InvalidMessageIdException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }

@@ -15,10 +15,13 @@ public interface TypedMessageBuilder<T> {
     /** The key: Key_Shared subscriptions route on it. */
     TypedMessageBuilder<T> key(String key);
 
+    /** The value, encoded with the producer's schema. Required. */
     TypedMessageBuilder<T> value(T value);
 
+    /** Adds an application property; a later value for the same name wins. */
     TypedMessageBuilder<T> property(String name, String value);
 
+    /** Adds all these application properties. */
     TypedMessageBuilder<T> properties(Map<String, String> properties);
 
     /** When the event happened, in epoch milliseconds; 0 (the default) means unset. */
@@ -55,7 +58,9 @@ public interface TypedMessageBuilder<T> {
      */
     TypedMessageBuilder<T> deliverAt(long epochMs);
 
+    /** Sends the message and waits until it is stored; see {@link Producer#send}. */
     MessageId send() throws TributaryClientException;
 
+    /** Sends the message; see {@link Producer#sendAsync}. */
     CompletableFuture<MessageId> sendAsync();
 }
