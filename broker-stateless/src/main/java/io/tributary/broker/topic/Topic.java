@@ -61,12 +61,12 @@ public final class Topic {
     private final CursorConfig cursorConfig;
     private final int dispatchBatchSize;
 
+    private static final int RECENT_PRODUCERS = 1024;
+    private static final int RECENT_BATCHES_PER_PRODUCER = 1024;
     /**
      * Highest sequence id handed to the log per producer (stored or in flight), and the append of
      * the highest one; what is stored lives in the log itself, which keeps it across owners.
      */
-    private static final int RECENT_PRODUCERS = 1024;
-    private static final int RECENT_BATCHES_PER_PRODUCER = 1024;
     private final Map<String, Long> lastPushedSequence = new HashMap<>();
     private final Map<String, CompletableFuture<?>> lastPushed = new HashMap<>();
     /**
