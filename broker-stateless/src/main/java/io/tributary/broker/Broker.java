@@ -31,7 +31,6 @@ import java.net.InetSocketAddress;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -178,7 +177,7 @@ public final class Broker implements AutoCloseable {
                     if (MetadataStore.is(e, KeeperException.Code.NODEEXISTS)) {
                         return null;
                     }
-                    throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+                    throw ErrorReasons.asCompletion(e);
                 });
     }
 

@@ -159,4 +159,12 @@ public final class ErrorReasons {
         }
         return c;
     }
+
+    /**
+     * {@code t} as a CompletionException, to rethrow from a stage's {@code exceptionally} without
+     * wrapping an exception that already is one.
+     */
+    public static java.util.concurrent.CompletionException asCompletion(Throwable t) {
+        return t instanceof java.util.concurrent.CompletionException ce ? ce : new java.util.concurrent.CompletionException(t);
+    }
 }

@@ -5,6 +5,7 @@ import io.tributary.api.v1.ErrorReason;
 import io.tributary.broker.service.Errors;
 import io.tributary.internal.v1.NamespacePolicies;
 import io.tributary.internal.v1.TenantPolicies;
+import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
@@ -79,7 +80,7 @@ public final class NamespaceService {
                         throw new CompletionException(Errors.error(ErrorReason.NAMESPACE_ALREADY_EXISTS,
                                 "namespace " + namespace + " already exists"));
                     }
-                    throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+                    throw ErrorReasons.asCompletion(e);
                 });
     }
 

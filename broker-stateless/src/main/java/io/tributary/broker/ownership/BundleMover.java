@@ -13,6 +13,7 @@ import io.tributary.internal.v1.AcquireBundleRequest;
 import io.tributary.internal.v1.BundleOwner;
 import io.tributary.internal.v1.NamespacePolicies;
 import io.tributary.internal.v1.PrepareBundleRequest;
+import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.meta.MetadataPaths;
@@ -175,7 +176,7 @@ public final class BundleMover {
                             ownership.release(low);
                             ownership.release(high);
                         }
-                        throw err instanceof CompletionException ce ? ce : new CompletionException(err);
+                        throw ErrorReasons.asCompletion(err);
                     }
                     metrics.splits.labels(reasonLabel(reason)).inc();
                     LOG.info("split bundle {} into {} and {} ({})", bundle, low.name(), high.name(), reason);

@@ -12,7 +12,6 @@ import io.tributary.broker.ownership.OwnershipService;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
-import java.util.concurrent.CompletionException;
 
 /**
  * Answers which broker serves a topic, assigning its bundle first if nobody owns it, and how many
@@ -50,7 +49,7 @@ public final class LookupServiceImpl extends LookupServiceGrpc.LookupServiceImpl
                         if (ErrorReasons.detailOf(e).getReason() == ErrorReason.TOPIC_NOT_FOUND) {
                             return r.build();
                         }
-                        throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+                        throw ErrorReasons.asCompletion(e);
                     });
         });
     }

@@ -79,6 +79,9 @@ public final class Topic {
     private final Map<String, CompletableFuture<Subscription>> subscriptions = new HashMap<>();
     private final Set<Consumer<ErrorDetail>> producerClosers = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
+    /** The last entry this broker appended and its message count, so GetLastMessageId need not read it back. */
+    private Position lastAppended;
+    private int lastAppendedCount;
 
     /** What retention, expiry and the backlog quota allow; refreshed by {@link #maintain}. */
     private volatile Policies policies = Policies.NONE;
@@ -234,6 +237,11 @@ public final class Topic {
             bytesInRate.record(entry.length);
             recentPositions.computeIfAbsent(producerName, k -> new RecentBatches(RECENT_BATCHES_PER_PRODUCER))
                     .add(firstSequenceId, p);
+            if (lastAppended == null || p.compareTo(lastAppended) > 0) {
+                // the count the producer declared (0: not declared, then GetLastMessageId reads the entry)
+                lastAppended = messageCount > 0 ? p : null;
+                lastAppendedCount = messageCount;
+            }
             result.complete(new PublishResult(p, false));
         }, executor);
     }
@@ -412,8 +420,8 @@ public final class Topic {
     }
 
     /**
-     * The id of the last stored message (the last message of the last entry, read for its batch
-     * size), unset when the log holds none; with a subscription name (a reader's too), also that
+     * The id of the last stored message (the last message of the last entry, whose batch size is
+     * known if this broker appended it and read otherwise), unset when the log holds none; with a subscription name (a reader's too), also that
      * subscription's mark-delete position, or SUBSCRIPTION_NOT_FOUND if it is not open here.
      */
     public CompletableFuture<GetLastMessageIdResponse> lastMessageId(String subscription) {
@@ -435,6 +443,12 @@ public final class Topic {
                 return CompletableFuture.completedFuture(r.build());
             }
             Position last = log.lastConfirmed();
+            if (last.equals(lastAppended)) {
+                return CompletableFuture.completedFuture(r.setLastMessageId(MessageId.newBuilder()
+                        .setLedgerId(last.ledgerId()).setEntryId(last.entryId()).setBatchIndex(lastAppendedCount - 1)
+                        .setBatchSize(lastAppendedCount).setPartition(partition)).build());
+            }
+            // written before this broker served the topic: read its message count
             return log.readAsync(last, 1).thenApply(entries -> {
                 if (entries.isEmpty()) {
                     return r.build();

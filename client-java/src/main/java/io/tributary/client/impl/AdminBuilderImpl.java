@@ -19,11 +19,7 @@ public final class AdminBuilderImpl implements TributaryAdminBuilder {
 
     @Override
     public TributaryAdminBuilder operationTimeout(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("the operation timeout must be positive");
-        }
-        this.operationTimeout = timeout;
+        this.operationTimeout = ClientBuilderImpl.checkedTimeout(timeout);
         return this;
     }
 

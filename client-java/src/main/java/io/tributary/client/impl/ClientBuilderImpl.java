@@ -25,12 +25,17 @@ public final class ClientBuilderImpl implements ClientBuilder {
 
     @Override
     public ClientBuilder operationTimeout(Duration timeout) {
+        this.operationTimeout = checkedTimeout(timeout);
+        return this;
+    }
+
+    /** An operation timeout as given, if it is positive; the client's and the admin client's rule. */
+    static Duration checkedTimeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("the operation timeout must be positive");
+            throw new IllegalArgumentException("the operation timeout must be positive, was " + timeout);
         }
-        this.operationTimeout = timeout;
-        return this;
+        return timeout;
     }
 
     @Override

@@ -376,11 +376,9 @@ final class ConsumerImpl<T> implements Consumer<T> {
         lock.lock();
         try {
             while (true) {
-                if (state != State.OPEN) {
-                    throw closedErrorLocked();
-                }
-                if (listener != null) {
-                    throw listenerSet("receive()");
+                TributaryClientException refused = refusedReceiveLocked("receive()");
+                if (refused != null) {
+                    throw refused;
                 }
                 Queued q = queue.poll();
                 if (q != null) {
@@ -416,11 +414,9 @@ final class ConsumerImpl<T> implements Consumer<T> {
         MessageImpl<T> taken = null;
         lock.lock();
         try {
-            if (state != State.OPEN) {
-                return Futures.failed(closedErrorLocked());
-            }
-            if (listener != null) {
-                return Futures.failed(listenerSet("receiveAsync()"));
+            TributaryClientException refused = refusedReceiveLocked("receiveAsync()");
+            if (refused != null) {
+                return Futures.failed(refused);
             }
             Queued q = queue.poll();
             if (q != null) {
@@ -467,9 +463,16 @@ final class ConsumerImpl<T> implements Consumer<T> {
         return f.complete(m);
     }
 
-    private static TributaryClientException listenerSet(String call) {
-        return new TributaryClientException(ErrorReason.INVALID_REQUEST, call + " cannot be used on a consumer with a "
-                + "messageListener: the listener is handed every message", null);
+    /** Why {@code call} cannot take messages now (the consumer is closed, or has a listener); null if it can. */
+    private TributaryClientException refusedReceiveLocked(String call) {
+        if (state != State.OPEN) {
+            return closedErrorLocked();
+        }
+        if (listener != null) {
+            return new TributaryClientException(ErrorReason.INVALID_REQUEST, call + " cannot be used on a consumer with a "
+                    + "messageListener: the listener is handed every message", null);
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------- the receiver queue
@@ -698,11 +701,9 @@ final class ConsumerImpl<T> implements Consumer<T> {
         lock.lock();
         try {
             while (true) {
-                if (state != State.OPEN) {
-                    throw closedErrorLocked();
-                }
-                if (listener != null) {
-                    throw listenerSet("batchReceive()");
+                TributaryClientException refused = refusedReceiveLocked("batchReceive()");
+                if (refused != null) {
+                    throw refused;
                 }
                 long remaining = timeoutNanos - (System.nanoTime() - start);
                 if (batchFullLocked() || remaining <= 0) {
@@ -723,11 +724,9 @@ final class ConsumerImpl<T> implements Consumer<T> {
         PendingBatch pb = new PendingBatch();
         lock.lock();
         try {
-            if (state != State.OPEN) {
-                return Futures.failed(closedErrorLocked());
-            }
-            if (listener != null) {
-                return Futures.failed(listenerSet("batchReceiveAsync()"));
+            TributaryClientException refused = refusedReceiveLocked("batchReceiveAsync()");
+            if (refused != null) {
+                return Futures.failed(refused);
             }
             long timeoutNanos = TimeUnit.NANOSECONDS.convert(batchPolicy.getTimeout());
             if (pendingBatches.isEmpty() && (timeoutNanos == 0 || batchFullLocked())) {
