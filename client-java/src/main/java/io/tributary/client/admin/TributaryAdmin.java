@@ -1,7 +1,7 @@
 package io.tributary.client.admin;
 
 import io.tributary.client.TributaryClientException;
-import io.tributary.client.impl.AdminBuilderImpl;
+import io.tributary.client.impl.admin.AdminBuilderImpl;
 import java.util.concurrent.CompletableFuture;
 
 /**

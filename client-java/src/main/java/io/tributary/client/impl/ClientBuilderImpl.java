@@ -9,8 +9,8 @@ import java.util.Objects;
 
 /** Collects the client's settings. */
 public final class ClientBuilderImpl implements ClientBuilder {
-    static final String DEFAULT_SERVICE_URL = "localhost:6650";
-    static final Duration DEFAULT_OPERATION_TIMEOUT = Duration.ofSeconds(30);
+    public static final String DEFAULT_SERVICE_URL = "localhost:6650";
+    public static final Duration DEFAULT_OPERATION_TIMEOUT = Duration.ofSeconds(30);
     static final long DEFAULT_MEMORY_LIMIT = 64L * 1024 * 1024;
 
     private String serviceUrl = DEFAULT_SERVICE_URL;
@@ -30,7 +30,7 @@ public final class ClientBuilderImpl implements ClientBuilder {
     }
 
     /** An operation timeout as given, if it is positive; the client's and the admin client's rule. */
-    static Duration checkedTimeout(Duration timeout) {
+    public static Duration checkedTimeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("the operation timeout must be positive, was " + timeout);
@@ -57,7 +57,7 @@ public final class ClientBuilderImpl implements ClientBuilder {
      * The {@code host:port} of a service URL. Our own schemes are dropped because gRPC would
      * take them for name resolvers it does not know.
      */
-    static String target(String serviceUrl) throws TributaryClientException {
+    public static String target(String serviceUrl) throws TributaryClientException {
         String s = serviceUrl.trim();
         for (String scheme : new String[] {"tributary://", "grpc://"}) {
             if (s.regionMatches(true, 0, scheme, 0, scheme.length())) {

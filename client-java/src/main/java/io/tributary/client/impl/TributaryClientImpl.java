@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class TributaryClientImpl implements TributaryClient {
     private static final Logger LOG = LoggerFactory.getLogger(TributaryClientImpl.class);
     private static final AtomicInteger CLIENT_IDS = new AtomicInteger();
-    static final int MAX_INBOUND_MESSAGE_SIZE = 16 * 1024 * 1024;
+    public static final int MAX_INBOUND_MESSAGE_SIZE = 16 * 1024 * 1024;
 
     private final String target;
     private final Duration operationTimeout;

@@ -1,4 +1,4 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.admin;
 
 import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.CreateTenantRequest;

@@ -1,4 +1,4 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.admin;
 
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -8,13 +8,15 @@ import io.grpc.stub.ClientCalls;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.GetPartitionsRequest;
 import io.tributary.api.v1.LookupServiceGrpc;
-import io.tributary.client.TributaryClientException;
 import io.tributary.client.TributaryClientException.AlreadyClosedException;
+import io.tributary.client.TributaryClientException;
 import io.tributary.client.admin.Namespaces;
 import io.tributary.client.admin.Subscriptions;
 import io.tributary.client.admin.Tenants;
 import io.tributary.client.admin.Topics;
 import io.tributary.client.admin.TributaryAdmin;
+import io.tributary.client.impl.TributaryClientImpl;
+import io.tributary.client.impl.UnaryCalls;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.admin;
 
 import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.DeleteSubscriptionRequest;
@@ -10,6 +10,7 @@ import io.tributary.client.MessageId;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.admin.Subscriptions;
 import io.tributary.client.admin.TopicInfo;
+import io.tributary.client.impl.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
 import java.util.ArrayList;
 import java.util.List;

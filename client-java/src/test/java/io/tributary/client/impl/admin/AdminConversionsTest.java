@@ -1,4 +1,4 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

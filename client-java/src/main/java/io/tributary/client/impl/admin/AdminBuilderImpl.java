@@ -1,8 +1,9 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.admin;
 
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.admin.TributaryAdmin;
 import io.tributary.client.admin.TributaryAdminBuilder;
+import io.tributary.client.impl.ClientBuilderImpl;
 import java.time.Duration;
 import java.util.Objects;
 
