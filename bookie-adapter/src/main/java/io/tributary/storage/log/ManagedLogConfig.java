@@ -45,6 +45,10 @@ public record ManagedLogConfig(
         return new ManagedLogConfig(ensembleSize, writeQuorum, ackQuorum, sizeBytes, entries, age, cacheSizeBytes);
     }
 
+    public ManagedLogConfig withCacheSizeBytes(long bytes) {
+        return new ManagedLogConfig(ensembleSize, writeQuorum, ackQuorum, rolloverSizeBytes, rolloverEntries, rolloverAge, bytes);
+    }
+
     public ManagedLogConfig withQuorum(int ensemble, int write, int ack) {
         return new ManagedLogConfig(ensemble, write, ack, rolloverSizeBytes, rolloverEntries, rolloverAge, cacheSizeBytes);
     }
