@@ -5,7 +5,7 @@ import com.google.common.collect.RangeSet;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tributary.internal.v1.CursorState;
-import io.tributary.storage.log.ManagedLog;
+import io.tributary.storage.log.LogReader;
 import io.tributary.storage.log.Position;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
@@ -19,8 +19,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
@@ -41,6 +43,13 @@ import org.slf4j.LoggerFactory;
  * took the topic over, or the subscription was deleted).
  *
  * <p>A non-durable cursor ({@link #nonDurable}) keeps the same state in memory only.
+ *
+ * <p>Threading: a durable cursor is owned by its log's {@link LogReader#executor() executor}, the
+ * thread that owns the topic; its state changes there only, and so do its persisting and the
+ * completions of its writes, so it takes no lock. Call it on that thread (the broker does); a
+ * call from another thread is carried over to it and waits for it. {@link #markDeletePosition()},
+ * {@link #firstUnacknowledged()} and {@link #backlog()} may be read from any thread. A non-durable
+ * cursor does nothing on its own, so it belongs to whoever calls it.
  */
 public final class ManagedCursor {
     private static final Logger LOG = LoggerFactory.getLogger(ManagedCursor.class);
@@ -59,14 +68,18 @@ public final class ManagedCursor {
     private record Snapshot(Position markDelete, byte[] acks) {}
 
     private final String subscription;
-    private final ManagedLog log;
+    private final LogReader log;
     private final Storage storage;
+    private final Executor executor;
+    /** The log's executor thread, for a durable cursor (created on it); null for a non-durable one. */
+    private final Thread owner;
 
-    private Position markDelete;
+    // --- owned by the owner thread; the volatile ones are read from any thread ---
+    private volatile Position markDelete;
     /** Acknowledged entries beyond markDelete as [entry, entry+1) ranges, so neighbours coalesce. */
     private final RangeSet<Position> acked;
     /** Entries in {@link #acked}. */
-    private long ackedEntries;
+    private volatile long ackedEntries;
     /** Acknowledged message indexes of entries (batches) that are only partly acknowledged. */
     private final TreeMap<Position, BitSet> batchAcks;
     private int version;
@@ -85,11 +98,13 @@ public final class ManagedCursor {
     private boolean deleted;
     private boolean warnedInlineOnly;
 
-    private ManagedCursor(String subscription, ManagedLog log, Storage storage, Position markDelete,
+    private ManagedCursor(String subscription, LogReader log, Storage storage, Position markDelete,
                           CursorAckCodec.Acks acks, int version, long stateLedger) {
         this.subscription = subscription;
         this.log = log;
         this.storage = storage;
+        this.executor = log.executor();
+        this.owner = storage == null ? null : Thread.currentThread();
         this.markDelete = markDelete;
         this.version = version;
         this.stateLedger = stateLedger;
@@ -102,21 +117,22 @@ public final class ManagedCursor {
     }
 
     /**
-     * Opens the durable cursor of {@code subscription}, creating it at {@code start} if it does not
-     * exist and {@code createIfMissing}; completes with null if it does not exist and may not be created.
-     *
-     * @param bk the client for cursor ledgers; null keeps the state in the znode whatever its size
-     *           (it then grows towards ZooKeeper's 1 MiB limit, about 300,000 holes), and fails to
-     *           open a cursor whose state is in a ledger
+     * Opens a durable cursor of {@code log}:
+     * {@code ManagedCursor.newOpenOp(log).name(n).start(EARLIEST).createIfMissing(true).metadataStore(store)...execute()}.
      */
-    public static CompletableFuture<ManagedCursor> open(MetadataStore store, BookKeeper bk, ManagedLog log,
-                                                        String subscription, Start start, boolean createIfMissing,
-                                                        ScheduledExecutorService scheduler, CursorConfig config) {
+    public static OpenCursorOp newOpenOp(LogReader log) {
+        return new OpenCursorOp(log);
+    }
+
+    /** What {@link OpenCursorOp#execute()} does; completes on the log's executor. */
+    static CompletableFuture<ManagedCursor> open(MetadataStore store, BookKeeper bk, LogReader log,
+                                                 String subscription, Start start, boolean createIfMissing,
+                                                 ScheduledExecutorService scheduler, CursorConfig config) {
         Storage storage = new Storage(store, bk, scheduler, config, MetadataPaths.cursor(log.name(), subscription));
         return load(storage, log, subscription, start, createIfMissing, 1);
     }
 
-    private static CompletableFuture<ManagedCursor> load(Storage s, ManagedLog log, String subscription, Start start,
+    private static CompletableFuture<ManagedCursor> load(Storage s, LogReader log, String subscription, Start start,
                                                          boolean createIfMissing, int attempt) {
         return s.store().get(s.path()).thenCompose(existing -> {
             if (existing.isPresent()) {
@@ -129,7 +145,9 @@ public final class ManagedCursor {
                 Position md = fromProto(state.getMarkDelete());
                 int version = existing.get().version();
                 return acksOf(s, state, md)
-                        .thenApply(acks -> new ManagedCursor(subscription, log, s, md, acks, version, ledgerOf(state)))
+                        // created on the log's executor, which then owns it
+                        .thenApplyAsync(acks -> new ManagedCursor(subscription, log, s, md, acks, version, ledgerOf(state)),
+                                log.executor())
                         .exceptionallyCompose(e -> CursorLedgers.isNoSuchLedger(e) && attempt < OPEN_ATTEMPTS
                                 // the owner replaced the state (and deleted that ledger) while we read it
                                 ? load(s, log, subscription, start, false, attempt + 1)
@@ -142,7 +160,8 @@ public final class ManagedCursor {
             CursorState state = CursorState.newBuilder().setMarkDelete(toProto(begin))
                     .setLastActiveMs(System.currentTimeMillis()).setAckState(ByteString.EMPTY).build();
             return s.store().create(s.path(), state.toByteArray(), CreateMode.PERSISTENT)
-                    .thenApply(v -> new ManagedCursor(subscription, log, s, begin, CursorAckCodec.Acks.empty(), v, NO_LEDGER))
+                    .thenApplyAsync(v -> new ManagedCursor(subscription, log, s, begin, CursorAckCodec.Acks.empty(), v, NO_LEDGER),
+                            log.executor())
                     .exceptionallyCompose(e -> MetadataStore.is(e, KeeperException.Code.NODEEXISTS)
                             ? load(s, log, subscription, start, false, attempt)
                             : CompletableFuture.failedFuture(e));
@@ -181,7 +200,7 @@ public final class ManagedCursor {
      *
      * @param markDelete everything at or before it counts as acknowledged
      */
-    public static ManagedCursor nonDurable(ManagedLog log, String name, Position markDelete) {
+    public static ManagedCursor nonDurable(LogReader log, String name, Position markDelete) {
         return new ManagedCursor(name, log, null, markDelete, CursorAckCodec.Acks.empty(), -1, NO_LEDGER);
     }
 
@@ -206,27 +225,36 @@ public final class ManagedCursor {
         return storage != null;
     }
 
-    public synchronized Position markDeletePosition() {
+    /** Everything at or before it is acknowledged. Any thread. */
+    public Position markDeletePosition() {
         return markDelete;
     }
 
-    /** The first position not yet acknowledged (at or after the mark-delete position). */
-    public synchronized Position firstUnacknowledged() {
+    /** The first position not yet acknowledged (at or after the mark-delete position). Any thread. */
+    public Position firstUnacknowledged() {
         return log.nextPosition(markDelete);
     }
 
-    public synchronized boolean isAcknowledged(Position p) {
+    public boolean isAcknowledged(Position p) {
+        return onOwner(() -> acknowledged(p));
+    }
+
+    private boolean acknowledged(Position p) {
         return !p.isAfter(markDelete) || acked.contains(p);
     }
 
     /** Ranges of entries acknowledged beyond the mark-delete position: the holes' other side. */
-    public synchronized int ackedRangeCount() {
-        return acked.asRanges().size();
+    public int ackedRangeCount() {
+        return onOwner(() -> acked.asRanges().size());
     }
 
     /** Acknowledges one entry. Returns false if it was acknowledged already. */
-    public synchronized boolean acknowledge(Position p) {
-        if (isAcknowledged(p)) {
+    public boolean acknowledge(Position p) {
+        return onOwner(() -> acknowledgeEntry(p));
+    }
+
+    private boolean acknowledgeEntry(Position p) {
+        if (acknowledged(p)) {
             return false;
         }
         batchAcks.remove(p);
@@ -241,37 +269,43 @@ public final class ManagedCursor {
      * Acknowledges one message of an entry holding {@code batchSize} messages; the entry counts as
      * acknowledged once all of them are. Returns false if that message was acknowledged already.
      */
-    public synchronized boolean acknowledgeIndex(Position p, int index, int batchSize) {
-        if (isAcknowledged(p)) {
-            return false;
-        }
-        BitSet b = batchAcks.computeIfAbsent(p, k -> new BitSet());
-        if (b.get(index)) {
-            return false;
-        }
-        b.set(index);
-        if (b.cardinality() >= batchSize) {
-            acknowledge(p);
-        } else {
-            changed();
-        }
-        return true;
+    public boolean acknowledgeIndex(Position p, int index, int batchSize) {
+        return onOwner(() -> {
+            if (acknowledged(p)) {
+                return false;
+            }
+            BitSet b = batchAcks.computeIfAbsent(p, k -> new BitSet());
+            if (b.get(index)) {
+                return false;
+            }
+            b.set(index);
+            if (b.cardinality() >= batchSize) {
+                acknowledgeEntry(p);
+            } else {
+                changed();
+            }
+            return true;
+        });
     }
 
     /** Indexes of {@code p} already acknowledged (empty if none or if the whole entry is). */
-    public synchronized BitSet acknowledgedIndexes(Position p) {
-        BitSet b = batchAcks.get(p);
-        return b == null ? new BitSet() : (BitSet) b.clone();
+    public BitSet acknowledgedIndexes(Position p) {
+        return onOwner(() -> {
+            BitSet b = batchAcks.get(p);
+            return b == null ? new BitSet() : (BitSet) b.clone();
+        });
     }
 
     /** Acknowledges everything up to and including {@code p}. */
-    public synchronized void acknowledgeCumulative(Position p) {
-        if (!p.isAfter(markDelete)) {
-            return;
-        }
-        markDelete = p;
-        advanceMarkDelete();
-        changed();
+    public void acknowledgeCumulative(Position p) {
+        onOwner(() -> {
+            if (p.isAfter(markDelete)) {
+                markDelete = p;
+                advanceMarkDelete();
+                changed();
+            }
+            return null;
+        });
     }
 
     /**
@@ -281,7 +315,7 @@ public final class ManagedCursor {
      * not be, or if the cursor no longer persists (fenced or deleted).
      */
     public CompletableFuture<Void> resetTo(Position next) {
-        synchronized (this) {
+        return onOwnerAsync(() -> {
             markDelete = before(next);
             acked.clear();
             ackedEntries = 0;
@@ -293,11 +327,11 @@ public final class ManagedCursor {
                 return CompletableFuture.failedFuture(notPersisting());
             }
             return persist();
-        }
+        });
     }
 
-    /** Entries after the mark-delete position that are not acknowledged. */
-    public synchronized long backlog() {
+    /** Entries after the mark-delete position that are not acknowledged. Any thread (an estimate while it changes). */
+    public long backlog() {
         long total = log.entriesFrom(log.nextPosition(markDelete));
         return Math.max(0, total - ackedEntries);
     }
@@ -319,11 +353,31 @@ public final class ManagedCursor {
         batchAcks.headMap(markDelete, true).clear();
     }
 
+    /**
+     * Runs {@code op} on the owner thread: at once when called there (or on a non-durable cursor),
+     * else carried over to the log's executor, waiting for it.
+     */
+    private <T> T onOwner(Supplier<T> op) {
+        if (owner == null || Thread.currentThread() == owner) {
+            return op.get();
+        }
+        return CompletableFuture.supplyAsync(op, executor).join();
+    }
+
+    /** {@link #onOwner} for an operation that completes later: never waits. */
+    private <T> CompletableFuture<T> onOwnerAsync(Supplier<CompletableFuture<T>> op) {
+        if (owner == null || Thread.currentThread() == owner) {
+            return op.get();
+        }
+        return CompletableFuture.supplyAsync(op, executor).thenCompose(f -> f);
+    }
+
     private void changed() {
         dirty = true;
         if (storage != null && !flushScheduled && !fenced && !deleted) {
             flushScheduled = true;
-            storage.scheduler().schedule(this::flush, storage.config().persistInterval().toMillis(), TimeUnit.MILLISECONDS);
+            storage.scheduler().schedule(() -> executor.execute(this::flushNow),
+                    storage.config().persistInterval().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -331,7 +385,11 @@ public final class ManagedCursor {
      * Persists the current state now (if it changed); completes when it is stored, or when storing
      * failed (it is then retried after the persist interval, unless the cursor was fenced).
      */
-    public synchronized CompletableFuture<Void> flush() {
+    public CompletableFuture<Void> flush() {
+        return onOwnerAsync(this::flushNow);
+    }
+
+    private CompletableFuture<Void> flushNow() {
         flushScheduled = false;
         if (!dirty || fenced || deleted || !isDurable()) {
             return inFlightWrite;
@@ -339,20 +397,19 @@ public final class ManagedCursor {
         return persist().exceptionally(e -> null);
     }
 
-    /** Queues a write of the current state behind the one in flight; called holding the lock. */
+    /** Queues a write of the current state behind the one in flight; on the owner thread. */
     private CompletableFuture<Void> persist() {
         dirty = false;
         Snapshot s = new Snapshot(markDelete, CursorAckCodec.encode(markDelete, acked, batchAcks));
-        CompletableFuture<Void> write = inFlightWrite.thenCompose(v -> write(s));
+        CompletableFuture<Void> write = inFlightWrite.thenComposeAsync(v -> write(s), executor);
         inFlightWrite = write.exceptionally(e -> null);
         return write;
     }
 
+    /** Writes one snapshot; runs on the owner thread, and so do its completions that touch the state. */
     private CompletableFuture<Void> write(Snapshot s) {
-        synchronized (this) {
-            if (fenced || deleted) {
-                return CompletableFuture.failedFuture(notPersisting());
-            }
+        if (fenced || deleted) {
+            return CompletableFuture.failedFuture(notPersisting());
         }
         CursorState.Builder state = CursorState.newBuilder().setMarkDelete(toProto(s.markDelete()))
                 .setLastActiveMs(System.currentTimeMillis());
@@ -364,13 +421,13 @@ public final class ManagedCursor {
             written = swapZnode(state.setAckState(ByteString.copyFrom(s.acks())).build(), NO_LEDGER);
         } else {
             written = CursorLedgers.write(storage.bk(), storage.config(), log.name(), subscription, s.acks())
-                    .thenCompose(ledger -> swapZnode(state.setStateLedgerId(ledger).build(), ledger));
+                    .thenComposeAsync(ledger -> swapZnode(state.setStateLedgerId(ledger).build(), ledger), executor);
         }
-        return written.whenComplete((v, e) -> {
+        return written.whenCompleteAsync((v, e) -> {
             if (e != null) {
                 onWriteFailed(e);
             }
-        });
+        }, executor);
     }
 
     /**
@@ -379,10 +436,7 @@ public final class ManagedCursor {
      */
     private CompletableFuture<Void> swapZnode(CursorState state, long newLedger) {
         byte[] data = state.toByteArray();
-        int expected;
-        synchronized (this) {
-            expected = version;
-        }
+        int expected = version;
         MetadataStore store = storage.store();
         return store.set(storage.path(), data, expected)
                 .exceptionallyCompose(err -> MetadataStore.is(err, KeeperException.Code.BADVERSION)
@@ -391,53 +445,49 @@ public final class ManagedCursor {
                                 ? CompletableFuture.completedFuture(now.get().version())
                                 : CompletableFuture.failedFuture(err))
                         : CompletableFuture.failedFuture(err))
-                .handle((newVersion, err) -> {
+                .handleAsync((newVersion, err) -> {
                     List<Long> unused = new ArrayList<>();
-                    synchronized (this) {
-                        if (err == null) {
-                            version = newVersion;
-                            if (stateLedger != NO_LEDGER && stateLedger != newLedger) {
-                                unused.add(stateLedger);
-                            }
-                            unused.addAll(retired);
-                            retired.clear();
-                            stateLedger = newLedger;
-                        } else if (MetadataStore.is(err, KeeperException.Code.BADVERSION)
-                                || MetadataStore.is(err, KeeperException.Code.NONODE)) {
-                            fenced = true;
-                            LOG.warn("cursor {} of {}: changed or removed by someone else; no longer persisting",
-                                    subscription, log.name());
-                            if (newLedger != NO_LEDGER) {
-                                unused.add(newLedger);
-                            }
-                        } else if (newLedger != NO_LEDGER) {
-                            retired.add(newLedger);
+                    if (err == null) {
+                        version = newVersion;
+                        if (stateLedger != NO_LEDGER && stateLedger != newLedger) {
+                            unused.add(stateLedger);
                         }
+                        unused.addAll(retired);
+                        retired.clear();
+                        stateLedger = newLedger;
+                    } else if (MetadataStore.is(err, KeeperException.Code.BADVERSION)
+                            || MetadataStore.is(err, KeeperException.Code.NONODE)) {
+                        fenced = true;
+                        LOG.warn("cursor {} of {}: changed or removed by someone else; no longer persisting",
+                                subscription, log.name());
+                        if (newLedger != NO_LEDGER) {
+                            unused.add(newLedger);
+                        }
+                    } else if (newLedger != NO_LEDGER) {
+                        retired.add(newLedger);
                     }
                     // the write completes once the ledgers it made unused are gone
                     CompletableFuture<Void> deletes = CompletableFuture.allOf(
                             unused.stream().map(this::deleteLedger).toArray(CompletableFuture[]::new));
                     return err == null ? deletes : deletes.thenCompose(v -> CompletableFuture.<Void>failedFuture(err));
-                })
+                }, executor)
                 .thenCompose(f -> f);
     }
 
     /** Deletes a cursor ledger the znode no longer names; never fails (a failure is retried later). */
     private CompletableFuture<Void> deleteLedger(long ledgerId) {
-        return CursorLedgers.delete(storage.bk(), ledgerId).handle((v, e) -> {
+        return CursorLedgers.delete(storage.bk(), ledgerId).handleAsync((v, e) -> {
             if (e != null) {
                 LOG.warn("cursor {} of {}: deleting old cursor ledger {} failed, will retry: {}",
                         subscription, log.name(), ledgerId, e.toString());
-                synchronized (this) {
-                    // not named by the znode, so it is safe to delete after any later write
-                    retired.add(ledgerId);
-                }
+                // not named by the znode, so it is safe to delete after any later write
+                retired.add(ledgerId);
             }
             return null;
-        });
+        }, executor);
     }
 
-    private synchronized void onWriteFailed(Throwable e) {
+    private void onWriteFailed(Throwable e) {
         if (fenced || deleted) {
             return;
         }
@@ -446,7 +496,7 @@ public final class ManagedCursor {
         changed();
     }
 
-    private synchronized void warnInlineOnly(int bytes) {
+    private void warnInlineOnly(int bytes) {
         if (!warnedInlineOnly) {
             warnedInlineOnly = true;
             LOG.warn("cursor {} of {}: {} bytes of acknowledgement state stay in ZooKeeper: no BookKeeper client for "
@@ -469,23 +519,20 @@ public final class ManagedCursor {
      * once for a non-durable cursor.
      */
     public CompletableFuture<Void> deleteAsync() {
-        CompletableFuture<Void> pending;
-        synchronized (this) {
+        if (!isDurable()) {
             deleted = true;
             dirty = false;
-            pending = inFlightWrite;
-        }
-        if (!isDurable()) {
             return CompletableFuture.completedFuture(null);
         }
-        return pending.thenCompose(v -> removeZnode()).thenCompose(named -> {
-            Set<Long> ledgers = new LinkedHashSet<>();
-            synchronized (this) {
-                ledgers.addAll(retired);
-                ledgers.add(stateLedger);
-                retired.clear();
-                stateLedger = NO_LEDGER;
-            }
+        return onOwnerAsync(() -> {
+            deleted = true;
+            dirty = false;
+            return inFlightWrite;
+        }).thenCompose(v -> removeZnode()).thenComposeAsync(named -> {
+            Set<Long> ledgers = new LinkedHashSet<>(retired);
+            ledgers.add(stateLedger);
+            retired.clear();
+            stateLedger = NO_LEDGER;
             ledgers.add(named);
             ledgers.remove(NO_LEDGER);
             if (storage.bk() == null) {
@@ -493,7 +540,7 @@ public final class ManagedCursor {
             }
             return CompletableFuture.allOf(ledgers.stream()
                     .map(id -> CursorLedgers.delete(storage.bk(), id)).toArray(CompletableFuture[]::new));
-        });
+        }, executor);
     }
 
     /** Deletes the znode (whoever wrote it last); completes with the cursor ledger it named. */
