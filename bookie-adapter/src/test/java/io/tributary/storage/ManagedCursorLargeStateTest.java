@@ -61,8 +61,8 @@ class ManagedCursorLargeStateTest {
     }
 
     static ManagedCursor open(ManagedLog log, String subscription, boolean create, CursorConfig config) {
-        return ManagedCursor.open(cluster.store, bk, log, subscription, Start.EARLIEST, create, cluster.scheduler, config)
-                .join();
+        return ManagedCursor.newOpenOp(log).name(subscription).start(Start.EARLIEST).createIfMissing(create)
+                .metadataStore(cluster.store).bookKeeper(bk).scheduler(cluster.scheduler).config(config).execute().join();
     }
 
     /** Appends {@code n} one-byte entries, a window of them in flight at a time. */

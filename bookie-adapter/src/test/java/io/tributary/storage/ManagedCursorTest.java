@@ -44,7 +44,8 @@ class ManagedCursorTest {
     }
 
     static ManagedCursor open(ManagedLog log, String subscription, Start start, boolean create, CursorConfig config) {
-        return ManagedCursor.open(cluster.store, bk, log, subscription, start, create, cluster.scheduler, config).join();
+        return ManagedCursor.newOpenOp(log).name(subscription).start(start).createIfMissing(create)
+                .metadataStore(cluster.store).bookKeeper(bk).scheduler(cluster.scheduler).config(config).execute().join();
     }
 
     static List<Position> append(ManagedLog log, int n) {

@@ -2,28 +2,18 @@ package io.tributary.storage.cursor;
 
 import com.google.common.collect.Range;
 import com.google.common.collect.RangeSet;
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.tributary.internal.v1.CursorState;
-import io.tributary.storage.log.ManagedLog;
+import io.tributary.storage.log.LogReader;
 import io.tributary.storage.log.Position;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.bookkeeper.client.api.BookKeeper;
-import org.apache.zookeeper.CreateMode;
-import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,61 +28,50 @@ import org.slf4j.LoggerFactory;
  * {@link CursorAckCodec}); beyond {@link CursorConfig#inlineLimitBytes()} it is written to a new
  * closed BookKeeper ledger that the znode then names, and the previous such ledger is deleted.
  * A cursor stops persisting once somebody else changed or removed its znode (another broker
- * took the topic over, or the subscription was deleted).
+ * took the topic over, or the subscription was deleted). How and where it persists is
+ * {@link CursorStore}'s part; this class keeps the acknowledgements and decides when to persist.
  *
  * <p>A non-durable cursor ({@link #nonDurable}) keeps the same state in memory only.
+ *
+ * <p>Threading: a durable cursor is owned by its log's {@link LogReader#executor() executor}, the
+ * thread that owns the topic; its state changes there only, and so do its persisting and the
+ * completions of its writes, so it takes no lock. Call it on that thread (the broker does); a
+ * call from another thread is carried over to it and waits for it. {@link #markDeletePosition()},
+ * {@link #firstUnacknowledged()} and {@link #backlog()} may be read from any thread. A non-durable
+ * cursor does nothing on its own, so it belongs to whoever calls it.
  */
 public final class ManagedCursor {
     private static final Logger LOG = LoggerFactory.getLogger(ManagedCursor.class);
-    private static final long NO_LEDGER = -1;
-    /** Attempts to open a cursor whose ledger was replaced (and deleted) while we read it. */
-    private static final int OPEN_ATTEMPTS = 3;
-
     /** Where a new subscription starts. */
     public enum Start { EARLIEST, LATEST }
 
-    /** Where and how a durable cursor persists; null for a non-durable cursor. */
-    private record Storage(MetadataStore store, BookKeeper bk, ScheduledExecutorService scheduler,
-                           CursorConfig config, String path) {}
-
-    /** What one write persists. */
-    private record Snapshot(Position markDelete, byte[] acks) {}
-
     private final String subscription;
-    private final ManagedLog log;
-    private final Storage storage;
+    private final LogReader log;
+    /** Where the state persists; null for a non-durable cursor. */
+    private final CursorStore store;
+    private final Executor executor;
+    /** The log's executor thread, for a durable cursor (created on it); null for a non-durable one. */
+    private final Thread owner;
 
-    private Position markDelete;
+    // --- owned by the owner thread; the volatile ones are read from any thread ---
+    private volatile Position markDelete;
     /** Acknowledged entries beyond markDelete as [entry, entry+1) ranges, so neighbours coalesce. */
     private final RangeSet<Position> acked;
     /** Entries in {@link #acked}. */
-    private long ackedEntries;
+    private volatile long ackedEntries;
     /** Acknowledged message indexes of entries (batches) that are only partly acknowledged. */
     private final TreeMap<Position, BitSet> batchAcks;
-    private int version;
-    /** The cursor ledger the znode names, or NO_LEDGER when the state is inline. */
-    private long stateLedger;
-    /**
-     * Cursor ledgers whose znode write had an unknown outcome: they may be named by the znode
-     * until a later compare-and-set on the same version succeeds, which proves they are not.
-     */
-    private final Set<Long> retired = new LinkedHashSet<>();
     private boolean dirty;
     private boolean flushScheduled;
-    private CompletableFuture<Void> inFlightWrite = CompletableFuture.completedFuture(null);
-    /** Somebody else changed or removed the znode: stop persisting. */
-    private boolean fenced;
-    private boolean deleted;
-    private boolean warnedInlineOnly;
 
-    private ManagedCursor(String subscription, ManagedLog log, Storage storage, Position markDelete,
-                          CursorAckCodec.Acks acks, int version, long stateLedger) {
+    private ManagedCursor(String subscription, LogReader log, CursorStore store, Position markDelete,
+                          CursorAckCodec.Acks acks) {
         this.subscription = subscription;
         this.log = log;
-        this.storage = storage;
+        this.store = store;
+        this.executor = log.executor();
+        this.owner = store == null ? null : Thread.currentThread();
         this.markDelete = markDelete;
-        this.version = version;
-        this.stateLedger = stateLedger;
         this.acked = acks.ranges();
         this.batchAcks = acks.batches();
         for (Range<Position> r : acked.asRanges()) {
@@ -102,78 +81,23 @@ public final class ManagedCursor {
     }
 
     /**
-     * Opens the durable cursor of {@code subscription}, creating it at {@code start} if it does not
-     * exist and {@code createIfMissing}; completes with null if it does not exist and may not be created.
-     *
-     * @param bk the client for cursor ledgers; null keeps the state in the znode whatever its size
-     *           (it then grows towards ZooKeeper's 1 MiB limit, about 300,000 holes), and fails to
-     *           open a cursor whose state is in a ledger
+     * Opens a durable cursor of {@code log}:
+     * {@code ManagedCursor.newOpenOp(log).name(n).start(EARLIEST).createIfMissing(true).metadataStore(store)...execute()}.
      */
-    public static CompletableFuture<ManagedCursor> open(MetadataStore store, BookKeeper bk, ManagedLog log,
-                                                        String subscription, Start start, boolean createIfMissing,
-                                                        ScheduledExecutorService scheduler, CursorConfig config) {
-        Storage storage = new Storage(store, bk, scheduler, config, MetadataPaths.cursor(log.name(), subscription));
-        return load(storage, log, subscription, start, createIfMissing, 1);
+    public static OpenCursorOp newOpenOp(LogReader log) {
+        return new OpenCursorOp(log);
     }
 
-    private static CompletableFuture<ManagedCursor> load(Storage s, ManagedLog log, String subscription, Start start,
-                                                         boolean createIfMissing, int attempt) {
-        return s.store().get(s.path()).thenCompose(existing -> {
-            if (existing.isPresent()) {
-                CursorState state;
-                try {
-                    state = CursorState.parseFrom(existing.get().value());
-                } catch (InvalidProtocolBufferException e) {
-                    throw new CompletionException(e);
-                }
-                Position md = fromProto(state.getMarkDelete());
-                int version = existing.get().version();
-                return acksOf(s, state, md)
-                        .thenApply(acks -> new ManagedCursor(subscription, log, s, md, acks, version, ledgerOf(state)))
-                        .exceptionallyCompose(e -> CursorLedgers.isNoSuchLedger(e) && attempt < OPEN_ATTEMPTS
-                                // the owner replaced the state (and deleted that ledger) while we read it
-                                ? load(s, log, subscription, start, false, attempt + 1)
-                                : CompletableFuture.failedFuture(e));
-            }
-            if (!createIfMissing) {
-                return CompletableFuture.completedFuture(null);
-            }
-            Position begin = start == Start.EARLIEST ? before(log.firstPosition()) : log.lastConfirmed();
-            CursorState state = CursorState.newBuilder().setMarkDelete(toProto(begin))
-                    .setLastActiveMs(System.currentTimeMillis()).setAckState(ByteString.EMPTY).build();
-            return s.store().create(s.path(), state.toByteArray(), CreateMode.PERSISTENT)
-                    .thenApply(v -> new ManagedCursor(subscription, log, s, begin, CursorAckCodec.Acks.empty(), v, NO_LEDGER))
-                    .exceptionallyCompose(e -> MetadataStore.is(e, KeeperException.Code.NODEEXISTS)
-                            ? load(s, log, subscription, start, false, attempt)
-                            : CompletableFuture.failedFuture(e));
-        });
-    }
-
-    private static CompletableFuture<CursorAckCodec.Acks> acksOf(Storage s, CursorState state, Position md) {
-        switch (state.getAcksCase()) {
-            case ACK_STATE:
-                return decode(md, state.getAckState().toByteArray());
-            case STATE_LEDGER_ID:
-                if (s.bk() == null) {
-                    return CompletableFuture.failedFuture(new IllegalStateException("the state of cursor " + s.path()
-                            + " is in ledger " + state.getStateLedgerId() + " but no BookKeeper client was given"));
-                }
-                return CursorLedgers.read(s.bk(), state.getStateLedgerId()).thenCompose(bytes -> decode(md, bytes));
-            default:
-                return CompletableFuture.completedFuture(CursorAckCodec.fromLegacy(state));
-        }
-    }
-
-    private static CompletableFuture<CursorAckCodec.Acks> decode(Position md, byte[] bytes) {
-        try {
-            return CompletableFuture.completedFuture(CursorAckCodec.decode(md, bytes));
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    private static long ledgerOf(CursorState state) {
-        return state.getAcksCase() == CursorState.AcksCase.STATE_LEDGER_ID ? state.getStateLedgerId() : NO_LEDGER;
+    /** What {@link OpenCursorOp#execute()} does; completes on the log's executor. */
+    static CompletableFuture<ManagedCursor> open(MetadataStore store, BookKeeper bk, LogReader log,
+                                                 String subscription, Start start, boolean createIfMissing,
+                                                 ScheduledExecutorService scheduler, CursorConfig config) {
+        CursorStore.Storage storage = new CursorStore.Storage(store, bk, scheduler, config,
+                MetadataPaths.cursor(log.name(), subscription));
+        // created on the log's executor, which then owns it
+        return CursorStore.load(storage, log, start, createIfMissing).thenApplyAsync(loaded -> loaded == null ? null
+                : new ManagedCursor(subscription, log, new CursorStore(storage, log.name(), subscription, log.executor(), loaded),
+                        loaded.markDelete(), loaded.acks()), log.executor());
     }
 
     /**
@@ -181,8 +105,8 @@ public final class ManagedCursor {
      *
      * @param markDelete everything at or before it counts as acknowledged
      */
-    public static ManagedCursor nonDurable(ManagedLog log, String name, Position markDelete) {
-        return new ManagedCursor(name, log, null, markDelete, CursorAckCodec.Acks.empty(), -1, NO_LEDGER);
+    public static ManagedCursor nonDurable(LogReader log, String name, Position markDelete) {
+        return new ManagedCursor(name, log, null, markDelete, CursorAckCodec.Acks.empty());
     }
 
     private static Position before(Position p) {
@@ -203,30 +127,39 @@ public final class ManagedCursor {
     }
 
     public boolean isDurable() {
-        return storage != null;
+        return store != null;
     }
 
-    public synchronized Position markDeletePosition() {
+    /** Everything at or before it is acknowledged. Any thread. */
+    public Position markDeletePosition() {
         return markDelete;
     }
 
-    /** The first position not yet acknowledged (at or after the mark-delete position). */
-    public synchronized Position firstUnacknowledged() {
+    /** The first position not yet acknowledged (at or after the mark-delete position). Any thread. */
+    public Position firstUnacknowledged() {
         return log.nextPosition(markDelete);
     }
 
-    public synchronized boolean isAcknowledged(Position p) {
+    public boolean isAcknowledged(Position p) {
+        return onOwner(() -> acknowledged(p));
+    }
+
+    private boolean acknowledged(Position p) {
         return !p.isAfter(markDelete) || acked.contains(p);
     }
 
     /** Ranges of entries acknowledged beyond the mark-delete position: the holes' other side. */
-    public synchronized int ackedRangeCount() {
-        return acked.asRanges().size();
+    public int ackedRangeCount() {
+        return onOwner(() -> acked.asRanges().size());
     }
 
     /** Acknowledges one entry. Returns false if it was acknowledged already. */
-    public synchronized boolean acknowledge(Position p) {
-        if (isAcknowledged(p)) {
+    public boolean acknowledge(Position p) {
+        return onOwner(() -> acknowledgeEntry(p));
+    }
+
+    private boolean acknowledgeEntry(Position p) {
+        if (acknowledged(p)) {
             return false;
         }
         batchAcks.remove(p);
@@ -241,37 +174,43 @@ public final class ManagedCursor {
      * Acknowledges one message of an entry holding {@code batchSize} messages; the entry counts as
      * acknowledged once all of them are. Returns false if that message was acknowledged already.
      */
-    public synchronized boolean acknowledgeIndex(Position p, int index, int batchSize) {
-        if (isAcknowledged(p)) {
-            return false;
-        }
-        BitSet b = batchAcks.computeIfAbsent(p, k -> new BitSet());
-        if (b.get(index)) {
-            return false;
-        }
-        b.set(index);
-        if (b.cardinality() >= batchSize) {
-            acknowledge(p);
-        } else {
-            changed();
-        }
-        return true;
+    public boolean acknowledgeIndex(Position p, int index, int batchSize) {
+        return onOwner(() -> {
+            if (acknowledged(p)) {
+                return false;
+            }
+            BitSet b = batchAcks.computeIfAbsent(p, k -> new BitSet());
+            if (b.get(index)) {
+                return false;
+            }
+            b.set(index);
+            if (b.cardinality() >= batchSize) {
+                acknowledgeEntry(p);
+            } else {
+                changed();
+            }
+            return true;
+        });
     }
 
     /** Indexes of {@code p} already acknowledged (empty if none or if the whole entry is). */
-    public synchronized BitSet acknowledgedIndexes(Position p) {
-        BitSet b = batchAcks.get(p);
-        return b == null ? new BitSet() : (BitSet) b.clone();
+    public BitSet acknowledgedIndexes(Position p) {
+        return onOwner(() -> {
+            BitSet b = batchAcks.get(p);
+            return b == null ? new BitSet() : (BitSet) b.clone();
+        });
     }
 
     /** Acknowledges everything up to and including {@code p}. */
-    public synchronized void acknowledgeCumulative(Position p) {
-        if (!p.isAfter(markDelete)) {
-            return;
-        }
-        markDelete = p;
-        advanceMarkDelete();
-        changed();
+    public void acknowledgeCumulative(Position p) {
+        onOwner(() -> {
+            if (p.isAfter(markDelete)) {
+                markDelete = p;
+                advanceMarkDelete();
+                changed();
+            }
+            return null;
+        });
     }
 
     /**
@@ -281,7 +220,7 @@ public final class ManagedCursor {
      * not be, or if the cursor no longer persists (fenced or deleted).
      */
     public CompletableFuture<Void> resetTo(Position next) {
-        synchronized (this) {
+        return onOwnerAsync(() -> {
             markDelete = before(next);
             acked.clear();
             ackedEntries = 0;
@@ -289,15 +228,15 @@ public final class ManagedCursor {
             if (!isDurable()) {
                 return CompletableFuture.completedFuture(null);
             }
-            if (fenced || deleted) {
-                return CompletableFuture.failedFuture(notPersisting());
+            if (!store.persisting()) {
+                return CompletableFuture.failedFuture(store.notPersisting());
             }
             return persist();
-        }
+        });
     }
 
-    /** Entries after the mark-delete position that are not acknowledged. */
-    public synchronized long backlog() {
+    /** Entries after the mark-delete position that are not acknowledged. Any thread (an estimate while it changes). */
+    public long backlog() {
         long total = log.entriesFrom(log.nextPosition(markDelete));
         return Math.max(0, total - ackedEntries);
     }
@@ -319,11 +258,31 @@ public final class ManagedCursor {
         batchAcks.headMap(markDelete, true).clear();
     }
 
+    /**
+     * Runs {@code op} on the owner thread: at once when called there (or on a non-durable cursor),
+     * else carried over to the log's executor, waiting for it.
+     */
+    private <T> T onOwner(Supplier<T> op) {
+        if (owner == null || Thread.currentThread() == owner) {
+            return op.get();
+        }
+        return CompletableFuture.supplyAsync(op, executor).join();
+    }
+
+    /** {@link #onOwner} for an operation that completes later: never waits. */
+    private <T> CompletableFuture<T> onOwnerAsync(Supplier<CompletableFuture<T>> op) {
+        if (owner == null || Thread.currentThread() == owner) {
+            return op.get();
+        }
+        return CompletableFuture.supplyAsync(op, executor).thenCompose(f -> f);
+    }
+
     private void changed() {
         dirty = true;
-        if (storage != null && !flushScheduled && !fenced && !deleted) {
+        if (store != null && !flushScheduled && store.persisting()) {
             flushScheduled = true;
-            storage.scheduler().schedule(this::flush, storage.config().persistInterval().toMillis(), TimeUnit.MILLISECONDS);
+            store.scheduler().schedule(() -> executor.execute(this::flushNow),
+                    store.config().persistInterval().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -331,132 +290,33 @@ public final class ManagedCursor {
      * Persists the current state now (if it changed); completes when it is stored, or when storing
      * failed (it is then retried after the persist interval, unless the cursor was fenced).
      */
-    public synchronized CompletableFuture<Void> flush() {
+    public CompletableFuture<Void> flush() {
+        return onOwnerAsync(this::flushNow);
+    }
+
+    private CompletableFuture<Void> flushNow() {
         flushScheduled = false;
-        if (!dirty || fenced || deleted || !isDurable()) {
-            return inFlightWrite;
+        if (!isDurable()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (!dirty || !store.persisting()) {
+            return store.inFlight();
         }
         return persist().exceptionally(e -> null);
     }
 
-    /** Queues a write of the current state behind the one in flight; called holding the lock. */
+    /** Queues a write of the current state behind the one in flight; on the owner thread. */
     private CompletableFuture<Void> persist() {
         dirty = false;
-        Snapshot s = new Snapshot(markDelete, CursorAckCodec.encode(markDelete, acked, batchAcks));
-        CompletableFuture<Void> write = inFlightWrite.thenCompose(v -> write(s));
-        inFlightWrite = write.exceptionally(e -> null);
+        CompletableFuture<Void> write = store.write(markDelete, CursorAckCodec.encode(markDelete, acked, batchAcks));
+        write.whenCompleteAsync((v, e) -> {
+            if (e != null && store.persisting()) {
+                dirty = true;
+                LOG.warn("cursor {} of {}: persisting failed, will retry: {}", subscription, log.name(), e.toString());
+                changed();
+            }
+        }, executor);
         return write;
-    }
-
-    private CompletableFuture<Void> write(Snapshot s) {
-        synchronized (this) {
-            if (fenced || deleted) {
-                return CompletableFuture.failedFuture(notPersisting());
-            }
-        }
-        CursorState.Builder state = CursorState.newBuilder().setMarkDelete(toProto(s.markDelete()))
-                .setLastActiveMs(System.currentTimeMillis());
-        CompletableFuture<Void> written;
-        if (s.acks().length <= storage.config().inlineLimitBytes() || storage.bk() == null) {
-            if (s.acks().length > storage.config().inlineLimitBytes()) {
-                warnInlineOnly(s.acks().length);
-            }
-            written = swapZnode(state.setAckState(ByteString.copyFrom(s.acks())).build(), NO_LEDGER);
-        } else {
-            written = CursorLedgers.write(storage.bk(), storage.config(), log.name(), subscription, s.acks())
-                    .thenCompose(ledger -> swapZnode(state.setStateLedgerId(ledger).build(), ledger));
-        }
-        return written.whenComplete((v, e) -> {
-            if (e != null) {
-                onWriteFailed(e);
-            }
-        });
-    }
-
-    /**
-     * Compare-and-sets the znode to {@code state}, which names {@code newLedger} (or NO_LEDGER);
-     * then deletes the cursor ledgers no longer named, and never the one that is.
-     */
-    private CompletableFuture<Void> swapZnode(CursorState state, long newLedger) {
-        byte[] data = state.toByteArray();
-        int expected;
-        synchronized (this) {
-            expected = version;
-        }
-        MetadataStore store = storage.store();
-        return store.set(storage.path(), data, expected)
-                .exceptionallyCompose(err -> MetadataStore.is(err, KeeperException.Code.BADVERSION)
-                        // a retry after a lost reply finds the version our own write produced
-                        ? store.get(storage.path()).thenCompose(now -> now.isPresent() && Arrays.equals(now.get().value(), data)
-                                ? CompletableFuture.completedFuture(now.get().version())
-                                : CompletableFuture.failedFuture(err))
-                        : CompletableFuture.failedFuture(err))
-                .handle((newVersion, err) -> {
-                    List<Long> unused = new ArrayList<>();
-                    synchronized (this) {
-                        if (err == null) {
-                            version = newVersion;
-                            if (stateLedger != NO_LEDGER && stateLedger != newLedger) {
-                                unused.add(stateLedger);
-                            }
-                            unused.addAll(retired);
-                            retired.clear();
-                            stateLedger = newLedger;
-                        } else if (MetadataStore.is(err, KeeperException.Code.BADVERSION)
-                                || MetadataStore.is(err, KeeperException.Code.NONODE)) {
-                            fenced = true;
-                            LOG.warn("cursor {} of {}: changed or removed by someone else; no longer persisting",
-                                    subscription, log.name());
-                            if (newLedger != NO_LEDGER) {
-                                unused.add(newLedger);
-                            }
-                        } else if (newLedger != NO_LEDGER) {
-                            retired.add(newLedger);
-                        }
-                    }
-                    // the write completes once the ledgers it made unused are gone
-                    CompletableFuture<Void> deletes = CompletableFuture.allOf(
-                            unused.stream().map(this::deleteLedger).toArray(CompletableFuture[]::new));
-                    return err == null ? deletes : deletes.thenCompose(v -> CompletableFuture.<Void>failedFuture(err));
-                })
-                .thenCompose(f -> f);
-    }
-
-    /** Deletes a cursor ledger the znode no longer names; never fails (a failure is retried later). */
-    private CompletableFuture<Void> deleteLedger(long ledgerId) {
-        return CursorLedgers.delete(storage.bk(), ledgerId).handle((v, e) -> {
-            if (e != null) {
-                LOG.warn("cursor {} of {}: deleting old cursor ledger {} failed, will retry: {}",
-                        subscription, log.name(), ledgerId, e.toString());
-                synchronized (this) {
-                    // not named by the znode, so it is safe to delete after any later write
-                    retired.add(ledgerId);
-                }
-            }
-            return null;
-        });
-    }
-
-    private synchronized void onWriteFailed(Throwable e) {
-        if (fenced || deleted) {
-            return;
-        }
-        dirty = true;
-        LOG.warn("cursor {} of {}: persisting failed, will retry: {}", subscription, log.name(), e.toString());
-        changed();
-    }
-
-    private synchronized void warnInlineOnly(int bytes) {
-        if (!warnedInlineOnly) {
-            warnedInlineOnly = true;
-            LOG.warn("cursor {} of {}: {} bytes of acknowledgement state stay in ZooKeeper: no BookKeeper client for "
-                    + "cursor ledgers", subscription, log.name(), bytes);
-        }
-    }
-
-    private IllegalStateException notPersisting() {
-        return new IllegalStateException("cursor " + subscription + " of " + log.name()
-                + (deleted ? " was deleted" : " was changed or removed by someone else") + "; it no longer persists");
     }
 
     /** Flushes; the cursor may still be used, and persists later changes too. */
@@ -469,58 +329,13 @@ public final class ManagedCursor {
      * once for a non-durable cursor.
      */
     public CompletableFuture<Void> deleteAsync() {
-        CompletableFuture<Void> pending;
-        synchronized (this) {
-            deleted = true;
-            dirty = false;
-            pending = inFlightWrite;
-        }
         if (!isDurable()) {
+            dirty = false;
             return CompletableFuture.completedFuture(null);
         }
-        return pending.thenCompose(v -> removeZnode()).thenCompose(named -> {
-            Set<Long> ledgers = new LinkedHashSet<>();
-            synchronized (this) {
-                ledgers.addAll(retired);
-                ledgers.add(stateLedger);
-                retired.clear();
-                stateLedger = NO_LEDGER;
-            }
-            ledgers.add(named);
-            ledgers.remove(NO_LEDGER);
-            if (storage.bk() == null) {
-                return CompletableFuture.completedFuture(null);
-            }
-            return CompletableFuture.allOf(ledgers.stream()
-                    .map(id -> CursorLedgers.delete(storage.bk(), id)).toArray(CompletableFuture[]::new));
+        return onOwnerAsync(() -> {
+            dirty = false;
+            return store.delete();
         });
-    }
-
-    /** Deletes the znode (whoever wrote it last); completes with the cursor ledger it named. */
-    private CompletableFuture<Long> removeZnode() {
-        MetadataStore store = storage.store();
-        return store.get(storage.path()).thenCompose(current -> {
-            if (current.isEmpty()) {
-                return CompletableFuture.completedFuture(NO_LEDGER);
-            }
-            long named;
-            try {
-                named = ledgerOf(CursorState.parseFrom(current.get().value()));
-            } catch (InvalidProtocolBufferException e) {
-                named = NO_LEDGER;
-            }
-            long ledger = named;
-            return store.delete(storage.path(), current.get().version()).thenApply(v -> ledger)
-                    .exceptionallyCompose(e -> MetadataStore.is(e, KeeperException.Code.BADVERSION)
-                            ? removeZnode() : CompletableFuture.failedFuture(e));
-        });
-    }
-
-    private static Position fromProto(io.tributary.internal.v1.Position p) {
-        return new Position(p.getLedgerId(), p.getEntryId());
-    }
-
-    private static io.tributary.internal.v1.Position toProto(Position p) {
-        return io.tributary.internal.v1.Position.newBuilder().setLedgerId(p.ledgerId()).setEntryId(p.entryId()).build();
     }
 }

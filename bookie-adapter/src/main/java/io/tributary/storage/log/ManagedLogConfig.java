@@ -13,7 +13,8 @@ import java.time.Duration;
  * @param rolloverEntries start a new ledger after this many entries (default 50,000)
  * @param rolloverAge start a new ledger once the current one is this old and not empty, checked as entries are
  *                    appended and whenever the owner calls {@link ManagedLog#rolloverIfAged()} (default 4 h)
- * @param cacheSizeBytes recently appended entries kept in memory per log for tailing readers (default 8 MiB)
+ * @param cacheSizeBytes recently appended entries kept in memory for tailing readers, by all the logs of one
+ *                       {@link ManagedLogFactory} (one broker) together: the {@link CacheBudget} (default 64 MiB)
  */
 public record ManagedLogConfig(
         int ensembleSize,
@@ -25,7 +26,7 @@ public record ManagedLogConfig(
         long cacheSizeBytes) {
 
     public static final ManagedLogConfig DEFAULT =
-            new ManagedLogConfig(1, 1, 1, 256L << 20, 50_000, Duration.ofHours(4), 8L << 20);
+            new ManagedLogConfig(1, 1, 1, 256L << 20, 50_000, Duration.ofHours(4), 64L << 20);
 
     public ManagedLogConfig {
         Preconditions.checkArgument(ensembleSize >= 1, "broker.ensembleSize must be >= 1, was %s", ensembleSize);
@@ -42,6 +43,10 @@ public record ManagedLogConfig(
 
     public ManagedLogConfig withRollover(long sizeBytes, long entries, Duration age) {
         return new ManagedLogConfig(ensembleSize, writeQuorum, ackQuorum, sizeBytes, entries, age, cacheSizeBytes);
+    }
+
+    public ManagedLogConfig withCacheSizeBytes(long bytes) {
+        return new ManagedLogConfig(ensembleSize, writeQuorum, ackQuorum, rolloverSizeBytes, rolloverEntries, rolloverAge, bytes);
     }
 
     public ManagedLogConfig withQuorum(int ensemble, int write, int ack) {

@@ -34,6 +34,8 @@ public final class ManagedLogFactory {
     private final ManagedLogConfig config;
     private final Function<String, Executor> executors;
     private final Function<byte[], SequenceMark> sequenceOf;
+    /** Shared by the tail caches of all the logs this factory opens. */
+    private final CacheBudget cacheBudget;
 
     /**
      * @param executors gives the single-threaded executor that owns a log's state, by log name
@@ -55,6 +57,7 @@ public final class ManagedLogFactory {
         this.config = config;
         this.executors = executors;
         this.sequenceOf = sequenceOf;
+        this.cacheBudget = new CacheBudget(config.cacheSizeBytes());
     }
 
     public ManagedLogConfig config() {
@@ -63,6 +66,11 @@ public final class ManagedLogFactory {
 
     public BookKeeper bookKeeper() {
         return bk;
+    }
+
+    /** The memory the tail caches of all the logs opened here share ({@link ManagedLogConfig#cacheSizeBytes()}). */
+    public CacheBudget cacheBudget() {
+        return cacheBudget;
     }
 
     public CompletableFuture<Boolean> exists(String name) {
@@ -116,16 +124,16 @@ public final class ManagedLogFactory {
                 return out;
             });
         }
-        return recovered.thenCompose(list -> ManagedLogImpl.createLedger(bk, config, name).thenCompose(handle -> {
+        return recovered.thenCompose(list -> Ledgers.create(bk, config, name).thenCompose(handle -> {
             LogMetadata.Builder nb = md.toBuilder().clearLedgers().addAllLedgers(list)
-                    .addLedgers(ManagedLogImpl.openLedgerInfo(handle.getId())).clearSequences();
+                    .addLedgers(Ledgers.openLedgerInfo(handle.getId())).clearSequences();
             sequences.forEach((producer, seq) -> nb.addSequences(io.tributary.internal.v1.ProducerSequence.newBuilder()
                     .setProducerName(producer).setLastSequenceId(seq)));
             LogMetadata next = nb.build();
             return store.set(path, next.toByteArray(), version)
                     .<ManagedLog>thenApply(newVersion -> {
                         LOG.info("log {}: opened for writing on ledger {} ({} earlier ledgers)", name, handle.getId(), list.size());
-                        return new ManagedLogImpl(name, store, bk, config, executors.apply(name), next, newVersion, handle);
+                        return new ManagedLogImpl(name, store, bk, config, cacheBudget, executors.apply(name), next, newVersion, handle);
                     })
                     .whenComplete((log, err) -> {
                         if (err != null) {
@@ -145,7 +153,7 @@ public final class ManagedLogFactory {
     private CompletableFuture<Optional<LedgerInfo>> recoverLedger(String name, LedgerInfo last,
                                                                   java.util.Map<String, Long> sequences) {
         return bk.newOpenLedgerOp().withLedgerId(last.getLedgerId()).withRecovery(true)
-                .withDigestType(ManagedLogImpl.DIGEST).withPassword(ManagedLogImpl.PASSWORD).execute()
+                .withDigestType(Ledgers.DIGEST).withPassword(Ledgers.PASSWORD).execute()
                 .thenCompose(h -> {
                     long entries = h.getLastAddConfirmed() + 1;
                     long size = h.getLength();
@@ -160,7 +168,7 @@ public final class ManagedLogFactory {
                     });
                 })
                 .exceptionally(e -> {
-                    Throwable c = ManagedLogImpl.unwrap(e);
+                    Throwable c = Ledgers.unwrap(e);
                     if (c instanceof BKException bke
                             && (bke.getCode() == BKException.Code.NoSuchLedgerExistsException
                             || bke.getCode() == BKException.Code.NoSuchLedgerExistsOnMetadataServerException)) {
@@ -193,7 +201,7 @@ public final class ManagedLogFactory {
     }
 
     private void discard(WriteHandle handle) {
-        handle.closeAsync().whenComplete((v, e) -> bk.newDeleteLedgerOp().withLedgerId(handle.getId()).execute());
+        Ledgers.discard(bk, handle);
     }
 
     /** Deletes a log that is not open here: its ledgers and its metadata. */

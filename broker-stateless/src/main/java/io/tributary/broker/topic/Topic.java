@@ -269,8 +269,9 @@ public final class Topic {
                     return sub;
                 });
             }
-            CompletableFuture<Subscription> f = ManagedCursor.open(store, bookKeeper, log, subscription, start, create,
-                            scheduler, cursorConfig)
+            CompletableFuture<Subscription> f = ManagedCursor.newOpenOp(log).name(subscription).start(start)
+                    .createIfMissing(create).metadataStore(store).bookKeeper(bookKeeper).scheduler(scheduler)
+                    .config(cursorConfig).execute()
                     .thenApplyAsync(cursor -> {
                         if (cursor == null) {
                             subscriptions.remove(subscription);

@@ -1,0 +1,306 @@
+package io.tributary.storage.cursor;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tributary.internal.v1.CursorState;
+import io.tributary.storage.cursor.ManagedCursor.Start;
+import io.tributary.storage.log.LogReader;
+import io.tributary.storage.log.Position;
+import io.tributary.storage.meta.MetadataStore;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import org.apache.bookkeeper.client.api.BookKeeper;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a durable cursor persists: its znode, and the cursor ledger the znode names when the
+ * encoded state is too large for it (see {@link CursorAckCodec}, {@link CursorLedgers}). Writes go
+ * one at a time, each a compare-and-set on the znode's version; a cursor stops persisting once
+ * somebody else changed or removed the znode (another broker took the topic over, or the
+ * subscription was deleted). Owned by the cursor's owner thread, the log's executor: every
+ * completion that touches the state below hops onto it.
+ */
+final class CursorStore {
+    private static final Logger LOG = LoggerFactory.getLogger(CursorStore.class);
+    static final long NO_LEDGER = -1;
+    /** Attempts to open a cursor whose ledger was replaced (and deleted) while we read it. */
+    private static final int OPEN_ATTEMPTS = 3;
+
+    /** Where and how a durable cursor persists. */
+    record Storage(MetadataStore store, BookKeeper bk, ScheduledExecutorService scheduler,
+                   CursorConfig config, String path) {}
+
+    /** What the znode held when the cursor was opened (or created). */
+    record Loaded(Position markDelete, CursorAckCodec.Acks acks, int version, long stateLedger) {}
+
+    private final Storage storage;
+    private final String logName;
+    private final String subscription;
+    private final Executor executor;
+
+    // --- owned by the owner thread ---
+    private int version;
+    /** The cursor ledger the znode names, or NO_LEDGER when the state is inline. */
+    private long stateLedger;
+    /**
+     * Cursor ledgers whose znode write had an unknown outcome: they may be named by the znode
+     * until a later compare-and-set on the same version succeeds, which proves they are not.
+     */
+    private final Set<Long> retired = new LinkedHashSet<>();
+    private CompletableFuture<Void> inFlightWrite = CompletableFuture.completedFuture(null);
+    /** Somebody else changed or removed the znode: stop persisting. */
+    private boolean fenced;
+    private boolean deleted;
+    private boolean warnedInlineOnly;
+
+    CursorStore(Storage storage, String logName, String subscription, Executor executor, Loaded loaded) {
+        this.storage = storage;
+        this.logName = logName;
+        this.subscription = subscription;
+        this.executor = executor;
+        this.version = loaded.version();
+        this.stateLedger = loaded.stateLedger();
+    }
+
+    // ------------------------------------------------------------------ opening
+
+    /**
+     * Reads the cursor's znode (and its ledger), creating the znode at {@code start} if it does not
+     * exist and {@code createIfMissing}; completes with null if it does not exist and may not be created.
+     */
+    static CompletableFuture<Loaded> load(Storage s, LogReader log, Start start, boolean createIfMissing) {
+        return load(s, log, start, createIfMissing, 1);
+    }
+
+    private static CompletableFuture<Loaded> load(Storage s, LogReader log, Start start, boolean createIfMissing,
+                                                  int attempt) {
+        return s.store().get(s.path()).thenCompose(existing -> {
+            if (existing.isPresent()) {
+                CursorState state;
+                try {
+                    state = CursorState.parseFrom(existing.get().value());
+                } catch (InvalidProtocolBufferException e) {
+                    throw new CompletionException(e);
+                }
+                Position md = fromProto(state.getMarkDelete());
+                int version = existing.get().version();
+                return acksOf(s, state, md)
+                        .thenApply(acks -> new Loaded(md, acks, version, ledgerOf(state)))
+                        .exceptionallyCompose(e -> CursorLedgers.isNoSuchLedger(e) && attempt < OPEN_ATTEMPTS
+                                // the owner replaced the state (and deleted that ledger) while we read it
+                                ? load(s, log, start, false, attempt + 1)
+                                : CompletableFuture.failedFuture(e));
+            }
+            if (!createIfMissing) {
+                return CompletableFuture.completedFuture(null);
+            }
+            Position first = log.firstPosition();
+            Position begin = start == Start.EARLIEST ? new Position(first.ledgerId(), first.entryId() - 1) : log.lastConfirmed();
+            CursorState state = CursorState.newBuilder().setMarkDelete(toProto(begin))
+                    .setLastActiveMs(System.currentTimeMillis()).setAckState(ByteString.EMPTY).build();
+            return s.store().create(s.path(), state.toByteArray(), CreateMode.PERSISTENT)
+                    .thenApply(v -> new Loaded(begin, CursorAckCodec.Acks.empty(), v, NO_LEDGER))
+                    .exceptionallyCompose(e -> MetadataStore.is(e, KeeperException.Code.NODEEXISTS)
+                            ? load(s, log, start, false, attempt)
+                            : CompletableFuture.failedFuture(e));
+        });
+    }
+
+    private static CompletableFuture<CursorAckCodec.Acks> acksOf(Storage s, CursorState state, Position md) {
+        switch (state.getAcksCase()) {
+            case ACK_STATE:
+                return decode(md, state.getAckState().toByteArray());
+            case STATE_LEDGER_ID:
+                if (s.bk() == null) {
+                    return CompletableFuture.failedFuture(new IllegalStateException("the state of cursor " + s.path()
+                            + " is in ledger " + state.getStateLedgerId() + " but no BookKeeper client was given"));
+                }
+                return CursorLedgers.read(s.bk(), state.getStateLedgerId()).thenCompose(bytes -> decode(md, bytes));
+            default:
+                return CompletableFuture.completedFuture(CursorAckCodec.fromLegacy(state));
+        }
+    }
+
+    private static CompletableFuture<CursorAckCodec.Acks> decode(Position md, byte[] bytes) {
+        try {
+            return CompletableFuture.completedFuture(CursorAckCodec.decode(md, bytes));
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static long ledgerOf(CursorState state) {
+        return state.getAcksCase() == CursorState.AcksCase.STATE_LEDGER_ID ? state.getStateLedgerId() : NO_LEDGER;
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    CursorConfig config() {
+        return storage.config();
+    }
+
+    ScheduledExecutorService scheduler() {
+        return storage.scheduler();
+    }
+
+    /** False once the cursor was fenced or deleted. */
+    boolean persisting() {
+        return !fenced && !deleted;
+    }
+
+    /** The last write queued; completes (never exceptionally) when it is done. */
+    CompletableFuture<Void> inFlight() {
+        return inFlightWrite;
+    }
+
+    /** Queues a write of this state behind the one in flight; fails if it could not be stored. */
+    CompletableFuture<Void> write(Position markDelete, byte[] acks) {
+        CompletableFuture<Void> write = inFlightWrite.thenComposeAsync(v -> writeNow(markDelete, acks), executor);
+        inFlightWrite = write.exceptionally(e -> null);
+        return write;
+    }
+
+    private CompletableFuture<Void> writeNow(Position markDelete, byte[] acks) {
+        if (!persisting()) {
+            return CompletableFuture.failedFuture(notPersisting());
+        }
+        CursorState.Builder state = CursorState.newBuilder().setMarkDelete(toProto(markDelete))
+                .setLastActiveMs(System.currentTimeMillis());
+        if (acks.length <= storage.config().inlineLimitBytes() || storage.bk() == null) {
+            if (acks.length > storage.config().inlineLimitBytes()) {
+                warnInlineOnly(acks.length);
+            }
+            return swapZnode(state.setAckState(ByteString.copyFrom(acks)).build(), NO_LEDGER);
+        }
+        return CursorLedgers.write(storage.bk(), storage.config(), logName, subscription, acks)
+                .thenComposeAsync(ledger -> swapZnode(state.setStateLedgerId(ledger).build(), ledger), executor);
+    }
+
+    /**
+     * Compare-and-sets the znode to {@code state}, which names {@code newLedger} (or NO_LEDGER);
+     * then deletes the cursor ledgers no longer named, and never the one that is.
+     */
+    private CompletableFuture<Void> swapZnode(CursorState state, long newLedger) {
+        byte[] data = state.toByteArray();
+        MetadataStore store = storage.store();
+        return store.set(storage.path(), data, version)
+                .exceptionallyCompose(err -> MetadataStore.is(err, KeeperException.Code.BADVERSION)
+                        // a retry after a lost reply finds the version our own write produced
+                        ? store.get(storage.path()).thenCompose(now -> now.isPresent() && Arrays.equals(now.get().value(), data)
+                                ? CompletableFuture.completedFuture(now.get().version())
+                                : CompletableFuture.failedFuture(err))
+                        : CompletableFuture.failedFuture(err))
+                .handleAsync((newVersion, err) -> {
+                    List<Long> unused = new ArrayList<>();
+                    if (err == null) {
+                        version = newVersion;
+                        if (stateLedger != NO_LEDGER && stateLedger != newLedger) {
+                            unused.add(stateLedger);
+                        }
+                        unused.addAll(retired);
+                        retired.clear();
+                        stateLedger = newLedger;
+                    } else if (MetadataStore.is(err, KeeperException.Code.BADVERSION)
+                            || MetadataStore.is(err, KeeperException.Code.NONODE)) {
+                        fenced = true;
+                        LOG.warn("cursor {} of {}: changed or removed by someone else; no longer persisting",
+                                subscription, logName);
+                        if (newLedger != NO_LEDGER) {
+                            unused.add(newLedger);
+                        }
+                    } else if (newLedger != NO_LEDGER) {
+                        retired.add(newLedger);
+                    }
+                    // the write completes once the ledgers it made unused are gone
+                    CompletableFuture<Void> deletes = CompletableFuture.allOf(
+                            unused.stream().map(this::deleteLedger).toArray(CompletableFuture[]::new));
+                    return err == null ? deletes : deletes.thenCompose(v -> CompletableFuture.<Void>failedFuture(err));
+                }, executor)
+                .thenCompose(f -> f);
+    }
+
+    /** Deletes a cursor ledger the znode no longer names; never fails (a failure is retried later). */
+    private CompletableFuture<Void> deleteLedger(long ledgerId) {
+        return CursorLedgers.delete(storage.bk(), ledgerId).handleAsync((v, e) -> {
+            if (e != null) {
+                LOG.warn("cursor {} of {}: deleting old cursor ledger {} failed, will retry: {}",
+                        subscription, logName, ledgerId, e.toString());
+                // not named by the znode, so it is safe to delete after any later write
+                retired.add(ledgerId);
+            }
+            return null;
+        }, executor);
+    }
+
+    private void warnInlineOnly(int bytes) {
+        if (!warnedInlineOnly) {
+            warnedInlineOnly = true;
+            LOG.warn("cursor {} of {}: {} bytes of acknowledgement state stay in ZooKeeper: no BookKeeper client for "
+                    + "cursor ledgers", subscription, logName, bytes);
+        }
+    }
+
+    IllegalStateException notPersisting() {
+        return new IllegalStateException("cursor " + subscription + " of " + logName
+                + (deleted ? " was deleted" : " was changed or removed by someone else") + "; it no longer persists");
+    }
+
+    // ------------------------------------------------------------------ deleting
+
+    /** Stops persisting, then removes the znode and the cursor ledgers; on the owner thread. */
+    CompletableFuture<Void> delete() {
+        deleted = true;
+        return inFlightWrite.thenCompose(v -> removeZnode()).thenComposeAsync(named -> {
+            Set<Long> ledgers = new LinkedHashSet<>(retired);
+            ledgers.add(stateLedger);
+            retired.clear();
+            stateLedger = NO_LEDGER;
+            ledgers.add(named);
+            ledgers.remove(NO_LEDGER);
+            if (storage.bk() == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return CompletableFuture.allOf(ledgers.stream()
+                    .map(id -> CursorLedgers.delete(storage.bk(), id)).toArray(CompletableFuture[]::new));
+        }, executor);
+    }
+
+    /** Deletes the znode (whoever wrote it last); completes with the cursor ledger it named. */
+    private CompletableFuture<Long> removeZnode() {
+        MetadataStore store = storage.store();
+        return store.get(storage.path()).thenCompose(current -> {
+            if (current.isEmpty()) {
+                return CompletableFuture.completedFuture(NO_LEDGER);
+            }
+            long named;
+            try {
+                named = ledgerOf(CursorState.parseFrom(current.get().value()));
+            } catch (InvalidProtocolBufferException e) {
+                named = NO_LEDGER;
+            }
+            long ledger = named;
+            return store.delete(storage.path(), current.get().version()).thenApply(v -> ledger)
+                    .exceptionallyCompose(e -> MetadataStore.is(e, KeeperException.Code.BADVERSION)
+                            ? removeZnode() : CompletableFuture.failedFuture(e));
+        });
+    }
+
+    private static Position fromProto(io.tributary.internal.v1.Position p) {
+        return new Position(p.getLedgerId(), p.getEntryId());
+    }
+
+    private static io.tributary.internal.v1.Position toProto(Position p) {
+        return io.tributary.internal.v1.Position.newBuilder().setLedgerId(p.ledgerId()).setEntryId(p.entryId()).build();
+    }
+}
