@@ -7,6 +7,7 @@ import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.MessageId;
 import io.tributary.api.v1.SubscriptionStats;
 import io.tributary.api.v1.SubscriptionType;
+import io.tributary.broker.metrics.Rate;
 import io.tributary.broker.topic.Topic;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TributaryException;
