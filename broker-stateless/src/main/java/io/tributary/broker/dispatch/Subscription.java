@@ -9,6 +9,7 @@ import io.tributary.api.v1.SubscriptionStats;
 import io.tributary.api.v1.SubscriptionType;
 import io.tributary.broker.metrics.Rate;
 import io.tributary.broker.topic.Topic;
+import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.cursor.ManagedCursor;
@@ -514,7 +515,7 @@ public final class Subscription {
                 if (cursor.isAcknowledged(p)) {
                     continue;
                 }
-                int size = EntryHeaders.messageCount(e.data());
+                int size = EntryCodec.messageCount(e.data());
                 BitSet acked = cursor.acknowledgedIndexes(p);
                 int open = size - acked.cardinality();
                 if (open <= stillToSkip) {
@@ -705,7 +706,7 @@ public final class Subscription {
     }
 
     private static Buffered buffered(LogEntry e) {
-        BatchHeader h = EntryHeaders.header(e.data());
+        BatchHeader h = EntryCodec.header(e.data());
         return new Buffered(e, Math.max(1, h.getMessageCount()), h.getHasKey(),
                 h.getHasKey() ? KeySharedSelector.hashOf(h.getKey()) : 0, h.getDeliverAtMs());
     }

@@ -7,10 +7,10 @@ import io.tributary.api.v1.GetLastMessageIdResponse;
 import io.tributary.api.v1.InitialPosition;
 import io.tributary.api.v1.MessageId;
 import io.tributary.api.v1.TopicStats;
-import io.tributary.broker.dispatch.EntryHeaders;
 import io.tributary.broker.dispatch.Subscription;
 import io.tributary.broker.metrics.Rate;
 import io.tributary.broker.service.Errors;
+import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
@@ -391,7 +391,7 @@ public final class Topic {
                 return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
                         "a publish time must be >= 0, was " + publishTimeMs));
             }
-            return log.findFirst(e -> EntryHeaders.header(e).getPublishTimeMs(), publishTimeMs);
+            return log.findFirst(e -> EntryCodec.header(e).getPublishTimeMs(), publishTimeMs);
         }
         if (position == null) {
             return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
@@ -453,7 +453,7 @@ public final class Topic {
                 if (entries.isEmpty()) {
                     return r.build();
                 }
-                int size = EntryHeaders.messageCount(entries.get(0).data());
+                int size = EntryCodec.messageCount(entries.get(0).data());
                 return r.setLastMessageId(MessageId.newBuilder().setLedgerId(last.ledgerId()).setEntryId(last.entryId())
                         .setBatchIndex(size - 1).setBatchSize(size).setPartition(partition)).build();
             });
@@ -552,7 +552,7 @@ public final class Topic {
                 return CompletableFuture.<Void>completedFuture(null);
             }
             long cutoff = System.currentTimeMillis() - p.messageTtlMs();
-            return log.findFirst(e -> EntryHeaders.header(e).getPublishTimeMs(), cutoff).thenAcceptAsync(firstLive -> {
+            return log.findFirst(e -> EntryCodec.header(e).getPublishTimeMs(), cutoff).thenAcceptAsync(firstLive -> {
                 for (Subscription s : durableSubscriptions()) {
                     s.recordExpired(s.skipTo(firstLive));
                 }
