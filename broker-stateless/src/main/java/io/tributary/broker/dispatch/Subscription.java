@@ -8,7 +8,6 @@ import io.tributary.api.v1.MessageId;
 import io.tributary.api.v1.SubscriptionStats;
 import io.tributary.api.v1.SubscriptionType;
 import io.tributary.broker.metrics.Rate;
-import io.tributary.broker.topic.Topic;
 import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TributaryException;
@@ -76,7 +75,7 @@ public final class Subscription {
         }
     }
 
-    private final Topic owner;
+    private final SubscriptionContext context;
     private final String topic;
     private final String name;
     private final ManagedLog log;
@@ -113,15 +112,15 @@ public final class Subscription {
     private final Rate redelivered = new Rate();
     private long expiredMessages;
 
-    public Subscription(Topic owner, String name, ManagedCursor cursor, int batchSize) {
-        this.owner = owner;
-        this.topic = owner.name().toString();
+    public Subscription(SubscriptionContext context, String name, ManagedCursor cursor) {
+        this.context = context;
+        this.topic = context.topic();
         this.name = name;
-        this.log = owner.log();
+        this.log = context.log();
         this.cursor = cursor;
-        this.executor = owner.executor();
-        this.scheduler = owner.scheduler();
-        this.batchSize = batchSize;
+        this.executor = context.executor();
+        this.scheduler = context.scheduler();
+        this.batchSize = context.dispatchBatchSize();
         this.readPosition = cursor.firstUnacknowledged();
     }
 
@@ -195,7 +194,7 @@ public final class Subscription {
         if (!cursor.isDurable() && consumers.isEmpty()) {
             closed = true;
             cancelTimer();
-            owner.removeSubscription(this);
+            context.onEmpty().closed(this);
             return;
         }
         dispatch();
@@ -269,7 +268,7 @@ public final class Subscription {
 
     private ErrorDetail acknowledgeOne(Consumer c, MessageId id, boolean cumulative) {
         Position p = new Position(id.getLedgerId(), id.getEntryId());
-        ErrorDetail invalid = owner.checkMessageId(p);
+        ErrorDetail invalid = context.messageIds().check(p);
         if (invalid != null) {
             return invalid;
         }
@@ -776,7 +775,7 @@ public final class Subscription {
         if (keyed) {
             keyHolders.computeIfAbsent(b.keyHash(), k -> new KeyHold(c)).entries++;
         }
-        owner.recordDelivered(b.messages(), b.entry().data().length);
+        context.deliveries().delivered(b.messages(), b.entry().data().length);
         messagesOut.record(b.messages());
         c.messagesOut.record(b.messages());
         if (count > 0) {

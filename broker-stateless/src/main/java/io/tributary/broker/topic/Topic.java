@@ -8,6 +8,7 @@ import io.tributary.api.v1.InitialPosition;
 import io.tributary.api.v1.MessageId;
 import io.tributary.api.v1.TopicStats;
 import io.tributary.broker.dispatch.Subscription;
+import io.tributary.broker.dispatch.SubscriptionContext;
 import io.tributary.broker.metrics.Rate;
 import io.tributary.broker.service.Errors;
 import io.tributary.protocol.EntryCodec;
@@ -277,7 +278,7 @@ public final class Topic {
                             throw new TributaryException(ErrorReason.SUBSCRIPTION_NOT_FOUND,
                                     "subscription " + subscription + " does not exist on topic " + name);
                         }
-                        return new Subscription(this, subscription, cursor, dispatchBatchSize);
+                        return new Subscription(subscriptionContext(), subscription, cursor);
                     }, executor);
             subscriptions.put(subscription, f);
             return f;
@@ -326,10 +327,16 @@ public final class Topic {
             for (int i = 0; i <= ackedUpTo; i++) {
                 cursor.acknowledgeIndex(next, i, batchSize);
             }
-            Subscription sub = new Subscription(this, subscription, cursor, dispatchBatchSize);
+            Subscription sub = new Subscription(subscriptionContext(), subscription, cursor);
             subscriptions.put(subscription, CompletableFuture.completedFuture(sub));
             return sub;
         }, executor);
+    }
+
+    /** What a subscription needs from this topic (it does not see the topic itself). */
+    private SubscriptionContext subscriptionContext() {
+        return new SubscriptionContext(name.toString(), log, executor, scheduler, dispatchBatchSize,
+                this::checkMessageId, this::recordDelivered, this::removeSubscription);
     }
 
     /** Called by a reader's subscription when its consumer left. Runs on the executor. */
