@@ -174,6 +174,90 @@ class SubscriptionDispatchTest {
     }
 
     @Test
+    void aKeySharedConsumerThatLeavesHandsItsKeysToTheOthersAsRedeliveries() {
+        TestConsumer a = new TestConsumer("a", 0);
+        TestConsumer b = new TestConsumer("b", 0);
+        join(a, SubscriptionType.KEY_SHARED, 1000);
+        join(b, SubscriptionType.KEY_SHARED, 1000);
+        List<Position> p = log.append(IntStream.range(0, 20).mapToObj(i -> entry("key-" + i, 0)).toList());
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(a.received.size() + b.received.size()).isEqualTo(20));
+        assertThat(a.received).isNotEmpty();
+        assertThat(b.received).isNotEmpty();
+        List<Position> ofB = b.positions();
+
+        on(() -> {
+            subscription.removeConsumer(b);
+            return null;
+        });
+
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(a.received.size()).isEqualTo(20));
+        assertThat(a.received.subList(20 - ofB.size(), 20)).extracting(TestConsumer.Received::position)
+                .containsExactlyElementsOf(ofB);
+        assertThat(a.received.subList(20 - ofB.size(), 20)).allMatch(r -> r.redeliveryCount() == 1);
+    }
+
+    @Test
+    void aSeekDisconnectsTheOtherConsumersAndDeliversAgainFromTheTarget() {
+        TestConsumer a = new TestConsumer("a", 0);
+        TestConsumer b = new TestConsumer("b", 1);
+        join(a, SubscriptionType.FAILOVER, 100);
+        join(b, SubscriptionType.FAILOVER, 100);
+        List<Position> p = log.append(IntStream.range(0, 5).mapToObj(i -> entry(null, 0)).toList());
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(a.positions()).containsExactlyElementsOf(p));
+        on(() -> {
+            subscription.negativeAcknowledge(a, ids(p.subList(3, 4)), 0);
+            return null;
+        });
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(a.received).hasSize(6));
+
+        on(() -> subscription.seek(p.get(1), a)).join();
+
+        assertThat(b.disconnected.getReason()).isEqualTo(ErrorReason.SERVICE_NOT_READY);
+        assertThat(a.disconnected).isNull();
+        assertThat(on(subscription::consumers)).containsExactly(a);
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(a.received).hasSize(10));
+        assertThat(a.positions().subList(6, 10)).containsExactlyElementsOf(p.subList(1, 5));
+        assertThat(a.received.subList(6, 10)).allMatch(r -> r.redeliveryCount() == 0);
+    }
+
+    @Test
+    void skippingCountsEveryMessageOfABatchAndDisconnectsTheConsumers() {
+        TestConsumer a = new TestConsumer("a", 0);
+        join(a, SubscriptionType.SHARED, 0);
+        List<Position> p = log.append(List.of(entry(null, 0, 3), entry(null, 0, 3), entry(null, 0, 3)));
+
+        assertThat(on(() -> subscription.skipMessages(4)).join()).isEqualTo(4);
+
+        assertThat(a.disconnected.getReason()).isEqualTo(ErrorReason.SERVICE_NOT_READY);
+        assertThat(on(subscription::consumers)).isEmpty();
+        ManagedCursor cursor = subscription.cursor();
+        assertThat(on(() -> cursor.isAcknowledged(p.get(0)))).isTrue();
+        assertThat(on(() -> cursor.acknowledgedIndexes(p.get(1))).stream().boxed().toList()).containsExactly(0);
+        assertThat(on(() -> subscription.skipMessages(100)).join()).isEqualTo(5);
+        assertThat(on(() -> cursor.isAcknowledged(p.get(2)))).isTrue();
+        assertThatThrownBy(() -> on(() -> subscription.skipMessages(0)).join())
+                .hasRootCauseInstanceOf(TributaryException.class);
+    }
+
+    @Test
+    void aDelayedNegativeAcknowledgementComesBackAfterItsDelayOnExclusiveToo() {
+        TestConsumer c = new TestConsumer("c", 0);
+        join(c, SubscriptionType.EXCLUSIVE, 100);
+        List<Position> p = log.append(List.of(entry(null, 0), entry(null, 0)));
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(c.positions()).containsExactlyElementsOf(p));
+
+        on(() -> {
+            subscription.negativeAcknowledge(c, ids(p.subList(0, 1)), 200);
+            return null;
+        });
+        // a delayed negative acknowledgement is not a delayed message
+        assertThat(on(() -> subscription.stats().getDelayedMessages())).isZero();
+
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(c.received).hasSize(3));
+        assertThat(c.received.get(2)).isEqualTo(new TestConsumer.Received(p.get(0), 1));
+    }
+
+    @Test
     void refusesWhatTheTypeDoesNotAllow() {
         TestConsumer a = new TestConsumer("a", 0);
         join(a, SubscriptionType.SHARED, 0);
@@ -231,7 +315,11 @@ class SubscriptionDispatchTest {
 
     /** One entry of one message; {@code key} null for none, {@code deliverAtMs} 0 for at once. */
     private static byte[] entry(String key, long deliverAtMs) {
-        BatchHeader.Builder h = BatchHeader.newBuilder().setMessageCount(1).setDeliverAtMs(deliverAtMs);
+        return entry(key, deliverAtMs, 1);
+    }
+
+    private static byte[] entry(String key, long deliverAtMs, int messages) {
+        BatchHeader.Builder h = BatchHeader.newBuilder().setMessageCount(messages).setDeliverAtMs(deliverAtMs);
         if (key != null) {
             h.setKey(key).setHasKey(true);
         }
