@@ -56,7 +56,10 @@ interface Dispatcher {
      */
     boolean remove(Consumer c);
 
-    /** Detaches a consumer that the subscription disconnects, before delivery starts over ({@link #restart}). */
+    /**
+     * Detaches a consumer that the subscription disconnects (a seek, a skip, closing); what it held
+     * is dropped by {@link #restart}, or with the subscription.
+     */
     void detach(Consumer c);
 
     /** Messages that the consumers allowed to receive now can still take. */
