@@ -3,11 +3,11 @@ package io.tributary.broker;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.tributary.api.v1.BatchHeader;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.broker.cluster.BrokerClients;
 import io.tributary.broker.cluster.ClusterView;
-import io.tributary.broker.dispatch.EntryHeaders;
 import io.tributary.broker.loadmanager.LoadManager;
 import io.tributary.broker.loadmanager.LoadReporter;
 import io.tributary.broker.metrics.BrokerMetrics;
@@ -21,9 +21,11 @@ import io.tributary.broker.service.LookupServiceImpl;
 import io.tributary.broker.service.MessagingServiceImpl;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.internal.v1.BrokerRegistration;
+import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.storage.StorageClients;
 import io.tributary.storage.log.ManagedLogFactory;
+import io.tributary.storage.log.SequenceMark;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
 import java.io.IOException;
@@ -107,7 +109,7 @@ public final class Broker implements AutoCloseable {
         metrics = new BrokerMetrics();
         metricsPort = metrics.serve(config.bindAddress(), config.metricsPort());
         ManagedLogFactory logs = new ManagedLogFactory(store, bookKeeper, config.log(), name -> executor.chooseThread(name),
-                EntryHeaders::sequenceMark);
+                Broker::sequenceMark);
         NamespaceService namespaces = new NamespaceService(store, config.defaultBundles());
         namespaces.ensureNamespace(DEFAULT_NAMESPACE).get(30, TimeUnit.SECONDS);
         // every broker drops its cached policies of a namespace when they change (a split elsewhere)
@@ -301,5 +303,14 @@ public final class Broker implements AutoCloseable {
             metrics.close();
         }
         LOG.info("broker {} stopped", brokerId);
+    }
+
+    /** The producer and last sequence id of an entry, to rebuild deduplication state; null if it has none. */
+    private static SequenceMark sequenceMark(byte[] entry) {
+        BatchHeader h = EntryCodec.header(entry);
+        if (h.getProducerName().isEmpty()) {
+            return null;
+        }
+        return new SequenceMark(h.getProducerName(), h.getFirstSequenceId() + Math.max(1, h.getMessageCount()) - 1);
     }
 }

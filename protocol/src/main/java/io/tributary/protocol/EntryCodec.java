@@ -1,13 +1,16 @@
 package io.tributary.protocol;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import io.tributary.api.v1.BatchHeader;
 import io.tributary.api.v1.CompressionType;
 import io.tributary.api.v1.EntryBatch;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.MessageList;
 import io.tributary.api.v1.SingleMessage;
+import java.io.IOException;
 import java.util.List;
 
 /**
@@ -92,5 +95,32 @@ public final class EntryCodec {
 
     public static Decoded decode(byte[] entry) {
         return decode(ByteString.copyFrom(entry));
+    }
+
+    /**
+     * The header of a stored entry, read without touching its (possibly large, compressed)
+     * payload; the default header if the bytes hold none or are not an entry.
+     */
+    public static BatchHeader header(byte[] entry) {
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(entry);
+            while (true) {
+                int tag = in.readTag();
+                if (tag == 0) {
+                    return BatchHeader.getDefaultInstance();
+                }
+                if (WireFormat.getTagFieldNumber(tag) == EntryBatch.HEADER_FIELD_NUMBER) {
+                    return BatchHeader.parseFrom(in.readBytes());
+                }
+                in.skipField(tag);
+            }
+        } catch (IOException e) {
+            return BatchHeader.getDefaultInstance();
+        }
+    }
+
+    /** Messages in a stored entry; at least 1, so that a malformed entry still counts as one. */
+    public static int messageCount(byte[] entry) {
+        return Math.max(1, header(entry).getMessageCount());
     }
 }

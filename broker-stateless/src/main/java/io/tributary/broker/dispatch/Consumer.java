@@ -1,6 +1,7 @@
 package io.tributary.broker.dispatch;
 
 import io.tributary.api.v1.ErrorDetail;
+import io.tributary.broker.metrics.Rate;
 import io.tributary.storage.log.Position;
 import java.util.BitSet;
 import java.util.LinkedHashMap;

@@ -7,10 +7,11 @@ import io.tributary.api.v1.GetLastMessageIdResponse;
 import io.tributary.api.v1.InitialPosition;
 import io.tributary.api.v1.MessageId;
 import io.tributary.api.v1.TopicStats;
-import io.tributary.broker.dispatch.EntryHeaders;
-import io.tributary.broker.dispatch.Rate;
 import io.tributary.broker.dispatch.Subscription;
+import io.tributary.broker.dispatch.SubscriptionContext;
+import io.tributary.broker.metrics.Rate;
 import io.tributary.broker.service.Errors;
+import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
@@ -278,7 +279,7 @@ public final class Topic {
                             throw new TributaryException(ErrorReason.SUBSCRIPTION_NOT_FOUND,
                                     "subscription " + subscription + " does not exist on topic " + name);
                         }
-                        return new Subscription(this, subscription, cursor, dispatchBatchSize);
+                        return new Subscription(subscriptionContext(), subscription, cursor);
                     }, executor);
             subscriptions.put(subscription, f);
             return f;
@@ -327,10 +328,16 @@ public final class Topic {
             for (int i = 0; i <= ackedUpTo; i++) {
                 cursor.acknowledgeIndex(next, i, batchSize);
             }
-            Subscription sub = new Subscription(this, subscription, cursor, dispatchBatchSize);
+            Subscription sub = new Subscription(subscriptionContext(), subscription, cursor);
             subscriptions.put(subscription, CompletableFuture.completedFuture(sub));
             return sub;
         }, executor);
+    }
+
+    /** What a subscription needs from this topic (it does not see the topic itself). */
+    private SubscriptionContext subscriptionContext() {
+        return new SubscriptionContext(name.toString(), log, executor, scheduler, dispatchBatchSize,
+                this::checkMessageId, this::recordDelivered, this::removeSubscription);
     }
 
     /** Called by a reader's subscription when its consumer left. Runs on the executor. */
@@ -392,7 +399,7 @@ public final class Topic {
                 return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
                         "a publish time must be >= 0, was " + publishTimeMs));
             }
-            return log.findFirst(e -> EntryHeaders.header(e).getPublishTimeMs(), publishTimeMs);
+            return log.findFirst(e -> EntryCodec.header(e).getPublishTimeMs(), publishTimeMs);
         }
         if (position == null) {
             return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
@@ -454,7 +461,7 @@ public final class Topic {
                 if (entries.isEmpty()) {
                     return r.build();
                 }
-                int size = EntryHeaders.messageCount(entries.get(0).data());
+                int size = EntryCodec.messageCount(entries.get(0).data());
                 return r.setLastMessageId(MessageId.newBuilder().setLedgerId(last.ledgerId()).setEntryId(last.entryId())
                         .setBatchIndex(size - 1).setBatchSize(size).setPartition(partition)).build();
             });
@@ -553,7 +560,7 @@ public final class Topic {
                 return CompletableFuture.<Void>completedFuture(null);
             }
             long cutoff = System.currentTimeMillis() - p.messageTtlMs();
-            return log.findFirst(e -> EntryHeaders.header(e).getPublishTimeMs(), cutoff).thenAcceptAsync(firstLive -> {
+            return log.findFirst(e -> EntryCodec.header(e).getPublishTimeMs(), cutoff).thenAcceptAsync(firstLive -> {
                 for (Subscription s : durableSubscriptions()) {
                     s.recordExpired(s.skipTo(firstLive));
                 }

@@ -1,4 +1,4 @@
-package io.tributary.broker.dispatch;
+package io.tributary.broker.metrics;
 
 /**
  * A counter with a rate over the last few seconds, for stats. Events are counted into one-second

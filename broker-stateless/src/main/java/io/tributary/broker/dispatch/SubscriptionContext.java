@@ -1,0 +1,47 @@
+package io.tributary.broker.dispatch;
+
+import io.tributary.api.v1.ErrorDetail;
+import io.tributary.storage.log.ManagedLog;
+import io.tributary.storage.log.Position;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What a subscription needs from its topic, handed over when the topic creates it, so that the
+ * subscription does not know the topic class (and the topic's package does not form a circle with
+ * this one).
+ *
+ * @param topic             the topic's name, for error messages and logs
+ * @param log               the topic's log, which the subscription reads
+ * @param executor          the topic's executor: every call into the subscription runs on it, and so
+ *                          does every callback the subscription schedules
+ * @param scheduler         for timers (delayed deliveries); their work hops onto {@code executor}
+ * @param dispatchBatchSize the most entries one read of the log asks for
+ * @param messageIds        tells whether a position can be a message of the topic
+ * @param deliveries        told of every entry handed to a consumer (the topic's rates)
+ * @param onEmpty           called when a subscription that is not stored (a reader's) lost its last
+ *                          consumer and closed itself: the topic forgets it
+ */
+public record SubscriptionContext(String topic, ManagedLog log, Executor executor, ScheduledExecutorService scheduler,
+                                  int dispatchBatchSize, MessageIdCheck messageIds, DeliveryListener deliveries,
+                                  EmptyListener onEmpty) {
+
+    /** Checks a message id that a client names. */
+    @FunctionalInterface
+    public interface MessageIdCheck {
+        /** Null if {@code p} can be the position of a message of the topic, else why not. */
+        ErrorDetail check(Position p);
+    }
+
+    /** Counts what the subscription hands out. */
+    @FunctionalInterface
+    public interface DeliveryListener {
+        void delivered(int messages, int bytes);
+    }
+
+    /** Hears that a subscription closed itself because it is no longer needed. */
+    @FunctionalInterface
+    public interface EmptyListener {
+        void closed(Subscription subscription);
+    }
+}
