@@ -23,8 +23,10 @@ final class Deduplication {
     /** The highest sequence id stored in the log for a producer, -1 if none. */
     private final ToLongFunction<String> storedSequence;
     /**
-     * Highest sequence id handed to the log per producer (stored or in flight), and the append of
-     * the highest one.
+     * Highest sequence id handed to the log per producer (stored or in flight), and the publish of
+     * the highest one: a resend waits for that publish's result, which completes only once its
+     * position is recorded here (its append completes before that, and a resend answered then would
+     * find no position).
      */
     private final Map<String, Long> lastPushedSequence = new HashMap<>();
     private final Map<String, CompletableFuture<?>> lastPushed = new HashMap<>();
@@ -53,8 +55,8 @@ final class Deduplication {
     }
 
     /**
-     * The producer's latest append, settled either way (never exceptional): a resend is answered once
-     * the original is durable or failed.
+     * The producer's latest publish, settled either way (never exceptional): a resend is answered once
+     * the original is durable and recorded, or failed.
      */
     CompletableFuture<Void> inFlight(String producerName) {
         CompletableFuture<?> f = lastPushed.get(producerName);
@@ -72,10 +74,13 @@ final class Deduplication {
         return recent == null ? null : recent.find(firstSequenceId);
     }
 
-    /** Records a batch handed to the log, ending at {@code lastSequenceId}. */
-    void pushed(String producerName, long lastSequenceId, CompletableFuture<?> append) {
+    /**
+     * Records a batch handed to the log, ending at {@code lastSequenceId}; {@code published} completes
+     * after the batch was {@link #stored} or its append failed.
+     */
+    void pushed(String producerName, long lastSequenceId, CompletableFuture<?> published) {
         lastPushedSequence.put(producerName, lastSequenceId);
-        lastPushed.put(producerName, append);
+        lastPushed.put(producerName, published);
     }
 
     /** Records where a pushed batch was stored. */

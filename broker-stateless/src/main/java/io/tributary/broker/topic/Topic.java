@@ -167,7 +167,8 @@ public final class Topic {
     private void appendNew(String producerName, long firstSequenceId, long lastEnd, int messageCount, byte[] entry,
                            CompletableFuture<PublishResult> result) {
         CompletableFuture<Position> append = log.appendAsync(entry, new SequenceMark(producerName, lastEnd));
-        dedup.pushed(producerName, lastEnd, append);
+        // a resend waits for the result, not the append: the result completes once the position is recorded
+        dedup.pushed(producerName, lastEnd, result);
         append.whenCompleteAsync((p, err) -> {
             if (err != null) {
                 // not stored: a resend with the same ids must be appended, not answered as duplicate

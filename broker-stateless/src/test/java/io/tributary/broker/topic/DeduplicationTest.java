@@ -21,8 +21,8 @@ class DeduplicationTest {
 
     @Test
     void aResendOfABatchInFlightWaitsForItAndIsAnsweredWithTheOriginalPosition() {
-        CompletableFuture<Position> append = new CompletableFuture<>();
-        dedup.pushed("p", 4, append);
+        CompletableFuture<Position> published = new CompletableFuture<>();
+        dedup.pushed("p", 4, published);
 
         assertThat(dedup.isResend("p", 0)).isTrue();
         assertThat(dedup.isResend("p", 4)).isTrue();
@@ -31,7 +31,7 @@ class DeduplicationTest {
         assertThat(settled).isNotDone();
 
         stored.put("p", 4L);
-        append.complete(new Position(3, 7));
+        published.complete(new Position(3, 7));
         dedup.stored("p", 0, new Position(3, 7));
 
         assertThat(settled).isCompleted();
@@ -41,9 +41,9 @@ class DeduplicationTest {
 
     @Test
     void aFailedAppendIsForgottenSoThatItsResendIsAppended() {
-        CompletableFuture<Position> append = new CompletableFuture<>();
-        dedup.pushed("p", 9, append);
-        append.completeExceptionally(new RuntimeException("bookies gone"));
+        CompletableFuture<Position> published = new CompletableFuture<>();
+        dedup.pushed("p", 9, published);
+        published.completeExceptionally(new RuntimeException("bookies gone"));
 
         // the resend waits for the failed append without failing itself
         assertThat(dedup.inFlight("p")).isCompleted();
