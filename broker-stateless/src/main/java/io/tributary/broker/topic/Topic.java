@@ -64,6 +64,11 @@ public final class Topic {
     private final Map<String, CompletableFuture<Subscription>> subscriptions = new HashMap<>();
     private final Set<Consumer<ErrorDetail>> producerClosers = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
+    /**
+     * The thread of {@link #executor}, once a publish ran there: a callback already on it (the log
+     * completes appends there) runs inline instead of queueing behind itself.
+     */
+    private volatile Thread ownerThread;
 
     Topic(TopicName name, ManagedLog log, ExecutorService executor, MetadataStore store,
           ScheduledExecutorService scheduler, BookKeeper bookKeeper, CursorConfig cursorConfig, int dispatchBatchSize,
@@ -133,6 +138,7 @@ public final class Topic {
     public CompletableFuture<PublishResult> publish(String producerName, long sequenceId, int messageCount, byte[] entry) {
         CompletableFuture<PublishResult> result = new CompletableFuture<>();
         executor.execute(() -> {
+            ownerThread = Thread.currentThread();
             if (closing) {
                 result.completeExceptionally(closingException());
                 return;
@@ -151,14 +157,14 @@ public final class Topic {
         long lastEnd = sequenceId + Math.max(1, messageCount) - 1;
         if (dedup.isResend(producerName, sequenceId)) {
             // a resend of something stored or in flight: answer once the original is durable
-            dedup.inFlight(producerName).thenRunAsync(() -> {
+            dedup.inFlight(producerName).thenRun(() -> onExecutor(() -> {
                 if (dedup.isStored(producerName, sequenceId)) {
                     result.complete(new PublishResult(dedup.storedAt(producerName, sequenceId), true));
                 } else {
                     dedup.backToStored(producerName);
                     appendNew(producerName, sequenceId, lastEnd, messageCount, entry, result);
                 }
-            }, executor);
+            }));
             return;
         }
         appendNew(producerName, sequenceId, lastEnd, messageCount, entry, result);
@@ -169,7 +175,7 @@ public final class Topic {
         CompletableFuture<Position> append = log.appendAsync(entry, new SequenceMark(producerName, lastEnd));
         // a resend waits for the result, not the append: the result completes once the position is recorded
         dedup.pushed(producerName, lastEnd, result);
-        append.whenCompleteAsync((p, err) -> {
+        append.whenComplete((p, err) -> onExecutor(() -> {
             if (err != null) {
                 // not stored: a resend with the same ids must be appended, not answered as duplicate
                 dedup.backToStored(producerName);
@@ -183,7 +189,21 @@ public final class Topic {
             dedup.stored(producerName, firstSequenceId, p);
             positions.appended(p, messageCount);
             result.complete(new PublishResult(p, false));
-        }, executor);
+        }));
+    }
+
+    /**
+     * Runs {@code task} on the topic's executor: inline when already on its thread, else queued.
+     * The log shares the topic's thread (both are the broker's ordered executor's thread for the
+     * topic's name) and completes appends there, so a publish's completion runs inline instead of
+     * queueing behind itself. Should a log complete elsewhere, the task is queued as before.
+     */
+    private void onExecutor(Runnable task) {
+        if (Thread.currentThread() == ownerThread) {
+            task.run();
+        } else {
+            executor.execute(task);
+        }
     }
 
     private Runnable fencedListener = () -> {};

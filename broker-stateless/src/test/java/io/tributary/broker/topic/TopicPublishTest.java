@@ -75,6 +75,20 @@ class TopicPublishTest {
     }
 
     @Test
+    void aPublishCompletesWithinTheLogsCompletionWithoutAnotherHop() throws Exception {
+        CompletableFuture<Topic.PublishResult> original = topic.publish("p", 0, 1, new byte[] {1});
+        Append append = appends.poll(5, TimeUnit.SECONDS);
+
+        CompletableFuture<Boolean> doneWithTheAppend = CompletableFuture.supplyAsync(() -> {
+            append.future().complete(new Position(3, 7));
+            return original.isDone();
+        }, executor);
+
+        assertThat(doneWithTheAppend.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(original.get(5, TimeUnit.SECONDS)).isEqualTo(new Topic.PublishResult(new Position(3, 7), false));
+    }
+
+    @Test
     void aResendOfAStoredBatchIsAnsweredWithTheOriginalPosition() throws Exception {
         CompletableFuture<Topic.PublishResult> original = topic.publish("p", 0, 2, new byte[] {1});
         store(appends.poll(5, TimeUnit.SECONDS), new Position(3, 7));
