@@ -4,6 +4,7 @@ import com.google.common.base.Preconditions;
 import io.tributary.broker.loadmanager.LoadBalancerConfig;
 import io.tributary.storage.log.ManagedLogConfig;
 import io.tributary.broker.topic.Policies;
+import io.tributary.protocol.config.Settings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
