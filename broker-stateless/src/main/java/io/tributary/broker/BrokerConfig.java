@@ -1,9 +1,11 @@
 package io.tributary.broker;
 
 import com.google.common.base.Preconditions;
+import io.tributary.api.v1.BacklogQuotaPolicy;
 import io.tributary.broker.loadmanager.LoadBalancerConfig;
 import io.tributary.storage.log.ManagedLogConfig;
 import io.tributary.broker.topic.Policies;
+import io.tributary.protocol.config.Settings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -91,10 +93,7 @@ public record BrokerConfig(
 
     /** Defaults for a broker on this machine talking to ZooKeeper at {@code zookeeperServers}. */
     public static BrokerConfig defaults(String zookeeperServers) {
-        return new BrokerConfig("0.0.0.0", 6651, "127.0.0.1", zookeeperServers, "/tributary", "/ledgers",
-                Duration.ofSeconds(15), DEFAULT_MAX_MESSAGE_SIZE, true, 4, ManagedLogConfig.DEFAULT,
-                Duration.ofMillis(200), 1000, 100, Duration.ofSeconds(60), LoadBalancerConfig.DEFAULT, 8080, true,
-                Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30), Policies.NONE);
+        return new Builder().zookeeperServers(zookeeperServers).build();
     }
 
     public Builder toBuilder() {
@@ -117,30 +116,36 @@ public record BrokerConfig(
         return toBuilder().log(l).build();
     }
 
-    /** Changes some settings of a config; {@link #build()} validates the result. */
+    /**
+     * Changes some settings of a config; {@link #build()} validates the result. A new builder holds
+     * the defaults (docs/configuration.md), all but {@code zookeeperServers}.
+     */
     public static final class Builder {
-        private String bindAddress;
-        private int port;
-        private String advertisedAddress;
+        private String bindAddress = "0.0.0.0";
+        private int port = 6651;
+        private String advertisedAddress = "127.0.0.1";
         private String zookeeperServers;
-        private String metadataRoot;
-        private String ledgersRoot;
-        private Duration zkSessionTimeout;
-        private int maxMessageSize;
-        private boolean allowAutoTopicCreation;
-        private int defaultBundles;
-        private ManagedLogConfig log;
-        private Duration cursorPersistInterval;
-        private int maxPendingPublishes;
-        private int dispatchBatchSize;
-        private Duration pullConsumerIdleTimeout;
-        private LoadBalancerConfig loadBalancer;
-        private int metricsPort;
-        private boolean drainOnShutdown;
-        private Duration bundleMoveTimeout;
-        private Duration policyCheckInterval;
-        private Duration backlogQuotaHoldTimeout;
-        private Policies defaultPolicies;
+        private String metadataRoot = "/tributary";
+        private String ledgersRoot = "/ledgers";
+        private Duration zkSessionTimeout = Duration.ofSeconds(15);
+        private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+        private boolean allowAutoTopicCreation = true;
+        private int defaultBundles = 4;
+        private ManagedLogConfig log = ManagedLogConfig.DEFAULT;
+        private Duration cursorPersistInterval = Duration.ofMillis(200);
+        private int maxPendingPublishes = 1000;
+        private int dispatchBatchSize = 100;
+        private Duration pullConsumerIdleTimeout = Duration.ofSeconds(60);
+        private LoadBalancerConfig loadBalancer = LoadBalancerConfig.DEFAULT;
+        private int metricsPort = 8080;
+        private boolean drainOnShutdown = true;
+        private Duration bundleMoveTimeout = Duration.ofSeconds(30);
+        private Duration policyCheckInterval = Duration.ofSeconds(30);
+        private Duration backlogQuotaHoldTimeout = Duration.ofSeconds(30);
+        private Policies defaultPolicies = Policies.NONE;
+
+        private Builder() {
+        }
 
         private Builder(BrokerConfig c) {
             bindAddress = c.bindAddress;
@@ -227,32 +232,32 @@ public record BrokerConfig(
                 s.getInt("broker.bundleSplitTopicThreshold", b.splitTopicThreshold()),
                 s.getDouble("broker.bundleSplitRateThreshold", b.splitRateThreshold()),
                 s.getInt("broker.maxBundlesPerNamespace", b.maxBundlesPerNamespace()));
-        return new BrokerConfig(
-                s.get("broker.bindAddress", d.bindAddress()),
-                s.getInt("broker.port", d.port()),
-                s.get("broker.advertisedAddress", d.advertisedAddress()),
-                d.zookeeperServers(),
-                s.get("broker.metadataRoot", d.metadataRoot()),
-                s.get("broker.ledgersRoot", d.ledgersRoot()),
-                s.getDuration("broker.zkSessionTimeout", d.zkSessionTimeout()),
-                s.getInt("broker.maxMessageSize", d.maxMessageSize()),
-                s.getBoolean("broker.allowAutoTopicCreation", d.allowAutoTopicCreation()),
-                s.getInt("broker.defaultBundles", d.defaultBundles()),
-                log,
-                s.getDuration("broker.cursorPersistInterval", d.cursorPersistInterval()),
-                s.getInt("broker.maxPendingPublishes", d.maxPendingPublishes()),
-                s.getInt("broker.dispatchBatchSize", d.dispatchBatchSize()),
-                s.getDuration("broker.pullConsumerIdleTimeout", d.pullConsumerIdleTimeout()),
-                lb,
-                s.getInt("broker.metricsPort", d.metricsPort()),
-                s.getBoolean("broker.drainOnShutdown", d.drainOnShutdown()),
-                s.getDuration("broker.bundleMoveTimeout", d.bundleMoveTimeout()),
-                s.getDuration("broker.policyCheckInterval", d.policyCheckInterval()),
-                s.getDuration("broker.backlogQuotaHoldTimeout", d.backlogQuotaHoldTimeout()),
-                new Policies(Policies.millis(s.getLong("broker.defaultRetentionTimeSeconds", 0)),
+        return d.toBuilder()
+                .bindAddress(s.get("broker.bindAddress", d.bindAddress()))
+                .port(s.getInt("broker.port", d.port()))
+                .advertisedAddress(s.get("broker.advertisedAddress", d.advertisedAddress()))
+                .metadataRoot(s.get("broker.metadataRoot", d.metadataRoot()))
+                .ledgersRoot(s.get("broker.ledgersRoot", d.ledgersRoot()))
+                .zkSessionTimeout(s.getDuration("broker.zkSessionTimeout", d.zkSessionTimeout()))
+                .maxMessageSize(s.getInt("broker.maxMessageSize", d.maxMessageSize()))
+                .allowAutoTopicCreation(s.getBoolean("broker.allowAutoTopicCreation", d.allowAutoTopicCreation()))
+                .defaultBundles(s.getInt("broker.defaultBundles", d.defaultBundles()))
+                .log(log)
+                .cursorPersistInterval(s.getDuration("broker.cursorPersistInterval", d.cursorPersistInterval()))
+                .maxPendingPublishes(s.getInt("broker.maxPendingPublishes", d.maxPendingPublishes()))
+                .dispatchBatchSize(s.getInt("broker.dispatchBatchSize", d.dispatchBatchSize()))
+                .pullConsumerIdleTimeout(s.getDuration("broker.pullConsumerIdleTimeout", d.pullConsumerIdleTimeout()))
+                .loadBalancer(lb)
+                .metricsPort(s.getInt("broker.metricsPort", d.metricsPort()))
+                .drainOnShutdown(s.getBoolean("broker.drainOnShutdown", d.drainOnShutdown()))
+                .bundleMoveTimeout(s.getDuration("broker.bundleMoveTimeout", d.bundleMoveTimeout()))
+                .policyCheckInterval(s.getDuration("broker.policyCheckInterval", d.policyCheckInterval()))
+                .backlogQuotaHoldTimeout(s.getDuration("broker.backlogQuotaHoldTimeout", d.backlogQuotaHoldTimeout()))
+                .defaultPolicies(new Policies(Policies.millis(s.getLong("broker.defaultRetentionTimeSeconds", 0)),
                         s.getLong("broker.defaultRetentionSizeBytes", 0),
                         Policies.millis(s.getLong("broker.defaultMessageTtlSeconds", 0)), 0,
-                        io.tributary.api.v1.BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED));
+                        BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED))
+                .build();
     }
 
     /** The address clients and proxies use to reach this broker. */

@@ -1,10 +1,10 @@
 package io.tributary.proxy;
 
+import io.tributary.protocol.config.Settings;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
@@ -104,73 +104,23 @@ public record ProxyConfig(
 
     /** {@link #fromProperties(Properties)} with an explicit environment (for tests). */
     public static ProxyConfig fromProperties(Properties props, Map<String, String> env) {
-        String bind = value(props, env, KEY_BIND_ADDRESS);
-        String port = value(props, env, KEY_PORT);
-        String brokers = value(props, env, KEY_BROKER_SERVICE_URL);
-        String maxSize = value(props, env, KEY_MAX_INBOUND_MESSAGE_SIZE);
-        String ttl = value(props, env, KEY_LOOKUP_CACHE_TTL);
+        Settings s = new Settings(props, env);
         return new ProxyConfig(
-                bind == null ? DEFAULT_BIND_ADDRESS : bind,
-                port == null ? DEFAULT_PORT : parseInt(KEY_PORT, port),
-                brokers,
-                maxSize == null ? DEFAULT_MAX_INBOUND_MESSAGE_SIZE : parseInt(KEY_MAX_INBOUND_MESSAGE_SIZE, maxSize),
-                ttl == null ? DEFAULT_LOOKUP_CACHE_TTL : parseDuration(KEY_LOOKUP_CACHE_TTL, ttl));
+                s.get(KEY_BIND_ADDRESS, DEFAULT_BIND_ADDRESS),
+                s.getInt(KEY_PORT, DEFAULT_PORT),
+                s.get(KEY_BROKER_SERVICE_URL, null),
+                s.getInt(KEY_MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_INBOUND_MESSAGE_SIZE),
+                s.getDuration(KEY_LOOKUP_CACHE_TTL, DEFAULT_LOOKUP_CACHE_TTL, ChronoUnit.MILLIS));
     }
 
     /** {@code proxy.lookupCacheTtl} becomes {@code TRIBUTARY_PROXY_LOOKUP_CACHE_TTL}. */
     static String envName(String key) {
-        StringBuilder sb = new StringBuilder("TRIBUTARY_");
-        for (char c : key.toCharArray()) {
-            if (c == '.') {
-                sb.append('_');
-            } else if (Character.isUpperCase(c)) {
-                sb.append('_').append(c);
-            } else {
-                sb.append(Character.toUpperCase(c));
-            }
-        }
-        return sb.toString();
+        return Settings.envName(key);
     }
 
-    private static String value(Properties props, Map<String, String> env, String key) {
-        String v = env == null ? null : env.get(envName(key));
-        if (v == null || v.isBlank()) {
-            v = props == null ? null : props.getProperty(key);
-        }
-        return v == null || v.isBlank() ? null : v.trim();
-    }
-
-    private static int parseInt(String key, String v) {
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
-        }
-    }
-
+    /** A duration as {@code proxy.lookupCacheTtl} takes it: with a unit, ISO-8601, or plain milliseconds. */
     static Duration parseDuration(String key, String v) {
-        String s = v.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (s.startsWith("p")) {
-                return Duration.parse(v.trim());
-            }
-            if (s.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2).trim()));
-            }
-            if (s.endsWith("s")) {
-                return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1).trim()));
-            }
-            if (s.endsWith("m")) {
-                return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1).trim()));
-            }
-            if (s.endsWith("h")) {
-                return Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1).trim()));
-            }
-            return Duration.ofMillis(Long.parseLong(s));
-        } catch (NumberFormatException | DateTimeParseException e) {
-            throw new IllegalArgumentException(key + " must be a duration such as 60s, 500ms, 2m or PT1M, got '"
-                    + v + "'");
-        }
+        return Settings.parseDuration(key, v, ChronoUnit.MILLIS);
     }
 
     private static List<String> parseAddresses(String url) {

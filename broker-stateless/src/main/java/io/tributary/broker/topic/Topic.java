@@ -1,6 +1,5 @@
 package io.tributary.broker.topic;
 
-import io.tributary.api.v1.BacklogQuotaPolicy;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.GetLastMessageIdResponse;
@@ -24,10 +23,7 @@ import io.tributary.storage.log.SequenceMark;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
 import java.time.Duration;
-import org.apache.bookkeeper.client.api.BookKeeper;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,19 +32,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.bookkeeper.client.api.BookKeeper;
 
 /**
- * A topic served by this broker: its managed log, its producers' deduplication state and its
- * subscriptions. Its state is owned by {@link #executor()}, the topic's thread of the broker's
- * ordered executor; the managed log runs on the same thread.
+ * A topic served by this broker: the publish pipeline over its managed log, its subscriptions,
+ * close and delete. The other roles are parts it owns: {@link Deduplication} (producers' sequence
+ * ids), {@link BacklogQuotaGuard} (the quota's hold or refusal of publishes), {@link PolicyEnforcer}
+ * (TTL, eviction, retention), {@link PositionResolver} (message ids and positions) and
+ * {@link TopicCounters} (rates and stats). Its state, the parts' included, is owned by
+ * {@link #executor()}, the topic's thread of the broker's ordered executor; the managed log runs on
+ * the same thread.
  */
 public final class Topic {
-    private static final Logger LOG = LoggerFactory.getLogger(Topic.class);
 
     /** The result of one publish: where the batch is, or that it was there already. */
     public record PublishResult(Position position, boolean duplicate) {}
@@ -62,44 +58,24 @@ public final class Topic {
     private final CursorConfig cursorConfig;
     private final int dispatchBatchSize;
 
-    private static final int RECENT_PRODUCERS = 1024;
-    private static final int RECENT_BATCHES_PER_PRODUCER = 1024;
-    /**
-     * Highest sequence id handed to the log per producer (stored or in flight), and the append of
-     * the highest one; what is stored lives in the log itself, which keeps it across owners.
-     */
-    private final Map<String, Long> lastPushedSequence = new HashMap<>();
-    private final Map<String, CompletableFuture<?>> lastPushed = new HashMap<>();
-    /**
-     * Where this broker stored each producer's recent batches, by first sequence id, so that a resend
-     * answered as a duplicate carries the original's position. A producer resends at most its pending
-     * batches (1000 messages by default), so 1024 batches cover it; at most 1024 producers are
-     * remembered (24 KiB each). An older resend, or one after a move, is answered without a position.
-     */
-    private final Map<String, RecentBatches> recentPositions = boundedLru(RECENT_PRODUCERS);
+    private final Deduplication dedup;
+    private final BacklogQuotaGuard quota;
+    private final PolicyEnforcer policies;
+    private final PositionResolver positions;
+    private final TopicCounters counters = new TopicCounters();
+
     private final Map<String, CompletableFuture<Subscription>> subscriptions = new HashMap<>();
     private final Set<Consumer<ErrorDetail>> producerClosers = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
-    /** The last entry this broker appended and its message count, so GetLastMessageId need not read it back. */
-    private Position lastAppended;
-    private int lastAppendedCount;
-
-    /** What retention, expiry and the backlog quota allow; refreshed by {@link #maintain}. */
-    private volatile Policies policies = Policies.NONE;
-    /** Whether some subscription's backlog is over the quota (as of the last check). */
-    private boolean overQuota;
-    /** Publishes held while the backlog is over a producer_request_hold quota, in arrival order. */
-    private final ArrayDeque<HeldPublish> held = new ArrayDeque<>();
-    private ScheduledFuture<?> holdCheck;
-    private final Duration quotaHoldTimeout;
-
-    private record HeldPublish(String producerName, long sequenceId, int messageCount, byte[] entry,
-                               CompletableFuture<PublishResult> result, long deadlineMs) {}
+    /**
+     * The thread of {@link #executor}, once a publish ran there: a callback already on it (the log
+     * completes appends there) runs inline instead of queueing behind itself.
+     */
+    private volatile Thread ownerThread;
 
     Topic(TopicName name, ManagedLog log, ExecutorService executor, MetadataStore store,
           ScheduledExecutorService scheduler, BookKeeper bookKeeper, CursorConfig cursorConfig, int dispatchBatchSize,
           Duration quotaHoldTimeout) {
-        this.quotaHoldTimeout = quotaHoldTimeout;
         this.name = name;
         this.log = log;
         this.executor = executor;
@@ -108,6 +84,10 @@ public final class Topic {
         this.bookKeeper = bookKeeper;
         this.cursorConfig = cursorConfig;
         this.dispatchBatchSize = dispatchBatchSize;
+        this.dedup = new Deduplication(log::lastSequenceId);
+        this.quota = new BacklogQuotaGuard(name, executor, scheduler, quotaHoldTimeout, this::anyBacklogOver);
+        this.policies = new PolicyEnforcer(name, log, executor, quota, this::durableSubscriptions);
+        this.positions = new PositionResolver(name, log, executor);
     }
 
     public TopicName name() {
@@ -135,22 +115,17 @@ public final class Topic {
         return CompletableFuture.supplyAsync(() -> log.lastSequenceId(producerName), executor);
     }
 
-    /** Counters the load report turns into rates. */
-
-    /** Cumulative totals since the topic was loaded here: messages in, bytes in, messages out, bytes out. */
+    /**
+     * Cumulative totals since the topic was loaded here: messages in, bytes in, messages out, bytes out
+     * (counters the load report turns into rates).
+     */
     public long[] totals() {
-        return new long[] {messagesInRate.total(), bytesInRate.total(), messagesOutRate.total(), bytesOutRate.total()};
+        return counters.totals();
     }
-
-    private final Rate messagesInRate = new Rate();
-    private final Rate bytesInRate = new Rate();
-    private final Rate messagesOutRate = new Rate();
-    private final Rate bytesOutRate = new Rate();
 
     /** Called by dispatch for every entry handed to a consumer. */
     public void recordDelivered(int messages, int bytes) {
-        messagesOutRate.record(messages);
-        bytesOutRate.record(bytes);
+        counters.recordDelivered(messages, bytes);
     }
 
     /** Registers a way to disconnect a producer when the topic closes; returns its deregistration. */
@@ -166,85 +141,72 @@ public final class Topic {
     public CompletableFuture<PublishResult> publish(String producerName, long sequenceId, int messageCount, byte[] entry) {
         CompletableFuture<PublishResult> result = new CompletableFuture<>();
         executor.execute(() -> {
+            ownerThread = Thread.currentThread();
             if (closing) {
-                result.completeExceptionally(new TributaryException(ErrorReason.BUNDLE_MOVING,
-                        "topic " + name + " is closing on this broker"));
+                result.completeExceptionally(closingException());
                 return;
             }
-            if (overQuota && policies.backlogQuotaPolicy() == BacklogQuotaPolicy.PRODUCER_EXCEPTION) {
-                result.completeExceptionally(quotaExceeded());
-                return;
-            }
-            if (!held.isEmpty() || (overQuota && policies.backlogQuotaPolicy() == BacklogQuotaPolicy.PRODUCER_REQUEST_HOLD)) {
-                // later publishes queue behind held ones, so that each producer's order is kept
-                held.add(new HeldPublish(producerName, sequenceId, messageCount, entry, result,
-                        System.currentTimeMillis() + quotaHoldTimeout.toMillis()));
-                scheduleHoldCheck();
-                return;
-            }
-            publishNow(producerName, sequenceId, messageCount, entry, result);
+            quota.admit(() -> publishNow(producerName, sequenceId, messageCount, entry, result), result);
         });
         return result;
     }
 
-    private void publishNow(String producerName, long sequenceId, int messageCount, byte[] entry,
-                            CompletableFuture<PublishResult> result) {
-        {
-            long lastEnd = sequenceId + Math.max(1, messageCount) - 1;
-            long pushed = lastPushedSequence.getOrDefault(producerName, log.lastSequenceId(producerName));
-            if (sequenceId <= pushed) {
-                // a resend of something stored or in flight: answer once the original is durable
-                CompletableFuture<?> inFlight = lastPushed.getOrDefault(producerName, CompletableFuture.completedFuture(null));
-                inFlight.handle((v, e) -> null).thenRunAsync(() -> {
-                    if (log.lastSequenceId(producerName) >= sequenceId) {
-                        RecentBatches recent = recentPositions.get(producerName);
-                        result.complete(new PublishResult(recent == null ? null : recent.find(sequenceId), true));
-                    } else {
-                        lastPushedSequence.put(producerName, log.lastSequenceId(producerName));
-                        appendNew(producerName, sequenceId, lastEnd, messageCount, entry, result);
-                    }
-                }, executor);
-                return;
-            }
-            appendNew(producerName, sequenceId, lastEnd, messageCount, entry, result);
-        }
+    private TributaryException closingException() {
+        return new TributaryException(ErrorReason.BUNDLE_MOVING, "topic " + name + " is closing on this broker");
     }
 
-    private static <K, V> Map<K, V> boundedLru(int max) {
-        return new java.util.LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
-                return size() > max;
-            }
-        };
+    private void publishNow(String producerName, long sequenceId, int messageCount, byte[] entry,
+                            CompletableFuture<PublishResult> result) {
+        long lastEnd = sequenceId + Math.max(1, messageCount) - 1;
+        if (dedup.isResend(producerName, sequenceId)) {
+            // a resend of something stored or in flight: answer once the original is durable
+            dedup.inFlight(producerName).thenRun(() -> onExecutor(() -> {
+                if (dedup.isStored(producerName, sequenceId)) {
+                    result.complete(new PublishResult(dedup.storedAt(producerName, sequenceId), true));
+                } else {
+                    dedup.backToStored(producerName);
+                    appendNew(producerName, sequenceId, lastEnd, messageCount, entry, result);
+                }
+            }));
+            return;
+        }
+        appendNew(producerName, sequenceId, lastEnd, messageCount, entry, result);
     }
 
     private void appendNew(String producerName, long firstSequenceId, long lastEnd, int messageCount, byte[] entry,
                            CompletableFuture<PublishResult> result) {
-        lastPushedSequence.put(producerName, lastEnd);
         CompletableFuture<Position> append = log.appendAsync(entry, new SequenceMark(producerName, lastEnd));
-        lastPushed.put(producerName, append);
-        append.whenCompleteAsync((p, err) -> {
+        // a resend waits for the result, not the append: the result completes once the position is recorded
+        dedup.pushed(producerName, lastEnd, result);
+        append.whenComplete((p, err) -> onExecutor(() -> {
             if (err != null) {
                 // not stored: a resend with the same ids must be appended, not answered as duplicate
-                lastPushedSequence.put(producerName, log.lastSequenceId(producerName));
+                dedup.backToStored(producerName);
                 result.completeExceptionally(err);
                 if (ErrorReasons.unwrap(err) instanceof ManagedLogException.FencedException) {
                     onFenced();
                 }
                 return;
             }
-            messagesInRate.record(Math.max(1, messageCount));
-            bytesInRate.record(entry.length);
-            recentPositions.computeIfAbsent(producerName, k -> new RecentBatches(RECENT_BATCHES_PER_PRODUCER))
-                    .add(firstSequenceId, p);
-            if (lastAppended == null || p.compareTo(lastAppended) > 0) {
-                // the count the producer declared (0: not declared, then GetLastMessageId reads the entry)
-                lastAppended = messageCount > 0 ? p : null;
-                lastAppendedCount = messageCount;
-            }
+            counters.recordPublished(Math.max(1, messageCount), entry.length);
+            dedup.stored(producerName, firstSequenceId, p);
+            positions.appended(p, messageCount);
             result.complete(new PublishResult(p, false));
-        }, executor);
+        }));
+    }
+
+    /**
+     * Runs {@code task} on the topic's executor: inline when already on its thread, else queued.
+     * The log shares the topic's thread (both are the broker's ordered executor's thread for the
+     * topic's name) and completes appends there, so a publish's completion runs inline instead of
+     * queueing behind itself. Should a log complete elsewhere, the task is queued as before.
+     */
+    private void onExecutor(Runnable task) {
+        if (Thread.currentThread() == ownerThread) {
+            task.run();
+        } else {
+            executor.execute(task);
+        }
     }
 
     private Runnable fencedListener = () -> {};
@@ -309,7 +271,7 @@ public final class Topic {
             int ackedUpTo = -1;
             int batchSize = 0;
             if (startId != null) {
-                Position p = positionOf(startId);
+                Position p = positions.positionOf(startId);
                 if (inclusive || p.equals(log.endPosition())) {
                     next = p;
                 } else if (startId.getBatchSize() > 1 && startId.getBatchIndex() >= 0
@@ -348,64 +310,14 @@ public final class Topic {
         }
     }
 
-    /** Null if {@code p} can be the position of a message of this topic, else why not. */
+    /** Null if {@code p} can be the position of a message of this topic, else why not. Runs on the executor. */
     public ErrorDetail checkMessageId(Position p) {
-        if (p.entryId() < 0 || p.isAfter(log.lastConfirmed())) {
-            return ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID, "message id " + p + " does not belong to topic "
-                    + name + " (its last message is " + log.lastConfirmed() + ")");
-        }
-        if (log.nextPosition(new Position(p.ledgerId(), p.entryId() - 1)).equals(p)) {
-            return null;
-        }
-        if (p.ledgerId() < log.firstPosition().ledgerId()) {
-            return null; // in a ledger deleted after everyone acknowledged it
-        }
-        return ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID, "message id " + p + " does not belong to topic " + name);
-    }
-
-    /**
-     * Where a seek to {@code id} starts: the id's entry; the first stored entry for an id before it
-     * (deleted by retention); the end for the id just after the last message.
-     * Throws POSITION_OUT_OF_RANGE past the end and INVALID_MESSAGE_ID for an id of no ledger of the topic.
-     */
-    private Position positionOf(MessageId id) {
-        Position p = new Position(id.getLedgerId(), id.getEntryId());
-        Position end = log.endPosition();
-        if (p.isAfter(end)) {
-            throw new TributaryException(ErrorReason.POSITION_OUT_OF_RANGE, "message id " + id.getLedgerId() + ":"
-                    + id.getEntryId() + " is past the end of topic " + name + " (its last message is " + log.lastConfirmed() + ")");
-        }
-        if (p.equals(end)) {
-            return end;
-        }
-        Position first = log.firstPosition();
-        if (p.isBefore(first)) {
-            return first;
-        }
-        ErrorDetail invalid = checkMessageId(p);
-        if (invalid != null) {
-            throw new TributaryException(invalid, null);
-        }
-        return p;
+        return positions.checkMessageId(p);
     }
 
     /** The position a seek target names (runs on the executor; reads the log for a publish time). */
     public CompletableFuture<Position> resolve(MessageId id, Long publishTimeMs, InitialPosition position) {
-        if (id != null) {
-            return CompletableFuture.supplyAsync(() -> positionOf(id), executor);
-        }
-        if (publishTimeMs != null) {
-            if (publishTimeMs < 0) {
-                return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
-                        "a publish time must be >= 0, was " + publishTimeMs));
-            }
-            return log.findFirst(e -> EntryCodec.header(e).getPublishTimeMs(), publishTimeMs);
-        }
-        if (position == null) {
-            return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
-                    "a seek needs a message id, a publish time or a position"));
-        }
-        return CompletableFuture.supplyAsync(() -> position == InitialPosition.EARLIEST ? log.firstPosition() : log.endPosition(), executor);
+        return positions.resolve(id, publishTimeMs, position);
     }
 
     /** The subscription if it is open here, else SUBSCRIPTION_NOT_FOUND. */
@@ -435,7 +347,6 @@ public final class Topic {
     public CompletableFuture<GetLastMessageIdResponse> lastMessageId(String subscription) {
         return CompletableFuture.supplyAsync(() -> {
             GetLastMessageIdResponse.Builder r = GetLastMessageIdResponse.newBuilder();
-            int partition = name.partitionIndex();
             if (subscription != null && !subscription.isEmpty()) {
                 CompletableFuture<Subscription> f = subscriptions.get(subscription);
                 if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
@@ -444,27 +355,9 @@ public final class Topic {
                 }
                 Position md = f.join().cursor().markDeletePosition();
                 r.setMarkDeletePosition(MessageId.newBuilder().setLedgerId(md.ledgerId()).setEntryId(md.entryId())
-                        .setBatchIndex(-1).setPartition(partition));
+                        .setBatchIndex(-1).setPartition(name.partitionIndex()));
             }
-            // a log whose ledgers retention deleted holds nothing, though lastConfirmed still names an entry
-            if (log.firstPosition().equals(log.endPosition())) {
-                return CompletableFuture.completedFuture(r.build());
-            }
-            Position last = log.lastConfirmed();
-            if (last.equals(lastAppended)) {
-                return CompletableFuture.completedFuture(r.setLastMessageId(MessageId.newBuilder()
-                        .setLedgerId(last.ledgerId()).setEntryId(last.entryId()).setBatchIndex(lastAppendedCount - 1)
-                        .setBatchSize(lastAppendedCount).setPartition(partition)).build());
-            }
-            // written before this broker served the topic: read its message count
-            return log.readAsync(last, 1).thenApply(entries -> {
-                if (entries.isEmpty()) {
-                    return r.build();
-                }
-                int size = EntryCodec.messageCount(entries.get(0).data());
-                return r.setLastMessageId(MessageId.newBuilder().setLedgerId(last.ledgerId()).setEntryId(last.entryId())
-                        .setBatchIndex(size - 1).setBatchSize(size).setPartition(partition)).build();
-            });
+            return positions.lastMessageId(r);
         }, executor).thenCompose(f -> f);
     }
 
@@ -496,54 +389,14 @@ public final class Topic {
         return openSubscriptions().stream().filter(s -> s.cursor().isDurable()).toList();
     }
 
-    // ------------------------------------------------------------------ policies
-
-    private TributaryException quotaExceeded() {
-        return new TributaryException(ErrorReason.BACKLOG_QUOTA_EXCEEDED, "a subscription of " + name
-                + " has a backlog over the namespace's quota of " + policies.backlogQuotaBytes() + " bytes");
-    }
-
-    private boolean computeOverQuota() {
-        Policies p = policies;
-        if (!p.hasBacklogQuota()) {
-            return false;
-        }
+    /** Whether some durable subscription's backlog is over {@code bytes}. Runs on the executor. */
+    private boolean anyBacklogOver(long bytes) {
         for (Subscription s : durableSubscriptions()) {
-            if (s.backlogBytes() > p.backlogQuotaBytes()) {
+            if (s.backlogBytes() > bytes) {
                 return true;
             }
         }
         return false;
-    }
-
-    private void scheduleHoldCheck() {
-        if (holdCheck == null && !closing) {
-            holdCheck = scheduler.schedule(() -> executor.execute(this::checkHeld), 100, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /** Releases held publishes once the backlog is under the quota; fails those held too long. */
-    private void checkHeld() {
-        holdCheck = null;
-        overQuota = computeOverQuota();
-        long now = System.currentTimeMillis();
-        while (!held.isEmpty()) {
-            HeldPublish h = held.peek();
-            if (!overQuota || policies.backlogQuotaPolicy() != BacklogQuotaPolicy.PRODUCER_REQUEST_HOLD) {
-                held.poll();
-                publishNow(h.producerName(), h.sequenceId(), h.messageCount(), h.entry(), h.result());
-            } else if (h.deadlineMs() <= now) {
-                held.poll();
-                h.result().completeExceptionally(new TributaryException(ErrorReason.BACKLOG_QUOTA_EXCEEDED,
-                        "held for " + quotaHoldTimeout.toMillis() + " ms: a subscription of " + name
-                                + " has a backlog over the namespace's quota of " + policies.backlogQuotaBytes() + " bytes"));
-            } else {
-                break;
-            }
-        }
-        if (!held.isEmpty()) {
-            scheduleHoldCheck();
-        }
     }
 
     /**
@@ -552,69 +405,13 @@ public final class Topic {
      * longer covers. Returns the ledgers deleted.
      */
     public CompletableFuture<List<Long>> maintain(Policies p) {
-        return CompletableFuture.supplyAsync(() -> {
-            policies = p;
-            return log.rolloverIfAged().exceptionally(e -> false);
-        }, executor).thenCompose(f -> f).thenCompose(rolled -> {
-            if (p.messageTtlMs() <= 0 || durableSubscriptions().stream().allMatch(s -> s.cursor().backlog() == 0)) {
-                return CompletableFuture.<Void>completedFuture(null);
-            }
-            long cutoff = System.currentTimeMillis() - p.messageTtlMs();
-            return log.findFirst(e -> EntryCodec.header(e).getPublishTimeMs(), cutoff).thenAcceptAsync(firstLive -> {
-                for (Subscription s : durableSubscriptions()) {
-                    s.recordExpired(s.skipTo(firstLive));
-                }
-            }, executor);
-        }).thenComposeAsync(v -> {
-            if (p.hasBacklogQuota() && p.backlogQuotaPolicy() == BacklogQuotaPolicy.CONSUMER_BACKLOG_EVICTION) {
-                for (Subscription s : durableSubscriptions()) {
-                    if (s.backlogBytes() > p.backlogQuotaBytes()) {
-                        long skipped = s.skipTo(log.positionWithBytesAfter(p.backlogQuotaBytes()));
-                        LOG.info("{}/{}: backlog over the quota of {} bytes; evicted {} entries", name, s.name(),
-                                p.backlogQuotaBytes(), skipped);
-                    }
-                }
-            }
-            overQuota = computeOverQuota();
-            if (!held.isEmpty()) {
-                checkHeld();
-            }
-            Position consumed = log.lastConfirmed();
-            for (Subscription s : durableSubscriptions()) {
-                Position md = s.cursor().markDeletePosition();
-                if (md.isBefore(consumed)) {
-                    consumed = md;
-                }
-            }
-            return log.trimLedgers(consumed, p.retentionTimeMs(), p.retentionSizeBytes(), System.currentTimeMillis());
-        }, executor);
+        return policies.maintain(p);
     }
 
     /** Stats of this topic and its subscriptions. */
     public CompletableFuture<TopicStats> stats() {
-        return CompletableFuture.supplyAsync(() -> {
-            TopicStats.Builder b = TopicStats.newBuilder()
-                    .setTopic(name.toString())
-                    .setMsgRateIn(messagesInRate.perSecond())
-                    .setMsgRateOut(messagesOutRate.perSecond())
-                    .setBytesRateIn(bytesInRate.perSecond())
-                    .setBytesRateOut(bytesOutRate.perSecond())
-                    .setMsgInTotal(messagesInRate.total())
-                    .setMsgOutTotal(messagesOutRate.total())
-                    .setStorageSizeBytes(log.sizeBytes())
-                    .setEntries(log.numberOfEntries())
-                    .setLedgers(log.ledgerCount())
-                    .setProducers(producerClosers.size());
-            long backlog = 0;
-            List<Subscription> subs = new ArrayList<>(openSubscriptions());
-            subs.sort(Comparator.comparing(Subscription::name));
-            for (Subscription s : subs) {
-                var st = s.stats();
-                backlog = Math.max(backlog, st.getBacklogBytes());
-                b.addSubscriptions(st);
-            }
-            return b.setBacklogBytes(backlog).build();
-        }, executor);
+        return CompletableFuture.supplyAsync(() -> counters.stats(name, log, producerClosers.size(), openSubscriptions()),
+                executor);
     }
 
     /** Names of the subscriptions stored for this topic (also those with no consumer now). */
@@ -629,13 +426,7 @@ public final class Topic {
     public CompletableFuture<Void> close(ErrorDetail reason) {
         return CompletableFuture.supplyAsync(() -> {
             closing = true;
-            if (holdCheck != null) {
-                holdCheck.cancel(false);
-            }
-            while (!held.isEmpty()) {
-                held.poll().result().completeExceptionally(new TributaryException(ErrorReason.BUNDLE_MOVING,
-                        "topic " + name + " is closing on this broker"));
-            }
+            quota.close(this::closingException);
             for (Consumer<ErrorDetail> p : List.copyOf(producerClosers)) {
                 p.accept(reason);
             }

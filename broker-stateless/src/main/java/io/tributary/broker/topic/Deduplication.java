@@ -1,0 +1,107 @@
+package io.tributary.broker.topic;
+
+import io.tributary.storage.log.Position;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.ToLongFunction;
+
+/**
+ * A topic's per-producer deduplication state (in the spirit of Pulsar's MessageDeduplication):
+ * the highest sequence id handed to the log per producer, the append of that batch, and where the
+ * producer's recent batches were stored, so that a resend is answered as a duplicate carrying the
+ * original's position. What is stored lives in the log itself ({@code storedSequence}), which keeps
+ * it across owners; this class only remembers what this broker pushed since it took the topic.
+ *
+ * <p>Not thread-safe: the topic calls it from its own executor only.
+ */
+final class Deduplication {
+    static final int RECENT_PRODUCERS = 1024;
+    static final int RECENT_BATCHES_PER_PRODUCER = 1024;
+
+    /** The highest sequence id stored in the log for a producer, -1 if none. */
+    private final ToLongFunction<String> storedSequence;
+    /**
+     * Highest sequence id handed to the log per producer (stored or in flight), and the publish of
+     * the highest one: a resend waits for that publish's result, which completes only once its
+     * position is recorded here (its append completes before that, and a resend answered then would
+     * find no position).
+     */
+    private final Map<String, Long> lastPushedSequence = new HashMap<>();
+    private final Map<String, CompletableFuture<?>> lastPushed = new HashMap<>();
+    /**
+     * Where this broker stored each producer's recent batches, by first sequence id, so that a resend
+     * answered as a duplicate carries the original's position. A producer resends at most its pending
+     * batches (1000 messages by default), so 1024 batches cover it; at most 1024 producers are
+     * remembered (24 KiB each). An older resend, or one after a move, is answered without a position.
+     */
+    private final Map<String, RecentBatches> recentPositions;
+    private final int batchesPerProducer;
+
+    Deduplication(ToLongFunction<String> storedSequence) {
+        this(storedSequence, RECENT_PRODUCERS, RECENT_BATCHES_PER_PRODUCER);
+    }
+
+    Deduplication(ToLongFunction<String> storedSequence, int producers, int batchesPerProducer) {
+        this.storedSequence = storedSequence;
+        this.recentPositions = boundedLru(producers);
+        this.batchesPerProducer = batchesPerProducer;
+    }
+
+    /** Whether a batch starting at {@code firstSequenceId} repeats ids already stored or in flight. */
+    boolean isResend(String producerName, long firstSequenceId) {
+        return firstSequenceId <= lastPushedSequence.getOrDefault(producerName, storedSequence.applyAsLong(producerName));
+    }
+
+    /**
+     * The producer's latest publish, settled either way (never exceptional): a resend is answered once
+     * the original is durable and recorded, or failed.
+     */
+    CompletableFuture<Void> inFlight(String producerName) {
+        CompletableFuture<?> f = lastPushed.get(producerName);
+        return f == null ? CompletableFuture.completedFuture(null) : f.handle((v, e) -> null);
+    }
+
+    /** Whether the log has stored the batch starting at {@code firstSequenceId}. */
+    boolean isStored(String producerName, long firstSequenceId) {
+        return storedSequence.applyAsLong(producerName) >= firstSequenceId;
+    }
+
+    /** Where this broker stored the batch starting at {@code firstSequenceId}; null if it no longer knows. */
+    Position storedAt(String producerName, long firstSequenceId) {
+        RecentBatches recent = recentPositions.get(producerName);
+        return recent == null ? null : recent.find(firstSequenceId);
+    }
+
+    /**
+     * Records a batch handed to the log, ending at {@code lastSequenceId}; {@code published} completes
+     * after the batch was {@link #stored} or its append failed.
+     */
+    void pushed(String producerName, long lastSequenceId, CompletableFuture<?> published) {
+        lastPushedSequence.put(producerName, lastSequenceId);
+        lastPushed.put(producerName, published);
+    }
+
+    /** Records where a pushed batch was stored. */
+    void stored(String producerName, long firstSequenceId, Position p) {
+        recentPositions.computeIfAbsent(producerName, k -> new RecentBatches(batchesPerProducer)).add(firstSequenceId, p);
+    }
+
+    /**
+     * Forgets what was pushed but not stored (an append failed), so that a resend with the same ids
+     * is appended, not answered as a duplicate.
+     */
+    void backToStored(String producerName) {
+        lastPushedSequence.put(producerName, storedSequence.applyAsLong(producerName));
+    }
+
+    private static <K, V> Map<K, V> boundedLru(int max) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > max;
+            }
+        };
+    }
+}

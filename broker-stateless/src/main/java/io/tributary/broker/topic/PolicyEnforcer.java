@@ -1,0 +1,79 @@
+package io.tributary.broker.topic;
+
+import io.tributary.broker.dispatch.Subscription;
+import io.tributary.protocol.EntryCodec;
+import io.tributary.protocol.TopicName;
+import io.tributary.storage.log.ManagedLog;
+import io.tributary.storage.log.Position;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies a topic's namespace policies, every policy check interval: ledger rollover by age,
+ * message TTL, backlog-quota eviction (and a fresh quota check for held publishes), and retention.
+ * Each step runs on the topic's executor.
+ */
+final class PolicyEnforcer {
+    private static final Logger LOG = LoggerFactory.getLogger(PolicyEnforcer.class);
+
+    private final TopicName name;
+    private final ManagedLog log;
+    private final Executor executor;
+    private final BacklogQuotaGuard quota;
+    /** The topic's open durable subscriptions (call on the executor). */
+    private final Supplier<List<Subscription>> durableSubscriptions;
+
+    PolicyEnforcer(TopicName name, ManagedLog log, Executor executor, BacklogQuotaGuard quota,
+                   Supplier<List<Subscription>> durableSubscriptions) {
+        this.name = name;
+        this.log = log;
+        this.executor = executor;
+        this.quota = quota;
+        this.durableSubscriptions = durableSubscriptions;
+    }
+
+    /**
+     * Applies the policies once: rolls an old ledger over, expires messages past the TTL, enforces
+     * the backlog quota, and deletes ledgers that every subscription acknowledged and retention no
+     * longer covers. Returns the ledgers deleted.
+     */
+    CompletableFuture<List<Long>> maintain(Policies p) {
+        return CompletableFuture.supplyAsync(() -> {
+            quota.policies(p);
+            return log.rolloverIfAged().exceptionally(e -> false);
+        }, executor).thenCompose(f -> f).thenCompose(rolled -> {
+            if (p.messageTtlMs() <= 0 || durableSubscriptions.get().stream().allMatch(s -> s.cursor().backlog() == 0)) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            long cutoff = System.currentTimeMillis() - p.messageTtlMs();
+            return log.findFirst(e -> EntryCodec.header(e).getPublishTimeMs(), cutoff).thenAcceptAsync(firstLive -> {
+                for (Subscription s : durableSubscriptions.get()) {
+                    s.recordExpired(s.skipTo(firstLive));
+                }
+            }, executor);
+        }).thenComposeAsync(v -> {
+            if (BacklogQuotaGuard.evicts(p)) {
+                for (Subscription s : durableSubscriptions.get()) {
+                    if (s.backlogBytes() > p.backlogQuotaBytes()) {
+                        long skipped = s.skipTo(log.positionWithBytesAfter(p.backlogQuotaBytes()));
+                        LOG.info("{}/{}: backlog over the quota of {} bytes; evicted {} entries", name, s.name(),
+                                p.backlogQuotaBytes(), skipped);
+                    }
+                }
+            }
+            quota.recheck();
+            Position consumed = log.lastConfirmed();
+            for (Subscription s : durableSubscriptions.get()) {
+                Position md = s.cursor().markDeletePosition();
+                if (md.isBefore(consumed)) {
+                    consumed = md;
+                }
+            }
+            return log.trimLedgers(consumed, p.retentionTimeMs(), p.retentionSizeBytes(), System.currentTimeMillis());
+        }, executor);
+    }
+}

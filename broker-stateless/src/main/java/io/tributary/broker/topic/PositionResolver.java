@@ -1,0 +1,131 @@
+package io.tributary.broker.topic;
+
+import io.tributary.api.v1.ErrorDetail;
+import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.GetLastMessageIdResponse;
+import io.tributary.api.v1.InitialPosition;
+import io.tributary.api.v1.MessageId;
+import io.tributary.protocol.EntryCodec;
+import io.tributary.protocol.ErrorReasons;
+import io.tributary.protocol.TopicName;
+import io.tributary.protocol.TributaryException;
+import io.tributary.storage.log.ManagedLog;
+import io.tributary.storage.log.Position;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * Turns what clients name (message ids, publish times, earliest/latest) into positions of a topic's
+ * log, checks message ids, and answers GetLastMessageId. Owned by the topic's executor.
+ */
+final class PositionResolver {
+    private final TopicName name;
+    private final ManagedLog log;
+    private final Executor executor;
+    /** The last entry this broker appended and its message count, so GetLastMessageId need not read it back. */
+    private Position lastAppended;
+    private int lastAppendedCount;
+
+    PositionResolver(TopicName name, ManagedLog log, Executor executor) {
+        this.name = name;
+        this.log = log;
+        this.executor = executor;
+    }
+
+    /** Records an entry this broker appended, with the message count its producer declared (0: not declared). */
+    void appended(Position p, int messageCount) {
+        if (lastAppended == null || p.compareTo(lastAppended) > 0) {
+            // the count the producer declared (0: not declared, then GetLastMessageId reads the entry)
+            lastAppended = messageCount > 0 ? p : null;
+            lastAppendedCount = messageCount;
+        }
+    }
+
+    /** Null if {@code p} can be the position of a message of this topic, else why not. */
+    ErrorDetail checkMessageId(Position p) {
+        if (p.entryId() < 0 || p.isAfter(log.lastConfirmed())) {
+            return ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID, "message id " + p + " does not belong to topic "
+                    + name + " (its last message is " + log.lastConfirmed() + ")");
+        }
+        if (log.nextPosition(new Position(p.ledgerId(), p.entryId() - 1)).equals(p)) {
+            return null;
+        }
+        if (p.ledgerId() < log.firstPosition().ledgerId()) {
+            return null; // in a ledger deleted after everyone acknowledged it
+        }
+        return ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID, "message id " + p + " does not belong to topic " + name);
+    }
+
+    /**
+     * Where a seek to {@code id} starts: the id's entry; the first stored entry for an id before it
+     * (deleted by retention); the end for the id just after the last message.
+     * Throws POSITION_OUT_OF_RANGE past the end and INVALID_MESSAGE_ID for an id of no ledger of the topic.
+     */
+    Position positionOf(MessageId id) {
+        Position p = new Position(id.getLedgerId(), id.getEntryId());
+        Position end = log.endPosition();
+        if (p.isAfter(end)) {
+            throw new TributaryException(ErrorReason.POSITION_OUT_OF_RANGE, "message id " + id.getLedgerId() + ":"
+                    + id.getEntryId() + " is past the end of topic " + name + " (its last message is " + log.lastConfirmed() + ")");
+        }
+        if (p.equals(end)) {
+            return end;
+        }
+        Position first = log.firstPosition();
+        if (p.isBefore(first)) {
+            return first;
+        }
+        ErrorDetail invalid = checkMessageId(p);
+        if (invalid != null) {
+            throw new TributaryException(invalid, null);
+        }
+        return p;
+    }
+
+    /** The position a seek target names (runs on the executor; reads the log for a publish time). */
+    CompletableFuture<Position> resolve(MessageId id, Long publishTimeMs, InitialPosition position) {
+        if (id != null) {
+            return CompletableFuture.supplyAsync(() -> positionOf(id), executor);
+        }
+        if (publishTimeMs != null) {
+            if (publishTimeMs < 0) {
+                return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
+                        "a publish time must be >= 0, was " + publishTimeMs));
+            }
+            return log.findFirst(e -> EntryCodec.header(e).getPublishTimeMs(), publishTimeMs);
+        }
+        if (position == null) {
+            return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
+                    "a seek needs a message id, a publish time or a position"));
+        }
+        return CompletableFuture.supplyAsync(() -> position == InitialPosition.EARLIEST ? log.firstPosition() : log.endPosition(), executor);
+    }
+
+    /**
+     * Completes {@code r} (which may carry a mark-delete position already) with the id of the last
+     * stored message: the last message of the last entry, whose batch size is known if this broker
+     * appended it and read otherwise; unset when the log holds none. Call on the executor.
+     */
+    CompletableFuture<GetLastMessageIdResponse> lastMessageId(GetLastMessageIdResponse.Builder r) {
+        int partition = name.partitionIndex();
+        // a log whose ledgers retention deleted holds nothing, though lastConfirmed still names an entry
+        if (log.firstPosition().equals(log.endPosition())) {
+            return CompletableFuture.completedFuture(r.build());
+        }
+        Position last = log.lastConfirmed();
+        if (last.equals(lastAppended)) {
+            return CompletableFuture.completedFuture(r.setLastMessageId(MessageId.newBuilder()
+                    .setLedgerId(last.ledgerId()).setEntryId(last.entryId()).setBatchIndex(lastAppendedCount - 1)
+                    .setBatchSize(lastAppendedCount).setPartition(partition)).build());
+        }
+        // written before this broker served the topic: read its message count
+        return log.readAsync(last, 1).thenApply(entries -> {
+            if (entries.isEmpty()) {
+                return r.build();
+            }
+            int size = EntryCodec.messageCount(entries.get(0).data());
+            return r.setLastMessageId(MessageId.newBuilder().setLedgerId(last.ledgerId()).setEntryId(last.entryId())
+                    .setBatchIndex(size - 1).setBatchSize(size).setPartition(partition)).build();
+        });
+    }
+}

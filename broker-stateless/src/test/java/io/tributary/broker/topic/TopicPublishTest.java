@@ -1,0 +1,113 @@
+package io.tributary.broker.topic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tributary.protocol.TopicName;
+import io.tributary.storage.log.ManagedLog;
+import io.tributary.storage.log.Position;
+import io.tributary.storage.log.SequenceMark;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The publish pipeline over a log that completes appends on the topic's executor, as the managed log does. */
+class TopicPublishTest {
+    private final ExecutorService executor = Executors.newSingleThreadExecutor();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    private final Map<String, Long> stored = new ConcurrentHashMap<>();
+    private final BlockingQueue<Append> appends = new LinkedBlockingQueue<>();
+
+    private record Append(SequenceMark mark, CompletableFuture<Position> future) {}
+
+    private final ManagedLog log = (ManagedLog) Proxy.newProxyInstance(ManagedLog.class.getClassLoader(),
+            new Class<?>[] {ManagedLog.class}, (proxy, method, args) -> switch (method.getName()) {
+                case "appendAsync" -> {
+                    CompletableFuture<Position> f = new CompletableFuture<>();
+                    appends.add(new Append((SequenceMark) args[1], f));
+                    yield f;
+                }
+                case "lastSequenceId" -> stored.getOrDefault((String) args[0], -1L);
+                case "name" -> "persistent://t/n/topic";
+                default -> throw new UnsupportedOperationException(method.getName());
+            });
+
+    private final Topic topic = new Topic(TopicName.of("persistent://t/n/topic"), log, executor, null, scheduler,
+            null, null, 10, Duration.ofSeconds(30));
+
+    @AfterEach
+    void stop() {
+        executor.shutdownNow();
+        scheduler.shutdownNow();
+    }
+
+    /** Stores an append as the managed log does: the sequence mark first, then the future, on the log's thread. */
+    private void store(Append a, Position p) {
+        executor.execute(() -> {
+            stored.merge(a.mark().producerName(), a.mark().lastSequenceId(), Math::max);
+            a.future().complete(p);
+        });
+    }
+
+    @Test
+    void aResendOfABatchStillInFlightIsAnsweredWithTheOriginalPosition() throws Exception {
+        CompletableFuture<Topic.PublishResult> original = topic.publish("p", 0, 1, new byte[] {1});
+        Append append = appends.poll(5, TimeUnit.SECONDS);
+        CompletableFuture<Topic.PublishResult> resend = topic.publish("p", 0, 1, new byte[] {1});
+        // the resend is queued behind the original's append before that completes
+        CompletableFuture.runAsync(() -> {}, executor).get(5, TimeUnit.SECONDS);
+        assertThat(resend).isNotDone();
+
+        store(append, new Position(3, 7));
+
+        assertThat(original.get(5, TimeUnit.SECONDS)).isEqualTo(new Topic.PublishResult(new Position(3, 7), false));
+        assertThat(resend.get(5, TimeUnit.SECONDS)).isEqualTo(new Topic.PublishResult(new Position(3, 7), true));
+        assertThat(appends).isEmpty();
+    }
+
+    @Test
+    void aPublishCompletesWithinTheLogsCompletionWithoutAnotherHop() throws Exception {
+        CompletableFuture<Topic.PublishResult> original = topic.publish("p", 0, 1, new byte[] {1});
+        Append append = appends.poll(5, TimeUnit.SECONDS);
+
+        CompletableFuture<Boolean> doneWithTheAppend = CompletableFuture.supplyAsync(() -> {
+            append.future().complete(new Position(3, 7));
+            return original.isDone();
+        }, executor);
+
+        assertThat(doneWithTheAppend.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(original.get(5, TimeUnit.SECONDS)).isEqualTo(new Topic.PublishResult(new Position(3, 7), false));
+    }
+
+    @Test
+    void aResendOfAStoredBatchIsAnsweredWithTheOriginalPosition() throws Exception {
+        CompletableFuture<Topic.PublishResult> original = topic.publish("p", 0, 2, new byte[] {1});
+        store(appends.poll(5, TimeUnit.SECONDS), new Position(3, 7));
+        assertThat(original.get(5, TimeUnit.SECONDS)).isEqualTo(new Topic.PublishResult(new Position(3, 7), false));
+
+        assertThat(topic.publish("p", 0, 2, new byte[] {1}).get(5, TimeUnit.SECONDS))
+                .isEqualTo(new Topic.PublishResult(new Position(3, 7), true));
+        assertThat(appends).isEmpty();
+    }
+
+    @Test
+    void aResendOfAFailedAppendIsAppendedAgain() throws Exception {
+        CompletableFuture<Topic.PublishResult> original = topic.publish("p", 0, 1, new byte[] {1});
+        Append failed = appends.poll(5, TimeUnit.SECONDS);
+        executor.execute(() -> failed.future().completeExceptionally(new RuntimeException("bookies gone")));
+        assertThat(original).failsWithin(Duration.ofSeconds(5));
+
+        CompletableFuture<Topic.PublishResult> resend = topic.publish("p", 0, 1, new byte[] {1});
+        store(appends.poll(5, TimeUnit.SECONDS), new Position(4, 0));
+        assertThat(resend.get(5, TimeUnit.SECONDS)).isEqualTo(new Topic.PublishResult(new Position(4, 0), false));
+    }
+}
