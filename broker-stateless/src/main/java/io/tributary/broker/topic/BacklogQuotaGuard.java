@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * back under the quota or the hold timeout passes (producer_request_hold). Whether to evict
  * (consumer_backlog_eviction) is {@link #evicts}; {@link PolicyEnforcer} does it.
  *
- * <p>Owned by the topic's executor: every method but {@link #policies()} runs there.
+ * <p>Owned by the topic's executor: every method runs there.
  */
 final class BacklogQuotaGuard {
     /** How often held publishes are checked against the quota. */
@@ -53,10 +53,7 @@ final class BacklogQuotaGuard {
         this.anyBacklogOver = anyBacklogOver;
     }
 
-    Policies policies() {
-        return policies;
-    }
-
+    /** The policies in force from now on (the enforcer's check applies them first). */
     void policies(Policies p) {
         policies = p;
     }
