@@ -198,11 +198,11 @@ final class ProducerImpl<T> implements Producer<T> {
         this.createDeadlineNanos = System.nanoTime() + operationTimeoutNanos;
         this.permits = new Semaphore(conf.maxPendingMessages());
         this.keyBased = conf.batchingType() == BatchingType.KEY_BASED;
-        this.compression = EntryCodec.toProto(conf.compressionType());
+        this.compression = BatchCodec.toProto(conf.compressionType());
         this.memory = client.memory();
         this.lastFailureLogNanos = System.nanoTime() - FAILURE_LOG_INTERVAL_NANOS;
         this.producerName = conf.producerName();
-        this.entryOverhead = EntryCodec.overhead(producerName, schema.name());
+        this.entryOverhead = BatchCodec.overhead(producerName, schema.name());
     }
 
     CompletableFuture<Producer<T>> start() {
@@ -252,8 +252,8 @@ final class ProducerImpl<T> implements Producer<T> {
         SingleMessage unnumbered = b.build();
 
         // measured before taking a permit so that an oversized message never waits for room
-        int sizeInList = EntryCodec.sizeInList(unnumbered);
-        long size = (long) entryOverhead + EntryCodec.keyFieldSize(m.key) + sizeInList + EntryCodec.maxSequenceIdSize();
+        int sizeInList = BatchCodec.sizeInList(unnumbered);
+        long size = (long) entryOverhead + BatchCodec.keyFieldSize(m.key) + sizeInList + BatchCodec.maxSequenceIdSize();
         long max = maxMessageSize;
         if (size > max) {
             return rejected(new MessageTooLargeException(
@@ -284,7 +284,7 @@ final class ProducerImpl<T> implements Producer<T> {
                 long seq = m.sequenceId != null ? m.sequenceId : lastSequenceIdPushed + 1;
                 lastSequenceIdPushed = Math.max(lastSequenceIdPushed, seq);
                 SingleMessage msg = unnumbered.toBuilder().setSequenceId(seq).build();
-                OpMsg op = accepted.with(msg, EntryCodec.sizeInList(msg));
+                OpMsg op = accepted.with(msg, BatchCodec.sizeInList(msg));
                 OpenBatch open = openBatches.get(null);
                 // a batch's messages must carry consecutive sequence ids: its header names only the first
                 if (open != null && (delayed || seq != open.firstSequenceId() + open.messages.size()
@@ -361,7 +361,7 @@ final class ProducerImpl<T> implements Producer<T> {
             long seq = explicitSequenceId;
             lastSequenceIdPushed = Math.max(lastSequenceIdPushed, seq);
             SingleMessage msg = op.message().toBuilder().setSequenceId(seq).build();
-            closeAloneLocked(op.with(msg, EntryCodec.sizeInList(msg)));
+            closeAloneLocked(op.with(msg, BatchCodec.sizeInList(msg)));
             return;
         }
         OpenBatch open = openBatches.get(key);
@@ -399,7 +399,7 @@ final class ProducerImpl<T> implements Producer<T> {
     /** The room for messages in a batch whose header may carry the key of its first message. */
     private int batchLimitBytes(OpenBatch open) {
         SingleMessage first = open.messages.get(0).message();
-        long room = maxMessageSize - entryOverhead - EntryCodec.keyFieldSize(first.getHasKey() ? first.getKey() : null);
+        long room = maxMessageSize - entryOverhead - BatchCodec.keyFieldSize(first.getHasKey() ? first.getKey() : null);
         return (int) Math.max(1, Math.min(conf.batchingMaxBytes(), room));
     }
 
@@ -455,7 +455,7 @@ final class ProducerImpl<T> implements Producer<T> {
             singles.add(op.message());
         }
         long first = msgs.get(0).sequenceId();
-        ByteString entry = EntryCodec.encode(producerName, schema.name(), first, singles, System.currentTimeMillis(),
+        ByteString entry = BatchCodec.encode(producerName, schema.name(), first, singles, System.currentTimeMillis(),
                 true, compression);
         OpBatch b = new OpBatch(first, List.copyOf(msgs), entry, System.nanoTime());
         pending.addLast(b);
@@ -613,7 +613,7 @@ final class ProducerImpl<T> implements Producer<T> {
             producerName = opened.getProducerName();
         }
         maxMessageSize = opened.getMaxMessageSize() > 0 ? opened.getMaxMessageSize() : DEFAULT_MAX_MESSAGE_SIZE;
-        entryOverhead = EntryCodec.overhead(producerName, schema.name());
+        entryOverhead = BatchCodec.overhead(producerName, schema.name());
         if (!created) {
             created = true;
             lastSequenceIdPushed = opened.getLastSequenceId();
@@ -642,7 +642,7 @@ final class ProducerImpl<T> implements Producer<T> {
         long now = System.nanoTime();
         long ledger = ack.hasMessageId() ? ack.getMessageId().getLedgerId() : -1;
         long entry = ack.hasMessageId() ? ack.getMessageId().getEntryId() : -1;
-        int partition = EntryCodec.partitionOf(ack.hasMessageId() ? ack.getMessageId().getPartition() : 0, topicPartition);
+        int partition = BatchCodec.partitionOf(ack.hasMessageId() ? ack.getMessageId().getPartition() : 0, topicPartition);
         int n = b.messages().size();
         done.add(() -> {
             for (int i = 0; i < n; i++) {

@@ -44,7 +44,7 @@ class ProducerFeaturesWithFakeBrokerTest {
     private static final String TOPIC = "acme/orders/created";
     private static final String OTHER = "acme/orders/paid";
     /** The memory each message of {@link #kib()} holds: its value with the framing of a message in a batch. */
-    private static final int KIB_MESSAGE = EntryCodec.sizeInList(
+    private static final int KIB_MESSAGE = BatchCodec.sizeInList(
             io.tributary.api.v1.SingleMessage.newBuilder().setValue(ByteString.copyFrom(new byte[1024])).build());
 
     private FakeBroker broker;
@@ -110,7 +110,7 @@ class ProducerFeaturesWithFakeBrokerTest {
                 producer.sendAsync(order(i));
             }
             producer.flush();
-            io.tributary.api.v1.CompressionType expected = EntryCodec.toProto(type);
+            io.tributary.api.v1.CompressionType expected = BatchCodec.toProto(type);
             assertThat(broker.decoded(TOPIC)).isNotEmpty()
                     .allSatisfy(d -> assertThat(d.header().getCompression()).isEqualTo(expected));
             for (int i = 0; i < 200; i++) {

@@ -19,14 +19,18 @@ import java.util.Set;
  * The entry format: a producer batch is one {@link EntryBatch} whose payload is a serialized
  * {@link MessageList}, compressed with the codec its header names. The producer encodes it once,
  * the broker stores it as is, and the consumer unpacks it into messages.
+ *
+ * <p>This is the client's side of the format (sizing a batch, encoding its header, unpacking
+ * into {@link MessageImpl}s); the bytes themselves are {@link io.tributary.protocol.EntryCodec}'s,
+ * shared with the broker.
  */
-public final class EntryCodec {
+public final class BatchCodec {
 
     /** A varint of a negative number takes the most room, so -1 stands for any value. */
     private static final long WORST_LONG = -1L;
     private static final int WORST_INT = -1;
 
-    private EntryCodec() {}
+    private BatchCodec() {}
 
     /** The bytes a message takes inside a {@link MessageList}: its tag, its length, its body. */
     public static int sizeInList(SingleMessage message) {
