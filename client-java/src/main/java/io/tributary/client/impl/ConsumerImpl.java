@@ -1312,7 +1312,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
             CompletableFuture<Producer<byte[]>> f = forRetry ? retryProducer : deadLetterProducer;
             if (f == null || f.isCompletedExceptionally()) {
                 String topic = forRetry ? deadLetter.getRetryLetterTopic() : deadLetter.getDeadLetterTopic();
-                f = new ProducerBuilderImpl<>(client, Schema.BYTES).topic(topic).createAsync();
+                f = client.newProducer(Schema.BYTES).topic(topic).createAsync();
                 if (forRetry) {
                     retryProducer = f;
                 } else {

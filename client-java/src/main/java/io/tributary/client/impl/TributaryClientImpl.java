@@ -9,6 +9,7 @@ import io.tributary.client.ReaderBuilder;
 import io.tributary.client.Schema;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryClientException;
+import io.tributary.client.impl.producer.ProducerBuilderImpl;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +41,6 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
     private final TopicLookup topicLookup;
     private final ScheduledExecutorService scheduler;
     private final MemoryLimiter memory;
-    private final Set<ProducerImpl<?>> producers = ConcurrentHashMap.newKeySet();
     private final Set<ConsumerImpl<?>> consumers = ConcurrentHashMap.newKeySet();
     private final Set<ClientResource> resources = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -147,16 +147,6 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
         return target;
     }
 
-    /** Registers a producer; false once the client is closed. */
-    boolean register(ProducerImpl<?> producer) {
-        producers.add(producer);
-        if (closed.get()) {
-            producers.remove(producer);
-            return false;
-        }
-        return true;
-    }
-
     boolean register(ConsumerImpl<?> consumer) {
         consumers.add(consumer);
         if (closed.get()) {
@@ -164,10 +154,6 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
             return false;
         }
         return true;
-    }
-
-    void unregister(ProducerImpl<?> producer) {
-        producers.remove(producer);
     }
 
     void unregister(ConsumerImpl<?> consumer) {
@@ -200,9 +186,6 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
             return closeFuture;
         }
         List<CompletableFuture<Void>> closing = new ArrayList<>();
-        for (ProducerImpl<?> p : producers) {
-            closing.add(p.closeAsync());
-        }
         for (ConsumerImpl<?> c : consumers) {
             closing.add(c.closeAsync());
         }

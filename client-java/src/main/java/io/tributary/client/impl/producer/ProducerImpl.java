@@ -1,4 +1,4 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.producer;
 
 import com.google.protobuf.ByteString;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -25,6 +25,13 @@ import io.tributary.client.TributaryClientException.MessageTooLargeException;
 import io.tributary.client.TributaryClientException.ProducerQueueIsFullException;
 import io.tributary.client.TributaryClientException.TimeoutException;
 import io.tributary.client.TypedMessageBuilder;
+import io.tributary.client.impl.BatchCodec;
+import io.tributary.client.impl.ClientContext;
+import io.tributary.client.impl.ClientResource;
+import io.tributary.client.impl.Futures;
+import io.tributary.client.impl.MemoryLimiter;
+import io.tributary.client.impl.stream.Backoff;
+import io.tributary.client.impl.stream.Completions;
 import io.tributary.protocol.ErrorReasons;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -48,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * sequence ids; the broker recognises those it stored already. All state is guarded by
  * {@link #lock}; futures are completed after it is released ({@link Completions}).
  */
-final class ProducerImpl<T> implements Producer<T> {
+final class ProducerImpl<T> implements Producer<T>, ClientResource {
     private static final Logger LOG = LoggerFactory.getLogger(ProducerImpl.class);
     static final long DEFAULT_MAX_MESSAGE_SIZE = 5L * 1024 * 1024;
     /** At most one warning per interval about failed sends, which fire-and-forget senders see nowhere else. */
@@ -139,7 +146,7 @@ final class ProducerImpl<T> implements Producer<T> {
         }
     }
 
-    private final TributaryClientImpl client;
+    private final ClientContext client;
     private final ProducerBuilderImpl.Config conf;
     private final Schema<T> schema;
     private final int topicPartition;
@@ -182,12 +189,12 @@ final class ProducerImpl<T> implements Producer<T> {
     private volatile int entryOverhead;
     private volatile long lastSequenceIdPublished = -1;
 
-    ProducerImpl(TributaryClientImpl client, ProducerBuilderImpl.Config conf, Schema<T> schema, int topicPartition) {
+    ProducerImpl(ClientContext client, ProducerBuilderImpl.Config conf, Schema<T> schema, int topicPartition) {
         this(client, conf, schema, topicPartition, new ProducerStatsRecorder());
     }
 
     /** A producer whose stats go to {@code stats}, which a partitioned producer shares between its partitions. */
-    ProducerImpl(TributaryClientImpl client, ProducerBuilderImpl.Config conf, Schema<T> schema, int topicPartition,
+    ProducerImpl(ClientContext client, ProducerBuilderImpl.Config conf, Schema<T> schema, int topicPartition,
                  ProducerStatsRecorder stats) {
         this.client = client;
         this.stats = stats;
