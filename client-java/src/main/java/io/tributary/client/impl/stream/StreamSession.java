@@ -336,14 +336,14 @@ public abstract class StreamSession<Req, Resp> {
             if (state == State.CLOSING) {
                 // the server ended the half-closed call, answering all it was sent
                 finishClose(done);
-                return;
+            } else {
+                current = null;
+                cancelTimer();
+                ErrorDetail detail = t == null
+                        ? ErrorReasons.detail(ErrorReason.BROKER_UNAVAILABLE, "the server ended the stream")
+                        : ErrorReasons.detailOf(t);
+                handleLoss(detail, t, done);
             }
-            current = null;
-            cancelTimer();
-            ErrorDetail detail = t == null
-                    ? ErrorReasons.detail(ErrorReason.BROKER_UNAVAILABLE, "the server ended the stream")
-                    : ErrorReasons.detailOf(t);
-            handleLoss(detail, t, done);
         } finally {
             lock.unlock();
         }

@@ -142,6 +142,7 @@ class StreamSessionTest {
         @Override
         protected void onClosed(Completions done) {
             events.add("closed");
+            done.add(() -> events.add("closed, completions run"));
         }
 
         @Override
@@ -214,8 +215,9 @@ class StreamSessionTest {
             s.lock.unlock();
         }
         done.run();
-        await().atMost(Duration.ofSeconds(10)).until(() -> s.state() == StreamSession.State.CLOSED);
-        assertThat(s.events).containsExactly("opened p-1 gen 1", "closed");
+        await().atMost(Duration.ofSeconds(10)).until(() -> s.events.size() >= 3);
+        assertThat(s.state()).isEqualTo(StreamSession.State.CLOSED);
+        assertThat(s.events).containsExactly("opened p-1 gen 1", "closed", "closed, completions run");
         assertThat(halfCloses.get()).isEqualTo(1);
     }
 
@@ -223,14 +225,16 @@ class StreamSessionTest {
     void closingBeforeTheCallIsOpenEndsAtOnce() {
         scripts.add(Script.SILENT);
         Recording s = started();
+        Completions done = new Completions();
         s.lock.lock();
         try {
-            s.close(new Completions());
+            s.close(done);
             assertThat(s.state()).isEqualTo(StreamSession.State.CLOSED);
         } finally {
             s.lock.unlock();
         }
-        assertThat(s.events).containsExactly("closed");
+        done.run();
+        assertThat(s.events).containsExactly("closed", "closed, completions run");
     }
 
     private ClientContext context() {
