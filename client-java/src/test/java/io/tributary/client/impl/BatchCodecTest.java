@@ -225,4 +225,35 @@ class BatchCodecTest {
         assertThat(p.getPartition()).isEqualTo(-1);
         assertThat(p.getBatchSize()).isEqualTo(4);
     }
+
+    @Test
+    void serialisedMessagesEncodeToTheEntryOfTheNumberedMessages() throws Exception {
+        for (boolean sameKey : new boolean[] {true, false}) {
+            for (long first : new long[] {0, 10, Long.MAX_VALUE - 5}) {
+                for (CompressionType compression : new CompressionType[] {CompressionType.COMPRESSION_NONE,
+                        CompressionType.COMPRESSION_LZ4}) {
+                    List<SingleMessage> numbered = new ArrayList<>();
+                    List<BatchCodec.Serialized> serialised = new ArrayList<>();
+                    for (int i = 0; i < 4; i++) {
+                        SingleMessage unnumbered = msg("value value value " + i, sameKey ? "k" : (i % 2 == 0 ? "k" : null),
+                                0, Map.of("p", "" + i), 1000 + i).toBuilder().setDeliverAtMs(i == 2 ? 5000 : 0).build();
+                        serialised.add(BatchCodec.Serialized.of(unnumbered));
+                        SingleMessage withSeq = unnumbered.toBuilder().setSequenceId(first + i).build();
+                        numbered.add(withSeq);
+                        assertThat(BatchCodec.sizeInList(serialised.get(i), first + i))
+                                .isEqualTo(BatchCodec.sizeInList(withSeq));
+                    }
+                    ByteString expected = BatchCodec.encode("p", "string", first, numbered, 42, true, compression);
+                    ByteString actual = BatchCodec.encodeSerialized("p", "string", first, serialised, 42, compression);
+                    io.tributary.protocol.EntryCodec.Decoded e = BatchCodec.decode(expected);
+                    io.tributary.protocol.EntryCodec.Decoded a = BatchCodec.decode(actual);
+                    assertThat(a.header()).isEqualTo(e.header());
+                    assertThat(a.messages()).containsExactlyElementsOf(numbered);
+                    if (compression == CompressionType.COMPRESSION_NONE) {
+                        assertThat(actual.size()).as("the same bytes, in another field order").isEqualTo(expected.size());
+                    }
+                }
+            }
+        }
+    }
 }
