@@ -481,4 +481,43 @@ class ProducerFeaturesWithFakeBrokerTest {
             assertThat(s.getAcksReceived()).isEqualTo(1);
         }
     }
+
+    @Test
+    void concurrentSendersGetEveryMessageStoredOnceWithBatchesInSequenceOrder() throws Exception {
+        // batches are encoded outside the producer's lock by whichever thread closed them: they
+        // must still go out in sequence order, or the broker would drop the later ones as duplicates
+        client(0);
+        int threads = 4;
+        int perThread = 500;
+        try (Producer<String> producer = client.newProducer(Schema.STRING).topic(TOPIC)
+                .compressionType(CompressionType.LZ4).batchingMaxMessages(7).create()) {
+            List<CompletableFuture<MessageId>> sends = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Thread> senders = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int base = t * perThread;
+                Thread th = new Thread(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        sends.add(producer.sendAsync(order(base + i)));
+                    }
+                });
+                senders.add(th);
+                th.start();
+            }
+            for (Thread th : senders) {
+                th.join(TimeUnit.SECONDS.toMillis(10));
+            }
+            producer.flush();
+            for (CompletableFuture<MessageId> f : sends) {
+                await5(f);
+            }
+        }
+        List<Long> firstIds;
+        synchronized (broker) {
+            firstIds = broker.receivedBatches.stream().map(PublishBatch::getSequenceId).toList();
+        }
+        assertThat(firstIds).isSorted().doesNotHaveDuplicates();
+        assertThat(broker.decoded(TOPIC).stream().mapToInt(d -> d.messages().size()).sum()).isEqualTo(threads * perThread);
+        assertThat(broker.decoded(TOPIC).stream().flatMap(d -> d.messages().stream())
+                .map(m -> m.getSequenceId()).toList()).isSorted().doesNotHaveDuplicates().hasSize(threads * perThread);
+    }
 }
