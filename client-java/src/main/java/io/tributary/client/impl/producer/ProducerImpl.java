@@ -53,10 +53,11 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
     private final CompletableFuture<Producer<T>> createFuture = new CompletableFuture<>();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
 
+    /** The producer's one lock; the accumulator's and the stream's state are guarded by it too. */
     private final ReentrantLock lock = new ReentrantLock();
-    // guarded by lock
     private final BatchAccumulator accumulator;
     private final PublishStream stream;
+    // guarded by lock
     private State state = State.OPEN;
     private boolean created;
     private TributaryClientException terminalError;
