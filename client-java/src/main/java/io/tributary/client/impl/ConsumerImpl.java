@@ -513,7 +513,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
             if (reader && s.lastHanded != null) {
                 // lets the broker forget what the reader has read; the cursor is not durable anyway
                 s.cnx.send(SubscribeRequest.newBuilder().setAck(Ack.newBuilder()
-                        .addMessageIds(EntryCodec.toProto(s.lastHanded)).setCumulative(true)).build());
+                        .addMessageIds(BatchCodec.toProto(s.lastHanded)).setCumulative(true)).build());
             }
             s.cnx.send(SubscribeRequest.newBuilder().setFlow(Flow.newBuilder().setPermits(s.consumedSinceFlow)).build());
             s.consumedSinceFlow = 0;
@@ -522,9 +522,9 @@ final class ConsumerImpl<T> implements Consumer<T> {
 
     private void onMessages(Connection c, MessageBatch batch) {
         TopicStream s = c.stream;
-        EntryCodec.Unpacked<T> unpacked;
+        BatchCodec.Unpacked<T> unpacked;
         try {
-            unpacked = EntryCodec.unpack(s.topic, s.partition, batch, schema);
+            unpacked = BatchCodec.unpack(s.topic, s.partition, batch, schema);
         } catch (InvalidProtocolBufferException e) {
             // left unacknowledged: the broker delivers it again after a reconnect, and a newer client may read it
             LOG.error("[{}/{}] Dropping entry {}:{} that this client cannot decode: {}", s.topic,
@@ -1107,7 +1107,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
             } else {
                 tracker.remove(id);
             }
-            ack.addMessageIds(EntryCodec.toProto(id));
+            ack.addMessageIds(BatchCodec.toProto(id));
         }
         long requestId = ++lastRequestId;
         PendingAck pa = new PendingAck(ack.setRequestId(requestId).build(), s);
@@ -1215,7 +1215,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
         }
         NegativeAck.Builder nack = NegativeAck.newBuilder().setDelayMs(delayMs);
         for (MessageId id : ids) {
-            nack.addMessageIds(EntryCodec.toProto(id));
+            nack.addMessageIds(BatchCodec.toProto(id));
         }
         s.send(SubscribeRequest.newBuilder().setNegativeAck(nack).build());
     }
@@ -1312,7 +1312,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
             CompletableFuture<Producer<byte[]>> f = forRetry ? retryProducer : deadLetterProducer;
             if (f == null || f.isCompletedExceptionally()) {
                 String topic = forRetry ? deadLetter.getRetryLetterTopic() : deadLetter.getDeadLetterTopic();
-                f = new ProducerBuilderImpl<>(client, Schema.BYTES).topic(topic).createAsync();
+                f = client.newProducer(Schema.BYTES).topic(topic).createAsync();
                 if (forRetry) {
                     retryProducer = f;
                 } else {
@@ -1416,7 +1416,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
         if (position != null) {
             seek.setPosition(position);
         } else {
-            seek.setMessageId(EntryCodec.toProto(messageId));
+            seek.setMessageId(BatchCodec.toProto(messageId));
         }
         InitialPosition p = position;
         java.util.function.Consumer<TopicStream> readerMoved = s -> {
@@ -1632,7 +1632,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
     private MessageId fromProto(io.tributary.api.v1.MessageId id) {
         TopicStream main = single();
         return new MessageId(id.getLedgerId(), id.getEntryId(), id.getBatchIndex(),
-                EntryCodec.partitionOf(id.getPartition(), main.partition), id.getBatchSize());
+                BatchCodec.partitionOf(id.getPartition(), main.partition), id.getBatchSize());
     }
 
     /**
@@ -1817,7 +1817,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
                     .setNonDurable(true);
             s.lastHanded = null;
             if (s.startId != null) {
-                open.setStartMessageId(EntryCodec.toProto(s.startId)).setStartInclusive(s.startInclusive);
+                open.setStartMessageId(BatchCodec.toProto(s.startId)).setStartInclusive(s.startInclusive);
                 s.skipThrough = s.startId;
                 s.skipInclusive = s.startInclusive;
             } else {

@@ -9,6 +9,7 @@ import io.tributary.client.ReaderBuilder;
 import io.tributary.client.Schema;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryClientException;
+import io.tributary.client.impl.producer.ProducerBuilderImpl;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The client: one channel and one timer pool shared by its producers and consumers. */
-public final class TributaryClientImpl implements TributaryClient {
+public final class TributaryClientImpl implements TributaryClient, ClientContext {
     private static final Logger LOG = LoggerFactory.getLogger(TributaryClientImpl.class);
     private static final AtomicInteger CLIENT_IDS = new AtomicInteger();
     public static final int MAX_INBOUND_MESSAGE_SIZE = 16 * 1024 * 1024;
@@ -40,8 +41,8 @@ public final class TributaryClientImpl implements TributaryClient {
     private final TopicLookup topicLookup;
     private final ScheduledExecutorService scheduler;
     private final MemoryLimiter memory;
-    private final Set<ProducerImpl<?>> producers = ConcurrentHashMap.newKeySet();
     private final Set<ConsumerImpl<?>> consumers = ConcurrentHashMap.newKeySet();
+    private final Set<ClientResource> resources = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
 
@@ -89,7 +90,8 @@ public final class TributaryClientImpl implements TributaryClient {
         return new ReaderBuilderImpl<>(this, Objects.requireNonNull(schema, "schema"));
     }
 
-    MessagingServiceGrpc.MessagingServiceStub stub() {
+    @Override
+    public MessagingServiceGrpc.MessagingServiceStub stub() {
         return stub;
     }
 
@@ -98,11 +100,13 @@ public final class TributaryClientImpl implements TributaryClient {
     }
 
     /** Partition counts and namespace listings, for partitioned topics and pattern subscriptions. */
-    TopicLookup topicLookup() {
+    @Override
+    public TopicLookup topicLookup() {
         return topicLookup;
     }
 
-    ScheduledExecutorService scheduler() {
+    @Override
+    public ScheduledExecutorService scheduler() {
         return scheduler;
     }
 
@@ -110,7 +114,8 @@ public final class TributaryClientImpl implements TributaryClient {
      * Runs a task later on the client's timer threads; null once the client has shut them down,
      * which callers treat like being closed.
      */
-    ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
+    @Override
+    public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
         try {
             return scheduler.schedule(task, delay, unit);
         } catch (RejectedExecutionException e) {
@@ -118,7 +123,8 @@ public final class TributaryClientImpl implements TributaryClient {
         }
     }
 
-    ScheduledFuture<?> scheduleWithFixedDelay(Runnable task, long period, TimeUnit unit) {
+    @Override
+    public ScheduledFuture<?> scheduleWithFixedDelay(Runnable task, long period, TimeUnit unit) {
         try {
             return scheduler.scheduleWithFixedDelay(task, period, period, unit);
         } catch (RejectedExecutionException e) {
@@ -127,26 +133,18 @@ public final class TributaryClientImpl implements TributaryClient {
     }
 
     /** The memory bound shared by all producers of this client. */
-    MemoryLimiter memory() {
+    @Override
+    public MemoryLimiter memory() {
         return memory;
     }
 
-    Duration operationTimeout() {
+    @Override
+    public Duration operationTimeout() {
         return operationTimeout;
     }
 
     String target() {
         return target;
-    }
-
-    /** Registers a producer; false once the client is closed. */
-    boolean register(ProducerImpl<?> producer) {
-        producers.add(producer);
-        if (closed.get()) {
-            producers.remove(producer);
-            return false;
-        }
-        return true;
     }
 
     boolean register(ConsumerImpl<?> consumer) {
@@ -158,12 +156,23 @@ public final class TributaryClientImpl implements TributaryClient {
         return true;
     }
 
-    void unregister(ProducerImpl<?> producer) {
-        producers.remove(producer);
-    }
-
     void unregister(ConsumerImpl<?> consumer) {
         consumers.remove(consumer);
+    }
+
+    @Override
+    public boolean register(ClientResource resource) {
+        resources.add(resource);
+        if (closed.get()) {
+            resources.remove(resource);
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public void unregister(ClientResource resource) {
+        resources.remove(resource);
     }
 
     @Override
@@ -177,11 +186,11 @@ public final class TributaryClientImpl implements TributaryClient {
             return closeFuture;
         }
         List<CompletableFuture<Void>> closing = new ArrayList<>();
-        for (ProducerImpl<?> p : producers) {
-            closing.add(p.closeAsync());
-        }
         for (ConsumerImpl<?> c : consumers) {
             closing.add(c.closeAsync());
+        }
+        for (ClientResource r : resources) {
+            closing.add(r.closeAsync());
         }
         CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0])).whenComplete((v, t) -> {
             if (t != null) {

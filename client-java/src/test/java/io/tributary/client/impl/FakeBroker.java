@@ -556,7 +556,7 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
     static final class EntryCodecAccess {
         static int count(ByteString entry) {
             try {
-                return EntryCodec.decode(entry).messages().size();
+                return BatchCodec.decode(entry).messages().size();
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }

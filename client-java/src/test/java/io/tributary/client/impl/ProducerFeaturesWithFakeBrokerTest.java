@@ -44,7 +44,7 @@ class ProducerFeaturesWithFakeBrokerTest {
     private static final String TOPIC = "acme/orders/created";
     private static final String OTHER = "acme/orders/paid";
     /** The memory each message of {@link #kib()} holds: its value with the framing of a message in a batch. */
-    private static final int KIB_MESSAGE = EntryCodec.sizeInList(
+    private static final int KIB_MESSAGE = BatchCodec.sizeInList(
             io.tributary.api.v1.SingleMessage.newBuilder().setValue(ByteString.copyFrom(new byte[1024])).build());
 
     private FakeBroker broker;
@@ -110,7 +110,7 @@ class ProducerFeaturesWithFakeBrokerTest {
                 producer.sendAsync(order(i));
             }
             producer.flush();
-            io.tributary.api.v1.CompressionType expected = EntryCodec.toProto(type);
+            io.tributary.api.v1.CompressionType expected = BatchCodec.toProto(type);
             assertThat(broker.decoded(TOPIC)).isNotEmpty()
                     .allSatisfy(d -> assertThat(d.header().getCompression()).isEqualTo(expected));
             for (int i = 0; i < 200; i++) {
@@ -480,5 +480,44 @@ class ProducerFeaturesWithFakeBrokerTest {
             assertThat(s.getSendFailures()).isEqualTo(1);
             assertThat(s.getAcksReceived()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void concurrentSendersGetEveryMessageStoredOnceWithBatchesInSequenceOrder() throws Exception {
+        // batches are encoded outside the producer's lock by whichever thread closed them: they
+        // must still go out in sequence order, or the broker would drop the later ones as duplicates
+        client(0);
+        int threads = 4;
+        int perThread = 500;
+        try (Producer<String> producer = client.newProducer(Schema.STRING).topic(TOPIC)
+                .compressionType(CompressionType.LZ4).batchingMaxMessages(7).create()) {
+            List<CompletableFuture<MessageId>> sends = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Thread> senders = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int base = t * perThread;
+                Thread th = new Thread(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        sends.add(producer.sendAsync(order(base + i)));
+                    }
+                });
+                senders.add(th);
+                th.start();
+            }
+            for (Thread th : senders) {
+                th.join(TimeUnit.SECONDS.toMillis(10));
+            }
+            producer.flush();
+            for (CompletableFuture<MessageId> f : sends) {
+                await5(f);
+            }
+        }
+        List<Long> firstIds;
+        synchronized (broker) {
+            firstIds = broker.receivedBatches.stream().map(PublishBatch::getSequenceId).toList();
+        }
+        assertThat(firstIds).isSorted().doesNotHaveDuplicates();
+        assertThat(broker.decoded(TOPIC).stream().mapToInt(d -> d.messages().size()).sum()).isEqualTo(threads * perThread);
+        assertThat(broker.decoded(TOPIC).stream().flatMap(d -> d.messages().stream())
+                .map(m -> m.getSequenceId()).toList()).isSorted().doesNotHaveDuplicates().hasSize(threads * perThread);
     }
 }

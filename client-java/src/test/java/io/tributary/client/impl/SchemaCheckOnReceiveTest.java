@@ -43,11 +43,11 @@ class SchemaCheckOnReceiveTest {
         return MessageBatch.newBuilder()
                 .setMessageId(io.tributary.api.v1.MessageId.newBuilder().setLedgerId(3).setEntryId(4)
                         .setPartition(-1).setBatchSize(values.length))
-                .setEntry(EntryCodec.encode("p", schema, 0, singles, 1)).build();
+                .setEntry(BatchCodec.encode("p", schema, 0, singles, 1)).build();
     }
 
     private static <T> MessageImpl<T> single(MessageBatch b, Schema<T> schema) throws Exception {
-        return EntryCodec.unpack(TOPIC, -1, b, schema).messages().get(0);
+        return BatchCodec.unpack(TOPIC, -1, b, schema).messages().get(0);
     }
 
     @Test

@@ -30,8 +30,13 @@ class CrashTest {
                     return o != victim && o.isAlive();
                 });
                 int mark = load.sentCount(topics.get(0));
-                await().atMost(Duration.ofSeconds(30)).until(() -> load.sent.get(topics.get(0)).subList(0, mark)
-                        .stream().allMatch(f -> f.isDone()));
+                List<java.util.concurrent.CompletableFuture<io.tributary.client.MessageId>> sent = load.sent.get(topics.get(0));
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    // the load thread appends while we look: a synchronized list is iterated under its lock
+                    synchronized (sent) {
+                        return sent.subList(0, mark).stream().allMatch(f -> f.isDone());
+                    }
+                });
                 double seconds = (System.nanoTime() - killedAt) / 1e9;
                 load.stopAndAwait();
                 assertThat(load.failures).as("sends fail only after their 60 s timeout; none should").isEmpty();

@@ -40,7 +40,7 @@ final class AdminSubscriptions implements Subscriptions {
             InitialPosition position = messageId.equals(MessageId.earliest) ? InitialPosition.EARLIEST : InitialPosition.LATEST;
             return onEachPartition(topic, subscription, t -> reset(t, subscription, r -> r.setPosition(position)));
         }
-        io.tributary.api.v1.MessageId id = EntryCodec.toProto(messageId);
+        io.tributary.api.v1.MessageId id = BatchCodec.toProto(messageId);
         return AdminTopics.withName(topic, name -> admin.partitions(name).thenCompose(n -> {
             if (n == 0) {
                 return reset(name.toString(), subscription, r -> r.setMessageId(id));

@@ -3,6 +3,8 @@ package io.tributary.client.impl;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
+import com.google.protobuf.WireFormat;
 import io.tributary.api.v1.BatchHeader;
 import io.tributary.api.v1.EntryBatch;
 import io.tributary.api.v1.MessageBatch;
@@ -10,6 +12,7 @@ import io.tributary.api.v1.MessageList;
 import io.tributary.api.v1.SingleMessage;
 import io.tributary.client.MessageId;
 import io.tributary.client.Schema;
+import io.tributary.protocol.PayloadCompression;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -19,14 +22,18 @@ import java.util.Set;
  * The entry format: a producer batch is one {@link EntryBatch} whose payload is a serialized
  * {@link MessageList}, compressed with the codec its header names. The producer encodes it once,
  * the broker stores it as is, and the consumer unpacks it into messages.
+ *
+ * <p>This is the client's side of the format (sizing a batch, encoding its header, unpacking
+ * into {@link MessageImpl}s); the bytes themselves are {@link io.tributary.protocol.EntryCodec}'s,
+ * shared with the broker.
  */
-public final class EntryCodec {
+public final class BatchCodec {
 
     /** A varint of a negative number takes the most room, so -1 stands for any value. */
     private static final long WORST_LONG = -1L;
     private static final int WORST_INT = -1;
 
-    private EntryCodec() {}
+    private BatchCodec() {}
 
     /** The bytes a message takes inside a {@link MessageList}: its tag, its length, its body. */
     public static int sizeInList(SingleMessage message) {
@@ -95,21 +102,106 @@ public final class EntryCodec {
                                     List<SingleMessage> messages, long publishTimeMs, boolean withKey,
                                     io.tributary.api.v1.CompressionType compression) {
         io.tributary.protocol.EntryCodec.Payload payload = io.tributary.protocol.EntryCodec.payload(messages, compression);
+        String key = withKey ? commonKey(messages) : null;
+        long deliverAt = 0;
+        for (SingleMessage m : messages) {
+            deliverAt = Math.max(deliverAt, m.getDeliverAtMs());
+        }
+        return entry(producerName, schema, firstSequenceId, messages.size(), payload, publishTimeMs, key, deliverAt);
+    }
+
+    /**
+     * A message serialised once, without its sequence id, as the producer holds it from
+     * {@code sendAsync} until its batch is encoded; with the fields the batch header needs.
+     *
+     * @param key the message's key, null if it has none
+     */
+    public record Serialized(ByteString body, String key, long deliverAtMs) {
+        /** Serialises {@code message}, which carries no sequence id. */
+        public static Serialized of(SingleMessage message) {
+            return new Serialized(message.toByteString(), message.getHasKey() ? message.getKey() : null,
+                    message.getDeliverAtMs());
+        }
+    }
+
+    /** What {@link #sizeInList(SingleMessage)} says of the message once it carries {@code sequenceId}. */
+    public static int sizeInList(Serialized message, long sequenceId) {
+        int size = message.body().size() + sequenceIdFieldSize(sequenceId);
+        return 1 + CodedOutputStream.computeUInt32SizeNoTag(size) + size;
+    }
+
+    /** The bytes the sequence id field adds to a message; none for 0, which proto3 leaves out. */
+    private static int sequenceIdFieldSize(long sequenceId) {
+        return sequenceId == 0 ? 0 : CodedOutputStream.computeInt64Size(SingleMessage.SEQUENCE_ID_FIELD_NUMBER, sequenceId);
+    }
+
+    /**
+     * Encodes a batch of serialised messages, the i-th carrying sequence id
+     * {@code firstSequenceId + i}, into the same entry {@link #encode(String, String, long, List,
+     * long, boolean, io.tributary.api.v1.CompressionType) encode} with {@code withKey} makes of the
+     * numbered messages. The bodies are copied as they are and each message's sequence id field is
+     * appended after them (protobuf takes fields in any order), so no message is built or
+     * serialised again.
+     */
+    public static ByteString encodeSerialized(String producerName, String schema, long firstSequenceId,
+                                              List<Serialized> messages, long publishTimeMs,
+                                              io.tributary.api.v1.CompressionType compression) {
+        int total = 0;
+        for (int i = 0; i < messages.size(); i++) {
+            total += sizeInList(messages.get(i), firstSequenceId + i);
+        }
+        byte[] bytes = new byte[total];
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+        String key = null;
+        boolean sameKey = true;
+        long deliverAt = 0;
+        try {
+            for (int i = 0; i < messages.size(); i++) {
+                Serialized m = messages.get(i);
+                long seq = firstSequenceId + i;
+                out.writeTag(MessageList.MESSAGES_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                out.writeUInt32NoTag(m.body().size() + sequenceIdFieldSize(seq));
+                out.writeRawBytes(m.body());
+                if (seq != 0) {
+                    out.writeInt64(SingleMessage.SEQUENCE_ID_FIELD_NUMBER, seq);
+                }
+                if (m.key() == null || (key != null && !key.equals(m.key()))) {
+                    sameKey = false;
+                }
+                key = m.key();
+                deliverAt = Math.max(deliverAt, m.deliverAtMs());
+            }
+            out.checkNoSpaceLeft();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("a batch did not fit the bytes measured for it", e);
+        }
+        ByteString plain = UnsafeByteOperations.unsafeWrap(bytes);
+        io.tributary.protocol.EntryCodec.Payload payload =
+                new io.tributary.protocol.EntryCodec.Payload(plain, io.tributary.api.v1.CompressionType.COMPRESSION_NONE, total);
+        if (compression != io.tributary.api.v1.CompressionType.COMPRESSION_NONE) {
+            // the same rule as protocol's EntryCodec.payload: keep it only if it is smaller
+            ByteString packed = PayloadCompression.compress(compression, plain);
+            if (packed.size() < plain.size()) {
+                payload = new io.tributary.protocol.EntryCodec.Payload(packed, compression, total);
+            }
+        }
+        return entry(producerName, schema, firstSequenceId, messages.size(), payload, publishTimeMs,
+                sameKey && !messages.isEmpty() ? key : null, deliverAt);
+    }
+
+    private static ByteString entry(String producerName, String schema, long firstSequenceId, int count,
+                                    io.tributary.protocol.EntryCodec.Payload payload, long publishTimeMs, String key,
+                                    long deliverAt) {
         BatchHeader.Builder header = BatchHeader.newBuilder()
                 .setProducerName(producerName == null ? "" : producerName)
                 .setFirstSequenceId(firstSequenceId)
-                .setMessageCount(messages.size())
+                .setMessageCount(count)
                 .setCompression(payload.compression())
                 .setUncompressedSize(payload.uncompressedSize())
                 .setPublishTimeMs(publishTimeMs)
                 .setSchema(schema == null ? "" : schema);
-        String key = withKey ? commonKey(messages) : null;
         if (key != null) {
             header.setKey(key).setHasKey(true);
-        }
-        long deliverAt = 0;
-        for (SingleMessage m : messages) {
-            deliverAt = Math.max(deliverAt, m.getDeliverAtMs());
         }
         header.setDeliverAtMs(deliverAt);
         return EntryBatch.newBuilder().setHeader(header).setPayload(payload.bytes()).build().toByteString();

@@ -1,4 +1,4 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.producer;
 
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.client.MessageId;
@@ -9,6 +9,8 @@ import io.tributary.client.Schema;
 import io.tributary.client.TopicMetadata;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.TypedMessageBuilder;
+import io.tributary.client.impl.ClientContext;
+import io.tributary.client.impl.Futures;
 import io.tributary.protocol.TopicName;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +54,7 @@ final class PartitionedProducerImpl<T> implements Producer<T> {
      *
      * @param configFor the settings of one partition's producer, from its topic and producer name
      */
-    static <T> CompletableFuture<Producer<T>> create(TributaryClientImpl client, TopicName topic, int numPartitions,
+    static <T> CompletableFuture<Producer<T>> create(ClientContext client, TopicName topic, int numPartitions,
                                                      Schema<T> schema, MessageRouter router, String producerName,
                                                      BiFunction<String, String, ProducerBuilderImpl.Config> configFor) {
         ProducerStatsRecorder stats = new ProducerStatsRecorder();

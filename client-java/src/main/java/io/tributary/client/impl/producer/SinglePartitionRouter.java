@@ -1,4 +1,4 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.producer;
 
 import io.tributary.client.Message;
 import io.tributary.client.MessageRouter;

@@ -1,4 +1,4 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.producer;
 
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.client.BatchingType;
@@ -9,6 +9,8 @@ import io.tributary.client.Producer;
 import io.tributary.client.ProducerBuilder;
 import io.tributary.client.Schema;
 import io.tributary.client.TributaryClientException;
+import io.tributary.client.impl.ClientContext;
+import io.tributary.client.impl.Futures;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import java.time.Duration;
@@ -18,7 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /** Collects a producer's settings. */
-final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
+public final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
 
     /** A producer's settings, fixed at creation. */
     record Config(String topic, String producerName, Duration sendTimeout, int maxPendingMessages,
@@ -26,7 +28,7 @@ final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
                   Duration batchingMaxPublishDelay, BatchingType batchingType,
                   CompressionType compressionType) {}
 
-    private final TributaryClientImpl client;
+    private final ClientContext client;
     private final Schema<T> schema;
     private String topic;
     private String producerName;
@@ -42,7 +44,7 @@ final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     private MessageRoutingMode routingMode = MessageRoutingMode.RoundRobinPartition;
     private MessageRouter router;
 
-    ProducerBuilderImpl(TributaryClientImpl client, Schema<T> schema) {
+    public ProducerBuilderImpl(ClientContext client, Schema<T> schema) {
         this.client = client;
         this.schema = schema;
     }

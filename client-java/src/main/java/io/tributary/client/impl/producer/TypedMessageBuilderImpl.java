@@ -1,8 +1,9 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.producer;
 
 import io.tributary.client.MessageId;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.TypedMessageBuilder;
+import io.tributary.client.impl.Futures;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
