@@ -10,7 +10,7 @@ import io.tributary.client.MessageId;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.admin.Subscriptions;
 import io.tributary.client.admin.TopicInfo;
-import io.tributary.client.impl.EntryCodec;
+import io.tributary.client.impl.BatchCodec;
 import io.tributary.protocol.ErrorReasons;
 import java.util.ArrayList;
 import java.util.List;
