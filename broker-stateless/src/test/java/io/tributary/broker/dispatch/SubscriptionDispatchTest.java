@@ -101,7 +101,7 @@ class SubscriptionDispatchTest {
         log = factory.open(name, true).join();
         // the log and the subscription share one thread, as they do in a topic
         executor = executors.chooseThread(name);
-        subscription = new Subscription(new SubscriptionContext(name, log, executor, scheduler, 100, p -> null,
+        subscription = new Subscription(new SubscriptionContext(name, log, log::sizeBytesFrom, executor, scheduler, 100, p -> null,
                 (messages, bytes) -> {}, s -> {}), "sub", ManagedCursor.nonDurable(log, "sub", log.lastConfirmed()));
     }
 
