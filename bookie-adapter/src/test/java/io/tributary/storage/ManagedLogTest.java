@@ -57,6 +57,35 @@ class ManagedLogTest {
     }
 
     @Test
+    void appendsMadeOnTheLogsThreadKeepTheirOrderWithQueuedOnesAcrossRollovers() throws Exception {
+        // the topic appends from the log's own thread; those run inline, the others queue
+        ManagedLogFactory factory = cluster.newFactory(ManagedLogConfig.DEFAULT.withRollover(1 << 20, 10, Duration.ofHours(1)));
+        ManagedLog log = factory.open("t/ns/inline-appends", true).join();
+        List<CompletableFuture<Position>> acks = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            int base = round * 8;
+            acks.add(log.appendAsync(("m" + base).getBytes(UTF_8)));
+            acks.addAll(CompletableFuture.supplyAsync(() -> {
+                List<CompletableFuture<Position>> onThread = new ArrayList<>();
+                for (int i = 1; i < 8; i++) {
+                    onThread.add(log.appendAsync(("m" + (base + i)).getBytes(UTF_8)));
+                }
+                return onThread;
+            }, log.executor()).join());
+        }
+        List<Position> positions = acks.stream().map(CompletableFuture::join).toList();
+        assertThat(positions).isSorted().doesNotHaveDuplicates();
+        assertThat(log.ledgerCount()).isGreaterThanOrEqualTo(4);
+
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            expected.add("m" + i);
+        }
+        assertThat(readAll(log, log.firstPosition())).containsExactlyElementsOf(expected);
+        log.close();
+    }
+
+    @Test
     void appendsAreReadBackInOrderAcrossLedgerRollovers() throws Exception {
         ManagedLogFactory factory = cluster.newFactory(ManagedLogConfig.DEFAULT.withRollover(1 << 20, 10, Duration.ofHours(1)));
         ManagedLog log = factory.open("t/ns/rollover", true).join();

@@ -52,6 +52,8 @@ final class LogAppender {
     private int inFlight;
     private final ArrayDeque<PendingAppend> queued = new ArrayDeque<>();
     private final List<CompletableFuture<Void>> drainedListeners = new ArrayList<>();
+    /** The executor's thread, once known: an append made on it runs inline (see {@link #append}). */
+    private volatile Thread ownerThread;
 
     LogAppender(String name, BookKeeper bk, ManagedLogConfig config, Executor executor, LedgerChain chain,
                 TailCache cache, LedgerReader reader, WriteHandle current, long currentCreatedMs) {
@@ -66,17 +68,32 @@ final class LogAppender {
         this.currentCreatedMs = currentCreatedMs;
     }
 
+    /**
+     * Appends on the executor. A caller already on it (the topic, which shares the log's thread)
+     * appends inline instead of queueing behind itself; that is safe because no callback of this
+     * class completes a future while its state is half changed (see {@link #onAppendFailure}), so
+     * an append made by a future's dependent sees a consistent appender.
+     */
     CompletableFuture<Position> append(byte[] data, SequenceMark mark) {
         CompletableFuture<Position> f = new CompletableFuture<>();
-        executor.execute(() -> {
-            switch (state) {
-                case READY -> doAppend(data, mark, f);
-                case ROLLING -> queued.add(new PendingAppend(data, mark, f));
-                case FENCED -> f.completeExceptionally(fenced());
-                case CLOSED -> f.completeExceptionally(closed());
-            }
-        });
+        if (Thread.currentThread() == ownerThread) {
+            appendNow(data, mark, f);
+        } else {
+            executor.execute(() -> {
+                ownerThread = Thread.currentThread();
+                appendNow(data, mark, f);
+            });
+        }
         return f;
+    }
+
+    private void appendNow(byte[] data, SequenceMark mark, CompletableFuture<Position> f) {
+        switch (state) {
+            case READY -> doAppend(data, mark, f);
+            case ROLLING -> queued.add(new PendingAppend(data, mark, f));
+            case FENCED -> f.completeExceptionally(fenced());
+            case CLOSED -> f.completeExceptionally(closed());
+        }
     }
 
     private void doAppend(byte[] data, SequenceMark mark, CompletableFuture<Position> f) {
@@ -90,6 +107,7 @@ final class LogAppender {
             startRollover();
         }
         append.whenCompleteAsync((entryId, err) -> {
+            ownerThread = Thread.currentThread();
             inFlight--;
             if (err != null) {
                 currentSize -= data.length;
@@ -123,11 +141,13 @@ final class LogAppender {
         } else if (state == State.CLOSED) {
             f.completeExceptionally(closed());
         } else {
-            f.completeExceptionally(new ManagedLogException("append to " + name + " failed: " + cause, cause));
-            // A ledger that failed a write cannot take more: move on to a fresh one.
+            // A ledger that failed a write cannot take more: move on to a fresh one. Before failing
+            // the future, so that an append its dependents make at once (a resend) queues for the
+            // new ledger instead of going to the failed one.
             if (state == State.READY && handle == current) {
                 startRollover();
             }
+            f.completeExceptionally(new ManagedLogException("append to " + name + " failed: " + cause, cause));
         }
     }
 

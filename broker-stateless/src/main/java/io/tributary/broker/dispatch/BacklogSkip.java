@@ -3,7 +3,7 @@ package io.tributary.broker.dispatch;
 import io.tributary.protocol.EntryCodec;
 import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.LogEntry;
-import io.tributary.storage.log.ManagedLog;
+import io.tributary.storage.log.LogReader;
 import io.tributary.storage.log.Position;
 import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +23,7 @@ final class BacklogSkip {
         void acknowledge(Position p);
     }
 
-    private final ManagedLog log;
+    private final LogReader log;
     private final ManagedCursor cursor;
     private final Executor executor;
     private final int batchSize;

@@ -3,7 +3,7 @@ package io.tributary.broker.dispatch;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.LogEntry;
-import io.tributary.storage.log.ManagedLog;
+import io.tributary.storage.log.LogReader;
 import io.tributary.storage.log.ManagedLogException;
 import io.tributary.storage.log.Position;
 import java.util.HashSet;
@@ -31,7 +31,7 @@ final class EntryReadAhead {
 
     private final String topic;
     private final String subscription;
-    private final ManagedLog log;
+    private final LogReader log;
     private final ManagedCursor cursor;
     private final Executor executor;
     private final int batchSize;

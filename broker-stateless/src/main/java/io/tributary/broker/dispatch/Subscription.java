@@ -367,7 +367,7 @@ public final class Subscription {
 
     /** Backlog bytes: what the slowest reader of this subscription still has to consume. */
     public long backlogBytes() {
-        return context.log().sizeBytesFrom(cursor.firstUnacknowledged());
+        return context.backlogSize().bytesFrom(cursor.firstUnacknowledged());
     }
 
     public SubscriptionStats stats() {

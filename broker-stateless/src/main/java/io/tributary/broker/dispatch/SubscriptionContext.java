@@ -1,7 +1,7 @@
 package io.tributary.broker.dispatch;
 
 import io.tributary.api.v1.ErrorDetail;
-import io.tributary.storage.log.ManagedLog;
+import io.tributary.storage.log.LogReader;
 import io.tributary.storage.log.Position;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -12,7 +12,9 @@ import java.util.concurrent.ScheduledExecutorService;
  * this one).
  *
  * @param topic             the topic's name, for error messages and logs
- * @param log               the topic's log, which the subscription reads
+ * @param log               the topic's log, which the subscription only reads
+ * @param backlogSize       the bytes of the topic's log from a position on (the log's upkeep side,
+ *                          which the subscription needs for its backlog figure only)
  * @param executor          the topic's executor: every call into the subscription runs on it, and so
  *                          does every callback the subscription schedules
  * @param scheduler         for timers (delayed deliveries); their work hops onto {@code executor}
@@ -22,9 +24,16 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param onEmpty           called when a subscription that is not stored (a reader's) lost its last
  *                          consumer and closed itself: the topic forgets it
  */
-public record SubscriptionContext(String topic, ManagedLog log, Executor executor, ScheduledExecutorService scheduler,
-                                  int dispatchBatchSize, MessageIdCheck messageIds, DeliveryListener deliveries,
+public record SubscriptionContext(String topic, LogReader log, BacklogSize backlogSize, Executor executor,
+                                  ScheduledExecutorService scheduler, int dispatchBatchSize, MessageIdCheck messageIds, DeliveryListener deliveries,
                                   EmptyListener onEmpty) {
+
+    /** Sizes a backlog. */
+    @FunctionalInterface
+    public interface BacklogSize {
+        /** Bytes of the log from {@code from} (inclusive) to its end, as the log estimates them. */
+        long bytesFrom(Position from);
+    }
 
     /** Checks a message id that a client names. */
     @FunctionalInterface

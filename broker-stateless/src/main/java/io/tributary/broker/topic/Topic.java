@@ -123,8 +123,8 @@ public final class Topic {
         return counters.totals();
     }
 
-    /** Called by dispatch for every entry handed to a consumer. */
-    public void recordDelivered(int messages, int bytes) {
+    /** Told by dispatch (through the subscription context) of every entry handed to a consumer. */
+    private void recordDelivered(int messages, int bytes) {
         counters.recordDelivered(messages, bytes);
     }
 
@@ -298,12 +298,12 @@ public final class Topic {
 
     /** What a subscription needs from this topic (it does not see the topic itself). */
     private SubscriptionContext subscriptionContext() {
-        return new SubscriptionContext(name.toString(), log, executor, scheduler, dispatchBatchSize,
+        return new SubscriptionContext(name.toString(), log, log::sizeBytesFrom, executor, scheduler, dispatchBatchSize,
                 this::checkMessageId, this::recordDelivered, this::removeSubscription);
     }
 
     /** Called by a reader's subscription when its consumer left. Runs on the executor. */
-    public void removeSubscription(Subscription sub) {
+    private void removeSubscription(Subscription sub) {
         CompletableFuture<Subscription> f = subscriptions.get(sub.name());
         if (f != null && f.isDone() && !f.isCompletedExceptionally() && f.join() == sub) {
             subscriptions.remove(sub.name());
@@ -311,7 +311,7 @@ public final class Topic {
     }
 
     /** Null if {@code p} can be the position of a message of this topic, else why not. Runs on the executor. */
-    public ErrorDetail checkMessageId(Position p) {
+    private ErrorDetail checkMessageId(Position p) {
         return positions.checkMessageId(p);
     }
 

@@ -14,37 +14,106 @@ import io.tributary.api.v1.SubscriptionType;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.Position;
+import io.tributary.storage.StorageClients;
+import io.tributary.storage.embedded.EmbeddedBookie;
+import io.tributary.storage.embedded.EmbeddedZooKeeper;
+import io.tributary.storage.log.ManagedLog;
+import io.tributary.storage.log.ManagedLogConfig;
+import io.tributary.storage.log.ManagedLogFactory;
+import io.tributary.storage.meta.MetadataStore;
+import java.io.File;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import org.apache.bookkeeper.client.api.BookKeeper;
+import org.apache.bookkeeper.common.util.OrderedExecutor;
+import org.apache.curator.framework.CuratorFramework;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Dispatch by subscription type, without a cluster: a subscription over a log held in memory, its
- * consumers recording what they get. Every call into the subscription runs on its executor, as
- * the topic's calls do.
+ * Dispatch by subscription type, without a broker: a subscription over a real managed log (an
+ * embedded ZooKeeper and bookie, started once for the class; a fresh log per test), its consumers
+ * recording what they get. Every call into the subscription runs on the log's executor, as the
+ * topic's calls do.
  */
 class SubscriptionDispatchTest {
     private static final Duration DEADLINE = Duration.ofSeconds(10);
+    private static final AtomicInteger TOPICS = new AtomicInteger();
 
-    private final ExecutorService executor = Executors.newSingleThreadExecutor();
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    private final InMemoryLog log = new InMemoryLog();
-    private final Subscription subscription = new Subscription(new SubscriptionContext("in-memory", log.log(), executor,
-            scheduler, 100, p -> null, (messages, bytes) -> {}, s -> {}),
-            "sub", ManagedCursor.nonDurable(log.log(), "sub", new Position(InMemoryLog.LEDGER, -1)));
+    @TempDir
+    static File dir;
+    private static EmbeddedZooKeeper zk;
+    private static EmbeddedBookie bookie;
+    private static CuratorFramework curator;
+    private static BookKeeper bk;
+    private static OrderedExecutor executors;
+    private static ScheduledExecutorService scheduler;
+    private static ManagedLogFactory factory;
+
+    private ManagedLog log;
+    private ExecutorService executor;
+    private Subscription subscription;
+
+    @BeforeAll
+    static void startStorage() throws Exception {
+        zk = EmbeddedZooKeeper.start(new File(dir, "zk"), "127.0.0.1", 0);
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        bookie = EmbeddedBookie.start(StorageClients.metadataServiceUri(zk.connectString(), "/ledgers"),
+                new File(dir, "bookie"), port, false);
+        curator = StorageClients.curator(zk.connectString(), "/tributary", Duration.ofSeconds(10));
+        bk = StorageClients.bookKeeper(zk.connectString(), "/ledgers");
+        executors = OrderedExecutor.newBuilder().numThreads(2).name("dispatch-test").build();
+        scheduler = Executors.newSingleThreadScheduledExecutor();
+        factory = new ManagedLogFactory(new MetadataStore(curator), bk, ManagedLogConfig.DEFAULT,
+                name -> executors.chooseThread(name));
+    }
+
+    @AfterAll
+    static void stopStorage() throws Exception {
+        bk.close();
+        curator.close();
+        executors.shutdown();
+        scheduler.shutdownNow();
+        bookie.close();
+        zk.close();
+    }
+
+    @BeforeEach
+    void openLog() {
+        String name = "public/default/dispatch-" + TOPICS.incrementAndGet();
+        log = factory.open(name, true).join();
+        // the log and the subscription share one thread, as they do in a topic
+        executor = executors.chooseThread(name);
+        subscription = new Subscription(new SubscriptionContext(name, log, log::sizeBytesFrom, executor, scheduler, 100, p -> null,
+                (messages, bytes) -> {}, s -> {}), "sub", ManagedCursor.nonDurable(log, "sub", log.lastConfirmed()));
+    }
 
     @AfterEach
-    void stop() {
-        executor.shutdownNow();
-        scheduler.shutdownNow();
+    void closeLog() {
+        log.closeAsync().join();
+    }
+
+    /** Appends entries in order from the log's thread; returns their positions once all are stored. */
+    private List<Position> append(List<byte[]> data) {
+        List<CompletableFuture<Position>> appends = on(() -> data.stream().map(log::appendAsync).toList());
+        return appends.stream().map(CompletableFuture::join).toList();
     }
 
     @Test
@@ -52,7 +121,7 @@ class SubscriptionDispatchTest {
         TestConsumer a = new TestConsumer("a", 0);
         join(a, SubscriptionType.KEY_SHARED, 1000);
         List<String> keys = IntStream.range(0, 20).mapToObj(i -> "key-" + i).toList();
-        List<Position> first = log.append(keys.stream().map(k -> entry(k, 0)).toList());
+        List<Position> first = append(keys.stream().map(k -> entry(k, 0)).toList());
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(a.positions()).containsExactlyElementsOf(first));
 
         TestConsumer b = new TestConsumer("b", 0);
@@ -60,7 +129,7 @@ class SubscriptionDispatchTest {
         KeySharedSelector ring = new KeySharedSelector();
         ring.add(a);
         ring.add(b);
-        List<Position> second = log.append(keys.stream().map(k -> entry(k, 0)).toList());
+        List<Position> second = append(keys.stream().map(k -> entry(k, 0)).toList());
         List<Position> stillA = new ArrayList<>();
         List<Position> movedToB = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
@@ -86,7 +155,7 @@ class SubscriptionDispatchTest {
         TestConsumer b = new TestConsumer("b", 1);
         join(a, SubscriptionType.FAILOVER, 100);
         join(b, SubscriptionType.FAILOVER, 100);
-        List<Position> p = log.append(IntStream.range(0, 5).mapToObj(i -> entry(null, 0)).toList());
+        List<Position> p = append(IntStream.range(0, 5).mapToObj(i -> entry(null, 0)).toList());
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(a.positions()).containsExactlyElementsOf(p));
         assertThat(a.activeChanges).containsExactly(true);
         assertThat(b.activeChanges).isEmpty();
@@ -106,7 +175,7 @@ class SubscriptionDispatchTest {
     void aFailoverConsumerOfHigherPriorityTakesOverWhatTheActiveOneHasNotAcknowledged() {
         TestConsumer low = new TestConsumer("low", 5);
         join(low, SubscriptionType.FAILOVER, 100);
-        List<Position> p = log.append(IntStream.range(0, 4).mapToObj(i -> entry(null, 0)).toList());
+        List<Position> p = append(IntStream.range(0, 4).mapToObj(i -> entry(null, 0)).toList());
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(low.positions()).containsExactlyElementsOf(p));
         on(() -> subscription.acknowledge(low, ids(p.subList(0, 1)), false));
 
@@ -123,7 +192,7 @@ class SubscriptionDispatchTest {
     void aNegativelyAcknowledgedEntryComesBackBeforeNewerOnes() {
         TestConsumer c = new TestConsumer("c", 0);
         join(c, SubscriptionType.EXCLUSIVE, 3);
-        List<Position> p = log.append(IntStream.range(0, 5).mapToObj(i -> entry(null, 0)).toList());
+        List<Position> p = append(IntStream.range(0, 5).mapToObj(i -> entry(null, 0)).toList());
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(c.positions()).containsExactlyElementsOf(p.subList(0, 3)));
 
         on(() -> {
@@ -143,7 +212,7 @@ class SubscriptionDispatchTest {
         TestConsumer b = new TestConsumer("b", 0);
         join(a, SubscriptionType.SHARED, 100);
         join(b, SubscriptionType.SHARED, 100);
-        List<Position> p = log.append(List.of(entry(null, System.currentTimeMillis() + 60_000), entry(null, 0),
+        List<Position> p = append(List.of(entry(null, System.currentTimeMillis() + 60_000), entry(null, 0),
                 entry(null, 0), entry(null, 0), entry(null, 0)));
 
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(a.received.size() + b.received.size()).isEqualTo(4));
@@ -158,7 +227,7 @@ class SubscriptionDispatchTest {
     void anEntryWhoseDeliveryTimeHasComeIsDeliveredOnShared() {
         TestConsumer a = new TestConsumer("a", 0);
         join(a, SubscriptionType.SHARED, 100);
-        List<Position> p = log.append(List.of(entry(null, System.currentTimeMillis() + 300), entry(null, 0)));
+        List<Position> p = append(List.of(entry(null, System.currentTimeMillis() + 300), entry(null, 0)));
 
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(a.positions()).containsExactlyInAnyOrderElementsOf(p));
         assertThat(on(() -> subscription.stats().getDelayedMessages())).isZero();
@@ -168,7 +237,7 @@ class SubscriptionDispatchTest {
     void exclusiveIgnoresDeliveryTimes() {
         TestConsumer c = new TestConsumer("c", 0);
         join(c, SubscriptionType.EXCLUSIVE, 100);
-        List<Position> p = log.append(List.of(entry(null, System.currentTimeMillis() + 60_000), entry(null, 0)));
+        List<Position> p = append(List.of(entry(null, System.currentTimeMillis() + 60_000), entry(null, 0)));
 
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(c.positions()).containsExactlyElementsOf(p));
     }
@@ -179,7 +248,7 @@ class SubscriptionDispatchTest {
         TestConsumer b = new TestConsumer("b", 0);
         join(a, SubscriptionType.KEY_SHARED, 1000);
         join(b, SubscriptionType.KEY_SHARED, 1000);
-        List<Position> p = log.append(IntStream.range(0, 20).mapToObj(i -> entry("key-" + i, 0)).toList());
+        List<Position> p = append(IntStream.range(0, 20).mapToObj(i -> entry("key-" + i, 0)).toList());
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(a.received.size() + b.received.size()).isEqualTo(20));
         assertThat(a.received).isNotEmpty();
         assertThat(b.received).isNotEmpty();
@@ -202,7 +271,7 @@ class SubscriptionDispatchTest {
         TestConsumer b = new TestConsumer("b", 1);
         join(a, SubscriptionType.FAILOVER, 100);
         join(b, SubscriptionType.FAILOVER, 100);
-        List<Position> p = log.append(IntStream.range(0, 5).mapToObj(i -> entry(null, 0)).toList());
+        List<Position> p = append(IntStream.range(0, 5).mapToObj(i -> entry(null, 0)).toList());
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(a.positions()).containsExactlyElementsOf(p));
         on(() -> {
             subscription.negativeAcknowledge(a, ids(p.subList(3, 4)), 0);
@@ -224,7 +293,7 @@ class SubscriptionDispatchTest {
     void skippingCountsEveryMessageOfABatchAndDisconnectsTheConsumers() {
         TestConsumer a = new TestConsumer("a", 0);
         join(a, SubscriptionType.SHARED, 0);
-        List<Position> p = log.append(List.of(entry(null, 0, 3), entry(null, 0, 3), entry(null, 0, 3)));
+        List<Position> p = append(List.of(entry(null, 0, 3), entry(null, 0, 3), entry(null, 0, 3)));
 
         assertThat(on(() -> subscription.skipMessages(4)).join()).isEqualTo(4);
 
@@ -243,7 +312,7 @@ class SubscriptionDispatchTest {
     void aDelayedNegativeAcknowledgementComesBackAfterItsDelayOnExclusiveToo() {
         TestConsumer c = new TestConsumer("c", 0);
         join(c, SubscriptionType.EXCLUSIVE, 100);
-        List<Position> p = log.append(List.of(entry(null, 0), entry(null, 0)));
+        List<Position> p = append(List.of(entry(null, 0), entry(null, 0)));
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(c.positions()).containsExactlyElementsOf(p));
 
         on(() -> {
@@ -268,7 +337,7 @@ class SubscriptionDispatchTest {
         })).hasRootCauseInstanceOf(TributaryException.class).rootCause()
                 .satisfies(e -> assertThat(((TributaryException) e).reason()).isEqualTo(ErrorReason.CONSUMER_BUSY));
         ErrorDetail cumulative = on(() -> subscription.acknowledge(a, List.of(MessageId.newBuilder()
-                .setLedgerId(InMemoryLog.LEDGER).setEntryId(0).build()), true));
+                .setLedgerId(log.lastConfirmed().ledgerId()).setEntryId(0).build()), true));
         assertThat(cumulative.getReason()).isEqualTo(ErrorReason.NOT_ALLOWED);
         on(() -> {
             subscription.negativeAcknowledge(a, List.of(), -1);
