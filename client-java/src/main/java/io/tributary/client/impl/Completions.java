@@ -8,17 +8,17 @@ import java.util.List;
  * released, so that application callbacks never run while the lock is held (a callback that
  * sends again would otherwise be able to deadlock against an I/O thread).
  */
-final class Completions {
+public final class Completions {
     private List<Runnable> tasks;
 
-    void add(Runnable task) {
+    public void add(Runnable task) {
         if (tasks == null) {
             tasks = new ArrayList<>();
         }
         tasks.add(task);
     }
 
-    void run() {
+    public void run() {
         if (tasks == null) {
             return;
         }

@@ -25,7 +25,7 @@ public final class Futures {
         }
     }
 
-    static <V> CompletableFuture<V> failed(Throwable t) {
+    public static <V> CompletableFuture<V> failed(Throwable t) {
         return CompletableFuture.failedFuture(t);
     }
 }

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * topic has, and which topics a namespace holds. Retriable failures are retried with backoff
  * until the client's operation timeout.
  */
-final class TopicLookup {
+public final class TopicLookup {
     private static final Logger LOG = LoggerFactory.getLogger(TopicLookup.class);
 
     private final TributaryClientImpl client;
@@ -44,7 +44,7 @@ final class TopicLookup {
      * not exist yet. A server that does not know the call (an older proxy) has no partitioned
      * topics, so it counts as 0.
      */
-    CompletableFuture<Integer> partitions(String topic) {
+    public CompletableFuture<Integer> partitions(String topic) {
         GetPartitionsRequest request = GetPartitionsRequest.newBuilder().setTopic(topic).build();
         CompletableFuture<GetPartitionsResponse> answer = retrying("the partitions of " + topic,
                 (timeoutNanos, out) -> lookup.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS)
@@ -62,7 +62,7 @@ final class TopicLookup {
     }
 
     /** The topics of a namespace, as the cluster lists them: plain topics, partitioned topics and their partitions. */
-    CompletableFuture<List<String>> topicsOf(String namespace) {
+    public CompletableFuture<List<String>> topicsOf(String namespace) {
         ListTopicsRequest request = ListTopicsRequest.newBuilder().setNamespace(namespace).build();
         CompletableFuture<ListTopicsResponse> answer = retrying("the topics of " + namespace,
                 (timeoutNanos, out) -> admin.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS)

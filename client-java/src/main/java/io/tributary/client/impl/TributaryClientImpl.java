@@ -3,12 +3,15 @@ package io.tributary.client.impl;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.client.Consumer;
 import io.tributary.client.ConsumerBuilder;
 import io.tributary.client.ProducerBuilder;
 import io.tributary.client.ReaderBuilder;
 import io.tributary.client.Schema;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryClientException;
+import io.tributary.client.impl.consumer.ConsumerBuilderImpl;
+import io.tributary.client.impl.consumer.ReaderBuilderImpl;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +44,7 @@ public final class TributaryClientImpl implements TributaryClient {
     private final ScheduledExecutorService scheduler;
     private final MemoryLimiter memory;
     private final Set<ProducerImpl<?>> producers = ConcurrentHashMap.newKeySet();
-    private final Set<ConsumerImpl<?>> consumers = ConcurrentHashMap.newKeySet();
+    private final Set<Consumer<?>> consumers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
 
@@ -89,7 +92,7 @@ public final class TributaryClientImpl implements TributaryClient {
         return new ReaderBuilderImpl<>(this, Objects.requireNonNull(schema, "schema"));
     }
 
-    MessagingServiceGrpc.MessagingServiceStub stub() {
+    public MessagingServiceGrpc.MessagingServiceStub stub() {
         return stub;
     }
 
@@ -98,11 +101,11 @@ public final class TributaryClientImpl implements TributaryClient {
     }
 
     /** Partition counts and namespace listings, for partitioned topics and pattern subscriptions. */
-    TopicLookup topicLookup() {
+    public TopicLookup topicLookup() {
         return topicLookup;
     }
 
-    ScheduledExecutorService scheduler() {
+    public ScheduledExecutorService scheduler() {
         return scheduler;
     }
 
@@ -110,7 +113,7 @@ public final class TributaryClientImpl implements TributaryClient {
      * Runs a task later on the client's timer threads; null once the client has shut them down,
      * which callers treat like being closed.
      */
-    ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
+    public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
         try {
             return scheduler.schedule(task, delay, unit);
         } catch (RejectedExecutionException e) {
@@ -118,7 +121,7 @@ public final class TributaryClientImpl implements TributaryClient {
         }
     }
 
-    ScheduledFuture<?> scheduleWithFixedDelay(Runnable task, long period, TimeUnit unit) {
+    public ScheduledFuture<?> scheduleWithFixedDelay(Runnable task, long period, TimeUnit unit) {
         try {
             return scheduler.scheduleWithFixedDelay(task, period, period, unit);
         } catch (RejectedExecutionException e) {
@@ -131,7 +134,7 @@ public final class TributaryClientImpl implements TributaryClient {
         return memory;
     }
 
-    Duration operationTimeout() {
+    public Duration operationTimeout() {
         return operationTimeout;
     }
 
@@ -149,7 +152,8 @@ public final class TributaryClientImpl implements TributaryClient {
         return true;
     }
 
-    boolean register(ConsumerImpl<?> consumer) {
+    /** Registers a consumer or reader, closed with the client; false once the client is closed. */
+    public boolean register(Consumer<?> consumer) {
         consumers.add(consumer);
         if (closed.get()) {
             consumers.remove(consumer);
@@ -162,7 +166,7 @@ public final class TributaryClientImpl implements TributaryClient {
         producers.remove(producer);
     }
 
-    void unregister(ConsumerImpl<?> consumer) {
+    public void unregister(Consumer<?> consumer) {
         consumers.remove(consumer);
     }
 
@@ -180,7 +184,7 @@ public final class TributaryClientImpl implements TributaryClient {
         for (ProducerImpl<?> p : producers) {
             closing.add(p.closeAsync());
         }
-        for (ConsumerImpl<?> c : consumers) {
+        for (Consumer<?> c : consumers) {
             closing.add(c.closeAsync());
         }
         CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0])).whenComplete((v, t) -> {

@@ -1,5 +1,7 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.consumer;
 
+import io.tributary.client.impl.TopicLookup;
+import io.tributary.client.impl.TributaryClientImpl;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.consumer;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -32,10 +32,18 @@ import io.tributary.client.Producer;
 import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.SubscriptionType;
-import io.tributary.client.TributaryClientException;
 import io.tributary.client.TributaryClientException.AlreadyClosedException;
 import io.tributary.client.TributaryClientException.TimeoutException;
+import io.tributary.client.TributaryClientException;
 import io.tributary.client.TypedMessageBuilder;
+import io.tributary.client.impl.Backoff;
+import io.tributary.client.impl.Completions;
+import io.tributary.client.impl.EntryCodec;
+import io.tributary.client.impl.Futures;
+import io.tributary.client.impl.MessageImpl;
+import io.tributary.client.impl.MessagesImpl;
+import io.tributary.client.impl.TributaryClientImpl;
+import io.tributary.client.impl.UnaryCalls;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import java.time.Duration;
@@ -1312,7 +1320,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
             CompletableFuture<Producer<byte[]>> f = forRetry ? retryProducer : deadLetterProducer;
             if (f == null || f.isCompletedExceptionally()) {
                 String topic = forRetry ? deadLetter.getRetryLetterTopic() : deadLetter.getDeadLetterTopic();
-                f = new ProducerBuilderImpl<>(client, Schema.BYTES).topic(topic).createAsync();
+                f = client.newProducer(Schema.BYTES).topic(topic).createAsync();
                 if (forRetry) {
                     retryProducer = f;
                 } else {
