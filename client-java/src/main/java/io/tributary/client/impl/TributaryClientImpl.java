@@ -19,6 +19,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -36,6 +38,7 @@ public final class TributaryClientImpl implements TributaryClient {
     private static final AtomicInteger CLIENT_IDS = new AtomicInteger();
     static final int MAX_INBOUND_MESSAGE_SIZE = 16 * 1024 * 1024;
 
+    private final int id;
     private final String target;
     private final Duration operationTimeout;
     private final ManagedChannel channel;
@@ -43,6 +46,8 @@ public final class TributaryClientImpl implements TributaryClient {
     private final TopicLookup topicLookup;
     private final ScheduledExecutorService scheduler;
     private final MemoryLimiter memory;
+    /** Calls the consumers' message listeners; made on first use, as most clients have none. */
+    private ExecutorService listenerPool;
     private final Set<ProducerImpl<?>> producers = ConcurrentHashMap.newKeySet();
     private final Set<Consumer<?>> consumers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -59,7 +64,7 @@ public final class TributaryClientImpl implements TributaryClient {
                 .build();
         this.stub = MessagingServiceGrpc.newStub(channel);
         this.topicLookup = new TopicLookup(this);
-        int id = CLIENT_IDS.incrementAndGet();
+        this.id = CLIENT_IDS.incrementAndGet();
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, daemonThreads("tributary-client-" + id + "-timer"));
         // batch timers are cancelled far more often than they fire; do not keep them queued
         executor.setRemoveOnCancelPolicy(true);
@@ -129,6 +134,23 @@ public final class TributaryClientImpl implements TributaryClient {
         }
     }
 
+    /**
+     * The threads that call the message listeners of this client's consumers. Each consumer
+     * hands its messages over one at a time through a serial executor on this pool, so its
+     * listener sees them in order; listeners of different consumers run side by side, as with a
+     * thread per consumer, but idle threads are shared and end after a minute. Shut down with
+     * the client.
+     */
+    public synchronized ExecutorService listenerPool() {
+        if (listenerPool == null) {
+            listenerPool = Executors.newCachedThreadPool(daemonThreads("tributary-client-" + id + "-listener"));
+            if (closed.get()) {
+                listenerPool.shutdown();
+            }
+        }
+        return listenerPool;
+    }
+
     /** The memory bound shared by all producers of this client. */
     MemoryLimiter memory() {
         return memory;
@@ -194,6 +216,12 @@ public final class TributaryClientImpl implements TributaryClient {
             // shutdown() only starts the shutdown, so this is safe on a gRPC thread
             channel.shutdown();
             scheduler.shutdown();
+            synchronized (this) {
+                if (listenerPool != null) {
+                    // a listener call under way finishes; nothing new starts
+                    listenerPool.shutdown();
+                }
+            }
             closeFuture.complete(null);
         });
         return closeFuture;

@@ -160,7 +160,7 @@ final class PatternDiscovery {
                 LOG.warn("Could not list the topics of {} for pattern {}; trying again in the next period: {}", namespace,
                         pattern, t.toString());
             } else {
-                consumer.updateTopics(topics);
+                consumer.topics().update(topics);
             }
         });
     }
