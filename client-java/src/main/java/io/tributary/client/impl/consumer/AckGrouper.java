@@ -109,6 +109,24 @@ final class AckGrouper<T> {
     /** One Ack request per topic, each with the ids of that topic's messages. */
     CompletableFuture<Void> acknowledge(Messages<?> messages) {
         Objects.requireNonNull(messages, "messages");
+        List<Message<?>> list = new ArrayList<>(messages.size());
+        List<MessageId> ids = new ArrayList<>(messages.size());
+        for (Message<?> m : messages) {
+            list.add(m);
+            ids.add(m.getMessageId());
+        }
+        return acknowledgeAll(list, ids);
+    }
+
+    /** One Ack request per topic, each with the ids of that topic; each id placed as {@link TopicSet#locate} says. */
+    CompletableFuture<Void> acknowledge(List<MessageId> ids) {
+        Objects.requireNonNull(ids, "messageIds");
+        ids.forEach(id -> Objects.requireNonNull(id, "messageIds must not hold null"));
+        return acknowledgeAll(null, ids);
+    }
+
+    /** {@code messages}, if given, name the topics of {@code ids}, one for one. */
+    private CompletableFuture<Void> acknowledgeAll(List<Message<?>> messages, List<MessageId> ids) {
         List<CompletableFuture<Void>> sent = new ArrayList<>();
         consumer.lock.lock();
         try {
@@ -116,14 +134,15 @@ final class AckGrouper<T> {
                 return Futures.failed(consumer.closedErrorLocked());
             }
             Map<TopicSubscription<T>, List<MessageId>> byStream = new LinkedHashMap<>();
-            for (Message<?> m : messages) {
-                TopicSubscription<T> s = consumer.locateLocked(m, m.getMessageId());
+            for (int i = 0; i < ids.size(); i++) {
+                MessageId id = ids.get(i);
+                TopicSubscription<T> s = consumer.locateLocked(messages == null ? null : messages.get(i), id);
                 if (s == null) {
-                    return Futures.failed(consumer.unknownId(m.getMessageId()));
+                    return Futures.failed(consumer.unknownId(id));
                 }
-                byStream.computeIfAbsent(s, k -> new ArrayList<>()).add(m.getMessageId());
+                byStream.computeIfAbsent(s, k -> new ArrayList<>()).add(id);
             }
-            byStream.forEach((s, ids) -> sent.add(sendLocked(s, ids, false, false)));
+            byStream.forEach((s, list) -> sent.add(sendLocked(s, list, false, false)));
         } finally {
             consumer.lock.unlock();
         }

@@ -286,6 +286,30 @@ final class ConsumerImpl<T> implements Consumer<T> {
         return acks.acknowledge(null, messageId, true, false);
     }
 
+    /** The message's own topic tells where the acknowledgement goes, even on a consumer of several topics. */
+    @Override
+    public void acknowledgeCumulative(Message<?> message) throws TributaryClientException {
+        Futures.await(acknowledgeCumulativeAsync(message));
+    }
+
+    /** The message's own topic tells where the acknowledgement goes, even on a consumer of several topics. */
+    @Override
+    public CompletableFuture<Void> acknowledgeCumulativeAsync(Message<?> message) {
+        Objects.requireNonNull(message, "message");
+        return acks.acknowledge(message, message.getMessageId(), true, false);
+    }
+
+    @Override
+    public void acknowledge(List<MessageId> messageIds) throws TributaryClientException {
+        Futures.await(acknowledgeAsync(messageIds));
+    }
+
+    /** One Ack request per topic, each with the ids of that topic. */
+    @Override
+    public CompletableFuture<Void> acknowledgeAsync(List<MessageId> messageIds) {
+        return acks.acknowledge(messageIds);
+    }
+
     @Override
     public void acknowledge(Messages<?> messages) throws TributaryClientException {
         Futures.await(acknowledgeAsync(messages));
