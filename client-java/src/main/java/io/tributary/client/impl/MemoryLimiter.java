@@ -12,7 +12,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>A reservation that alone exceeds the limit is granted when nothing else is reserved, so a
  * message larger than the limit is sent by itself rather than waiting forever.
  */
-final class MemoryLimiter {
+public final class MemoryLimiter {
     private final long limit;
     private final AtomicLong used = new AtomicLong();
     private final ReentrantLock lock = new ReentrantLock();
@@ -29,7 +29,7 @@ final class MemoryLimiter {
     }
 
     /** Reserves {@code bytes} if there is room now. */
-    boolean tryReserve(long bytes) {
+    public boolean tryReserve(long bytes) {
         if (limit == 0) {
             used.addAndGet(bytes);
             return true;
@@ -46,7 +46,7 @@ final class MemoryLimiter {
     }
 
     /** Reserves {@code bytes}, waiting for others to release memory as long as it takes. */
-    void reserve(long bytes) throws InterruptedException {
+    public void reserve(long bytes) throws InterruptedException {
         if (tryReserve(bytes)) {
             return;
         }
@@ -66,7 +66,7 @@ final class MemoryLimiter {
         }
     }
 
-    void release(long bytes) {
+    public void release(long bytes) {
         if (bytes == 0) {
             return;
         }
@@ -82,12 +82,12 @@ final class MemoryLimiter {
     }
 
     /** The bytes reserved now. */
-    long used() {
+    public long used() {
         return used.get();
     }
 
     /** The bound in bytes; 0 means unlimited. */
-    long limit() {
+    public long limit() {
         return limit;
     }
 }

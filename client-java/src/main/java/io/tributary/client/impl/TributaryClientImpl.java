@@ -33,7 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The client: one channel and one timer pool shared by its producers and consumers. */
-public final class TributaryClientImpl implements TributaryClient {
+public final class TributaryClientImpl implements TributaryClient, ClientContext {
     private static final Logger LOG = LoggerFactory.getLogger(TributaryClientImpl.class);
     private static final AtomicInteger CLIENT_IDS = new AtomicInteger();
     static final int MAX_INBOUND_MESSAGE_SIZE = 16 * 1024 * 1024;
@@ -50,6 +50,7 @@ public final class TributaryClientImpl implements TributaryClient {
     private ExecutorService listenerPool;
     private final Set<ProducerImpl<?>> producers = ConcurrentHashMap.newKeySet();
     private final Set<Consumer<?>> consumers = ConcurrentHashMap.newKeySet();
+    private final Set<ClientResource> resources = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
 
@@ -97,6 +98,7 @@ public final class TributaryClientImpl implements TributaryClient {
         return new ReaderBuilderImpl<>(this, Objects.requireNonNull(schema, "schema"));
     }
 
+    @Override
     public MessagingServiceGrpc.MessagingServiceStub stub() {
         return stub;
     }
@@ -106,10 +108,12 @@ public final class TributaryClientImpl implements TributaryClient {
     }
 
     /** Partition counts and namespace listings, for partitioned topics and pattern subscriptions. */
+    @Override
     public TopicLookup topicLookup() {
         return topicLookup;
     }
 
+    @Override
     public ScheduledExecutorService scheduler() {
         return scheduler;
     }
@@ -118,6 +122,7 @@ public final class TributaryClientImpl implements TributaryClient {
      * Runs a task later on the client's timer threads; null once the client has shut them down,
      * which callers treat like being closed.
      */
+    @Override
     public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
         try {
             return scheduler.schedule(task, delay, unit);
@@ -126,6 +131,7 @@ public final class TributaryClientImpl implements TributaryClient {
         }
     }
 
+    @Override
     public ScheduledFuture<?> scheduleWithFixedDelay(Runnable task, long period, TimeUnit unit) {
         try {
             return scheduler.scheduleWithFixedDelay(task, period, period, unit);
@@ -152,10 +158,12 @@ public final class TributaryClientImpl implements TributaryClient {
     }
 
     /** The memory bound shared by all producers of this client. */
-    MemoryLimiter memory() {
+    @Override
+    public MemoryLimiter memory() {
         return memory;
     }
 
+    @Override
     public Duration operationTimeout() {
         return operationTimeout;
     }
@@ -193,6 +201,21 @@ public final class TributaryClientImpl implements TributaryClient {
     }
 
     @Override
+    public boolean register(ClientResource resource) {
+        resources.add(resource);
+        if (closed.get()) {
+            resources.remove(resource);
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public void unregister(ClientResource resource) {
+        resources.remove(resource);
+    }
+
+    @Override
     public boolean isClosed() {
         return closed.get();
     }
@@ -208,6 +231,9 @@ public final class TributaryClientImpl implements TributaryClient {
         }
         for (Consumer<?> c : consumers) {
             closing.add(c.closeAsync());
+        }
+        for (ClientResource r : resources) {
+            closing.add(r.closeAsync());
         }
         CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0])).whenComplete((v, t) -> {
             if (t != null) {
