@@ -334,16 +334,17 @@ public abstract class StreamSession<Req, Resp> {
                 return;
             }
             if (state == State.CLOSING) {
-                // the server ended the half-closed call, answering all it was sent
+                // the server ended the half-closed call, answering all it was sent; no return here:
+                // what onClosed put in done must still run below
                 finishClose(done);
-                return;
+            } else {
+                current = null;
+                cancelTimer();
+                ErrorDetail detail = t == null
+                        ? ErrorReasons.detail(ErrorReason.BROKER_UNAVAILABLE, "the server ended the stream")
+                        : ErrorReasons.detailOf(t);
+                handleLoss(detail, t, done);
             }
-            current = null;
-            cancelTimer();
-            ErrorDetail detail = t == null
-                    ? ErrorReasons.detail(ErrorReason.BROKER_UNAVAILABLE, "the server ended the stream")
-                    : ErrorReasons.detailOf(t);
-            handleLoss(detail, t, done);
         } finally {
             lock.unlock();
         }

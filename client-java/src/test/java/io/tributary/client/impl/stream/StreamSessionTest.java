@@ -105,6 +105,8 @@ class StreamSessionTest {
     /** A session that records what its hooks saw. */
     private final class Recording extends StreamSession<PublishRequest, PublishResponse> {
         final List<String> events = new CopyOnWriteArrayList<>();
+        /** What ran from the Completions that the hooks were handed, after the lock was released. */
+        final List<String> completed = new CopyOnWriteArrayList<>();
         volatile TributaryClientException failure;
 
         Recording(ReentrantLock lock) {
@@ -142,6 +144,7 @@ class StreamSessionTest {
         @Override
         protected void onClosed(Completions done) {
             events.add("closed");
+            done.add(() -> completed.add("closed"));
         }
 
         @Override
@@ -217,6 +220,22 @@ class StreamSessionTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> s.state() == StreamSession.State.CLOSED);
         assertThat(s.events).containsExactly("opened p-1 gen 1", "closed");
         assertThat(halfCloses.get()).isEqualTo(1);
+    }
+
+    @Test
+    void whatOnClosedCompletesRunsWhenTheServerEndsAHalfClosedCall() {
+        Recording s = started();
+        await().atMost(Duration.ofSeconds(10)).until(s::isOpen);
+        Completions done = new Completions();
+        s.lock.lock();
+        try {
+            s.close(done);
+        } finally {
+            s.lock.unlock();
+        }
+        done.run();
+        // a consumer completes its close future from there: if it never runs, close() never returns
+        await().atMost(Duration.ofSeconds(10)).until(() -> s.completed.contains("closed"));
     }
 
     @Test
