@@ -7,7 +7,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * all come back in the same instant. Not thread-safe: each producer or consumer uses its own
  * under its own lock.
  */
-public final class Backoff {
+final class Backoff {
     static final long INITIAL_MS = 100;
     static final long MAX_MS = 5_000;
 
@@ -15,17 +15,17 @@ public final class Backoff {
     private final long maxMs;
     private int attempts;
 
-    public Backoff() {
+    Backoff() {
         this(INITIAL_MS, MAX_MS);
     }
 
-    public Backoff(long initialMs, long maxMs) {
+    Backoff(long initialMs, long maxMs) {
         this.initialMs = initialMs;
         this.maxMs = maxMs;
     }
 
     /** The next delay: half of the current step fixed, the other half random. */
-    public long nextDelayMs() {
+    long nextDelayMs() {
         long step = initialMs << Math.min(attempts, 20);
         step = Math.min(step, maxMs);
         attempts++;
@@ -38,7 +38,7 @@ public final class Backoff {
      * (NOT_OWNER with an address): the first retry then goes at once, since the owner is known and
      * ready; later ones back off as usual, so two brokers that disagree cannot make a client spin.
      */
-    public long nextDelayMs(io.tributary.api.v1.ErrorDetail cause) {
+    long nextDelayMs(io.tributary.api.v1.ErrorDetail cause) {
         if (attempts == 0 && cause.getReason() == io.tributary.api.v1.ErrorReason.NOT_OWNER
                 && !cause.getOwnerAddress().isEmpty()) {
             attempts++;
@@ -47,11 +47,11 @@ public final class Backoff {
         return nextDelayMs();
     }
 
-    public void reset() {
+    void reset() {
         attempts = 0;
     }
 
-    public int attempts() {
+    int attempts() {
         return attempts;
     }
 }

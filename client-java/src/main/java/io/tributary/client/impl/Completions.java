@@ -8,17 +8,17 @@ import java.util.List;
  * released, so that application callbacks never run while the lock is held (a callback that
  * sends again would otherwise be able to deadlock against an I/O thread).
  */
-public final class Completions {
+final class Completions {
     private List<Runnable> tasks;
 
-    public void add(Runnable task) {
+    void add(Runnable task) {
         if (tasks == null) {
             tasks = new ArrayList<>();
         }
         tasks.add(task);
     }
 
-    public void run() {
+    void run() {
         if (tasks == null) {
             return;
         }

@@ -3,7 +3,6 @@ package io.tributary.client.impl;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.api.v1.MessagingServiceGrpc;
-import io.tributary.client.Consumer;
 import io.tributary.client.ConsumerBuilder;
 import io.tributary.client.ProducerBuilder;
 import io.tributary.client.ReaderBuilder;
@@ -49,7 +48,6 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
     /** Calls the consumers' message listeners; made on first use, as most clients have none. */
     private ExecutorService listenerPool;
     private final Set<ProducerImpl<?>> producers = ConcurrentHashMap.newKeySet();
-    private final Set<Consumer<?>> consumers = ConcurrentHashMap.newKeySet();
     private final Set<ClientResource> resources = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
@@ -182,22 +180,8 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
         return true;
     }
 
-    /** Registers a consumer or reader, closed with the client; false once the client is closed. */
-    public boolean register(Consumer<?> consumer) {
-        consumers.add(consumer);
-        if (closed.get()) {
-            consumers.remove(consumer);
-            return false;
-        }
-        return true;
-    }
-
     void unregister(ProducerImpl<?> producer) {
         producers.remove(producer);
-    }
-
-    public void unregister(Consumer<?> consumer) {
-        consumers.remove(consumer);
     }
 
     @Override
@@ -228,9 +212,6 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
         List<CompletableFuture<Void>> closing = new ArrayList<>();
         for (ProducerImpl<?> p : producers) {
             closing.add(p.closeAsync());
-        }
-        for (Consumer<?> c : consumers) {
-            closing.add(c.closeAsync());
         }
         for (ClientResource r : resources) {
             closing.add(r.closeAsync());

@@ -13,7 +13,8 @@ import io.tributary.client.Messages;
 import io.tributary.client.Schema;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.TributaryClientException.AlreadyClosedException;
-import io.tributary.client.impl.Completions;
+import io.tributary.client.impl.ClientResource;
+import io.tributary.client.impl.stream.Completions;
 import io.tributary.client.impl.Futures;
 import io.tributary.client.impl.TributaryClientImpl;
 import java.time.Duration;
@@ -49,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * are completed, and the listener called, after it is released ({@link Completions}). The message
  * listener runs on the client's shared listener pool, one message at a time per consumer.
  */
-final class ConsumerImpl<T> implements Consumer<T> {
+final class ConsumerImpl<T> implements Consumer<T>, ClientResource {
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerImpl.class);
 
     private enum State { OPEN, CLOSING, CLOSED, FAILED }
@@ -129,7 +130,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
         lock.lock();
         try {
             for (TopicSubscription<T> s : topics.all()) {
-                s.connect(topics.permitsFor(s));
+                s.start();
             }
             // a pattern that matches nothing yet
             nothingToSubscribe = topics.all().isEmpty();
@@ -451,7 +452,7 @@ final class ConsumerImpl<T> implements Consumer<T> {
 
     /** Closing, a stream ended: the consumer is closed once all have. */
     void streamClosedLocked(Completions done) {
-        if (topics.allEnded()) {
+        if (state == State.CLOSING && topics.allEnded()) {
             finishCloseLocked(done);
         }
     }
@@ -493,8 +494,13 @@ final class ConsumerImpl<T> implements Consumer<T> {
             }
             // grouped acknowledgements go out before the streams are half-closed
             acks.sendAllGroupsLocked();
-            for (TopicSubscription<T> s : topics.all()) {
-                s.close(subscribed);
+            for (TopicSubscription<T> s : List.copyOf(topics.all())) {
+                if (subscribed) {
+                    // the server answers the acks already sent, then ends the stream
+                    s.close(done);
+                } else {
+                    s.cancel("the consumer was closed", false);
+                }
             }
             streamClosedLocked(done);
         } finally {
@@ -528,9 +534,6 @@ final class ConsumerImpl<T> implements Consumer<T> {
 
     /** Once closed or failed: timers stop, what waits for the broker fails, and the close hooks run. */
     private void endLocked(TributaryClientException e, Completions done) {
-        for (TopicSubscription<T> s : topics.all()) {
-            s.cancelTimers();
-        }
         unacked.stopLocked();
         List<Runnable> hooks = List.copyOf(closeHooks);
         closeHooks.clear();

@@ -8,7 +8,7 @@ import io.tributary.client.MessageId;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.TributaryClientException.AlreadyClosedException;
 import io.tributary.client.TributaryClientException.TimeoutException;
-import io.tributary.client.impl.Backoff;
+import io.tributary.client.impl.stream.Backoff;
 import io.tributary.client.impl.EntryCodec;
 import io.tributary.client.impl.Futures;
 import io.tributary.client.impl.TributaryClientImpl;

@@ -6,7 +6,7 @@ import io.tributary.client.Messages;
 import io.tributary.client.BatchReceivePolicy;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.TributaryClientException.AlreadyClosedException;
-import io.tributary.client.impl.Completions;
+import io.tributary.client.impl.stream.Completions;
 import io.tributary.client.impl.Futures;
 import io.tributary.client.impl.MessageImpl;
 import io.tributary.client.impl.MessagesImpl;

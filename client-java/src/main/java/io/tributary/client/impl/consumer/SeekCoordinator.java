@@ -9,7 +9,7 @@ import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.client.MessageId;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.TributaryClientException.TimeoutException;
-import io.tributary.client.impl.Completions;
+import io.tributary.client.impl.stream.Completions;
 import io.tributary.client.impl.EntryCodec;
 import io.tributary.client.impl.Futures;
 import io.tributary.client.impl.MessageImpl;

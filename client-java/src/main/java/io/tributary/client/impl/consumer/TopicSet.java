@@ -1,14 +1,12 @@
 package io.tributary.client.impl.consumer;
 
-import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.InitialPosition;
 import io.tributary.client.Message;
 import io.tributary.client.MessageId;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.TributaryClientException;
-import io.tributary.client.TributaryClientException.TimeoutException;
-import io.tributary.client.impl.Completions;
+import io.tributary.client.impl.stream.Completions;
 import io.tributary.client.impl.TributaryClientImpl;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
@@ -93,7 +91,7 @@ final class TopicSet<T> {
                             consumer.conf().topic());
                     TopicSubscription<T> s = newSubscription(topic, null);
                     add(s);
-                    s.connect(permitsFor(s));
+                    s.start();
                 }
             }
         } finally {
@@ -102,33 +100,21 @@ final class TopicSet<T> {
         done.run();
     }
 
-    /** The first subscription of {@code s} failed for good (not retriable, or not within the operation timeout). */
-    void subscribeFailedLocked(TopicSubscription<T> s, ErrorDetail detail, Throwable t, boolean retriable,
-                               Completions done) {
-        if (dynamic && consumer.subscribedLocked()) {
-            // a topic the pattern found later: the consumer goes on without it
-            LOG.warn("[{}/{}] Could not subscribe to a topic matching the pattern ({}: {}); trying again "
-                    + "at the next discovery", s.topic(), consumer.conf().subscription(), detail.getReason(), detail.getMessage());
-            removeLocked(s, done);
-        } else if (retriable) {
-            consumer.failLocked(new TimeoutException("could not subscribe to " + s.topic() + " within "
-                    + client.operationTimeout() + "; last error " + detail.getReason() + ": "
-                    + detail.getMessage()), done);
-        } else {
-            consumer.failLocked(TributaryClientException.of(detail, t), done);
-        }
-    }
-
-    /** The stream of {@code s} ended with an error that is not retriable. */
-    void streamFailedLocked(TopicSubscription<T> s, ErrorDetail detail, Throwable t, Completions done) {
-        if (dynamic) {
-            LOG.warn("[{}/{}] Consumer {} stops reading the topic: {}: {}", s.topic(), consumer.conf().subscription(),
-                    consumer.getConsumerName(), detail.getReason(), detail.getMessage());
+    /**
+     * The stream of {@code s} failed for good: not retriable, or no first subscription within the
+     * operation timeout. A pattern consumer goes on without the topic (it is tried again at the
+     * next discovery), unless the consumer's own subscription is what failed; any other consumer
+     * fails.
+     */
+    void failedLocked(TopicSubscription<T> s, TributaryClientException e, Completions done) {
+        if (dynamic && (s.subscribed() || consumer.subscribedLocked())) {
+            LOG.warn("[{}/{}] Consumer {} stops reading the topic: {}", s.topic(), consumer.conf().subscription(),
+                    consumer.getConsumerName(), e.getMessage());
             removeLocked(s, done);
         } else {
-            LOG.warn("[{}/{}] Consumer {} failed: {}: {}", s.topic(), consumer.conf().subscription(), consumer.getConsumerName(),
-                    detail.getReason(), detail.getMessage());
-            consumer.failLocked(TributaryClientException.of(detail, t), done);
+            LOG.warn("[{}/{}] Consumer {} failed: {}", s.topic(), consumer.conf().subscription(),
+                    consumer.getConsumerName(), e.getMessage());
+            consumer.failLocked(e, done);
         }
     }
 
