@@ -1,7 +1,10 @@
 package io.tributary.client;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -95,6 +98,44 @@ public interface Consumer<T> extends AutoCloseable {
     CompletableFuture<Void> acknowledgeCumulativeAsync(MessageId messageId);
 
     /**
+     * Acknowledges every message of the message's topic (or partition) up to and including this
+     * one, and waits for the broker, as {@link #acknowledgeCumulative(MessageId)} does. The
+     * message names its own topic, so on a consumer of several topics or partitions it is always
+     * placed, where an id alone may not be.
+     */
+    default void acknowledgeCumulative(Message<?> message) throws TributaryClientException {
+        acknowledgeCumulative(Objects.requireNonNull(message, "message").getMessageId());
+    }
+
+    /** {@link #acknowledgeCumulative(Message)} without blocking the caller. */
+    default CompletableFuture<Void> acknowledgeCumulativeAsync(Message<?> message) {
+        return acknowledgeCumulativeAsync(Objects.requireNonNull(message, "message").getMessageId());
+    }
+
+    /**
+     * Acknowledges messages by id and waits for the broker to confirm them all, one request per
+     * topic (or partition); each id is placed as for {@link #acknowledge(MessageId)}. Fails if any
+     * of them fails.
+     */
+    default void acknowledge(List<MessageId> messageIds) throws TributaryClientException {
+        try {
+            acknowledgeAsync(messageIds).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TributaryClientException("interrupted while waiting", e);
+        } catch (ExecutionException e) {
+            throw TributaryClientException.from(e.getCause());
+        }
+    }
+
+    /** {@link #acknowledge(List)} without blocking the caller. */
+    default CompletableFuture<Void> acknowledgeAsync(List<MessageId> messageIds) {
+        Objects.requireNonNull(messageIds, "messageIds");
+        return CompletableFuture.allOf(messageIds.stream().map(this::acknowledgeAsync)
+                .toArray(CompletableFuture<?>[]::new));
+    }
+
+    /**
      * Asks the broker to deliver the message again, possibly to another consumer, after the
      * consumer's {@link ConsumerBuilder#negativeAckRedeliveryDelay negative-ack redelivery delay}.
      * With a {@link DeadLetterPolicy}, a message whose redelivery count reached the maximum goes
@@ -105,6 +146,13 @@ public interface Consumer<T> extends AutoCloseable {
 
     /** {@link #negativeAcknowledge(Message)} by id (the dead-letter rule needs the message to have come from this consumer). */
     void negativeAcknowledge(MessageId messageId);
+
+    /** {@link #negativeAcknowledge(Message)} for each message of a batch, for example one from {@link #batchReceive()}. */
+    default void negativeAcknowledge(Messages<?> messages) {
+        for (Message<?> m : Objects.requireNonNull(messages, "messages")) {
+            negativeAcknowledge(m);
+        }
+    }
 
     /**
      * Publishes a copy of the message to the retry topic, to be delivered again after

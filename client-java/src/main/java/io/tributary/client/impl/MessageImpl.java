@@ -39,7 +39,7 @@ public final class MessageImpl<T> implements Message<T> {
      * calls it before handing the message to the application, so that a wrong schema or malformed
      * bytes surface from {@code receive}. Cheap once done.
      */
-    void decode() throws TributaryClientException {
+    public void decode() throws TributaryClientException {
         if (decoded) {
             return;
         }
@@ -138,7 +138,7 @@ public final class MessageImpl<T> implements Message<T> {
     }
 
     /** The size of the value in bytes, without copying it. */
-    int valueSize() {
+    public int valueSize() {
         return single.getValue().size();
     }
 

@@ -6,10 +6,10 @@ import java.util.Iterator;
 import java.util.List;
 
 /** The messages of one batch receive. */
-final class MessagesImpl<T> implements Messages<T> {
+public final class MessagesImpl<T> implements Messages<T> {
     private final List<Message<T>> messages;
 
-    MessagesImpl(List<Message<T>> messages) {
+    public MessagesImpl(List<Message<T>> messages) {
         this.messages = List.copyOf(messages);
     }
 

@@ -11,6 +11,7 @@ import io.tributary.api.v1.ListTopicsRequest;
 import io.tributary.api.v1.ListTopicsResponse;
 import io.tributary.api.v1.LookupServiceGrpc;
 import io.tributary.client.TributaryClientException;
+import io.tributary.client.impl.stream.Backoff;
 import io.tributary.protocol.ErrorReasons;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -10,6 +10,8 @@ import io.tributary.client.Schema;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.impl.producer.ProducerBuilderImpl;
+import io.tributary.client.impl.consumer.ConsumerBuilderImpl;
+import io.tributary.client.impl.consumer.ReaderBuilderImpl;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +19,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -34,6 +38,7 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
     private static final AtomicInteger CLIENT_IDS = new AtomicInteger();
     public static final int MAX_INBOUND_MESSAGE_SIZE = 16 * 1024 * 1024;
 
+    private final int id;
     private final String target;
     private final Duration operationTimeout;
     private final ManagedChannel channel;
@@ -41,7 +46,8 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
     private final TopicLookup topicLookup;
     private final ScheduledExecutorService scheduler;
     private final MemoryLimiter memory;
-    private final Set<ConsumerImpl<?>> consumers = ConcurrentHashMap.newKeySet();
+    /** Calls the consumers' message listeners; made on first use, as most clients have none. */
+    private ExecutorService listenerPool;
     private final Set<ClientResource> resources = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
@@ -57,7 +63,7 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
                 .build();
         this.stub = MessagingServiceGrpc.newStub(channel);
         this.topicLookup = new TopicLookup(this);
-        int id = CLIENT_IDS.incrementAndGet();
+        this.id = CLIENT_IDS.incrementAndGet();
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, daemonThreads("tributary-client-" + id + "-timer"));
         // batch timers are cancelled far more often than they fire; do not keep them queued
         executor.setRemoveOnCancelPolicy(true);
@@ -132,6 +138,23 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
         }
     }
 
+    /**
+     * The threads that call the message listeners of this client's consumers. Each consumer
+     * hands its messages over one at a time through a serial executor on this pool, so its
+     * listener sees them in order; listeners of different consumers run side by side, as with a
+     * thread per consumer, but idle threads are shared and end after a minute. Shut down with
+     * the client.
+     */
+    public synchronized ExecutorService listenerPool() {
+        if (listenerPool == null) {
+            listenerPool = Executors.newCachedThreadPool(daemonThreads("tributary-client-" + id + "-listener"));
+            if (closed.get()) {
+                listenerPool.shutdown();
+            }
+        }
+        return listenerPool;
+    }
+
     /** The memory bound shared by all producers of this client. */
     @Override
     public MemoryLimiter memory() {
@@ -145,19 +168,6 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
 
     String target() {
         return target;
-    }
-
-    boolean register(ConsumerImpl<?> consumer) {
-        consumers.add(consumer);
-        if (closed.get()) {
-            consumers.remove(consumer);
-            return false;
-        }
-        return true;
-    }
-
-    void unregister(ConsumerImpl<?> consumer) {
-        consumers.remove(consumer);
     }
 
     @Override
@@ -186,9 +196,6 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
             return closeFuture;
         }
         List<CompletableFuture<Void>> closing = new ArrayList<>();
-        for (ConsumerImpl<?> c : consumers) {
-            closing.add(c.closeAsync());
-        }
         for (ClientResource r : resources) {
             closing.add(r.closeAsync());
         }
@@ -199,6 +206,12 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
             // shutdown() only starts the shutdown, so this is safe on a gRPC thread
             channel.shutdown();
             scheduler.shutdown();
+            synchronized (this) {
+                if (listenerPool != null) {
+                    // a listener call under way finishes; nothing new starts
+                    listenerPool.shutdown();
+                }
+            }
             closeFuture.complete(null);
         });
         return closeFuture;

@@ -4,6 +4,7 @@ import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.client.TributaryClientException;
+import io.tributary.client.impl.stream.Backoff;
 import io.tributary.protocol.ErrorReasons;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

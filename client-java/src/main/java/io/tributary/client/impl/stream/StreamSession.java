@@ -334,7 +334,8 @@ public abstract class StreamSession<Req, Resp> {
                 return;
             }
             if (state == State.CLOSING) {
-                // the server ended the half-closed call, answering all it was sent
+                // the server ended the half-closed call, answering all it was sent; no return here:
+                // what onClosed put in done must still run below
                 finishClose(done);
             } else {
                 current = null;

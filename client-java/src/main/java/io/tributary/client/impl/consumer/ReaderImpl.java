@@ -1,9 +1,10 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.consumer;
 
 import io.tributary.client.Message;
 import io.tributary.client.MessageId;
 import io.tributary.client.Reader;
 import io.tributary.client.TributaryClientException;
+import io.tributary.client.impl.Futures;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 

@@ -1,4 +1,4 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.consumer;
 
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.client.MessageId;
@@ -8,12 +8,14 @@ import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.SubscriptionType;
 import io.tributary.client.TributaryClientException;
+import io.tributary.client.impl.Futures;
+import io.tributary.client.impl.TributaryClientImpl;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import java.util.concurrent.CompletableFuture;
 
 /** Collects a reader's settings. */
-final class ReaderBuilderImpl<T> implements ReaderBuilder<T> {
+public final class ReaderBuilderImpl<T> implements ReaderBuilder<T> {
     /** The prefix of a reader's subscription name; a random suffix follows. */
     static final String SUBSCRIPTION_PREFIX = "reader";
 
@@ -25,7 +27,7 @@ final class ReaderBuilderImpl<T> implements ReaderBuilder<T> {
     private String readerName;
     private int receiverQueueSize = 1000;
 
-    ReaderBuilderImpl(TributaryClientImpl client, Schema<T> schema) {
+    public ReaderBuilderImpl(TributaryClientImpl client, Schema<T> schema) {
         this.client = client;
         this.schema = schema;
     }

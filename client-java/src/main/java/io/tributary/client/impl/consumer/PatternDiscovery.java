@@ -1,5 +1,7 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.consumer;
 
+import io.tributary.client.impl.TopicLookup;
+import io.tributary.client.impl.TributaryClientImpl;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import java.util.ArrayList;
@@ -158,7 +160,7 @@ final class PatternDiscovery {
                 LOG.warn("Could not list the topics of {} for pattern {}; trying again in the next period: {}", namespace,
                         pattern, t.toString());
             } else {
-                consumer.updateTopics(topics);
+                consumer.topics().update(topics);
             }
         });
     }

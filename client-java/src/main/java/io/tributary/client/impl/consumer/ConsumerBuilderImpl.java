@@ -1,4 +1,4 @@
-package io.tributary.client.impl;
+package io.tributary.client.impl.consumer;
 
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.client.BatchReceivePolicy;
@@ -12,6 +12,8 @@ import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.SubscriptionType;
 import io.tributary.client.TributaryClientException;
+import io.tributary.client.impl.Futures;
+import io.tributary.client.impl.TributaryClientImpl;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import java.util.ArrayList;
@@ -28,7 +30,7 @@ import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
 
 /** Collects a consumer's settings. */
-final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
+public final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
 
     /** The maxRedeliverCount applied when retry is enabled without a dead-letter policy. */
     static final int DEFAULT_RETRY_MAX_REDELIVER_COUNT = 16;
@@ -83,7 +85,7 @@ final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
     private boolean retryEnabled;
     private ConsumerEventListener listener;
 
-    ConsumerBuilderImpl(TributaryClientImpl client, Schema<T> schema) {
+    public ConsumerBuilderImpl(TributaryClientImpl client, Schema<T> schema) {
         this.client = client;
         this.schema = schema;
     }
