@@ -6,7 +6,10 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
 
 /** Standalone clusters on free ports, for tests. */
 public final class TestClusters {
@@ -18,6 +21,37 @@ public final class TestClusters {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The first of {@code n} consecutive ports that are free now and none of {@code taken}: a
+     * standalone with several bookies listens on the bookie port and the ones after it.
+     */
+    public static int freePorts(int n, int... taken) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int first = freePort();
+            if (first + n - 1 > 65535 || IntStream.of(taken).anyMatch(t -> t >= first && t < first + n)) {
+                continue;
+            }
+            List<ServerSocket> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < n; i++) {
+                    held.add(new ServerSocket(first + i));
+                }
+                return first;
+            } catch (IOException busy) {
+                // one of them is in use: try another range
+            } finally {
+                for (ServerSocket s : held) {
+                    try {
+                        s.close();
+                    } catch (IOException ignored) {
+                        // closing a socket we only opened to test the port
+                    }
+                }
+            }
+        }
+        throw new IllegalStateException("no " + n + " consecutive free ports found");
     }
 
     /** Options on free ports; reuse the same options to restart on the same data. */

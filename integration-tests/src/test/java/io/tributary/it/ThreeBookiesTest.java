@@ -23,7 +23,8 @@ class ThreeBookiesTest {
     @Test
     void messagesFlowWithReplicatedLedgers() throws Exception {
         Standalone.Options base = TestClusters.options(dir.toFile(), UnaryOperator.identity());
-        Standalone.Options three = new Standalone.Options(base.dataDir(), 3, base.zkPort(), TestClusters.freePort(),
+        Standalone.Options three = new Standalone.Options(base.dataDir(), 3, base.zkPort(),
+                TestClusters.freePorts(3, base.zkPort(), base.brokerPort(), base.proxyPort()),
                 base.brokerPort(), base.proxyPort(), false, base.brokerSettings());
         try (Standalone standalone = new Standalone(three).start();
              TributaryClient client = TributaryClient.builder().serviceUrl(standalone.serviceUrl()).build();
