@@ -480,11 +480,9 @@ final class ConsumerImpl<T> implements Consumer<T>, ClientResource {
 
     @Override
     public CompletableFuture<Void> closeAsync() {
-        Completions done = new Completions();
-        lock.lock();
-        try {
+        Completions.underLock(lock, done -> {
             if (state != State.OPEN) {
-                return closeFuture;
+                return;
             }
             state = State.CLOSING;
             queue.failLocked(new AlreadyClosedException("the consumer was closed"), done);
@@ -503,10 +501,7 @@ final class ConsumerImpl<T> implements Consumer<T>, ClientResource {
                 }
             }
             streamClosedLocked(done);
-        } finally {
-            lock.unlock();
-        }
-        done.run();
+        });
         return closeFuture;
     }
 

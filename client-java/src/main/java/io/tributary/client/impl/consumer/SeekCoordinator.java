@@ -231,18 +231,13 @@ final class SeekCoordinator<T> {
     }
 
     private void timedOut(TopicSubscription<T> s, PendingSeek ps) {
-        Completions done = new Completions();
-        consumer.lock.lock();
-        try {
+        Completions.underLock(consumer.lock, done -> {
             if (pending.get(s) == ps) {
                 pending.remove(s);
                 failedLocked(s, ps, new TimeoutException("the broker did not answer the seek within "
                         + client.operationTimeout()), done);
             }
-        } finally {
-            consumer.lock.unlock();
-        }
-        done.run();
+        });
     }
 
     /** The stream of {@code s} was lost: a pending seek fails, and what it held back goes (it is delivered again). */

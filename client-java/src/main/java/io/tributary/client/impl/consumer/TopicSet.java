@@ -70,10 +70,8 @@ final class TopicSet<T> {
      * when their subscription is new.
      */
     void update(Collection<String> topicNames) {
-        Completions done = new Completions();
         String subscription = consumer.conf().subscription();
-        consumer.lock.lock();
-        try {
+        Completions.underLock(consumer.lock, done -> {
             if (!consumer.openLocked()) {
                 return;
             }
@@ -94,10 +92,7 @@ final class TopicSet<T> {
                     s.start();
                 }
             }
-        } finally {
-            consumer.lock.unlock();
-        }
-        done.run();
+        });
     }
 
     /**

@@ -171,14 +171,9 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
 
     /** Sends the batches being filled now: a sender waits for memory they may hold. */
     private void flushOwnBatches() {
-        Completions done = new Completions();
-        lock.lock();
-        try {
+        Completions.underLock(lock, done -> {
             accumulator.flushAll(done);
-        } finally {
-            lock.unlock();
-        }
-        done.run();
+        });
     }
 
     @Override
@@ -211,11 +206,9 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
 
     @Override
     public CompletableFuture<Void> closeAsync() {
-        Completions done = new Completions();
-        lock.lock();
-        try {
+        Completions.underLock(lock, done -> {
             if (state != State.OPEN) {
-                return closeFuture;
+                return;
             }
             state = State.CLOSING;
             if (!created) {
@@ -227,10 +220,7 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
                 accumulator.flushAll(done);
                 maybeFinishCloseLocked(done);
             }
-        } finally {
-            lock.unlock();
-        }
-        done.run();
+        });
         return closeFuture;
     }
 

@@ -162,19 +162,14 @@ final class PublishStream extends StreamSession<PublishRequest, PublishResponse>
     }
 
     private void fail(PendingBatch b, TributaryClientException e) {
-        Completions done = new Completions();
-        lock.lock();
-        try {
+        Completions.underLock(lock, done -> {
             if (inFlight.remove(b) || waiting.remove(b)) {
                 failBatch(b, e, done);
                 if (nothingPending()) {
                     owner.drained(done);
                 }
             }
-        } finally {
-            lock.unlock();
-        }
-        done.run();
+        });
     }
 
     /** Fails everything pending with {@code e}. */
@@ -338,9 +333,7 @@ final class PublishStream extends StreamSession<PublishRequest, PublishResponse>
     }
 
     private void checkSendTimeouts() {
-        Completions done = new Completions();
-        lock.lock();
-        try {
+        Completions.underLock(lock, done -> {
             if (state() == State.CLOSED || state() == State.FAILED) {
                 return;
             }
@@ -363,10 +356,7 @@ final class PublishStream extends StreamSession<PublishRequest, PublishResponse>
             if (expired && nothingPending()) {
                 owner.drained(done);
             }
-        } finally {
-            lock.unlock();
-        }
-        done.run();
+        });
     }
 
     /** Stops the send-timeout ticker (the producer ended). */

@@ -2,6 +2,8 @@ package io.tributary.client.impl.stream;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.Lock;
+import java.util.function.Consumer;
 
 /**
  * Future completions collected under a producer's or consumer's lock and run after it is
@@ -10,6 +12,22 @@ import java.util.List;
  */
 public final class Completions {
     private List<Runnable> tasks;
+
+    /**
+     * Runs {@code action} holding {@code lock}, then, once the lock is released, what the action
+     * completed: the one way the client's parts act under their owner's lock. However the action
+     * returns, nothing it completed is left unrun.
+     */
+    public static void underLock(Lock lock, Consumer<Completions> action) {
+        Completions done = new Completions();
+        lock.lock();
+        try {
+            action.accept(done);
+        } finally {
+            lock.unlock();
+        }
+        done.run();
+    }
 
     public void add(Runnable task) {
         if (tasks == null) {

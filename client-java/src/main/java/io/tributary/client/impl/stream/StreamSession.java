@@ -238,17 +238,12 @@ public abstract class StreamSession<Req, Resp> {
      * (from {@link #onResponseUnlocked}); completions run after the lock is released.
      */
     protected final void runIfCurrent(long callGeneration, Consumer<Completions> task) {
-        Completions done = new Completions();
-        lock.lock();
-        try {
+        Completions.underLock(lock, done -> {
             if (!isCurrent(callGeneration)) {
                 return;
             }
             task.accept(done);
-        } finally {
-            lock.unlock();
-        }
-        done.run();
+        });
     }
 
     /** Whether call {@code callGeneration} is the current one and not over. */
@@ -312,30 +307,22 @@ public abstract class StreamSession<Req, Resp> {
     }
 
     private void closeTimedOut(long callGeneration) {
-        Completions done = new Completions();
-        lock.lock();
-        try {
+        Completions.underLock(lock, done -> {
             if (isCurrent(callGeneration) && state == State.CLOSING) {
                 current.cancel("the server did not end the stream after it was half-closed");
                 finishClose(done);
             }
-        } finally {
-            lock.unlock();
-        }
-        done.run();
+        });
     }
 
     /** The call ended: {@code t} is null when the server completed it. */
     private void ended(Call c, Throwable t) {
-        Completions done = new Completions();
-        lock.lock();
-        try {
+        Completions.underLock(lock, done -> {
             if (c != current) {
                 return;
             }
             if (state == State.CLOSING) {
-                // the server ended the half-closed call, answering all it was sent; no return here:
-                // what onClosed put in done must still run below
+                // the server ended the half-closed call, answering all it was sent
                 finishClose(done);
             } else {
                 current = null;
@@ -345,10 +332,7 @@ public abstract class StreamSession<Req, Resp> {
                         : ErrorReasons.detailOf(t);
                 handleLoss(detail, t, done);
             }
-        } finally {
-            lock.unlock();
-        }
-        done.run();
+        });
     }
 
     /** The current call is gone: open another if the failure is retriable, else fail. */
