@@ -1,5 +1,6 @@
 package io.tributary.storage.cursor;
 
+import io.tributary.storage.log.Ledgers;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -8,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.bookkeeper.client.api.BKException;
 import org.apache.bookkeeper.client.api.BookKeeper;
-import org.apache.bookkeeper.client.api.DigestType;
 import org.apache.bookkeeper.client.api.LedgerEntries;
 import org.apache.bookkeeper.client.api.LedgerEntry;
 import org.apache.bookkeeper.client.api.ReadHandle;
@@ -20,10 +20,6 @@ import org.apache.bookkeeper.client.api.WriteHandle;
  * the znode; it is never appended to again, so reading it needs no recovery.
  */
 final class CursorLedgers {
-    /** Same digest and password as the log's ledgers, so operators' tools open both alike. */
-    private static final DigestType DIGEST = DigestType.CRC32C;
-    private static final byte[] PASSWORD = "tributary".getBytes(StandardCharsets.UTF_8);
-
     private CursorLedgers() {}
 
     /** Writes {@code state} in chunks to a new ledger and closes it; completes with the ledger id. */
@@ -32,8 +28,8 @@ final class CursorLedgers {
                 .withEnsembleSize(config.ensembleSize())
                 .withWriteQuorumSize(config.writeQuorum())
                 .withAckQuorumSize(config.ackQuorum())
-                .withDigestType(DIGEST)
-                .withPassword(PASSWORD)
+                .withDigestType(Ledgers.DIGEST)
+                .withPassword(Ledgers.PASSWORD)
                 .withCustomMetadata(Map.of(
                         "tributary-log", log.getBytes(StandardCharsets.UTF_8),
                         "tributary-cursor", subscription.getBytes(StandardCharsets.UTF_8)))
@@ -59,7 +55,7 @@ final class CursorLedgers {
     /** Reads the whole state back from a closed cursor ledger. */
     static CompletableFuture<byte[]> read(BookKeeper bk, long ledgerId) {
         return bk.newOpenLedgerOp().withLedgerId(ledgerId).withRecovery(false)
-                .withDigestType(DIGEST).withPassword(PASSWORD).execute()
+                .withDigestType(Ledgers.DIGEST).withPassword(Ledgers.PASSWORD).execute()
                 .thenCompose(handle -> readAll(handle).whenComplete((v, e) -> handle.closeAsync()));
     }
 

@@ -8,10 +8,13 @@ import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.DigestType;
 import org.apache.bookkeeper.client.api.WriteHandle;
 
-/** How the log's ledgers are made in BookKeeper: one digest, one password, one way to create them. */
-final class Ledgers {
-    static final byte[] PASSWORD = "tributary".getBytes(StandardCharsets.UTF_8);
-    static final DigestType DIGEST = DigestType.CRC32C;
+/**
+ * How the log's ledgers are made in BookKeeper: one digest, one password, one way to create them.
+ * Cursor ledgers use the same digest and password, so operators' tools open both alike.
+ */
+public final class Ledgers {
+    public static final byte[] PASSWORD = "tributary".getBytes(StandardCharsets.UTF_8);
+    public static final DigestType DIGEST = DigestType.CRC32C;
 
     private Ledgers() {}
 
