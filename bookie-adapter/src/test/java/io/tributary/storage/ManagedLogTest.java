@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToLongFunction;
 import org.junit.jupiter.api.AfterAll;
@@ -82,6 +83,29 @@ class ManagedLogTest {
             expected.add("m" + i);
         }
         assertThat(readAll(log, log.firstPosition())).containsExactlyElementsOf(expected);
+        log.close();
+    }
+
+    @Test
+    void anAppendOnTheLogsThreadDoesNotOvertakeOneQueuedBeforeIt() throws Exception {
+        // a publish from a gRPC thread queues; one from the topic's thread must not pass it
+        ManagedLogFactory factory = cluster.newFactory(ManagedLogConfig.DEFAULT);
+        ManagedLog log = factory.open("t/ns/no-overtaking", true).join();
+        log.appendAsync("warm-up".getBytes(UTF_8)).join(); // the log now knows its thread
+        CountDownLatch queued = new CountDownLatch(1);
+        CompletableFuture<CompletableFuture<Position>> later = CompletableFuture.supplyAsync(() -> {
+            try {
+                queued.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return log.appendAsync("second".getBytes(UTF_8));
+        }, log.executor());
+        CompletableFuture<Position> first = log.appendAsync("first".getBytes(UTF_8)); // queued behind the task above
+        queued.countDown();
+        Position second = later.join().join();
+        assertThat(first.join()).isLessThan(second);
+        assertThat(readAll(log, log.firstPosition())).containsExactly("warm-up", "first", "second");
         log.close();
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.bookkeeper.client.api.BKException;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.WriteHandle;
@@ -54,6 +55,8 @@ final class LogAppender {
     private final List<CompletableFuture<Void>> drainedListeners = new ArrayList<>();
     /** The executor's thread, once known: an append made on it runs inline (see {@link #append}). */
     private volatile Thread ownerThread;
+    /** Appends handed to the executor that have not run yet: an inline append must not overtake them. */
+    private final AtomicInteger queuedAppends = new AtomicInteger();
 
     LogAppender(String name, BookKeeper bk, ManagedLogConfig config, Executor executor, LedgerChain chain,
                 TailCache cache, LedgerReader reader, WriteHandle current, long currentCreatedMs) {
@@ -72,15 +75,19 @@ final class LogAppender {
      * Appends on the executor. A caller already on it (the topic, which shares the log's thread)
      * appends inline instead of queueing behind itself; that is safe because no callback of this
      * class completes a future while its state is half changed (see {@link #onAppendFailure}), so
-     * an append made by a future's dependent sees a consistent appender.
+     * an append made by a future's dependent sees a consistent appender. Only while no append
+     * handed to the executor earlier is still waiting there, though: one made before the thread
+     * was known, or from another thread, must be stored first.
      */
     CompletableFuture<Position> append(byte[] data, SequenceMark mark) {
         CompletableFuture<Position> f = new CompletableFuture<>();
-        if (Thread.currentThread() == ownerThread) {
+        if (Thread.currentThread() == ownerThread && queuedAppends.get() == 0) {
             appendNow(data, mark, f);
         } else {
+            queuedAppends.incrementAndGet();
             executor.execute(() -> {
                 ownerThread = Thread.currentThread();
+                queuedAppends.decrementAndGet();
                 appendNow(data, mark, f);
             });
         }
