@@ -1,17 +1,22 @@
 package io.tributary.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tributary.cli.Standalone;
+import io.tributary.client.BatchReceivePolicy;
 import io.tributary.client.Consumer;
 import io.tributary.client.Message;
 import io.tributary.client.MessageId;
+import io.tributary.client.Messages;
 import io.tributary.client.Producer;
 import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.SubscriptionType;
 import io.tributary.client.TributaryClient;
+import io.tributary.client.TributaryClientException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -149,6 +154,81 @@ class EndToEndTest {
                     .isInstanceOf(io.tributary.client.TributaryClientException.class)
                     .hasMessageContaining("CONSUMER_BUSY");
             assertThat(first.getSubscription()).isEqualTo("only-one");
+        }
+    }
+
+    // ---------------------------------------------------------------- the Pulsar-style acknowledgement overloads
+
+    private static void publishPlain(String topic, int n) throws Exception {
+        try (Producer<String> p = client.newProducer(Schema.STRING).topic(topic).enableBatching(false).create()) {
+            for (int i = 0; i < n; i++) {
+                p.send("m" + i);
+            }
+        }
+    }
+
+    private static Consumer<String> ackingConsumer(String topic, SubscriptionType type) throws Exception {
+        return client.newConsumer(Schema.STRING).topic(topic).subscriptionName("s").subscriptionType(type)
+                .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest)
+                .negativeAckRedeliveryDelay(0, TimeUnit.MILLISECONDS)
+                .batchReceivePolicy(BatchReceivePolicy.builder().maxNumMessages(3).timeout(Duration.ofSeconds(10)).build())
+                .subscribe();
+    }
+
+    private static List<String> receiveValues(Consumer<String> c, int n) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Message<String> m = c.receive(10, TimeUnit.SECONDS);
+            assertThat(m).as("message %d of %d", i + 1, n).isNotNull();
+            out.add(m.getValue());
+        }
+        return out;
+    }
+
+    @Test
+    void aCumulativeAckByMessageLeavesOnlyTheLaterMessagesForTheNextConsumer() throws Exception {
+        String topic = "public/default/ack-cumulative-message";
+        publishPlain(topic, 5);
+        try (Consumer<String> c = ackingConsumer(topic, SubscriptionType.Exclusive)) {
+            Message<String> third = null;
+            for (int i = 0; i < 3; i++) {
+                third = c.receive(10, TimeUnit.SECONDS);
+            }
+            c.acknowledgeCumulative(third);
+        }
+        try (Consumer<String> again = ackingConsumer(topic, SubscriptionType.Exclusive)) {
+            assertThat(receiveValues(again, 2)).containsExactly("m3", "m4");
+        }
+    }
+
+    @Test
+    void aListOfIdsIsAcknowledgedAsAWholeAndNotDeliveredAgain() throws Exception {
+        String topic = "public/default/ack-list";
+        publishPlain(topic, 4);
+        List<MessageId> firstThree = new ArrayList<>();
+        try (Consumer<String> c = ackingConsumer(topic, SubscriptionType.Shared)) {
+            for (int i = 0; i < 3; i++) {
+                firstThree.add(c.receive(10, TimeUnit.SECONDS).getMessageId());
+            }
+            c.acknowledge(firstThree);
+            assertThatThrownBy(() -> c.acknowledgeAsync(firstThree.subList(0, 1)).get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TributaryClientException.AlreadyAcknowledgedException.class);
+        }
+        try (Consumer<String> again = ackingConsumer(topic, SubscriptionType.Shared)) {
+            assertThat(receiveValues(again, 1)).containsExactly("m3");
+            assertThat(again.receive(1, TimeUnit.SECONDS)).isNull();
+        }
+    }
+
+    @Test
+    void aNegativelyAcknowledgedBatchComesBackWhole() throws Exception {
+        String topic = "public/default/nack-batch";
+        publishPlain(topic, 3);
+        try (Consumer<String> c = ackingConsumer(topic, SubscriptionType.Shared)) {
+            Messages<String> batch = c.batchReceive();
+            assertThat(batch.size()).isEqualTo(3);
+            c.negativeAcknowledge(batch);
+            assertThat(receiveValues(c, 3)).containsExactlyInAnyOrder("m0", "m1", "m2");
         }
     }
 }

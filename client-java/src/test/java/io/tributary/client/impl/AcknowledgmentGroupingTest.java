@@ -7,12 +7,14 @@ import static org.awaitility.Awaitility.await;
 import io.tributary.api.v1.Ack;
 import io.tributary.client.Consumer;
 import io.tributary.client.Message;
+import io.tributary.client.MessageId;
 import io.tributary.client.Producer;
 import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.SubscriptionType;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryClientException.AlreadyAcknowledgedException;
+import io.tributary.client.TributaryClientException.NotAllowedException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,6 +137,40 @@ class AcknowledgmentGroupingTest {
                 FakeBroker.Subscription s = broker.subscriptions.values().iterator().next();
                 assertThat(s.ackedIndexes.keySet()).containsExactlyInAnyOrder(0, 1, 2);
             }
+        }
+    }
+
+    @Test
+    void aListOfIdsTravelsAsOneRequestForTheTopic() throws Exception {
+        try (Consumer<String> c = consumer(b -> b.acknowledgmentGroupTime(0, TimeUnit.MILLISECONDS))) {
+            List<MessageId> ids = new ArrayList<>();
+            for (Message<String> m : receive(c, 3)) {
+                ids.add(m.getMessageId());
+            }
+            c.acknowledge(ids);
+            assertThat(acks()).hasSize(1);
+            assertThat(acks().get(0).getCumulative()).isFalse();
+            assertThat(acks().get(0).getMessageIdsCount()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aCumulativeAcknowledgementByMessageNamesThatMessage() throws Exception {
+        try (Consumer<String> c = consumer(b -> b.subscriptionType(SubscriptionType.Exclusive)
+                .acknowledgmentGroupTime(0, TimeUnit.MILLISECONDS))) {
+            List<Message<String>> ms = receive(c, 3);
+            c.acknowledgeCumulative(ms.get(1));
+            assertThat(acks()).hasSize(1);
+            assertThat(acks().get(0).getCumulative()).isTrue();
+            assertThat(acks().get(0).getMessageIds(0).getEntryId()).isEqualTo(ms.get(1).getMessageId().getEntryId());
+        }
+    }
+
+    @Test
+    void aCumulativeAcknowledgementByMessageIsRefusedOnASharedSubscription() throws Exception {
+        try (Consumer<String> c = consumer(UnaryOperator.identity())) {
+            Message<String> m = receive(c, 1).get(0);
+            assertThatThrownBy(() -> c.acknowledgeCumulative(m)).isInstanceOf(NotAllowedException.class);
         }
     }
 }
