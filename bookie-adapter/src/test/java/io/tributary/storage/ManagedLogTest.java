@@ -110,6 +110,20 @@ class ManagedLogTest {
     }
 
     @Test
+    void anAppendMadeOnTheLogsThreadAfterACloseWasAskedForIsRefused() throws Exception {
+        ManagedLogFactory factory = cluster.newFactory(ManagedLogConfig.DEFAULT);
+        ManagedLog log = factory.open("t/ns/close-then-append", true).join();
+        log.appendAsync("warm-up".getBytes(UTF_8)).join(); // the log now knows its thread
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        CompletableFuture<Position> late = CompletableFuture.supplyAsync(() -> {
+            log.closeAsync().whenComplete((v, e) -> closed.complete(null));
+            return log.appendAsync("late".getBytes(UTF_8));
+        }, log.executor()).join();
+        assertThatThrownBy(late::join).hasCauseInstanceOf(ManagedLogException.ClosedException.class);
+        closed.join();
+    }
+
+    @Test
     void appendsAreReadBackInOrderAcrossLedgerRollovers() throws Exception {
         ManagedLogFactory factory = cluster.newFactory(ManagedLogConfig.DEFAULT.withRollover(1 << 20, 10, Duration.ofHours(1)));
         ManagedLog log = factory.open("t/ns/rollover", true).join();

@@ -55,8 +55,8 @@ final class LogAppender {
     private final List<CompletableFuture<Void>> drainedListeners = new ArrayList<>();
     /** The executor's thread, once known: an append made on it runs inline (see {@link #append}). */
     private volatile Thread ownerThread;
-    /** Appends handed to the executor that have not run yet: an inline append must not overtake them. */
-    private final AtomicInteger queuedAppends = new AtomicInteger();
+    /** Tasks of this appender handed to the executor that have not run yet: an inline append must not overtake them. */
+    private final AtomicInteger queuedTasks = new AtomicInteger();
 
     LogAppender(String name, BookKeeper bk, ManagedLogConfig config, Executor executor, LedgerChain chain,
                 TailCache cache, LedgerReader reader, WriteHandle current, long currentCreatedMs) {
@@ -75,23 +75,29 @@ final class LogAppender {
      * Appends on the executor. A caller already on it (the topic, which shares the log's thread)
      * appends inline instead of queueing behind itself; that is safe because no callback of this
      * class completes a future while its state is half changed (see {@link #onAppendFailure}), so
-     * an append made by a future's dependent sees a consistent appender. Only while no append
-     * handed to the executor earlier is still waiting there, though: one made before the thread
-     * was known, or from another thread, must be stored first.
+     * an append made by a future's dependent sees a consistent appender. Only while no task of this
+     * appender handed to the executor earlier is still waiting there, though: an append made before the thread
+     * was known, or from another thread, must be stored first, and one made after a close or
+     * rollover was asked for must wait for it, as it did when every append queued.
      */
     CompletableFuture<Position> append(byte[] data, SequenceMark mark) {
         CompletableFuture<Position> f = new CompletableFuture<>();
-        if (Thread.currentThread() == ownerThread && queuedAppends.get() == 0) {
+        if (Thread.currentThread() == ownerThread && queuedTasks.get() == 0) {
             appendNow(data, mark, f);
         } else {
-            queuedAppends.incrementAndGet();
-            executor.execute(() -> {
-                ownerThread = Thread.currentThread();
-                queuedAppends.decrementAndGet();
-                appendNow(data, mark, f);
-            });
+            later(() -> appendNow(data, mark, f));
         }
         return f;
+    }
+
+    /** Runs {@code task} on the executor; until it has run, no append is made inline. */
+    private void later(Runnable task) {
+        queuedTasks.incrementAndGet();
+        executor.execute(() -> {
+            ownerThread = Thread.currentThread();
+            queuedTasks.decrementAndGet();
+            task.run();
+        });
     }
 
     private void appendNow(byte[] data, SequenceMark mark, CompletableFuture<Position> f) {
@@ -169,7 +175,7 @@ final class LogAppender {
 
     CompletableFuture<Boolean> rolloverIfAged() {
         CompletableFuture<Boolean> f = new CompletableFuture<>();
-        executor.execute(() -> {
+        later(() -> {
             switch (state) {
                 case FENCED -> f.completeExceptionally(fenced());
                 case CLOSED -> f.completeExceptionally(closed());
@@ -327,7 +333,7 @@ final class LogAppender {
      */
     CompletableFuture<Void> close() {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        executor.execute(() -> {
+        later(() -> {
             if (state == State.CLOSED) {
                 done.complete(null);
                 return;
