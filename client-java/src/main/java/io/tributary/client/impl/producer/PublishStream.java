@@ -165,6 +165,8 @@ final class PublishStream extends StreamSession<PublishRequest, PublishResponse>
         Completions.underLock(lock, done -> {
             if (inFlight.remove(b) || waiting.remove(b)) {
                 failBatch(b, e, done);
+                // batches behind it that are encoded already waited for it: they go now
+                sendReady();
                 if (nothingPending()) {
                     owner.drained(done);
                 }
