@@ -80,8 +80,7 @@ final class ConsumerImpl<T> implements Consumer<T>, ClientResource {
     private volatile String consumerName;
 
     /** A consumer or reader of one topic (or partition). */
-    ConsumerImpl(TributaryClientImpl client, ConsumerBuilderImpl.Config conf, Schema<T> schema,
-                 int topicPartition) {
+    ConsumerImpl(TributaryClientImpl client, ConsumerBuilderImpl.Config conf, Schema<T> schema) {
         this(client, conf, schema, List.of(conf.topic()), false);
     }
 

@@ -89,7 +89,7 @@ public final class ReaderBuilderImpl<T> implements ReaderBuilder<T> {
         ConsumerBuilderImpl.Config config = new ConsumerBuilderImpl.Config(name.toString(), SUBSCRIPTION_PREFIX,
                 SubscriptionType.Exclusive, n, receiverQueueSize, SubscriptionInitialPosition.Latest, 0, 0, 0, null,
                 null, null, new ConsumerBuilderImpl.ReaderStart(startMessageId, inclusive));
-        return new ConsumerImpl<>(client, config, schema, name.partitionIndex()).start()
+        return new ConsumerImpl<>(client, config, schema).start()
                 .thenApply(c -> new ReaderImpl<>((ConsumerImpl<T>) c));
     }
 }

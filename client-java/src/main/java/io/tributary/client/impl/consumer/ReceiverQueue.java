@@ -50,7 +50,11 @@ final class ReceiverQueue<T> {
     private final int receiverQueueSize;
     private final BatchReceivePolicy batchPolicy;
     private final MessageListener<T> listener;
-    /** Calls the listener in order, on the client's listener pool; null without a listener. */
+    /**
+     * Calls the listener, on the pool the client shares between its consumers; null without a
+     * listener. Order is kept by {@link #dispatching}: one task at a time hands this consumer's
+     * messages over, one after another.
+     */
     private final Executor listenerExecutor;
     // guarded by lock
     private final ArrayDeque<Queued<T>> queue = new ArrayDeque<>();
@@ -68,7 +72,7 @@ final class ReceiverQueue<T> {
         this.receiverQueueSize = receiverQueueSize;
         this.batchPolicy = batchPolicy;
         this.listener = listener;
-        this.listenerExecutor = listener == null ? null : new SerialExecutor(client.listenerPool());
+        this.listenerExecutor = listener == null ? null : client.listenerPool();
     }
 
     boolean hasListener() {

@@ -122,10 +122,6 @@ final class TopicSet<T> {
         consumer.acks().removedLocked(s, done);
     }
 
-    boolean dynamic() {
-        return dynamic;
-    }
-
     /** Adds a topic read, before the retry topic. */
     void add(TopicSubscription<T> s) {
         all.add(retry == null ? all.size() : all.size() - 1, s);

@@ -182,18 +182,11 @@ final class BatchAccumulator {
 
     private void scheduleBatchTimer(Completions done) {
         long epoch = batchEpoch;
-        batchTimer = client.schedule(() -> {
-            Completions later = new Completions();
-            lock.lock();
-            try {
-                if (batchEpoch == epoch) {
-                    flushAll(later);
-                }
-            } finally {
-                lock.unlock();
+        batchTimer = client.schedule(() -> Completions.underLock(lock, later -> {
+            if (batchEpoch == epoch) {
+                flushAll(later);
             }
-            later.run();
-        }, conf.batchingMaxPublishDelay().toNanos(), TimeUnit.NANOSECONDS);
+        }), conf.batchingMaxPublishDelay().toNanos(), TimeUnit.NANOSECONDS);
         if (batchTimer == null) {
             // the timers are gone with the client; nothing would ever send this batch otherwise
             flushAll(done);
