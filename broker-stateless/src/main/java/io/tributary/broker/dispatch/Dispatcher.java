@@ -1,6 +1,8 @@
 package io.tributary.broker.dispatch;
 
+import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.SubscriptionType;
+import io.tributary.protocol.TributaryException;
 import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.Position;
 import java.util.List;
@@ -38,7 +40,7 @@ interface Dispatcher {
             case FAILOVER -> new SingleActiveDispatcher(type, true, parts);
             case SHARED -> new SharedDispatcher(parts);
             case KEY_SHARED -> new KeySharedDispatcher(parts);
-            default -> throw new IllegalArgumentException("no dispatcher for subscription type " + type);
+            default -> throw new TributaryException(ErrorReason.INVALID_REQUEST, "no dispatcher for subscription type " + type);
         };
     }
 

@@ -248,12 +248,7 @@ public final class Subscription {
     public CompletableFuture<Void> seek(Position next, Consumer initiator) {
         ErrorDetail reset = ErrorReasons.detail(ErrorReason.SERVICE_NOT_READY,
                 "subscription " + name + " of " + topic + " was reset to " + next + "; subscribe again");
-        for (Consumer c : consumers()) {
-            if (c != initiator) {
-                dispatcher.detach(c);
-                c.disconnect(reset);
-            }
-        }
+        disconnectAll(reset, initiator);
         redeliveries.clearCounts();
         restartDelivery(next);
         return cursor.resetTo(next).thenRunAsync(this::dispatch, context.executor());
@@ -276,10 +271,7 @@ public final class Subscription {
         return skipped.thenComposeAsync(n -> {
             ErrorDetail why = ErrorReasons.detail(ErrorReason.SERVICE_NOT_READY,
                     n + " messages of subscription " + name + " of " + topic + " were skipped; subscribe again");
-            for (Consumer c : consumers()) {
-                dispatcher.detach(c);
-                c.disconnect(why);
-            }
+            disconnectAll(why, null);
             restartDelivery(cursor.firstUnacknowledged());
             dispatch();
             LOG.info("{}/{}: skipped {} of {} messages asked for", topic, name, n, messages);
@@ -396,6 +388,16 @@ public final class Subscription {
                     .setActive(dispatcher.isActive(c)).setPriority(c.priority()));
         }
         return s.setUnackedMessages(unacked).build();
+    }
+
+    /** Detaches every consumer but {@code except} and disconnects it with {@code why}, so that it comes back. */
+    private void disconnectAll(ErrorDetail why, Consumer except) {
+        for (Consumer c : consumers()) {
+            if (c != except) {
+                dispatcher.detach(c);
+                c.disconnect(why);
+            }
+        }
     }
 
     /** Detaches all consumers and persists the cursor. */

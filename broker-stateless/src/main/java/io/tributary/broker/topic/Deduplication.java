@@ -51,7 +51,8 @@ final class Deduplication {
 
     /** Whether a batch starting at {@code firstSequenceId} repeats ids already stored or in flight. */
     boolean isResend(String producerName, long firstSequenceId) {
-        return firstSequenceId <= lastPushedSequence.getOrDefault(producerName, storedSequence.applyAsLong(producerName));
+        Long pushed = lastPushedSequence.get(producerName);
+        return firstSequenceId <= (pushed != null ? pushed : storedSequence.applyAsLong(producerName));
     }
 
     /**

@@ -45,7 +45,7 @@ final class PolicyEnforcer {
         return CompletableFuture.supplyAsync(() -> {
             quota.policies(p);
             return log.rolloverIfAged().exceptionally(e -> false);
-        }, executor).thenCompose(f -> f).thenCompose(rolled -> {
+        }, executor).thenCompose(f -> f).thenComposeAsync(rolled -> {
             if (p.messageTtlMs() <= 0 || durableSubscriptions.get().stream().allMatch(s -> s.cursor().backlog() == 0)) {
                 return CompletableFuture.<Void>completedFuture(null);
             }
@@ -55,7 +55,7 @@ final class PolicyEnforcer {
                     s.recordExpired(s.skipTo(firstLive));
                 }
             }, executor);
-        }).thenComposeAsync(v -> {
+        }, executor).thenComposeAsync(v -> {
             if (BacklogQuotaGuard.evicts(p)) {
                 for (Subscription s : durableSubscriptions.get()) {
                     if (s.backlogBytes() > p.backlogQuotaBytes()) {
