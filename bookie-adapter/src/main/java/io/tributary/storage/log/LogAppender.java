@@ -2,6 +2,7 @@ package io.tributary.storage.log;
 
 import io.tributary.internal.v1.LedgerInfo;
 import io.tributary.internal.v1.LogMetadata;
+import io.tributary.protocol.ErrorReasons;
 import io.tributary.storage.meta.MetadataStore;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -144,7 +145,7 @@ final class LogAppender {
     }
 
     private void onAppendFailure(WriteHandle handle, Throwable err, CompletableFuture<Position> f) {
-        Throwable cause = Ledgers.unwrap(err);
+        Throwable cause = ErrorReasons.unwrap(err);
         if (cause instanceof BKException bke && bke.getCode() == BKException.Code.LedgerFencedException) {
             if (state != State.FENCED) {
                 LOG.warn("log {}: ledger {} was fenced by another writer; this writer stops", name, handle.getId());
@@ -237,7 +238,7 @@ final class LogAppender {
                     if (err == null) {
                         done.complete(null);
                     } else {
-                        Throwable cause = Ledgers.unwrap(err);
+                        Throwable cause = ErrorReasons.unwrap(err);
                         done.completeExceptionally(new ManagedLogException("rollover of " + name + " failed: " + cause, cause));
                     }
                 }, executor);

@@ -3,6 +3,7 @@ package io.tributary.storage.log;
 import com.google.common.base.Preconditions;
 import io.tributary.internal.v1.LedgerInfo;
 import io.tributary.internal.v1.LogMetadata;
+import io.tributary.protocol.ErrorReasons;
 import io.tributary.storage.meta.MetadataStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +53,7 @@ final class LogTrimmer {
                 .thenCompose(this::deleteFromBookKeeper)
                 .whenComplete((ids, err) -> {
                     if (err != null) {
-                        result.completeExceptionally(Ledgers.unwrap(err));
+                        result.completeExceptionally(ErrorReasons.unwrap(err));
                     } else {
                         result.complete(ids);
                     }
@@ -88,7 +89,7 @@ final class LogTrimmer {
                     appender.becomeFenced();
                     throw new CompletionException(appender.fenced());
                 }
-                Throwable cause = Ledgers.unwrap(err);
+                Throwable cause = ErrorReasons.unwrap(err);
                 throw new CompletionException(new ManagedLogException("trimming " + name + " failed: " + cause, cause));
             }
             chain.installKeepingOpenLedger(next, version);
@@ -107,7 +108,7 @@ final class LogTrimmer {
         for (long id : ids) {
             deletes.add(bk.newDeleteLedgerOp().withLedgerId(id).execute().exceptionally(e -> {
                 LOG.warn("log {}: ledger {} is out of the log but could not be deleted from BookKeeper: {}",
-                        name, id, Ledgers.unwrap(e).toString());
+                        name, id, ErrorReasons.unwrap(e).toString());
                 return null;
             }));
         }

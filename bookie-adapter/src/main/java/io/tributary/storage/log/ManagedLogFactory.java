@@ -3,6 +3,7 @@ package io.tributary.storage.log;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tributary.internal.v1.LedgerInfo;
 import io.tributary.internal.v1.LogMetadata;
+import io.tributary.protocol.ErrorReasons;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
 import java.util.ArrayList;
@@ -168,7 +169,7 @@ public final class ManagedLogFactory {
                     });
                 })
                 .exceptionally(e -> {
-                    Throwable c = Ledgers.unwrap(e);
+                    Throwable c = ErrorReasons.unwrap(e);
                     if (c instanceof BKException bke
                             && (bke.getCode() == BKException.Code.NoSuchLedgerExistsException
                             || bke.getCode() == BKException.Code.NoSuchLedgerExistsOnMetadataServerException)) {
