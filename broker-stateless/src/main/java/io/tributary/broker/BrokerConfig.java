@@ -25,7 +25,11 @@ import java.util.Properties;
  * @param maxMessageSize largest entry (one producer batch) accepted, in bytes
  * @param allowAutoTopicCreation create a topic on first produce or subscribe
  * @param defaultBundles bundles of a namespace created without an explicit count
- * @param log how topics store their data
+ * @param log how topics store their data; by default each entry goes to 3 bookies and is acknowledged once 2
+ *            have it (ensemble 3, write quorum 3, ack quorum 2)
+ * @param allowSingleCopy accept an ack quorum of 1, where an acknowledged message lives on one bookie until
+ *                        the ledger is replicated (standalone and one-bookie test clusters); off by default, so a
+ *                        cluster broker configured with one copy refuses to start
  * @param cursorPersistInterval acknowledgements are persisted at most this often per subscription
  * @param maxPendingPublishes per producer, appends in flight before the broker stops reading from it
  * @param dispatchBatchSize entries read from storage per dispatch round
@@ -53,6 +57,7 @@ public record BrokerConfig(
         boolean allowAutoTopicCreation,
         int defaultBundles,
         ManagedLogConfig log,
+        boolean allowSingleCopy,
         Duration cursorPersistInterval,
         int maxPendingPublishes,
         int dispatchBatchSize,
@@ -66,6 +71,8 @@ public record BrokerConfig(
         Policies defaultPolicies) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
+    /** A cluster's ledgers: three copies of each entry, acknowledged once two bookies have it. */
+    public static final ManagedLogConfig DEFAULT_LOG = ManagedLogConfig.DEFAULT.withQuorum(3, 3, 2);
 
     public BrokerConfig {
         Preconditions.checkArgument(port >= 0 && port <= 65535, "broker.port must be in [0, 65535], was %s", port);
@@ -76,6 +83,14 @@ public record BrokerConfig(
                 "broker.maxMessageSize must be in (0, 64 MiB], was %s", maxMessageSize);
         Preconditions.checkArgument(defaultBundles >= 1 && defaultBundles <= 1024,
                 "broker.defaultBundles must be in [1, 1024], was %s", defaultBundles);
+        if (log.ackQuorum() < 2 && !allowSingleCopy) {
+            // an acknowledged message would live on a single bookie: losing its disk loses the message
+            throw new IllegalArgumentException("broker.ackQuorum is " + log.ackQuorum() + " (broker.ensembleSize="
+                    + log.ensembleSize() + ", broker.writeQuorum=" + log.writeQuorum() + "): an acknowledged message "
+                    + "would be stored on one bookie only. Use at least 2 (the default is 3/3/2), or set "
+                    + "broker.allowSingleCopy=true to accept losing acknowledged messages with a bookie's disk "
+                    + "(standalone and one-bookie test clusters)");
+        }
         Preconditions.checkArgument(maxPendingPublishes >= 1, "broker.maxPendingPublishes must be >= 1");
         Preconditions.checkArgument(dispatchBatchSize >= 1, "broker.dispatchBatchSize must be >= 1");
         Preconditions.checkArgument(metricsPort >= -1 && metricsPort <= 65535,
@@ -131,7 +146,8 @@ public record BrokerConfig(
         private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
         private boolean allowAutoTopicCreation = true;
         private int defaultBundles = 4;
-        private ManagedLogConfig log = ManagedLogConfig.DEFAULT;
+        private ManagedLogConfig log = DEFAULT_LOG;
+        private boolean allowSingleCopy = false;
         private Duration cursorPersistInterval = Duration.ofMillis(200);
         private int maxPendingPublishes = 1000;
         private int dispatchBatchSize = 100;
@@ -159,6 +175,7 @@ public record BrokerConfig(
             allowAutoTopicCreation = c.allowAutoTopicCreation;
             defaultBundles = c.defaultBundles;
             log = c.log;
+            allowSingleCopy = c.allowSingleCopy;
             cursorPersistInterval = c.cursorPersistInterval;
             maxPendingPublishes = c.maxPendingPublishes;
             dispatchBatchSize = c.dispatchBatchSize;
@@ -183,6 +200,17 @@ public record BrokerConfig(
         public Builder allowAutoTopicCreation(boolean v) { allowAutoTopicCreation = v; return this; }
         public Builder defaultBundles(int v) { defaultBundles = v; return this; }
         public Builder log(ManagedLogConfig v) { log = v; return this; }
+        public Builder allowSingleCopy(boolean v) { allowSingleCopy = v; return this; }
+
+        /**
+         * One copy of everything, for a single bookie (standalone, tests): ensemble, write and ack quorum
+         * 1, with {@link #allowSingleCopy} set.
+         */
+        public Builder singleCopy() {
+            log = log.withQuorum(1, 1, 1);
+            allowSingleCopy = true;
+            return this;
+        }
         public Builder cursorPersistInterval(Duration v) { cursorPersistInterval = v; return this; }
         public Builder maxPendingPublishes(int v) { maxPendingPublishes = v; return this; }
         public Builder dispatchBatchSize(int v) { dispatchBatchSize = v; return this; }
@@ -197,7 +225,8 @@ public record BrokerConfig(
 
         public BrokerConfig build() {
             return new BrokerConfig(bindAddress, port, advertisedAddress, zookeeperServers, metadataRoot, ledgersRoot,
-                    zkSessionTimeout, maxMessageSize, allowAutoTopicCreation, defaultBundles, log, cursorPersistInterval,
+                    zkSessionTimeout, maxMessageSize, allowAutoTopicCreation, defaultBundles, log, allowSingleCopy,
+                    cursorPersistInterval,
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
                     drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies);
         }
@@ -243,6 +272,7 @@ public record BrokerConfig(
                 .allowAutoTopicCreation(s.getBoolean("broker.allowAutoTopicCreation", d.allowAutoTopicCreation()))
                 .defaultBundles(s.getInt("broker.defaultBundles", d.defaultBundles()))
                 .log(log)
+                .allowSingleCopy(s.getBoolean("broker.allowSingleCopy", d.allowSingleCopy()))
                 .cursorPersistInterval(s.getDuration("broker.cursorPersistInterval", d.cursorPersistInterval()))
                 .maxPendingPublishes(s.getInt("broker.maxPendingPublishes", d.maxPendingPublishes()))
                 .dispatchBatchSize(s.getInt("broker.dispatchBatchSize", d.dispatchBatchSize()))

@@ -31,6 +31,29 @@ class BrokerConfigTest {
     }
 
     @Test
+    void aClusterBrokerKeepsThreeCopiesAndAcknowledgesAfterTwoByDefault() {
+        BrokerConfig c = BrokerConfig.fromProperties(new Properties(), Map.of());
+        assertThat(c.log().ensembleSize()).isEqualTo(3);
+        assertThat(c.log().writeQuorum()).isEqualTo(3);
+        assertThat(c.log().ackQuorum()).isEqualTo(2);
+        assertThat(c.allowSingleCopy()).isFalse();
+    }
+
+    @Test
+    void aBrokerWithOneAcknowledgedCopyRefusesToStartUnlessSingleCopyIsAllowed() {
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.ensembleSize", "1", "broker.writeQuorum", "1",
+                "broker.ackQuorum", "1"), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("broker.ackQuorum").hasMessageContaining("broker.allowSingleCopy=true");
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.ackQuorum", "1"), Map.of()))
+                .hasMessageContaining("broker.allowSingleCopy");
+        BrokerConfig allowed = BrokerConfig.fromProperties(props("broker.ensembleSize", "1", "broker.writeQuorum", "1",
+                "broker.ackQuorum", "1", "broker.allowSingleCopy", "true"), Map.of());
+        assertThat(allowed.log().ackQuorum()).isEqualTo(1);
+        assertThat(allowed.allowSingleCopy()).isTrue();
+    }
+
+    @Test
     void everyKeyIsReadFromTheFile() {
         BrokerConfig c = BrokerConfig.fromProperties(props(
                 "broker.bindAddress", "127.0.0.2", "broker.port", "7001", "broker.advertisedAddress", "b1.example",
@@ -109,7 +132,7 @@ class BrokerConfigTest {
                 .hasMessageContaining("broker.allowAutoTopicCreation");
         assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.maxMessageSize", "0"), Map.of()))
                 .hasMessageContaining("broker.maxMessageSize");
-        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.writeQuorum", "3"), Map.of()))
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.writeQuorum", "4"), Map.of()))
                 .hasMessageContaining("broker.writeQuorum");
         assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.loadBalancerMaxMoveShare", "2"), Map.of()))
                 .hasMessageContaining("broker.loadBalancerMaxMoveShare");

@@ -7,7 +7,6 @@ import io.tributary.proxy.ProxyServer;
 import io.tributary.storage.StorageClients;
 import io.tributary.storage.embedded.EmbeddedBookie;
 import io.tributary.storage.embedded.EmbeddedZooKeeper;
-import io.tributary.storage.log.ManagedLogConfig;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,10 +78,16 @@ public final class Standalone implements AutoCloseable {
                 bookies.add(onPort("bookie " + i, port, "--bookie-port", () -> EmbeddedBookie.start(
                         StorageClients.metadataServiceUri(zkConnect, "/ledgers"), bookieDir, port, options.syncJournal())));
             }
+            // one bookie: one copy (allowed explicitly, as only standalone may); more: two copies of every
+            // entry on two of them, so that one bookie can go while the others take over its ledgers
             int replicas = Math.min(options.bookies(), 2);
-            BrokerConfig brokerConfig = BrokerConfig.defaults(zkConnect)
-                    .withPort(options.brokerPort())
-                    .withLog(ManagedLogConfig.DEFAULT.withQuorum(replicas, replicas, replicas));
+            BrokerConfig.Builder settings = BrokerConfig.defaults(zkConnect).toBuilder().port(options.brokerPort());
+            if (replicas < 2) {
+                settings.singleCopy();
+            } else {
+                settings.log(BrokerConfig.DEFAULT_LOG.withQuorum(replicas, replicas, replicas));
+            }
+            BrokerConfig brokerConfig = settings.build();
             for (int i = 0; i < options.brokers(); i++) {
                 int port = options.brokerPort() == 0 ? 0 : options.brokerPort() + i;
                 int index = i;
@@ -139,6 +144,11 @@ public final class Standalone implements AutoCloseable {
 
     public List<Broker> brokers() {
         return List.copyOf(brokers);
+    }
+
+    /** The bookies, in the order of their ports (tests read their copies and stop one). */
+    public List<EmbeddedBookie> bookies() {
+        return List.copyOf(bookies);
     }
 
     public String zookeeperConnect() {

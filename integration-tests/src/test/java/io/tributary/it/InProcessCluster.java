@@ -37,7 +37,9 @@ final class InProcessCluster implements AutoCloseable {
 
     Broker addBroker(UnaryOperator<BrokerConfig> settings) throws Exception {
         BrokerConfig config = BrokerConfig.defaults(zk.connectString()).toBuilder()
-                .port(0).metricsPort(-1).zkSessionTimeout(Duration.ofSeconds(6)).loadBalancer(FAST).build();
+                .port(0).metricsPort(-1).zkSessionTimeout(Duration.ofSeconds(6)).loadBalancer(FAST)
+                .singleCopy() // one bookie
+                .build();
         Broker b = new Broker(settings.apply(config)).start();
         brokers.add(b);
         return b;

@@ -2,6 +2,8 @@ package io.tributary.storage.embedded;
 
 import java.io.File;
 import java.io.IOException;
+import io.netty.buffer.ByteBuf;
+import org.apache.bookkeeper.bookie.BookieException;
 import org.apache.bookkeeper.client.BookKeeperAdmin;
 import org.apache.bookkeeper.conf.ServerConfiguration;
 import org.apache.bookkeeper.server.EmbeddedServer;
@@ -18,6 +20,7 @@ public final class EmbeddedBookie implements AutoCloseable {
 
     private final EmbeddedServer server;
     private final int port;
+    private boolean closed;
 
     private EmbeddedBookie(EmbeddedServer server, int port) {
         this.server = server;
@@ -77,8 +80,34 @@ public final class EmbeddedBookie implements AutoCloseable {
         return port;
     }
 
+    /**
+     * The entry as this bookie stores it (BookKeeper's header and digest, then the data), read from
+     * its own storage, not through a client that could pick another copy; null if this bookie holds
+     * no copy of it. For tests that check where entries are replicated.
+     */
+    public byte[] readStoredEntry(long ledgerId, long entryId) {
+        ByteBuf buf;
+        try {
+            buf = server.getBookieService().getServer().getBookie().readEntry(ledgerId, entryId);
+        } catch (IOException | BookieException e) {
+            // NoLedgerException (an IOException) and missing entries: no copy here
+            return null;
+        }
+        try {
+            byte[] bytes = new byte[buf.readableBytes()];
+            buf.getBytes(buf.readerIndex(), bytes);
+            return bytes;
+        } finally {
+            buf.release();
+        }
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return; // a test stopped it already
+        }
+        closed = true;
         server.getLifecycleComponentStack().close();
     }
 }

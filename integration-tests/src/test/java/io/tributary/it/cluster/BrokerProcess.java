@@ -44,7 +44,10 @@ public final class BrokerProcess implements AutoCloseable {
             "broker.metricsPort", "0",
             // the scenarios audit everything ever stored with a subscription made afterwards: keep it all
             // (by default data no subscription needs is deleted, as in Pulsar)
-            "broker.defaultRetentionTimeSeconds", "-1");
+            "broker.defaultRetentionTimeSeconds", "-1",
+            // one copy, as the fixture starts one bookie unless asked for more (then pass the quorum settings)
+            "broker.ensembleSize", "1", "broker.writeQuorum", "1", "broker.ackQuorum", "1",
+            "broker.allowSingleCopy", "true");
     /** JVM options of a broker process. */
     public static final List<String> JVM_ARGS = List.of("-Xmx256m", "-XX:+UseSerialGC");
 
