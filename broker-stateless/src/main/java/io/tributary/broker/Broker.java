@@ -311,6 +311,11 @@ public final class Broker implements AutoCloseable {
         if (h.getProducerName().isEmpty()) {
             return null;
         }
-        return new SequenceMark(h.getProducerName(), h.getFirstSequenceId() + Math.max(1, h.getMessageCount()) - 1);
+        long first = h.getFirstSequenceId();
+        long last = first + Math.max(1, h.getMessageCount()) - 1;
+        if (first < 0 || last < first) {
+            return null; // not a header this broker accepts (checked on publish); never a mark
+        }
+        return new SequenceMark(h.getProducerName(), last);
     }
 }

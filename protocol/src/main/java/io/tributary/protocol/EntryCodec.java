@@ -119,6 +119,82 @@ public final class EntryCodec {
         }
     }
 
+    /**
+     * Checks a batch a producer publishes against the stream it comes on, before anything is sized by
+     * it: the header must name the stream's producer and the batch's first sequence id, and its
+     * message count must be at least 1 and exactly the messages the payload holds (counted after
+     * decompressing, bounded by {@link PayloadCompression#MAX_UNCOMPRESSED_SIZE}). The broker stores
+     * the header as it is and trusts it later (deduplication rebuilt after a takeover, batch sizes of
+     * acknowledgements), so a forged header must never be stored.
+     *
+     * @return null if the batch may be stored, else why not (an INVALID_REQUEST)
+     */
+    public static String checkPublished(ByteString entry, String producerName, long firstSequenceId, int messageCount) {
+        if (firstSequenceId < 0) {
+            return "sequence id " + firstSequenceId + " is negative";
+        }
+        if (messageCount < 1) {
+            return "message_count must be at least 1, was " + messageCount;
+        }
+        if (firstSequenceId > Long.MAX_VALUE - messageCount) {
+            return "sequence id " + firstSequenceId + " with " + messageCount + " messages overflows";
+        }
+        EntryBatch batch;
+        try {
+            batch = EntryBatch.parseFrom(entry);
+        } catch (InvalidProtocolBufferException e) {
+            return "entry is not a valid batch: " + e.getMessage();
+        }
+        if (!batch.hasHeader()) {
+            return "entry has no header";
+        }
+        BatchHeader h = batch.getHeader();
+        if (!h.getProducerName().equals(producerName)) {
+            return "the entry's header names producer '" + h.getProducerName() + "', but this stream's producer is '"
+                    + producerName + "'";
+        }
+        if (h.getFirstSequenceId() != firstSequenceId) {
+            return "the entry's header starts at sequence id " + h.getFirstSequenceId() + ", the batch at " + firstSequenceId;
+        }
+        if (h.getMessageCount() != messageCount) {
+            return "the entry's header counts " + h.getMessageCount() + " messages, the batch " + messageCount;
+        }
+        int real;
+        try {
+            real = countMessages(PayloadCompression.decompress(h.getCompressionValue(), batch.getPayload(),
+                    h.getUncompressedSize()));
+        } catch (TributaryException e) {
+            return e.getMessage();
+        }
+        if (real != messageCount) {
+            return "the batch announces " + messageCount + " messages but holds " + real;
+        }
+        return null;
+    }
+
+    /** The messages of a serialized {@link MessageList}, counted without parsing them; -1 if it is malformed. */
+    static int countMessages(ByteString messageList) {
+        try {
+            CodedInputStream in = messageList.newCodedInput();
+            int n = 0;
+            while (true) {
+                int tag = in.readTag();
+                if (tag == 0) {
+                    return n;
+                }
+                if (WireFormat.getTagFieldNumber(tag) == MessageList.MESSAGES_FIELD_NUMBER
+                        && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                    n++;
+                }
+                if (!in.skipField(tag)) {
+                    return -1; // an end-group tag where none was opened
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     /** Messages in a stored entry; at least 1, so that a malformed entry still counts as one. */
     public static int messageCount(byte[] entry) {
         return Math.max(1, header(entry).getMessageCount());

@@ -14,6 +14,7 @@ import io.tributary.api.v1.PublishRequest;
 import io.tributary.api.v1.PublishResponse;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
+import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.storage.log.Position;
@@ -91,9 +92,12 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
                     if (done) {
                         return;
                     }
+                    // first: PRODUCER_BUSY while another live stream publishes under this name, and
+                    // then this stream has no topic to publish to
+                    Runnable registered = t.addProducer(pname, this::disconnect);
                     topic = t;
                     producerName = pname;
-                    deregister = t.addProducer(this::disconnect);
+                    deregister = registered;
                     send(PublishResponse.newBuilder().setOpened(ProducerOpened.newBuilder()
                             .setProducerName(pname).setLastSequenceId(last).setMaxMessageSize(maxMessageSize)).build());
                 }
@@ -107,8 +111,10 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
 
     private void batch(PublishBatch b) {
         Topic t;
+        String pname;
         synchronized (lock) {
             t = topic;
+            pname = producerName;
         }
         if (t == null) {
             fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "the first request of a Publish stream must be open"));
@@ -116,16 +122,21 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
         }
         long seq = b.getSequenceId();
         CompletableFuture<PublishResponse> reply;
+        String invalid;
         if (b.getEntry().size() > maxMessageSize) {
             reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.MESSAGE_TOO_LARGE,
                     "batch of " + b.getEntry().size() + " bytes exceeds the maximum message size of " + maxMessageSize + " bytes")));
         } else if (b.getEntry().isEmpty()) {
             reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "empty batch")));
+        } else if ((invalid = EntryCodec.checkPublished(b.getEntry(), pname, seq, b.getMessageCount())) != null) {
+            // a header that does not match the stream would be trusted later (deduplication after a
+            // takeover, batch sizes): never store one; a negative sequence id is no duplicate either
+            reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.INVALID_REQUEST, invalid)));
         } else {
             long arrived = System.nanoTime();
             int size = b.getEntry().size();
-            int count = Math.max(1, b.getMessageCount());
-            reply = t.publish(producerName, seq, b.getMessageCount(), b.getEntry().toByteArray())
+            int count = b.getMessageCount();
+            reply = t.publish(pname, seq, b.getMessageCount(), b.getEntry().toByteArray())
                     .handle((r, e) -> {
                         if (e != null) {
                             return error(seq, Errors.detailOf(e));
@@ -192,9 +203,12 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
                 return;
             }
             done = true;
+        }
+        // the name is free before the producer hears of the end: it may reopen at once
+        cleanup();
+        synchronized (lock) {
             out.onError(ErrorReasons.toStatus(detail));
         }
-        cleanup();
     }
 
     /** The topic closes under this producer: end the stream once replies already owed are sent. */
@@ -222,13 +236,14 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
             tail = lastReply;
         }
         tail.whenComplete((v, e) -> {
+            // the name is free before the producer hears its stream ended: it may create another at once
+            cleanup();
             synchronized (lock) {
                 if (!done) {
                     done = true;
                     out.onCompleted();
                 }
             }
-            cleanup();
         });
     }
 

@@ -65,7 +65,8 @@ public final class Topic {
     private final TopicCounters counters = new TopicCounters();
 
     private final Map<String, CompletableFuture<Subscription>> subscriptions = new HashMap<>();
-    private final Set<Consumer<ErrorDetail>> producerClosers = ConcurrentHashMap.newKeySet();
+    /** The live producers' streams by producer name (one each), as ways to disconnect them. */
+    private final Map<String, Consumer<ErrorDetail>> producers = new ConcurrentHashMap<>();
     private volatile boolean closing;
     /**
      * The thread of {@link #executor}, once a publish ran there: a callback already on it (the log
@@ -128,10 +129,20 @@ public final class Topic {
         counters.recordDelivered(messages, bytes);
     }
 
-    /** Registers a way to disconnect a producer when the topic closes; returns its deregistration. */
-    public Runnable addProducer(Consumer<ErrorDetail> closer) {
-        producerClosers.add(closer);
-        return () -> producerClosers.remove(closer);
+    /**
+     * Registers a producer's stream under its name, with a way to disconnect it when the topic closes;
+     * returns its deregistration, to run when the stream ends. One live stream per name: two writers
+     * under one name would interleave sequence ids, and deduplication would drop one's messages as
+     * the other's resends. So a second is refused with PRODUCER_BUSY until the first stream has
+     * ended; a producer reconnecting before the broker noticed its old stream's end retries.
+     */
+    public Runnable addProducer(String producerName, Consumer<ErrorDetail> closer) {
+        Consumer<ErrorDetail> existing = producers.putIfAbsent(producerName, closer);
+        if (existing != null) {
+            throw new TributaryException(ErrorReason.PRODUCER_BUSY, "producer " + producerName
+                    + " is already connected to topic " + name + "; producer names must be unique per topic");
+        }
+        return () -> producers.remove(producerName, closer);
     }
 
     /**
@@ -410,7 +421,7 @@ public final class Topic {
 
     /** Stats of this topic and its subscriptions. */
     public CompletableFuture<TopicStats> stats() {
-        return CompletableFuture.supplyAsync(() -> counters.stats(name, log, producerClosers.size(), openSubscriptions()),
+        return CompletableFuture.supplyAsync(() -> counters.stats(name, log, producers.size(), openSubscriptions()),
                 executor);
     }
 
@@ -427,10 +438,10 @@ public final class Topic {
         return CompletableFuture.supplyAsync(() -> {
             closing = true;
             quota.close(this::closingException);
-            for (Consumer<ErrorDetail> p : List.copyOf(producerClosers)) {
+            for (Consumer<ErrorDetail> p : List.copyOf(producers.values())) {
                 p.accept(reason);
             }
-            producerClosers.clear();
+            producers.clear();
             List<CompletableFuture<Void>> closes = new ArrayList<>();
             for (CompletableFuture<Subscription> s : subscriptions.values()) {
                 closes.add(s.handle((sub, e) -> sub).thenCompose(sub -> sub == null

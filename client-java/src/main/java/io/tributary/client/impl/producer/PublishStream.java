@@ -3,6 +3,7 @@ package io.tributary.client.impl.producer;
 import com.google.protobuf.ByteString;
 import io.grpc.stub.ClientResponseObserver;
 import io.tributary.api.v1.ErrorDetail;
+import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.ProducerOpen;
 import io.tributary.api.v1.ProducerOpened;
 import io.tributary.api.v1.PublishAck;
@@ -202,6 +203,15 @@ final class PublishStream extends StreamSession<PublishRequest, PublishResponse>
     @Override
     protected String describe() {
         return "create the producer";
+    }
+
+    /**
+     * The broker refuses a second live stream under one name; when this producer reconnects before the
+     * broker noticed its previous stream's end, the name is still taken by that stream: try again.
+     */
+    @Override
+    protected boolean retriesOnReconnect(ErrorReason reason) {
+        return reason == ErrorReason.PRODUCER_BUSY;
     }
 
     @Override

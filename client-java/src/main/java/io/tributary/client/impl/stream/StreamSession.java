@@ -335,9 +335,18 @@ public abstract class StreamSession<Req, Resp> {
         });
     }
 
+    /**
+     * Whether a reason that is not retriable in general is retried when reopening a session that was
+     * open before (for a producer, PRODUCER_BUSY: the broker has not yet noticed that the session's
+     * previous stream ended). None by default.
+     */
+    protected boolean retriesOnReconnect(ErrorReason reason) {
+        return false;
+    }
+
     /** The current call is gone: open another if the failure is retriable, else fail. */
     private void handleLoss(ErrorDetail detail, Throwable t, Completions done) {
-        if (!ErrorReasons.isRetriable(detail.getReason())) {
+        if (!ErrorReasons.isRetriable(detail.getReason()) && !(everOpened && retriesOnReconnect(detail.getReason()))) {
             fail(TributaryClientException.of(detail, t), done);
         } else if (!everOpened && System.nanoTime() - firstOpenDeadlineNanos >= 0) {
             fail(new TimeoutException("could not " + describe() + " within " + timeout() + "; last error "
