@@ -44,6 +44,10 @@ import java.util.Properties;
  * @param backlogQuotaHoldTimeout how long a publish waits under a producer_request_hold quota before
  *                                it is refused
  * @param defaultPolicies retention and TTL for namespaces that do not set their own
+ * @param dedupProducerInactivityTimeout a producer not connected that stored nothing for this long is
+ *                                       forgotten by deduplication (checked every policyCheckInterval)
+ * @param dedupMaxProducersPerTopic producers whose sequence ids a topic remembers; beyond it the least
+ *                                  recently active are forgotten
  */
 public record BrokerConfig(
         String bindAddress,
@@ -68,7 +72,9 @@ public record BrokerConfig(
         Duration bundleMoveTimeout,
         Duration policyCheckInterval,
         Duration backlogQuotaHoldTimeout,
-        Policies defaultPolicies) {
+        Policies defaultPolicies,
+        Duration dedupProducerInactivityTimeout,
+        int dedupMaxProducersPerTopic) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
     /** A cluster's ledgers: three copies of each entry, acknowledged once two bookies have it. */
@@ -104,6 +110,10 @@ public record BrokerConfig(
         Preconditions.checkArgument(defaultPolicies.retentionSizeBytes() >= -1,
                 "broker.defaultRetentionSizeBytes must be -1 (no limit) or >= 0");
         Preconditions.checkArgument(defaultPolicies.messageTtlMs() >= 0, "broker.defaultMessageTtlSeconds must be >= 0");
+        Preconditions.checkArgument(!dedupProducerInactivityTimeout.isNegative() && !dedupProducerInactivityTimeout.isZero(),
+                "broker.dedupProducerInactivityTimeout must be positive");
+        Preconditions.checkArgument(dedupMaxProducersPerTopic >= 1, "broker.dedupMaxProducersPerTopic must be >= 1, was %s",
+                dedupMaxProducersPerTopic);
     }
 
     /** Defaults for a broker on this machine talking to ZooKeeper at {@code zookeeperServers}. */
@@ -159,6 +169,8 @@ public record BrokerConfig(
         private Duration policyCheckInterval = Duration.ofSeconds(30);
         private Duration backlogQuotaHoldTimeout = Duration.ofSeconds(30);
         private Policies defaultPolicies = Policies.NONE;
+        private Duration dedupProducerInactivityTimeout = Duration.ofHours(6);
+        private int dedupMaxProducersPerTopic = 10_000;
 
         private Builder() {
         }
@@ -187,6 +199,8 @@ public record BrokerConfig(
             policyCheckInterval = c.policyCheckInterval;
             backlogQuotaHoldTimeout = c.backlogQuotaHoldTimeout;
             defaultPolicies = c.defaultPolicies;
+            dedupProducerInactivityTimeout = c.dedupProducerInactivityTimeout;
+            dedupMaxProducersPerTopic = c.dedupMaxProducersPerTopic;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -222,13 +236,16 @@ public record BrokerConfig(
         public Builder policyCheckInterval(Duration v) { policyCheckInterval = v; return this; }
         public Builder backlogQuotaHoldTimeout(Duration v) { backlogQuotaHoldTimeout = v; return this; }
         public Builder defaultPolicies(Policies v) { defaultPolicies = v; return this; }
+        public Builder dedupProducerInactivityTimeout(Duration v) { dedupProducerInactivityTimeout = v; return this; }
+        public Builder dedupMaxProducersPerTopic(int v) { dedupMaxProducersPerTopic = v; return this; }
 
         public BrokerConfig build() {
             return new BrokerConfig(bindAddress, port, advertisedAddress, zookeeperServers, metadataRoot, ledgersRoot,
                     zkSessionTimeout, maxMessageSize, allowAutoTopicCreation, defaultBundles, log, allowSingleCopy,
                     cursorPersistInterval,
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
-                    drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies);
+                    drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
+                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic);
         }
     }
 
@@ -283,6 +300,9 @@ public record BrokerConfig(
                 .bundleMoveTimeout(s.getDuration("broker.bundleMoveTimeout", d.bundleMoveTimeout()))
                 .policyCheckInterval(s.getDuration("broker.policyCheckInterval", d.policyCheckInterval()))
                 .backlogQuotaHoldTimeout(s.getDuration("broker.backlogQuotaHoldTimeout", d.backlogQuotaHoldTimeout()))
+                .dedupProducerInactivityTimeout(s.getDuration("broker.dedupProducerInactivityTimeout",
+                        d.dedupProducerInactivityTimeout()))
+                .dedupMaxProducersPerTopic(s.getInt("broker.dedupMaxProducersPerTopic", d.dedupMaxProducersPerTopic()))
                 .defaultPolicies(new Policies(Policies.millis(s.getLong("broker.defaultRetentionTimeSeconds", 0)),
                         s.getLong("broker.defaultRetentionSizeBytes", 0),
                         Policies.millis(s.getLong("broker.defaultMessageTtlSeconds", 0)), 0,

@@ -40,6 +40,19 @@ class BrokerConfigTest {
     }
 
     @Test
+    void deduplicationForgetsProducersInactiveForSixHoursAndKeepsAtMostTenThousandByDefault() {
+        BrokerConfig c = BrokerConfig.fromProperties(new Properties(), Map.of());
+        assertThat(c.dedupProducerInactivityTimeout()).isEqualTo(Duration.ofHours(6));
+        assertThat(c.dedupMaxProducersPerTopic()).isEqualTo(10_000);
+        BrokerConfig set = BrokerConfig.fromProperties(props("broker.dedupProducerInactivityTimeout", "10m",
+                "broker.dedupMaxProducersPerTopic", "50"), Map.of());
+        assertThat(set.dedupProducerInactivityTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(set.dedupMaxProducersPerTopic()).isEqualTo(50);
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.dedupMaxProducersPerTopic", "0"), Map.of()))
+                .hasMessageContaining("broker.dedupMaxProducersPerTopic");
+    }
+
+    @Test
     void aBrokerWithOneAcknowledgedCopyRefusesToStartUnlessSingleCopyIsAllowed() {
         assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.ensembleSize", "1", "broker.writeQuorum", "1",
                 "broker.ackQuorum", "1"), Map.of()))

@@ -3,7 +3,6 @@ package io.tributary.storage.log;
 import com.google.common.base.Preconditions;
 import io.tributary.internal.v1.LedgerInfo;
 import io.tributary.internal.v1.LogMetadata;
-import io.tributary.internal.v1.ProducerSequence;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
 import java.util.ArrayList;
@@ -12,7 +11,6 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
@@ -42,19 +40,17 @@ final class LedgerChain {
     private volatile long totalSize;
     /** Bytes of the acknowledged entries of the open ledger. */
     private volatile long confirmedSize;
-    /** Highest stored sequence id per producer; written on the executor, read anywhere. */
-    private final Map<String, Long> sequences = new ConcurrentHashMap<>();
+    /** Highest stored sequence id per producer and its snapshot; changed on the executor, read anywhere. */
+    private final ProducerSequences sequences;
 
     LedgerChain(String name, MetadataStore store, Executor executor, LogMetadata metadata, int metadataVersion,
-                long openLedgerId) {
+                long openLedgerId, ProducerSequences sequences) {
         this.path = MetadataPaths.topic(name);
         this.store = store;
         this.executor = executor;
+        this.sequences = sequences;
         install(metadata, metadataVersion, 0, 0);
         this.lastConfirmed = new Position(openLedgerId, -1);
-        for (ProducerSequence ps : metadata.getSequencesList()) {
-            sequences.put(ps.getProducerName(), ps.getLastSequenceId());
-        }
     }
 
     // ------------------------------------------------------------------ changes (on the executor)
@@ -77,9 +73,19 @@ final class LedgerChain {
         return metadata;
     }
 
-    /** Writes {@code next} if the metadata is still at the installed version; completes with the new version. */
+    /**
+     * Writes {@code next} if the metadata is still at the installed version; completes with the new
+     * version. The sequence snapshot goes first, to its own znode: a ledger the list closes is always
+     * covered by it, as a takeover replays only the open ledger.
+     */
     CompletableFuture<Integer> compareAndSet(LogMetadata next) {
-        return store.set(path, next.toByteArray(), metadataVersion);
+        int expected = metadataVersion;
+        return sequences.persist().thenCompose(v -> store.set(path, next.toByteArray(), expected));
+    }
+
+    /** The producers' sequence ids and their snapshot; use on the executor. */
+    ProducerSequences sequences() {
+        return sequences;
     }
 
     /** Installs metadata that lists the same open ledger (its figures carry over), after a trim. */
@@ -113,12 +119,12 @@ final class LedgerChain {
         this.totalSize = size + openBytes;
     }
 
-    /** The sequence snapshot written with the metadata: valid as of the end of the closed ledgers. */
+    /**
+     * The metadata without the sequence snapshot's old copy: the snapshot has a znode of its own
+     * ({@link ProducerSequences}), written by {@link #compareAndSet} before the list.
+     */
     LogMetadata.Builder withSequences(LogMetadata.Builder md) {
-        md.clearSequences();
-        sequences.forEach((producer, seq) -> md.addSequences(
-                ProducerSequence.newBuilder().setProducerName(producer).setLastSequenceId(seq)));
-        return md;
+        return md.clearSequences();
     }
 
     /** Records an entry the open ledger acknowledged. */
@@ -129,7 +135,7 @@ final class LedgerChain {
         confirmedSize += bytes;
         lastConfirmed = p;
         if (mark != null) {
-            sequences.merge(mark.producerName(), mark.lastSequenceId(), Math::max);
+            sequences.record(mark.producerName(), mark.lastSequenceId(), System.currentTimeMillis());
         }
     }
 
@@ -140,7 +146,7 @@ final class LedgerChain {
     // ------------------------------------------------------------------ the view (any thread)
 
     long lastSequenceId(String producerName) {
-        return sequences.getOrDefault(producerName, -1L);
+        return sequences.lastSequenceId(producerName);
     }
 
     Position lastConfirmed() {

@@ -1,6 +1,7 @@
 package io.tributary.storage.log;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.ToLongFunction;
 
@@ -81,4 +82,13 @@ public interface LogMaintenance {
      * entry does. Where a backlog quota moves a subscription that holds too much.
      */
     Position positionWithBytesAfter(long maxBytes);
+
+    /**
+     * Forgets the deduplication state (highest stored sequence id) of producers not in {@code active}
+     * whose last stored entry, or last time they were {@code active}, is before {@code inactiveBeforeMs},
+     * then of the least recently active beyond {@code maxProducers}; writes the snapshot if any was
+     * forgotten. A producer forgotten and coming back starts afresh: its sequence ids are taken as new.
+     * Completes with the names forgotten.
+     */
+    CompletableFuture<List<String>> forgetInactiveProducers(long inactiveBeforeMs, int maxProducers, Set<String> active);
 }

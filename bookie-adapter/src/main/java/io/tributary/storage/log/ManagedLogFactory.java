@@ -111,11 +111,20 @@ public final class ManagedLogFactory {
     }
 
     private CompletableFuture<ManagedLog> takeOver(String name, String path, LogMetadata md, int version) {
+        return ProducerSequences.load(name, store, md)
+                .thenCompose(sequences -> takeOver(name, path, md, version, sequences))
+                .exceptionallyCompose(err -> {
+                    if (MetadataStore.is(err, KeeperException.Code.BADVERSION)) {
+                        return CompletableFuture.failedFuture(new ManagedLogException.FencedException(
+                                "log " + name + " was opened by another writer at the same time"));
+                    }
+                    return CompletableFuture.failedFuture(err);
+                });
+    }
+
+    private CompletableFuture<ManagedLog> takeOver(String name, String path, LogMetadata md, int version,
+                                                   ProducerSequences sequences) {
         List<LedgerInfo> ledgers = md.getLedgersList();
-        java.util.Map<String, Long> sequences = new java.util.HashMap<>();
-        for (io.tributary.internal.v1.ProducerSequence ps : md.getSequencesList()) {
-            sequences.put(ps.getProducerName(), ps.getLastSequenceId());
-        }
         CompletableFuture<List<LedgerInfo>> recovered = CompletableFuture.completedFuture(new ArrayList<>(ledgers));
         if (!ledgers.isEmpty() && ledgers.get(ledgers.size() - 1).getEntries() < 0) {
             LedgerInfo last = ledgers.get(ledgers.size() - 1);
@@ -126,33 +135,30 @@ public final class ManagedLogFactory {
             });
         }
         return recovered.thenCompose(list -> Ledgers.create(bk, config, name).thenCompose(handle -> {
-            LogMetadata.Builder nb = md.toBuilder().clearLedgers().addAllLedgers(list)
-                    .addLedgers(Ledgers.openLedgerInfo(handle.getId())).clearSequences();
-            sequences.forEach((producer, seq) -> nb.addSequences(io.tributary.internal.v1.ProducerSequence.newBuilder()
-                    .setProducerName(producer).setLastSequenceId(seq)));
-            LogMetadata next = nb.build();
-            return store.set(path, next.toByteArray(), version)
+            // the snapshot leaves the ledger list (where older versions kept it) for its own znode
+            LogMetadata next = md.toBuilder().clearLedgers().addAllLedgers(list)
+                    .addLedgers(Ledgers.openLedgerInfo(handle.getId())).clearSequences().build();
+            // The snapshot first: it covers the recovered ledger, which the list now closes. Always
+            // written, so that a previous writer's late snapshot write fails its compare-and-set.
+            sequences.markChanged();
+            return sequences.persist().thenCompose(v -> store.set(path, next.toByteArray(), version))
                     .<ManagedLog>thenApply(newVersion -> {
-                        LOG.info("log {}: opened for writing on ledger {} ({} earlier ledgers)", name, handle.getId(), list.size());
-                        return new ManagedLogImpl(name, store, bk, config, cacheBudget, executors.apply(name), next, newVersion, handle);
+                        LOG.info("log {}: opened for writing on ledger {} ({} earlier ledgers, {} producers' sequence ids)",
+                                name, handle.getId(), list.size(), sequences.size());
+                        return new ManagedLogImpl(name, store, bk, config, cacheBudget, executors.apply(name), next, newVersion,
+                                handle, sequences);
                     })
                     .whenComplete((log, err) -> {
                         if (err != null) {
                             discard(handle);
                         }
                     });
-        })).exceptionallyCompose(err -> {
-            if (MetadataStore.is(err, KeeperException.Code.BADVERSION)) {
-                return CompletableFuture.failedFuture(new ManagedLogException.FencedException(
-                        "log " + name + " was opened by another writer at the same time"));
-            }
-            return CompletableFuture.failedFuture(err);
-        });
+        }));
     }
 
     /** Opens the previous writer's ledger with recovery, fencing it; empty ledgers are dropped. */
     private CompletableFuture<Optional<LedgerInfo>> recoverLedger(String name, LedgerInfo last,
-                                                                  java.util.Map<String, Long> sequences) {
+                                                                  ProducerSequences sequences) {
         return bk.newOpenLedgerOp().withLedgerId(last.getLedgerId()).withRecovery(true)
                 .withDigestType(Ledgers.DIGEST).withPassword(Ledgers.PASSWORD).execute()
                 .thenCompose(h -> {
@@ -182,7 +188,7 @@ public final class ManagedLogFactory {
 
     /** Reads the recovered ledger's entries in chunks and keeps the highest sequence id per producer. */
     private CompletableFuture<Void> replaySequences(org.apache.bookkeeper.client.api.ReadHandle h, long from,
-                                                    java.util.Map<String, Long> sequences) {
+                                                    ProducerSequences sequences) {
         long lac = h.getLastAddConfirmed();
         if (sequenceOf == null || from > lac) {
             return CompletableFuture.completedFuture(null);
@@ -193,7 +199,7 @@ public final class ManagedLogFactory {
                 for (org.apache.bookkeeper.client.api.LedgerEntry e : entries) {
                     SequenceMark m = sequenceOf.apply(e.getEntryBytes());
                     if (m != null) {
-                        sequences.merge(m.producerName(), m.lastSequenceId(), Math::max);
+                        sequences.record(m.producerName(), m.lastSequenceId(), System.currentTimeMillis());
                     }
                 }
             }
@@ -223,6 +229,7 @@ public final class ManagedLogFactory {
                 deletes.add(bk.newDeleteLedgerOp().withLedgerId(li.getLedgerId()).execute().exceptionally(e -> null));
             }
             return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new))
+                    .thenCompose(v -> ProducerSequences.delete(name, store))
                     .thenCompose(v -> store.delete(path, existing.get().version()));
         });
     }

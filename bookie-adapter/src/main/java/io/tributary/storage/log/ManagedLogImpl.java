@@ -6,11 +6,14 @@ import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.ToLongFunction;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.WriteHandle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A managed log over BookKeeper: the facade over its parts, which share one executor (one thread
@@ -25,6 +28,8 @@ import org.apache.bookkeeper.client.api.WriteHandle;
  * </ul>
  */
 final class ManagedLogImpl implements ManagedLog {
+    private static final Logger LOG = LoggerFactory.getLogger(ManagedLogImpl.class);
+
     private final String name;
     private final MetadataStore store;
     private final BookKeeper bk;
@@ -36,14 +41,15 @@ final class ManagedLogImpl implements ManagedLog {
     private final LogTrimmer trimmer;
 
     ManagedLogImpl(String name, MetadataStore store, BookKeeper bk, ManagedLogConfig config, CacheBudget budget,
-                   Executor executor, LogMetadata metadata, int metadataVersion, WriteHandle current) {
+                   Executor executor, LogMetadata metadata, int metadataVersion, WriteHandle current,
+                   ProducerSequences sequences) {
         this.name = name;
         this.store = store;
         this.bk = bk;
         this.executor = executor;
         List<LedgerInfo> ls = metadata.getLedgersList();
         long createdMs = ls.isEmpty() ? System.currentTimeMillis() : ls.get(ls.size() - 1).getCreatedMs();
-        this.chain = new LedgerChain(name, store, executor, metadata, metadataVersion, current.getId());
+        this.chain = new LedgerChain(name, store, executor, metadata, metadataVersion, current.getId(), sequences);
         this.cache = new TailCache(budget);
         this.reader = new LedgerReader(name, bk, chain, cache, executor, current);
         this.appender = new LogAppender(name, bk, config, executor, chain, cache, reader, current, createdMs);
@@ -185,6 +191,29 @@ final class ManagedLogImpl implements ManagedLog {
                 deletes.add(bk.newDeleteLedgerOp().withLedgerId(id).execute().exceptionally(e -> null));
             }
             return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new));
-        }).thenCompose(v -> store.delete(MetadataPaths.topic(name), -1));
+        }).thenCompose(v -> ProducerSequences.delete(name, store))
+                .thenCompose(v -> store.delete(MetadataPaths.topic(name), -1));
+    }
+
+    @Override
+    public CompletableFuture<List<String>> forgetInactiveProducers(long inactiveBeforeMs, int maxProducers,
+                                                                   Set<String> active) {
+        CompletableFuture<List<String>> result = new CompletableFuture<>();
+        executor.execute(() -> {
+            List<String> forgotten = chain.sequences().expire(System.currentTimeMillis(), inactiveBeforeMs, maxProducers, active);
+            if (forgotten.isEmpty() || appender.stopped() != null) {
+                // a closed or fenced log writes nothing: the next owner reads the snapshot as it was
+                result.complete(forgotten);
+                return;
+            }
+            chain.changeMetadata(() -> chain.sequences().persist()).whenComplete((v, e) -> {
+                if (e != null) {
+                    LOG.warn("log {}: could not write the deduplication snapshot; the next change of the log writes it: {}",
+                            name, e.toString());
+                }
+                result.complete(forgotten);
+            });
+        });
+        return result;
     }
 }

@@ -9,12 +9,18 @@ public final class MetadataPaths {
     public static final String OWNERSHIP = "/ownership";
     public static final String TOPICS = "/topics";
     public static final String CURSORS = "/cursors";
+    public static final String DEDUP = "/dedup";
 
     private MetadataPaths() {}
 
     /** @param topic canonical {@code tenant/namespace/name} */
     public static String topic(String topic) {
         return TOPICS + "/" + topic;
+    }
+
+    /** A topic's deduplication snapshot, apart from its ledger list. */
+    public static String dedup(String topic) {
+        return DEDUP + "/" + topic;
     }
 
     public static String topicsOfNamespace(String namespace) {

@@ -1,9 +1,12 @@
 package io.tributary.broker.topic;
 
 import io.tributary.storage.log.Position;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.ToLongFunction;
 
@@ -95,6 +98,26 @@ final class Deduplication {
      */
     void backToStored(String producerName) {
         lastPushedSequence.put(producerName, storedSequence.applyAsLong(producerName));
+    }
+
+    /** Producers with a publish not settled yet. */
+    Set<String> producersInFlight() {
+        Set<String> out = new HashSet<>();
+        lastPushed.forEach((producer, f) -> {
+            if (!f.isDone()) {
+                out.add(producer);
+            }
+        });
+        return out;
+    }
+
+    /** Forgets producers the log forgot (inactive): their next sequence ids are taken as new. */
+    void forget(Collection<String> producerNames) {
+        for (String p : producerNames) {
+            lastPushedSequence.remove(p);
+            lastPushed.remove(p);
+            recentPositions.remove(p);
+        }
     }
 
     private static <K, V> Map<K, V> boundedLru(int max) {

@@ -25,6 +25,7 @@ import io.tributary.storage.meta.MetadataStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -143,6 +144,23 @@ public final class Topic {
                     + " is already connected to topic " + name + "; producer names must be unique per topic");
         }
         return () -> producers.remove(producerName, closer);
+    }
+
+    /**
+     * Forgets the deduplication state of producers that are not connected, have nothing in flight
+     * and stored nothing for {@code inactivity}, then of the least recently active beyond
+     * {@code maxProducers}: the topic's metadata stays small however many producers come and go.
+     * Completes with how many were forgotten.
+     */
+    public CompletableFuture<Integer> forgetInactiveProducers(Duration inactivity, int maxProducers) {
+        return CompletableFuture.supplyAsync(() -> {
+            Set<String> active = new HashSet<>(producers.keySet());
+            active.addAll(dedup.producersInFlight());
+            return log.forgetInactiveProducers(System.currentTimeMillis() - inactivity.toMillis(), maxProducers, active);
+        }, executor).thenCompose(f -> f).thenApplyAsync(forgotten -> {
+            dedup.forget(forgotten);
+            return forgotten.size();
+        }, executor);
     }
 
     /**

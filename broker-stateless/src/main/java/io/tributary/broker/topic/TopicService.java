@@ -88,7 +88,9 @@ public final class TopicService {
 
     private CompletableFuture<List<Long>> maintain(Topic t) {
         return namespaces.policies(t.name().namespace())
-                .thenCompose(p -> t.maintain(Policies.of(p.getPolicies(), config.defaultPolicies())));
+                .thenCompose(p -> t.maintain(Policies.of(p.getPolicies(), config.defaultPolicies())))
+                .thenCompose(deleted -> t.forgetInactiveProducers(config.dedupProducerInactivityTimeout(),
+                        config.dedupMaxProducersPerTopic()).thenApply(forgotten -> deleted));
     }
 
     /**
