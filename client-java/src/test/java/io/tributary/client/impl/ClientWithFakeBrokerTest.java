@@ -226,6 +226,36 @@ class ClientWithFakeBrokerTest {
     }
 
     @Test
+    void aReconnectRefusedWithProducerBusyIsRetriedUntilTheBrokerSawTheOldStreamEnd() throws Exception {
+        try (Producer<String> producer = client.newProducer(Schema.STRING).topic(TOPIC).producerName("p1")
+                .enableBatching(false).create()) {
+            producer.send("before");
+            synchronized (broker) {
+                // the broker has not noticed yet that the killed stream is gone
+                broker.refusePublishOpens = 2;
+                broker.refusePublishOpensWith = ErrorReason.PRODUCER_BUSY;
+            }
+            broker.killProducerStreams();
+            assertThat(await5(producer.sendAsync("after"))).isNotNull();
+            assertThat(producer.isConnected()).isTrue();
+        }
+        assertThat(broker.entryCount(TOPIC)).isEqualTo(2);
+        synchronized (broker) {
+            assertThat(broker.publishOpens).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aFirstCreateRefusedWithProducerBusyFailsAtOnce() {
+        synchronized (broker) {
+            broker.refusePublishOpens = 1;
+            broker.refusePublishOpensWith = ErrorReason.PRODUCER_BUSY;
+        }
+        assertThatThrownBy(() -> client.newProducer(Schema.STRING).topic(TOPIC).producerName("p1").create())
+                .isInstanceOf(TributaryClientException.ProducerBusyException.class);
+    }
+
+    @Test
     void aFatalStreamErrorFailsThePendingSendsAndTheProducer() throws Exception {
         Producer<String> producer = client.newProducer(Schema.STRING).topic(TOPIC).create();
         synchronized (broker) {

@@ -76,6 +76,9 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
     ErrorReason failStreamAfterStoring;
     /** While true, batches are stored but not answered. */
     boolean holdAcks;
+    /** The next this many Publish opens fail with {@link #refusePublishOpensWith}. */
+    int refusePublishOpens;
+    ErrorReason refusePublishOpensWith;
     /** When set, Subscribe opens fail with this reason. */
     ErrorReason refuseSubscribe;
     /** When set, the next seek is refused with this reason (once). */
@@ -269,6 +272,12 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
         if (!topics.contains(topic)) {
             p.closed = true;
             p.out.onError(ErrorReasons.toStatus(ErrorReasons.detail(ErrorReason.TOPIC_NOT_FOUND, topic)));
+            return;
+        }
+        if (refusePublishOpens > 0) {
+            refusePublishOpens--;
+            p.closed = true;
+            p.out.onError(ErrorReasons.toStatus(ErrorReasons.detail(refusePublishOpensWith, "refused open")));
             return;
         }
         p.topic = topic;
