@@ -166,6 +166,9 @@ public final class EntryCodec {
         } catch (TributaryException e) {
             return e.getMessage();
         }
+        if (real < 0) {
+            return "the entry's payload is not a valid message list";
+        }
         if (real != messageCount) {
             return "the batch announces " + messageCount + " messages but holds " + real;
         }
