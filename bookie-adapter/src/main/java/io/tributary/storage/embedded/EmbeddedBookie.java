@@ -77,6 +77,19 @@ public final class EmbeddedBookie implements AutoCloseable {
         return port;
     }
 
+    /**
+     * Stops answering requests while staying registered and connected, like a bookie whose disk or
+     * process stalls: writes to it time out. For fault tests; {@link #resumeProcessing} undoes it.
+     */
+    public void suspendProcessing() {
+        server.getBookieService().getServer().suspendProcessing();
+    }
+
+    /** Answers requests again after {@link #suspendProcessing}. */
+    public void resumeProcessing() {
+        server.getBookieService().getServer().resumeProcessing();
+    }
+
     @Override
     public void close() {
         server.getLifecycleComponentStack().close();

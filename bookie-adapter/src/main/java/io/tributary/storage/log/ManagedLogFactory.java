@@ -134,7 +134,8 @@ public final class ManagedLogFactory {
             return store.set(path, next.toByteArray(), version)
                     .<ManagedLog>thenApply(newVersion -> {
                         LOG.info("log {}: opened for writing on ledger {} ({} earlier ledgers)", name, handle.getId(), list.size());
-                        return new ManagedLogImpl(name, store, bk, config, cacheBudget, executors.apply(name), next, newVersion, handle);
+                        return new ManagedLogImpl(name, store, bk, config, cacheBudget, executors.apply(name), next, newVersion, handle,
+                                sequenceOf);
                     })
                     .whenComplete((log, err) -> {
                         if (err != null) {
@@ -153,12 +154,11 @@ public final class ManagedLogFactory {
     /** Opens the previous writer's ledger with recovery, fencing it; empty ledgers are dropped. */
     private CompletableFuture<Optional<LedgerInfo>> recoverLedger(String name, LedgerInfo last,
                                                                   java.util.Map<String, Long> sequences) {
-        return bk.newOpenLedgerOp().withLedgerId(last.getLedgerId()).withRecovery(true)
-                .withDigestType(Ledgers.DIGEST).withPassword(Ledgers.PASSWORD).execute()
+        return Ledgers.openWithRecovery(bk, last.getLedgerId())
                 .thenCompose(h -> {
                     long entries = h.getLastAddConfirmed() + 1;
                     long size = h.getLength();
-                    return replaySequences(h, 0, sequences).thenCompose(x -> h.closeAsync()).thenApply(v -> {
+                    return Ledgers.replaySequences(h, 0, sequenceOf, sequences).thenCompose(x -> h.closeAsync()).thenApply(v -> {
                         LOG.info("log {}: recovered ledger {} of the previous writer with {} entries", name, last.getLedgerId(), entries);
                         if (entries == 0) {
                             bk.newDeleteLedgerOp().withLedgerId(last.getLedgerId()).execute();
@@ -178,27 +178,6 @@ public final class ManagedLogFactory {
                     }
                     throw new CompletionException(c);
                 });
-    }
-
-    /** Reads the recovered ledger's entries in chunks and keeps the highest sequence id per producer. */
-    private CompletableFuture<Void> replaySequences(org.apache.bookkeeper.client.api.ReadHandle h, long from,
-                                                    java.util.Map<String, Long> sequences) {
-        long lac = h.getLastAddConfirmed();
-        if (sequenceOf == null || from > lac) {
-            return CompletableFuture.completedFuture(null);
-        }
-        long to = Math.min(lac, from + 499);
-        return h.readAsync(from, to).thenCompose(entries -> {
-            try (entries) {
-                for (org.apache.bookkeeper.client.api.LedgerEntry e : entries) {
-                    SequenceMark m = sequenceOf.apply(e.getEntryBytes());
-                    if (m != null) {
-                        sequences.merge(m.producerName(), m.lastSequenceId(), Math::max);
-                    }
-                }
-            }
-            return replaySequences(h, to + 1, sequences);
-        });
     }
 
     private void discard(WriteHandle handle) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.WriteHandle;
@@ -36,7 +37,8 @@ final class ManagedLogImpl implements ManagedLog {
     private final LogTrimmer trimmer;
 
     ManagedLogImpl(String name, MetadataStore store, BookKeeper bk, ManagedLogConfig config, CacheBudget budget,
-                   Executor executor, LogMetadata metadata, int metadataVersion, WriteHandle current) {
+                   Executor executor, LogMetadata metadata, int metadataVersion, WriteHandle current,
+                   Function<byte[], SequenceMark> sequenceOf) {
         this.name = name;
         this.store = store;
         this.bk = bk;
@@ -46,7 +48,7 @@ final class ManagedLogImpl implements ManagedLog {
         this.chain = new LedgerChain(name, store, executor, metadata, metadataVersion, current.getId());
         this.cache = new TailCache(budget);
         this.reader = new LedgerReader(name, bk, chain, cache, executor, current);
-        this.appender = new LogAppender(name, bk, config, executor, chain, cache, reader, current, createdMs);
+        this.appender = new LogAppender(name, bk, config, executor, chain, cache, reader, current, createdMs, sequenceOf);
         this.trimmer = new LogTrimmer(name, bk, executor, chain, appender, cache, reader);
     }
 
