@@ -38,6 +38,13 @@ final class Deduplication {
      */
     private final Map<String, RecentBatches> recentPositions;
     private final int batchesPerProducer;
+    /**
+     * Per producer, the first sequence id of the oldest batch whose append failed and that was not
+     * appended again since. The log stores nothing behind a failed entry, so until the producer
+     * resends from there, a batch with higher ids would leave a gap that the stored mark then hides:
+     * such a batch is refused ({@link #skipsFailed}).
+     */
+    private final Map<String, Long> failedFrom = new HashMap<>();
 
     Deduplication(ToLongFunction<String> storedSequence) {
         this(storedSequence, RECENT_PRODUCERS, RECENT_BATCHES_PER_PRODUCER);
@@ -95,6 +102,37 @@ final class Deduplication {
      */
     void backToStored(String producerName) {
         lastPushedSequence.put(producerName, storedSequence.applyAsLong(producerName));
+    }
+
+    /**
+     * The append of the batch starting at {@code firstSequenceId} failed: the marks go back to what
+     * the log really stored, and batches after it are refused until it is appended again.
+     */
+    void appendFailed(String producerName, long firstSequenceId) {
+        backToStored(producerName);
+        failedFrom.merge(producerName, firstSequenceId, Math::min);
+    }
+
+    /**
+     * Whether a batch starting at {@code firstSequenceId} skips a failed batch of its producer that
+     * was not appended again: appending it would store later ids while earlier ones are not stored.
+     */
+    boolean skipsFailed(String producerName, long firstSequenceId) {
+        Long failed = failedFrom.get(producerName);
+        return failed != null && firstSequenceId > failed;
+    }
+
+    /** The first sequence id of the producer's oldest failed batch not appended since; -1 if none. */
+    long failedFrom(String producerName) {
+        return failedFrom.getOrDefault(producerName, -1L);
+    }
+
+    /** A batch starting at {@code firstSequenceId} goes to the log: a resend from the failed one clears the gap. */
+    void appending(String producerName, long firstSequenceId) {
+        Long failed = failedFrom.get(producerName);
+        if (failed != null && firstSequenceId <= failed) {
+            failedFrom.remove(producerName);
+        }
     }
 
     private static <K, V> Map<K, V> boundedLru(int max) {

@@ -175,13 +175,25 @@ public final class Topic {
 
     private void appendNew(String producerName, long firstSequenceId, long lastEnd, int messageCount, byte[] entry,
                            CompletableFuture<PublishResult> result) {
+        if (dedup.skipsFailed(producerName, firstSequenceId)) {
+            // an earlier batch of this producer failed to store and was not sent again: storing this one
+            // would raise the producer's stored mark past the failed ids, and their resend would then be
+            // taken for a duplicate. The SDK never gets here (a failed append ends its stream and it
+            // resends everything pending, oldest first); a client that skips ids is told so.
+            result.completeExceptionally(new TributaryException(ErrorReason.INVALID_REQUEST, "sequence gap: producer "
+                    + producerName + " sent a batch starting at sequence id " + firstSequenceId + ", but its batch from "
+                    + dedup.failedFrom(producerName) + " failed to store and was not sent again; resend from there"));
+            return;
+        }
+        dedup.appending(producerName, firstSequenceId);
         CompletableFuture<Position> append = log.appendAsync(entry, new SequenceMark(producerName, lastEnd));
         // a resend waits for the result, not the append: the result completes once the position is recorded
         dedup.pushed(producerName, lastEnd, result);
         append.whenComplete((p, err) -> onExecutor(() -> {
             if (err != null) {
-                // not stored: a resend with the same ids must be appended, not answered as duplicate
-                dedup.backToStored(producerName);
+                // not stored, nor anything the log had behind it: a resend with the same ids must be
+                // appended, not answered as duplicate, and later ids wait for that resend
+                dedup.appendFailed(producerName, firstSequenceId);
                 result.completeExceptionally(err);
                 if (ErrorReasons.unwrap(err) instanceof ManagedLogException.FencedException) {
                     onFenced();
