@@ -209,6 +209,26 @@ class ManagedLogWriteFailureTest {
         log.closeAsync().join();
     }
 
+    @Test
+    void aLogWhoseLedgerFailedToCloseOnShutdownIsReadToTheEndByTheNextOwner() throws Exception {
+        AtomicBoolean failNextClose = new AtomicBoolean();
+        ManagedLogConfig config = ManagedLogConfig.DEFAULT.withCacheSizeBytes(0);
+        ManagedLog log = factory(closeFailing(cluster.newBookKeeper(), failNextClose), config)
+                .open("t/ns/close-fails-on-shutdown", true).join();
+        for (int i = 0; i < 3; i++) {
+            append(log, "e" + i, i).join();
+        }
+        failNextClose.set(true);
+        log.closeAsync().join();
+        assertThat(failNextClose).isFalse();
+
+        ManagedLog next = factory(cluster.newBookKeeper(), config).open("t/ns/close-fails-on-shutdown", false).join();
+        append(next, "e3", 3).join();
+        assertThat(readAll(next)).containsExactly("e0", "e1", "e2", "e3");
+        assertThat(next.lastSequenceId("p")).isEqualTo(3);
+        next.closeAsync().join();
+    }
+
     // ------------------------------------------------------------------ a close that fails
 
     /**
