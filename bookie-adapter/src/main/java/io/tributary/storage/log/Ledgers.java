@@ -4,6 +4,7 @@ import io.tributary.internal.v1.LedgerInfo;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.DigestType;
@@ -54,6 +55,12 @@ public final class Ledgers {
      */
     static CompletableFuture<Void> replaySequences(ReadHandle h, long from, Function<byte[], SequenceMark> sequenceOf,
                                                    Map<String, Long> sequences) {
+        return replaySequences(h, from, sequenceOf, sequences, null);
+    }
+
+    /** As above, and hands each entry's mark and position to {@code batches} (when not null). */
+    static CompletableFuture<Void> replaySequences(ReadHandle h, long from, Function<byte[], SequenceMark> sequenceOf,
+                                                   Map<String, Long> sequences, Consumer<RecoveredBatch> batches) {
         long lac = h.getLastAddConfirmed();
         if (sequenceOf == null || from > lac) {
             return CompletableFuture.completedFuture(null);
@@ -65,10 +72,14 @@ public final class Ledgers {
                     SequenceMark m = sequenceOf.apply(e.getEntryBytes());
                     if (m != null) {
                         sequences.merge(m.producerName(), m.lastSequenceId(), Math::max);
+                        if (batches != null) {
+                            batches.accept(new RecoveredBatch(m.producerName(), m.lastSequenceId(),
+                                    new Position(h.getId(), e.getEntryId())));
+                        }
                     }
                 }
             }
-            return replaySequences(h, to + 1, sequenceOf, sequences);
+            return replaySequences(h, to + 1, sequenceOf, sequences, batches);
         });
     }
 }

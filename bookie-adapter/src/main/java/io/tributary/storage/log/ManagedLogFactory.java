@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
 public final class ManagedLogFactory {
     private static final Logger LOG = LoggerFactory.getLogger(ManagedLogFactory.class);
 
+    /** Batches per producer whose position a new writer learns from the ledger it recovers. */
+    static final int RECOVERED_BATCHES_PER_PRODUCER = 1024;
+
     private final MetadataStore store;
     private final BookKeeper bk;
     private final ManagedLogConfig config;
@@ -113,13 +116,14 @@ public final class ManagedLogFactory {
     private CompletableFuture<ManagedLog> takeOver(String name, String path, LogMetadata md, int version) {
         List<LedgerInfo> ledgers = md.getLedgersList();
         java.util.Map<String, Long> sequences = new java.util.HashMap<>();
+        java.util.Map<String, java.util.ArrayDeque<RecoveredBatch>> recoveredBatches = new java.util.HashMap<>();
         for (io.tributary.internal.v1.ProducerSequence ps : md.getSequencesList()) {
             sequences.put(ps.getProducerName(), ps.getLastSequenceId());
         }
         CompletableFuture<List<LedgerInfo>> recovered = CompletableFuture.completedFuture(new ArrayList<>(ledgers));
         if (!ledgers.isEmpty() && ledgers.get(ledgers.size() - 1).getEntries() < 0) {
             LedgerInfo last = ledgers.get(ledgers.size() - 1);
-            recovered = recoverLedger(name, last, sequences).thenApply(closed -> {
+            recovered = recoverLedger(name, last, sequences, recoveredBatches).thenApply(closed -> {
                 List<LedgerInfo> out = new ArrayList<>(ledgers.subList(0, ledgers.size() - 1));
                 closed.ifPresent(out::add);
                 return out;
@@ -134,8 +138,10 @@ public final class ManagedLogFactory {
             return store.set(path, next.toByteArray(), version)
                     .<ManagedLog>thenApply(newVersion -> {
                         LOG.info("log {}: opened for writing on ledger {} ({} earlier ledgers)", name, handle.getId(), list.size());
+                        List<RecoveredBatch> batches = new ArrayList<>();
+                        recoveredBatches.values().forEach(batches::addAll);
                         return new ManagedLogImpl(name, store, bk, config, cacheBudget, executors.apply(name), next, newVersion, handle,
-                                sequenceOf);
+                                sequenceOf, List.copyOf(batches));
                     })
                     .whenComplete((log, err) -> {
                         if (err != null) {
@@ -153,12 +159,21 @@ public final class ManagedLogFactory {
 
     /** Opens the previous writer's ledger with recovery, fencing it; empty ledgers are dropped. */
     private CompletableFuture<Optional<LedgerInfo>> recoverLedger(String name, LedgerInfo last,
-                                                                  java.util.Map<String, Long> sequences) {
+                                                                  java.util.Map<String, Long> sequences,
+                                                                  java.util.Map<String, java.util.ArrayDeque<RecoveredBatch>> batches) {
         return Ledgers.openWithRecovery(bk, last.getLedgerId())
                 .thenCompose(h -> {
                     long entries = h.getLastAddConfirmed() + 1;
                     long size = h.getLength();
-                    return Ledgers.replaySequences(h, 0, sequenceOf, sequences).thenCompose(x -> h.closeAsync()).thenApply(v -> {
+                    return Ledgers.replaySequences(h, 0, sequenceOf, sequences, b -> {
+                        // the producer's last batches: a resend after the takeover is at most its pending ones
+                        java.util.ArrayDeque<RecoveredBatch> recent = batches.computeIfAbsent(b.producerName(),
+                                k -> new java.util.ArrayDeque<>());
+                        if (recent.size() == RECOVERED_BATCHES_PER_PRODUCER) {
+                            recent.removeFirst();
+                        }
+                        recent.addLast(b);
+                    }).thenCompose(x -> h.closeAsync()).thenApply(v -> {
                         LOG.info("log {}: recovered ledger {} of the previous writer with {} entries", name, last.getLedgerId(), entries);
                         if (entries == 0) {
                             bk.newDeleteLedgerOp().withLedgerId(last.getLedgerId()).execute();

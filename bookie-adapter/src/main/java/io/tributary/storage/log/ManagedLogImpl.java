@@ -35,14 +35,16 @@ final class ManagedLogImpl implements ManagedLog {
     private final LedgerReader reader;
     private final LogAppender appender;
     private final LogTrimmer trimmer;
+    private final List<RecoveredBatch> recoveredBatches;
 
     ManagedLogImpl(String name, MetadataStore store, BookKeeper bk, ManagedLogConfig config, CacheBudget budget,
                    Executor executor, LogMetadata metadata, int metadataVersion, WriteHandle current,
-                   Function<byte[], SequenceMark> sequenceOf) {
+                   Function<byte[], SequenceMark> sequenceOf, List<RecoveredBatch> recoveredBatches) {
         this.name = name;
         this.store = store;
         this.bk = bk;
         this.executor = executor;
+        this.recoveredBatches = recoveredBatches;
         List<LedgerInfo> ls = metadata.getLedgersList();
         long createdMs = ls.isEmpty() ? System.currentTimeMillis() : ls.get(ls.size() - 1).getCreatedMs();
         this.chain = new LedgerChain(name, store, executor, metadata, metadataVersion, current.getId());
@@ -77,6 +79,11 @@ final class ManagedLogImpl implements ManagedLog {
     @Override
     public long lastSequenceId(String producerName) {
         return chain.lastSequenceId(producerName);
+    }
+
+    @Override
+    public List<RecoveredBatch> recoveredBatches() {
+        return recoveredBatches;
     }
 
     @Override

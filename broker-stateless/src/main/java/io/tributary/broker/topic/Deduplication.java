@@ -31,10 +31,11 @@ final class Deduplication {
     private final Map<String, Long> lastPushedSequence = new HashMap<>();
     private final Map<String, CompletableFuture<?>> lastPushed = new HashMap<>();
     /**
-     * Where this broker stored each producer's recent batches, by first sequence id, so that a resend
+     * Where each producer's recent batches were stored, by last sequence id, so that a resend
      * answered as a duplicate carries the original's position. A producer resends at most its pending
      * batches (1000 messages by default), so 1024 batches cover it; at most 1024 producers are
-     * remembered (24 KiB each). An older resend, or one after a move, is answered without a position.
+     * remembered (24 KiB each). After a takeover, the batches found in the recovered ledger are known too.
+     * An older resend, or one of a batch stored before a clean move, is answered without a position.
      */
     private final Map<String, RecentBatches> recentPositions;
     private final int batchesPerProducer;
@@ -76,10 +77,13 @@ final class Deduplication {
         return storedSequence.applyAsLong(producerName) >= firstSequenceId;
     }
 
-    /** Where this broker stored the batch starting at {@code firstSequenceId}; null if it no longer knows. */
-    Position storedAt(String producerName, long firstSequenceId) {
+    /**
+     * Where the batch ending at {@code lastSequenceId} was stored (by this broker, or found in the
+     * ledger it recovered at takeover); null if it no longer knows.
+     */
+    Position storedAt(String producerName, long lastSequenceId) {
         RecentBatches recent = recentPositions.get(producerName);
-        return recent == null ? null : recent.find(firstSequenceId);
+        return recent == null ? null : recent.find(lastSequenceId);
     }
 
     /**
@@ -91,9 +95,9 @@ final class Deduplication {
         lastPushed.put(producerName, published);
     }
 
-    /** Records where a pushed batch was stored. */
-    void stored(String producerName, long firstSequenceId, Position p) {
-        recentPositions.computeIfAbsent(producerName, k -> new RecentBatches(batchesPerProducer)).add(firstSequenceId, p);
+    /** Records where the batch ending at {@code lastSequenceId} was stored. */
+    void stored(String producerName, long lastSequenceId, Position p) {
+        recentPositions.computeIfAbsent(producerName, k -> new RecentBatches(batchesPerProducer)).add(lastSequenceId, p);
     }
 
     /**

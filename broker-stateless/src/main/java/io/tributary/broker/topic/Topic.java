@@ -85,6 +85,10 @@ public final class Topic {
         this.cursorConfig = cursorConfig;
         this.dispatchBatchSize = dispatchBatchSize;
         this.dedup = new Deduplication(log::lastSequenceId);
+        // batches the previous owner stored but may not have acknowledged: their resend gets their position
+        for (io.tributary.storage.log.RecoveredBatch b : log.recoveredBatches()) {
+            dedup.stored(b.producerName(), b.lastSequenceId(), b.position());
+        }
         this.quota = new BacklogQuotaGuard(name, executor, scheduler, quotaHoldTimeout, this::anyBacklogOver);
         this.policies = new PolicyEnforcer(name, log, executor, quota, this::durableSubscriptions);
         this.positions = new PositionResolver(name, log, executor);
@@ -162,7 +166,7 @@ public final class Topic {
             // a resend of something stored or in flight: answer once the original is durable
             dedup.inFlight(producerName).thenRun(() -> onExecutor(() -> {
                 if (dedup.isStored(producerName, sequenceId)) {
-                    result.complete(new PublishResult(dedup.storedAt(producerName, sequenceId), true));
+                    result.complete(new PublishResult(dedup.storedAt(producerName, lastEnd), true));
                 } else {
                     dedup.backToStored(producerName);
                     appendNew(producerName, sequenceId, lastEnd, messageCount, entry, result);
@@ -201,7 +205,7 @@ public final class Topic {
                 return;
             }
             counters.recordPublished(Math.max(1, messageCount), entry.length);
-            dedup.stored(producerName, firstSequenceId, p);
+            dedup.stored(producerName, lastEnd, p);
             positions.appended(p, messageCount);
             result.complete(new PublishResult(p, false));
         }));

@@ -37,6 +37,7 @@ class TopicPublishTest {
                     yield f;
                 }
                 case "lastSequenceId" -> stored.getOrDefault((String) args[0], -1L);
+                case "recoveredBatches" -> java.util.List.of();
                 case "name" -> "persistent://t/n/topic";
                 default -> throw new UnsupportedOperationException(method.getName());
             });
