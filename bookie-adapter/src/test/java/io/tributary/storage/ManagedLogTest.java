@@ -213,6 +213,24 @@ class ManagedLogTest {
     }
 
     @Test
+    void aWriterThatTookOverAfterACrashKnowsWhereThePreviousWritersLastBatchesAre() throws Exception {
+        ManagedLog first = sequenceAwareFactory().open("t/ns/recovered-batches", true).join();
+        append(first, "p1", 0);
+        append(first, "p2", 5);
+        append(first, "p1", 3);
+        Position last = first.lastConfirmed();
+        // never closed: a crash; these may never have been acknowledged to the producers
+        ManagedLog second = sequenceAwareFactory().open("t/ns/recovered-batches", false).join();
+        assertThat(second.recoveredBatches()).containsExactlyInAnyOrder(
+                new io.tributary.storage.log.RecoveredBatch("p1", 0, new Position(last.ledgerId(), 0)),
+                new io.tributary.storage.log.RecoveredBatch("p2", 5, new Position(last.ledgerId(), 1)),
+                new io.tributary.storage.log.RecoveredBatch("p1", 3, new Position(last.ledgerId(), 2)));
+        second.close();
+        // a clean handover leaves nothing to recover
+        assertThat(sequenceAwareFactory().open("t/ns/recovered-batches", false).join().recoveredBatches()).isEmpty();
+    }
+
+    @Test
     void openingAMissingLogWithoutCreationFails() {
         ManagedLogFactory factory;
         try {

@@ -29,7 +29,10 @@ public interface TypedMessageBuilder<T> {
 
     /**
      * An explicit sequence id instead of the producer's next one. The broker drops a message
-     * whose sequence id is not above the highest one stored for this producer name.
+     * whose sequence id is not above the highest one stored for this producer name; its send then
+     * completes with the original's id if the broker still knows where that was stored, and fails
+     * with a {@link TributaryClientException} otherwise (never reporting as stored a message whose
+     * storage nobody can show).
      */
     TypedMessageBuilder<T> sequenceId(long sequenceId);
 

@@ -102,6 +102,19 @@ public final class EmbeddedBookie implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops answering requests while staying registered and connected, like a bookie whose disk or
+     * process stalls: writes to it time out. For fault tests; {@link #resumeProcessing} undoes it.
+     */
+    public void suspendProcessing() {
+        server.getBookieService().getServer().suspendProcessing();
+    }
+
+    /** Answers requests again after {@link #suspendProcessing}. */
+    public void resumeProcessing() {
+        server.getBookieService().getServer().resumeProcessing();
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {

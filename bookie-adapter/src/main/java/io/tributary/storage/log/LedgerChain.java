@@ -143,6 +143,23 @@ final class LedgerChain {
         return openEntries;
     }
 
+    /**
+     * Merges the sequence ids of entries that recovery found stored in the ledger this writer is
+     * closing beyond those it saw confirmed (their acknowledgement was lost with a failure): they are
+     * part of the log, and so are their producers' sequence ids. Before the metadata is written.
+     */
+    void mergeRecoveredSequences(Map<String, Long> producerSequences) {
+        long now = System.currentTimeMillis();
+        producerSequences.forEach((producer, seq) -> sequences.record(producer, seq, now));
+    }
+
+    /** Moves the last confirmed entry to {@code last}, recovered in a ledger now closed, if it is further on. */
+    void advanceLastConfirmed(Position last) {
+        if (last.isAfter(lastConfirmed)) {
+            lastConfirmed = last;
+        }
+    }
+
     // ------------------------------------------------------------------ the view (any thread)
 
     long lastSequenceId(String producerName) {

@@ -4,8 +4,12 @@ import io.tributary.internal.v1.LedgerInfo;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.DigestType;
+import org.apache.bookkeeper.client.api.LedgerEntry;
+import org.apache.bookkeeper.client.api.ReadHandle;
 import org.apache.bookkeeper.client.api.WriteHandle;
 
 /**
@@ -37,5 +41,45 @@ public final class Ledgers {
     /** Closes a ledger that will never be written and deletes it. */
     static void discard(BookKeeper bk, WriteHandle handle) {
         handle.closeAsync().whenComplete((v, e) -> bk.newDeleteLedgerOp().withLedgerId(handle.getId()).execute());
+    }
+
+    /** Opens a ledger with recovery: fences any writer and closes it at its real last entry. */
+    static CompletableFuture<ReadHandle> openWithRecovery(BookKeeper bk, long ledgerId) {
+        return bk.newOpenLedgerOp().withLedgerId(ledgerId).withRecovery(true)
+                .withDigestType(DIGEST).withPassword(PASSWORD).execute();
+    }
+
+    /**
+     * Reads the entries of {@code h} from {@code from} to its last confirmed one, in chunks, and merges
+     * the highest sequence id per producer into {@code sequences}; nothing when {@code sequenceOf} is null.
+     */
+    static CompletableFuture<Void> replaySequences(ReadHandle h, long from, Function<byte[], SequenceMark> sequenceOf,
+                                                   Map<String, Long> sequences) {
+        return replaySequences(h, from, sequenceOf, sequences, null);
+    }
+
+    /** As above, and hands each entry's mark and position to {@code batches} (when not null). */
+    static CompletableFuture<Void> replaySequences(ReadHandle h, long from, Function<byte[], SequenceMark> sequenceOf,
+                                                   Map<String, Long> sequences, Consumer<RecoveredBatch> batches) {
+        long lac = h.getLastAddConfirmed();
+        if (sequenceOf == null || from > lac) {
+            return CompletableFuture.completedFuture(null);
+        }
+        long to = Math.min(lac, from + 499);
+        return h.readAsync(from, to).thenCompose(entries -> {
+            try (entries) {
+                for (LedgerEntry e : entries) {
+                    SequenceMark m = sequenceOf.apply(e.getEntryBytes());
+                    if (m != null) {
+                        sequences.merge(m.producerName(), m.lastSequenceId(), Math::max);
+                        if (batches != null) {
+                            batches.accept(new RecoveredBatch(m.producerName(), m.lastSequenceId(),
+                                    new Position(h.getId(), e.getEntryId())));
+                        }
+                    }
+                }
+            }
+            return replaySequences(h, to + 1, sequenceOf, sequences, batches);
+        });
     }
 }

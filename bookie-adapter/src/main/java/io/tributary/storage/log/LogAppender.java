@@ -6,11 +6,14 @@ import io.tributary.protocol.ErrorReasons;
 import io.tributary.storage.meta.MetadataStore;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.apache.bookkeeper.client.api.BKException;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.WriteHandle;
@@ -24,16 +27,33 @@ import org.slf4j.LoggerFactory;
  * log's executor.
  *
  * <pre>
- *   READY --limit reached / failed write--> ROLLING --new ledger in the metadata--> READY
- *   READY, ROLLING --LedgerFenced / BADVERSION--> FENCED
+ *   READY --limit reached--> ROLLING --new ledger in the metadata--> READY
+ *   READY, ROLLING --failed write / failed rollover--> FAILED --new ledger in the metadata--> READY
+ *   READY, ROLLING, FAILED --LedgerFenced / BADVERSION--> FENCED
  *   any --close--> CLOSED
  * </pre>
- * While ROLLING, appends queue, so that no ledger grows past its limits.
+ * While ROLLING, appends queue, so that no ledger grows past its limits. A write that fails (not
+ * fenced) fails every append queued or in flight behind it, and the log refuses appends (FAILED,
+ * a retriable {@link ManagedLogException.UnavailableException}) until a new ledger is in the
+ * metadata: so nothing appended after a failed entry is stored while the failed one is not, and
+ * a producer's highest stored sequence id never skips a batch that failed. The new ledger is tried
+ * at once, and after a failed attempt again on the first append or {@link #rolloverIfAged} once a
+ * backoff (doubling from {@value #MIN_RETRY_MS} ms to {@value #MAX_RETRY_MS} ms) has passed.
+ *
+ * <p>A ledger left behind is closed at its real last entry before the metadata lists it as closed:
+ * if closing it fails, it is opened with recovery instead, and if that fails too the rollover fails
+ * (and is retried) rather than recording a length BookKeeper does not hold.
  */
 final class LogAppender {
     private static final Logger LOG = LoggerFactory.getLogger(LogAppender.class);
 
-    private enum State { READY, ROLLING, FENCED, CLOSED }
+    static final long MIN_RETRY_MS = 100;
+    static final long MAX_RETRY_MS = 5_000;
+
+    private enum State { READY, ROLLING, FAILED, FENCED, CLOSED }
+
+    /** A ledger closed for good: its real length. */
+    private record ClosedLedger(long ledgerId, long entries, long sizeBytes) {}
 
     private record PendingAppend(byte[] data, SequenceMark mark, CompletableFuture<Position> future) {}
 
@@ -44,8 +64,19 @@ final class LogAppender {
     private final LedgerChain chain;
     private final TailCache cache;
     private final LedgerReader reader;
+    /** Reads the producer and sequence id of an entry; null if the log's entries carry none. */
+    private final Function<byte[], SequenceMark> sequenceOf;
 
     private volatile State state = State.READY;
+    /** A rollover is under way: in ROLLING always, in FAILED while trying to get a new ledger. */
+    private boolean rolling;
+    /** Why the log is FAILED. */
+    private ManagedLogException.UnavailableException failure;
+    /** In FAILED: no new rollover attempt before this time (ms), and the wait after the next failure. */
+    private long retryAtMs;
+    private long retryBackoffMs = MIN_RETRY_MS;
+    /** The last ledger closed for good, so that a retried rollover does not close it again. */
+    private ClosedLedger lastClosed;
     private WriteHandle current;
     /** Entries handed to the current ledger, acknowledged or not: rollover counts these. */
     private long issuedEntries;
@@ -60,7 +91,8 @@ final class LogAppender {
     private final AtomicInteger queuedTasks = new AtomicInteger();
 
     LogAppender(String name, BookKeeper bk, ManagedLogConfig config, Executor executor, LedgerChain chain,
-                TailCache cache, LedgerReader reader, WriteHandle current, long currentCreatedMs) {
+                TailCache cache, LedgerReader reader, WriteHandle current, long currentCreatedMs,
+                Function<byte[], SequenceMark> sequenceOf) {
         this.name = name;
         this.bk = bk;
         this.config = config;
@@ -70,6 +102,7 @@ final class LogAppender {
         this.reader = reader;
         this.current = current;
         this.currentCreatedMs = currentCreatedMs;
+        this.sequenceOf = sequenceOf;
     }
 
     /**
@@ -105,6 +138,10 @@ final class LogAppender {
         switch (state) {
             case READY -> doAppend(data, mark, f);
             case ROLLING -> queued.add(new PendingAppend(data, mark, f));
+            case FAILED -> {
+                f.completeExceptionally(failure);
+                retryRolloverIfDue();
+            }
             case FENCED -> f.completeExceptionally(fenced());
             case CLOSED -> f.completeExceptionally(closed());
         }
@@ -155,13 +192,38 @@ final class LogAppender {
         } else if (state == State.CLOSED) {
             f.completeExceptionally(closed());
         } else {
-            // A ledger that failed a write cannot take more: move on to a fresh one. Before failing
-            // the future, so that an append its dependents make at once (a resend) queues for the
-            // new ledger instead of going to the failed one.
-            if (state == State.READY && handle == current) {
-                startRollover();
+            // A ledger that failed a write cannot take more, and nothing behind the failed entry may
+            // be stored before it: BookKeeper fails what is in flight behind it on this ledger, the
+            // queued appends fail here, and new ones are refused until a fresh ledger is ready. All
+            // before failing the future, so that an append its dependents make at once is refused.
+            if (state != State.FAILED) {
+                LOG.warn("log {}: append to ledger {} failed ({}); refusing appends until a new ledger is ready",
+                        name, handle.getId(), cause.toString());
+                fail(new ManagedLogException.UnavailableException("append to " + name + " failed: " + cause
+                        + "; the log takes appends again once it has a new ledger", cause));
+                if (!rolling) {
+                    startRollover();
+                }
             }
-            f.completeExceptionally(new ManagedLogException("append to " + name + " failed: " + cause, cause));
+            f.completeExceptionally(new ManagedLogException.UnavailableException(
+                    "append to " + name + " failed: " + cause, cause));
+        }
+    }
+
+    /** Refuses appends until a rollover succeeds, and fails those queued for the next ledger. */
+    private void fail(ManagedLogException.UnavailableException why) {
+        state = State.FAILED;
+        failure = why;
+        while (!queued.isEmpty()) {
+            queued.poll().future().completeExceptionally(why);
+        }
+    }
+
+    /** In FAILED, tries a new ledger again once the backoff since the last attempt has passed. */
+    private void retryRolloverIfDue() {
+        if (state == State.FAILED && !rolling && System.currentTimeMillis() >= retryAtMs) {
+            LOG.info("log {}: trying a new ledger after a failure", name);
+            startRollover();
         }
     }
 
@@ -181,6 +243,10 @@ final class LogAppender {
                 case FENCED -> f.completeExceptionally(fenced());
                 case CLOSED -> f.completeExceptionally(closed());
                 case ROLLING -> f.complete(false);
+                case FAILED -> {
+                    retryRolloverIfDue();
+                    f.complete(false);
+                }
                 case READY -> {
                     boolean aged = System.currentTimeMillis() - currentCreatedMs >= config.rolloverAge().toMillis();
                     if (issuedEntries == 0 || !aged) {
@@ -202,21 +268,25 @@ final class LogAppender {
     }
 
     /**
-     * Closes the current ledger and moves on to a new one; appends queue meanwhile. Completes once
-     * the log is ready again: normally when the new ledger is in the metadata, exceptionally when
-     * the rollover failed (the closed ledger stays current and the next append retries) or the log
-     * was fenced or closed meanwhile.
+     * Closes the current ledger and moves on to a new one; appends queue meanwhile (ROLLING) or are
+     * refused (FAILED). Completes once the log is ready again: normally when the new ledger is in the
+     * metadata; exceptionally when the rollover failed (the log is then FAILED and retries later) or
+     * the log was fenced or closed meanwhile.
      */
     private CompletableFuture<Void> startRollover() {
-        state = State.ROLLING;
+        if (state == State.READY) {
+            state = State.ROLLING;
+        }
+        rolling = true;
         WriteHandle old = current;
         CompletableFuture<Void> done = new CompletableFuture<>();
         whenDrained()
-                .thenCompose(v -> old.closeAsync().exceptionally(e -> null))
-                .thenCompose(v -> Ledgers.create(bk, config, name))
-                .thenComposeAsync(newHandle -> chain.changeMetadata(() -> commitRollover(old, newHandle)), executor)
+                .thenCompose(v -> closeForGood(old))
+                .thenCompose(closedLedger -> Ledgers.create(bk, config, name)
+                        .thenComposeAsync(newHandle -> chain.changeMetadata(() -> commitRollover(closedLedger, newHandle)), executor))
                 .whenCompleteAsync((v, err) -> {
-                    if (state != State.ROLLING) {
+                    rolling = false;
+                    if (state == State.FENCED || state == State.CLOSED) {
                         done.completeExceptionally(state == State.FENCED ? fenced() : closed());
                         return;
                     }
@@ -227,34 +297,84 @@ final class LogAppender {
                             done.completeExceptionally(fenced());
                             return;
                         }
-                        LOG.warn("log {}: rollover failed, will retry on the next append: {}", name, err.toString());
-                        // Keep the closed ledger as current; the next append fails and retries the rollover.
+                        Throwable cause = ErrorReasons.unwrap(err);
+                        LOG.warn("log {}: rollover failed; appends are refused, retrying in {} ms: {}",
+                                name, retryBackoffMs, cause.toString());
+                        fail(new ManagedLogException.UnavailableException("log " + name + " has no writable ledger: "
+                                + cause + "; retrying", cause));
+                        retryAtMs = System.currentTimeMillis() + retryBackoffMs;
+                        retryBackoffMs = Math.min(MAX_RETRY_MS, retryBackoffMs * 2);
+                        done.completeExceptionally(new ManagedLogException("rollover of " + name + " failed: " + cause, cause));
+                        return;
+                    }
+                    if (state == State.FAILED) {
+                        LOG.info("log {}: takes appends again on ledger {}", name, current.getId());
                     }
                     state = State.READY;
+                    failure = null;
+                    retryBackoffMs = MIN_RETRY_MS;
                     while (!queued.isEmpty() && state == State.READY) {
                         PendingAppend p = queued.poll();
                         doAppend(p.data(), p.mark(), p.future());
                     }
-                    if (err == null) {
-                        done.complete(null);
-                    } else {
-                        Throwable cause = ErrorReasons.unwrap(err);
-                        done.completeExceptionally(new ManagedLogException("rollover of " + name + " failed: " + cause, cause));
-                    }
+                    done.complete(null);
                 }, executor);
         return done;
     }
 
+    /**
+     * Closes {@code handle} for good and learns its real length: by closing it, or, if that fails
+     * (its metadata could not be written), by opening it with recovery. Never lists a ledger as
+     * closed that BookKeeper still has open: a reader would then never get past its last-add-confirmed.
+     * Entries recovery finds beyond those confirmed here are stored, so their sequence ids count.
+     */
+    private CompletableFuture<ClosedLedger> closeForGood(WriteHandle handle) {
+        ClosedLedger known = lastClosed;
+        if (known != null && known.ledgerId() == handle.getId()) {
+            return CompletableFuture.completedFuture(known);
+        }
+        return handle.closeAsync()
+                .thenApplyAsync(v -> new ClosedLedger(handle.getId(), handle.getLastAddConfirmed() + 1, currentSize), executor)
+                .exceptionallyCompose(closeErr -> {
+                    LOG.warn("log {}: closing ledger {} failed ({}); recovering it instead", name, handle.getId(),
+                            ErrorReasons.unwrap(closeErr).toString());
+                    return recoverOwnLedger(handle.getId());
+                })
+                .thenApplyAsync(c -> {
+                    lastClosed = c;
+                    return c;
+                }, executor);
+    }
+
+    private CompletableFuture<ClosedLedger> recoverOwnLedger(long ledgerId) {
+        Map<String, Long> sequences = new HashMap<>();
+        return Ledgers.openWithRecovery(bk, ledgerId).thenCompose(h -> {
+            long entries = h.getLastAddConfirmed() + 1;
+            long size = h.getLength();
+            return Ledgers.replaySequences(h, 0, sequenceOf, sequences)
+                    .thenCompose(v -> h.closeAsync())
+                    .thenApplyAsync(v -> {
+                        long confirmed = chain.openEntries();
+                        if (entries > confirmed) {
+                            LOG.warn("log {}: recovery found {} entries in ledger {}, {} more than were acknowledged",
+                                    name, entries, ledgerId, entries - confirmed);
+                            chain.mergeRecoveredSequences(sequences);
+                        }
+                        return new ClosedLedger(ledgerId, entries, size);
+                    }, executor);
+        });
+    }
+
     /** Records the closed ledger and the new one in the metadata and makes the new one current. */
-    private CompletableFuture<Void> commitRollover(WriteHandle old, WriteHandle newHandle) {
-        if (state != State.ROLLING) {
+    private CompletableFuture<Void> commitRollover(ClosedLedger old, WriteHandle newHandle) {
+        if (state == State.FENCED || state == State.CLOSED) {
             // closed or fenced while the new ledger was being created: it will never be written
             Ledgers.discard(bk, newHandle);
             return CompletableFuture.failedFuture(state == State.FENCED ? fenced() : closed());
         }
-        long oldEntries = chain.openEntries();
+        long oldEntries = old.entries();
         LedgerInfo opened = Ledgers.openLedgerInfo(newHandle.getId());
-        LogMetadata next = chain.withSequences(withLedgerClosed(old.getId(), oldEntries).addLedgers(opened)).build();
+        LogMetadata next = chain.withSequences(withLedgerClosed(old).addLedgers(opened)).build();
         return chain.compareAndSet(next).handleAsync((version, err) -> {
             if (err != null) {
                 Ledgers.discard(bk, newHandle);
@@ -266,22 +386,25 @@ final class LogAppender {
             reader.readOpenLedgerThrough(newHandle);
             currentCreatedMs = opened.getCreatedMs();
             chain.installWithNewOpenLedger(next, version);
-            if (oldEntries == 0) {
-                bk.newDeleteLedgerOp().withLedgerId(old.getId()).execute();
+            if (oldEntries > 0) {
+                chain.advanceLastConfirmed(new Position(old.ledgerId(), oldEntries - 1));
+                reader.notifyWaiters();
+            } else {
+                bk.newDeleteLedgerOp().withLedgerId(old.ledgerId()).execute();
             }
-            LOG.debug("log {}: rolled over from ledger {} ({} entries) to {}", name, old.getId(), oldEntries, newHandle.getId());
+            LOG.debug("log {}: rolled over from ledger {} ({} entries) to {}", name, old.ledgerId(), oldEntries, newHandle.getId());
             return null;
         }, executor);
     }
 
-    /** The metadata's ledger list with {@code ledgerId} closed at {@code entries}, or dropped if it holds none. */
-    private LogMetadata.Builder withLedgerClosed(long ledgerId, long entries) {
+    /** The metadata's ledger list with {@code closed} at its length, or dropped if it holds nothing. */
+    private LogMetadata.Builder withLedgerClosed(ClosedLedger closed) {
         LogMetadata md = chain.metadata();
         LogMetadata.Builder b = md.toBuilder().clearLedgers();
         for (LedgerInfo li : md.getLedgersList()) {
-            if (li.getLedgerId() == ledgerId) {
-                if (entries > 0) {
-                    b.addLedgers(li.toBuilder().setEntries(entries).setSizeBytes(currentSize)
+            if (li.getLedgerId() == closed.ledgerId()) {
+                if (closed.entries() > 0) {
+                    b.addLedgers(li.toBuilder().setEntries(closed.entries()).setSizeBytes(closed.sizeBytes())
                             .setClosedMs(System.currentTimeMillis()));
                 }
             } else {
@@ -350,8 +473,12 @@ final class LogAppender {
             // made current; one not yet committed sees the state and gives up.
             whenDrained().thenComposeAsync(v -> chain.changeMetadata(() -> {
                         WriteHandle handle = current;
-                        return handle.closeAsync().exceptionally(e -> null).thenComposeAsync(
-                                x -> wasFenced ? CompletableFuture.<Void>completedFuture(null) : recordClosedLedger(handle), executor);
+                        if (wasFenced) {
+                            return handle.closeAsync().exceptionally(e -> null);
+                        }
+                        // if neither closing nor recovering works, the ledger stays listed as open and the
+                        // next owner recovers it: never list a length BookKeeper does not hold
+                        return closeForGood(handle).thenComposeAsync(this::recordClosedLedger, executor);
                     }), executor)
                     .whenComplete((v, e) -> {
                         if (e != null) {
@@ -364,13 +491,12 @@ final class LogAppender {
     }
 
     /** Writes the final entry count of the current ledger so the next owner need not recover it. */
-    private CompletableFuture<Void> recordClosedLedger(WriteHandle handle) {
-        long entries = chain.openEntries();
-        LogMetadata next = chain.withSequences(withLedgerClosed(handle.getId(), entries)).build();
+    private CompletableFuture<Void> recordClosedLedger(ClosedLedger closed) {
+        LogMetadata next = chain.withSequences(withLedgerClosed(closed)).build();
         return chain.compareAndSet(next).thenAcceptAsync(version -> {
             chain.installWithNewOpenLedger(next, version);
-            if (entries == 0) {
-                bk.newDeleteLedgerOp().withLedgerId(handle.getId()).execute();
+            if (closed.entries() == 0) {
+                bk.newDeleteLedgerOp().withLedgerId(closed.ledgerId()).execute();
             }
         }, executor);
     }

@@ -1,5 +1,6 @@
 package io.tributary.storage.log;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -25,6 +26,15 @@ public interface LogWriter {
 
     /** The highest sequence id stored for a producer, -1 if none; survives takeovers. */
     long lastSequenceId(String producerName);
+
+    /**
+     * The producers' batches found in the ledger recovered when this writer took the log over (the
+     * previous writer's last; up to the last 1024 per producer), oldest first: stored, though perhaps
+     * never acknowledged, so a resend of one is answered with its position. Empty if none.
+     */
+    default List<RecoveredBatch> recoveredBatches() {
+        return List.of();
+    }
 
     /** True once another writer took the log over; every later append fails. */
     boolean isFenced();

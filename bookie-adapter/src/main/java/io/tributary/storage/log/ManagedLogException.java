@@ -37,4 +37,15 @@ public class ManagedLogException extends RuntimeException {
             super(message);
         }
     }
+
+    /**
+     * The log takes no appends for now: a write failed (not fenced) and the log has no healthy
+     * ledger yet. Every append queued or in flight behind the failed one failed with it, so nothing
+     * written after a failure is stored before what failed; retry once the log has a new ledger.
+     */
+    public static final class UnavailableException extends ManagedLogException {
+        public UnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
 }

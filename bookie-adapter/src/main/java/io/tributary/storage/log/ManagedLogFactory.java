@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
 public final class ManagedLogFactory {
     private static final Logger LOG = LoggerFactory.getLogger(ManagedLogFactory.class);
 
+    /** Batches per producer whose position a new writer learns from the ledger it recovers. */
+    static final int RECOVERED_BATCHES_PER_PRODUCER = 1024;
+
     private final MetadataStore store;
     private final BookKeeper bk;
     private final ManagedLogConfig config;
@@ -125,10 +128,11 @@ public final class ManagedLogFactory {
     private CompletableFuture<ManagedLog> takeOver(String name, String path, LogMetadata md, int version,
                                                    ProducerSequences sequences) {
         List<LedgerInfo> ledgers = md.getLedgersList();
+        java.util.Map<String, java.util.ArrayDeque<RecoveredBatch>> recoveredBatches = new java.util.HashMap<>();
         CompletableFuture<List<LedgerInfo>> recovered = CompletableFuture.completedFuture(new ArrayList<>(ledgers));
         if (!ledgers.isEmpty() && ledgers.get(ledgers.size() - 1).getEntries() < 0) {
             LedgerInfo last = ledgers.get(ledgers.size() - 1);
-            recovered = recoverLedger(name, last, sequences).thenApply(closed -> {
+            recovered = recoverLedger(name, last, sequences, recoveredBatches).thenApply(closed -> {
                 List<LedgerInfo> out = new ArrayList<>(ledgers.subList(0, ledgers.size() - 1));
                 closed.ifPresent(out::add);
                 return out;
@@ -145,8 +149,10 @@ public final class ManagedLogFactory {
                     .<ManagedLog>thenApply(newVersion -> {
                         LOG.info("log {}: opened for writing on ledger {} ({} earlier ledgers, {} producers' sequence ids)",
                                 name, handle.getId(), list.size(), sequences.size());
+                        List<RecoveredBatch> batches = new ArrayList<>();
+                        recoveredBatches.values().forEach(batches::addAll);
                         return new ManagedLogImpl(name, store, bk, config, cacheBudget, executors.apply(name), next, newVersion,
-                                handle, sequences);
+                                handle, sequences, sequenceOf, List.copyOf(batches));
                     })
                     .whenComplete((log, err) -> {
                         if (err != null) {
@@ -158,13 +164,24 @@ public final class ManagedLogFactory {
 
     /** Opens the previous writer's ledger with recovery, fencing it; empty ledgers are dropped. */
     private CompletableFuture<Optional<LedgerInfo>> recoverLedger(String name, LedgerInfo last,
-                                                                  ProducerSequences sequences) {
-        return bk.newOpenLedgerOp().withLedgerId(last.getLedgerId()).withRecovery(true)
-                .withDigestType(Ledgers.DIGEST).withPassword(Ledgers.PASSWORD).execute()
+                                                                  ProducerSequences sequences,
+                                                                  java.util.Map<String, java.util.ArrayDeque<RecoveredBatch>> batches) {
+        return Ledgers.openWithRecovery(bk, last.getLedgerId())
                 .thenCompose(h -> {
                     long entries = h.getLastAddConfirmed() + 1;
                     long size = h.getLength();
-                    return replaySequences(h, 0, sequences).thenCompose(x -> h.closeAsync()).thenApply(v -> {
+                    java.util.Map<String, Long> found = new java.util.HashMap<>();
+                    return Ledgers.replaySequences(h, 0, sequenceOf, found, b -> {
+                        // the producer's last batches: a resend after the takeover is at most its pending ones
+                        java.util.ArrayDeque<RecoveredBatch> recent = batches.computeIfAbsent(b.producerName(),
+                                k -> new java.util.ArrayDeque<>());
+                        if (recent.size() == RECOVERED_BATCHES_PER_PRODUCER) {
+                            recent.removeFirst();
+                        }
+                        recent.addLast(b);
+                    }).thenCompose(x -> h.closeAsync()).thenApply(v -> {
+                        long now = System.currentTimeMillis();
+                        found.forEach((producer, seq) -> sequences.record(producer, seq, now));
                         LOG.info("log {}: recovered ledger {} of the previous writer with {} entries", name, last.getLedgerId(), entries);
                         if (entries == 0) {
                             bk.newDeleteLedgerOp().withLedgerId(last.getLedgerId()).execute();
@@ -184,27 +201,6 @@ public final class ManagedLogFactory {
                     }
                     throw new CompletionException(c);
                 });
-    }
-
-    /** Reads the recovered ledger's entries in chunks and keeps the highest sequence id per producer. */
-    private CompletableFuture<Void> replaySequences(org.apache.bookkeeper.client.api.ReadHandle h, long from,
-                                                    ProducerSequences sequences) {
-        long lac = h.getLastAddConfirmed();
-        if (sequenceOf == null || from > lac) {
-            return CompletableFuture.completedFuture(null);
-        }
-        long to = Math.min(lac, from + 499);
-        return h.readAsync(from, to).thenCompose(entries -> {
-            try (entries) {
-                for (org.apache.bookkeeper.client.api.LedgerEntry e : entries) {
-                    SequenceMark m = sequenceOf.apply(e.getEntryBytes());
-                    if (m != null) {
-                        sequences.record(m.producerName(), m.lastSequenceId(), System.currentTimeMillis());
-                    }
-                }
-            }
-            return replaySequences(h, to + 1, sequences);
-        });
     }
 
     private void discard(WriteHandle handle) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.WriteHandle;
@@ -39,20 +40,23 @@ final class ManagedLogImpl implements ManagedLog {
     private final LedgerReader reader;
     private final LogAppender appender;
     private final LogTrimmer trimmer;
+    private final List<RecoveredBatch> recoveredBatches;
 
     ManagedLogImpl(String name, MetadataStore store, BookKeeper bk, ManagedLogConfig config, CacheBudget budget,
                    Executor executor, LogMetadata metadata, int metadataVersion, WriteHandle current,
-                   ProducerSequences sequences) {
+                   ProducerSequences sequences, Function<byte[], SequenceMark> sequenceOf,
+                   List<RecoveredBatch> recoveredBatches) {
         this.name = name;
         this.store = store;
         this.bk = bk;
         this.executor = executor;
+        this.recoveredBatches = recoveredBatches;
         List<LedgerInfo> ls = metadata.getLedgersList();
         long createdMs = ls.isEmpty() ? System.currentTimeMillis() : ls.get(ls.size() - 1).getCreatedMs();
         this.chain = new LedgerChain(name, store, executor, metadata, metadataVersion, current.getId(), sequences);
         this.cache = new TailCache(budget);
         this.reader = new LedgerReader(name, bk, chain, cache, executor, current);
-        this.appender = new LogAppender(name, bk, config, executor, chain, cache, reader, current, createdMs);
+        this.appender = new LogAppender(name, bk, config, executor, chain, cache, reader, current, createdMs, sequenceOf);
         this.trimmer = new LogTrimmer(name, bk, executor, chain, appender, cache, reader);
     }
 
@@ -81,6 +85,11 @@ final class ManagedLogImpl implements ManagedLog {
     @Override
     public long lastSequenceId(String producerName) {
         return chain.lastSequenceId(producerName);
+    }
+
+    @Override
+    public List<RecoveredBatch> recoveredBatches() {
+        return recoveredBatches;
     }
 
     @Override

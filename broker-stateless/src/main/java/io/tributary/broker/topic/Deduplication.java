@@ -34,13 +34,21 @@ final class Deduplication {
     private final Map<String, Long> lastPushedSequence = new HashMap<>();
     private final Map<String, CompletableFuture<?>> lastPushed = new HashMap<>();
     /**
-     * Where this broker stored each producer's recent batches, by first sequence id, so that a resend
+     * Where each producer's recent batches were stored, by last sequence id, so that a resend
      * answered as a duplicate carries the original's position. A producer resends at most its pending
      * batches (1000 messages by default), so 1024 batches cover it; at most 1024 producers are
-     * remembered (24 KiB each). An older resend, or one after a move, is answered without a position.
+     * remembered (24 KiB each). After a takeover, the batches found in the recovered ledger are known too.
+     * An older resend, or one of a batch stored before a clean move, is answered without a position.
      */
     private final Map<String, RecentBatches> recentPositions;
     private final int batchesPerProducer;
+    /**
+     * Per producer, the first sequence id of the oldest batch whose append failed and that was not
+     * appended again since. The log stores nothing behind a failed entry, so until the producer
+     * resends from there, a batch with higher ids would leave a gap that the stored mark then hides:
+     * such a batch is refused ({@link #skipsFailed}).
+     */
+    private final Map<String, Long> failedFrom = new HashMap<>();
 
     Deduplication(ToLongFunction<String> storedSequence) {
         this(storedSequence, RECENT_PRODUCERS, RECENT_BATCHES_PER_PRODUCER);
@@ -72,10 +80,13 @@ final class Deduplication {
         return storedSequence.applyAsLong(producerName) >= firstSequenceId;
     }
 
-    /** Where this broker stored the batch starting at {@code firstSequenceId}; null if it no longer knows. */
-    Position storedAt(String producerName, long firstSequenceId) {
+    /**
+     * Where the batch ending at {@code lastSequenceId} was stored (by this broker, or found in the
+     * ledger it recovered at takeover); null if it no longer knows.
+     */
+    Position storedAt(String producerName, long lastSequenceId) {
         RecentBatches recent = recentPositions.get(producerName);
-        return recent == null ? null : recent.find(firstSequenceId);
+        return recent == null ? null : recent.find(lastSequenceId);
     }
 
     /**
@@ -87,9 +98,9 @@ final class Deduplication {
         lastPushed.put(producerName, published);
     }
 
-    /** Records where a pushed batch was stored. */
-    void stored(String producerName, long firstSequenceId, Position p) {
-        recentPositions.computeIfAbsent(producerName, k -> new RecentBatches(batchesPerProducer)).add(firstSequenceId, p);
+    /** Records where the batch ending at {@code lastSequenceId} was stored. */
+    void stored(String producerName, long lastSequenceId, Position p) {
+        recentPositions.computeIfAbsent(producerName, k -> new RecentBatches(batchesPerProducer)).add(lastSequenceId, p);
     }
 
     /**
@@ -117,6 +128,37 @@ final class Deduplication {
             lastPushedSequence.remove(p);
             lastPushed.remove(p);
             recentPositions.remove(p);
+        }
+    }
+
+    /**
+     * The append of the batch starting at {@code firstSequenceId} failed: the marks go back to what
+     * the log really stored, and batches after it are refused until it is appended again.
+     */
+    void appendFailed(String producerName, long firstSequenceId) {
+        backToStored(producerName);
+        failedFrom.merge(producerName, firstSequenceId, Math::min);
+    }
+
+    /**
+     * Whether a batch starting at {@code firstSequenceId} skips a failed batch of its producer that
+     * was not appended again: appending it would store later ids while earlier ones are not stored.
+     */
+    boolean skipsFailed(String producerName, long firstSequenceId) {
+        Long failed = failedFrom.get(producerName);
+        return failed != null && firstSequenceId > failed;
+    }
+
+    /** The first sequence id of the producer's oldest failed batch not appended since; -1 if none. */
+    long failedFrom(String producerName) {
+        return failedFrom.getOrDefault(producerName, -1L);
+    }
+
+    /** A batch starting at {@code firstSequenceId} goes to the log: a resend from the failed one clears the gap. */
+    void appending(String producerName, long firstSequenceId) {
+        Long failed = failedFrom.get(producerName);
+        if (failed != null && firstSequenceId <= failed) {
+            failedFrom.remove(producerName);
         }
     }
 

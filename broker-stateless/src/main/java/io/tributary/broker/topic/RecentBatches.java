@@ -3,7 +3,8 @@ package io.tributary.broker.topic;
 import io.tributary.storage.log.Position;
 
 /**
- * Where one producer's most recent batches were stored, by first sequence id: a ring of
+ * Where one producer's most recent batches were stored, by sequence id (the topic uses each batch's
+ * last): a ring of
  * {@code capacity} batches in three primitive arrays (24 bytes a batch). Sequence ids only grow,
  * so a lookup is a binary search. Not thread-safe: a topic uses it from its own thread.
  */

@@ -87,6 +87,10 @@ public final class Topic {
         this.cursorConfig = cursorConfig;
         this.dispatchBatchSize = dispatchBatchSize;
         this.dedup = new Deduplication(log::lastSequenceId);
+        // batches the previous owner stored but may not have acknowledged: their resend gets their position
+        for (io.tributary.storage.log.RecoveredBatch b : log.recoveredBatches()) {
+            dedup.stored(b.producerName(), b.lastSequenceId(), b.position());
+        }
         this.quota = new BacklogQuotaGuard(name, executor, scheduler, quotaHoldTimeout, this::anyBacklogOver);
         this.policies = new PolicyEnforcer(name, log, executor, quota, this::durableSubscriptions);
         this.positions = new PositionResolver(name, log, executor);
@@ -191,7 +195,7 @@ public final class Topic {
             // a resend of something stored or in flight: answer once the original is durable
             dedup.inFlight(producerName).thenRun(() -> onExecutor(() -> {
                 if (dedup.isStored(producerName, sequenceId)) {
-                    result.complete(new PublishResult(dedup.storedAt(producerName, sequenceId), true));
+                    result.complete(new PublishResult(dedup.storedAt(producerName, lastEnd), true));
                 } else {
                     dedup.backToStored(producerName);
                     appendNew(producerName, sequenceId, lastEnd, messageCount, entry, result);
@@ -204,13 +208,25 @@ public final class Topic {
 
     private void appendNew(String producerName, long firstSequenceId, long lastEnd, int messageCount, byte[] entry,
                            CompletableFuture<PublishResult> result) {
+        if (dedup.skipsFailed(producerName, firstSequenceId)) {
+            // an earlier batch of this producer failed to store and was not sent again: storing this one
+            // would raise the producer's stored mark past the failed ids, and their resend would then be
+            // taken for a duplicate. The SDK never gets here (a failed append ends its stream and it
+            // resends everything pending, oldest first); a client that skips ids is told so.
+            result.completeExceptionally(new TributaryException(ErrorReason.INVALID_REQUEST, "sequence gap: producer "
+                    + producerName + " sent a batch starting at sequence id " + firstSequenceId + ", but its batch from "
+                    + dedup.failedFrom(producerName) + " failed to store and was not sent again; resend from there"));
+            return;
+        }
+        dedup.appending(producerName, firstSequenceId);
         CompletableFuture<Position> append = log.appendAsync(entry, new SequenceMark(producerName, lastEnd));
         // a resend waits for the result, not the append: the result completes once the position is recorded
         dedup.pushed(producerName, lastEnd, result);
         append.whenComplete((p, err) -> onExecutor(() -> {
             if (err != null) {
-                // not stored: a resend with the same ids must be appended, not answered as duplicate
-                dedup.backToStored(producerName);
+                // not stored, nor anything the log had behind it: a resend with the same ids must be
+                // appended, not answered as duplicate, and later ids wait for that resend
+                dedup.appendFailed(producerName, firstSequenceId);
                 result.completeExceptionally(err);
                 if (ErrorReasons.unwrap(err) instanceof ManagedLogException.FencedException) {
                     onFenced();
@@ -218,7 +234,7 @@ public final class Topic {
                 return;
             }
             counters.recordPublished(Math.max(1, messageCount), entry.length);
-            dedup.stored(producerName, firstSequenceId, p);
+            dedup.stored(producerName, lastEnd, p);
             positions.appended(p, messageCount);
             result.complete(new PublishResult(p, false));
         }));

@@ -37,6 +37,7 @@ class TopicPublishTest {
                     yield f;
                 }
                 case "lastSequenceId" -> stored.getOrDefault((String) args[0], -1L);
+                case "recoveredBatches" -> java.util.List.of();
                 case "name" -> "persistent://t/n/topic";
                 default -> throw new UnsupportedOperationException(method.getName());
             });
@@ -109,5 +110,26 @@ class TopicPublishTest {
         CompletableFuture<Topic.PublishResult> resend = topic.publish("p", 0, 1, new byte[] {1});
         store(appends.poll(5, TimeUnit.SECONDS), new Position(4, 0));
         assertThat(resend.get(5, TimeUnit.SECONDS)).isEqualTo(new Topic.PublishResult(new Position(4, 0), false));
+    }
+
+    @Test
+    void aBatchThatSkipsAFailedOneIsRefusedUntilTheFailedOneIsSentAgain() throws Exception {
+        CompletableFuture<Topic.PublishResult> first = topic.publish("p", 0, 2, new byte[] {1});
+        Append failed = appends.poll(5, TimeUnit.SECONDS);
+        executor.execute(() -> failed.future().completeExceptionally(new RuntimeException("bookie gone")));
+        assertThat(first).failsWithin(Duration.ofSeconds(5));
+
+        // the producer's next batch, pipelined before it learnt of the failure: storing it would raise
+        // the stored mark past ids 0..1, and their resend would then pass for a duplicate
+        assertThat(topic.publish("p", 2, 1, new byte[] {2})).failsWithin(Duration.ofSeconds(5))
+                .withThrowableThat().withMessageContaining("sequence gap");
+        assertThat(appends).isEmpty();
+
+        CompletableFuture<Topic.PublishResult> resend = topic.publish("p", 0, 2, new byte[] {1});
+        store(appends.poll(5, TimeUnit.SECONDS), new Position(4, 0));
+        assertThat(resend.get(5, TimeUnit.SECONDS)).isEqualTo(new Topic.PublishResult(new Position(4, 0), false));
+        CompletableFuture<Topic.PublishResult> next = topic.publish("p", 2, 1, new byte[] {2});
+        store(appends.poll(5, TimeUnit.SECONDS), new Position(4, 1));
+        assertThat(next.get(5, TimeUnit.SECONDS)).isEqualTo(new Topic.PublishResult(new Position(4, 1), false));
     }
 }

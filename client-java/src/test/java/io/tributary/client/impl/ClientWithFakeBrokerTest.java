@@ -159,9 +159,10 @@ class ClientWithFakeBrokerTest {
             assertThat(producer.getLastSequenceId()).isEqualTo(41);
             producer.send("x");
             assertThat(producer.getLastSequenceId()).isEqualTo(42);
-            // an explicit sequence id below the stored one is dropped by the broker as a duplicate
-            MessageId dup = producer.newMessage().value("old").sequenceId(10).send();
-            assertThat(dup.getLedgerId()).isEqualTo(-1);
+            // an explicit sequence id below the stored one is dropped by the broker as a duplicate; the
+            // broker cannot say where the original is, so the send fails rather than pass for stored
+            assertThatThrownBy(() -> producer.newMessage().value("old").sequenceId(10).send())
+                    .isInstanceOf(TributaryClientException.class).hasMessageContaining("not stored by this send");
             producer.newMessage().value("y").sequenceId(100).send();
             assertThat(producer.getLastSequenceId()).isEqualTo(100);
             producer.send("z");

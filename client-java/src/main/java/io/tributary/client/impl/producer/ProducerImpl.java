@@ -39,6 +39,13 @@ import org.slf4j.LoggerFactory;
  * Nothing costly runs under it: a message is serialised once, in {@code sendAsync} before the
  * lock, and a batch is encoded and compressed after the lock is released by the thread that
  * closed it. Futures complete after the lock is released ({@link Completions}).
+ *
+ * <p><b>Duplicates.</b> A send succeeds only with the position of a stored entry. When the broker
+ * answers a (re)sent batch as a duplicate, the send completes with the original's id, which the
+ * broker returns while it remembers the producer's recent batches; a duplicate answer without a
+ * position fails the send with a {@link io.tributary.client.TributaryClientException} instead of
+ * reporting as stored a message this producer never saw stored. It is not resent: the broker would
+ * answer the same, and storing it again would duplicate it.
  */
 final class ProducerImpl<T> implements Producer<T>, ClientResource {
     private static final Logger LOG = LoggerFactory.getLogger(ProducerImpl.class);

@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * thread that closed them) and the stream is open, then go out in sequence order and wait in
  * {@link #inFlight} for their answer, which comes in order. A lost stream puts every batch in
  * flight back in front of the waiting ones; the new stream sends them again with the same
- * sequence ids, and the broker recognises those it stored already. Guarded by the producer's lock.
+ * sequence ids, and the broker recognises those it stored already: such a batch succeeds with the
+ * original's position, or fails if the broker cannot return one (see {@link ProducerImpl}).
+ * Guarded by the producer's lock.
  */
 final class PublishStream extends StreamSession<PublishRequest, PublishResponse> implements BatchAccumulator.Sink {
     private static final Logger LOG = LoggerFactory.getLogger(PublishStream.class);
@@ -259,6 +261,17 @@ final class PublishStream extends StreamSession<PublishRequest, PublishResponse>
             LOG.debug("[{}] Ack for unknown sequence id {}", conf.topic(), ack.getSequenceId());
             return;
         }
+        if (ack.getDuplicate() && !hasPosition(ack)) {
+            // The broker recognised the ids as stored but cannot say where (an earlier send stored them
+            // and its position is no longer known, or the application reused old ids). Success without a
+            // position would make a message this producer never saw stored look stored; failing it tells
+            // the application the truth. Resending would not help: the broker would answer the same.
+            failBatch(b, new TributaryClientException("sequence ids " + b.firstSequenceId + ".." + b.lastSequenceId()
+                    + " of producer " + owner.producerName() + " were not stored by this send: the broker already has"
+                    + " these sequence ids from an earlier send but could not return the original's position, so the"
+                    + " send is not reported as stored"), done);
+            return;
+        }
         lastSequenceIdPublished = Math.max(lastSequenceIdPublished, b.lastSequenceId());
         release(b);
         long now = System.nanoTime();
@@ -274,6 +287,11 @@ final class PublishStream extends StreamSession<PublishRequest, PublishResponse>
             }
             b.done.complete(null);
         });
+    }
+
+    /** Whether the broker named where the batch is stored: a message id with a real ledger and entry. */
+    private static boolean hasPosition(PublishAck ack) {
+        return ack.hasMessageId() && ack.getMessageId().getLedgerId() >= 0 && ack.getMessageId().getEntryId() >= 0;
     }
 
     private void onPublishError(PublishError error, Completions done) {
