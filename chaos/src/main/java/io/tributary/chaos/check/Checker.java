@@ -8,8 +8,10 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +77,9 @@ public final class Checker {
         extra.put("consumerAckFailures", workload.ackFailures());
         extra.put("unaryDeadlinesExceeded", workload.deadlinesExceeded());
         extra.put("deliveriesOfUnknownMessages", workload.history().unknownDeliveries());
-        CheckReport report = Verdicts.evaluate(history, audit, plan.subscriptions()).withExtra(extra);
+        Set<String> perKey = plan.producers().stream().filter(p -> p.mode() == LoadPlan.ProducerMode.KEY_BASED)
+                .map(LoadPlan.ProducerPlan::id).collect(Collectors.toSet());
+        CheckReport report = Verdicts.evaluate(history, audit, plan.subscriptions(), perKey).withExtra(extra);
         LOG.info("chaos check of seed {}: ok={} acked={} lost={} duplicated={} order={} undelivered={}", plan.seed(),
                 report.ok(), report.acked(), report.lost(), report.duplicated(), report.orderViolations(),
                 report.undelivered());

@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  *       positions; the same position read twice is a redelivery of the audit read, not a copy).
  *   <li><b>storage order</b>: on one partition, the first stored copies of one producer's messages
  *       are in the order of its sequence; each message stored after a higher sequence of its producer
- *       counts once.
+ *       counts once. A producer with key-based batching keeps one open batch per key and sends them
+ *       as they fill, so it promises this per key only.
  *   <li><b>delivery order</b>: on exclusive and failover subscriptions and readers, one consumer's
  *       first deliveries of one partition come in storage order; on key_shared, those of one key. A
  *       first delivery is the first delivery of the message to the subscription at all, with
@@ -60,6 +61,19 @@ public final class Verdicts {
      */
     public static CheckReport evaluate(List<Snapshot> history, Map<String, List<StoredMessage>> audit,
             List<SubscriptionPlan> subscriptions) {
+        return evaluate(history, audit, subscriptions, Set.of());
+    }
+
+    /**
+     * Judges a run.
+     *
+     * @param history every message's history
+     * @param audit per topic or partition (own name), the messages stored there in storage order
+     * @param subscriptions the workload's subscriptions and readers (the audit ones excluded)
+     * @param perKeyProducers producers that promise storage order per key only (key-based batching)
+     */
+    public static CheckReport evaluate(List<Snapshot> history, Map<String, List<StoredMessage>> audit,
+            List<SubscriptionPlan> subscriptions, Set<String> perKeyProducers) {
         Map<String, Snapshot> byId = new HashMap<>();
         for (Snapshot s : history) {
             byId.put(s.producer() + "#" + s.sequence(), s);
@@ -115,7 +129,7 @@ public final class Verdicts {
                 violations.add(violation("duplicated", "stored " + at.size() + " times", at, s));
             }
         }
-        long storageOrder = storageOrder(audit, placements, byId, violations);
+        long storageOrder = storageOrder(audit, placements, byId, perKeyProducers, violations);
         long deliveryOrder = deliveryOrder(history, placements, subscriptions, violations);
         Map<String, Long> undeliveredBySubscription = new TreeMap<>();
         long undelivered = undelivered(history, placements, subscriptions, undeliveredBySubscription, violations);
@@ -147,7 +161,7 @@ public final class Verdicts {
 
     /** Each producer's first copies on one partition must follow its sequence. */
     private static long storageOrder(Map<String, List<StoredMessage>> audit, Map<String, List<Placement>> placements,
-            Map<String, Snapshot> byId, List<CheckReport.Violation> violations) {
+            Map<String, Snapshot> byId, Set<String> perKeyProducers, List<CheckReport.Violation> violations) {
         long count = 0;
         for (Map.Entry<String, List<StoredMessage>> e : new TreeMap<>(audit).entrySet()) {
             Map<String, Long> highest = new HashMap<>();
@@ -156,13 +170,15 @@ public final class Verdicts {
                 if (m.producer() == null || !byId.containsKey(m.identity()) || !seen.add(m.identity())) {
                     continue; // unknown, or a later copy (counted as a duplicate)
                 }
-                Long before = highest.get(m.producer());
+                String bucket = perKeyProducers.contains(m.producer()) ? m.producer() + "|" + m.key() : m.producer();
+                Long before = highest.get(bucket);
                 if (before != null && m.sequence() < before) {
                     count++;
                     violations.add(violation("storage-order", "stored on " + e.getKey() + " after sequence "
-                            + before + " of the same producer", placements.get(m.identity()), byId.get(m.identity())));
+                            + before + " of the same producer" + (bucket.equals(m.producer()) ? "" : " and key"),
+                            placements.get(m.identity()), byId.get(m.identity())));
                 } else {
-                    highest.put(m.producer(), m.sequence());
+                    highest.put(bucket, m.sequence());
                 }
             }
         }
@@ -253,6 +269,6 @@ public final class Verdicts {
     /** Stored (message, durable subscription) pairs not delivered yet: what the checker waits on. */
     public static long undeliveredNow(List<Snapshot> history, Map<String, List<StoredMessage>> audit,
             List<SubscriptionPlan> subscriptions) {
-        return evaluate(history, audit, subscriptions).undelivered();
+        return evaluate(history, audit, subscriptions, Set.of()).undelivered();
     }
 }

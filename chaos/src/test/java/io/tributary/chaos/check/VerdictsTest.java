@@ -144,6 +144,19 @@ class VerdictsTest {
     }
 
     @Test
+    void aKeyBasedBatchingProducerPromisesStorageOrderPerKeyOnly() {
+        // keys alternate k0 k1; stored 1 0 3 2: every key in order, the producer as a whole not
+        Run run = new Run(new int[] {1, 0, 3, 2});
+        assertThat(Verdicts.evaluate(run.history, run.audit, SUBS, java.util.Set.of("p")).orderViolations()).isZero();
+        assertThat(run.check().storageOrderViolations()).isEqualTo(2);
+        // stored 0 3 2 1: key k1 has 3 before 1
+        Run perKey = new Run(new int[] {0, 3, 2, 1});
+        CheckReport r = Verdicts.evaluate(perKey.history, perKey.audit, SUBS, java.util.Set.of("p"));
+        assertThat(r.storageOrderViolations()).isEqualTo(1);
+        assertThat(r.firstViolation().history().sequence()).isEqualTo(1);
+    }
+
+    @Test
     void aFirstDeliveryOutOfStorageOrderOnAnExclusiveSubscriptionIsOneViolation() {
         Run run = new Run(0);
         for (int i = 0; i < 4; i++) {
