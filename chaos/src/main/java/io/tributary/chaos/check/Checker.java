@@ -5,6 +5,7 @@ import io.tributary.chaos.load.MessageRecord.Snapshot;
 import io.tributary.chaos.load.Workload;
 import io.tributary.client.TributaryClient;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,16 +30,19 @@ public final class Checker {
 
     private Checker() {}
 
-    /** {@link #check(Workload, String, Duration)} with {@link #DRAIN_TIMEOUT}. */
+    /** {@link #check(Workload, String, Duration, java.util.function.Consumer)} with {@link #DRAIN_TIMEOUT}. */
     public static CheckReport check(Workload workload, String serviceUrl) throws Exception {
-        return check(workload, serviceUrl, DRAIN_TIMEOUT);
+        return check(workload, serviceUrl, DRAIN_TIMEOUT, audit -> { });
     }
 
     /**
      * @param serviceUrl a proxy to read the audit subscriptions through
      * @param drainTimeout how long to wait for consumers to have every stored message
+     * @param auditHook sees (and may change) the audit read before anything is judged: tests use it
+     *     to drop or add a stored message and prove the checker notices
      */
-    public static CheckReport check(Workload workload, String serviceUrl, Duration drainTimeout) throws Exception {
+    public static CheckReport check(Workload workload, String serviceUrl, Duration drainTimeout,
+            java.util.function.Consumer<Map<String, List<StoredMessage>>> auditHook) throws Exception {
         workload.stop();
         long started = System.currentTimeMillis();
         Map<String, List<StoredMessage>> audit = new TreeMap<>();
@@ -48,7 +52,7 @@ public final class Checker {
             long deadline = started + AUDIT_TIMEOUT.toMillis();
             for (String topic : workload.storedTopics()) {
                 AuditReader.Read read = AuditReader.read(client, topic, deadline);
-                audit.put(topic, read.messages());
+                audit.put(topic, new ArrayList<>(read.messages()));
                 if (!read.complete()) {
                     LOG.warn("audit read of {} did not reach the topic's end ({} messages read)", topic,
                             read.messages().size());
@@ -57,12 +61,13 @@ public final class Checker {
             }
         }
         long auditMs = System.currentTimeMillis() - started;
+        auditHook.accept(audit);
         LoadPlan plan = workload.plan();
         long drainStarted = System.currentTimeMillis();
         long drainDeadline = drainStarted + drainTimeout.toMillis();
         long waiting = Verdicts.undeliveredNow(workload.history().snapshot(), audit, plan.subscriptions());
         while (waiting > 0 && System.currentTimeMillis() < drainDeadline) {
-            TimeUnit.MILLISECONDS.sleep(500); // polls a condition, with a deadline
+            TimeUnit.SECONDS.sleep(1); // polls a condition, with a deadline
             waiting = Verdicts.undeliveredNow(workload.history().snapshot(), audit, plan.subscriptions());
         }
         long drainMs = System.currentTimeMillis() - drainStarted;

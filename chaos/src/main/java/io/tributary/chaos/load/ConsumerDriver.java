@@ -79,8 +79,11 @@ final class ConsumerDriver implements Runnable {
                 if (closing) {
                     return;
                 }
-                // a fault: the SDK reconnects by itself; keep asking
+                // a fault: the SDK reconnects by itself; keep asking, without spinning on an error
                 LOG.debug("{} receive: {}", name, e.toString());
+                if (!pause()) {
+                    return;
+                }
                 continue;
             }
             if (m == null) {
@@ -118,6 +121,16 @@ final class ConsumerDriver implements Runnable {
                     }
                 }
             }
+        }
+    }
+
+    private static boolean pause() {
+        try {
+            Thread.sleep(100);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.chaos.check.CheckReport;
 import io.tributary.chaos.check.Checker;
+import io.tributary.chaos.check.StoredMessage;
 import io.tributary.chaos.load.LoadPlan;
 import io.tributary.chaos.load.Workload;
 import io.tributary.cli.Standalone;
@@ -11,44 +12,81 @@ import io.tributary.it.TestClusters;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The chaos suite's load and checker on a healthy standalone cluster (no faults): every kind of
- * producer, subscription, the reader and unary pollers run for 20 s, and the checker finds nothing
- * lost, nothing stored twice, nothing out of order and every stored message delivered to every
- * durable subscription. The checker's ability to fail is proven by VerdictsTest in the chaos module.
+ * producer, subscription, the reader and unary pollers run, and the checker finds nothing lost,
+ * nothing stored twice, nothing out of order and every stored message delivered to every durable
+ * subscription; and when one acknowledged message is taken out of what the cluster stored, it says
+ * so. (VerdictsTest in the chaos module proves the same for duplicates and reorderings.)
  */
 class WorkloadCheckerTest {
     @TempDir
-    Path dir;
+    static Path dir;
+    static Standalone standalone;
+
+    @BeforeAll
+    static void start() throws Exception {
+        standalone = TestClusters.start(dir.toFile());
+    }
+
+    @AfterAll
+    static void stop() {
+        standalone.close();
+    }
+
+    private static CheckReport run(long seed, Duration duration, Consumer<Map<String, List<StoredMessage>>> hook)
+            throws Exception {
+        LoadPlan plan = LoadPlan.fromSeed(seed, duration);
+        System.out.println("load plan: " + plan.toJson());
+        String url = standalone.serviceUrl();
+        Workload workload = Workload.start(plan, List.of(url), url);
+        CheckReport report;
+        try {
+            workload.awaitPlannedEnd();
+            report = Checker.check(workload, url, Checker.DRAIN_TIMEOUT, hook);
+        } finally {
+            workload.close();
+        }
+        System.out.println("check report: " + report.toJson());
+        return report;
+    }
 
     @Test
     void aHealthyClusterLosesNothingDuplicatesNothingAndDeliversEverything() throws Exception {
-        long seed = Long.getLong("chaos.seed", 20261204L);
-        LoadPlan plan = LoadPlan.fromSeed(seed, Duration.ofSeconds(20));
-        System.out.println("load plan: " + plan.toJson());
-        try (Standalone standalone = TestClusters.start(dir.toFile())) {
-            String url = standalone.serviceUrl();
-            Workload workload = Workload.start(plan, List.of(url), url);
-            CheckReport report;
-            try {
-                workload.awaitPlannedEnd();
-                report = Checker.check(workload, url);
-            } finally {
-                workload.close();
-            }
-            System.out.println("check report: " + report.toJson());
-            assertThat(report.attempts()).as("messages sent").isGreaterThan(1_000);
-            assertThat(report.acked()).as("without faults every send is acknowledged").isEqualTo(report.attempts());
-            assertThat(report.extra()).containsEntry("auditComplete", true);
-            assertThat(report.lost()).as("lost").isZero();
-            assertThat(report.duplicated()).as("duplicated").isZero();
-            assertThat(report.orderViolations()).as("order violations").isZero();
-            assertThat(report.undelivered()).as("undelivered " + report.undeliveredBySubscription()).isZero();
-            assertThat(report.unknownStored()).isZero();
-            assertThat(report.ok()).isTrue();
-        }
+        CheckReport report = run(Long.getLong("chaos.seed", 20261204L), Duration.ofSeconds(20), audit -> { });
+        assertThat(report.attempts()).as("messages sent").isGreaterThan(1_000);
+        assertThat(report.acked()).as("without faults every send is acknowledged").isEqualTo(report.attempts());
+        assertThat(report.extra()).containsEntry("auditComplete", true);
+        assertThat(report.lost()).as("lost").isZero();
+        assertThat(report.duplicated()).as("duplicated").isZero();
+        assertThat(report.orderViolations()).as("order violations").isZero();
+        assertThat(report.undelivered()).as("undelivered " + report.undeliveredBySubscription()).isZero();
+        assertThat(report.unknownStored()).isZero();
+        assertThat(report.ok()).isTrue();
+    }
+
+    @Test
+    void anAcknowledgedMessageTakenOutOfTheAuditReadIsReportedLost() throws Exception {
+        String[] dropped = new String[1];
+        CheckReport report = run(7L, Duration.ofSeconds(5), audit -> {
+            List<StoredMessage> events = audit.entrySet().stream().filter(e -> e.getKey().endsWith("-events"))
+                    .findFirst().orElseThrow().getValue();
+            StoredMessage m = events.remove(events.size() / 2);
+            dropped[0] = m.producer() + "#" + m.sequence();
+        });
+        assertThat(report.lost()).isEqualTo(1);
+        assertThat(report.lostSample()).containsExactly(dropped[0]);
+        assertThat(report.ok()).isFalse();
+        assertThat(report.firstViolation().kind()).isEqualTo("lost");
+        assertThat(report.firstViolation().history().acked()).isTrue();
+        assertThat(report.firstViolation().history().deliveries()).isNotEmpty();
+        assertThat(report.duplicated() + report.orderViolations() + report.undelivered()).isZero();
     }
 }
