@@ -51,6 +51,8 @@ final class ProducerDriver implements Runnable {
             case UNBATCHED -> b.enableBatching(false);
             case KEY_BASED -> b.enableBatching(true).batchingType(BatchingType.KEY_BASED)
                     .batchingMaxPublishDelay(Duration.ofMillis(5));
+            // a long delay so that batches fill to their two messages at the planned rate
+            case PAIRED -> b.enableBatching(true).batchingMaxMessages(2).batchingMaxPublishDelay(Duration.ofMillis(100));
         }
         producer = b.create();
         thread.start();

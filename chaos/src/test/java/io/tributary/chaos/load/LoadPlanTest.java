@@ -20,7 +20,8 @@ class LoadPlanTest {
         LoadPlan p = LoadPlan.fromSeed(-7, Duration.ofSeconds(20));
         assertThat(p.topics()).anyMatch(t -> t.partitions() > 1);
         assertThat(p.producers()).extracting(LoadPlan.ProducerPlan::mode)
-                .contains(LoadPlan.ProducerMode.BATCHED, LoadPlan.ProducerMode.UNBATCHED, LoadPlan.ProducerMode.KEY_BASED);
+                .contains(LoadPlan.ProducerMode.BATCHED, LoadPlan.ProducerMode.UNBATCHED, LoadPlan.ProducerMode.KEY_BASED,
+                        LoadPlan.ProducerMode.PAIRED);
         assertThat(p.subscriptions()).extracting(LoadPlan.SubscriptionPlan::ackStyle)
                 .contains(LoadPlan.AckStyle.INDIVIDUAL, LoadPlan.AckStyle.CUMULATIVE,
                         LoadPlan.AckStyle.NEGATIVE_THEN_INDIVIDUAL, LoadPlan.AckStyle.EVEN_ONLY);
