@@ -8,12 +8,14 @@ import io.tributary.chaos.check.StoredMessage;
 import io.tributary.chaos.load.LoadPlan;
 import io.tributary.chaos.load.Workload;
 import io.tributary.cli.Standalone;
+import io.tributary.internal.v1.CursorState;
 import io.tributary.it.TestClusters;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.apache.zookeeper.ZooKeeper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,7 +45,10 @@ class WorkloadCheckerTest {
 
     private static CheckReport run(long seed, Duration duration, Consumer<Map<String, List<StoredMessage>>> hook)
             throws Exception {
-        LoadPlan plan = LoadPlan.fromSeed(seed, duration);
+        return run(LoadPlan.fromSeed(seed, duration), hook);
+    }
+
+    private static CheckReport run(LoadPlan plan, Consumer<Map<String, List<StoredMessage>>> hook) throws Exception {
         System.out.println("load plan: " + plan.toJson());
         String url = standalone.serviceUrl();
         Workload workload = Workload.start(plan, List.of(url), url);
@@ -70,6 +75,29 @@ class WorkloadCheckerTest {
         assertThat(report.undelivered()).as("undelivered " + report.undeliveredBySubscription()).isZero();
         assertThat(report.unknownStored()).isZero();
         assertThat(report.ok()).isTrue();
+    }
+
+    @Test
+    void theHolesSubscriptionHoldsOver64KiBOfAckStateAndLosesNothing() throws Exception {
+        // the plan's holes topic alone, at a rate that gets there in 25 s rather than two minutes
+        LoadPlan base = LoadPlan.fromSeed(11L, Duration.ofSeconds(25));
+        LoadPlan.TopicPlan holes = base.topics().stream().filter(t -> t.name().endsWith("-holes")).findFirst().orElseThrow();
+        LoadPlan plan = new LoadPlan(base.seed(), base.durationMs(), base.namespace(), List.of(holes),
+                List.of(new LoadPlan.ProducerPlan("holes-big", holes.name(), LoadPlan.ProducerMode.PAIRED, 700, 0, 15_000)),
+                List.of(), base.subscriptions().stream().filter(s -> s.topic().equals(holes.name())).toList(), List.of());
+        CheckReport report = run(plan, audit -> { });
+        assertThat(report.ok()).isTrue();
+        assertThat(report.acked()).isGreaterThan(13_000);
+
+        // The workload is closed, so the cursor was persisted: the state no longer fits the znode.
+        String path = "/tributary/cursors/" + holes.name() + "/holes";
+        ZooKeeper zk = new ZooKeeper(standalone.zookeeperConnect(), 30_000, event -> { });
+        try {
+            CursorState state = CursorState.parseFrom(zk.getData(path, false, null));
+            assertThat(state.getAcksCase()).as("ack state kept in a cursor ledger").isEqualTo(CursorState.AcksCase.STATE_LEDGER_ID);
+        } finally {
+            zk.close();
+        }
     }
 
     @Test
