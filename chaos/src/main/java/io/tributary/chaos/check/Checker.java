@@ -4,6 +4,7 @@ import io.tributary.chaos.load.LoadPlan;
 import io.tributary.chaos.load.MessageRecord.Snapshot;
 import io.tributary.chaos.load.Workload;
 import io.tributary.client.TributaryClient;
+import io.tributary.client.TributaryClientException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,7 +52,7 @@ public final class Checker {
                 .operationTimeout(Duration.ofSeconds(60)).build()) {
             long deadline = started + AUDIT_TIMEOUT.toMillis();
             for (String topic : workload.storedTopics()) {
-                AuditReader.Read read = AuditReader.read(client, topic, deadline);
+                AuditReader.Read read = readWithRetries(client, topic, deadline);
                 audit.put(topic, new ArrayList<>(read.messages()));
                 if (!read.complete()) {
                     LOG.warn("audit read of {} did not reach the topic's end ({} messages read)", topic,
@@ -81,6 +82,9 @@ public final class Checker {
         extra.put("storedPerTopic", counts(audit));
         extra.put("consumerAckFailures", workload.ackFailures());
         extra.put("unaryDeadlinesExceeded", workload.deadlinesExceeded());
+        extra.put("sendFailures", workload.sendFailures());
+        extra.put("producerReplacements", workload.producerReplacements());
+        extra.put("consumerResubscriptions", workload.consumerResubscriptions());
         extra.put("deliveriesOfUnknownMessages", workload.history().unknownDeliveries());
         Set<String> perKey = plan.producers().stream().filter(p -> p.mode() == LoadPlan.ProducerMode.KEY_BASED)
                 .map(LoadPlan.ProducerPlan::id).collect(Collectors.toSet());
@@ -89,6 +93,23 @@ public final class Checker {
                 report.ok(), report.acked(), report.lost(), report.duplicated(), report.orderViolations(),
                 report.undelivered());
         return report;
+    }
+
+    /** A topic still moving after the faults fails a read: try again until the deadline. */
+    private static AuditReader.Read readWithRetries(TributaryClient client, String topic, long deadline)
+            throws InterruptedException {
+        while (true) {
+            try {
+                return AuditReader.read(client, topic, deadline);
+            } catch (TributaryClientException e) {
+                if (System.currentTimeMillis() >= deadline) {
+                    LOG.warn("audit read of {} failed: {}", topic, e.toString());
+                    return new AuditReader.Read(List.of(), false);
+                }
+                LOG.info("audit read of {} failed, trying again: {}", topic, e.toString());
+                TimeUnit.SECONDS.sleep(1); // a fault may still be healing; bounded by the deadline
+            }
+        }
     }
 
     private static Map<String, Integer> counts(Map<String, List<StoredMessage>> audit) {

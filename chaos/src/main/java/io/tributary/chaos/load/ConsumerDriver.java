@@ -28,8 +28,10 @@ final class ConsumerDriver implements Runnable {
     private final History history;
     private final AtomicLong ackFailures;
     private final Thread thread;
-    private Consumer<String> consumer;
-    private Reader<String> reader;
+    private volatile Consumer<String> consumer;
+    private volatile Reader<String> reader;
+    private TributaryClient client;
+    private final AtomicLong resubscriptions = new AtomicLong();
     private volatile boolean closing;
 
     ConsumerDriver(LoadPlan.SubscriptionPlan plan, int index, History history, AtomicLong ackFailures) {
@@ -43,6 +45,12 @@ final class ConsumerDriver implements Runnable {
 
     /** Subscribes (so the subscription exists before anything is sent) and starts receiving. */
     void start(TributaryClient client) throws TributaryClientException {
+        this.client = client;
+        open();
+        thread.start();
+    }
+
+    private void open() throws TributaryClientException {
         if (plan.kind() == LoadPlan.SubscriptionKind.READER) {
             reader = client.newReader(Schema.STRING).topic(plan.topic()).readerName(name)
                     .startMessageId(MessageId.earliest).receiverQueueSize(200).create();
@@ -52,7 +60,21 @@ final class ConsumerDriver implements Runnable {
                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest)
                     .receiverQueueSize(200).negativeAckRedeliveryDelay(500, TimeUnit.MILLISECONDS).subscribe();
         }
-        thread.start();
+    }
+
+    /**
+     * The consumer failed for good (the SDK gave up on it): subscribe again, as an application
+     * would. A reader starts again from the earliest message, which the history shows as
+     * redeliveries.
+     */
+    private void reopen() {
+        try {
+            open();
+            resubscriptions.incrementAndGet();
+            LOG.info("{} subscribed again after a failure", name);
+        } catch (TributaryClientException e) {
+            LOG.info("{} cannot subscribe yet: {}", name, e.toString());
+        }
     }
 
     static SubscriptionType type(LoadPlan.SubscriptionKind kind) {
@@ -83,6 +105,9 @@ final class ConsumerDriver implements Runnable {
                 LOG.debug("{} receive: {}", name, e.toString());
                 if (!pause()) {
                     return;
+                }
+                if (e instanceof TributaryClientException.AlreadyClosedException && !closing) {
+                    reopen();
                 }
                 continue;
             }
@@ -122,6 +147,11 @@ final class ConsumerDriver implements Runnable {
                 }
             }
         }
+    }
+
+    /** How many times it had to subscribe again. */
+    long resubscriptions() {
+        return resubscriptions.get();
     }
 
     private static boolean pause() {

@@ -6,6 +6,7 @@ import io.tributary.client.Producer;
 import io.tributary.client.ProducerBuilder;
 import io.tributary.client.Schema;
 import io.tributary.client.TributaryClient;
+import io.tributary.client.TributaryClientException;
 import io.tributary.client.TypedMessageBuilder;
 import java.time.Duration;
 import java.util.SplittableRandom;
@@ -29,7 +30,10 @@ final class ProducerDriver implements Runnable {
     private final SplittableRandom random;
     private final AtomicLong failures;
     private volatile boolean stopping;
-    private Producer<String> producer;
+    /** The producer failed for good (fenced, closed under it, its name taken): make a new one. */
+    private volatile boolean broken;
+    private volatile Producer<String> producer;
+    private final AtomicLong replacements = new AtomicLong();
     private final Thread thread;
 
     ProducerDriver(LoadPlan.ProducerPlan plan, TributaryClient client, History history, long seed, AtomicLong failures) {
@@ -44,6 +48,11 @@ final class ProducerDriver implements Runnable {
 
     /** Creates the producer (so a failure to connect fails the start) and starts sending. */
     void start() throws Exception {
+        producer = create();
+        thread.start();
+    }
+
+    private Producer<String> create() throws Exception {
         ProducerBuilder<String> b = client.newProducer(Schema.STRING).topic(plan.topic()).producerName(plan.id())
                 .sendTimeout(Duration.ofSeconds(60)).maxPendingMessages(2_000);
         switch (plan.mode()) {
@@ -54,8 +63,33 @@ final class ProducerDriver implements Runnable {
             // a long delay so that batches fill to their two messages at the planned rate
             case PAIRED -> b.enableBatching(true).batchingMaxMessages(2).batchingMaxPublishDelay(Duration.ofMillis(100));
         }
-        producer = b.create();
-        thread.start();
+        return b.create();
+    }
+
+    /**
+     * After a failure no retry cures, a new producer under the same name: it continues from the
+     * sequence the broker has stored for the name, so deduplication and order carry over.
+     */
+    private void replace() throws InterruptedException {
+        Producer<String> old = producer;
+        old.closeAsync();
+        while (!stopping) {
+            try {
+                producer = create();
+                broken = false;
+                replacements.incrementAndGet();
+                LOG.info("producer {} replaced after a failure", plan.id());
+                return;
+            } catch (Exception e) {
+                LOG.info("producer {} cannot be created yet: {}", plan.id(), e.toString());
+                Thread.sleep(1_000); // a fault is under way: try again
+            }
+        }
+    }
+
+    /** How many times the producer had to be created again. */
+    long replacements() {
+        return replacements.get();
     }
 
     @Override
@@ -64,9 +98,13 @@ final class ProducerDriver implements Runnable {
         long sent = 0;
         try {
             while (!stopping && sent < plan.maxMessages()) {
+                if (broken) {
+                    replace();
+                    continue;
+                }
                 long due = Math.min(plan.maxMessages(),
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) * plan.messagesPerSecond() / 1000);
-                while (sent < due && !stopping) {
+                while (sent < due && !stopping && !broken) {
                     send(sent++);
                 }
                 // pacing a load generator, not waiting for a condition
@@ -82,11 +120,20 @@ final class ProducerDriver implements Runnable {
     private void send(long sequence) {
         String key = plan.keys() > 0 ? "k" + random.nextInt(plan.keys()) : null;
         MessageRecord r = history.newMessage(plan.id(), sequence, plan.topic(), key);
-        send(producer, r, failures);
+        send(producer, r, failures, e -> {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                    ? e.getCause() : e;
+            if (cause instanceof TributaryClientException.ProducerFencedException
+                    || cause instanceof TributaryClientException.AlreadyClosedException
+                    || cause instanceof TributaryClientException.ProducerBusyException) {
+                broken = true;
+            }
+        });
     }
 
     /** Sends the message of record {@code r} and records how the send ends. */
-    static void send(Producer<String> producer, MessageRecord r, AtomicLong failures) {
+    static void send(Producer<String> producer, MessageRecord r, AtomicLong failures,
+            java.util.function.Consumer<Throwable> onFailure) {
         long now = System.currentTimeMillis();
         r.attempted(now);
         TypedMessageBuilder<String> m = producer.newMessage().value(r.producer() + "#" + r.sequence())
@@ -101,11 +148,13 @@ final class ProducerDriver implements Runnable {
                 } else {
                     failures.incrementAndGet();
                     r.failed(System.currentTimeMillis(), e.toString());
+                    onFailure.accept(e);
                 }
             });
         } catch (RuntimeException e) {
             failures.incrementAndGet();
             r.failed(System.currentTimeMillis(), e.toString());
+            onFailure.accept(e);
         }
     }
 

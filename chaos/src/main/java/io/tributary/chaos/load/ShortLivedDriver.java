@@ -51,7 +51,8 @@ final class ShortLivedDriver implements Runnable {
                 try (Producer<String> producer = client.newProducer(Schema.STRING).topic(plan.topic())
                         .sendTimeout(Duration.ofSeconds(60)).create()) {
                     for (int i = 0; i < plan.messages(); i++) {
-                        ProducerDriver.send(producer, history.newMessage(id, i, plan.topic(), null), failures);
+                        ProducerDriver.send(producer, history.newMessage(id, i, plan.topic(), null), failures,
+                                e -> { });
                     }
                     producer.flush();
                 } catch (Exception e) {

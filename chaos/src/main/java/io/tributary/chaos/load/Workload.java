@@ -227,6 +227,16 @@ public final class Workload implements AutoCloseable {
         return deadlinesExceeded.get();
     }
 
+    /** Producers created again after a failure no retry cures (fenced, closed, name taken). */
+    public long producerReplacements() {
+        return producers.stream().mapToLong(ProducerDriver::replacements).sum();
+    }
+
+    /** Consumers and readers that subscribed again after the SDK gave up on them. */
+    public long consumerResubscriptions() {
+        return consumers.stream().mapToLong(ConsumerDriver::resubscriptions).sum();
+    }
+
     public long startedAtMs() {
         return startedAtMs;
     }
