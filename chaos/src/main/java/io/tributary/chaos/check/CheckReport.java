@@ -27,6 +27,10 @@ import java.util.Map;
  * @param undeliveredBySubscription the same by {@code topic/subscription}
  * @param redelivered deliveries of a message to a subscription beyond the first
  * @param unknownStored stored messages that carry no identity of this run
+ * @param ackedWithoutPosition acknowledged as a duplicate with ledger and entry -1 (the broker no
+ *     longer knew the first copy's position): allowed, the message must still be stored once
+ * @param ackPositionMismatches acknowledged with a position where the message is not stored: the
+ *     returned {@code MessageId} is wrong (not part of {@link #ok()}, but a defect)
  * @param lostSample the first few lost identities
  * @param duplicatedSample the first few duplicated identities
  * @param firstViolation the first violating message and its whole history, or null
@@ -35,7 +39,7 @@ import java.util.Map;
 public record CheckReport(long attempts, long acked, long failed, long stored, long storedAfterFailedSend,
         long lost, long duplicated, long orderViolations, long storageOrderViolations, long deliveryOrderViolations,
         long undelivered, Map<String, Long> undeliveredBySubscription, long redelivered, long unknownStored,
-        List<String> lostSample, List<String> duplicatedSample, Violation firstViolation, Map<String, Object> extra) {
+        long ackedWithoutPosition, long ackPositionMismatches, List<String> lostSample, List<String> duplicatedSample, Violation firstViolation, Map<String, Object> extra) {
 
     /**
      * A violating message.
@@ -60,8 +64,8 @@ public record CheckReport(long attempts, long acked, long failed, long stored, l
         all.putAll(more);
         return new CheckReport(attempts, acked, failed, stored, storedAfterFailedSend, lost, duplicated,
                 orderViolations, storageOrderViolations, deliveryOrderViolations, undelivered,
-                undeliveredBySubscription, redelivered, unknownStored, lostSample, duplicatedSample, firstViolation,
-                Map.copyOf(all));
+                undeliveredBySubscription, redelivered, unknownStored, ackedWithoutPosition, ackPositionMismatches,
+                lostSample, duplicatedSample, firstViolation, Map.copyOf(all));
     }
 
     public String toJson() {

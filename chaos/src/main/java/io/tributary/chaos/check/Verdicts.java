@@ -103,6 +103,8 @@ public final class Verdicts {
         long storedAfterFailedSend = 0;
         long lost = 0;
         long duplicated = 0;
+        long withoutPosition = 0;
+        long mismatches = 0;
         List<String> lostSample = new ArrayList<>();
         List<String> duplicatedSample = new ArrayList<>();
         for (Snapshot s : history) {
@@ -116,6 +118,11 @@ public final class Verdicts {
                     sample(lostSample, id);
                     violations.add(violation("lost", "acknowledged as " + s.ackMessageId() + " (partition "
                             + s.ackPartition() + ") but not in the audit read", at, s));
+                } else if (s.ackMessageId().startsWith("-1:")) {
+                    withoutPosition++;
+                } else if (at.stream().noneMatch(p -> p.position().equals(s.ackMessageId())
+                        && (s.ackPartition() < 0 || p.topic().endsWith("-partition-" + s.ackPartition())))) {
+                    mismatches++;
                 }
             } else if (s.failure() != null) {
                 failed++;
@@ -145,7 +152,8 @@ public final class Verdicts {
         CheckReport.Violation first = violations.isEmpty() ? null : violations.get(0);
         return new CheckReport(attempts, acked, failed, placements.size(), storedAfterFailedSend, lost, duplicated,
                 storageOrder + deliveryOrder, storageOrder, deliveryOrder, undelivered,
-                undeliveredBySubscription, redelivered, unknownStored, lostSample, duplicatedSample, first, Map.of());
+                undeliveredBySubscription, redelivered, unknownStored, withoutPosition, mismatches, lostSample,
+                duplicatedSample, first, Map.of());
     }
 
     private static void sample(List<String> sample, String id) {

@@ -77,6 +77,7 @@ class VerdictsTest {
         assertThat(r.acked()).isEqualTo(10);
         assertThat(r.stored()).isEqualTo(10);
         assertThat(r.lost() + r.duplicated() + r.orderViolations() + r.undelivered() + r.redelivered()).isZero();
+        assertThat(r.ackPositionMismatches() + r.ackedWithoutPosition()).isZero();
         assertThat(r.firstViolation()).isNull();
     }
 
@@ -121,6 +122,21 @@ class VerdictsTest {
         assertThat(r.firstViolation().storedAt()).containsExactly(T + "@7:9:0", T + "@8:0:0");
         assertThat(r.lost() + r.orderViolations() + r.undelivered()).isZero();
         assertThat(r.ok()).isFalse();
+    }
+
+    @Test
+    void anAckNamingAnotherPositionIsCountedAndOneWithoutPositionIsAllowed() {
+        Run run = new Run(3);
+        MessageRecord.Snapshot s = run.history.get(1);
+        run.history.set(1, new Snapshot(s.producer(), s.sequence(), s.topic(), s.key(), s.attempts(), s.ackTimeMs(),
+                "7:2:0", -1, -1, null, s.deliveries()));
+        MessageRecord.Snapshot t = run.history.get(2);
+        run.history.set(2, new Snapshot(t.producer(), t.sequence(), t.topic(), t.key(), t.attempts(), t.ackTimeMs(),
+                "-1:-1:-1", -1, -1, null, t.deliveries()));
+        CheckReport r = run.check();
+        assertThat(r.ackPositionMismatches()).isEqualTo(1);
+        assertThat(r.ackedWithoutPosition()).isEqualTo(1);
+        assertThat(r.lost()).isZero();
     }
 
     @Test

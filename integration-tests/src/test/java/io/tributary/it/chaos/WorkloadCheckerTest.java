@@ -74,6 +74,7 @@ class WorkloadCheckerTest {
         assertThat(report.orderViolations()).as("order violations").isZero();
         assertThat(report.undelivered()).as("undelivered " + report.undeliveredBySubscription()).isZero();
         assertThat(report.unknownStored()).isZero();
+        assertThat(report.ackPositionMismatches()).as("every send returned where it is stored").isZero();
         assertThat(report.ok()).isTrue();
     }
 
