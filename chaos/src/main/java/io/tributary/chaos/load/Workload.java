@@ -82,7 +82,9 @@ public final class Workload implements AutoCloseable {
                         admin.topics().create(t.name());
                     }
                 } catch (TributaryClientException.AlreadyExistsException e) {
-                    LOG.info("topic {} exists already (a replayed seed?)", t.name());
+                    // its old messages carry the same identities: the checker would see them stored twice
+                    throw new IllegalStateException("topic " + t.name() + " exists already: a plan runs on new topics"
+                            + " (replay a seed on a fresh cluster)", e);
                 }
             }
         }
