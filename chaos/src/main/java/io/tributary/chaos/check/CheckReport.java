@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.chaos.load.MessageRecord;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What the checker found after a run. {@link #ok()} holds when nothing acknowledged was lost,
@@ -60,7 +61,7 @@ public record CheckReport(long attempts, long acked, long failed, long stored, l
 
     /** The same report with more figures in {@link #extra()}. */
     public CheckReport withExtra(Map<String, Object> more) {
-        Map<String, Object> all = new java.util.TreeMap<>(extra);
+        Map<String, Object> all = new TreeMap<>(extra);
         all.putAll(more);
         return new CheckReport(attempts, acked, failed, stored, storedAfterFailedSend, lost, duplicated,
                 orderViolations, storageOrderViolations, deliveryOrderViolations, undelivered,

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +32,7 @@ public final class Checker {
 
     private Checker() {}
 
-    /** {@link #check(Workload, String, Duration, java.util.function.Consumer)} with {@link #DRAIN_TIMEOUT}. */
+    /** {@link #check(Workload, String, Duration, Consumer)} with {@link #DRAIN_TIMEOUT}. */
     public static CheckReport check(Workload workload, String serviceUrl) throws Exception {
         return check(workload, serviceUrl, DRAIN_TIMEOUT, audit -> { });
     }
@@ -43,7 +44,7 @@ public final class Checker {
      *     to drop or add a stored message and prove the checker notices
      */
     public static CheckReport check(Workload workload, String serviceUrl, Duration drainTimeout,
-            java.util.function.Consumer<Map<String, List<StoredMessage>>> auditHook) throws Exception {
+            Consumer<Map<String, List<StoredMessage>>> auditHook) throws Exception {
         workload.stop();
         long started = System.currentTimeMillis();
         Map<String, List<StoredMessage>> audit = new TreeMap<>();

@@ -10,8 +10,10 @@ import io.tributary.client.TributaryClientException;
 import io.tributary.client.TypedMessageBuilder;
 import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,7 +123,7 @@ final class ProducerDriver implements Runnable {
         String key = plan.keys() > 0 ? "k" + random.nextInt(plan.keys()) : null;
         MessageRecord r = history.newMessage(plan.id(), sequence, plan.topic(), key);
         send(producer, r, failures, e -> {
-            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+            Throwable cause = e instanceof CompletionException && e.getCause() != null
                     ? e.getCause() : e;
             if (cause instanceof TributaryClientException.ProducerFencedException
                     || cause instanceof TributaryClientException.AlreadyClosedException
@@ -133,7 +135,7 @@ final class ProducerDriver implements Runnable {
 
     /** Sends the message of record {@code r} and records how the send ends. */
     static void send(Producer<String> producer, MessageRecord r, AtomicLong failures,
-            java.util.function.Consumer<Throwable> onFailure) {
+            Consumer<Throwable> onFailure) {
         long now = System.currentTimeMillis();
         r.attempted(now);
         TypedMessageBuilder<String> m = producer.newMessage().value(r.producer() + "#" + r.sequence())

@@ -6,12 +6,14 @@ import io.tributary.chaos.load.Delivery;
 import io.tributary.chaos.load.LoadPlan.AckStyle;
 import io.tributary.chaos.load.LoadPlan.SubscriptionKind;
 import io.tributary.chaos.load.LoadPlan.SubscriptionPlan;
-import io.tributary.chaos.load.MessageRecord;
 import io.tributary.chaos.load.MessageRecord.Snapshot;
+import io.tributary.chaos.load.MessageRecord;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,7 +34,7 @@ class VerdictsTest {
         long order;
 
         Run(int n) {
-            this(java.util.stream.IntStream.range(0, n).toArray());
+            this(IntStream.range(0, n).toArray());
         }
 
         /** Stored (and so delivered) in {@code storageOrder} of sequences. */
@@ -163,11 +165,11 @@ class VerdictsTest {
     void aKeyBasedBatchingProducerPromisesStorageOrderPerKeyOnly() {
         // keys alternate k0 k1; stored 1 0 3 2: every key in order, the producer as a whole not
         Run run = new Run(new int[] {1, 0, 3, 2});
-        assertThat(Verdicts.evaluate(run.history, run.audit, SUBS, java.util.Set.of("p")).orderViolations()).isZero();
+        assertThat(Verdicts.evaluate(run.history, run.audit, SUBS, Set.of("p")).orderViolations()).isZero();
         assertThat(run.check().storageOrderViolations()).isEqualTo(2);
         // stored 0 3 2 1: key k1 has 3 before 1
         Run perKey = new Run(new int[] {0, 3, 2, 1});
-        CheckReport r = Verdicts.evaluate(perKey.history, perKey.audit, SUBS, java.util.Set.of("p"));
+        CheckReport r = Verdicts.evaluate(perKey.history, perKey.audit, SUBS, Set.of("p"));
         assertThat(r.storageOrderViolations()).isEqualTo(1);
         assertThat(r.firstViolation().history().sequence()).isEqualTo(1);
     }
