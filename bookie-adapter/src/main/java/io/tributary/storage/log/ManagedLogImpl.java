@@ -179,12 +179,15 @@ final class ManagedLogImpl implements ManagedLog {
 
     @Override
     public CompletableFuture<Void> deleteAsync() {
-        return closeAsync().thenCompose(v -> {
+        // the metadata goes first, and only at the version this writer installed: a log another
+        // broker took over in the meantime is not deleted (BADVERSION); ledgers left behind by a
+        // failed delete are orphans, never a log's missing data
+        return closeAsync().thenComposeAsync(v -> chain.deleteMetadata(), executor).thenCompose(v -> {
             List<CompletableFuture<Void>> deletes = new ArrayList<>();
             for (long id : chain.ledgerIds()) {
                 deletes.add(bk.newDeleteLedgerOp().withLedgerId(id).execute().exceptionally(e -> null));
             }
             return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new));
-        }).thenCompose(v -> store.delete(MetadataPaths.topic(name), -1));
+        });
     }
 }

@@ -183,11 +183,16 @@ public final class TopicService {
     }
 
     public CompletableFuture<Integer> partitions(TopicName name) {
+        return partitionsVersioned(name).thenApply(MetadataStore.Versioned::value);
+    }
+
+    /** The topic's partitions with the version of its metadata znode they were read at. */
+    private CompletableFuture<MetadataStore.Versioned<Integer>> partitionsVersioned(TopicName name) {
         return store.get(MetadataPaths.topic(name.toString())).thenApply(md -> {
             if (md.isEmpty()) {
                 throw new CompletionException(new TributaryException(ErrorReason.TOPIC_NOT_FOUND, "topic " + name + " does not exist"));
             }
-            return partitionsOf(md.get().value());
+            return new MetadataStore.Versioned<>(partitionsOf(md.get().value()), md.get().version());
         });
     }
 
@@ -198,14 +203,16 @@ public final class TopicService {
 
     /** Deletes a topic (and the partitions of a partitioned one); it must be served here. */
     public CompletableFuture<Void> deleteTopic(TopicName name) {
-        return partitions(name).thenCompose(n -> {
+        return partitionsVersioned(name).thenCompose(read -> {
+            int n = read.value();
             List<CompletableFuture<Void>> parts = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 TopicName part = name.partition(i);
                 parts.add(deleteOne(part));
             }
             return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenCompose(v -> n > 0
-                    ? store.delete(MetadataPaths.topic(name.toString()), -1)
+                    // at the version read: a partitioned topic changed meanwhile (partitions added) stays
+                    ? store.delete(MetadataPaths.topic(name.toString()), read.version())
                     : deleteOne(name));
         });
     }
