@@ -101,6 +101,19 @@ public final class ManagedCursor {
     }
 
     /**
+     * Reads a stored cursor as {@link #newOpenOp} would (its znode, and the cursor ledger it names)
+     * without opening it: completes if it can be loaded or does not exist, and fails with the reason
+     * it cannot (a corrupt znode, a lost cursor ledger). A topic checks this before it takes its log
+     * over, so a cursor that cannot load keeps the topic from being served, and from being trimmed.
+     */
+    public static CompletableFuture<Void> checkLoadable(MetadataStore store, BookKeeper bk, String logName, String subscription) {
+        CursorStore.Storage storage = new CursorStore.Storage(store, bk, null, CursorConfig.DEFAULT,
+                MetadataPaths.cursor(logName, subscription));
+        // without creating, loading never asks the log anything
+        return CursorStore.load(storage, null, Start.LATEST, false).thenApply(loaded -> null);
+    }
+
+    /**
      * A cursor that is never persisted (for readers): the same acknowledgement API, kept in memory.
      *
      * @param markDelete everything at or before it counts as acknowledged

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
@@ -86,7 +87,7 @@ public final class Topic {
         this.dispatchBatchSize = dispatchBatchSize;
         this.dedup = new Deduplication(log::lastSequenceId);
         this.quota = new BacklogQuotaGuard(name, executor, scheduler, quotaHoldTimeout, this::anyBacklogOver);
-        this.policies = new PolicyEnforcer(name, log, executor, quota, this::durableSubscriptions);
+        this.policies = new PolicyEnforcer(name, log, executor, quota, this::durableSubscriptions, this::subscriptionNames);
         this.positions = new PositionResolver(name, log, executor);
     }
 
@@ -248,11 +249,28 @@ public final class Topic {
         }, executor).thenCompose(f -> f);
     }
 
-    /** Opens every stored subscription, so that retention and stats know all of them. Call once, at load. */
+    /**
+     * Opens every stored subscription, so that retention and stats know all of them. Call once, at
+     * load. Fails with {@link CursorNotLoadedException} if a stored cursor cannot be loaded: the topic
+     * must then not be served (retention would trim the backlog that cursor holds).
+     */
     CompletableFuture<Void> loadSubscriptions() {
+        Map<String, Throwable> failed = new ConcurrentHashMap<>();
         return subscriptionNames().thenCompose(names -> CompletableFuture.allOf(names.stream()
-                .map(n -> subscription(n, ManagedCursor.Start.LATEST, false).exceptionally(e -> null))
-                .toArray(CompletableFuture[]::new)));
+                .map(n -> subscription(n, ManagedCursor.Start.LATEST, false).handle((s, e) -> {
+                    Throwable cause = e == null ? null : ErrorReasons.unwrap(e);
+                    if (cause != null && !(cause instanceof TributaryException te
+                            && te.reason() == ErrorReason.SUBSCRIPTION_NOT_FOUND)) {
+                        failed.put(n, cause);
+                    }
+                    return null;
+                }))
+                .toArray(CompletableFuture[]::new))).thenRun(() -> {
+                    if (!failed.isEmpty()) {
+                        throw new CompletionException(new CursorNotLoadedException(name.toString(),
+                                new java.util.TreeSet<>(failed.keySet()), failed.values().iterator().next()));
+                    }
+                });
     }
 
     /**

@@ -6,17 +6,21 @@ import io.tributary.api.v1.ErrorReason;
 import io.tributary.broker.BrokerConfig;
 import io.tributary.broker.namespace.NamespaceService;
 import io.tributary.broker.ownership.OwnershipService;
+import io.tributary.broker.service.Errors;
+import io.tributary.internal.v1.CursorState;
 import io.tributary.internal.v1.LogMetadata;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.cursor.CursorConfig;
+import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.ManagedLogFactory;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -123,7 +127,8 @@ public final class TopicService {
                         throw new CompletionException(new TributaryException(ErrorReason.TOPIC_NOT_FOUND,
                                 "topic " + name + " does not exist" + (createIfMissing ? " and auto-creation is disabled" : "")));
                     }
-                    return logs.open(name.toString(), create);
+                    // before the log is taken over: a topic whose cursor cannot load is not served
+                    return checkCursors(name).thenCompose(v -> logs.open(name.toString(), create));
                 })
                 .thenApply(log -> {
                     Topic t = new Topic(name, log, executor.chooseThread(name.toString()), store, scheduler,
@@ -135,7 +140,12 @@ public final class TopicService {
                     });
                     return t;
                 })
-                .thenCompose(t -> t.loadSubscriptions().thenApply(v -> t))
+                .thenCompose(t -> t.loadSubscriptions().handle((v, e) -> e)
+                        .thenCompose(e -> e == null ? CompletableFuture.completedFuture(t)
+                                // a cursor that failed to load after all: give the log up again, serve nothing
+                                : t.close(Errors.detailOf(ErrorReasons.unwrap(e))).handle((x, ce) -> {
+                                    throw ErrorReasons.asCompletion(e);
+                                })))
                 .whenComplete((t, e) -> {
                     if (e != null) {
                         topics.remove(name, f);
@@ -145,6 +155,59 @@ public final class TopicService {
                     }
                 });
         return f;
+    }
+
+    /** Completes if every stored cursor of the topic can be loaded; else fails with {@link CursorNotLoadedException}. */
+    private CompletableFuture<Void> checkCursors(TopicName name) {
+        return store.children(MetadataPaths.cursors(name.toString())).thenCompose(subs -> {
+            Map<String, Throwable> failed = new ConcurrentHashMap<>();
+            CompletableFuture<?>[] checks = subs.stream()
+                    .map(sub -> ManagedCursor.checkLoadable(store, logs.bookKeeper(), name.toString(), sub)
+                            .exceptionally(e -> {
+                                failed.put(sub, ErrorReasons.unwrap(e));
+                                return null;
+                            }))
+                    .toArray(CompletableFuture[]::new);
+            return CompletableFuture.allOf(checks).thenRun(() -> {
+                if (!failed.isEmpty()) {
+                    Throwable first = failed.values().iterator().next();
+                    LOG.warn("topic {}: the cursor(s) of {} cannot be loaded; not serving the topic: {}", name,
+                            failed.keySet(), first.toString());
+                    throw new CompletionException(new CursorNotLoadedException(name.toString(),
+                            new TreeSet<>(failed.keySet()), first));
+                }
+            });
+        });
+    }
+
+    /**
+     * Deletes a stored subscription whose cursor cannot be loaded (so its topic is not served): its
+     * znode, at the version read, and the cursor ledger it names if it can still be read. The topic
+     * must belong to this broker's bundles; it loads again on the next request.
+     */
+    public CompletableFuture<Void> deleteUnloadableSubscription(TopicName name, String subscription) {
+        String path = MetadataPaths.cursor(name.toString(), subscription);
+        return namespaces.bundleOf(name).thenCompose(ownership::checkOwnership)
+                .thenCompose(v -> store.get(path))
+                .thenCompose(read -> {
+                    if (read.isEmpty()) {
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    long ledger = -1;
+                    try {
+                        CursorState state = CursorState.parseFrom(read.get().value());
+                        if (state.getAcksCase() == CursorState.AcksCase.STATE_LEDGER_ID) {
+                            ledger = state.getStateLedgerId();
+                        }
+                    } catch (InvalidProtocolBufferException e) {
+                        // corrupt: no ledger to name; one it named before is an orphan now
+                    }
+                    long named = ledger;
+                    LOG.warn("topic {}: deleting subscription {} whose cursor cannot be loaded", name, subscription);
+                    return store.delete(path, read.get().version()).thenCompose(x -> named < 0
+                            ? CompletableFuture.<Void>completedFuture(null)
+                            : logs.bookKeeper().newDeleteLedgerOp().withLedgerId(named).execute().exceptionally(e -> null));
+                });
     }
 
     private static int partitionsOf(byte[] data) {
