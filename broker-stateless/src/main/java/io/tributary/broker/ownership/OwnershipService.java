@@ -262,6 +262,33 @@ public final class OwnershipService {
                 });
     }
 
+    /**
+     * After the ZooKeeper connection came back: checks every bundle served here against its
+     * ownership znode, which must still exist, name this broker and belong to the current session.
+     * Bundles that fail the check are no longer served here; completes with them.
+     */
+    public CompletableFuture<Set<Bundle>> verifyClaims() {
+        Map<Bundle, CompletableFuture<Boolean>> checks = new java.util.HashMap<>();
+        for (Bundle b : owned.keySet()) {
+            checks.put(b, store.getNode(MetadataPaths.ownership(b.namespace(), b.name()))
+                    .thenApply(n -> n.isPresent() && isOurs(n.get()))
+                    // not readable now: keep serving; a lost session is reported as LOST
+                    .exceptionally(e -> true));
+        }
+        return CompletableFuture.allOf(checks.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Set<Bundle> lost = new java.util.HashSet<>();
+            checks.forEach((b, ok) -> {
+                if (!ok.join()) {
+                    lost.add(b);
+                    owned.remove(b);
+                    moving.remove(b);
+                }
+            });
+            metrics.bundlesOwned.set(owned.size());
+            return lost;
+        });
+    }
+
     /** The ZooKeeper session is gone, and with it every ownership znode: serve nothing any more. */
     public Set<Bundle> stepDown() {
         Set<Bundle> lost = Set.copyOf(owned.keySet());

@@ -136,8 +136,12 @@ public final class TopicService {
                             config.dispatchBatchSize(), config.backlogQuotaHoldTimeout());
                     t.onFenced(() -> {
                         LOG.warn("topic {} was taken over by another broker; unloading it here", name);
-                        unload(name, ErrorReasons.detail(ErrorReason.TOPIC_FENCED, "topic " + name + " moved to another broker"));
+                        unload(name, ErrorReasons.detail(ErrorReason.TOPIC_FENCED, "topic " + name + " moved to another broker"),
+                                true);
                     });
+                    if (paused) {
+                        t.pause();
+                    }
                     return t;
                 })
                 .thenCompose(t -> t.loadSubscriptions().handle((v, e) -> e)
@@ -289,11 +293,41 @@ public final class TopicService {
 
     /** Closes a topic here without deleting anything (ownership moving, broker stopping). */
     public CompletableFuture<Void> unload(TopicName name, ErrorDetail reason) {
+        return unload(name, reason, false);
+    }
+
+    /**
+     * Closes a topic here; {@code lost}: this broker no longer owns it (session ended, log taken
+     * over), so its cursors write nothing more ({@link Topic#closeLost}).
+     */
+    CompletableFuture<Void> unload(TopicName name, ErrorDetail reason, boolean lost) {
         CompletableFuture<Topic> f = topics.remove(name);
         if (f == null) {
             return CompletableFuture.completedFuture(null);
         }
-        return f.handle((t, e) -> t).thenCompose(t -> t == null ? CompletableFuture.completedFuture(null) : t.close(reason));
+        return f.handle((t, e) -> t).thenCompose(t -> t == null ? CompletableFuture.completedFuture(null)
+                : lost ? t.closeLost(reason) : t.close(reason));
+    }
+
+    private volatile boolean paused;
+
+    /**
+     * The broker's ZooKeeper session is suspended: every topic (and every topic loaded until
+     * {@link #resumeAll}) stops dispatching and holds acknowledgements; publishes go on.
+     */
+    public void pauseAll() {
+        paused = true;
+        loadedTopicsNow().forEach(Topic::pause);
+    }
+
+    /** The session is back and the bundles still owned: dispatch and acknowledgements resume. */
+    public void resumeAll() {
+        paused = false;
+        loadedTopicsNow().forEach(Topic::resume);
+    }
+
+    public boolean isPaused() {
+        return paused;
     }
 
     public List<TopicName> loadedTopics() {
@@ -323,10 +357,19 @@ public final class TopicService {
      * persisted, and clients are told {@code reason} (naming the new owner). Returns the topics closed.
      */
     public CompletableFuture<List<TopicName>> unloadBundle(io.tributary.broker.namespace.Bundle bundle, ErrorDetail reason) {
+        return unloadBundle(bundle, reason, false);
+    }
+
+    /**
+     * {@link #unloadBundle(io.tributary.broker.namespace.Bundle, ErrorDetail)}; {@code lost}: the
+     * bundle is no longer this broker's (its session ended), so cursors are not persisted.
+     */
+    public CompletableFuture<List<TopicName>> unloadBundle(io.tributary.broker.namespace.Bundle bundle, ErrorDetail reason,
+                                                           boolean lost) {
         List<TopicName> names = topicsOf(bundle);
         List<CompletableFuture<Void>> closes = new ArrayList<>();
         for (TopicName t : names) {
-            closes.add(unload(t, reason).exceptionally(e -> {
+            closes.add(unload(t, reason, lost).exceptionally(e -> {
                 LOG.warn("closing topic {} for the move of {} failed: {}", t, bundle, e.toString());
                 return null;
             }));
