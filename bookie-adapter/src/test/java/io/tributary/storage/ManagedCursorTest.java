@@ -264,7 +264,32 @@ class ManagedCursorTest {
     }
 
     @Test
-    void aCursorOverwrittenBySomeoneElseStopsPersistingAndKeepsTheirLedger() throws Exception {
+    void aStaleOwnersLastFlushDoesNotStopTheNewOwnerPersistingItsAcknowledgements() throws Exception {
+        ManagedLog log = cluster.newFactory(ManagedLogConfig.DEFAULT).open("t/ns/stale-flush", true).join();
+        List<Position> ps = append(log, 6);
+        ManagedCursor stale = open(log, "sub", Start.EARLIEST, true, ON_FLUSH);
+        ManagedCursor owner = open(log, "sub", Start.EARLIEST, false, ON_FLUSH);
+        // the old owner's last flush lands after the new owner loaded the cursor
+        stale.acknowledge(ps.get(1));
+        stale.flush().join();
+
+        owner.acknowledge(ps.get(3));
+        owner.flush().join();
+        owner.acknowledge(ps.get(4));
+        owner.flush().join();
+
+        ManagedCursor reloaded = open(log, "sub", Start.EARLIEST, false, ON_FLUSH);
+        assertThat(reloaded.isAcknowledged(ps.get(3))).as("the new owner's ack after the stale flush").isTrue();
+        assertThat(reloaded.isAcknowledged(ps.get(4))).as("the new owner's later ack").isTrue();
+        assertThat(reloaded.isAcknowledged(ps.get(1))).as("the stale owner's ack, merged, not lost").isTrue();
+        for (int i : new int[] {0, 2, 5}) {
+            assertThat(reloaded.isAcknowledged(ps.get(i))).as("entry %d, acknowledged by nobody", i).isFalse();
+        }
+        log.close();
+    }
+
+    @Test
+    void cursorsWritingOverEachOtherMergeTheirStateAndNeverDeleteTheLedgerTheZnodeNames() throws Exception {
         ManagedLog log = cluster.newFactory(ManagedLogConfig.DEFAULT).open("t/ns/fenced", true).join();
         List<Position> ps = append(log, 6);
         CursorConfig spill = ON_FLUSH.withInlineLimitBytes(0);
@@ -276,18 +301,36 @@ class ManagedCursorTest {
 
         stale.acknowledge(ps.get(1));
         stale.flush().join();
-        assertThat(znode(log, "sub").getStateLedgerId()).isEqualTo(ownersLedger);
-        assertThat(openLedger(ownersLedger).join().getLastAddConfirmed()).isZero();
-        assertThatThrownBy(() -> stale.resetTo(ps.get(0)).join()).hasCauseInstanceOf(IllegalStateException.class);
+        long mergedLedger = znode(log, "sub").getStateLedgerId();
+        assertThat(mergedLedger).isNotEqualTo(ownersLedger);
+        assertThat(openLedger(mergedLedger).join().getLastAddConfirmed()).isZero();
+        assertNoSuchLedger(ownersLedger);
 
         owner.acknowledge(ps.get(4));
         owner.flush().join();
-        assertThat(znode(log, "sub").getStateLedgerId()).isNotEqualTo(ownersLedger);
-        assertNoSuchLedger(ownersLedger);
+        assertThat(znode(log, "sub").getStateLedgerId()).isNotEqualTo(mergedLedger);
+        assertNoSuchLedger(mergedLedger);
         ManagedCursor reopened = open(log, "sub", Start.EARLIEST, false, spill);
         for (int i = 0; i < 6; i++) {
-            assertThat(reopened.isAcknowledged(ps.get(i))).as("entry %d", i).isEqualTo(i == 3 || i == 4);
+            assertThat(reopened.isAcknowledged(ps.get(i))).as("entry %d", i).isEqualTo(i == 1 || i == 3 || i == 4);
         }
+
+        // a reset is not merged: it forgets what was acknowledged, whoever wrote last
+        stale.resetTo(ps.get(0)).join();
+        ManagedCursor afterReset = open(log, "sub", Start.EARLIEST, false, spill);
+        assertThat(afterReset.backlog()).isEqualTo(6);
+        log.close();
+    }
+
+    @Test
+    void anAbandonedCursorWritesNothingMore() throws Exception {
+        ManagedLog log = cluster.newFactory(ManagedLogConfig.DEFAULT).open("t/ns/abandoned", true).join();
+        List<Position> ps = append(log, 3);
+        ManagedCursor lost = open(log, "sub", Start.EARLIEST, true, ON_FLUSH);
+        lost.acknowledge(ps.get(0));
+        lost.abandon();
+        lost.close().join();
+        assertThat(open(log, "sub", Start.EARLIEST, false, ON_FLUSH).isAcknowledged(ps.get(0))).isFalse();
         log.close();
     }
 

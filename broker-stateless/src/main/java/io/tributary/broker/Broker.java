@@ -158,16 +158,50 @@ public final class Broker implements AutoCloseable {
         register().get(30, TimeUnit.SECONDS);
         loadManager.start();
         curator.getConnectionStateListenable().addListener((c, state) -> {
-            if (state == ConnectionState.LOST) {
+            if (state != ConnectionState.SUSPENDED) {
+                connectionState = state;
+            }
+            if (state == ConnectionState.SUSPENDED) {
+                // another broker may own our bundles once the session expires: stop handing out
+                // messages and taking acknowledgements until we know
+                LOG.warn("broker {}: ZooKeeper connection suspended; pausing dispatch and acknowledgements", brokerId);
+                topics.pauseAll();
+            } else if (state == ConnectionState.LOST) {
                 stepDown();
             } else if (state == ConnectionState.RECONNECTED && !stopping) {
                 register().exceptionally(e -> null);
                 reporter.publish();
+                regainOwnership();
             }
+            // SUSPENDED once the topics are paused (tests wait for it)
+            connectionState = state;
         });
         health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
         LOG.info("broker {} serving at {}{}", brokerId, address, metricsPort > 0 ? ", metrics at :" + metricsPort + "/metrics" : "");
         return this;
+    }
+
+    /** The last connection state Curator reported. */
+    private volatile ConnectionState connectionState = ConnectionState.CONNECTED;
+
+    /**
+     * The connection is back: bundles whose ownership znode is no longer this session's are dropped
+     * (their cursors not persisted), and the rest resume, unless the connection was suspended again.
+     */
+    private void regainOwnership() {
+        ownership.verifyClaims().whenComplete((lost, e) -> {
+            if (lost != null && !lost.isEmpty()) {
+                LOG.warn("broker {}: {} bundles are no longer ours after reconnecting; not serving them", brokerId, lost.size());
+                ErrorDetail reason = ErrorReasons.detail(ErrorReason.NOT_OWNER, "broker " + brokerId + " lost its bundle");
+                for (Bundle b : lost) {
+                    topics.unloadBundle(b, reason, true);
+                }
+            }
+            if (connectionState == ConnectionState.RECONNECTED || connectionState == ConnectionState.CONNECTED) {
+                LOG.info("broker {}: ZooKeeper connection back; resuming dispatch and acknowledgements", brokerId);
+                topics.resumeAll();
+            }
+        });
     }
 
     private CompletableFuture<Void> register() {
@@ -196,12 +230,18 @@ public final class Broker implements AutoCloseable {
         LOG.warn("broker {} lost its ZooKeeper session: no longer serving {} bundles", brokerId, lost.size());
         ErrorDetail reason = ErrorReasons.detail(ErrorReason.NOT_OWNER, "broker " + brokerId + " lost its ZooKeeper session");
         for (Bundle b : lost) {
-            topics.unloadBundle(b, reason);
+            // not ours any more: close without persisting cursors (the new owner's state counts)
+            topics.unloadBundle(b, reason, true);
         }
     }
 
     public String brokerId() {
         return brokerId;
+    }
+
+    /** The last state of the ZooKeeper connection, once this broker acted on it. */
+    public ConnectionState zooKeeperState() {
+        return connectionState;
     }
 
     /** host:port where this broker serves gRPC. */

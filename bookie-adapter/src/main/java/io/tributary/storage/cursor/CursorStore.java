@@ -26,9 +26,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Where a durable cursor persists: its znode, and the cursor ledger the znode names when the
  * encoded state is too large for it (see {@link CursorAckCodec}, {@link CursorLedgers}). Writes go
- * one at a time, each a compare-and-set on the znode's version; a cursor stops persisting once
- * somebody else changed or removed the znode (another broker took the topic over, or the
- * subscription was deleted). Owned by the cursor's owner thread, the log's executor: every
+ * one at a time, each a compare-and-set on the znode's version. When somebody else changed the
+ * znode (a stale owner's last flush, or a new owner), the write fails with {@link StoredByOther}
+ * carrying the state stored now, whose version the store takes: the cursor merges it and writes
+ * again, so persisting never stops silently. It stops once the znode was removed (the subscription
+ * or topic was deleted) or the broker lost the topic ({@link #abandon()}). Owned by the cursor's owner thread, the log's executor: every
  * completion that touches the state below hops onto it.
  */
 final class CursorStore {
@@ -59,9 +61,11 @@ final class CursorStore {
      */
     private final Set<Long> retired = new LinkedHashSet<>();
     private CompletableFuture<Void> inFlightWrite = CompletableFuture.completedFuture(null);
-    /** Somebody else changed or removed the znode: stop persisting. */
+    /** Somebody else removed the znode (the subscription or topic was deleted): stop persisting. */
     private boolean fenced;
     private boolean deleted;
+    /** This broker lost the topic: nothing more may be written (the new owner's state is the truth). */
+    private boolean abandoned;
     private boolean warnedInlineOnly;
 
     CursorStore(Storage storage, String logName, String subscription, Executor executor, Loaded loaded) {
@@ -154,9 +158,40 @@ final class CursorStore {
         return storage.scheduler();
     }
 
-    /** False once the cursor was fenced or deleted. */
+    /** False once the cursor was fenced, deleted or abandoned. */
     boolean persisting() {
-        return !fenced && !deleted;
+        return !fenced && !deleted && !abandoned;
+    }
+
+    /** Stops persisting without writing anything more: the topic's ownership was lost. Owner thread. */
+    void abandon() {
+        abandoned = true;
+    }
+
+    /**
+     * A write found the znode changed by another writer (BADVERSION): the state it holds now, which
+     * the cursor merges into its own before writing again. The store already took its version.
+     */
+    static final class StoredByOther extends RuntimeException {
+        private final transient Loaded stored;
+
+        StoredByOther(String path, Loaded stored) {
+            super("cursor " + path + " was written by someone else (now at version " + stored.version() + ")", null, false, false);
+            this.stored = stored;
+        }
+
+        Loaded stored() {
+            return stored;
+        }
+
+        static StoredByOther in(Throwable t) {
+            for (Throwable c = t; c != null; c = c.getCause()) {
+                if (c instanceof StoredByOther s) {
+                    return s;
+                }
+            }
+            return null;
+        }
     }
 
     /** The last write queued; completes (never exceptionally) when it is done. */
@@ -211,10 +246,18 @@ final class CursorStore {
                         unused.addAll(retired);
                         retired.clear();
                         stateLedger = newLedger;
-                    } else if (MetadataStore.is(err, KeeperException.Code.BADVERSION)
-                            || MetadataStore.is(err, KeeperException.Code.NONODE)) {
+                    } else if (MetadataStore.is(err, KeeperException.Code.BADVERSION)) {
+                        // another writer (a stale owner's last flush, or the new owner): not the end of
+                        // persisting; reload what is stored now, and the cursor merges it and writes again
+                        if (newLedger != NO_LEDGER) {
+                            unused.add(newLedger);
+                        }
+                        CompletableFuture<Void> deletes = CompletableFuture.allOf(
+                                unused.stream().map(this::deleteLedger).toArray(CompletableFuture[]::new));
+                        return deletes.thenCompose(v -> reload());
+                    } else if (MetadataStore.is(err, KeeperException.Code.NONODE)) {
                         fenced = true;
-                        LOG.warn("cursor {} of {}: changed or removed by someone else; no longer persisting",
+                        LOG.warn("cursor {} of {}: removed by someone else (subscription or topic deleted); no longer persisting",
                                 subscription, logName);
                         if (newLedger != NO_LEDGER) {
                             unused.add(newLedger);
@@ -228,6 +271,35 @@ final class CursorStore {
                     return err == null ? deletes : deletes.thenCompose(v -> CompletableFuture.<Void>failedFuture(err));
                 }, executor)
                 .thenCompose(f -> f);
+    }
+
+    /**
+     * Reads the znode another writer changed, takes its version, and fails with {@link StoredByOther}
+     * carrying its state; fails with the read's error if it cannot be read (the next write retries).
+     */
+    private CompletableFuture<Void> reload() {
+        return load(storage, null, Start.LATEST, false).handleAsync((loaded, e) -> {
+            if (e != null) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+            if (loaded == null) {
+                fenced = true;
+                LOG.warn("cursor {} of {}: removed by someone else (subscription or topic deleted); no longer persisting",
+                        subscription, logName);
+                throw new java.util.concurrent.CompletionException(notPersisting());
+            }
+            LOG.info("cursor {} of {}: written by someone else meanwhile (version {} -> {}); merging their state",
+                    subscription, logName, version, loaded.version());
+            version = loaded.version();
+            if (stateLedger != NO_LEDGER && stateLedger != loaded.stateLedger()) {
+                // ours is no longer named by the znode: delete it after our next successful write
+                retired.add(stateLedger);
+            }
+            stateLedger = loaded.stateLedger();
+            // theirs is named now: never delete it until a write of ours replaces it
+            retired.remove(stateLedger);
+            throw new StoredByOther(storage.path(), loaded);
+        }, executor);
     }
 
     /** Deletes a cursor ledger the znode no longer names; never fails (a failure is retried later). */
@@ -253,7 +325,8 @@ final class CursorStore {
 
     IllegalStateException notPersisting() {
         return new IllegalStateException("cursor " + subscription + " of " + logName
-                + (deleted ? " was deleted" : " was changed or removed by someone else") + "; it no longer persists");
+                + (deleted ? " was deleted" : abandoned ? " was closed when its topic moved" : " was removed by someone else")
+                + "; it no longer persists");
     }
 
     // ------------------------------------------------------------------ deleting

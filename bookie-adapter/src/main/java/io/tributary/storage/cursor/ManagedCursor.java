@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * redelivered. The state lives in the cursor's znode while its encoded form is small (see
  * {@link CursorAckCodec}); beyond {@link CursorConfig#inlineLimitBytes()} it is written to a new
  * closed BookKeeper ledger that the znode then names, and the previous such ledger is deleted.
- * A cursor stops persisting once somebody else changed or removed its znode (another broker
- * took the topic over, or the subscription was deleted). How and where it persists is
+ * When somebody else wrote the znode meanwhile (a stale owner's last flush, or a new owner), the
+ * cursor merges the state stored there into its own and writes again; it stops persisting only
+ * once the znode was removed (the subscription or topic was deleted) or the broker lost the topic
+ * ({@link #abandon()}). How and where it persists is
  * {@link CursorStore}'s part; this class keeps the acknowledgements and decides when to persist.
  *
  * <p>A non-durable cursor ({@link #nonDurable}) keeps the same state in memory only.
@@ -44,6 +46,8 @@ public final class ManagedCursor {
     private static final Logger LOG = LoggerFactory.getLogger(ManagedCursor.class);
     /** Where a new subscription starts. */
     public enum Start { EARLIEST, LATEST }
+    /** Writes in a row that may find the state changed by another writer before one waits for the interval. */
+    private static final int MAX_MERGES = 5;
 
     private final String subscription;
     private final LogReader log;
@@ -98,6 +102,19 @@ public final class ManagedCursor {
         return CursorStore.load(storage, log, start, createIfMissing).thenApplyAsync(loaded -> loaded == null ? null
                 : new ManagedCursor(subscription, log, new CursorStore(storage, log.name(), subscription, log.executor(), loaded),
                         loaded.markDelete(), loaded.acks()), log.executor());
+    }
+
+    /**
+     * Reads a stored cursor as {@link #newOpenOp} would (its znode, and the cursor ledger it names)
+     * without opening it: completes if it can be loaded or does not exist, and fails with the reason
+     * it cannot (a corrupt znode, a lost cursor ledger). A topic checks this before it takes its log
+     * over, so a cursor that cannot load keeps the topic from being served, and from being trimmed.
+     */
+    public static CompletableFuture<Void> checkLoadable(MetadataStore store, BookKeeper bk, String logName, String subscription) {
+        CursorStore.Storage storage = new CursorStore.Storage(store, bk, null, CursorConfig.DEFAULT,
+                MetadataPaths.cursor(logName, subscription));
+        // without creating, loading never asks the log anything
+        return CursorStore.load(storage, null, Start.LATEST, false).thenApply(loaded -> null);
     }
 
     /**
@@ -231,7 +248,8 @@ public final class ManagedCursor {
             if (!store.persisting()) {
                 return CompletableFuture.failedFuture(store.notPersisting());
             }
-            return persist();
+            // a reset is meant to forget acknowledgements: written over what another writer stored
+            return persist(false, 1);
         });
     }
 
@@ -302,21 +320,73 @@ public final class ManagedCursor {
         if (!dirty || !store.persisting()) {
             return store.inFlight();
         }
-        return persist().exceptionally(e -> null);
+        return persist(true, 1).exceptionally(e -> null);
     }
 
-    /** Queues a write of the current state behind the one in flight; on the owner thread. */
-    private CompletableFuture<Void> persist() {
+    /**
+     * Queues a write of the current state behind the one in flight; on the owner thread. When another
+     * writer changed the stored state meanwhile, its state is merged into ours ({@code merge}; a
+     * reset writes over it instead) and written again at once, a few times; after that, or on any
+     * other failure, the write is retried after the persist interval.
+     */
+    private CompletableFuture<Void> persist(boolean merge, int attempt) {
         dirty = false;
         CompletableFuture<Void> write = store.write(markDelete, CursorAckCodec.encode(markDelete, acked, batchAcks));
-        write.whenCompleteAsync((v, e) -> {
-            if (e != null && store.persisting()) {
+        return write.handleAsync((v, e) -> {
+            if (e == null) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            CursorStore.StoredByOther other = CursorStore.StoredByOther.in(e);
+            if (other != null && store.persisting() && attempt < MAX_MERGES) {
+                if (merge) {
+                    merge(other.stored());
+                }
+                return persist(merge, attempt + 1);
+            }
+            if (store.persisting()) {
                 dirty = true;
                 LOG.warn("cursor {} of {}: persisting failed, will retry: {}", subscription, log.name(), e.toString());
                 changed();
             }
-        }, executor);
-        return write;
+            return CompletableFuture.<Void>failedFuture(e);
+        }, executor).thenCompose(f -> f);
+    }
+
+    /**
+     * Takes in what another writer stored: everything either state acknowledges counts as
+     * acknowledged (an acknowledgement is never lost; at worst one the other writer took is kept).
+     */
+    private void merge(CursorStore.Loaded other) {
+        if (other.markDelete().isAfter(markDelete)) {
+            markDelete = other.markDelete();
+        }
+        acked.addAll(other.acks().ranges());
+        for (java.util.Map.Entry<Position, BitSet> e : other.acks().batches().entrySet()) {
+            if (!acknowledged(e.getKey())) {
+                batchAcks.computeIfAbsent(e.getKey(), k -> new BitSet()).or(e.getValue());
+            }
+        }
+        long entries = 0;
+        for (Range<Position> r : acked.asRanges()) {
+            entries += size(r);
+        }
+        ackedEntries = entries;
+        advanceMarkDelete();
+    }
+
+    /**
+     * The broker lost this cursor's topic (its bundle moved or its ZooKeeper session ended): nothing
+     * more is written, not even what changed since the last write, because the new owner's state is
+     * the one that counts (and a late write would only make it merge stale state). On the owner thread.
+     */
+    public void abandon() {
+        if (isDurable()) {
+            onOwner(() -> {
+                dirty = false;
+                store.abandon();
+                return null;
+            });
+        }
     }
 
     /** Flushes; the cursor may still be used, and persists later changes too. */

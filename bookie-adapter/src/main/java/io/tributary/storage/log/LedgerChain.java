@@ -88,6 +88,11 @@ final class LedgerChain {
         return sequences;
     }
 
+    /** Deletes the metadata if it is still at the installed version (after this writer's other changes). */
+    CompletableFuture<Void> deleteMetadata() {
+        return changeMetadata(() -> store.delete(path, metadataVersion));
+    }
+
     /** Installs metadata that lists the same open ledger (its figures carry over), after a trim. */
     void installKeepingOpenLedger(LogMetadata md, int version) {
         install(md, version, openEntries, confirmedSize);

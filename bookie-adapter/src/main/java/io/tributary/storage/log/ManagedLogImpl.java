@@ -2,7 +2,6 @@ package io.tributary.storage.log;
 
 import io.tributary.internal.v1.LedgerInfo;
 import io.tributary.internal.v1.LogMetadata;
-import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -194,14 +193,16 @@ final class ManagedLogImpl implements ManagedLog {
 
     @Override
     public CompletableFuture<Void> deleteAsync() {
-        return closeAsync().thenCompose(v -> {
+        // the metadata goes first, and only at the version this writer installed: a log another
+        // broker took over in the meantime is not deleted (BADVERSION); ledgers left behind by a
+        // failed delete are orphans, never a log's missing data
+        return closeAsync().thenComposeAsync(v -> chain.deleteMetadata(), executor).thenCompose(v -> {
             List<CompletableFuture<Void>> deletes = new ArrayList<>();
             for (long id : chain.ledgerIds()) {
                 deletes.add(bk.newDeleteLedgerOp().withLedgerId(id).execute().exceptionally(e -> null));
             }
             return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new));
-        }).thenCompose(v -> ProducerSequences.delete(name, store))
-                .thenCompose(v -> store.delete(MetadataPaths.topic(name), -1));
+        }).thenCompose(v -> ProducerSequences.delete(name, store));
     }
 
     @Override

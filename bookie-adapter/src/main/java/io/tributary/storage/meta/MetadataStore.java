@@ -36,6 +36,28 @@ public final class MetadataStore {
                 e -> Optional.of(new Versioned<>(e.getData(), e.getStat().getVersion())), Optional::empty);
     }
 
+    /** A node's value with its version and the session that owns it (0 for a persistent node). */
+    public record Node(byte[] value, int version, long ephemeralOwner) {}
+
+    /** The node with its version and ephemeral owner, for a compare-and-set that must also know whose it is. */
+    public CompletableFuture<Optional<Node>> getNode(String path) {
+        return call(cb -> curator.getData().inBackground(cb).forPath(path),
+                e -> Optional.of(new Node(e.getData(), e.getStat().getVersion(), e.getStat().getEphemeralOwner())),
+                Optional::empty);
+    }
+
+    /**
+     * The id of the ZooKeeper session this client has now (0 if it has none): ephemeral nodes whose
+     * {@link Node#ephemeralOwner()} is another session are not ours, whatever they say.
+     */
+    public long sessionId() {
+        try {
+            return curator.getZookeeperClient().getZooKeeper().getSessionId();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
     public CompletableFuture<Boolean> exists(String path) {
         return call(cb -> curator.checkExists().inBackground(cb).forPath(path), e -> e.getStat() != null, () -> false);
     }
@@ -52,7 +74,10 @@ public final class MetadataStore {
                 e -> e.getStat().getVersion(), null);
     }
 
-    /** Deletes a node if it has {@code expectedVersion} (-1: any); a missing node is not an error. */
+    /**
+     * Deletes a node if it has {@code expectedVersion}, the version read before deciding to delete it
+     * (-1, any version, is for nodes nobody races on); a missing node is not an error.
+     */
     public CompletableFuture<Void> delete(String path, int expectedVersion) {
         return call(cb -> curator.delete().withVersion(expectedVersion).inBackground(cb).forPath(path), e -> null, () -> null);
     }

@@ -11,6 +11,7 @@ import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.Position;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -41,6 +42,17 @@ public final class Subscription {
     /** The rules of the subscription's type; null until a first consumer chose the type. */
     private Dispatcher dispatcher;
     private boolean closed;
+    /**
+     * Set while the broker's ZooKeeper session is suspended (it may own this topic no longer):
+     * nothing is dispatched, and acknowledgements are held until it resumes or closes.
+     */
+    private boolean paused;
+    private final List<HeldAck> held = new ArrayList<>();
+
+    private record HeldAck(Consumer consumer, List<MessageId> ids, boolean cumulative) {}
+
+    /** Acknowledgement requests held while paused; beyond it they are dropped (redelivered later). */
+    private static final int MAX_HELD_ACKS = 100_000;
 
     private final Rate messagesOut = new Rate();
     private final Rate redelivered = new Rate();
@@ -119,6 +131,13 @@ public final class Subscription {
      * The stream stays usable either way.
      */
     public ErrorDetail acknowledge(Consumer c, List<MessageId> ids, boolean cumulative) {
+        if (paused) {
+            // applied on resume if this broker still owns the topic; dropped (and redelivered) if not
+            if (held.size() < MAX_HELD_ACKS) {
+                held.add(new HeldAck(c, List.copyOf(ids), cumulative));
+            }
+            return null;
+        }
         if (cumulative && dispatcher != null && !dispatcher.allowsCumulativeAck()) {
             return ErrorReasons.detail(ErrorReason.NOT_ALLOWED,
                     "cumulative acknowledgement is not allowed on " + dispatcher.type() + " subscription " + name);
@@ -323,7 +342,7 @@ public final class Subscription {
 
     /** Delivers what it can, then reads more: redeliveries first, then new entries. */
     void dispatch() {
-        if (readAhead.isReading() || closed || dispatcher == null) {
+        if (readAhead.isReading() || closed || paused || dispatcher == null) {
             return;
         }
         dispatcher.deliverBuffered();
@@ -400,6 +419,27 @@ public final class Subscription {
         }
     }
 
+    /** Stops dispatching and holds acknowledgements (the broker's ZooKeeper session is suspended). */
+    public void pause() {
+        paused = true;
+    }
+
+    /** Applies the held acknowledgements and dispatches again (the session is back, the topic still ours). */
+    public void resume() {
+        if (!paused) {
+            return;
+        }
+        paused = false;
+        List<HeldAck> acks = List.copyOf(held);
+        held.clear();
+        for (HeldAck a : acks) {
+            if (a.consumer() == null || consumers().contains(a.consumer())) {
+                acknowledge(a.consumer(), a.ids(), a.cumulative());
+            }
+        }
+        dispatch();
+    }
+
     /** Detaches all consumers and persists the cursor. */
     public CompletableFuture<Void> close(ErrorDetail reason) {
         closeDelivery();
@@ -415,6 +455,7 @@ public final class Subscription {
 
     private void closeDelivery() {
         closed = true;
+        held.clear();
         readAhead.close();
         delayed.close();
     }

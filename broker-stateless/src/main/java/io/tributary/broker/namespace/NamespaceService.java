@@ -48,12 +48,21 @@ public final class NamespaceService {
 
     public CompletableFuture<Void> deleteTenant(String tenant) {
         TopicName.tenantOf(tenant);
-        return requireTenant(tenant).thenCompose(v -> store.children(MetadataPaths.tenant(tenant))).thenCompose(children -> {
-            if (!children.isEmpty()) {
-                throw new CompletionException(Errors.error(ErrorReason.TENANT_NOT_EMPTY,
-                        "tenant " + tenant + " still has namespaces " + children));
+        String path = MetadataPaths.tenant(tenant);
+        // deleted at the version read before the check: a tenant changed meanwhile is not deleted
+        return store.get(path).thenCompose(read -> {
+            if (read.isEmpty()) {
+                throw new CompletionException(Errors.error(ErrorReason.TENANT_NOT_FOUND, "tenant " + tenant + " does not exist"));
             }
-            return store.delete(MetadataPaths.tenant(tenant), -1);
+            return store.children(path).thenCompose(children -> {
+                if (!children.isEmpty()) {
+                    throw new CompletionException(Errors.error(ErrorReason.TENANT_NOT_EMPTY,
+                            "tenant " + tenant + " still has namespaces " + children));
+                }
+                return store.delete(path, read.get().version()).exceptionally(e -> {
+                    throw changedMeanwhile(e, "tenant " + tenant);
+                });
+            });
         });
     }
 
@@ -86,21 +95,39 @@ public final class NamespaceService {
 
     public CompletableFuture<Void> deleteNamespace(String namespace) {
         TopicName.namespaceOf(namespace);
-        return policies(namespace).thenCompose(p -> store.children(MetadataPaths.topicsOfNamespace(namespace)))
-                .thenCompose(topics -> {
-                    if (!topics.isEmpty()) {
-                        throw new CompletionException(Errors.error(ErrorReason.NAMESPACE_NOT_EMPTY,
-                                "namespace " + namespace + " still has topics " + topics));
-                    }
-                    policies.remove(namespace);
-                    return store.delete(MetadataPaths.namespace(namespace), -1);
-                });
+        String path = MetadataPaths.namespace(namespace);
+        // deleted at the version read before the check: policies changed meanwhile (a split) are not deleted
+        return store.get(path).thenCompose(read -> {
+            if (read.isEmpty()) {
+                throw new CompletionException(Errors.error(ErrorReason.NAMESPACE_NOT_FOUND,
+                        "namespace " + namespace + " does not exist"));
+            }
+            return store.children(MetadataPaths.topicsOfNamespace(namespace)).thenCompose(topics -> {
+                if (!topics.isEmpty()) {
+                    throw new CompletionException(Errors.error(ErrorReason.NAMESPACE_NOT_EMPTY,
+                            "namespace " + namespace + " still has topics " + topics));
+                }
+                return store.delete(path, read.get().version()).whenComplete((v, e) -> policies.remove(namespace))
+                        .exceptionally(e -> {
+                            throw changedMeanwhile(e, "namespace " + namespace);
+                        });
+            });
+        });
     }
 
     public CompletableFuture<List<String>> namespaces(String tenant) {
         TopicName.tenantOf(tenant);
         return requireTenant(tenant).thenCompose(v -> store.children(MetadataPaths.tenant(tenant)))
                 .thenApply(names -> names.stream().map(n -> tenant + "/" + n).toList());
+    }
+
+    /** A delete that lost a race: BADVERSION or NOTEMPTY says the node changed after the check. */
+    private static CompletionException changedMeanwhile(Throwable e, String what) {
+        if (MetadataStore.is(e, KeeperException.Code.BADVERSION) || MetadataStore.is(e, KeeperException.Code.NOTEMPTY)) {
+            return new CompletionException(Errors.error(ErrorReason.SERVICE_NOT_READY,
+                    what + " changed while it was being deleted; nothing was deleted, try again"));
+        }
+        return ErrorReasons.asCompletion(e);
     }
 
     private CompletableFuture<Void> requireTenant(String tenant) {

@@ -90,14 +90,16 @@ public final class OwnershipService {
     }
 
     public CompletableFuture<Optional<Owner>> ownerOf(Bundle b) {
-        return store.get(MetadataPaths.ownership(b.namespace(), b.name())).thenApply(v -> v.map(x -> {
-            try {
-                BundleOwnership o = BundleOwnership.parseFrom(x.value());
-                return new Owner(o.getBrokerId(), o.getAddress());
-            } catch (InvalidProtocolBufferException e) {
-                throw new CompletionException(e);
-            }
-        }));
+        return store.get(MetadataPaths.ownership(b.namespace(), b.name())).thenApply(v -> v.map(x -> parse(x.value())));
+    }
+
+    private static Owner parse(byte[] data) {
+        try {
+            BundleOwnership o = BundleOwnership.parseFrom(data);
+            return new Owner(o.getBrokerId(), o.getAddress());
+        } catch (InvalidProtocolBufferException e) {
+            throw new CompletionException(e);
+        }
     }
 
     /** The owner of a bundle; an unowned bundle is assigned first. */
@@ -165,12 +167,18 @@ public final class OwnershipService {
                 })
                 .exceptionallyCompose(e -> {
                     if (MetadataStore.is(e, KeeperException.Code.NODEEXISTS)) {
-                        return ownerOf(b).thenApply(o -> {
-                            Owner other = o.orElseThrow(() -> new CompletionException(
+                        return store.getNode(MetadataPaths.ownership(b.namespace(), b.name())).thenApply(n -> {
+                            MetadataStore.Node node = n.orElseThrow(() -> new CompletionException(
                                     new TributaryException(ErrorReason.BUNDLE_MOVING, "bundle " + b + " is changing owner")));
-                            if (other.brokerId().equals(brokerId)) {
+                            if (isOurs(node)) {
                                 owned.putIfAbsent(b, new OwnedBundle(since, ""));
                                 return self();
+                            }
+                            Owner other = parse(node.value());
+                            if (other.brokerId().equals(brokerId)) {
+                                // our claim of an earlier session: it goes when that session expires
+                                throw new CompletionException(new TributaryException(ErrorReason.BUNDLE_MOVING,
+                                        "bundle " + b + " is still claimed by an earlier session of broker " + brokerId));
                             }
                             throw new CompletionException(notOwner(b, other));
                         });
@@ -202,11 +210,43 @@ public final class OwnershipService {
         moving.remove(b);
     }
 
-    /** Gives a bundle up: deletes the ownership znode. */
+    /**
+     * Gives a bundle up: deletes the ownership znode, if it is still this broker's claim. The znode is
+     * read first and deleted at the version read, and only if it names this broker and belongs to
+     * this broker's current ZooKeeper session: after a session loss another broker may hold the
+     * bundle already, and a late release must not delete its claim.
+     */
     public CompletableFuture<Void> release(Bundle b) {
         owned.remove(b);
         metrics.bundlesOwned.set(owned.size());
-        return store.delete(MetadataPaths.ownership(b.namespace(), b.name()), -1);
+        String path = MetadataPaths.ownership(b.namespace(), b.name());
+        return store.getNode(path).thenCompose(node -> {
+            if (node.isEmpty() || !isOurs(node.get())) {
+                if (node.isPresent()) {
+                    LOG.info("broker {}: bundle {} is claimed by another broker or session now; leaving its claim", brokerId, b);
+                }
+                return CompletableFuture.completedFuture(null);
+            }
+            return store.delete(path, node.get().version()).exceptionally(e -> {
+                if (MetadataStore.is(e, KeeperException.Code.BADVERSION)) {
+                    // changed since we read it: it is not the claim we read any more
+                    return null;
+                }
+                throw new CompletionException(e);
+            });
+        });
+    }
+
+    /** Whether an ownership znode is this broker's claim, made in its current session. */
+    boolean isOurs(MetadataStore.Node node) {
+        if (node.ephemeralOwner() != store.sessionId()) {
+            return false;
+        }
+        try {
+            return BundleOwnership.parseFrom(node.value()).getBrokerId().equals(brokerId);
+        } catch (InvalidProtocolBufferException e) {
+            return false;
+        }
     }
 
     /**
@@ -220,6 +260,33 @@ public final class OwnershipService {
                     owned.put(low, info);
                     owned.put(high, info);
                 });
+    }
+
+    /**
+     * After the ZooKeeper connection came back: checks every bundle served here against its
+     * ownership znode, which must still exist, name this broker and belong to the current session.
+     * Bundles that fail the check are no longer served here; completes with them.
+     */
+    public CompletableFuture<Set<Bundle>> verifyClaims() {
+        Map<Bundle, CompletableFuture<Boolean>> checks = new java.util.HashMap<>();
+        for (Bundle b : owned.keySet()) {
+            checks.put(b, store.getNode(MetadataPaths.ownership(b.namespace(), b.name()))
+                    .thenApply(n -> n.isPresent() && isOurs(n.get()))
+                    // not readable now: keep serving; a lost session is reported as LOST
+                    .exceptionally(e -> true));
+        }
+        return CompletableFuture.allOf(checks.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Set<Bundle> lost = new java.util.HashSet<>();
+            checks.forEach((b, ok) -> {
+                if (!ok.join()) {
+                    lost.add(b);
+                    owned.remove(b);
+                    moving.remove(b);
+                }
+            });
+            metrics.bundlesOwned.set(owned.size());
+            return lost;
+        });
     }
 
     /** The ZooKeeper session is gone, and with it every ownership znode: serve nothing any more. */

@@ -14,7 +14,9 @@ import io.tributary.api.v1.SetNamespacePoliciesRequest;
 import io.tributary.api.v1.SkipMessagesRequest;
 import io.tributary.api.v1.SkipMessagesResponse;
 import io.tributary.api.v1.TopicStats;
+import io.tributary.broker.topic.CursorNotLoadedException;
 import io.tributary.broker.topic.Topic;
+import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TributaryException;
 
 import io.grpc.stub.StreamObserver;
@@ -250,9 +252,18 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
 
     @Override
     public void deleteSubscription(DeleteSubscriptionRequest req, StreamObserver<DeleteSubscriptionResponse> out) {
-        Replies.reply(out, () -> topics.topic(TopicName.of(req.getTopic()), false)
-                .thenCompose(t -> t.deleteSubscription(requireSubscription(req.getSubscription()), req.getForce()))
-                .thenApply(v -> DeleteSubscriptionResponse.getDefaultInstance()));
+        Replies.reply(out, () -> {
+            TopicName topic = TopicName.of(req.getTopic());
+            String sub = requireSubscription(req.getSubscription());
+            return topics.topic(topic, false)
+                    .thenCompose(t -> t.deleteSubscription(sub, req.getForce()))
+                    .exceptionallyCompose(e -> ErrorReasons.unwrap(e) instanceof CursorNotLoadedException c
+                            && c.subscriptions().contains(sub)
+                            // the topic is not served because of this very subscription: delete it as stored
+                            ? topics.deleteUnloadableSubscription(topic, sub)
+                            : CompletableFuture.failedFuture(e))
+                    .thenApply(v -> DeleteSubscriptionResponse.getDefaultInstance());
+        });
     }
 
     @Override

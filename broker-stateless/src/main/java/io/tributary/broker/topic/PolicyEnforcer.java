@@ -5,7 +5,9 @@ import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.TopicName;
 import io.tributary.storage.log.ManagedLog;
 import io.tributary.storage.log.Position;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -27,13 +29,18 @@ final class PolicyEnforcer {
     /** The topic's open durable subscriptions (call on the executor). */
     private final Supplier<List<Subscription>> durableSubscriptions;
 
+    /** The names of the topic's subscriptions stored in ZooKeeper, loaded here or not. */
+    private final Supplier<CompletableFuture<List<String>>> storedSubscriptions;
+
     PolicyEnforcer(TopicName name, ManagedLog log, Executor executor, BacklogQuotaGuard quota,
-                   Supplier<List<Subscription>> durableSubscriptions) {
+                   Supplier<List<Subscription>> durableSubscriptions,
+                   Supplier<CompletableFuture<List<String>>> storedSubscriptions) {
         this.name = name;
         this.log = log;
         this.executor = executor;
         this.quota = quota;
         this.durableSubscriptions = durableSubscriptions;
+        this.storedSubscriptions = storedSubscriptions;
     }
 
     /**
@@ -66,12 +73,22 @@ final class PolicyEnforcer {
                 }
             }
             quota.recheck();
+            return storedSubscriptions.get();
+        }, executor).thenComposeAsync(stored -> {
+            // never trim past a stored cursor that is not loaded here: its position is unknown
+            Set<String> loaded = new HashSet<>();
             Position consumed = log.lastConfirmed();
             for (Subscription s : durableSubscriptions.get()) {
+                loaded.add(s.name());
                 Position md = s.cursor().markDeletePosition();
                 if (md.isBefore(consumed)) {
                     consumed = md;
                 }
+            }
+            List<String> missing = stored.stream().filter(n -> !loaded.contains(n)).toList();
+            if (!missing.isEmpty()) {
+                LOG.info("{}: not trimming: the cursor(s) of {} are stored but not loaded", name, missing);
+                return CompletableFuture.completedFuture(List.<Long>of());
             }
             return log.trimLedgers(consumed, p.retentionTimeMs(), p.retentionSizeBytes(), System.currentTimeMillis());
         }, executor);

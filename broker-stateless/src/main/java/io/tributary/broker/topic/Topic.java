@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
@@ -69,6 +70,8 @@ public final class Topic {
     /** The live producers' streams by producer name (one each), as ways to disconnect them. */
     private final Map<String, Consumer<ErrorDetail>> producers = new ConcurrentHashMap<>();
     private volatile boolean closing;
+    /** The broker's ZooKeeper session is suspended: subscriptions dispatch nothing and hold acknowledgements. */
+    private volatile boolean paused;
     /**
      * The thread of {@link #executor}, once a publish ran there: a callback already on it (the log
      * completes appends there) runs inline instead of queueing behind itself.
@@ -92,7 +95,7 @@ public final class Topic {
             dedup.stored(b.producerName(), b.lastSequenceId(), b.position());
         }
         this.quota = new BacklogQuotaGuard(name, executor, scheduler, quotaHoldTimeout, this::anyBacklogOver);
-        this.policies = new PolicyEnforcer(name, log, executor, quota, this::durableSubscriptions);
+        this.policies = new PolicyEnforcer(name, log, executor, quota, this::durableSubscriptions, this::subscriptionNames);
         this.positions = new PositionResolver(name, log, executor);
     }
 
@@ -286,18 +289,35 @@ public final class Topic {
                             throw new TributaryException(ErrorReason.SUBSCRIPTION_NOT_FOUND,
                                     "subscription " + subscription + " does not exist on topic " + name);
                         }
-                        return new Subscription(subscriptionContext(), subscription, cursor);
+                        return paused(new Subscription(subscriptionContext(), subscription, cursor));
                     }, executor);
             subscriptions.put(subscription, f);
             return f;
         }, executor).thenCompose(f -> f);
     }
 
-    /** Opens every stored subscription, so that retention and stats know all of them. Call once, at load. */
+    /**
+     * Opens every stored subscription, so that retention and stats know all of them. Call once, at
+     * load. Fails with {@link CursorNotLoadedException} if a stored cursor cannot be loaded: the topic
+     * must then not be served (retention would trim the backlog that cursor holds).
+     */
     CompletableFuture<Void> loadSubscriptions() {
+        Map<String, Throwable> failed = new ConcurrentHashMap<>();
         return subscriptionNames().thenCompose(names -> CompletableFuture.allOf(names.stream()
-                .map(n -> subscription(n, ManagedCursor.Start.LATEST, false).exceptionally(e -> null))
-                .toArray(CompletableFuture[]::new)));
+                .map(n -> subscription(n, ManagedCursor.Start.LATEST, false).handle((s, e) -> {
+                    Throwable cause = e == null ? null : ErrorReasons.unwrap(e);
+                    if (cause != null && !(cause instanceof TributaryException te
+                            && te.reason() == ErrorReason.SUBSCRIPTION_NOT_FOUND)) {
+                        failed.put(n, cause);
+                    }
+                    return null;
+                }))
+                .toArray(CompletableFuture[]::new))).thenRun(() -> {
+                    if (!failed.isEmpty()) {
+                        throw new CompletionException(new CursorNotLoadedException(name.toString(),
+                                new java.util.TreeSet<>(failed.keySet()), failed.values().iterator().next()));
+                    }
+                });
     }
 
     /**
@@ -335,10 +355,42 @@ public final class Topic {
             for (int i = 0; i <= ackedUpTo; i++) {
                 cursor.acknowledgeIndex(next, i, batchSize);
             }
-            Subscription sub = new Subscription(subscriptionContext(), subscription, cursor);
+            Subscription sub = paused(new Subscription(subscriptionContext(), subscription, cursor));
             subscriptions.put(subscription, CompletableFuture.completedFuture(sub));
             return sub;
         }, executor);
+    }
+
+    /** A new subscription, paused if the topic is. Runs on the executor. */
+    private Subscription paused(Subscription sub) {
+        if (paused) {
+            sub.pause();
+        }
+        return sub;
+    }
+
+    /**
+     * Stops dispatching and holds acknowledgements on every subscription: the broker's ZooKeeper
+     * session is suspended, so another broker may own the topic by now. Publishes go on: a write to
+     * a ledger another owner recovered is refused by BookKeeper's fencing.
+     */
+    public void pause() {
+        paused = true;
+        executor.execute(() -> openSubscriptions().forEach(Subscription::pause));
+    }
+
+    /** Resumes dispatch and applies held acknowledgements: the session is back and the topic still ours. */
+    public void resume() {
+        paused = false;
+        executor.execute(() -> {
+            if (!paused) {
+                openSubscriptions().forEach(Subscription::resume);
+            }
+        });
+    }
+
+    public boolean isPaused() {
+        return paused;
     }
 
     /** What a subscription needs from this topic (it does not see the topic itself). */
@@ -465,12 +517,30 @@ public final class Topic {
     }
 
     /**
-     * Stops serving: disconnects producers and consumers with {@code reason}, persists cursors
+     * Stops serving (this broker still owns the topic): disconnects producers and consumers with {@code reason}, persists cursors
      * and closes the log (its open ledger is sealed, so the next owner need not recover it).
      */
     public CompletableFuture<Void> close(ErrorDetail reason) {
+        return close(reason, false);
+    }
+
+    /**
+     * Stops serving a topic this broker lost (its ZooKeeper session ended, or another broker took
+     * the log over): as {@link #close}, but cursors write nothing more, since the new owner's state
+     * is the one that counts.
+     */
+    public CompletableFuture<Void> closeLost(ErrorDetail reason) {
+        return close(reason, true);
+    }
+
+    private CompletableFuture<Void> close(ErrorDetail reason, boolean lost) {
         return CompletableFuture.supplyAsync(() -> {
             closing = true;
+            if (lost) {
+                for (Subscription s : openSubscriptions()) {
+                    s.cursor().abandon();
+                }
+            }
             quota.close(this::closingException);
             for (Consumer<ErrorDetail> p : List.copyOf(producers.values())) {
                 p.accept(reason);

@@ -6,17 +6,21 @@ import io.tributary.api.v1.ErrorReason;
 import io.tributary.broker.BrokerConfig;
 import io.tributary.broker.namespace.NamespaceService;
 import io.tributary.broker.ownership.OwnershipService;
+import io.tributary.broker.service.Errors;
+import io.tributary.internal.v1.CursorState;
 import io.tributary.internal.v1.LogMetadata;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.cursor.CursorConfig;
+import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.ManagedLogFactory;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -125,7 +129,8 @@ public final class TopicService {
                         throw new CompletionException(new TributaryException(ErrorReason.TOPIC_NOT_FOUND,
                                 "topic " + name + " does not exist" + (createIfMissing ? " and auto-creation is disabled" : "")));
                     }
-                    return logs.open(name.toString(), create);
+                    // before the log is taken over: a topic whose cursor cannot load is not served
+                    return checkCursors(name).thenCompose(v -> logs.open(name.toString(), create));
                 })
                 .thenApply(log -> {
                     Topic t = new Topic(name, log, executor.chooseThread(name.toString()), store, scheduler,
@@ -133,11 +138,20 @@ public final class TopicService {
                             config.dispatchBatchSize(), config.backlogQuotaHoldTimeout());
                     t.onFenced(() -> {
                         LOG.warn("topic {} was taken over by another broker; unloading it here", name);
-                        unload(name, ErrorReasons.detail(ErrorReason.TOPIC_FENCED, "topic " + name + " moved to another broker"));
+                        unload(name, ErrorReasons.detail(ErrorReason.TOPIC_FENCED, "topic " + name + " moved to another broker"),
+                                true);
                     });
+                    if (paused) {
+                        t.pause();
+                    }
                     return t;
                 })
-                .thenCompose(t -> t.loadSubscriptions().thenApply(v -> t))
+                .thenCompose(t -> t.loadSubscriptions().handle((v, e) -> e)
+                        .thenCompose(e -> e == null ? CompletableFuture.completedFuture(t)
+                                // a cursor that failed to load after all: give the log up again, serve nothing
+                                : t.close(Errors.detailOf(ErrorReasons.unwrap(e))).handle((x, ce) -> {
+                                    throw ErrorReasons.asCompletion(e);
+                                })))
                 .whenComplete((t, e) -> {
                     if (e != null) {
                         topics.remove(name, f);
@@ -147,6 +161,59 @@ public final class TopicService {
                     }
                 });
         return f;
+    }
+
+    /** Completes if every stored cursor of the topic can be loaded; else fails with {@link CursorNotLoadedException}. */
+    private CompletableFuture<Void> checkCursors(TopicName name) {
+        return store.children(MetadataPaths.cursors(name.toString())).thenCompose(subs -> {
+            Map<String, Throwable> failed = new ConcurrentHashMap<>();
+            CompletableFuture<?>[] checks = subs.stream()
+                    .map(sub -> ManagedCursor.checkLoadable(store, logs.bookKeeper(), name.toString(), sub)
+                            .exceptionally(e -> {
+                                failed.put(sub, ErrorReasons.unwrap(e));
+                                return null;
+                            }))
+                    .toArray(CompletableFuture[]::new);
+            return CompletableFuture.allOf(checks).thenRun(() -> {
+                if (!failed.isEmpty()) {
+                    Throwable first = failed.values().iterator().next();
+                    LOG.warn("topic {}: the cursor(s) of {} cannot be loaded; not serving the topic: {}", name,
+                            failed.keySet(), first.toString());
+                    throw new CompletionException(new CursorNotLoadedException(name.toString(),
+                            new TreeSet<>(failed.keySet()), first));
+                }
+            });
+        });
+    }
+
+    /**
+     * Deletes a stored subscription whose cursor cannot be loaded (so its topic is not served): its
+     * znode, at the version read, and the cursor ledger it names if it can still be read. The topic
+     * must belong to this broker's bundles; it loads again on the next request.
+     */
+    public CompletableFuture<Void> deleteUnloadableSubscription(TopicName name, String subscription) {
+        String path = MetadataPaths.cursor(name.toString(), subscription);
+        return namespaces.bundleOf(name).thenCompose(ownership::checkOwnership)
+                .thenCompose(v -> store.get(path))
+                .thenCompose(read -> {
+                    if (read.isEmpty()) {
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    long ledger = -1;
+                    try {
+                        CursorState state = CursorState.parseFrom(read.get().value());
+                        if (state.getAcksCase() == CursorState.AcksCase.STATE_LEDGER_ID) {
+                            ledger = state.getStateLedgerId();
+                        }
+                    } catch (InvalidProtocolBufferException e) {
+                        // corrupt: no ledger to name; one it named before is an orphan now
+                    }
+                    long named = ledger;
+                    LOG.warn("topic {}: deleting subscription {} whose cursor cannot be loaded", name, subscription);
+                    return store.delete(path, read.get().version()).thenCompose(x -> named < 0
+                            ? CompletableFuture.<Void>completedFuture(null)
+                            : logs.bookKeeper().newDeleteLedgerOp().withLedgerId(named).execute().exceptionally(e -> null));
+                });
     }
 
     private static int partitionsOf(byte[] data) {
@@ -185,11 +252,16 @@ public final class TopicService {
     }
 
     public CompletableFuture<Integer> partitions(TopicName name) {
+        return partitionsVersioned(name).thenApply(MetadataStore.Versioned::value);
+    }
+
+    /** The topic's partitions with the version of its metadata znode they were read at. */
+    private CompletableFuture<MetadataStore.Versioned<Integer>> partitionsVersioned(TopicName name) {
         return store.get(MetadataPaths.topic(name.toString())).thenApply(md -> {
             if (md.isEmpty()) {
                 throw new CompletionException(new TributaryException(ErrorReason.TOPIC_NOT_FOUND, "topic " + name + " does not exist"));
             }
-            return partitionsOf(md.get().value());
+            return new MetadataStore.Versioned<>(partitionsOf(md.get().value()), md.get().version());
         });
     }
 
@@ -200,14 +272,16 @@ public final class TopicService {
 
     /** Deletes a topic (and the partitions of a partitioned one); it must be served here. */
     public CompletableFuture<Void> deleteTopic(TopicName name) {
-        return partitions(name).thenCompose(n -> {
+        return partitionsVersioned(name).thenCompose(read -> {
+            int n = read.value();
             List<CompletableFuture<Void>> parts = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 TopicName part = name.partition(i);
                 parts.add(deleteOne(part));
             }
             return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenCompose(v -> n > 0
-                    ? store.delete(MetadataPaths.topic(name.toString()), -1)
+                    // at the version read: a partitioned topic changed meanwhile (partitions added) stays
+                    ? store.delete(MetadataPaths.topic(name.toString()), read.version())
                     : deleteOne(name));
         });
     }
@@ -221,11 +295,41 @@ public final class TopicService {
 
     /** Closes a topic here without deleting anything (ownership moving, broker stopping). */
     public CompletableFuture<Void> unload(TopicName name, ErrorDetail reason) {
+        return unload(name, reason, false);
+    }
+
+    /**
+     * Closes a topic here; {@code lost}: this broker no longer owns it (session ended, log taken
+     * over), so its cursors write nothing more ({@link Topic#closeLost}).
+     */
+    CompletableFuture<Void> unload(TopicName name, ErrorDetail reason, boolean lost) {
         CompletableFuture<Topic> f = topics.remove(name);
         if (f == null) {
             return CompletableFuture.completedFuture(null);
         }
-        return f.handle((t, e) -> t).thenCompose(t -> t == null ? CompletableFuture.completedFuture(null) : t.close(reason));
+        return f.handle((t, e) -> t).thenCompose(t -> t == null ? CompletableFuture.completedFuture(null)
+                : lost ? t.closeLost(reason) : t.close(reason));
+    }
+
+    private volatile boolean paused;
+
+    /**
+     * The broker's ZooKeeper session is suspended: every topic (and every topic loaded until
+     * {@link #resumeAll}) stops dispatching and holds acknowledgements; publishes go on.
+     */
+    public void pauseAll() {
+        paused = true;
+        loadedTopicsNow().forEach(Topic::pause);
+    }
+
+    /** The session is back and the bundles still owned: dispatch and acknowledgements resume. */
+    public void resumeAll() {
+        paused = false;
+        loadedTopicsNow().forEach(Topic::resume);
+    }
+
+    public boolean isPaused() {
+        return paused;
     }
 
     public List<TopicName> loadedTopics() {
@@ -255,10 +359,19 @@ public final class TopicService {
      * persisted, and clients are told {@code reason} (naming the new owner). Returns the topics closed.
      */
     public CompletableFuture<List<TopicName>> unloadBundle(io.tributary.broker.namespace.Bundle bundle, ErrorDetail reason) {
+        return unloadBundle(bundle, reason, false);
+    }
+
+    /**
+     * {@link #unloadBundle(io.tributary.broker.namespace.Bundle, ErrorDetail)}; {@code lost}: the
+     * bundle is no longer this broker's (its session ended), so cursors are not persisted.
+     */
+    public CompletableFuture<List<TopicName>> unloadBundle(io.tributary.broker.namespace.Bundle bundle, ErrorDetail reason,
+                                                           boolean lost) {
         List<TopicName> names = topicsOf(bundle);
         List<CompletableFuture<Void>> closes = new ArrayList<>();
         for (TopicName t : names) {
-            closes.add(unload(t, reason).exceptionally(e -> {
+            closes.add(unload(t, reason, lost).exceptionally(e -> {
                 LOG.warn("closing topic {} for the move of {} failed: {}", t, bundle, e.toString());
                 return null;
             }));
