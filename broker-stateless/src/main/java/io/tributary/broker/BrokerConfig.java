@@ -40,6 +40,7 @@ import java.util.Properties;
  * @param backlogQuotaHoldTimeout how long a publish waits under a producer_request_hold quota before
  *                                it is refused
  * @param defaultPolicies retention and TTL for namespaces that do not set their own
+ * @param limits what clients may hold: bytes buffered, Receive leases, calls per connection, keepalives
  */
 public record BrokerConfig(
         String bindAddress,
@@ -63,7 +64,8 @@ public record BrokerConfig(
         Duration bundleMoveTimeout,
         Duration policyCheckInterval,
         Duration backlogQuotaHoldTimeout,
-        Policies defaultPolicies) {
+        Policies defaultPolicies,
+        ServiceLimits limits) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
 
@@ -89,6 +91,7 @@ public record BrokerConfig(
         Preconditions.checkArgument(defaultPolicies.retentionSizeBytes() >= -1,
                 "broker.defaultRetentionSizeBytes must be -1 (no limit) or >= 0");
         Preconditions.checkArgument(defaultPolicies.messageTtlMs() >= 0, "broker.defaultMessageTtlSeconds must be >= 0");
+        Preconditions.checkArgument(limits != null, "limits are required");
     }
 
     /** Defaults for a broker on this machine talking to ZooKeeper at {@code zookeeperServers}. */
@@ -143,6 +146,7 @@ public record BrokerConfig(
         private Duration policyCheckInterval = Duration.ofSeconds(30);
         private Duration backlogQuotaHoldTimeout = Duration.ofSeconds(30);
         private Policies defaultPolicies = Policies.NONE;
+        private ServiceLimits limits = ServiceLimits.DEFAULT;
 
         private Builder() {
         }
@@ -170,6 +174,7 @@ public record BrokerConfig(
             policyCheckInterval = c.policyCheckInterval;
             backlogQuotaHoldTimeout = c.backlogQuotaHoldTimeout;
             defaultPolicies = c.defaultPolicies;
+            limits = c.limits;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -194,12 +199,14 @@ public record BrokerConfig(
         public Builder policyCheckInterval(Duration v) { policyCheckInterval = v; return this; }
         public Builder backlogQuotaHoldTimeout(Duration v) { backlogQuotaHoldTimeout = v; return this; }
         public Builder defaultPolicies(Policies v) { defaultPolicies = v; return this; }
+        public Builder limits(ServiceLimits v) { limits = v; return this; }
 
         public BrokerConfig build() {
             return new BrokerConfig(bindAddress, port, advertisedAddress, zookeeperServers, metadataRoot, ledgersRoot,
                     zkSessionTimeout, maxMessageSize, allowAutoTopicCreation, defaultBundles, log, cursorPersistInterval,
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
-                    drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies);
+                    drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
+                    limits);
         }
     }
 
@@ -257,6 +264,7 @@ public record BrokerConfig(
                         s.getLong("broker.defaultRetentionSizeBytes", 0),
                         Policies.millis(s.getLong("broker.defaultMessageTtlSeconds", 0)), 0,
                         BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED))
+                .limits(ServiceLimits.from(s))
                 .build();
     }
 

@@ -1,5 +1,6 @@
 package io.tributary.broker.service;
 
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.AcknowledgeRequest;
 import io.tributary.api.v1.AcknowledgeResponse;
@@ -17,6 +18,7 @@ import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.SubscribeResponse;
 import io.tributary.api.v1.SubscriptionType;
 import io.tributary.broker.BrokerConfig;
+import io.tributary.broker.ServiceLimits;
 import io.tributary.broker.dispatch.Subscription;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
@@ -68,17 +70,25 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
         Replies.reply(out, () -> {
             TopicName name = TopicName.of(req.getTopic());
             requireSubscriptionName(req.getSubscription());
-            if (req.getMaxMessages() < 0 || req.getMaxWaitMs() < 0) {
-                throw new TributaryException(ErrorReason.INVALID_REQUEST, "max_messages and max_wait_ms must not be negative");
+            if (req.getMaxMessages() < 0 || req.getMaxWaitMs() < 0 || req.getInvisibleDurationMs() < 0) {
+                throw new TributaryException(ErrorReason.INVALID_REQUEST,
+                        "max_messages, max_wait_ms and invisible_duration_ms must not be negative");
             }
             int max = req.getMaxMessages() == 0 ? 100 : Math.min(req.getMaxMessages(), MAX_RECEIVE_MESSAGES);
             long waitMs = Math.min(req.getMaxWaitMs(), MAX_RECEIVE_WAIT_MS);
+            ServiceLimits limits = config.limits();
+            PullConsumer.Lease call = new PullConsumer.Lease(max, limits.maxReceiveResponseBytes(),
+                    limits.invisibleMs(req.getInvisibleDurationMs()));
+            // a response that cannot reach the caller any more must not take its messages with it
+            if (out instanceof ServerCallStreamObserver<ReceiveResponse> server) {
+                server.setOnCancelHandler(call::cancel);
+            }
             SubscriptionType type = req.getType() == SubscriptionType.SUBSCRIPTION_TYPE_UNSPECIFIED ? SubscriptionType.SHARED : req.getType();
             ManagedCursor.Start start = req.getInitialPosition() == InitialPosition.EARLIEST
                     ? ManagedCursor.Start.EARLIEST : ManagedCursor.Start.LATEST;
             return topics.topic(name, true)
                     .thenCompose(t -> pullConsumer(t, name, req.getSubscription(), type, start)
-                            .thenCompose(pc -> CompletableFuture.supplyAsync(() -> pc.receive(max, waitMs), t.executor())
+                            .thenCompose(pc -> CompletableFuture.supplyAsync(() -> pc.receive(call, waitMs), t.executor())
                                     .thenCompose(f -> f)))
                     .thenApply(msgs -> ReceiveResponse.newBuilder().addAllMessages(msgs).build());
         });
