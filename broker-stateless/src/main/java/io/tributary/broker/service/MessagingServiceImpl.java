@@ -41,6 +41,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
     private final BrokerConfig config;
     private final String brokerId;
     private final ScheduledExecutorService scheduler;
+    private final PublishBuffer publishBuffer;
     /** One pull consumer per topic and subscription, shared by all unary Receive callers. */
     private final Map<String, CompletableFuture<PullConsumer>> pullConsumers = new ConcurrentHashMap<>();
 
@@ -53,11 +54,18 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
         this.config = config;
         this.brokerId = brokerId;
         this.scheduler = scheduler;
+        this.publishBuffer = new PublishBuffer(config.limits().maxPublishBufferBytes());
+    }
+
+    /** Bytes of publish requests read and not yet stored, broker-wide (for metrics and tests). */
+    public long publishBufferPeakBytes() {
+        return publishBuffer.peak();
     }
 
     @Override
     public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> out) {
-        return new PublishHandler(out, topics, brokerId, config.maxMessageSize(), config.maxPendingPublishes(), metrics);
+        return new PublishHandler(out, topics, brokerId, config.maxMessageSize(), config.maxPendingPublishes(), metrics,
+                publishBuffer);
     }
 
     @Override
@@ -104,7 +112,8 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
         }
         CompletableFuture<PullConsumer> f = t.subscription(subscription, start, true).thenApplyAsync(sub -> {
             PullConsumer pc = new PullConsumer("pull-" + brokerId, sub, t.executor(), scheduler,
-                    config.pullConsumerIdleTimeout().toMillis(), name.partitionIndex());
+                    config.pullConsumerIdleTimeout().toMillis(), name.partitionIndex(),
+                    config.maxMessageSize());
             sub.addConsumer(pc, type);
             pc.touch();
             return pc;

@@ -14,6 +14,7 @@ import io.tributary.api.v1.PublishRequest;
 import io.tributary.api.v1.PublishResponse;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
+import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.storage.log.Position;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One producer's Publish stream. Requests are pulled from gRPC one at a time and at most
- * {@code maxPending} appends are in flight, so a fast producer cannot grow the broker's memory.
+ * {@code maxPending} appends are in flight, and no stream reads on while the broker-wide
+ * {@link PublishBuffer} is full, so fast producers cannot grow the broker's memory.
  * Replies go out in request order; a refused batch gets a {@link PublishError} and the stream
  * goes on.
  */
@@ -38,6 +40,8 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private final int maxMessageSize;
     private final int maxPending;
     private final io.tributary.broker.metrics.BrokerMetrics metrics;
+    private final PublishBuffer buffer;
+    private final Runnable resumeReading = this::resumeReading;
 
     private final Object lock = new Object();
     private Topic topic;
@@ -50,8 +54,9 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private boolean done;
 
     PublishHandler(StreamObserver<PublishResponse> out, TopicService topics, String brokerId, int maxMessageSize, int maxPending,
-                   io.tributary.broker.metrics.BrokerMetrics metrics) {
+                   io.tributary.broker.metrics.BrokerMetrics metrics, PublishBuffer buffer) {
         this.metrics = metrics;
+        this.buffer = buffer;
         this.out = (ServerCallStreamObserver<PublishResponse>) out;
         this.topics = topics;
         this.brokerId = brokerId;
@@ -115,10 +120,19 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
             return;
         }
         long seq = b.getSequenceId();
+        int bytes = b.getSerializedSize();
+        buffer.add(bytes);
         CompletableFuture<PublishResponse> reply;
+        int uncompressed;
         if (b.getEntry().size() > maxMessageSize) {
             reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.MESSAGE_TOO_LARGE,
                     "batch of " + b.getEntry().size() + " bytes exceeds the maximum message size of " + maxMessageSize + " bytes")));
+        } else if ((uncompressed = EntryCodec.header(b.getEntry()).getUncompressedSize()) > maxMessageSize
+                || uncompressed < 0) {
+            // readers decompress it into one array: the claim is bounded like the entry itself
+            reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.MESSAGE_TOO_LARGE,
+                    "batch announces " + uncompressed + " bytes uncompressed, outside [0, " + maxMessageSize
+                            + "], the maximum message size")));
         } else if (b.getEntry().isEmpty()) {
             reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "empty batch")));
         } else {
@@ -138,6 +152,7 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
                         return ack(seq, r.position(), r.duplicate(), t.name().partitionIndex());
                     });
         }
+        reply.whenComplete((r, e) -> buffer.release(bytes));
         synchronized (lock) {
             pending++;
             lastReply = lastReply.thenCombine(reply, (v, resp) -> resp).thenAccept(resp -> {
@@ -151,16 +166,36 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
                 synchronized (lock) {
                     send(resp);
                     pending--;
-                    if (paused && pending < maxPending) {
+                    if (paused) {
                         paused = false;
-                        out.request(1);
+                        readNextOrPause();
                     }
                 }
             });
-            if (pending < maxPending) {
-                out.request(1);
-            } else {
+            readNextOrPause();
+        }
+    }
+
+    /** Asks gRPC for the next request, unless this stream has too many appends in flight or the broker's buffer is full. */
+    private void readNextOrPause() {
+        synchronized (lock) {
+            if (done) {
+                return;
+            }
+            if (pending >= maxPending || !buffer.roomOrWait(resumeReading)) {
                 paused = true;
+                return;
+            }
+            out.request(1);
+        }
+    }
+
+    /** The broker's buffer has room again. */
+    private void resumeReading() {
+        synchronized (lock) {
+            if (paused) {
+                paused = false;
+                readNextOrPause();
             }
         }
     }
@@ -233,6 +268,7 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     }
 
     private void cleanup() {
+        buffer.forget(resumeReading);
         Runnable d;
         synchronized (lock) {
             d = deregister;

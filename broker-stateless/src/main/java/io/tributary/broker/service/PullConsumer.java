@@ -43,6 +43,7 @@ final class PullConsumer extends Consumer {
     private final ScheduledExecutorService scheduler;
     private final long idleTimeoutMs;
     private final int partition;
+    private final int maxEntrySize;
     private final ArrayDeque<ReceivedMessage> buffered = new ArrayDeque<>();
     /** The call holding each entry handed out and not yet given back: the last call that took any of its messages. */
     private final Map<Position, Lease> leased = new HashMap<>();
@@ -52,8 +53,9 @@ final class PullConsumer extends Consumer {
     private Runnable onClose = () -> {};
 
     PullConsumer(String name, Subscription subscription, Executor executor, ScheduledExecutorService scheduler,
-                 long idleTimeoutMs, int partition) {
+                 long idleTimeoutMs, int partition, int maxEntrySize) {
         super(name, 0);
+        this.maxEntrySize = maxEntrySize;
         this.subscription = subscription;
         this.executor = executor;
         this.scheduler = scheduler;
@@ -224,7 +226,8 @@ final class PullConsumer extends Consumer {
     protected void deliver(Position position, byte[] entry, int messageCount, int redeliveryCount, BitSet ackedIndexes) {
         EntryCodec.Decoded d;
         try {
-            d = EntryCodec.decode(entry);
+            // no allocation beyond the broker's own maximum, whatever the header claims
+            d = EntryCodec.decode(com.google.protobuf.ByteString.copyFrom(entry), maxEntrySize);
         } catch (RuntimeException e) {
             // it stays unacknowledged; the streaming API hands such entries to the client as they are
             LOG.warn("consumer {} of subscription {}: entry {} cannot be decoded for a unary Receive, skipped: {}",
