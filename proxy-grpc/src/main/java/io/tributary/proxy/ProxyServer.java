@@ -4,6 +4,8 @@ import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.tributary.protocol.config.Transport;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.LookupServiceGrpc;
@@ -57,6 +59,8 @@ public final class ProxyServer implements AutoCloseable {
     private volatile boolean started;
     private volatile int boundPort = -1;
     private boolean closed;
+    /** The stall checks of forwarded streams. */
+    private final ScheduledExecutorService timer = timer();
 
     public ProxyServer(ProxyConfig config) {
         this.config = config;
@@ -70,7 +74,7 @@ public final class ProxyServer implements AutoCloseable {
                 .maxConcurrentCallsPerConnection(MAX_CONCURRENT_CALLS_PER_CONNECTION)
                 .keepAliveTime(SERVER_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(SERVER_KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
-                .addService(new MessagingProxyService(ownerLookup, channels))
+                .addService(new MessagingProxyService(ownerLookup, channels, timer))
                 .addService(new LookupProxyService(ownerLookup, brokers))
                 .addService(new AdminProxyService(brokers, ownerLookup))
                 .addService(health.getHealthService())
@@ -111,6 +115,16 @@ public final class ProxyServer implements AutoCloseable {
         return ownerLookup;
     }
 
+    private static ScheduledExecutorService timer() {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread th = new Thread(r, "proxy-stall-checks");
+            th.setDaemon(true);
+            return th;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
+
     /** Blocks until the server has terminated (after {@link #close()}). */
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
@@ -139,6 +153,7 @@ public final class ProxyServer implements AutoCloseable {
             server.shutdownNow();
         }
         channels.close(SHUTDOWN_GRACE);
+        timer.shutdownNow();
         LOG.info("Tributary proxy stopped");
     }
 
