@@ -17,6 +17,7 @@ import java.time.Duration;
  * @param maxConcurrentCallsPerConnection gRPC calls one connection may have open at once
  * @param keepAliveTime            the broker pings an idle client connection this often
  * @param keepAliveTimeout         and closes it when a ping is not answered within this
+ * @param maxProducersPerTopic     live producers one topic accepts on this broker; more are refused with PRODUCER_BUSY
  */
 public record ServiceLimits(
         Duration receiveInvisibleDuration,
@@ -24,7 +25,8 @@ public record ServiceLimits(
         long maxPublishBufferBytes,
         int maxConcurrentCallsPerConnection,
         Duration keepAliveTime,
-        Duration keepAliveTimeout) {
+        Duration keepAliveTimeout,
+        int maxProducersPerTopic) {
 
     /** Shortest invisible duration a request may ask for: shorter ones would redeliver under the client's feet. */
     public static final Duration MIN_INVISIBLE_DURATION = Duration.ofMillis(100);
@@ -32,7 +34,7 @@ public record ServiceLimits(
     public static final Duration MAX_INVISIBLE_DURATION = Duration.ofHours(12);
 
     public static final ServiceLimits DEFAULT = new ServiceLimits(Duration.ofSeconds(30), 4 * 1024 * 1024,
-            64L * 1024 * 1024, 1000, Duration.ofSeconds(5), Duration.ofSeconds(5));
+            64L * 1024 * 1024, 1000, Duration.ofSeconds(5), Duration.ofSeconds(5), 1000);
 
     public ServiceLimits {
         Preconditions.checkArgument(receiveInvisibleDuration.compareTo(MIN_INVISIBLE_DURATION) >= 0
@@ -47,6 +49,8 @@ public record ServiceLimits(
         Preconditions.checkArgument(!keepAliveTime.isNegative() && !keepAliveTime.isZero(), "broker.keepAliveTime must be positive");
         Preconditions.checkArgument(!keepAliveTimeout.isNegative() && !keepAliveTimeout.isZero(),
                 "broker.keepAliveTimeout must be positive");
+        Preconditions.checkArgument(maxProducersPerTopic >= 1,
+                "broker.maxProducersPerTopic must be >= 1, was %s", maxProducersPerTopic);
     }
 
     /** Reads the {@code broker.*} keys of these limits, each defaulting to {@link #DEFAULT}'s. */
@@ -58,17 +62,23 @@ public record ServiceLimits(
                 s.getLong("broker.maxPublishBufferBytes", d.maxPublishBufferBytes()),
                 s.getInt("broker.maxConcurrentCallsPerConnection", d.maxConcurrentCallsPerConnection()),
                 s.getDuration("broker.keepAliveTime", d.keepAliveTime()),
-                s.getDuration("broker.keepAliveTimeout", d.keepAliveTimeout()));
+                s.getDuration("broker.keepAliveTimeout", d.keepAliveTimeout()),
+                s.getInt("broker.maxProducersPerTopic", d.maxProducersPerTopic()));
     }
 
     public ServiceLimits withReceiveInvisibleDuration(Duration d) {
         return new ServiceLimits(d, maxReceiveResponseBytes, maxPublishBufferBytes, maxConcurrentCallsPerConnection,
-                keepAliveTime, keepAliveTimeout);
+                keepAliveTime, keepAliveTimeout, maxProducersPerTopic);
     }
 
     public ServiceLimits withMaxPublishBufferBytes(long bytes) {
         return new ServiceLimits(receiveInvisibleDuration, maxReceiveResponseBytes, bytes, maxConcurrentCallsPerConnection,
-                keepAliveTime, keepAliveTimeout);
+                keepAliveTime, keepAliveTimeout, maxProducersPerTopic);
+    }
+
+    public ServiceLimits withMaxProducersPerTopic(int max) {
+        return new ServiceLimits(receiveInvisibleDuration, maxReceiveResponseBytes, maxPublishBufferBytes,
+                maxConcurrentCallsPerConnection, keepAliveTime, keepAliveTimeout, max);
     }
 
     /** The invisible duration a Receive asked for (0: the default), within the allowed range. */

@@ -44,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PublishLimitsTest {
     static final long BUFFER = 64 * 1024;
+    static final int MAX_PRODUCERS = 3;
     @TempDir
     static Path dir;
     static Standalone standalone;
@@ -52,7 +53,8 @@ class PublishLimitsTest {
     @BeforeAll
     static void start() throws Exception {
         standalone = new Standalone(TestClusters.options(dir.toFile(),
-                c -> c.toBuilder().limits(ServiceLimits.DEFAULT.withMaxPublishBufferBytes(BUFFER)).build())).start();
+                c -> c.toBuilder().limits(ServiceLimits.DEFAULT.withMaxPublishBufferBytes(BUFFER)
+                        .withMaxProducersPerTopic(MAX_PRODUCERS)).build())).start();
         channel = NettyChannelBuilder.forTarget(standalone.serviceUrl()).usePlaintext()
                 .maxInboundMessageSize(32 * 1024 * 1024).build();
     }
@@ -155,5 +157,30 @@ class PublishLimitsTest {
         long peak = standalone.broker().publishBufferPeakBytes();
         // the limit was reached, and each stream read at most one batch past it
         assertThat(peak).isGreaterThanOrEqualTo(BUFFER).isLessThanOrEqualTo(BUFFER + producers * (size + 1024L));
+    }
+
+    @Test
+    void producersOverTheTopicsLimitAreRefusedAsBusyAndAPlaceFreesWhenOneCloses() throws Exception {
+        String topic = "public/default/crowded";
+        try (TributaryClient client = TributaryClient.builder().serviceUrl(standalone.serviceUrl()).build()) {
+            List<Producer<String>> producers = new ArrayList<>();
+            for (int i = 0; i < MAX_PRODUCERS; i++) {
+                producers.add(client.newProducer(Schema.STRING).topic(topic).create());
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.newProducer(Schema.STRING).topic(topic).create())
+                    .isInstanceOf(io.tributary.client.TributaryClientException.class)
+                    .satisfies(e -> assertThat(((io.tributary.client.TributaryClientException) e).reason())
+                            .isEqualTo(ErrorReason.PRODUCER_BUSY))
+                    .hasMessageContaining("broker.maxProducersPerTopic");
+            assertThat(producers.get(0).send("still served")).isNotNull();
+
+            producers.remove(0).close();
+            try (Producer<String> late = client.newProducer(Schema.STRING).topic(topic).create()) {
+                assertThat(late.send("a place was freed")).isNotNull();
+            }
+            for (Producer<String> p : producers) {
+                p.close();
+            }
+        }
     }
 }

@@ -41,6 +41,7 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private final int maxPending;
     private final io.tributary.broker.metrics.BrokerMetrics metrics;
     private final PublishBuffer buffer;
+    private final ProducerCounts producers;
     private final Runnable resumeReading = this::resumeReading;
 
     private final Object lock = new Object();
@@ -54,8 +55,9 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private boolean done;
 
     PublishHandler(StreamObserver<PublishResponse> out, TopicService topics, String brokerId, int maxMessageSize, int maxPending,
-                   io.tributary.broker.metrics.BrokerMetrics metrics, PublishBuffer buffer) {
+                   io.tributary.broker.metrics.BrokerMetrics metrics, PublishBuffer buffer, ProducerCounts producers) {
         this.metrics = metrics;
+        this.producers = producers;
         this.buffer = buffer;
         this.out = (ServerCallStreamObserver<PublishResponse>) out;
         this.topics = topics;
@@ -96,9 +98,19 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
                     if (done) {
                         return;
                     }
+                    String key = t.name().toString();
+                    if (!producers.tryAdd(key)) {
+                        fail(ErrorReasons.detail(ErrorReason.PRODUCER_BUSY, "topic " + key + " already has "
+                                + producers.max() + " producers on this broker, the maximum (broker.maxProducersPerTopic)"));
+                        return;
+                    }
                     topic = t;
                     producerName = pname;
-                    deregister = t.addProducer(this::disconnect);
+                    Runnable unregister = t.addProducer(this::disconnect);
+                    deregister = () -> {
+                        unregister.run();
+                        producers.remove(key);
+                    };
                     send(PublishResponse.newBuilder().setOpened(ProducerOpened.newBuilder()
                             .setProducerName(pname).setLastSequenceId(last).setMaxMessageSize(maxMessageSize)).build());
                 }
