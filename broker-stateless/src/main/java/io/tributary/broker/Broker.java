@@ -19,6 +19,7 @@ import io.tributary.broker.service.AdminServiceImpl;
 import io.tributary.broker.service.ControlServiceImpl;
 import io.tributary.broker.service.LookupServiceImpl;
 import io.tributary.broker.service.MessagingServiceImpl;
+import io.tributary.protocol.config.Transport;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.internal.v1.BrokerRegistration;
 import io.tributary.protocol.EntryCodec;
@@ -72,6 +73,7 @@ public final class Broker implements AutoCloseable {
     private BrokerClients clients;
     private CuratorCache policiesWatch;
     private Server server;
+    private MessagingServiceImpl messaging;
     private HealthStatusManager health;
     private String address;
     private int metricsPort = -1;
@@ -143,12 +145,20 @@ public final class Broker implements AutoCloseable {
                 metrics, scheduler);
         ownership.setAssigner(loadManager);
 
+        messaging = new MessagingServiceImpl(topics, config, brokerId, scheduler, metrics);
+        ServiceLimits limits = config.limits();
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), port))
-                .maxInboundMessageSize(config.maxMessageSize() + 1024 * 1024)
-                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                // as large as the proxy's and the SDK's, so an oversized batch gets MESSAGE_TOO_LARGE from the
+                // Publish handler on a stream that stays open, not RESOURCE_EXHAUSTED from the transport
+                .maxInboundMessageSize(Math.max(Transport.MAX_INBOUND_MESSAGE_SIZE, config.maxMessageSize() + 1024 * 1024))
+                .maxConcurrentCallsPerConnection(limits.maxConcurrentCallsPerConnection())
+                .permitKeepAliveTime(Transport.PERMIT_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
                 .permitKeepAliveWithoutCalls(true)
+                // a frozen client or proxy is noticed, and its streams (and what they hold) released, within seconds
+                .keepAliveTime(limits.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveTimeout(limits.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
                 .addService(health.getHealthService())
-                .addService(new MessagingServiceImpl(topics, config, brokerId, scheduler, metrics))
+                .addService(messaging)
                 .addService(new LookupServiceImpl(namespaces, ownership, topics))
                 .addService(new AdminServiceImpl(namespaces, topics, loadManager, ownership, cluster))
                 .addService(new ControlServiceImpl(namespaces, ownership, mover, loadManager))
@@ -247,6 +257,11 @@ public final class Broker implements AutoCloseable {
     /** host:port where this broker serves gRPC. */
     public String address() {
         return address;
+    }
+
+    /** The most bytes of publish requests this broker held unstored at once (its publish buffer's peak). */
+    public long publishBufferPeakBytes() {
+        return messaging == null ? 0 : messaging.publishBufferPeakBytes();
     }
 
     public int port() {

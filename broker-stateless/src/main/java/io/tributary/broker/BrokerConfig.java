@@ -48,6 +48,7 @@ import java.util.Properties;
  *                                       forgotten by deduplication (checked every policyCheckInterval)
  * @param dedupMaxProducersPerTopic producers whose sequence ids a topic remembers; beyond it the least
  *                                  recently active are forgotten
+ * @param limits what clients may hold: bytes buffered, Receive leases, calls per connection, keepalives
  */
 public record BrokerConfig(
         String bindAddress,
@@ -74,7 +75,8 @@ public record BrokerConfig(
         Duration backlogQuotaHoldTimeout,
         Policies defaultPolicies,
         Duration dedupProducerInactivityTimeout,
-        int dedupMaxProducersPerTopic) {
+        int dedupMaxProducersPerTopic,
+        ServiceLimits limits) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
     /** A cluster's ledgers: three copies of each entry, acknowledged once two bookies have it. */
@@ -114,6 +116,7 @@ public record BrokerConfig(
                 "broker.dedupProducerInactivityTimeout must be positive");
         Preconditions.checkArgument(dedupMaxProducersPerTopic >= 1, "broker.dedupMaxProducersPerTopic must be >= 1, was %s",
                 dedupMaxProducersPerTopic);
+        Preconditions.checkArgument(limits != null, "limits are required");
     }
 
     /** Defaults for a broker on this machine talking to ZooKeeper at {@code zookeeperServers}. */
@@ -171,6 +174,7 @@ public record BrokerConfig(
         private Policies defaultPolicies = Policies.NONE;
         private Duration dedupProducerInactivityTimeout = Duration.ofHours(6);
         private int dedupMaxProducersPerTopic = 10_000;
+        private ServiceLimits limits = ServiceLimits.DEFAULT;
 
         private Builder() {
         }
@@ -201,6 +205,7 @@ public record BrokerConfig(
             defaultPolicies = c.defaultPolicies;
             dedupProducerInactivityTimeout = c.dedupProducerInactivityTimeout;
             dedupMaxProducersPerTopic = c.dedupMaxProducersPerTopic;
+            limits = c.limits;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -238,6 +243,7 @@ public record BrokerConfig(
         public Builder defaultPolicies(Policies v) { defaultPolicies = v; return this; }
         public Builder dedupProducerInactivityTimeout(Duration v) { dedupProducerInactivityTimeout = v; return this; }
         public Builder dedupMaxProducersPerTopic(int v) { dedupMaxProducersPerTopic = v; return this; }
+        public Builder limits(ServiceLimits v) { limits = v; return this; }
 
         public BrokerConfig build() {
             return new BrokerConfig(bindAddress, port, advertisedAddress, zookeeperServers, metadataRoot, ledgersRoot,
@@ -245,7 +251,7 @@ public record BrokerConfig(
                     cursorPersistInterval,
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
                     drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
-                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic);
+                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits);
         }
     }
 
@@ -307,6 +313,7 @@ public record BrokerConfig(
                         s.getLong("broker.defaultRetentionSizeBytes", 0),
                         Policies.millis(s.getLong("broker.defaultMessageTtlSeconds", 0)), 0,
                         BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED))
+                .limits(ServiceLimits.from(s))
                 .build();
     }
 

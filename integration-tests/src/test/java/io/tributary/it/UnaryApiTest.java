@@ -84,6 +84,73 @@ class UnaryApiTest {
         assertThat(receive(topic, 10, 300).getMessagesList()).as("acknowledged messages do not come back").isEmpty();
     }
 
+    private static void produce(String topic, String... values) throws Exception {
+        try (TributaryClient client = TributaryClient.builder().serviceUrl(standalone.serviceUrl()).build();
+             Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).create()) {
+            for (String v : values) {
+                producer.send(v);
+            }
+        }
+    }
+
+    /** Polls (as other callers keep doing) until a message comes or {@code timeoutMs} passes. */
+    private static List<ReceivedMessage> pollUntilSomething(ReceiveRequest.Builder req, long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            List<ReceivedMessage> got = messaging.receive(req.setMaxWaitMs(1_000).build()).getMessagesList();
+            if (!got.isEmpty()) {
+                return got;
+            }
+        }
+        return List.of();
+    }
+
+    @Test
+    void aMessageForACallWhoseDeadlinePassedGoesToTheNextPoll() throws Exception {
+        String topic = "public/default/unary-deadline";
+        ReceiveRequest.Builder req = ReceiveRequest.newBuilder().setTopic(topic).setSubscription("pull")
+                .setInitialPosition(InitialPosition.EARLIEST).setMaxMessages(10);
+        receive(topic, 1, 10); // the subscription exists from here on
+        // the caller gives up long before the broker stops waiting for a message
+        assertThatThrownBy(() -> messaging.withDeadlineAfter(300, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .receive(req.clone().setMaxWaitMs(30_000).build()))
+                .isInstanceOf(StatusRuntimeException.class)
+                .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode())
+                        .isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        produce(topic, "after-the-deadline");
+
+        List<ReceivedMessage> got = pollUntilSomething(req, 30_000);
+        assertThat(got).as("the message is not lost with the abandoned call")
+                .extracting(m -> m.getValue().toStringUtf8()).containsExactly("after-the-deadline");
+    }
+
+    @Test
+    void aMessageReceivedButNeverAcknowledgedIsDeliveredAgainAfterItsInvisibleDuration() throws Exception {
+        String topic = "public/default/unary-invisible";
+        ReceiveRequest.Builder req = ReceiveRequest.newBuilder().setTopic(topic).setSubscription("pull")
+                .setInitialPosition(InitialPosition.EARLIEST).setMaxMessages(10).setInvisibleDurationMs(5_000);
+        produce(topic, "once");
+        List<ReceivedMessage> first = pollUntilSomething(req, 30_000);
+        assertThat(first).extracting(m -> m.getValue().toStringUtf8()).containsExactly("once");
+        assertThat(first.get(0).getRedeliveryCount()).isZero();
+        assertThat(messaging.receive(req.clone().setMaxWaitMs(100).build()).getMessagesList())
+                .as("invisible to other callers while its lease lasts").isEmpty();
+
+        // never acknowledged: it comes back to whoever polls next
+        List<ReceivedMessage> again = pollUntilSomething(req, 60_000);
+        assertThat(again).extracting(m -> m.getValue().toStringUtf8()).containsExactly("once");
+        assertThat(again.get(0).getMessageId()).isEqualTo(first.get(0).getMessageId());
+        assertThat(again.get(0).getRedeliveryCount()).isPositive();
+
+        // the first receiver's late acknowledgement is still accepted, and settles it for good
+        messaging.acknowledge(AcknowledgeRequest.newBuilder().setTopic(topic).setSubscription("pull")
+                .addMessageIds(first.get(0).getMessageId()).build());
+        assertThat(messaging.receive(req.clone().setInvisibleDurationMs(100).setMaxWaitMs(100).build())
+                .getMessagesList()).isEmpty();
+        assertThat(messaging.receive(req.clone().setMaxWaitMs(6_000).build()).getMessagesList())
+                .as("an acknowledged message does not come back when its lease ends").isEmpty();
+    }
+
     @Test
     void acknowledgingOnAnUnknownSubscriptionIsNotFound() {
         String topic = "public/default/unary-unknown-sub";

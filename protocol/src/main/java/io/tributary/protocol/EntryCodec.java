@@ -77,6 +77,14 @@ public final class EntryCodec {
      * an entry, use a compression this version does not know, or do not decompress cleanly.
      */
     public static Decoded decode(ByteString entry) {
+        return decode(entry, PayloadCompression.MAX_UNCOMPRESSED_SIZE);
+    }
+
+    /**
+     * Decodes an entry whose payload may take at most {@code maxUncompressedSize} bytes once
+     * decompressed (MESSAGE_TOO_LARGE if its header announces more); otherwise as {@link #decode(ByteString)}.
+     */
+    public static Decoded decode(ByteString entry, int maxUncompressedSize) {
         EntryBatch batch;
         try {
             batch = EntryBatch.parseFrom(entry);
@@ -85,7 +93,7 @@ public final class EntryCodec {
         }
         BatchHeader h = batch.getHeader();
         ByteString payload = PayloadCompression.decompress(h.getCompressionValue(), batch.getPayload(),
-                h.getUncompressedSize());
+                h.getUncompressedSize(), maxUncompressedSize);
         try {
             return new Decoded(h, MessageList.parseFrom(payload).getMessagesList());
         } catch (InvalidProtocolBufferException e) {
@@ -102,8 +110,16 @@ public final class EntryCodec {
      * payload; the default header if the bytes hold none or are not an entry.
      */
     public static BatchHeader header(byte[] entry) {
+        return header(CodedInputStream.newInstance(entry));
+    }
+
+    /** {@link #header(byte[])} of an entry still in a {@link ByteString}, without copying it. */
+    public static BatchHeader header(ByteString entry) {
+        return header(entry.newCodedInput());
+    }
+
+    private static BatchHeader header(CodedInputStream in) {
         try {
-            CodedInputStream in = CodedInputStream.newInstance(entry);
             while (true) {
                 int tag = in.readTag();
                 if (tag == 0) {

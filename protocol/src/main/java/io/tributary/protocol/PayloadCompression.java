@@ -72,14 +72,27 @@ public final class PayloadCompression {
     }
 
     /**
-     * The payload decompressed; {@code compressed} itself for {@code COMPRESSION_NONE}.
+     * The payload decompressed; {@code compressed} itself for {@code COMPRESSION_NONE}. Accepts
+     * up to {@link #MAX_UNCOMPRESSED_SIZE} bytes; see {@link #decompress(int, ByteString, int, int)}.
+     */
+    public static ByteString decompress(int typeNumber, ByteString compressed, int uncompressedSize) {
+        return decompress(typeNumber, compressed, uncompressedSize, MAX_UNCOMPRESSED_SIZE);
+    }
+
+    /**
+     * The payload decompressed; {@code compressed} itself for {@code COMPRESSION_NONE}. The header's
+     * size is a claim, not a fact: before anything is allocated it must be within {@code maxSize}
+     * and agree with what the block itself can hold (its codec's ratio bound, or the size its own
+     * preamble or frame records), and the block must then decompress to exactly that size.
      *
      * @param typeNumber the header's codec number, which may name a codec newer than this version
      * @param uncompressedSize the header's {@code uncompressed_size}
-     * @throws TributaryException with {@code INVALID_REQUEST} if the codec is unknown or the
-     *         block is corrupt or does not match the announced size
+     * @param maxSize the largest payload this process accepts (the broker's maximum message size)
+     * @throws TributaryException with {@code MESSAGE_TOO_LARGE} if the announced size is above
+     *         {@code maxSize}; with {@code INVALID_REQUEST} if the codec is unknown or the block
+     *         is corrupt or does not match the announced size
      */
-    public static ByteString decompress(int typeNumber, ByteString compressed, int uncompressedSize) {
+    public static ByteString decompress(int typeNumber, ByteString compressed, int uncompressedSize, int maxSize) {
         CompressionType type = CompressionType.forNumber(typeNumber);
         if (type == CompressionType.COMPRESSION_NONE) {
             return compressed;
@@ -88,11 +101,16 @@ public final class PayloadCompression {
             throw invalid("entry compressed with an unknown codec (number " + typeNumber
                     + "), which this version cannot decode; is the producer's client newer than this one?");
         }
-        if (uncompressedSize < 0 || uncompressedSize > MAX_UNCOMPRESSED_SIZE) {
-            throw invalid("entry compressed with " + name(type) + " announces " + uncompressedSize
-                    + " bytes uncompressed, outside [0, " + MAX_UNCOMPRESSED_SIZE + "]");
+        if (uncompressedSize < 0) {
+            throw invalid("entry compressed with " + name(type) + " announces " + uncompressedSize + " bytes uncompressed");
+        }
+        int max = Math.min(maxSize, MAX_UNCOMPRESSED_SIZE);
+        if (uncompressedSize > max) {
+            throw new TributaryException(ErrorReason.MESSAGE_TOO_LARGE, "entry compressed with " + name(type)
+                    + " announces " + uncompressedSize + " bytes uncompressed, above the maximum of " + max + " bytes");
         }
         byte[] in = compressed.toByteArray();
+        checkClaim(type, in, uncompressedSize);
         byte[] out = new byte[uncompressedSize];
         int n;
         try {
@@ -134,6 +152,43 @@ public final class PayloadCompression {
         }
         // the array is ours alone: no copy
         return UnsafeByteOperations.unsafeWrap(out);
+    }
+
+    /**
+     * Refuses, before the output is allocated, a size the block cannot decompress to: LZ4 expands at
+     * most 255 times (plus a few bytes), snappy and zstd record their decompressed size themselves.
+     */
+    private static void checkClaim(CompressionType type, byte[] in, int uncompressedSize) {
+        long recorded;
+        try {
+            recorded = switch (type) {
+                case COMPRESSION_LZ4 -> {
+                    long bound = 255L * in.length + 64;
+                    yield uncompressedSize <= bound ? uncompressedSize : -bound;
+                }
+                case COMPRESSION_SNAPPY -> Snappy.uncompressedLength(in);
+                case COMPRESSION_ZSTD -> {
+                    long n = Zstd.getFrameContentSize(in);
+                    if (n == -1) {
+                        // the frame does not record it: only the maximum bounds the allocation
+                        yield uncompressedSize;
+                    }
+                    if (n < 0) {
+                        throw invalid("corrupt ZSTD payload: no frame header");
+                    }
+                    yield n;
+                }
+                default -> uncompressedSize;
+            };
+        } catch (TributaryException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw invalid("corrupt " + name(type) + " payload: " + e.getMessage());
+        }
+        if (recorded != uncompressedSize) {
+            throw invalid(name(type) + " payload of " + in.length + " bytes cannot hold the " + uncompressedSize
+                    + " bytes its header announces" + (recorded >= 0 ? " (it records " + recorded + ")" : ""));
+        }
     }
 
     /** The codec's short name, as users know it: {@code LZ4}, {@code ZSTD}, {@code SNAPPY}. */

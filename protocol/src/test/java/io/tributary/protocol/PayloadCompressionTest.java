@@ -114,4 +114,39 @@ class PayloadCompressionTest {
                 .isInstanceOf(TributaryException.class)
                 .hasMessageContaining("announces " + Integer.MAX_VALUE);
     }
+
+    /** Bytes this thread allocated while running {@code r}. */
+    private static long allocatedBy(Runnable r) {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = mx.getCurrentThreadAllocatedBytes();
+        try {
+            r.run();
+        } catch (TributaryException expected) {
+            // measured either way
+        }
+        return mx.getCurrentThreadAllocatedBytes() - before;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CompressionType.class, names = {"COMPRESSION_LZ4", "COMPRESSION_ZSTD", "COMPRESSION_SNAPPY"})
+    void aSizeClaimTheBlockCannotHoldIsRefusedWithoutAllocatingIt(CompressionType type) {
+        ByteString block = PayloadCompression.compress(type, ByteString.copyFromUtf8("a small payload, a small payload"));
+        int claim = 60 * 1024 * 1024; // under the old 64 MiB ceiling, far above what the block holds
+        assertThatThrownBy(() -> PayloadCompression.decompress(type.getNumber(), block, claim))
+                .isInstanceOf(TributaryException.class)
+                .satisfies(e -> assertThat(((TributaryException) e).reason()).isEqualTo(ErrorReason.INVALID_REQUEST))
+                .hasMessageContaining(String.valueOf(claim));
+        assertThat(allocatedBy(() -> PayloadCompression.decompress(type.getNumber(), block, claim)))
+                .as("nothing near the claimed size is allocated").isLessThan(1024 * 1024);
+    }
+
+    @Test
+    void aClaimAboveTheCallersMaximumIsTooLarge() {
+        ByteString block = PayloadCompression.compress(CompressionType.COMPRESSION_ZSTD, ByteString.copyFrom(new byte[2048]));
+        assertThatThrownBy(() -> PayloadCompression.decompress(CompressionType.COMPRESSION_ZSTD_VALUE, block, 2048, 1024))
+                .isInstanceOf(TributaryException.class)
+                .satisfies(e -> assertThat(((TributaryException) e).reason()).isEqualTo(ErrorReason.MESSAGE_TOO_LARGE))
+                .hasMessageContaining("2048").hasMessageContaining("1024");
+        assertThat(PayloadCompression.decompress(CompressionType.COMPRESSION_ZSTD_VALUE, block, 2048, 2048).size()).isEqualTo(2048);
+    }
 }

@@ -2,6 +2,7 @@ package io.tributary.proxy;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tributary.protocol.config.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,12 +20,12 @@ public final class BrokerChannels implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BrokerChannels.class);
 
     /**
-     * Keepalive ping interval on broker connections while calls are active. A gRPC server refuses pings more
-     * frequent than its {@code permitKeepAliveTime} (5 minutes unless the broker lowers it), so the default
-     * stays at that value; a broker that permits more frequent pings lets the proxy detect a dead broker sooner.
+     * Keepalive ping interval on broker connections while calls are active: brokers permit pings every
+     * {@link Transport#PERMIT_KEEPALIVE_TIME}, and a frozen broker (its ZooKeeper session still alive for up to
+     * {@code broker.zkSessionTimeout}, 15 s by default) must be abandoned in about that time, not minutes.
      */
-    public static final Duration DEFAULT_KEEPALIVE_TIME = Duration.ofMinutes(5);
-    public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Duration.ofSeconds(20);
+    public static final Duration DEFAULT_KEEPALIVE_TIME = Transport.CLIENT_KEEPALIVE_TIME;
+    public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Transport.KEEPALIVE_TIMEOUT;
 
     private final int maxInboundMessageSize;
     private final Duration keepAliveTime;

@@ -2,9 +2,13 @@ package io.tributary.proxy;
 
 import io.grpc.CallOptions;
 import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.tributary.protocol.ErrorReasons;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,9 +56,18 @@ public final class ConfiguredBrokers {
     private <Q, R> void attempt(MethodDescriptor<Q, R> method, Q request, CallOptions options, Context ctx,
                                 int start, int tried, CompletableFuture<R> result) {
         String address = addresses.get((start + tried) % addresses.size());
+        // a frozen broker (its connection open, nothing answering) must not hold the call until its deadline
+        // while other brokers could answer: every attempt but the last is bounded by the stall time
+        boolean othersLeft = tried + 1 < addresses.size();
+        CallOptions attemptOptions = options;
+        Deadline stall = Deadline.after(StreamForwarder.STALL_TIME.toNanos(), TimeUnit.NANOSECONDS);
+        if (othersLeft && (options.getDeadline() == null || stall.isBefore(options.getDeadline()))) {
+            attemptOptions = options.withDeadline(stall);
+        }
+        boolean attemptBounded = attemptOptions != options;
         CompletableFuture<R> call;
         try {
-            call = Calls.unary(channels.channel(address), method, options, request, ctx);
+            call = Calls.unary(channels.channel(address), method, attemptOptions, request, ctx);
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
             return;
@@ -62,7 +75,8 @@ public final class ConfiguredBrokers {
         call.whenComplete((response, error) -> {
             if (error == null) {
                 result.complete(response);
-            } else if (tried + 1 < addresses.size() && Calls.isBrokerUnavailable(error) && !ctx.isCancelled()) {
+            } else if (othersLeft && !ctx.isCancelled() && (Calls.isBrokerUnavailable(error) || attemptBounded
+                    && Status.fromThrowable(ErrorReasons.unwrap(error)).getCode() == Status.Code.DEADLINE_EXCEEDED)) {
                 LOG.debug("{} failed on broker {} ({}); trying the next broker",
                         method.getBareMethodName(), address, error.getMessage());
                 attempt(method, request, options, ctx, start, tried + 1, result);

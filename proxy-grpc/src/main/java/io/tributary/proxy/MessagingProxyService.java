@@ -14,14 +14,18 @@ import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.SubscribeResponse;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
+import java.util.concurrent.ScheduledExecutorService;
 
 /** {@code MessagingService} as the proxy serves it: every call goes to the topic's owner. */
 public final class MessagingProxyService extends MessagingServiceGrpc.MessagingServiceImplBase {
     private final OwnerLookup lookup;
     private final BrokerChannels channels;
     private final OwnerForwarder owners;
+    private final ScheduledExecutorService scheduler;
 
-    public MessagingProxyService(OwnerLookup lookup, BrokerChannels channels) {
+    /** @param scheduler runs the forwarded streams' stall checks */
+    public MessagingProxyService(OwnerLookup lookup, BrokerChannels channels, ScheduledExecutorService scheduler) {
+        this.scheduler = scheduler;
         this.lookup = lookup;
         this.channels = channels;
         this.owners = new OwnerForwarder(lookup, channels);
@@ -30,13 +34,14 @@ public final class MessagingProxyService extends MessagingServiceGrpc.MessagingS
     @Override
     public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> responseObserver) {
         return StreamForwarder.start(MessagingServiceGrpc.getPublishMethod(), responseObserver,
-                r -> r.hasOpen() ? r.getOpen().getTopic() : null, lookup, channels);
+                r -> r.hasOpen() ? r.getOpen().getTopic() : null, r -> true, lookup, channels, scheduler);
     }
 
     @Override
     public StreamObserver<SubscribeRequest> subscribe(StreamObserver<SubscribeResponse> responseObserver) {
         return StreamForwarder.start(MessagingServiceGrpc.getSubscribeMethod(), responseObserver,
-                r -> r.hasOpen() ? r.getOpen().getTopic() : null, lookup, channels);
+                // only the open is answered by exactly one response; deliveries come when there are messages
+                r -> r.hasOpen() ? r.getOpen().getTopic() : null, SubscribeRequest::hasOpen, lookup, channels, scheduler);
     }
 
     @Override

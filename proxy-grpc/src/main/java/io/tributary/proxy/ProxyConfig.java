@@ -17,8 +17,9 @@ import java.util.Properties;
  * @param brokerServiceUrl       comma-separated {@code host:port} list of brokers, used for lookups and admin calls;
  *                               required
  * @param maxInboundMessageSize  the largest gRPC message accepted from clients and from brokers, in bytes; default
- *                               8 MiB + 64 KiB. It must stay above the broker's message limit (5 MiB) so that the
- *                               broker, not the transport, refuses oversized messages, with a precise reason
+ *                               16 MiB + 64 KiB, the same as the broker's and the SDK's ({@code Transport}). It must
+ *                               stay above the broker's message limit (5 MiB) so that the broker, not the transport,
+ *                               refuses oversized messages, with a precise reason
  * @param lookupCacheTtl         how long a topic's owner is remembered; default 60s, {@link Duration#ZERO} disables
  *                               caching (concurrent lookups of one topic are still coalesced)
  */
@@ -31,7 +32,7 @@ public record ProxyConfig(
 
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 6650;
-    public static final int DEFAULT_MAX_INBOUND_MESSAGE_SIZE = 8 * 1024 * 1024 + 64 * 1024;
+    public static final int DEFAULT_MAX_INBOUND_MESSAGE_SIZE = io.tributary.protocol.config.Transport.MAX_INBOUND_MESSAGE_SIZE;
     public static final Duration DEFAULT_LOOKUP_CACHE_TTL = Duration.ofSeconds(60);
 
     public static final String KEY_BIND_ADDRESS = "proxy.bindAddress";

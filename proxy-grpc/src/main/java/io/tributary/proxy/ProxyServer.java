@@ -3,6 +3,9 @@ package io.tributary.proxy;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.tributary.protocol.config.Transport;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.LookupServiceGrpc;
@@ -37,9 +40,12 @@ public final class ProxyServer implements AutoCloseable {
     /** How long {@link #close()} lets calls in progress finish before cutting them off. */
     public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
     /** Clients may ping this often (the gRPC default of 5 minutes would make SDK keepalives fail). */
-    static final Duration PERMIT_KEEPALIVE_TIME = Duration.ofSeconds(10);
-    static final Duration SERVER_KEEPALIVE_TIME = Duration.ofSeconds(60);
-    static final Duration SERVER_KEEPALIVE_TIMEOUT = Duration.ofSeconds(20);
+    static final Duration PERMIT_KEEPALIVE_TIME = Transport.PERMIT_KEEPALIVE_TIME;
+    /** The proxy pings clients this often, so a frozen one is let go (with its streams) within seconds. */
+    static final Duration SERVER_KEEPALIVE_TIME = Duration.ofSeconds(10);
+    static final Duration SERVER_KEEPALIVE_TIMEOUT = Transport.KEEPALIVE_TIMEOUT;
+    /** Calls one client connection may have open at once; more wait for one to end (HTTP/2 MAX_CONCURRENT_STREAMS). */
+    static final int MAX_CONCURRENT_CALLS_PER_CONNECTION = 1000;
 
     private static final List<String> SERVICE_NAMES = List.of(
             MessagingServiceGrpc.SERVICE_NAME, LookupServiceGrpc.SERVICE_NAME, AdminServiceGrpc.SERVICE_NAME);
@@ -53,6 +59,8 @@ public final class ProxyServer implements AutoCloseable {
     private volatile boolean started;
     private volatile int boundPort = -1;
     private boolean closed;
+    /** The stall checks of forwarded streams. */
+    private final ScheduledExecutorService timer = timer();
 
     public ProxyServer(ProxyConfig config) {
         this.config = config;
@@ -63,9 +71,10 @@ public final class ProxyServer implements AutoCloseable {
                 .maxInboundMessageSize(config.maxInboundMessageSize())
                 .permitKeepAliveTime(PERMIT_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
                 .permitKeepAliveWithoutCalls(true)
+                .maxConcurrentCallsPerConnection(MAX_CONCURRENT_CALLS_PER_CONNECTION)
                 .keepAliveTime(SERVER_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(SERVER_KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
-                .addService(new MessagingProxyService(ownerLookup, channels))
+                .addService(new MessagingProxyService(ownerLookup, channels, timer))
                 .addService(new LookupProxyService(ownerLookup, brokers))
                 .addService(new AdminProxyService(brokers, ownerLookup))
                 .addService(health.getHealthService())
@@ -106,6 +115,16 @@ public final class ProxyServer implements AutoCloseable {
         return ownerLookup;
     }
 
+    private static ScheduledExecutorService timer() {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread th = new Thread(r, "proxy-stall-checks");
+            th.setDaemon(true);
+            return th;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
+
     /** Blocks until the server has terminated (after {@link #close()}). */
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
@@ -134,6 +153,7 @@ public final class ProxyServer implements AutoCloseable {
             server.shutdownNow();
         }
         channels.close(SHUTDOWN_GRACE);
+        timer.shutdownNow();
         LOG.info("Tributary proxy stopped");
     }
 

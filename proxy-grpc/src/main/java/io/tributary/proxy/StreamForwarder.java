@@ -14,8 +14,13 @@ import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,11 +34,21 @@ import org.slf4j.LoggerFactory;
  * relaying the previous one to a client call that {@code isReady()} (otherwise when the client call becomes
  * ready). Until the backend call exists only the first message is requested.
  *
+ * <p>Stall detection: a broker that stops answering (frozen, like a long GC pause or SIGSTOP, with its
+ * connection still open) is abandoned after {@link #STALL_TIME}, well within a ZooKeeper session timeout,
+ * instead of when a keepalive or the client's send timeout gives up: when a request that expects a reply
+ * (the open, every Publish batch) has waited that long and the broker sent nothing meanwhile, though the
+ * proxy was asking it for responses, the owner is forgotten and the client's stream fails with a
+ * retriable {@code BROKER_UNAVAILABLE}; the SDK reconnects and resends, and the next lookup finds the
+ * owner anew (the bundle's new owner once the frozen broker's session expired).
+ *
  * <p>Every interaction with the two calls happens under one lock per stream, since callbacks of the server
  * call and of the backend call run on different threads; no gRPC method called here blocks.
  */
 final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
     private static final Logger LOG = LoggerFactory.getLogger(StreamForwarder.class);
+    /** A broker silent this long while replies are owed is abandoned (below any sane zkSessionTimeout). */
+    static final Duration STALL_TIME = Duration.ofSeconds(5);
 
     private enum Phase {
         /** waiting for the client's first request */
@@ -49,6 +64,13 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
     private final Object lock = new Object();
     private final MethodDescriptor<ReqT, RespT> method;
     private final Function<ReqT, String> openTopic;
+    private final Predicate<ReqT> expectsReply;
+    private final ScheduledExecutorService scheduler;
+    /** requests forwarded that the broker owes a reply to (saturating: any response counts as one) */
+    private int awaitingReplies;
+    /** when the broker last sent something, or the wait for a reply began */
+    private long lastBackendNanos;
+    private ScheduledFuture<?> stallCheck;
     private final OwnerLookup lookup;
     private final BrokerChannels channels;
     private final ServerCallStreamObserver<RespT> client;
@@ -74,18 +96,24 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
      *
      * @param method     the same method on the broker
      * @param openTopic  the topic named by a request if it is the open request, else null
+     * @param expectsReply whether the broker answers a request with exactly one response (stall detection)
+     * @param scheduler  runs the stall checks
      */
     static <ReqT, RespT> StreamObserver<ReqT> start(MethodDescriptor<ReqT, RespT> method,
                                                    StreamObserver<RespT> responseObserver,
-                                                   Function<ReqT, String> openTopic,
-                                                   OwnerLookup lookup, BrokerChannels channels) {
-        return new StreamForwarder<>(method, responseObserver, openTopic, lookup, channels);
+                                                   Function<ReqT, String> openTopic, Predicate<ReqT> expectsReply,
+                                                   OwnerLookup lookup, BrokerChannels channels,
+                                                   ScheduledExecutorService scheduler) {
+        return new StreamForwarder<>(method, responseObserver, openTopic, expectsReply, lookup, channels, scheduler);
     }
 
     private StreamForwarder(MethodDescriptor<ReqT, RespT> method, StreamObserver<RespT> responseObserver,
-                            Function<ReqT, String> openTopic, OwnerLookup lookup, BrokerChannels channels) {
+                            Function<ReqT, String> openTopic, Predicate<ReqT> expectsReply, OwnerLookup lookup,
+                            BrokerChannels channels, ScheduledExecutorService scheduler) {
         this.method = method;
         this.openTopic = openTopic;
+        this.expectsReply = expectsReply;
+        this.scheduler = scheduler;
         this.lookup = lookup;
         this.channels = channels;
         this.client = (ServerCallStreamObserver<RespT>) Objects.requireNonNull(responseObserver);
@@ -143,6 +171,9 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
             return;
         }
         backend.onNext(request);
+        if (expectsReply.test(request)) {
+            awaitReply();
+        }
         if (backend.isReady()) {
             client.request(1);
         } else {
@@ -184,6 +215,9 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
         }
         phase = Phase.OPEN;
         backend.onNext(openRequest);
+        awaitReply();
+        long period = Math.max(1, STALL_TIME.toMillis() / 5);
+        stallCheck = scheduler.scheduleWithFixedDelay(this::checkStall, period, period, TimeUnit.MILLISECONDS);
         if (clientHalfClosed) {
             backendHalfClosed = true;
             backend.onCompleted();
@@ -191,6 +225,32 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
             client.request(1);
         } else {
             clientRequestPending = true;
+        }
+    }
+
+    /** A request the broker owes a reply to was forwarded: if none was owed, the wait starts now. */
+    private void awaitReply() {
+        if (awaitingReplies++ == 0) {
+            lastBackendNanos = System.nanoTime();
+        }
+    }
+
+    private void checkStall() {
+        synchronized (lock) {
+            if (phase != Phase.OPEN) {
+                stallCheck.cancel(false);
+                return;
+            }
+            long silentNanos = System.nanoTime() - lastBackendNanos;
+            // a client that does not read holds the broker's responses back: that is not a stall
+            if (awaitingReplies == 0 || backendRequestPending || silentNanos < STALL_TIME.toNanos()) {
+                return;
+            }
+            LOG.info("{} {}: broker {} sent nothing for {} ms while {} replies were owed; abandoning it",
+                    name(), topic, owner, TimeUnit.NANOSECONDS.toMillis(silentNanos), awaitingReplies);
+            lookup.invalidate(topic, owner);
+            abort(new TributaryException(ErrorReason.BROKER_UNAVAILABLE, "proxy: broker " + owner
+                    + " did not answer for " + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms; reconnect").toStatus());
         }
     }
 
@@ -272,6 +332,8 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
                 if (phase == Phase.CLOSED) {
                     return;
                 }
+                lastBackendNanos = System.nanoTime();
+                awaitingReplies = Math.max(0, awaitingReplies - 1);
                 try {
                     client.onNext(response);
                     if (client.isReady()) {

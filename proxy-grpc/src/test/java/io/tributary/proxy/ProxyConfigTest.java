@@ -15,7 +15,7 @@ class ProxyConfigTest {
         ProxyConfig c = ProxyConfig.withBrokers("b1:6651, b2:6651");
         assertThat(c.bindAddress()).isEqualTo("0.0.0.0");
         assertThat(c.port()).isEqualTo(6650);
-        assertThat(c.maxInboundMessageSize()).isEqualTo(8 * 1024 * 1024 + 64 * 1024);
+        assertThat(c.maxInboundMessageSize()).isEqualTo(16 * 1024 * 1024 + 64 * 1024);
         assertThat(c.lookupCacheTtl()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.brokerAddresses()).containsExactly("b1:6651", "b2:6651");
         assertThat(c.brokerServiceUrl()).isEqualTo("b1:6651,b2:6651");

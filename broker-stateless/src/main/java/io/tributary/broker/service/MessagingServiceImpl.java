@@ -1,5 +1,6 @@
 package io.tributary.broker.service;
 
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.AcknowledgeRequest;
 import io.tributary.api.v1.AcknowledgeResponse;
@@ -17,6 +18,7 @@ import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.SubscribeResponse;
 import io.tributary.api.v1.SubscriptionType;
 import io.tributary.broker.BrokerConfig;
+import io.tributary.broker.ServiceLimits;
 import io.tributary.broker.dispatch.Subscription;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
@@ -39,6 +41,8 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
     private final BrokerConfig config;
     private final String brokerId;
     private final ScheduledExecutorService scheduler;
+    private final PublishBuffer publishBuffer;
+    private final ProducerCounts producerCounts;
     /** One pull consumer per topic and subscription, shared by all unary Receive callers. */
     private final Map<String, CompletableFuture<PullConsumer>> pullConsumers = new ConcurrentHashMap<>();
 
@@ -51,11 +55,19 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
         this.config = config;
         this.brokerId = brokerId;
         this.scheduler = scheduler;
+        this.publishBuffer = new PublishBuffer(config.limits().maxPublishBufferBytes());
+        this.producerCounts = new ProducerCounts(config.limits().maxProducersPerTopic());
+    }
+
+    /** Bytes of publish requests read and not yet stored, broker-wide (for metrics and tests). */
+    public long publishBufferPeakBytes() {
+        return publishBuffer.peak();
     }
 
     @Override
     public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> out) {
-        return new PublishHandler(out, topics, brokerId, config.maxMessageSize(), config.maxPendingPublishes(), metrics);
+        return new PublishHandler(out, topics, brokerId, config.maxMessageSize(), config.maxPendingPublishes(), metrics,
+                publishBuffer, producerCounts);
     }
 
     @Override
@@ -68,17 +80,25 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
         Replies.reply(out, () -> {
             TopicName name = TopicName.of(req.getTopic());
             requireSubscriptionName(req.getSubscription());
-            if (req.getMaxMessages() < 0 || req.getMaxWaitMs() < 0) {
-                throw new TributaryException(ErrorReason.INVALID_REQUEST, "max_messages and max_wait_ms must not be negative");
+            if (req.getMaxMessages() < 0 || req.getMaxWaitMs() < 0 || req.getInvisibleDurationMs() < 0) {
+                throw new TributaryException(ErrorReason.INVALID_REQUEST,
+                        "max_messages, max_wait_ms and invisible_duration_ms must not be negative");
             }
             int max = req.getMaxMessages() == 0 ? 100 : Math.min(req.getMaxMessages(), MAX_RECEIVE_MESSAGES);
             long waitMs = Math.min(req.getMaxWaitMs(), MAX_RECEIVE_WAIT_MS);
+            ServiceLimits limits = config.limits();
+            PullConsumer.Lease call = new PullConsumer.Lease(max, limits.maxReceiveResponseBytes(),
+                    limits.invisibleMs(req.getInvisibleDurationMs()));
+            // a response that cannot reach the caller any more must not take its messages with it
+            if (out instanceof ServerCallStreamObserver<ReceiveResponse> server) {
+                server.setOnCancelHandler(call::cancel);
+            }
             SubscriptionType type = req.getType() == SubscriptionType.SUBSCRIPTION_TYPE_UNSPECIFIED ? SubscriptionType.SHARED : req.getType();
             ManagedCursor.Start start = req.getInitialPosition() == InitialPosition.EARLIEST
                     ? ManagedCursor.Start.EARLIEST : ManagedCursor.Start.LATEST;
             return topics.topic(name, true)
                     .thenCompose(t -> pullConsumer(t, name, req.getSubscription(), type, start)
-                            .thenCompose(pc -> CompletableFuture.supplyAsync(() -> pc.receive(max, waitMs), t.executor())
+                            .thenCompose(pc -> CompletableFuture.supplyAsync(() -> pc.receive(call, waitMs), t.executor())
                                     .thenCompose(f -> f)))
                     .thenApply(msgs -> ReceiveResponse.newBuilder().addAllMessages(msgs).build());
         });
@@ -94,7 +114,8 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
         }
         CompletableFuture<PullConsumer> f = t.subscription(subscription, start, true).thenApplyAsync(sub -> {
             PullConsumer pc = new PullConsumer("pull-" + brokerId, sub, t.executor(), scheduler,
-                    config.pullConsumerIdleTimeout().toMillis(), name.partitionIndex());
+                    config.pullConsumerIdleTimeout().toMillis(), name.partitionIndex(),
+                    config.maxMessageSize());
             sub.addConsumer(pc, type);
             pc.touch();
             return pc;

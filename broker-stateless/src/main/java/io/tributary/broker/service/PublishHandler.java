@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One producer's Publish stream. Requests are pulled from gRPC one at a time and at most
- * {@code maxPending} appends are in flight, so a fast producer cannot grow the broker's memory.
+ * {@code maxPending} appends are in flight, and no stream reads on while the broker-wide
+ * {@link PublishBuffer} is full, so fast producers cannot grow the broker's memory.
  * Replies go out in request order; a refused batch gets a {@link PublishError} and the stream
  * goes on.
  */
@@ -39,6 +40,9 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private final int maxMessageSize;
     private final int maxPending;
     private final io.tributary.broker.metrics.BrokerMetrics metrics;
+    private final PublishBuffer buffer;
+    private final ProducerCounts producers;
+    private final Runnable resumeReading = this::resumeReading;
 
     private final Object lock = new Object();
     private Topic topic;
@@ -51,8 +55,10 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private boolean done;
 
     PublishHandler(StreamObserver<PublishResponse> out, TopicService topics, String brokerId, int maxMessageSize, int maxPending,
-                   io.tributary.broker.metrics.BrokerMetrics metrics) {
+                   io.tributary.broker.metrics.BrokerMetrics metrics, PublishBuffer buffer, ProducerCounts producers) {
         this.metrics = metrics;
+        this.producers = producers;
+        this.buffer = buffer;
         this.out = (ServerCallStreamObserver<PublishResponse>) out;
         this.topics = topics;
         this.brokerId = brokerId;
@@ -92,12 +98,27 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
                     if (done) {
                         return;
                     }
-                    // first: PRODUCER_BUSY while another live stream publishes under this name, and
-                    // then this stream has no topic to publish to
-                    Runnable registered = t.addProducer(pname, this::disconnect);
+                    String key = t.name().toString();
+                    if (!producers.tryAdd(key)) {
+                        fail(ErrorReasons.detail(ErrorReason.PRODUCER_BUSY, "topic " + key + " already has "
+                                + producers.max() + " producers on this broker, the maximum (broker.maxProducersPerTopic)"));
+                        return;
+                    }
+                    // PRODUCER_BUSY while another live stream publishes under this name (thrown, so
+                    // this stream gets no topic to publish to)
+                    Runnable registered;
+                    try {
+                        registered = t.addProducer(pname, this::disconnect);
+                    } catch (RuntimeException e) {
+                        producers.remove(key);
+                        throw e;
+                    }
                     topic = t;
                     producerName = pname;
-                    deregister = registered;
+                    deregister = () -> {
+                        registered.run();
+                        producers.remove(key);
+                    };
                     send(PublishResponse.newBuilder().setOpened(ProducerOpened.newBuilder()
                             .setProducerName(pname).setLastSequenceId(last).setMaxMessageSize(maxMessageSize)).build());
                 }
@@ -121,11 +142,20 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
             return;
         }
         long seq = b.getSequenceId();
+        int bytes = b.getSerializedSize();
+        buffer.add(bytes);
         CompletableFuture<PublishResponse> reply;
         String invalid;
+        int uncompressed;
         if (b.getEntry().size() > maxMessageSize) {
             reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.MESSAGE_TOO_LARGE,
                     "batch of " + b.getEntry().size() + " bytes exceeds the maximum message size of " + maxMessageSize + " bytes")));
+        } else if ((uncompressed = EntryCodec.header(b.getEntry()).getUncompressedSize()) > maxMessageSize
+                || uncompressed < 0) {
+            // readers decompress it into one array: the claim is bounded like the entry itself
+            reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.MESSAGE_TOO_LARGE,
+                    "batch announces " + uncompressed + " bytes uncompressed, outside [0, " + maxMessageSize
+                            + "], the maximum message size")));
         } else if (b.getEntry().isEmpty()) {
             reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "empty batch")));
         } else if ((invalid = EntryCodec.checkPublished(b.getEntry(), pname, seq, b.getMessageCount())) != null) {
@@ -149,6 +179,7 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
                         return ack(seq, r.position(), r.duplicate(), t.name().partitionIndex());
                     });
         }
+        reply.whenComplete((r, e) -> buffer.release(bytes));
         synchronized (lock) {
             pending++;
             lastReply = lastReply.thenCombine(reply, (v, resp) -> resp).thenAccept(resp -> {
@@ -162,16 +193,36 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
                 synchronized (lock) {
                     send(resp);
                     pending--;
-                    if (paused && pending < maxPending) {
+                    if (paused) {
                         paused = false;
-                        out.request(1);
+                        readNextOrPause();
                     }
                 }
             });
-            if (pending < maxPending) {
-                out.request(1);
-            } else {
+            readNextOrPause();
+        }
+    }
+
+    /** Asks gRPC for the next request, unless this stream has too many appends in flight or the broker's buffer is full. */
+    private void readNextOrPause() {
+        synchronized (lock) {
+            if (done) {
+                return;
+            }
+            if (pending >= maxPending || !buffer.roomOrWait(resumeReading)) {
                 paused = true;
+                return;
+            }
+            out.request(1);
+        }
+    }
+
+    /** The broker's buffer has room again. */
+    private void resumeReading() {
+        synchronized (lock) {
+            if (paused) {
+                paused = false;
+                readNextOrPause();
             }
         }
     }
@@ -248,6 +299,7 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     }
 
     private void cleanup() {
+        buffer.forget(resumeReading);
         Runnable d;
         synchronized (lock) {
             d = deregister;

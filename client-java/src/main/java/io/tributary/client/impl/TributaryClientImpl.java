@@ -2,6 +2,7 @@ package io.tributary.client.impl;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tributary.protocol.config.Transport;
 import io.tributary.api.v1.MessagingServiceGrpc;
 import io.tributary.client.ConsumerBuilder;
 import io.tributary.client.ProducerBuilder;
@@ -36,7 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class TributaryClientImpl implements TributaryClient, ClientContext {
     private static final Logger LOG = LoggerFactory.getLogger(TributaryClientImpl.class);
     private static final AtomicInteger CLIENT_IDS = new AtomicInteger();
-    public static final int MAX_INBOUND_MESSAGE_SIZE = 16 * 1024 * 1024;
+    /** The same limit as the proxy's and the broker's ({@link Transport}). */
+    public static final int MAX_INBOUND_MESSAGE_SIZE = Transport.MAX_INBOUND_MESSAGE_SIZE;
 
     private final int id;
     private final String target;
@@ -58,7 +60,10 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
         this.memory = new MemoryLimiter(memoryLimit);
         this.channel = NettyChannelBuilder.forTarget(target)
                 .usePlaintext()
-                .keepAliveTime(30, TimeUnit.SECONDS)
+                // a frozen proxy (or broker, without one) fails the connection's calls within seconds,
+                // and the streams reconnect elsewhere
+                .keepAliveTime(Transport.CLIENT_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveTimeout(Transport.KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE)
                 .build();
         this.stub = MessagingServiceGrpc.newStub(channel);
