@@ -41,6 +41,9 @@ public final class Subscription {
     /** The rules of the subscription's type; null until a first consumer chose the type. */
     private Dispatcher dispatcher;
     private boolean closed;
+    private final AckValidator acks;
+    /** Completes when the acknowledgements taken so far are applied: later ones wait for it, so they apply in order. */
+    private CompletableFuture<Void> acksInOrder = CompletableFuture.completedFuture(null);
 
     private final Rate messagesOut = new Rate();
     private final Rate redelivered = new Rate();
@@ -53,6 +56,7 @@ public final class Subscription {
         this.cursor = cursor;
         this.delayed = new DelayedDeliveryTracker(context.executor(), context.scheduler(), this::due);
         this.readAhead = new EntryReadAhead(context, name, cursor, redeliveries, this::dispatch);
+        this.acks = new AckValidator(context, cursor);
     }
 
     public String name() {
@@ -115,38 +119,81 @@ public final class Subscription {
 
     /**
      * Applies acknowledgements from {@code c} (null: from a unary Acknowledge with no consumer
-     * here). Applies every valid id; returns null, or the reason the first refused one was refused.
-     * The stream stays usable either way.
+     * here), in order, and after those of earlier calls. Applies every valid id; completes with
+     * null, or the reason the first refused one was refused. The stream stays usable either way.
+     *
+     * <p>Every id is checked against the entry it names before anything is sized by it (see
+     * {@link AckValidator}): an id that names no stored entry, or whose batch index and size do not
+     * match the entry's message count, is refused with INVALID_MESSAGE_ID. The count comes from
+     * what this subscription delivered or read ahead; otherwise the entry is read, and the
+     * acknowledgements of this call and of later ones wait for it.
      */
-    public ErrorDetail acknowledge(Consumer c, List<MessageId> ids, boolean cumulative) {
+    public CompletableFuture<ErrorDetail> acknowledge(Consumer c, List<MessageId> ids, boolean cumulative) {
         if (cumulative && dispatcher != null && !dispatcher.allowsCumulativeAck()) {
-            return ErrorReasons.detail(ErrorReason.NOT_ALLOWED,
-                    "cumulative acknowledgement is not allowed on " + dispatcher.type() + " subscription " + name);
+            return CompletableFuture.completedFuture(ErrorReasons.detail(ErrorReason.NOT_ALLOWED,
+                    "cumulative acknowledgement is not allowed on " + dispatcher.type() + " subscription " + name));
         }
-        ErrorDetail refused = null;
-        for (MessageId id : ids) {
-            ErrorDetail err = acknowledgeOne(c, id, cumulative);
-            if (err != null && refused == null) {
+        CompletableFuture<ErrorDetail> done = acksInOrder.isDone() ? acknowledgeFrom(c, ids, 0, cumulative, null)
+                : acksInOrder.thenComposeAsync(v -> acknowledgeFrom(c, ids, 0, cumulative, null), context.executor());
+        acksInOrder = done.handle((v, e) -> null);
+        return done;
+    }
+
+    /** Applies {@code ids} from index {@code from} on; stops to read an entry whose message count is needed and unknown. */
+    private CompletableFuture<ErrorDetail> acknowledgeFrom(Consumer c, List<MessageId> ids, int from, boolean cumulative,
+                                                           ErrorDetail refused) {
+        for (int i = from; i < ids.size(); i++) {
+            MessageId id = ids.get(i);
+            AckValidator.Verdict check = acks.check(id, knownMessageCount(c, id));
+            if (check.needsEntry()) {
+                int next = i + 1;
+                ErrorDetail soFar = refused;
+                return acks.readMessageCount(check.position()).thenComposeAsync(count -> {
+                    ErrorDetail err = applyChecked(c, id, acks.check(id, count), cumulative);
+                    return acknowledgeFrom(c, ids, next, cumulative, soFar != null ? soFar : err);
+                }, context.executor());
+            }
+            ErrorDetail err = applyChecked(c, id, check, cumulative);
+            if (refused == null) {
                 refused = err;
             }
         }
         if (!redeliveries.isEmpty() || !readAhead.isEmpty() || permits() > 0) {
             dispatch();
         }
-        return refused;
+        return CompletableFuture.completedFuture(refused);
     }
 
-    private ErrorDetail acknowledgeOne(Consumer c, MessageId id, boolean cumulative) {
+    /**
+     * The message count of the entry {@code id} names if this subscription holds it (delivered to a
+     * consumer, or read ahead), else {@link AckValidator#UNKNOWN}.
+     */
+    private int knownMessageCount(Consumer c, MessageId id) {
         Position p = new Position(id.getLedgerId(), id.getEntryId());
-        ErrorDetail invalid = context.messageIds().check(p);
-        if (invalid != null) {
-            return invalid;
+        Consumer.Delivered d = c == null ? null : c.pending.get(p);
+        if (d == null && dispatcher != null) {
+            for (Consumer other : dispatcher.consumers()) {
+                d = other.pending.get(p);
+                if (d != null) {
+                    break;
+                }
+            }
         }
-        boolean wholeEntry = id.getBatchSize() <= 1;
-        if (!wholeEntry && (id.getBatchIndex() < 0 || id.getBatchIndex() >= id.getBatchSize())) {
-            return ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID,
-                    "batch index " + id.getBatchIndex() + " is outside the batch of " + id.getBatchSize() + " messages");
+        return d != null ? d.messages() : readAhead.messagesOf(p);
+    }
+
+    private ErrorDetail applyChecked(Consumer c, MessageId id, AckValidator.Verdict check, boolean cumulative) {
+        if (check.refused() != null) {
+            return check.refused();
         }
+        if (check.acknowledged()) {
+            return cumulative ? null : alreadyAcknowledged(id);
+        }
+        return acknowledgeOne(c, check.position(), id, check.wholeEntry(), cumulative);
+    }
+
+    /** Applies an id {@link AckValidator} found valid: its batch index is within the entry's real message count. */
+    private ErrorDetail acknowledgeOne(Consumer c, Position p, MessageId id, boolean wholeEntry, boolean cumulative) {
         if (cumulative) {
             Position upTo = p;
             if (wholeEntry || id.getBatchIndex() >= id.getBatchSize() - 1) {
@@ -155,8 +202,9 @@ public final class Subscription {
                 // the entry itself stays pending until its remaining messages are acknowledged
                 upTo = new Position(p.ledgerId(), p.entryId() - 1);
                 cursor.acknowledgeCumulative(upTo);
-                for (int i = 0; i <= id.getBatchIndex(); i++) {
-                    cursor.acknowledgeIndex(p, i, id.getBatchSize());
+                cursor.acknowledgeIndexesUpTo(p, id.getBatchIndex(), id.getBatchSize());
+                if (cursor.isAcknowledged(p)) {
+                    ackEntry(c, p);
                 }
             }
             forgetUpTo(upTo);
@@ -213,7 +261,14 @@ public final class Subscription {
             return;
         }
         long due = System.currentTimeMillis() + delayMs;
+        ErrorDetail refused = null;
         for (MessageId id : ids) {
+            ErrorDetail bad = acks.checkPosition(id);
+            if (bad != null) {
+                // the others still count; the consumer hears of the first refused one
+                refused = refused == null ? bad : refused;
+                continue;
+            }
             Position p = new Position(id.getLedgerId(), id.getEntryId());
             if (dispatcher == null || !dispatcher.returned(c, p)) {
                 continue;
@@ -224,6 +279,9 @@ public final class Subscription {
             } else {
                 delayed.schedule(p, due);
             }
+        }
+        if (refused != null) {
+            c.refused(refused);
         }
         dispatch();
     }

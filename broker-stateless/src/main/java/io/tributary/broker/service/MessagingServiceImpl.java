@@ -117,7 +117,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
             requireSubscriptionName(req.getSubscription());
             return topics.topic(name, false)
                     .thenCompose(t -> t.subscription(req.getSubscription(), ManagedCursor.Start.LATEST, false)
-                            .thenApplyAsync(sub -> applyAcks(name, req, sub), t.executor()))
+                            .thenComposeAsync(sub -> applyAcks(name, req, sub), t.executor()))
                     .thenApply(err -> {
                         if (err != null) {
                             throw new TributaryException(err, null);
@@ -127,7 +127,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
         });
     }
 
-    private ErrorDetail applyAcks(TopicName name, AcknowledgeRequest req, Subscription sub) {
+    private CompletableFuture<ErrorDetail> applyAcks(TopicName name, AcknowledgeRequest req, Subscription sub) {
         CompletableFuture<PullConsumer> pc = pullConsumers.get(name + "#" + req.getSubscription());
         PullConsumer consumer = pc != null && pc.isDone() && !pc.isCompletedExceptionally() ? pc.join() : null;
         if (consumer != null) {

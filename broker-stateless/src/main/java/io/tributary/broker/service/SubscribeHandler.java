@@ -166,16 +166,17 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
     }
 
     private void ack(Ack ack) {
-        onTopic(sub -> {
-            ErrorDetail err = sub.acknowledge(this, ack.getMessageIdsList(), ack.getCumulative());
+        onTopic(sub -> sub.acknowledge(this, ack.getMessageIdsList(), ack.getCumulative()).whenComplete((err, e) -> {
             if (ack.getRequestId() != 0) {
                 AckResponse.Builder r = AckResponse.newBuilder().setRequestId(ack.getRequestId());
-                if (err != null) {
+                if (e != null) {
+                    r.setError(Errors.detailOf(e));
+                } else if (err != null) {
                     r.setError(err);
                 }
                 send(SubscribeResponse.newBuilder().setAckResponse(r).build());
             }
-        });
+        }));
     }
 
     private void seek(Seek seek) {
