@@ -54,6 +54,7 @@ import io.tributary.broker.ownership.OwnershipService;
 import io.tributary.internal.v1.BrokerRegistration;
 import io.tributary.internal.v1.BundleLoad;
 import io.tributary.internal.v1.LoadReport;
+import io.tributary.protocol.SubscriptionName;
 import io.tributary.protocol.TopicName;
 import java.util.HashMap;
 import java.util.List;
@@ -250,9 +251,12 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
 
     @Override
     public void deleteSubscription(DeleteSubscriptionRequest req, StreamObserver<DeleteSubscriptionResponse> out) {
-        Replies.reply(out, () -> topics.topic(TopicName.of(req.getTopic()), false)
-                .thenCompose(t -> t.deleteSubscription(requireSubscription(req.getSubscription()), req.getForce()))
-                .thenApply(v -> DeleteSubscriptionResponse.getDefaultInstance()));
+        Replies.reply(out, () -> {
+            String sub = requireSubscription(req.getSubscription());
+            return topics.topic(TopicName.of(req.getTopic()), false)
+                    .thenCompose(t -> t.deleteSubscription(sub, req.getForce()))
+                    .thenApply(v -> DeleteSubscriptionResponse.getDefaultInstance());
+        });
     }
 
     @Override
@@ -283,9 +287,6 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     }
 
     private static String requireSubscription(String s) {
-        if (s == null || s.isEmpty()) {
-            throw new TributaryException(ErrorReason.INVALID_REQUEST, "a subscription name is required");
-        }
-        return s;
+        return SubscriptionName.check(s);
     }
 }

@@ -20,6 +20,7 @@ import io.tributary.broker.BrokerConfig;
 import io.tributary.broker.dispatch.Subscription;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
+import io.tributary.protocol.SubscriptionName;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.cursor.ManagedCursor;
@@ -138,13 +139,16 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
 
     @Override
     public void getLastMessageId(GetLastMessageIdRequest req, StreamObserver<GetLastMessageIdResponse> out) {
-        Replies.reply(out, () -> topics.topic(TopicName.of(req.getTopic()), false)
-                .thenCompose(t -> t.lastMessageId(req.getSubscription())));
+        Replies.reply(out, () -> {
+            if (!req.getSubscription().isEmpty()) {
+                SubscriptionName.check(req.getSubscription());
+            }
+            return topics.topic(TopicName.of(req.getTopic()), false)
+                    .thenCompose(t -> t.lastMessageId(req.getSubscription()));
+        });
     }
 
     private static void requireSubscriptionName(String subscription) {
-        if (subscription == null || subscription.isEmpty()) {
-            throw new TributaryException(ErrorReason.INVALID_REQUEST, "a subscription name is required");
-        }
+        SubscriptionName.check(subscription);
     }
 }

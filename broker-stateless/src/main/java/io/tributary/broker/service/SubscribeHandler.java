@@ -22,6 +22,7 @@ import io.tributary.broker.dispatch.Subscription;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.protocol.ErrorReasons;
+import io.tributary.protocol.SubscriptionName;
 import io.tributary.protocol.TopicName;
 import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.Position;
@@ -119,8 +120,9 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
             fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "the consumer is already subscribed"));
             return;
         }
-        if (open.getSubscription().isEmpty()) {
-            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "a subscription name is required"));
+        String problem = SubscriptionName.problem(open.getSubscription());
+        if (problem != null) {
+            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, problem));
             return;
         }
         if (open.getTypeValue() < 0 || open.getTypeValue() > 4) {
