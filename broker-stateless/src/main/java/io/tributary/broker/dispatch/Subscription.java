@@ -110,9 +110,17 @@ public final class Subscription {
         dispatch();
     }
 
+    /** {@code c} grants {@code permits} more messages (saturating at {@link Consumer#MAX_PERMITS}). */
     public void flow(Consumer c, int permits) {
-        c.permits += permits;
+        c.grant(permits);
         dispatch();
+    }
+
+    /** {@code c}'s stream takes messages again after it did not: what waited for it goes out. */
+    public void ready(Consumer c) {
+        if (c.canTake()) {
+            dispatch();
+        }
     }
 
     // ------------------------------------------------------------------ acknowledgements
