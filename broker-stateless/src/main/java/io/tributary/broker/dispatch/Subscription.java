@@ -259,8 +259,9 @@ public final class Subscription {
     }
 
     /**
-     * Delivers the given entries again, no sooner than {@code delayMs} from now; a negative delay is
-     * refused (the consumer is told, and stays attached).
+     * Delivers the given entries again, no sooner than {@code delayMs} from now; a negative delay,
+     * and ids that name no entry of the topic, are refused (the consumer is told, and stays
+     * attached); an entry the consumer does not hold is left alone.
      */
     public void negativeAcknowledge(Consumer c, List<MessageId> ids, long delayMs) {
         if (delayMs < 0) {
@@ -268,7 +269,9 @@ public final class Subscription {
                     "a negative acknowledgement's delay must be >= 0 ms, was " + delayMs));
             return;
         }
-        long due = System.currentTimeMillis() + delayMs;
+        long now = System.currentTimeMillis();
+        // a delay past the end of time waits for ever, rather than overflowing into "now"
+        long due = delayMs > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + delayMs;
         ErrorDetail refused = null;
         for (MessageId id : ids) {
             ErrorDetail bad = acks.checkPosition(id);
