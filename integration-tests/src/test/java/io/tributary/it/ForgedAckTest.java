@@ -2,6 +2,7 @@ package io.tributary.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -35,6 +36,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -122,6 +124,27 @@ class ForgedAckTest {
         return s;
     }
 
+    /** Opens an Exclusive stream once the subscription's previous consumer has left (it leaves asynchronously). */
+    private static Stream openWhenFree(String topic, String subscription) {
+        AtomicReference<Stream> opened = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            Recorder<SubscribeResponse> replies = new Recorder<>();
+            StreamObserver<SubscribeRequest> requests = MessagingServiceGrpc.newStub(channel).subscribe(replies);
+            requests.onNext(SubscribeRequest.newBuilder().setOpen(SubscribeOpen.newBuilder().setTopic(topic)
+                    .setSubscription(subscription).setType(SubscriptionType.EXCLUSIVE)
+                    .setInitialPosition(InitialPosition.EARLIEST)).build());
+            Object first = replies.next();
+            if (first instanceof StatusRuntimeException e
+                    && ErrorReasons.detailOf(e).getReason() == ErrorReason.CONSUMER_BUSY) {
+                return false;
+            }
+            assertThat(first).isInstanceOfSatisfying(SubscribeResponse.class, r -> assertThat(r.hasSubscribed()).isTrue());
+            opened.set(new Stream(requests, replies));
+            return true;
+        });
+        return opened.get();
+    }
+
     private static MessageId forged(MessageId real) {
         return real.toBuilder().setBatchIndex(2147483646).setBatchSize(2147483647).build();
     }
@@ -141,7 +164,7 @@ class ForgedAckTest {
         assertThat(cumulative.getAckResponse().getError().getReason()).isEqualTo(ErrorReason.INVALID_MESSAGE_ID);
         s.requests().onCompleted();
 
-        Stream again = open(TOPIC, "forged");
+        Stream again = openWhenFree(TOPIC, "forged");
         SubscribeResponse read = again.ack(1, forged(twelve.get(5).getMessageId()), false);
         assertThat(read.getAckResponse().getError().getReason()).as("checked against the entry read back")
                 .isEqualTo(ErrorReason.INVALID_MESSAGE_ID);

@@ -81,6 +81,11 @@ final class AckValidator {
             return refuse(p, invalid(id, "says its batch holds " + id.getBatchSize() + " messages, but the entry holds "
                     + messageCount));
         }
+        if (messageCount > ManagedCursor.MAX_BATCH_MESSAGES && id.getBatchSize() > 1) {
+            return refuse(p, invalid(id, "names a message of an entry of " + messageCount + " messages, more than single"
+                    + " messages can be acknowledged of (" + ManagedCursor.MAX_BATCH_MESSAGES + "); acknowledge the whole"
+                    + " entry (batch size 0)"));
+        }
         return new Verdict(p, null, false, messageCount == 1, false);
     }
 

@@ -9,6 +9,7 @@ import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
+import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.ManagedLog;
 import io.tributary.storage.log.Position;
 import java.util.concurrent.CompletableFuture;
@@ -91,7 +92,8 @@ final class PositionResolver {
      */
     CompletableFuture<Void> checkBatch(MessageId id, Position resolved) {
         int size = id.getBatchSize();
-        if (size < 0 || (size > 0 && (id.getBatchIndex() < 0 || id.getBatchIndex() >= size))) {
+        if (size < 0 || size > ManagedCursor.MAX_BATCH_MESSAGES
+                || (size > 0 && (id.getBatchIndex() < 0 || id.getBatchIndex() >= size))) {
             return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_MESSAGE_ID, "message id "
                     + text(id) + " of topic " + name + " has batch index " + id.getBatchIndex() + ", outside its batch of "
                     + size + " messages"));
