@@ -44,6 +44,10 @@ public final class TopicName implements Comparable<TopicName> {
             if (!PART.matcher(p).matches()) {
                 throw invalid(name, "'" + p + "' may only hold letters, digits and - _ . = :");
             }
+            if (isDots(p)) {
+                // the parts are znode names, which '.' and '..' cannot be
+                throw invalid(name, "a part may not be '" + p + "'");
+            }
         }
         return new TopicName(parts[0], parts[1], parts[2]);
     }
@@ -54,7 +58,8 @@ public final class TopicName implements Comparable<TopicName> {
             throw new TributaryException(ErrorReason.INVALID_REQUEST, "namespace is empty");
         }
         String[] parts = namespace.split("/", -1);
-        if (parts.length != 2 || !PART.matcher(parts[0]).matches() || !PART.matcher(parts[1]).matches()) {
+        if (parts.length != 2 || !PART.matcher(parts[0]).matches() || !PART.matcher(parts[1]).matches()
+                || isDots(parts[0]) || isDots(parts[1])) {
             throw new TributaryException(ErrorReason.INVALID_REQUEST,
                     "invalid namespace '" + namespace + "': expected tenant/namespace");
         }
@@ -62,11 +67,15 @@ public final class TopicName implements Comparable<TopicName> {
     }
 
     public static String tenantOf(String tenant) {
-        if (tenant == null || !PART.matcher(tenant).matches()) {
+        if (tenant == null || !PART.matcher(tenant).matches() || isDots(tenant)) {
             throw new TributaryException(ErrorReason.INVALID_REQUEST,
                     "invalid tenant '" + tenant + "': letters, digits and - _ . = : only");
         }
         return tenant;
+    }
+
+    private static boolean isDots(String part) {
+        return part.equals(".") || part.equals("..");
     }
 
     private static TributaryException invalid(String name, String why) {

@@ -121,7 +121,13 @@ final class CursorAckCodec {
             long entry = in.readUInt64();
             Position p = delta == 0 ? new Position(prev.ledgerId(), prev.entryId() + entry)
                     : new Position(prev.ledgerId() + delta, entry);
-            long[] words = new long[in.readUInt32()];
+            int wordCount = in.readUInt32();
+            // sized by stored bytes, never by the number alone (a damaged state must not allocate gigabytes)
+            if (wordCount < 0 || (long) wordCount * Long.BYTES > data.length - in.getTotalBytesRead()) {
+                throw new IOException("cursor state names " + Integer.toUnsignedString(wordCount)
+                        + " words of batch acknowledgements but holds fewer bytes");
+            }
+            long[] words = new long[wordCount];
             for (int w = 0; w < words.length; w++) {
                 words[w] = in.readFixed64();
             }

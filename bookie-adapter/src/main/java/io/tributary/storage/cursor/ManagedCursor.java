@@ -49,6 +49,13 @@ public final class ManagedCursor {
     /** Writes in a row that may find the state changed by another writer before one waits for the interval. */
     private static final int MAX_MERGES = 5;
 
+    /**
+     * The most messages an entry's index acknowledgements may cover (a bitset of 2 MiB): more than
+     * any entry within the message size limits holds, a bound against a caller passing a number
+     * nobody checked.
+     */
+    public static final int MAX_BATCH_MESSAGES = 1 << 24;
+
     private final String subscription;
     private final LogReader log;
     /** Where the state persists; null for a non-durable cursor. */
@@ -190,8 +197,14 @@ public final class ManagedCursor {
     /**
      * Acknowledges one message of an entry holding {@code batchSize} messages; the entry counts as
      * acknowledged once all of them are. Returns false if that message was acknowledged already.
+     * The caller checked {@code batchSize} against the entry itself: the index state of an entry
+     * is sized by it.
+     *
+     * @throws IllegalArgumentException if {@code index} is not within {@code [0, batchSize)} or
+     *                                  {@code batchSize} is above {@link #MAX_BATCH_MESSAGES}
      */
     public boolean acknowledgeIndex(Position p, int index, int batchSize) {
+        checkBatch(index, batchSize);
         return onOwner(() -> {
             if (acknowledged(p)) {
                 return false;
@@ -208,6 +221,37 @@ public final class ManagedCursor {
             }
             return true;
         });
+    }
+
+    /**
+     * Acknowledges the messages {@code 0..lastIndex} of an entry holding {@code batchSize} messages
+     * (a cumulative acknowledgement that ends inside a batch), in one step whatever their number.
+     *
+     * @throws IllegalArgumentException as {@link #acknowledgeIndex}
+     */
+    public void acknowledgeIndexesUpTo(Position p, int lastIndex, int batchSize) {
+        checkBatch(lastIndex, batchSize);
+        onOwner(() -> {
+            if (acknowledged(p)) {
+                return null;
+            }
+            BitSet b = batchAcks.computeIfAbsent(p, k -> new BitSet());
+            int before = b.cardinality();
+            b.set(0, lastIndex + 1);
+            if (b.cardinality() >= batchSize) {
+                acknowledgeEntry(p);
+            } else if (b.cardinality() != before) {
+                changed();
+            }
+            return null;
+        });
+    }
+
+    private static void checkBatch(int index, int batchSize) {
+        if (batchSize <= 0 || batchSize > MAX_BATCH_MESSAGES || index < 0 || index >= batchSize) {
+            throw new IllegalArgumentException("message " + index + " of a batch of " + batchSize
+                    + " messages (at most " + MAX_BATCH_MESSAGES + ")");
+        }
     }
 
     /** Indexes of {@code p} already acknowledged (empty if none or if the whole entry is). */

@@ -1,6 +1,8 @@
 package io.tributary.storage.cursor;
 
 import com.google.common.base.Preconditions;
+import io.tributary.api.v1.ErrorReason;
+import io.tributary.protocol.TributaryException;
 import io.tributary.storage.cursor.ManagedCursor.Start;
 import io.tributary.storage.log.LogReader;
 import io.tributary.storage.meta.MetadataStore;
@@ -86,6 +88,12 @@ public final class OpenCursorOp {
         Preconditions.checkState(name != null && !name.isEmpty(), "a cursor needs a name");
         Preconditions.checkState(store != null, "a durable cursor needs a metadata store");
         Preconditions.checkState(scheduler != null, "a durable cursor needs a scheduler");
+        if (name.contains("/") || name.equals(".") || name.equals("..")) {
+            // the name is one znode under the topic's cursors: never a path (the broker checks the full
+            // name rule where names enter; stored names of an older broker still open)
+            return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
+                    "a cursor's name is one znode name, not '" + name + "'"));
+        }
         return ManagedCursor.open(store, bk, log, name, start, createIfMissing, scheduler, config);
     }
 }

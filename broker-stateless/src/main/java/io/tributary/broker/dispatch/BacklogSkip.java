@@ -75,10 +75,12 @@ final class BacklogSkip {
                 int size = EntryCodec.messageCount(e.data());
                 BitSet acked = cursor.acknowledgedIndexes(p);
                 int open = size - acked.cardinality();
-                if (open <= stillToSkip) {
+                // an entry claiming more messages than index acknowledgements cover is skipped whole
+                if (open <= stillToSkip || size > ManagedCursor.MAX_BATCH_MESSAGES) {
                     ackEntry.acknowledge(p);
-                    stillToSkip -= open;
-                    done += open;
+                    long counted = Math.min(open, stillToSkip);
+                    stillToSkip -= counted;
+                    done += counted;
                 } else {
                     for (int i = acked.nextClearBit(0); stillToSkip > 0 && i < size; i = acked.nextClearBit(i + 1)) {
                         cursor.acknowledgeIndex(p, i, size);

@@ -21,7 +21,14 @@ public abstract class Consumer {
     private final long id = IDS.incrementAndGet();
     private final String name;
     private final int priority;
-    /** Messages the consumer can still take. */
+    /**
+     * The most permits a consumer holds: a grant beyond it is cut to it, so no number of grants
+     * overflows (a client granting {@code Integer.MAX_VALUE} twice holds this many). Far above any
+     * receiver queue; the stream's own flow control ({@link #isReady()}) bounds what is in flight.
+     */
+    public static final int MAX_PERMITS = 1 << 20;
+
+    /** Messages the consumer can still take (negative after an entry larger than what was left). */
     int permits;
     /** Entries delivered and not yet fully acknowledged, in delivery order. */
     final Map<Position, Delivered> pending = new LinkedHashMap<>();
@@ -47,6 +54,27 @@ public abstract class Consumer {
 
     public int permits() {
         return permits;
+    }
+
+    /** Adds a grant of {@code n} messages (ignored if not positive), saturating at {@link #MAX_PERMITS}. */
+    void grant(int n) {
+        if (n > 0) {
+            permits = (int) Math.min(MAX_PERMITS, (long) permits + n);
+        }
+    }
+
+    /** Whether an entry may go to this consumer now: it has permits and its stream takes more. */
+    final boolean canTake() {
+        return permits > 0 && isReady();
+    }
+
+    /**
+     * Whether the consumer's transport takes more now (a Subscribe stream whose client reads);
+     * entries wait while it does not, and the subscription is told when it does again
+     * ({@link Subscription#ready}). Any thread.
+     */
+    protected boolean isReady() {
+        return true;
     }
 
     /** Messages delivered to this consumer and not acknowledged. */

@@ -83,6 +83,12 @@ final class EntryReadAhead {
         buffer.remove(p);
     }
 
+    /** The message count of a buffered entry; {@link AckValidator#UNKNOWN} if {@code p} is not buffered. */
+    int messagesOf(Position p) {
+        BufferedEntry e = buffer.get(p);
+        return e == null ? AckValidator.UNKNOWN : e.messages();
+    }
+
     /** Everything up to {@code p} was acknowledged. */
     void forgetUpTo(Position p) {
         buffer.headMap(p, true).clear();

@@ -101,7 +101,7 @@ final class KeySharedDispatcher extends SharedDispatcher {
                 }
                 c = selector.select(e.keyHash());
                 KeyHold h = holds.get(e.keyHash());
-                if (c == null || c.permits <= 0 || (h != null && h.consumer != c)) {
+                if (c == null || !c.canTake() || (h != null && h.consumer != c)) {
                     // later entries of this key wait too, so that the key stays in order
                     if (blockedKeys == null) {
                         blockedKeys = new HashSet<>();

@@ -24,11 +24,13 @@ class SharedDispatcher extends AbstractDispatcher {
 
     @Override
     public int permits() {
-        int n = 0;
+        long n = 0;
         for (Consumer c : consumers) {
-            n += Math.max(0, c.permits);
+            if (c.canTake()) {
+                n += c.permits;
+            }
         }
-        return n;
+        return (int) Math.min(Integer.MAX_VALUE, n);
     }
 
     @Override
@@ -84,11 +86,11 @@ class SharedDispatcher extends AbstractDispatcher {
         return true;
     }
 
-    /** The next consumer, in turn, that can take a message; null if none can. */
+    /** The next consumer, in turn, that can take a message now (permits, a ready stream); null if none can. */
     final Consumer nextConsumerWithPermits() {
         for (int i = 0; i < consumers.size(); i++) {
             Consumer c = consumers.get((nextConsumer + i) % consumers.size());
-            if (c.permits > 0) {
+            if (c.canTake()) {
                 nextConsumer = (nextConsumer + i + 1) % consumers.size();
                 return c;
             }

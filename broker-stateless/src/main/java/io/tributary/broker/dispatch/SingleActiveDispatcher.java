@@ -84,7 +84,7 @@ final class SingleActiveDispatcher extends AbstractDispatcher {
 
     @Override
     public int permits() {
-        return consumers.isEmpty() ? 0 : Math.max(0, consumers.get(0).permits);
+        return consumers.isEmpty() || !consumers.get(0).canTake() ? 0 : consumers.get(0).permits;
     }
 
     @Override
@@ -120,14 +120,11 @@ final class SingleActiveDispatcher extends AbstractDispatcher {
                 it.remove();
                 continue;
             }
-            if (active.permits <= 0) {
+            if (!active.canTake()) {
                 break;
             }
             it.remove();
             deliver(active, e, false);
-            if (active.permits <= 0) {
-                break;
-            }
         }
     }
 }

@@ -53,6 +53,9 @@ public final class Subscription {
 
     /** Acknowledgement requests held while paused; beyond it they are dropped (redelivered later). */
     private static final int MAX_HELD_ACKS = 100_000;
+    private final AckValidator acks;
+    /** Completes when the acknowledgements taken so far are applied: later ones wait for it, so they apply in order. */
+    private CompletableFuture<Void> acksInOrder = CompletableFuture.completedFuture(null);
 
     private final Rate messagesOut = new Rate();
     private final Rate redelivered = new Rate();
@@ -65,6 +68,7 @@ public final class Subscription {
         this.cursor = cursor;
         this.delayed = new DelayedDeliveryTracker(context.executor(), context.scheduler(), this::due);
         this.readAhead = new EntryReadAhead(context, name, cursor, redeliveries, this::dispatch);
+        this.acks = new AckValidator(context, cursor);
     }
 
     public String name() {
@@ -118,54 +122,105 @@ public final class Subscription {
         dispatch();
     }
 
+    /** {@code c} grants {@code permits} more messages (saturating at {@link Consumer#MAX_PERMITS}). */
     public void flow(Consumer c, int permits) {
-        c.permits += permits;
+        c.grant(permits);
         dispatch();
+    }
+
+    /** {@code c}'s stream takes messages again after it did not: what waited for it goes out. */
+    public void ready(Consumer c) {
+        if (c.canTake()) {
+            dispatch();
+        }
     }
 
     // ------------------------------------------------------------------ acknowledgements
 
     /**
      * Applies acknowledgements from {@code c} (null: from a unary Acknowledge with no consumer
-     * here). Applies every valid id; returns null, or the reason the first refused one was refused.
-     * The stream stays usable either way.
+     * here), in order, and after those of earlier calls. Applies every valid id; completes with
+     * null, or the reason the first refused one was refused. The stream stays usable either way.
+     *
+     * <p>Every id is checked against the entry it names before anything is sized by it (see
+     * {@link AckValidator}): an id that names no stored entry, or whose batch index and size do not
+     * match the entry's message count, is refused with INVALID_MESSAGE_ID. The count comes from
+     * what this subscription delivered or read ahead; otherwise the entry is read, and the
+     * acknowledgements of this call and of later ones wait for it.
      */
-    public ErrorDetail acknowledge(Consumer c, List<MessageId> ids, boolean cumulative) {
+    public CompletableFuture<ErrorDetail> acknowledge(Consumer c, List<MessageId> ids, boolean cumulative) {
         if (paused) {
             // applied on resume if this broker still owns the topic; dropped (and redelivered) if not
             if (held.size() < MAX_HELD_ACKS) {
                 held.add(new HeldAck(c, List.copyOf(ids), cumulative));
             }
-            return null;
+            return CompletableFuture.completedFuture(null);
         }
         if (cumulative && dispatcher != null && !dispatcher.allowsCumulativeAck()) {
-            return ErrorReasons.detail(ErrorReason.NOT_ALLOWED,
-                    "cumulative acknowledgement is not allowed on " + dispatcher.type() + " subscription " + name);
+            return CompletableFuture.completedFuture(ErrorReasons.detail(ErrorReason.NOT_ALLOWED,
+                    "cumulative acknowledgement is not allowed on " + dispatcher.type() + " subscription " + name));
         }
-        ErrorDetail refused = null;
-        for (MessageId id : ids) {
-            ErrorDetail err = acknowledgeOne(c, id, cumulative);
-            if (err != null && refused == null) {
+        CompletableFuture<ErrorDetail> done = acksInOrder.isDone() ? acknowledgeFrom(c, ids, 0, cumulative, null)
+                : acksInOrder.thenComposeAsync(v -> acknowledgeFrom(c, ids, 0, cumulative, null), context.executor());
+        acksInOrder = done.handle((v, e) -> null);
+        return done;
+    }
+
+    /** Applies {@code ids} from index {@code from} on; stops to read an entry whose message count is needed and unknown. */
+    private CompletableFuture<ErrorDetail> acknowledgeFrom(Consumer c, List<MessageId> ids, int from, boolean cumulative,
+                                                           ErrorDetail refused) {
+        for (int i = from; i < ids.size(); i++) {
+            MessageId id = ids.get(i);
+            AckValidator.Verdict check = acks.check(id, knownMessageCount(c, id));
+            if (check.needsEntry()) {
+                int next = i + 1;
+                ErrorDetail soFar = refused;
+                return acks.readMessageCount(check.position()).thenComposeAsync(count -> {
+                    ErrorDetail err = applyChecked(c, id, acks.check(id, count), cumulative);
+                    return acknowledgeFrom(c, ids, next, cumulative, soFar != null ? soFar : err);
+                }, context.executor());
+            }
+            ErrorDetail err = applyChecked(c, id, check, cumulative);
+            if (refused == null) {
                 refused = err;
             }
         }
         if (!redeliveries.isEmpty() || !readAhead.isEmpty() || permits() > 0) {
             dispatch();
         }
-        return refused;
+        return CompletableFuture.completedFuture(refused);
     }
 
-    private ErrorDetail acknowledgeOne(Consumer c, MessageId id, boolean cumulative) {
+    /**
+     * The message count of the entry {@code id} names if this subscription holds it (delivered to a
+     * consumer, or read ahead), else {@link AckValidator#UNKNOWN}.
+     */
+    private int knownMessageCount(Consumer c, MessageId id) {
         Position p = new Position(id.getLedgerId(), id.getEntryId());
-        ErrorDetail invalid = context.messageIds().check(p);
-        if (invalid != null) {
-            return invalid;
+        Consumer.Delivered d = c == null ? null : c.pending.get(p);
+        if (d == null && dispatcher != null) {
+            for (Consumer other : dispatcher.consumers()) {
+                d = other.pending.get(p);
+                if (d != null) {
+                    break;
+                }
+            }
         }
-        boolean wholeEntry = id.getBatchSize() <= 1;
-        if (!wholeEntry && (id.getBatchIndex() < 0 || id.getBatchIndex() >= id.getBatchSize())) {
-            return ErrorReasons.detail(ErrorReason.INVALID_MESSAGE_ID,
-                    "batch index " + id.getBatchIndex() + " is outside the batch of " + id.getBatchSize() + " messages");
+        return d != null ? d.messages() : readAhead.messagesOf(p);
+    }
+
+    private ErrorDetail applyChecked(Consumer c, MessageId id, AckValidator.Verdict check, boolean cumulative) {
+        if (check.refused() != null) {
+            return check.refused();
         }
+        if (check.acknowledged()) {
+            return cumulative ? null : alreadyAcknowledged(id);
+        }
+        return acknowledgeOne(c, check.position(), id, check.wholeEntry(), cumulative);
+    }
+
+    /** Applies an id {@link AckValidator} found valid: its batch index is within the entry's real message count. */
+    private ErrorDetail acknowledgeOne(Consumer c, Position p, MessageId id, boolean wholeEntry, boolean cumulative) {
         if (cumulative) {
             Position upTo = p;
             if (wholeEntry || id.getBatchIndex() >= id.getBatchSize() - 1) {
@@ -174,8 +229,9 @@ public final class Subscription {
                 // the entry itself stays pending until its remaining messages are acknowledged
                 upTo = new Position(p.ledgerId(), p.entryId() - 1);
                 cursor.acknowledgeCumulative(upTo);
-                for (int i = 0; i <= id.getBatchIndex(); i++) {
-                    cursor.acknowledgeIndex(p, i, id.getBatchSize());
+                cursor.acknowledgeIndexesUpTo(p, id.getBatchIndex(), id.getBatchSize());
+                if (cursor.isAcknowledged(p)) {
+                    ackEntry(c, p);
                 }
             }
             forgetUpTo(upTo);
@@ -222,8 +278,9 @@ public final class Subscription {
     }
 
     /**
-     * Delivers the given entries again, no sooner than {@code delayMs} from now; a negative delay is
-     * refused (the consumer is told, and stays attached).
+     * Delivers the given entries again, no sooner than {@code delayMs} from now; a negative delay,
+     * and ids that name no entry of the topic, are refused (the consumer is told, and stays
+     * attached); an entry the consumer does not hold is left alone.
      */
     public void negativeAcknowledge(Consumer c, List<MessageId> ids, long delayMs) {
         if (delayMs < 0) {
@@ -231,8 +288,17 @@ public final class Subscription {
                     "a negative acknowledgement's delay must be >= 0 ms, was " + delayMs));
             return;
         }
-        long due = System.currentTimeMillis() + delayMs;
+        long now = System.currentTimeMillis();
+        // a delay past the end of time waits for ever, rather than overflowing into "now"
+        long due = delayMs > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + delayMs;
+        ErrorDetail refused = null;
         for (MessageId id : ids) {
+            ErrorDetail bad = acks.checkPosition(id);
+            if (bad != null) {
+                // the others still count; the consumer hears of the first refused one
+                refused = refused == null ? bad : refused;
+                continue;
+            }
             Position p = new Position(id.getLedgerId(), id.getEntryId());
             if (dispatcher == null || !dispatcher.returned(c, p)) {
                 continue;
@@ -243,6 +309,9 @@ public final class Subscription {
             } else {
                 delayed.schedule(p, due);
             }
+        }
+        if (refused != null) {
+            c.refused(refused);
         }
         dispatch();
     }

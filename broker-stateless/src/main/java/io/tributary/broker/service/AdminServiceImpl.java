@@ -56,6 +56,7 @@ import io.tributary.broker.ownership.OwnershipService;
 import io.tributary.internal.v1.BrokerRegistration;
 import io.tributary.internal.v1.BundleLoad;
 import io.tributary.internal.v1.LoadReport;
+import io.tributary.protocol.SubscriptionName;
 import io.tributary.protocol.TopicName;
 import java.util.HashMap;
 import java.util.List;
@@ -294,9 +295,6 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     }
 
     private static String requireSubscription(String s) {
-        if (s == null || s.isEmpty()) {
-            throw new TributaryException(ErrorReason.INVALID_REQUEST, "a subscription name is required");
-        }
-        return s;
+        return SubscriptionName.check(s);
     }
 }

@@ -22,6 +22,7 @@ import io.tributary.broker.ServiceLimits;
 import io.tributary.broker.dispatch.Subscription;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
+import io.tributary.protocol.SubscriptionName;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.cursor.ManagedCursor;
@@ -138,7 +139,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
             requireSubscriptionName(req.getSubscription());
             return topics.topic(name, false)
                     .thenCompose(t -> t.subscription(req.getSubscription(), ManagedCursor.Start.LATEST, false)
-                            .thenApplyAsync(sub -> applyAcks(name, req, sub), t.executor()))
+                            .thenComposeAsync(sub -> applyAcks(name, req, sub), t.executor()))
                     .thenApply(err -> {
                         if (err != null) {
                             throw new TributaryException(err, null);
@@ -148,7 +149,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
         });
     }
 
-    private ErrorDetail applyAcks(TopicName name, AcknowledgeRequest req, Subscription sub) {
+    private CompletableFuture<ErrorDetail> applyAcks(TopicName name, AcknowledgeRequest req, Subscription sub) {
         CompletableFuture<PullConsumer> pc = pullConsumers.get(name + "#" + req.getSubscription());
         PullConsumer consumer = pc != null && pc.isDone() && !pc.isCompletedExceptionally() ? pc.join() : null;
         if (consumer != null) {
@@ -159,13 +160,16 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
 
     @Override
     public void getLastMessageId(GetLastMessageIdRequest req, StreamObserver<GetLastMessageIdResponse> out) {
-        Replies.reply(out, () -> topics.topic(TopicName.of(req.getTopic()), false)
-                .thenCompose(t -> t.lastMessageId(req.getSubscription())));
+        Replies.reply(out, () -> {
+            if (!req.getSubscription().isEmpty()) {
+                SubscriptionName.check(req.getSubscription());
+            }
+            return topics.topic(TopicName.of(req.getTopic()), false)
+                    .thenCompose(t -> t.lastMessageId(req.getSubscription()));
+        });
     }
 
     private static void requireSubscriptionName(String subscription) {
-        if (subscription == null || subscription.isEmpty()) {
-            throw new TributaryException(ErrorReason.INVALID_REQUEST, "a subscription name is required");
-        }
+        SubscriptionName.check(subscription);
     }
 }

@@ -22,6 +22,7 @@ import io.tributary.broker.dispatch.Subscription;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.protocol.ErrorReasons;
+import io.tributary.protocol.SubscriptionName;
 import io.tributary.protocol.TopicName;
 import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.Position;
@@ -30,7 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One consumer's Subscribe stream. The broker sends entries only against the permits the
- * consumer granted, so the stream never carries more than the consumer's receiver queue holds.
+ * consumer granted (at most {@link Consumer#MAX_PERMITS}), so the stream never carries more than
+ * the consumer's receiver queue holds, and only while the stream is ready: a client that grants
+ * permits but does not read holds up its own entries, not the broker's memory.
  */
 final class SubscribeHandler extends Consumer implements StreamObserver<SubscribeRequest> {
     private static final AtomicLong NAMES = new AtomicLong();
@@ -57,12 +60,22 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
         StreamObserver<SubscribeRequest> observer = new StreamObserver<>() {
             private volatile SubscribeHandler handler;
 
+            private final InboundFlow inbound = new InboundFlow((ServerCallStreamObserver<SubscribeResponse>) out);
+
             {
-                // gRPC takes the cancel handler only before the service method returns
-                ((ServerCallStreamObserver<SubscribeResponse>) out).setOnCancelHandler(() -> {
+                // gRPC takes these handlers only before the service method returns
+                ServerCallStreamObserver<SubscribeResponse> call = (ServerCallStreamObserver<SubscribeResponse>) out;
+                call.setOnCancelHandler(() -> {
                     SubscribeHandler h = handler;
                     if (h != null) {
                         h.detach();
+                    }
+                });
+                call.setOnReadyHandler(() -> {
+                    inbound.onReady();
+                    SubscribeHandler h = handler;
+                    if (h != null) {
+                        h.onReady();
                     }
                 });
             }
@@ -80,6 +93,7 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
                     handler = new SubscribeHandler(out, topics, name, open.getPriority());
                 }
                 handler.onNext(req);
+                inbound.next();
             }
 
             @Override
@@ -101,11 +115,58 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
         return observer;
     }
 
+    /**
+     * Reads the client's requests one at a time, and the next only while the stream takes our
+     * responses: a client that sends acknowledgements (each answered) but reads nothing stops being
+     * read, instead of making the broker queue its answers without bound.
+     */
+    private static final class InboundFlow {
+        private final ServerCallStreamObserver<SubscribeResponse> call;
+        private boolean wanted;
+
+        InboundFlow(ServerCallStreamObserver<SubscribeResponse> call) {
+            this.call = call;
+            call.disableAutoRequest();
+            call.request(1);
+        }
+
+        /** A request was taken: the next one is read now if responses flow, else once they do. */
+        synchronized void next() {
+            if (call.isReady()) {
+                call.request(1);
+            } else {
+                wanted = true;
+            }
+        }
+
+        synchronized void onReady() {
+            if (wanted && call.isReady()) {
+                wanted = false;
+                call.request(1);
+            }
+        }
+    }
+
+    /** The client reads again: entries that waited for the stream go out. */
+    private void onReady() {
+        Topic t = topic;
+        Subscription s = subscription;
+        if (t != null && s != null) {
+            t.executor().execute(() -> s.ready(this));
+        }
+    }
+
+    /** Entries go out only while the stream takes them (the client reads); see {@link #onReady()}. */
+    @Override
+    protected boolean isReady() {
+        return out.isReady();
+    }
+
     @Override
     public void onNext(SubscribeRequest req) {
         switch (req.getRequestCase()) {
             case OPEN -> open(req.getOpen());
-            case FLOW -> onTopic(sub -> sub.flow(this, Math.max(0, req.getFlow().getPermits())));
+            case FLOW -> onTopic(sub -> sub.flow(this, req.getFlow().getPermits()));
             case ACK -> ack(req.getAck());
             case NEGATIVE_ACK -> onTopic(sub -> sub.negativeAcknowledge(this, req.getNegativeAck().getMessageIdsList(),
                     req.getNegativeAck().getDelayMs()));
@@ -119,8 +180,9 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
             fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "the consumer is already subscribed"));
             return;
         }
-        if (open.getSubscription().isEmpty()) {
-            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "a subscription name is required"));
+        String problem = SubscriptionName.problem(open.getSubscription());
+        if (problem != null) {
+            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, problem));
             return;
         }
         if (open.getTypeValue() < 0 || open.getTypeValue() > 4) {
@@ -166,16 +228,17 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
     }
 
     private void ack(Ack ack) {
-        onTopic(sub -> {
-            ErrorDetail err = sub.acknowledge(this, ack.getMessageIdsList(), ack.getCumulative());
+        onTopic(sub -> sub.acknowledge(this, ack.getMessageIdsList(), ack.getCumulative()).whenComplete((err, e) -> {
             if (ack.getRequestId() != 0) {
                 AckResponse.Builder r = AckResponse.newBuilder().setRequestId(ack.getRequestId());
-                if (err != null) {
+                if (e != null) {
+                    r.setError(Errors.detailOf(e));
+                } else if (err != null) {
                     r.setError(err);
                 }
                 send(SubscribeResponse.newBuilder().setAckResponse(r).build());
             }
-        });
+        }));
     }
 
     private void seek(Seek seek) {

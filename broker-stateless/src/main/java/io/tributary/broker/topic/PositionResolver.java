@@ -9,6 +9,7 @@ import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
+import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.ManagedLog;
 import io.tributary.storage.log.Position;
 import java.util.concurrent.CompletableFuture;
@@ -82,10 +83,47 @@ final class PositionResolver {
         return p;
     }
 
+    /**
+     * Checks the batch index and size of {@code id} (a seek target or a reader's start), which
+     * {@link #positionOf} resolved to {@code resolved}: the index must be within the size, and a
+     * size the client states must be the real message count of the entry (read from its header)
+     * when the id names a stored entry; the reader's cursor is sized by it. Fails with
+     * INVALID_MESSAGE_ID otherwise.
+     */
+    CompletableFuture<Void> checkBatch(MessageId id, Position resolved) {
+        int size = id.getBatchSize();
+        if (size < 0 || size > ManagedCursor.MAX_BATCH_MESSAGES
+                || (size > 0 && (id.getBatchIndex() < 0 || id.getBatchIndex() >= size))) {
+            return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_MESSAGE_ID, "message id "
+                    + text(id) + " of topic " + name + " has batch index " + id.getBatchIndex() + ", outside its batch of "
+                    + size + " messages"));
+        }
+        if (size == 0 || !resolved.equals(new Position(id.getLedgerId(), id.getEntryId()))
+                || resolved.equals(log.endPosition())) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return log.readAsync(resolved, 1).thenAccept(entries -> {
+            if (entries.isEmpty() || !entries.get(0).position().equals(resolved)) {
+                throw new TributaryException(ErrorReason.INVALID_MESSAGE_ID, "message id " + text(id)
+                        + " names no entry topic " + name + " stores");
+            }
+            int count = EntryCodec.messageCount(entries.get(0).data());
+            if (count != size) {
+                throw new TributaryException(ErrorReason.INVALID_MESSAGE_ID, "message id " + text(id) + " of topic " + name
+                        + " says its batch holds " + size + " messages, but the entry holds " + count);
+            }
+        });
+    }
+
+    private static String text(MessageId id) {
+        return id.getLedgerId() + ":" + id.getEntryId() + ":" + id.getBatchIndex() + "/" + id.getBatchSize();
+    }
+
     /** The position a seek target names (runs on the executor; reads the log for a publish time). */
     CompletableFuture<Position> resolve(MessageId id, Long publishTimeMs, InitialPosition position) {
         if (id != null) {
-            return CompletableFuture.supplyAsync(() -> positionOf(id), executor);
+            return CompletableFuture.supplyAsync(() -> positionOf(id), executor)
+                    .thenCompose(p -> checkBatch(id, p).thenApply(v -> p));
         }
         if (publishTimeMs != null) {
             if (publishTimeMs < 0) {

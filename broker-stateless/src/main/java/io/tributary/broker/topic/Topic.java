@@ -326,7 +326,10 @@ public final class Topic {
      */
     public CompletableFuture<Subscription> reader(String subscription, MessageId startId, boolean inclusive,
                                                   InitialPosition initial) {
-        return CompletableFuture.supplyAsync(() -> {
+        // the start id is checked against its entry (batch size included) before anything is sized by it
+        CompletableFuture<Position> resolved = startId == null ? CompletableFuture.completedFuture(null)
+                : positions.resolve(startId, null, null);
+        return resolved.thenApplyAsync(p -> {
             CompletableFuture<Subscription> existing = subscriptions.get(subscription);
             if (existing != null && !existing.isCompletedExceptionally()) {
                 throw new TributaryException(ErrorReason.CONSUMER_BUSY, "subscription " + subscription
@@ -336,11 +339,10 @@ public final class Topic {
             int ackedUpTo = -1;
             int batchSize = 0;
             if (startId != null) {
-                Position p = positions.positionOf(startId);
+                boolean sameEntry = p.equals(new Position(startId.getLedgerId(), startId.getEntryId()));
                 if (inclusive || p.equals(log.endPosition())) {
                     next = p;
-                } else if (startId.getBatchSize() > 1 && startId.getBatchIndex() >= 0
-                        && startId.getBatchIndex() < startId.getBatchSize() - 1) {
+                } else if (sameEntry && startId.getBatchSize() > 1 && startId.getBatchIndex() < startId.getBatchSize() - 1) {
                     // after a message inside a batch: the rest of that batch comes first
                     next = p;
                     ackedUpTo = startId.getBatchIndex();
@@ -352,8 +354,8 @@ public final class Topic {
                 next = initial == InitialPosition.EARLIEST ? log.firstPosition() : log.endPosition();
             }
             ManagedCursor cursor = ManagedCursor.nonDurable(log, subscription, new Position(next.ledgerId(), next.entryId() - 1));
-            for (int i = 0; i <= ackedUpTo; i++) {
-                cursor.acknowledgeIndex(next, i, batchSize);
+            if (ackedUpTo >= 0) {
+                cursor.acknowledgeIndexesUpTo(next, ackedUpTo, batchSize);
             }
             Subscription sub = paused(new Subscription(subscriptionContext(), subscription, cursor));
             subscriptions.put(subscription, CompletableFuture.completedFuture(sub));

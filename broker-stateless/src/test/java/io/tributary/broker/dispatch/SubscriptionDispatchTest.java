@@ -144,7 +144,7 @@ class SubscriptionDispatchTest {
         assertThat(b.received).isEmpty();
 
         // once a acknowledged its entries of a key, b gets that key's waiting entries, in order
-        assertThat(on(() -> subscription.acknowledge(a, ids(first), false))).isNull();
+        assertThat(on(() -> subscription.acknowledge(a, ids(first), false)).join()).isNull();
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(b.positions()).containsExactlyElementsOf(movedToB));
         assertThat(a.received).hasSize(first.size() + stillA.size());
     }
@@ -160,7 +160,7 @@ class SubscriptionDispatchTest {
         assertThat(a.activeChanges).containsExactly(true);
         assertThat(b.activeChanges).isEmpty();
 
-        on(() -> subscription.acknowledge(a, ids(p.subList(0, 2)), false));
+        on(() -> subscription.acknowledge(a, ids(p.subList(0, 2)), false)).join();
         on(() -> {
             subscription.removeConsumer(a);
             return null;
@@ -177,7 +177,7 @@ class SubscriptionDispatchTest {
         join(low, SubscriptionType.FAILOVER, 100);
         List<Position> p = append(IntStream.range(0, 4).mapToObj(i -> entry(null, 0)).toList());
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(low.positions()).containsExactlyElementsOf(p));
-        on(() -> subscription.acknowledge(low, ids(p.subList(0, 1)), false));
+        on(() -> subscription.acknowledge(low, ids(p.subList(0, 1)), false)).join();
 
         TestConsumer high = new TestConsumer("high", 1);
         join(high, SubscriptionType.FAILOVER, 100);
@@ -337,7 +337,7 @@ class SubscriptionDispatchTest {
         })).hasRootCauseInstanceOf(TributaryException.class).rootCause()
                 .satisfies(e -> assertThat(((TributaryException) e).reason()).isEqualTo(ErrorReason.CONSUMER_BUSY));
         ErrorDetail cumulative = on(() -> subscription.acknowledge(a, List.of(MessageId.newBuilder()
-                .setLedgerId(log.lastConfirmed().ledgerId()).setEntryId(0).build()), true));
+                .setLedgerId(log.lastConfirmed().ledgerId()).setEntryId(0).build()), true)).join();
         assertThat(cumulative.getReason()).isEqualTo(ErrorReason.NOT_ALLOWED);
         on(() -> {
             subscription.negativeAcknowledge(a, List.of(), -1);
