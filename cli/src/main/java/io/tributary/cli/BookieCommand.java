@@ -36,6 +36,11 @@ final class BookieCommand implements Callable<Integer> {
                     + "It may differ from --bind-address when something forwards to the bookie.")
     String advertisedAddress;
 
+    @Option(names = "--zk-session-timeout", defaultValue = "30s", paramLabel = "DURATION",
+            description = "After this long without hearing from the bookie, ZooKeeper drops its registration and "
+                    + "clients stop writing to it (default: ${DEFAULT-VALUE}).")
+    String zkSessionTimeout;
+
     @Option(names = "--no-fsync", description = "Acknowledge entries before the journal is synced to disk (faster, less durable).")
     boolean noFsync;
 
@@ -52,10 +57,18 @@ final class BookieCommand implements Callable<Integer> {
             System.err.println("error: --ledgers-root must start with '/', was " + ledgersRoot);
             return 1;
         }
+        int zkTimeoutMs;
+        try {
+            zkTimeoutMs = (int) Math.min(Integer.MAX_VALUE, io.tributary.protocol.config.Settings.parseDuration("--zk-session-timeout",
+                    zkSessionTimeout).toMillis());
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return 1;
+        }
         String uri = StorageClients.metadataServiceUri(zookeeper, ledgersRoot);
         ServerRunner.Stopper stopper = ServerRunner.installStopHandlers("bookie", parentPid);
         EmbeddedBookie bookie = ServerRunner.start("the bookie", port, "--port",
-                () -> EmbeddedBookie.start(uri, dataDir, bindAddress, advertisedAddress, port, !noFsync), () -> { });
+                () -> EmbeddedBookie.start(uri, dataDir, bindAddress, advertisedAddress, port, !noFsync, zkTimeoutMs), () -> { });
         ServerRunner.announce("bookie listening on " + advertisedAddress + ":" + bookie.port());
         return stopper.runUntilStopped(bookie::close);
     }

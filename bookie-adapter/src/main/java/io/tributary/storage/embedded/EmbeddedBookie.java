@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedBookie implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBookie.class);
 
+    /** The bookie's ZooKeeper session timeout unless told otherwise. */
+    public static final int DEFAULT_ZK_TIMEOUT_MS = 30_000;
+
     private final EmbeddedServer server;
     private final int port;
     /** Created here (not by the server's component stack) when the advertised address differs: closed here. */
@@ -42,7 +45,7 @@ public final class EmbeddedBookie implements AutoCloseable {
      */
     public static EmbeddedBookie start(String metadataServiceUri, File dataDir, int port, boolean syncJournal)
             throws Exception {
-        return start(metadataServiceUri, dataDir, null, "127.0.0.1", port, syncJournal);
+        return start(metadataServiceUri, dataDir, null, "127.0.0.1", port, syncJournal, DEFAULT_ZK_TIMEOUT_MS);
     }
 
     /**
@@ -51,9 +54,10 @@ public final class EmbeddedBookie implements AutoCloseable {
      * forwards the traffic, e.g. a test relay on {@code 127.0.0.2:port} in front of a bookie on {@code 127.0.0.1:port}.
      *
      * @param bindAddress null listens on every interface (then it must equal the advertised address or be unset)
+     * @param zkTimeoutMs the bookie's ZooKeeper session: after this long unheard, clients stop writing to it
      */
     public static EmbeddedBookie start(String metadataServiceUri, File dataDir, String bindAddress, String advertisedAddress,
-            int port, boolean syncJournal) throws Exception {
+            int port, boolean syncJournal, int zkTimeoutMs) throws Exception {
         File journal = new File(dataDir, "journal");
         File ledgers = new File(dataDir, "ledgers");
         if (!journal.isDirectory() && !journal.mkdirs() || !ledgers.isDirectory() && !ledgers.mkdirs()) {
@@ -84,7 +88,7 @@ public final class EmbeddedBookie implements AutoCloseable {
         conf.setJournalRemovePagesFromCache(false);
         conf.setHttpServerEnabled(false);
         conf.setAutoRecoveryDaemonEnabled(false);
-        conf.setZkTimeout(30_000);
+        conf.setZkTimeout(zkTimeoutMs);
         // a full disk should not make a development bookie read-only at 95%
         conf.setDiskUsageThreshold(0.99f);
         conf.setDiskUsageWarnThreshold(0.98f);

@@ -98,7 +98,7 @@ public final class ChaosCluster implements AutoCloseable {
             Relay r = advertisedRelay("bookie-" + k);
             List<String> args = List.of("bookie", "--zookeeper", zkDirect, "--data-dir", dataDir("bookie-" + k),
                     "--port", Integer.toString(r.port()), "--bind-address", BIND_HOST, "--advertised-address", ADVERTISED_HOST,
-                    "--no-fsync");
+                    "--zk-session-timeout", t.zkSessionTimeout().toMillis() + "ms", "--no-fsync");
             ServerProcess b = add(new ServerProcess("bookie-" + k, launcher, args, BOOKIE_READY, logDir)).launch();
             if (k == 1) {
                 b.awaitReady(START_TIMEOUT);

@@ -36,7 +36,7 @@ public record FaultSchedule(long seed, long durationMillis, List<Fault> faults) 
         SplittableRandom rnd = new SplittableRandom(seed ^ 0x5DEECE66DL);
         long total = duration.toMillis();
         long t = Math.max(10_000, total / 10);
-        long end = total - Math.max(15_000, total / 5);
+        long end = quietFromMillis(total);
         long session = topology.zkSessionTimeout().toMillis();
         List<FaultType> first = new ArrayList<>(List.of(
                 rnd.nextBoolean() ? FaultType.BOOKIE_KILL : FaultType.BOOKIE_BLACKHOLE,
@@ -104,6 +104,14 @@ public record FaultSchedule(long seed, long durationMillis, List<Fault> faults) 
             list.set(j, tmp);
         }
     }
+
+    /** From when on a run of {@code totalMillis} injects no fault: its last fifth, at least 15 s. */
+    public static long quietFromMillis(long totalMillis) {
+        return totalMillis - Math.max(15_000, totalMillis / 5);
+    }
+
+    /** How many faults every schedule starts with, whatever else it holds (see the class comment). */
+    public static final int GUARANTEED_FAULTS = 3;
 
     /** How many faults of {@code type} the schedule holds. */
     public long count(FaultType type) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.chaos.check.CheckReport;
 import io.tributary.chaos.cluster.Topology;
+import io.tributary.chaos.fault.Fault;
 import io.tributary.chaos.fault.FaultRecord;
 import io.tributary.chaos.fault.FaultSchedule;
 import io.tributary.chaos.fault.FaultType;
@@ -35,7 +36,8 @@ public final class ChaosReport {
     }
 
     static ChaosReport of(long seed, Duration duration, Topology topology, FaultSchedule schedule, LoadPlan plan,
-            List<FaultRecord> faults, CheckReport check, MetadataSurvey survey, String surveyError, Path logDir) throws JsonProcessingException {
+            List<FaultRecord> faults, List<Fault> skipped, CheckReport check, MetadataSurvey survey, String surveyError,
+            Map<String, Long> relayBytes, Path logDir) throws JsonProcessingException {
         ObjectNode n = JSON.createObjectNode();
         n.put("seed", seed);
         n.put("durationMillis", duration.toMillis());
@@ -48,6 +50,7 @@ public final class ChaosReport {
         n.set("faultsByType", JSON.valueToTree(byType));
         n.set("faults", JSON.valueToTree(faults));
         n.put("faultErrors", faults.stream().filter(r -> r.error() != null).count());
+        n.set("skippedFaults", JSON.valueToTree(skipped));
         if (survey != null) {
             ObjectNode m = n.putObject("largestZnode");
             m.put("path", survey.path());
@@ -56,8 +59,18 @@ public final class ChaosReport {
         } else {
             n.put("largestZnode", surveyError);
         }
-        n.set("topology", JSON.valueToTree(topology));
+        ObjectNode t = n.putObject("topology");
+        t.put("zookeepers", topology.zookeepers());
+        t.put("bookies", topology.bookies());
+        t.put("brokers", topology.brokers());
+        t.put("proxies", topology.proxies());
+        t.put("ensembleSize", topology.ensembleSize());
+        t.put("writeQuorum", topology.writeQuorum());
+        t.put("ackQuorum", topology.ackQuorum());
+        t.put("zkSessionTimeoutMillis", topology.zkSessionTimeout().toMillis());
+        t.set("brokerProps", JSON.valueToTree(topology.brokerProps()));
         n.set("loadPlan", JSON.valueToTree(plan));
+        n.set("relayBytes", JSON.valueToTree(relayBytes));
         n.put("logs", logDir.toString());
         return new ChaosReport(n, check, faults);
     }
