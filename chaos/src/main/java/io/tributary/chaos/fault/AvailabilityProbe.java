@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Measures whether publishing works: every half second it sends one message to each probe topic (spread over
- * the bundles), through any proxy that answers, and records whether all got through. The probe topics are
+ * the bundles), through each proxy in turn, and records whether all got through within a few seconds. The probe topics are
  * its own ({@code chaos-probe-N}), so the checker's accounting never sees them.
  */
 public final class AvailabilityProbe implements AutoCloseable {
@@ -46,11 +46,13 @@ public final class AvailabilityProbe implements AutoCloseable {
     }
 
     private void loop() {
-        while (!stopped) {
+        for (int round = 0; !stopped; round++) {
             long t0 = System.nanoTime();
             boolean ok = true;
+            // the proxies take turns, so a dead proxy shows as well as a dead owner
+            int client = round % clients.size();
             for (int i = 0; i < topics.size() && !stopped; i++) {
-                ok &= sendAnywhere(i);
+                ok &= send(client, i);
             }
             synchronized (samples) {
                 samples.add(new long[] {millis(t0), millis(System.nanoTime()), ok ? 1 : 0});
@@ -67,26 +69,23 @@ public final class AvailabilityProbe implements AutoCloseable {
         }
     }
 
-    private boolean sendAnywhere(int topic) {
-        for (int c = 0; c < clients.size(); c++) {
-            try {
-                Producer<byte[]> p = producers.get(c).get(topic);
-                if (p == null) {
-                    p = clients.get(c).newProducer(Schema.BYTES).topic(topics.get(topic)).sendTimeout(SEND_TIMEOUT)
-                            .enableBatching(false).create();
-                    producers.get(c).set(topic, p);
-                }
-                p.sendAsync("probe".getBytes(StandardCharsets.UTF_8)).get(SEND_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
-                return true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                stopped = true;
-                return false;
-            } catch (Exception e) {
-                // this proxy or the topic's owner does not answer now: try the next proxy
+    private boolean send(int c, int topic) {
+        try {
+            Producer<byte[]> p = producers.get(c).get(topic);
+            if (p == null) {
+                p = clients.get(c).newProducer(Schema.BYTES).topic(topics.get(topic)).sendTimeout(SEND_TIMEOUT)
+                        .enableBatching(false).create();
+                producers.get(c).set(topic, p);
             }
+            p.sendAsync("probe".getBytes(StandardCharsets.UTF_8)).get(SEND_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopped = true;
+            return false;
+        } catch (Exception e) {
+            return false; // this proxy or the topic's owner does not answer now: a failed sample
         }
-        return false;
     }
 
     private long millis(long nanos) {
