@@ -196,9 +196,9 @@ public final class Relay implements AutoCloseable {
                     if (delay > 0) {
                         Thread.sleep(delay);
                     }
+                    bytes.addAndGet(n); // counted first, so whoever receives the bytes sees them counted
                     out.write(buf, 0, n);
                     out.flush();
-                    bytes.addAndGet(n);
                 }
             } catch (IOException e) {
                 // the other side went away: end the whole link below

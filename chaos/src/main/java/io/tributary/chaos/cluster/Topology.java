@@ -14,13 +14,13 @@ import java.util.Map;
  * @param ensembleSize BookKeeper ensemble of every ledger
  * @param writeQuorum copies written
  * @param ackQuorum copies acknowledged before a write is
- * @param zkSessionTimeout the brokers' ZooKeeper session: short, so faults heal fast
+ * @param zkSessionTimeout the brokers' and bookies' ZooKeeper session: short, so faults heal fast
  * @param brokerProps further {@code broker.*} settings
  */
 public record Topology(int zookeepers, int bookies, int brokers, int proxies, int ensembleSize, int writeQuorum, int ackQuorum,
         Duration zkSessionTimeout, Map<String, String> brokerProps) {
 
-    /** The cluster: 3 ZooKeeper, 4 bookies (E3/W3/A2), 3 brokers, 2 proxies, 6 s broker sessions. */
+    /** The cluster: 3 ZooKeeper, 4 bookies (E3/W3/A2), 3 brokers, 2 proxies, 6 s sessions. */
     public static Topology standard() {
         return new Topology(3, 4, 3, 2, 3, 3, 2, Duration.ofSeconds(6), Map.of());
     }

@@ -122,6 +122,16 @@ public final class AvailabilityProbe implements AutoCloseable {
         }
     }
 
+    /**
+     * The slowest sample between {@code fromMillis} and {@code toMillis}: how long one round of sends to every probe
+     * topic took at worst (the client's retries hide short outages from failures, not from latency).
+     */
+    public long slowestRoundMillis(long fromMillis, long toMillis) {
+        synchronized (samples) {
+            return samples.stream().filter(s -> s[0] >= fromMillis && s[0] < toMillis).mapToLong(s -> s[1] - s[0]).max().orElse(0);
+        }
+    }
+
     @Override
     public void close() {
         stopped = true;

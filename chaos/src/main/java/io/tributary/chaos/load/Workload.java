@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * STAND-IN for h10-g's workload (same signatures): the lead replaces this file with theirs at merge.
  * One idempotent producer per topic sends "topic:seq" through alternating proxies and records what was acknowledged.
  */
-public final class Workload {
+public final class Workload implements AutoCloseable {
     private final LoadPlan plan;
     private final List<TributaryClient> clients = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -87,6 +87,12 @@ public final class Workload {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Releases the clients (h10-g's workload keeps consumers running after stop() so they drain). */
+    @Override
+    public void close() throws InterruptedException {
+        stop();
     }
 
     public Map<String, Set<Long>> acked() {

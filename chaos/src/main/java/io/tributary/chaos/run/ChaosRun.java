@@ -78,7 +78,6 @@ public final class ChaosRun {
             long probeOrigin = System.nanoTime();
             List<FaultRecord> records = new ArrayList<>();
             List<Fault> skipped = new ArrayList<>();
-            Workload workload;
             CheckReport check;
             MetadataSurvey survey = null;
             String surveyError = null;
@@ -91,32 +90,33 @@ public final class ChaosRun {
                 long loadOrigin = System.nanoTime();
                 // fault times count from the load's start, the probe's from its own: base converts
                 long base = TimeUnit.NANOSECONDS.toMillis(loadOrigin - probeOrigin);
-                workload = Workload.start(plan, urls, urls.get(0));
-                long quietFrom = FaultSchedule.quietFromMillis(duration.toMillis());
-                for (Fault f : schedule.faults()) {
-                    sleepUntil(loadOrigin, f.startMillis());
-                    // restarts and failovers on a slow machine put the run behind its schedule: keep the end quiet
-                    // rather than overrun, except for the faults every run is meant to see
-                    if (f.index() >= FaultSchedule.GUARANTEED_FAULTS && millisSince(loadOrigin) + f.durationMillis() > quietFrom) {
-                        log.printf("%6d ms fault %d (%s) skipped: the run is behind its schedule%n", millisSince(loadOrigin), f.index(), f.type());
-                        skipped.add(f);
-                        continue;
+                try (Workload workload = Workload.start(plan, urls, urls.get(0))) {
+                    long quietFrom = FaultSchedule.quietFromMillis(duration.toMillis());
+                    for (Fault f : schedule.faults()) {
+                        sleepUntil(loadOrigin, f.startMillis());
+                        // restarts and failovers on a slow machine put the run behind its schedule: keep the end quiet
+                        // rather than overrun, except for the faults every run is meant to see
+                        if (f.index() >= FaultSchedule.GUARANTEED_FAULTS && millisSince(loadOrigin) + f.durationMillis() > quietFrom) {
+                            log.printf("%6d ms fault %d (%s) skipped: the run is behind its schedule%n", millisSince(loadOrigin), f.index(), f.type());
+                            skipped.add(f);
+                            continue;
+                        }
+                        records.add(apply(f, cluster, injector, probe, loadOrigin, base));
                     }
-                    records.add(apply(f, cluster, injector, probe, loadOrigin, base));
-                }
-                sleepUntil(loadOrigin, duration.toMillis());
-                cluster.healAll();
-                long healed = millisSince(loadOrigin);
-                long back = probe.awaitAvailable(healed + base, RECOVERY_WAIT);
-                log.printf("all healed at %d ms; publishing %s%n", healed,
-                        back < 0 ? "still failing after " + RECOVERY_WAIT : "works again after " + (back - base - healed) + " ms");
-                workload.stop();
-                Thread.sleep(QUIESCE.toMillis()); // settling, not waiting for a condition: nothing signals "quiet"
-                check = Checker.check(workload, urls.get(0));
-                try {
-                    survey = MetadataSurvey.of(cluster.zookeeperConnect(), "/");
-                } catch (Exception e) {
-                    surveyError = e.toString();
+                    sleepUntil(loadOrigin, duration.toMillis());
+                    cluster.healAll();
+                    long healed = millisSince(loadOrigin);
+                    long back = probe.awaitAvailable(healed + base, RECOVERY_WAIT);
+                    log.printf("all healed at %d ms; publishing %s%n", healed,
+                            back < 0 ? "still failing after " + RECOVERY_WAIT : "works again after " + (back - base - healed) + " ms");
+                    workload.stop();
+                    Thread.sleep(QUIESCE.toMillis()); // settling, not waiting for a condition: nothing signals "quiet"
+                    check = Checker.check(workload, urls.get(0));
+                    try {
+                        survey = MetadataSurvey.of(cluster.zookeeperConnect(), "/");
+                    } catch (Exception e) {
+                        surveyError = e.toString();
+                    }
                 }
             }
             // evidence that every link really went through its relay
@@ -158,11 +158,14 @@ public final class ChaosRun {
         long end = millisSince(origin);
         long back = probe.awaitAvailable(end + base, RECOVERY_WAIT);
         long recovery = back < 0 ? -1 : Math.max(0, back - base - end);
-        long unavailable = probe.unavailableMillis(start + base, back < 0 ? millisSince(origin) + base : back);
-        log.printf("%6d ms fault %d healed; publishing works %s%s%n", end, f.index(),
-                recovery < 0 ? "NOT within " + RECOVERY_WAIT : recovery + " ms later", error == null ? "" : " (" + error + ")");
+        long until = back < 0 ? millisSince(origin) + base : back;
+        long unavailable = probe.unavailableMillis(start + base, until);
+        long slowest = probe.slowestRoundMillis(start + base, until);
+        log.printf("%6d ms fault %d healed; publishing works %s (failing %d ms, slowest probe round %d ms)%s%n", end, f.index(),
+                recovery < 0 ? "NOT within " + RECOVERY_WAIT : recovery + " ms later", unavailable, slowest,
+                error == null ? "" : " (" + error + ")");
         log.flush();
-        return new FaultRecord(f, target, start, end, recovery, unavailable, error);
+        return new FaultRecord(f, target, start, end, recovery, unavailable, slowest, error);
     }
 
     private static void sleepUntil(long originNanos, long offsetMillis) throws InterruptedException {
