@@ -32,7 +32,8 @@ final class ChaosCommand implements Callable<Integer> {
     File report;
 
     @Option(names = "--work-dir", paramLabel = "DIR",
-            description = "Data and logs of the cluster's servers (default: a new directory under the system's temp directory).")
+            description = "Data and logs of the cluster's servers, a new or empty directory (default: a new one under the "
+                    + "system's temp directory).")
     File workDir;
 
     @Override
@@ -45,6 +46,11 @@ final class ChaosCommand implements Callable<Integer> {
             return 1;
         }
         long s = seed != null ? seed : new java.util.SplittableRandom().nextLong();
+        if (workDir != null && workDir.isDirectory() && workDir.list() != null && workDir.list().length > 0) {
+            // a new cluster picks new ports: an earlier run's data (bookie cookies, the ensemble) would not fit them
+            System.err.println("error: --work-dir " + workDir + " is not empty: give a new directory");
+            return 1;
+        }
         Path dir = workDir != null ? workDir.toPath() : Files.createTempDirectory("tributary-chaos-" + s + "-");
         ChaosReport r = new ChaosRun(s, d, Launcher.fromOwnClassPath(), dir, System.out).run();
         if (report != null) {

@@ -61,12 +61,25 @@ class ChaosSmokeTest {
     @MethodSource("seeds")
     void aSeededChaosRunLosesNoAcknowledgedMessageAndStoresNoneTwice(long seed) throws Exception {
         Path work = Files.createDirectories(Paths.get("target", "chaos")).resolve("seed-" + seed);
+        // a new cluster picks new ports: the data of an earlier run (bookie cookies, ensemble) would not fit them
+        deleteRecursively(work);
         ChaosReport report = new ChaosRun(seed, DURATION, Launcher.fromBuiltJar(Paths.get("")), work, System.out).run();
         System.out.println("chaos seed " + seed + " report:\n" + report.toJson());
         assertThat(report.check().acked()).as("messages acknowledged during the run").isPositive();
         assertThat(report.check().lost()).as("acknowledged but lost; first violation: %s", report.check().firstViolation()).isZero();
         assertThat(report.check().duplicated()).as("stored twice; first violation: %s", report.check().firstViolation()).isZero();
         assertThat(report.ok()).as("the checker's verdict: %s", report.check().toJson()).isTrue();
+    }
+
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     @Test
