@@ -9,9 +9,9 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bookie", mixinStandardHelpOptions = true,
         description = {"Runs one BookKeeper bookie (journal and ledger storage under --data-dir), registered in ZooKeeper.",
-                "The first bookie of a new cluster lays out BookKeeper's metadata. It advertises 127.0.0.1, so brokers "
-                        + "must run on the same machine.",
-                "Prints 'bookie listening on 127.0.0.1:<port>' once it serves. SIGTERM or Ctrl-C stops it cleanly."})
+                "The first bookie of a new cluster lays out BookKeeper's metadata. It advertises 127.0.0.1 unless told "
+                        + "otherwise, so by default brokers must run on the same machine.",
+                "Prints 'bookie listening on <advertised-address>:<port>' once it serves. SIGTERM or Ctrl-C stops it cleanly."})
 final class BookieCommand implements Callable<Integer> {
     @Option(names = "--zookeeper", required = true, paramLabel = "HOST:PORT", description = "ZooKeeper connect string.")
     String zookeeper;
@@ -26,6 +26,20 @@ final class BookieCommand implements Callable<Integer> {
     @Option(names = "--ledgers-root", defaultValue = "/ledgers", paramLabel = "PATH",
             description = "BookKeeper's metadata root in ZooKeeper; must match broker.ledgersRoot (default: ${DEFAULT-VALUE}).")
     String ledgersRoot;
+
+    @Option(names = "--bind-address", paramLabel = "HOST",
+            description = "Address to listen on (default: every interface, or the advertised address when only that is given).")
+    String bindAddress;
+
+    @Option(names = "--advertised-address", defaultValue = "127.0.0.1", paramLabel = "HOST",
+            description = "Address clients reach this bookie at, part of its identity: keep it across restarts (default: ${DEFAULT-VALUE}). "
+                    + "It may differ from --bind-address when something forwards to the bookie.")
+    String advertisedAddress;
+
+    @Option(names = "--zk-session-timeout", defaultValue = "30s", paramLabel = "DURATION",
+            description = "After this long without hearing from the bookie, ZooKeeper drops its registration and "
+                    + "clients stop writing to it (default: ${DEFAULT-VALUE}).")
+    String zkSessionTimeout;
 
     @Option(names = "--no-fsync", description = "Acknowledge entries before the journal is synced to disk (faster, less durable).")
     boolean noFsync;
@@ -43,11 +57,19 @@ final class BookieCommand implements Callable<Integer> {
             System.err.println("error: --ledgers-root must start with '/', was " + ledgersRoot);
             return 1;
         }
+        int zkTimeoutMs;
+        try {
+            zkTimeoutMs = (int) Math.min(Integer.MAX_VALUE, io.tributary.protocol.config.Settings.parseDuration("--zk-session-timeout",
+                    zkSessionTimeout).toMillis());
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return 1;
+        }
         String uri = StorageClients.metadataServiceUri(zookeeper, ledgersRoot);
         ServerRunner.Stopper stopper = ServerRunner.installStopHandlers("bookie", parentPid);
         EmbeddedBookie bookie = ServerRunner.start("the bookie", port, "--port",
-                () -> EmbeddedBookie.start(uri, dataDir, port, !noFsync), () -> { });
-        ServerRunner.announce("bookie listening on 127.0.0.1:" + bookie.port());
+                () -> EmbeddedBookie.start(uri, dataDir, bindAddress, advertisedAddress, port, !noFsync, zkTimeoutMs), () -> { });
+        ServerRunner.announce("bookie listening on " + advertisedAddress + ":" + bookie.port());
         return stopper.runUntilStopped(bookie::close);
     }
 }

@@ -1,13 +1,15 @@
 package io.tributary.cli;
 
 import io.tributary.storage.embedded.EmbeddedZooKeeper;
+import io.tributary.storage.embedded.ZooKeeperPeer;
 import java.io.File;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "zookeeper", mixinStandardHelpOptions = true,
-        description = {"Runs a single-node ZooKeeper for small clusters and tests (no replication: not for production).",
+        description = {"Runs a single-node ZooKeeper for small clusters and tests (no replication: not for production), "
+                + "or with --servers and --myid one member of a replicated ensemble.",
                 "Prints 'zookeeper listening on <port>' once it serves. SIGTERM or Ctrl-C stops it cleanly."})
 final class ZooKeeperCommand implements Callable<Integer> {
     @Option(names = "--data-dir", required = true, paramLabel = "DIR", description = "Snapshots and transaction log; kept across restarts.")
@@ -19,6 +21,13 @@ final class ZooKeeperCommand implements Callable<Integer> {
     @Option(names = "--bind-address", defaultValue = "0.0.0.0", paramLabel = "HOST", description = "Interface to listen on (default: ${DEFAULT-VALUE}).")
     String bindAddress;
 
+    @Option(names = "--servers", split = ",", paramLabel = "HOST:QUORUM_PORT:ELECTION_PORT",
+            description = "Every member of the ensemble, in id order (member 1 first); with --myid, runs this one as a member.")
+    java.util.List<String> servers;
+
+    @Option(names = "--myid", paramLabel = "N", description = "This member's id in --servers (1-based).")
+    Integer myid;
+
     @Option(names = "--parent-pid", hidden = true, description = "Exit at once when this process exits (used by the test harness).")
     Long parentPid;
 
@@ -28,10 +37,37 @@ final class ZooKeeperCommand implements Callable<Integer> {
             System.err.println("error: --port must be in [0, 65535], was " + port);
             return 1;
         }
+        if ((servers == null) != (myid == null)) {
+            System.err.println("error: --servers and --myid go together (an ensemble member needs both)");
+            return 1;
+        }
+        if (servers != null) {
+            return runPeer();
+        }
         ServerRunner.Stopper stopper = ServerRunner.installStopHandlers("zookeeper", parentPid);
         EmbeddedZooKeeper zk = ServerRunner.start("ZooKeeper", port, "--port",
                 () -> EmbeddedZooKeeper.start(dataDir, bindAddress, port), () -> { });
         ServerRunner.announce("zookeeper listening on " + zk.port());
         return stopper.runUntilStopped(zk::close);
+    }
+
+    private int runPeer() throws Exception {
+        if (port < 1 || myid < 1 || myid > servers.size()) {
+            System.err.println("error: an ensemble member needs --port in [1, 65535] and --myid in [1, " + servers.size()
+                    + "], was " + port + " and " + myid);
+            return 1;
+        }
+        String host = "0.0.0.0".equals(bindAddress) ? "127.0.0.1" : bindAddress;
+        ServerRunner.Stopper stopper = ServerRunner.installStopHandlers("zookeeper " + myid, parentPid);
+        ZooKeeperPeer peer = ServerRunner.start("ZooKeeper", port, "--port",
+                () -> ZooKeeperPeer.start(dataDir, myid, servers, host, port, java.time.Duration.ofSeconds(60)), () -> { });
+        ServerRunner.announce("zookeeper listening on " + peer.clientPort());
+        return stopper.runUntilStopped(() -> {
+            try {
+                peer.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 }

@@ -4,10 +4,14 @@ import java.io.File;
 import java.io.IOException;
 import io.netty.buffer.ByteBuf;
 import org.apache.bookkeeper.bookie.BookieException;
+import org.apache.bookkeeper.bookie.BookieResources;
 import org.apache.bookkeeper.client.BookKeeperAdmin;
 import org.apache.bookkeeper.conf.ServerConfiguration;
+import org.apache.bookkeeper.discover.RegistrationManager;
+import org.apache.bookkeeper.meta.MetadataBookieDriver;
 import org.apache.bookkeeper.server.EmbeddedServer;
 import org.apache.bookkeeper.server.conf.BookieConfiguration;
+import org.apache.bookkeeper.stats.NullStatsLogger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,13 +22,21 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedBookie implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBookie.class);
 
+    /** The bookie's ZooKeeper session timeout unless told otherwise. */
+    public static final int DEFAULT_ZK_TIMEOUT_MS = 30_000;
+
     private final EmbeddedServer server;
     private final int port;
     private boolean closed;
+    /** Created here (not by the server's component stack) when the advertised address differs: closed here. */
+    private final MetadataBookieDriver driver;
+    private final RegistrationManager registration;
 
-    private EmbeddedBookie(EmbeddedServer server, int port) {
+    private EmbeddedBookie(EmbeddedServer server, int port, MetadataBookieDriver driver, RegistrationManager registration) {
         this.server = server;
         this.port = port;
+        this.driver = driver;
+        this.registration = registration;
     }
 
     /**
@@ -36,6 +48,19 @@ public final class EmbeddedBookie implements AutoCloseable {
      */
     public static EmbeddedBookie start(String metadataServiceUri, File dataDir, int port, boolean syncJournal)
             throws Exception {
+        return start(metadataServiceUri, dataDir, null, "127.0.0.1", port, syncJournal, DEFAULT_ZK_TIMEOUT_MS);
+    }
+
+    /**
+     * Starts a bookie that listens on {@code bindAddress:port} but tells clients (in its BookKeeper identity and
+     * registration) to reach it at {@code advertisedAddress:port}. The two differ when something in between
+     * forwards the traffic, e.g. a test relay on {@code 127.0.0.2:port} in front of a bookie on {@code 127.0.0.1:port}.
+     *
+     * @param bindAddress null listens on every interface (then it must equal the advertised address or be unset)
+     * @param zkTimeoutMs the bookie's ZooKeeper session: after this long unheard, clients stop writing to it
+     */
+    public static EmbeddedBookie start(String metadataServiceUri, File dataDir, String bindAddress, String advertisedAddress,
+            int port, boolean syncJournal, int zkTimeoutMs) throws Exception {
         File journal = new File(dataDir, "journal");
         File ledgers = new File(dataDir, "ledgers");
         if (!journal.isDirectory() && !journal.mkdirs() || !ledgers.isDirectory() && !ledgers.mkdirs()) {
@@ -44,7 +69,20 @@ public final class EmbeddedBookie implements AutoCloseable {
         ServerConfiguration conf = new ServerConfiguration();
         conf.setMetadataServiceUri(metadataServiceUri);
         conf.setBookiePort(port);
-        conf.setAdvertisedAddress("127.0.0.1");
+        boolean split = bindAddress != null && !bindAddress.equals(advertisedAddress);
+        if (split) {
+            // BookKeeper binds its advertised address when a listening interface is set (and every interface
+            // otherwise): advertise the bind address to the server code, and publish the other one as the
+            // bookie's identity and endpoint, which is what clients resolve
+            conf.setAdvertisedAddress(bindAddress);
+            conf.setListeningInterface("lo");
+            conf.setBookieId(advertisedAddress + ":" + port);
+        } else {
+            conf.setAdvertisedAddress(advertisedAddress);
+            if (bindAddress != null) {
+                conf.setListeningInterface("lo");
+            }
+        }
         conf.setAllowLoopback(true);
         conf.setJournalDirName(journal.getPath());
         conf.setLedgerDirNames(new String[] {ledgers.getPath()});
@@ -53,7 +91,7 @@ public final class EmbeddedBookie implements AutoCloseable {
         conf.setJournalRemovePagesFromCache(false);
         conf.setHttpServerEnabled(false);
         conf.setAutoRecoveryDaemonEnabled(false);
-        conf.setZkTimeout(30_000);
+        conf.setZkTimeout(zkTimeoutMs);
         // a full disk should not make a development bookie read-only at 95%
         conf.setDiskUsageThreshold(0.99f);
         conf.setDiskUsageWarnThreshold(0.98f);
@@ -70,10 +108,19 @@ public final class EmbeddedBookie implements AutoCloseable {
                 LOG.debug("BookKeeper cluster metadata already present: {}", e.toString());
             }
         }
-        EmbeddedServer server = EmbeddedServer.builder(new BookieConfiguration(conf)).build();
+        EmbeddedServer.Builder builder = EmbeddedServer.builder(new BookieConfiguration(conf));
+        MetadataBookieDriver driver = null;
+        RegistrationManager registration = null;
+        if (split) {
+            driver = BookieResources.createMetadataDriver(conf, NullStatsLogger.INSTANCE);
+            registration = new AdvertisingRegistrationManager(driver.createRegistrationManager(), advertisedAddress);
+            builder.metadataDriver(driver).registrationManager(registration);
+        }
+        EmbeddedServer server = builder.build();
         server.getLifecycleComponentStack().start();
-        LOG.info("bookie listening on 127.0.0.1:{} with data in {}", port, dataDir);
-        return new EmbeddedBookie(server, port);
+        LOG.info("bookie listening on {}:{} (advertised {}:{}) with data in {}", bindAddress == null ? "*" : bindAddress, port,
+                advertisedAddress, port, dataDir);
+        return new EmbeddedBookie(server, port, driver, registration);
     }
 
     public int port() {
@@ -122,5 +169,11 @@ public final class EmbeddedBookie implements AutoCloseable {
         }
         closed = true;
         server.getLifecycleComponentStack().close();
+        if (registration != null) {
+            registration.close();
+        }
+        if (driver != null) {
+            driver.close();
+        }
     }
 }
