@@ -80,7 +80,7 @@ class SubscriptionNameTest {
     private static void assertInvalidRequest(Executable call) {
         assertThatThrownBy(call::execute).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(ErrorReasons.detailOf(e).getReason()).isEqualTo(ErrorReason.INVALID_REQUEST);
-            assertThat(ErrorReasons.detailOf(e).getMessage()).contains("letters, digits and - _ . = :");
+            assertThat(ErrorReasons.detailOf(e).getMessage()).contains("other than '/'");
         });
     }
 
@@ -88,7 +88,7 @@ class SubscriptionNameTest {
     void aSubscriptionNameWithASlashIsRefusedAndCreatesNoPhantomSubscription() throws Exception {
         ErrorDetail slash = subscribeRefusal("a/b", false);
         assertThat(slash.getReason()).isEqualTo(ErrorReason.INVALID_REQUEST);
-        assertThat(slash.getMessage()).contains("a/b").contains("letters, digits and - _ . = :");
+        assertThat(slash.getMessage()).contains("a/b").contains("other than '/'");
 
         AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(channel);
         assertThat(admin.getTopicStats(GetTopicStatsRequest.newBuilder().setTopic(TOPIC).build()).getSubscriptionsList())
@@ -100,7 +100,7 @@ class SubscriptionNameTest {
         for (String name : new String[] {".", "..", "x".repeat(257), "with space", ""}) {
             ErrorDetail refused = subscribeRefusal(name, false);
             assertThat(refused.getReason()).as(name).isEqualTo(ErrorReason.INVALID_REQUEST);
-            assertThat(refused.getMessage()).as(name).contains("1 to 256 characters");
+            assertThat(refused.getMessage()).as(name).contains("1 to 256 visible ASCII characters");
         }
         assertThat(subscribeRefusal("..", true).getReason()).as("a reader's name too").isEqualTo(ErrorReason.INVALID_REQUEST);
 

@@ -50,7 +50,7 @@ class SuspendedSessionTest {
              EmbeddedBookie bookie = EmbeddedBookie.start(StorageClients.metadataServiceUri(zk.connectString(), "/ledgers"),
                      new File(root, "bookie"), TestClusters.freePort(), false);
              BlackholeRelay relay = new BlackholeRelay(zk.port())) {
-            BrokerConfig config = BrokerConfig.defaults(relay.address()).toBuilder().port(0).metricsPort(-1)
+            BrokerConfig config = BrokerConfig.defaults(relay.address()).toBuilder().singleCopy().port(0).metricsPort(-1)
                     .zkSessionTimeout(Duration.ofSeconds(60)).build();
             Broker broker = new Broker(config).start();
             ProxyServer proxy = new ProxyServer(ProxyConfig.withBrokers(broker.address()).withPort(0)

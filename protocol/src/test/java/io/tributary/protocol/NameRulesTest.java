@@ -12,7 +12,9 @@ class NameRulesTest {
     void aSubscriptionNameIsOneZnodeNameOfAtMost256Characters() {
         assertThat(SubscriptionName.check("orders-audit_1.v2=x:y")).isEqualTo("orders-audit_1.v2=x:y");
         assertThat(SubscriptionName.check("s".repeat(256))).hasSize(256);
-        for (String bad : new String[] {"a/b", ".", "..", "", "s".repeat(257), "tab\there", "ünï"}) {
+        // applications name subscriptions after classes and jobs
+        assertThat(SubscriptionName.check("wrong-json-io.app.Outer$Inner#2@eu")).isEqualTo("wrong-json-io.app.Outer$Inner#2@eu");
+        for (String bad : new String[] {"a/b", ".", "..", "", "s".repeat(257), "tab\there", "with space", "nul\0", "ünï"}) {
             assertThatThrownBy(() -> SubscriptionName.check(bad)).as(bad)
                     .isInstanceOfSatisfying(TributaryException.class, e -> {
                         assertThat(e.reason()).isEqualTo(ErrorReason.INVALID_REQUEST);
