@@ -146,10 +146,12 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
                         if (done) {
                             return;
                         }
+                        // set before the consumer is added: a stream that ends from here on finds them
+                        // in detach(), whose removal runs on this executor after this task
+                        topic = t;
+                        subscription = sub;
                     }
                     sub.addConsumer(this, open.getType());
-                    topic = t;
-                    subscription = sub;
                     send(SubscribeResponse.newBuilder().setSubscribed(Subscribed.newBuilder().setConsumerName(name())).build());
                     subscribedSent = true;
                     if (activeBeforeSubscribed != null) {
