@@ -87,10 +87,18 @@ final class KnownFindings {
      */
     static String knownClass(Status status, String request) {
         String description = String.valueOf(status.getDescription());
-        if (status.getCode() == Status.Code.INTERNAL && description.contains("Invalid path string")
-                && description.contains("/cursors/") && request.contains("subscription")) {
+        if (status.getCode() == Status.Code.INTERNAL && request.contains("subscription")
+                && (description.toLowerCase(java.util.Locale.ROOT).contains("path") || description.contains("KeeperErrorCode"))) {
             // subscription names are pasted into znode paths unchecked (issue item 11, h10-c)
             return "subscription name not validated (h10-c, item 11)";
+        }
+        return null;
+    }
+
+    /** Whether a server-side error report is of a known class (see {@link #knownClass}). */
+    static String knownServerError(String report) {
+        if (report.contains("/tributary/cursors/") && report.toLowerCase(java.util.Locale.ROOT).contains("path")) {
+            return "subscription name not validated, logged by Curator (h10-c, item 11)";
         }
         return null;
     }

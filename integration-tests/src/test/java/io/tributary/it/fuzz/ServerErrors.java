@@ -67,8 +67,38 @@ final class ServerErrors {
         return errors;
     }
 
-    /** A JVM error or an exception that only a bug throws; not I/O, status or refusal exceptions. */
+    /**
+     * A JVM error anywhere, or an exception that only a bug throws (not I/O, status or refusal
+     * exceptions) raised through our code: a library's own background task failing with no frame
+     * of ours (BookKeeper's client timeout monitor has such a race) is not a finding of the API.
+     */
     static boolean isUnexpected(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof Error) {
+                return true;
+            }
+            if (c.getCause() == c) {
+                break;
+            }
+        }
+        return throughOurCode(t) && isBugException(t);
+    }
+
+    private static boolean throughOurCode(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            for (StackTraceElement f : c.getStackTrace()) {
+                if (f.getClassName().startsWith("io.tributary.")) {
+                    return true;
+                }
+            }
+            if (c.getCause() == c) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isBugException(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof Error || c instanceof NullPointerException || c instanceof IndexOutOfBoundsException
                     || c instanceof ClassCastException || c instanceof ArithmeticException
