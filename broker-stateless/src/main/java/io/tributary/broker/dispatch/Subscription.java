@@ -106,6 +106,17 @@ public final class Subscription {
         dispatch();
     }
 
+    /**
+     * Drops a reader's subscription that no consumer joined (its stream ended, or the join was
+     * refused, while it was being created): nothing else would ever remove it. Runs on the executor.
+     */
+    public void closeIfUnusedReader() {
+        if (!cursor.isDurable() && (dispatcher == null || dispatcher.consumers().isEmpty())) {
+            closeDelivery();
+            context.onEmpty().closed(this);
+        }
+    }
+
     public void flow(Consumer c, int permits) {
         c.permits += permits;
         dispatch();

@@ -144,6 +144,8 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
                         : t.subscription(open.getSubscription(), start, true)).thenAcceptAsync(sub -> {
                     synchronized (lock) {
                         if (done) {
+                            // the stream ended first: a reader's subscription made for it goes too
+                            sub.closeIfUnusedReader();
                             return;
                         }
                         // set before the consumer is added: a stream that ends from here on finds them
@@ -151,7 +153,12 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
                         topic = t;
                         subscription = sub;
                     }
-                    sub.addConsumer(this, open.getType());
+                    try {
+                        sub.addConsumer(this, open.getType());
+                    } catch (RuntimeException refused) {
+                        sub.closeIfUnusedReader();
+                        throw refused;
+                    }
                     send(SubscribeResponse.newBuilder().setSubscribed(Subscribed.newBuilder().setConsumerName(name())).build());
                     subscribedSent = true;
                     if (activeBeforeSubscribed != null) {

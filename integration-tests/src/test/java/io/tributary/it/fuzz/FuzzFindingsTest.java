@@ -47,4 +47,29 @@ class FuzzFindingsTest {
                 .as("consumers left on the broker after every stream ended").isEmpty();
         cluster.probe();
     }
+
+    /**
+     * Found by the fuzzer: a reader's open (non_durable) and at once a half-close. The reader's
+     * subscription was created, the open then saw the stream had ended and returned without a
+     * consumer, and the unstored subscription stayed on the topic for good: every later reader of
+     * that name got CONSUMER_BUSY.
+     */
+    @Test
+    void aReaderWhoseStreamEndsBeforeItsOpenCompletesLeavesNoSubscriptionBehind() throws Exception {
+        FuzzCluster cluster = FuzzCluster.get();
+        String topic = "public/default/fuzz-1";
+        List<SubscribeRequest> frames = List.of(SubscribeRequest.newBuilder().setOpen(SubscribeOpen.newBuilder()
+                .setTopic(topic).setSubscription("leak-reader").setNonDurable(true)).build());
+        for (var channel : List.of(cluster.proxy, cluster.broker)) {
+            CallRunner runner = new CallRunner(channel, FuzzCluster.CALL_DEADLINE);
+            for (int i = 0; i < 30; i++) {
+                CallRunner.Outcome out = runner.run(new RequestPlan.SubscribeStream(frames));
+                assertThat(out.hung()).as("the stream ended").isFalse();
+                // CONSUMER_BUSY here: the reader subscription of an ended stream is still there
+                assertThat(out.status().getCode()).as("stream %d: %s", i, out.status()).isEqualTo(Status.Code.OK);
+            }
+        }
+        assertThat(cluster.awaitNoOpenStreams(Set.of(topic), Duration.ofSeconds(20)))
+                .as("readers left on the broker after every stream ended").isEmpty();
+    }
 }
