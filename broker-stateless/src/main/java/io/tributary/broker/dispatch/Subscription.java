@@ -122,6 +122,17 @@ public final class Subscription {
         dispatch();
     }
 
+    /**
+     * Drops a reader's subscription that no consumer joined (its stream ended, or the join was
+     * refused, while it was being created): nothing else would ever remove it. Runs on the executor.
+     */
+    public void closeIfUnusedReader() {
+        if (!cursor.isDurable() && (dispatcher == null || dispatcher.consumers().isEmpty())) {
+            closeDelivery();
+            context.onEmpty().closed(this);
+        }
+    }
+
     /** {@code c} grants {@code permits} more messages (saturating at {@link Consumer#MAX_PERMITS}). */
     public void flow(Consumer c, int permits) {
         c.grant(permits);

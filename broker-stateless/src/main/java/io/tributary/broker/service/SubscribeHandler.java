@@ -206,12 +206,21 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
                         : t.subscription(open.getSubscription(), start, true)).thenAcceptAsync(sub -> {
                     synchronized (lock) {
                         if (done) {
+                            // the stream ended first: a reader's subscription made for it goes too
+                            sub.closeIfUnusedReader();
                             return;
                         }
+                        // set before the consumer is added: a stream that ends from here on finds them
+                        // in detach(), whose removal runs on this executor after this task
+                        topic = t;
+                        subscription = sub;
                     }
-                    sub.addConsumer(this, open.getType());
-                    topic = t;
-                    subscription = sub;
+                    try {
+                        sub.addConsumer(this, open.getType());
+                    } catch (RuntimeException refused) {
+                        sub.closeIfUnusedReader();
+                        throw refused;
+                    }
                     send(SubscribeResponse.newBuilder().setSubscribed(Subscribed.newBuilder().setConsumerName(name())).build());
                     subscribedSent = true;
                     if (activeBeforeSubscribed != null) {

@@ -1,0 +1,75 @@
+package io.tributary.it.fuzz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Status;
+import io.tributary.api.v1.Flow;
+import io.tributary.api.v1.SubscribeOpen;
+import io.tributary.api.v1.SubscribeRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the API fuzzer ({@link ApiFuzzTest}) found, one test per defect, named after the behaviour;
+ * each failed before its fix. The inputs that found them are saved with the fuzz test's inputs and
+ * replayed by it too.
+ */
+class FuzzFindingsTest {
+    /**
+     * Found by the fuzzer: open, four flows, half-close. A stream that ended (half-close, cancel or
+     * a refused request) while its open was still completing on the topic's executor left its
+     * consumer registered on the subscription for good: the end looked for the topic before the
+     * open had set it.
+     */
+    @Test
+    void aSubscribeStreamThatEndsWhileItsOpenIsStillPendingLeavesNoConsumerBehind() throws Exception {
+        FuzzCluster cluster = FuzzCluster.get();
+        String topic = "public/default/fuzz-1";
+        List<SubscribeRequest> frames = new ArrayList<>();
+        frames.add(SubscribeRequest.newBuilder().setOpen(SubscribeOpen.newBuilder().setTopic(topic).setSubscription("leak")).build());
+        for (int i = 0; i < 4; i++) {
+            frames.add(SubscribeRequest.newBuilder().setFlow(Flow.getDefaultInstance()).build());
+        }
+        for (var channel : List.of(cluster.proxy, cluster.broker)) {
+            CallRunner runner = new CallRunner(channel, FuzzCluster.CALL_DEADLINE);
+            for (int i = 0; i < 30; i++) {
+                CallRunner.Outcome out = runner.run(new RequestPlan.SubscribeStream(frames));
+                assertThat(out.hung()).as("the stream ended").isFalse();
+                // CONSUMER_BUSY here: a consumer of an ended stream still holds the exclusive subscription
+                assertThat(out.status().getCode()).as("stream %d: %s", i, out.status())
+                        .isIn(Status.Code.OK, Status.Code.INVALID_ARGUMENT);
+            }
+        }
+        assertThat(cluster.awaitNoOpenStreams(Set.of(topic), Duration.ofSeconds(20)))
+                .as("consumers left on the broker after every stream ended").isEmpty();
+        cluster.probe();
+    }
+
+    /**
+     * Found by the fuzzer: a reader's open (non_durable) and at once a half-close. The reader's
+     * subscription was created, the open then saw the stream had ended and returned without a
+     * consumer, and the unstored subscription stayed on the topic for good: every later reader of
+     * that name got CONSUMER_BUSY.
+     */
+    @Test
+    void aReaderWhoseStreamEndsBeforeItsOpenCompletesLeavesNoSubscriptionBehind() throws Exception {
+        FuzzCluster cluster = FuzzCluster.get();
+        String topic = "public/default/fuzz-1";
+        List<SubscribeRequest> frames = List.of(SubscribeRequest.newBuilder().setOpen(SubscribeOpen.newBuilder()
+                .setTopic(topic).setSubscription("leak-reader").setNonDurable(true)).build());
+        for (var channel : List.of(cluster.proxy, cluster.broker)) {
+            CallRunner runner = new CallRunner(channel, FuzzCluster.CALL_DEADLINE);
+            for (int i = 0; i < 30; i++) {
+                CallRunner.Outcome out = runner.run(new RequestPlan.SubscribeStream(frames));
+                assertThat(out.hung()).as("the stream ended").isFalse();
+                // CONSUMER_BUSY here: the reader subscription of an ended stream is still there
+                assertThat(out.status().getCode()).as("stream %d: %s", i, out.status()).isEqualTo(Status.Code.OK);
+            }
+        }
+        assertThat(cluster.awaitNoOpenStreams(Set.of(topic), Duration.ofSeconds(20)))
+                .as("readers left on the broker after every stream ended").isEmpty();
+    }
+}
