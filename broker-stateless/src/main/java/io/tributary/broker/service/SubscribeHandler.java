@@ -44,6 +44,8 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
     private volatile Topic topic;
     private volatile Subscription subscription;
     private boolean done;
+    /** Set by the first open, before its topic is loaded: a second open on the stream is refused even then. */
+    private boolean openTaken;
     private int partition = -1;
     /** Touched on the topic's executor only. */
     private boolean subscribedSent;
@@ -176,10 +178,13 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
     }
 
     private void open(SubscribeOpen open) {
-        if (topic != null) {
+        if (openTaken) {
+            // a second open while the first loads its topic would leave one of the two consumers
+            // registered with no stream to detach it
             fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "the consumer is already subscribed"));
             return;
         }
+        openTaken = true;
         String problem = SubscriptionName.problem(open.getSubscription());
         if (problem != null) {
             fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, problem));

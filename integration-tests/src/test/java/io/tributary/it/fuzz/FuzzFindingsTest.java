@@ -72,4 +72,31 @@ class FuzzFindingsTest {
         assertThat(cluster.awaitNoOpenStreams(Set.of(topic), Duration.ofSeconds(20)))
                 .as("readers left on the broker after every stream ended").isEmpty();
     }
+
+    /**
+     * Found by the fuzzer: open one topic, then at once a second open of another topic on the same
+     * stream. The first open was still loading its topic, so the second was not refused; whichever
+     * completed last became the stream's topic, and the other's consumer stayed registered for good.
+     */
+    @Test
+    void aSecondOpenOnAStreamIsRefusedEvenWhileTheFirstIsLoadingAndLeavesNoConsumerBehind() throws Exception {
+        FuzzCluster cluster = FuzzCluster.get();
+        String first = "public/default/fuzz-0";
+        String second = "public/default/fuzz-1";
+        List<SubscribeRequest> frames = List.of(
+                SubscribeRequest.newBuilder().setOpen(SubscribeOpen.newBuilder().setTopic(first).setSubscription("twice")).build(),
+                SubscribeRequest.newBuilder().setOpen(SubscribeOpen.newBuilder().setTopic(second).setSubscription("twice")).build(),
+                SubscribeRequest.newBuilder().setFlow(Flow.getDefaultInstance()).build());
+        for (var channel : List.of(cluster.proxy, cluster.broker)) {
+            CallRunner runner = new CallRunner(channel, FuzzCluster.CALL_DEADLINE);
+            for (int i = 0; i < 10; i++) {
+                CallRunner.Outcome out = runner.run(new RequestPlan.SubscribeStream(frames));
+                assertThat(out.hung()).as("the stream ended").isFalse();
+                assertThat(out.status().getCode()).as("stream %d: %s", i, out.status()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            }
+        }
+        assertThat(cluster.awaitNoOpenStreams(Set.of(first, second), Duration.ofSeconds(20)))
+                .as("consumers left on the broker after every stream ended").isEmpty();
+        cluster.probe();
+    }
 }
