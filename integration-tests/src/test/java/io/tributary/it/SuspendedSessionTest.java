@@ -11,6 +11,8 @@ import io.tributary.api.v1.SubscriptionStats;
 import io.tributary.broker.Broker;
 import io.tributary.broker.BrokerConfig;
 import io.tributary.broker.topic.Topic;
+import io.tributary.chaos.cluster.Relay;
+import io.tributary.chaos.cluster.RelayMode;
 import io.tributary.client.Consumer;
 import io.tributary.client.Message;
 import io.tributary.client.MessageId;
@@ -26,6 +28,7 @@ import io.tributary.storage.StorageClients;
 import io.tributary.storage.embedded.EmbeddedBookie;
 import io.tributary.storage.embedded.EmbeddedZooKeeper;
 import java.io.File;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +52,8 @@ class SuspendedSessionTest {
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(new File(root, "zk"), "127.0.0.1", 0);
              EmbeddedBookie bookie = EmbeddedBookie.start(StorageClients.metadataServiceUri(zk.connectString(), "/ledgers"),
                      new File(root, "bookie"), TestClusters.freePort(), false);
-             BlackholeRelay relay = new BlackholeRelay(zk.port())) {
+             Relay relay = new Relay("broker-zookeeper", new InetSocketAddress("127.0.0.1", 0),
+                     new InetSocketAddress("127.0.0.1", zk.port()))) {
             BrokerConfig config = BrokerConfig.defaults(relay.address()).toBuilder().singleCopy().port(0).metricsPort(-1)
                     .zkSessionTimeout(Duration.ofSeconds(60)).build();
             Broker broker = new Broker(config).start();
@@ -67,7 +71,7 @@ class SuspendedSessionTest {
                 Message<String> m0 = consumer.receive(60, TimeUnit.SECONDS);
                 assertThat(m0.getValue()).isEqualTo("m0");
 
-                relay.cut();
+                relay.setMode(RelayMode.RESET); // every connection reset, new ones too: the session is suspended
                 await().atMost(Duration.ofSeconds(60)).until(() -> broker.zooKeeperState() == ConnectionState.SUSPENDED);
 
                 // an acknowledgement while suspended is held, not applied
