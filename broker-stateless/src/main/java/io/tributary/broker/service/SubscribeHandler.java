@@ -27,6 +27,7 @@ import io.tributary.protocol.TopicName;
 import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.Position;
 import java.util.BitSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -94,8 +95,14 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
                     String name = open.getConsumerName().isEmpty() ? "consumer-" + NAMES.incrementAndGet() : open.getConsumerName();
                     handler = new SubscribeHandler(out, topics, name, open.getPriority());
                 }
-                handler.onNext(req);
-                inbound.next();
+                if (req.getRequestCase() == SubscribeRequest.RequestCase.OPEN) {
+                    // the next request (a pipelined Flow, say) is read once the open is done, so
+                    // it finds the subscription, whatever the time the topic takes to load
+                    handler.open(req.getOpen()).whenComplete((v, e) -> inbound.next());
+                } else {
+                    handler.onNext(req);
+                    inbound.next();
+                }
             }
 
             @Override
@@ -167,7 +174,7 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
     @Override
     public void onNext(SubscribeRequest req) {
         switch (req.getRequestCase()) {
-            case OPEN -> open(req.getOpen());
+            case OPEN -> open(req.getOpen()); // only from the stream's observer
             case FLOW -> onTopic(sub -> sub.flow(this, req.getFlow().getPermits()));
             case ACK -> ack(req.getAck());
             case NEGATIVE_ACK -> onTopic(sub -> sub.negativeAcknowledge(this, req.getNegativeAck().getMessageIdsList(),
@@ -177,34 +184,37 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
         }
     }
 
-    private void open(SubscribeOpen open) {
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    /** Subscribes; completes when the consumer is subscribed or the stream failed. */
+    private CompletableFuture<Void> open(SubscribeOpen open) {
         if (openTaken) {
             // a second open while the first loads its topic would leave one of the two consumers
             // registered with no stream to detach it
             fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "the consumer is already subscribed"));
-            return;
+            return DONE;
         }
         openTaken = true;
         String problem = SubscriptionName.problem(open.getSubscription());
         if (problem != null) {
             fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, problem));
-            return;
+            return DONE;
         }
         if (open.getTypeValue() < 0 || open.getTypeValue() > 4) {
             fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "unknown subscription type " + open.getTypeValue()));
-            return;
+            return DONE;
         }
         TopicName name;
         try {
             name = TopicName.of(open.getTopic());
         } catch (RuntimeException e) {
             fail(Errors.detailOf(e));
-            return;
+            return DONE;
         }
         partition = name.partitionIndex();
         ManagedCursor.Start start = open.getInitialPosition() == io.tributary.api.v1.InitialPosition.EARLIEST
                 ? ManagedCursor.Start.EARLIEST : ManagedCursor.Start.LATEST;
-        topics.topic(name, true)
+        return topics.topic(name, true)
                 .thenCompose(t -> (open.getNonDurable()
                         ? t.reader(open.getSubscription(), open.hasStartMessageId() ? open.getStartMessageId() : null,
                                 open.getStartInclusive(), open.getInitialPosition())

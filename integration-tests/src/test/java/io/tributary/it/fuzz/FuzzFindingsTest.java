@@ -99,4 +99,27 @@ class FuzzFindingsTest {
                 .as("consumers left on the broker after every stream ended").isEmpty();
         cluster.probe();
     }
+
+    /**
+     * Seen by the fuzzer: a client that pipelines its first Flow right behind the open (as a gRPC
+     * client in any language may) had its stream ended with INVALID_REQUEST ("open must come
+     * before flow") whenever the topic took longer to load than the Flow took to arrive.
+     */
+    @Test
+    void aFlowPipelinedRightBehindTheOpenIsTakenWhateverTheTimeTheTopicTakesToLoad() throws Exception {
+        FuzzCluster cluster = FuzzCluster.get();
+        for (var channel : List.of(cluster.proxy, cluster.broker)) {
+            CallRunner runner = new CallRunner(channel, FuzzCluster.CALL_DEADLINE);
+            for (int i = 0; i < 10; i++) {
+                // a topic never loaded before: the open waits for it to be created and taken over
+                String topic = "public/default/pipelined-" + System.nanoTime();
+                List<SubscribeRequest> frames = List.of(
+                        SubscribeRequest.newBuilder().setOpen(SubscribeOpen.newBuilder().setTopic(topic).setSubscription("p")).build(),
+                        SubscribeRequest.newBuilder().setFlow(Flow.newBuilder().setPermits(10)).build());
+                CallRunner.Outcome out = runner.run(new RequestPlan.SubscribeStream(frames));
+                assertThat(out.hung()).as("the stream ended").isFalse();
+                assertThat(out.status().getCode()).as("stream %d: %s", i, out.status()).isEqualTo(Status.Code.OK);
+            }
+        }
+    }
 }
