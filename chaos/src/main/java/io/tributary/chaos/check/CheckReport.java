@@ -11,7 +11,7 @@ import java.util.TreeMap;
 /**
  * What the checker found after a run. {@link #ok()} holds when nothing acknowledged was lost,
  * nothing was stored twice, nothing came out of its promised order, and every stored message
- * reached every durable subscription. See docs/reliability-notes-g.md for why each count is defined
+ * reached every durable subscription. See docs/reliability.md for why each count is defined
  * as it is.
  *
  * @param attempts messages the workload tried to send (each send call once)

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * The checker's judgement, a pure function of the workload's history and the audit read, so that
  * tests can feed it a loss, a duplicate or a reordering made by hand and see it counted.
  *
- * <p>Definitions (docs/reliability-notes-g.md says why each is what a user is promised):
+ * <p>Definitions (docs/reliability.md says why each is what a user is promised):
  * <ul>
  *   <li><b>lost</b>: a send the broker confirmed whose identity is nowhere in the audit read.
  *   <li><b>duplicated</b>: every stored copy of an identity beyond the first (copies at distinct

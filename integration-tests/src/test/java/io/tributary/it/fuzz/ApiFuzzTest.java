@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *       the heap has not grown past what a healthy broker uses.</li>
  * </ul>
  * Without {@code JAZZER_FUZZ} it replays the saved inputs under {@code ApiFuzzTestInputs}; the
- * build's {@code fuzz} execution fuzzes for {@code -Dfuzz.seconds} (see docs/reliability-notes-h.md).
+ * build's {@code fuzz} execution fuzzes for {@code -Dfuzz.seconds} (see docs/reliability.md).
  */
 class ApiFuzzTest {
     private static final Logger LOG = LoggerFactory.getLogger(ApiFuzzTest.class);
