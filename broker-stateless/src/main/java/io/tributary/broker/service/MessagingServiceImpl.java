@@ -43,7 +43,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
     private final String brokerId;
     private final ScheduledExecutorService scheduler;
     private final PublishBuffer publishBuffer;
-    private final ProducerCounts producerCounts;
+    private final int maxProducersPerTopic;
     /** One pull consumer per topic and subscription, shared by all unary Receive callers. */
     private final Map<String, CompletableFuture<PullConsumer>> pullConsumers = new ConcurrentHashMap<>();
 
@@ -57,7 +57,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
         this.brokerId = brokerId;
         this.scheduler = scheduler;
         this.publishBuffer = new PublishBuffer(config.limits().maxPublishBufferBytes());
-        this.producerCounts = new ProducerCounts(config.limits().maxProducersPerTopic());
+        this.maxProducersPerTopic = config.limits().maxProducersPerTopic();
     }
 
     /** Bytes of publish requests read and not yet stored, broker-wide (for metrics and tests). */
@@ -68,7 +68,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
     @Override
     public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> out) {
         return new PublishHandler(out, topics, brokerId, config.maxMessageSize(), config.maxPendingPublishes(), metrics,
-                publishBuffer, producerCounts);
+                publishBuffer, maxProducersPerTopic);
     }
 
     @Override

@@ -41,7 +41,7 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private final int maxPending;
     private final io.tributary.broker.metrics.BrokerMetrics metrics;
     private final PublishBuffer buffer;
-    private final ProducerCounts producers;
+    private final int maxProducersPerTopic;
     private final Runnable resumeReading = this::resumeReading;
 
     private final Object lock = new Object();
@@ -55,9 +55,9 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private boolean done;
 
     PublishHandler(StreamObserver<PublishResponse> out, TopicService topics, String brokerId, int maxMessageSize, int maxPending,
-                   io.tributary.broker.metrics.BrokerMetrics metrics, PublishBuffer buffer, ProducerCounts producers) {
+                   io.tributary.broker.metrics.BrokerMetrics metrics, PublishBuffer buffer, int maxProducersPerTopic) {
         this.metrics = metrics;
-        this.producers = producers;
+        this.maxProducersPerTopic = maxProducersPerTopic;
         this.buffer = buffer;
         this.out = (ServerCallStreamObserver<PublishResponse>) out;
         this.topics = topics;
@@ -98,27 +98,11 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
                     if (done) {
                         return;
                     }
-                    String key = t.name().toString();
-                    if (!producers.tryAdd(key)) {
-                        fail(ErrorReasons.detail(ErrorReason.PRODUCER_BUSY, "topic " + key + " already has "
-                                + producers.max() + " producers on this broker, the maximum (broker.maxProducersPerTopic)"));
-                        return;
-                    }
-                    // PRODUCER_BUSY while another live stream publishes under this name (thrown, so
-                    // this stream gets no topic to publish to)
-                    Runnable registered;
-                    try {
-                        registered = t.addProducer(pname, this::disconnect);
-                    } catch (RuntimeException e) {
-                        producers.remove(key);
-                        throw e;
-                    }
+                    // PRODUCER_BUSY (thrown, so this stream gets no topic to publish to) while another
+                    // live stream publishes under this name, or the topic has its maximum of producers
+                    deregister = t.addProducer(pname, this::disconnect, maxProducersPerTopic);
                     topic = t;
                     producerName = pname;
-                    deregister = () -> {
-                        registered.run();
-                        producers.remove(key);
-                    };
                     send(PublishResponse.newBuilder().setOpened(ProducerOpened.newBuilder()
                             .setProducerName(pname).setLastSequenceId(last).setMaxMessageSize(maxMessageSize)).build());
                 }

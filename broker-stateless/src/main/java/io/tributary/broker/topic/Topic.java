@@ -142,13 +142,21 @@ public final class Topic {
      * returns its deregistration, to run when the stream ends. One live stream per name: two writers
      * under one name would interleave sequence ids, and deduplication would drop one's messages as
      * the other's resends. So a second is refused with PRODUCER_BUSY until the first stream has
-     * ended; a producer reconnecting before the broker noticed its old stream's end retries.
+     * ended; a producer reconnecting before the broker noticed its old stream's end retries. A topic
+     * takes at most {@code maxProducers} (each holds dedup state, pending appends and a stream):
+     * PRODUCER_BUSY beyond.
      */
-    public Runnable addProducer(String producerName, Consumer<ErrorDetail> closer) {
-        Consumer<ErrorDetail> existing = producers.putIfAbsent(producerName, closer);
-        if (existing != null) {
-            throw new TributaryException(ErrorReason.PRODUCER_BUSY, "producer " + producerName
-                    + " is already connected to topic " + name + "; producer names must be unique per topic");
+    public Runnable addProducer(String producerName, Consumer<ErrorDetail> closer, int maxProducers) {
+        synchronized (producers) {
+            if (producers.containsKey(producerName)) {
+                throw new TributaryException(ErrorReason.PRODUCER_BUSY, "producer " + producerName
+                        + " is already connected to topic " + name + "; producer names must be unique per topic");
+            }
+            if (producers.size() >= maxProducers) {
+                throw new TributaryException(ErrorReason.PRODUCER_BUSY, "topic " + name + " already has " + maxProducers
+                        + " producers on this broker, the maximum (broker.maxProducersPerTopic)");
+            }
+            producers.put(producerName, closer);
         }
         return () -> producers.remove(producerName, closer);
     }
