@@ -341,8 +341,7 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
     }
 
     private void fail(ErrorDetail detail) {
-        disconnect(detail);
-        detach();
+        end(detail);
     }
 
     private void detach() {
@@ -363,12 +362,40 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
 
     @Override
     public void onCompleted() {
+        end(null);
+    }
+
+    /**
+     * Ends the stream (completed, or failed with {@code error}) after the consumer has left its
+     * subscription, so a client that opens again at once (an exclusive subscription, say) finds the
+     * place free. Nothing is sent on the stream from the moment this is called.
+     */
+    private void end(ErrorDetail error) {
+        boolean first;
         synchronized (lock) {
-            if (!done) {
-                done = true;
-                out.onCompleted();
-            }
+            first = !done;
+            done = true;
         }
-        detach();
+        Runnable close = () -> {
+            if (first) {
+                synchronized (lock) {
+                    if (error == null) {
+                        out.onCompleted();
+                    } else {
+                        out.onError(ErrorReasons.toStatus(error));
+                    }
+                }
+            }
+        };
+        Topic t = topic;
+        Subscription s = subscription;
+        if (t != null && s != null) {
+            t.executor().execute(() -> {
+                s.removeConsumer(this);
+                close.run();
+            });
+        } else {
+            close.run();
+        }
     }
 }
