@@ -1,6 +1,7 @@
 package io.tributary.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.cli.Standalone;
@@ -46,12 +47,9 @@ class ProducerChurnTest {
             }
 
             // within a few inactivity times, the topic's stored state names no job run any more
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (storedState(zk).contains("nightly-job-run-") || !storedState(zk).contains("keeper")) {
-                assertThat(System.nanoTime() - deadline).as("job runs forgotten within 60 s; stored: %s", storedState(zk))
-                        .isNegative();
-                Thread.sleep(200); // polling interval of the condition above
-            }
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(storedState(zk)).as("job runs forgotten within 60 s")
+                            .doesNotContain("nightly-job-run-").contains("keeper"));
 
             // reloaded (its ledger list rewritten, its state read back): still none of them, the keeper kept
             standalone.broker().topics().unload(TopicName.of(TOPIC),

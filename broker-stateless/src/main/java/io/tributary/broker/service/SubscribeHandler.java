@@ -174,7 +174,6 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
     @Override
     public void onNext(SubscribeRequest req) {
         switch (req.getRequestCase()) {
-            case OPEN -> open(req.getOpen()); // only from the stream's observer
             case FLOW -> onTopic(sub -> sub.flow(this, req.getFlow().getPermits()));
             case ACK -> ack(req.getAck());
             case NEGATIVE_ACK -> onTopic(sub -> sub.negativeAcknowledge(this, req.getNegativeAck().getMessageIdsList(),

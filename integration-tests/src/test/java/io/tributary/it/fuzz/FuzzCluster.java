@@ -1,5 +1,7 @@
 package io.tributary.it.fuzz;
 
+import static org.awaitility.Awaitility.await;
+
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -29,7 +31,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * One real standalone (ZooKeeper, a bookie, a broker and the proxy) per JVM for the fuzz target,
@@ -184,22 +188,23 @@ final class FuzzCluster {
     }
 
     /** Waits until no stream of {@code topics} is open on the broker; the leaks found otherwise. */
-    String awaitNoOpenStreams(Set<String> topics, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String leaks = "";
-        while (true) {
-            StringBuilder all = new StringBuilder();
-            for (String t : topics) {
-                String open = openStreams(t);
-                if (!open.isEmpty()) {
-                    all.append(t).append(": ").append(open);
+    String awaitNoOpenStreams(Set<String> topics, Duration timeout) {
+        AtomicReference<String> leaks = new AtomicReference<>("");
+        try {
+            await().atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
+                StringBuilder all = new StringBuilder();
+                for (String t : topics) {
+                    String open = openStreams(t);
+                    if (!open.isEmpty()) {
+                        all.append(t).append(": ").append(open);
+                    }
                 }
-            }
-            leaks = all.toString();
-            if (leaks.isEmpty() || System.nanoTime() > deadline) {
-                return leaks;
-            }
-            Thread.sleep(50); // polling a condition, bounded by the deadline above
+                leaks.set(all.toString());
+                return all.isEmpty();
+            });
+        } catch (ConditionTimeoutException stillOpen) {
+            // reported by the caller: the streams still open at the deadline
         }
+        return leaks.get();
     }
 }
