@@ -271,11 +271,16 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
             tail = lastReply;
         }
         tail.whenComplete((v, e) -> {
+            boolean complete;
+            synchronized (lock) {
+                // done first: an open still completing then registers nothing that cleanup() would miss
+                complete = !done;
+                done = true;
+            }
             // the name is free before the producer hears its stream ended: it may create another at once
             cleanup();
-            synchronized (lock) {
-                if (!done) {
-                    done = true;
+            if (complete) {
+                synchronized (lock) {
                     out.onCompleted();
                 }
             }

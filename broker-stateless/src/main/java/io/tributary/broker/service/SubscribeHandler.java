@@ -62,6 +62,8 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
     static StreamObserver<SubscribeRequest> create(StreamObserver<SubscribeResponse> out, TopicService topics) {
         StreamObserver<SubscribeRequest> observer = new StreamObserver<>() {
             private volatile SubscribeHandler handler;
+            /** The first request was no open: the call is closed, a later half-close has nothing to end. */
+            private volatile boolean refused;
 
             private final InboundFlow inbound = new InboundFlow((ServerCallStreamObserver<SubscribeResponse>) out);
 
@@ -87,6 +89,7 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
             public void onNext(SubscribeRequest req) {
                 if (handler == null) {
                     if (req.getRequestCase() != SubscribeRequest.RequestCase.OPEN) {
+                        refused = true;
                         out.onError(ErrorReasons.toStatus(ErrorReasons.detail(ErrorReason.INVALID_REQUEST,
                                 "the first request of a Subscribe stream must be open")));
                         return;
@@ -116,7 +119,7 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
             public void onCompleted() {
                 if (handler != null) {
                     handler.onCompleted();
-                } else {
+                } else if (!refused) {
                     out.onCompleted();
                 }
             }
