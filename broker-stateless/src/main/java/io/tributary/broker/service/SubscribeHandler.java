@@ -47,6 +47,8 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
     private boolean done;
     /** Set by the first open, before its topic is loaded: a second open on the stream is refused even then. */
     private boolean openTaken;
+    /** The open while it is in progress: a stream that ends meanwhile ends after it. */
+    private volatile CompletableFuture<Void> opening;
     private int partition = -1;
     /** Touched on the topic's executor only. */
     private boolean subscribedSent;
@@ -216,7 +218,7 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
         partition = name.partitionIndex();
         ManagedCursor.Start start = open.getInitialPosition() == io.tributary.api.v1.InitialPosition.EARLIEST
                 ? ManagedCursor.Start.EARLIEST : ManagedCursor.Start.LATEST;
-        return topics.topic(name, true)
+        CompletableFuture<Void> f = topics.topic(name, true)
                 .thenCompose(t -> (open.getNonDurable()
                         ? t.reader(open.getSubscription(), open.hasStartMessageId() ? open.getStartMessageId() : null,
                                 open.getStartInclusive(), open.getInitialPosition())
@@ -251,6 +253,8 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
                     fail(Errors.detailOf(e));
                     return null;
                 });
+        opening = f;
+        return f;
     }
 
     private void ack(Ack ack) {
@@ -374,9 +378,13 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
      */
     private void end(ErrorDetail error) {
         boolean first;
+        Topic t;
+        Subscription s;
         synchronized (lock) {
             first = !done;
             done = true;
+            t = topic;
+            s = subscription;
         }
         Runnable close = () -> {
             if (first) {
@@ -389,13 +397,17 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
                 }
             }
         };
-        Topic t = topic;
-        Subscription s = subscription;
+        CompletableFuture<Void> pending = opening;
         if (t != null && s != null) {
             t.executor().execute(() -> {
                 s.removeConsumer(this);
                 close.run();
             });
+        } else if (pending != null && !pending.isDone()) {
+            // the open still runs: it sees the stream ended and removes a reader's subscription
+            // made for it, and only then does the client learn the stream is over, so its next
+            // open of that name finds the name free
+            pending.whenComplete((v, e) -> close.run());
         } else {
             close.run();
         }
