@@ -1,0 +1,68 @@
+package io.tributary.security.tls;
+
+import io.tributary.protocol.config.Settings;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * TLS of one listener, from PEM files that are re-read when they change.
+ *
+ * @param certFile the listener's certificate chain, leaf first
+ * @param keyFile its private key (PKCS#8, PKCS#1 or SEC1)
+ * @param trustCertsFile CA certificates a client certificate must chain to (null: client
+ *                       certificates are not asked for)
+ * @param clientAuth whether clients must present a certificate
+ */
+public record ServerTlsSettings(Path certFile, Path keyFile, Path trustCertsFile, ClientAuth clientAuth) {
+    /** Whether a listener asks clients for a certificate (mTLS). */
+    public enum ClientAuth {
+        /** No client certificate is asked for. */
+        NONE,
+        /** A client may present one; if it does, it must be valid. */
+        OPTIONAL,
+        /** A client without a valid certificate is refused during the handshake. */
+        REQUIRE
+    }
+
+    public ServerTlsSettings {
+        if (certFile == null || keyFile == null) {
+            throw new IllegalArgumentException("TLS needs a certificate file and a key file");
+        }
+        if (clientAuth == null) {
+            clientAuth = ClientAuth.NONE;
+        }
+        if (clientAuth != ClientAuth.NONE && trustCertsFile == null) {
+            throw new IllegalArgumentException("client certificates (clientAuth " + clientAuth.name().toLowerCase(Locale.ROOT)
+                    + ") need a trustCertsFile to check them against");
+        }
+    }
+
+    /**
+     * The settings under {@code prefix} ({@code broker.tls}, say): {@code .enabled}, {@code .certFile},
+     * {@code .keyFile}, {@code .trustCertsFile}, {@code .clientAuth} (none, optional, require); null
+     * when {@code prefix.enabled} is false (the default).
+     */
+    public static ServerTlsSettings from(Settings s, String prefix) {
+        if (!s.getBoolean(prefix + ".enabled", false)) {
+            return null;
+        }
+        String cert = s.get(prefix + ".certFile", null);
+        String key = s.get(prefix + ".keyFile", null);
+        if (cert == null || key == null) {
+            throw new IllegalArgumentException(prefix + ".enabled needs " + prefix + ".certFile and " + prefix + ".keyFile");
+        }
+        String trust = s.get(prefix + ".trustCertsFile", null);
+        String auth = s.get(prefix + ".clientAuth", "none");
+        ClientAuth clientAuth;
+        try {
+            clientAuth = ClientAuth.valueOf(auth.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(prefix + ".clientAuth must be none, optional or require, got '" + auth + "'");
+        }
+        try {
+            return new ServerTlsSettings(Path.of(cert), Path.of(key), trust == null ? null : Path.of(trust), clientAuth);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(prefix + ": " + e.getMessage(), e);
+        }
+    }
+}
