@@ -1,0 +1,105 @@
+package io.tributary.cli;
+
+import io.tributary.security.auth.Tokens;
+import io.tributary.security.tls.CertificateAuthority;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What {@code standalone --secure} needs, made once under {@code <data-dir>/security} and reused on
+ * every later start: a CA, a certificate for 127.0.0.1 and localhost that every listener presents,
+ * a secret key for tokens, and a token per role (the superuser an operator uses, the proxy, the
+ * brokers). A certificate is issued again when it nears its end.
+ *
+ * @param dir where the files are
+ * @param caFile the CA certificate clients trust
+ * @param certFile the listeners' certificate chain
+ * @param keyFile its private key
+ * @param secretKeyFile the HS256 key tokens are signed with
+ * @param adminTokenFile a token of the superuser role {@link #ADMIN_ROLE}
+ * @param proxyTokenFile the proxy's token, role {@link #PROXY_ROLE}
+ * @param brokerTokenFile the brokers' token, role {@link #BROKER_ROLE}
+ */
+record SecureSetup(Path dir, Path caFile, Path certFile, Path keyFile, Path secretKeyFile, Path adminTokenFile,
+                   Path proxyTokenFile, Path brokerTokenFile) {
+    static final String ADMIN_ROLE = "admin";
+    static final String PROXY_ROLE = "proxy";
+    static final String BROKER_ROLE = "broker";
+    private static final Duration CA_VALIDITY = Duration.ofDays(3650);
+    private static final Duration CERT_VALIDITY = Duration.ofDays(365);
+    /** A certificate with less than this left is issued again at start. */
+    private static final Duration RENEW_BEFORE = Duration.ofDays(30);
+
+    /** The files under {@code dataDir/security}, made where missing. */
+    static SecureSetup prepare(Path dataDir) {
+        Path dir = dataDir.resolve("security");
+        SecureSetup s = new SecureSetup(dir, dir.resolve("ca.crt"), dir.resolve("server.crt"), dir.resolve("server.key"),
+                dir.resolve("token-secret.key"), dir.resolve("admin.token"), dir.resolve("proxy.token"),
+                dir.resolve("broker.token"));
+        try {
+            Files.createDirectories(dir);
+            CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir, "Tributary standalone CA", CA_VALIDITY);
+            if (!Files.exists(s.certFile) || expiresWithin(s.certFile, RENEW_BEFORE) || !issuedBy(s.certFile, ca)) {
+                ca.issue(dir, "server", "localhost", List.of("localhost"), List.of("127.0.0.1"), Instant.now(),
+                        CERT_VALIDITY);
+            }
+            if (!Files.exists(s.secretKeyFile)) {
+                Tokens.createSecretKey(s.secretKeyFile);
+            }
+            writeToken(s.adminTokenFile, ADMIN_ROLE, s.secretKeyFile);
+            writeToken(s.proxyTokenFile, PROXY_ROLE, s.secretKeyFile);
+            writeToken(s.brokerTokenFile, BROKER_ROLE, s.secretKeyFile);
+            return s;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the secure standalone's keys in " + dir, e);
+        }
+    }
+
+    private static X509Certificate leaf(Path certFile) throws IOException {
+        try (var in = Files.newInputStream(certFile)) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        } catch (CertificateException e) {
+            throw new IOException("cannot read the certificate " + certFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean expiresWithin(Path certFile, Duration window) throws IOException {
+        return leaf(certFile).getNotAfter().toInstant().isBefore(Instant.now().plus(window));
+    }
+
+    /** A CA made again (the old one expired) needs a new server certificate too. */
+    private static boolean issuedBy(Path certFile, CertificateAuthority ca) throws IOException {
+        return leaf(certFile).getIssuerX500Principal().equals(ca.certificate().getSubjectX500Principal())
+                && verifies(leaf(certFile), ca.certificate());
+    }
+
+    private static boolean verifies(X509Certificate cert, X509Certificate issuer) {
+        try {
+            cert.verify(issuer.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /** Tokens without expiry, made once: the secret key they are signed with stays in the data directory. */
+    private static void writeToken(Path file, String role, Path secretKeyFile) throws IOException {
+        if (!Files.exists(file)) {
+            Files.writeString(file, Tokens.create(role, null, secretKeyFile, null, null));
+            if (Files.getFileStore(file).supportsFileAttributeView(PosixFileAttributeView.class)) {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            }
+        }
+    }
+}
