@@ -213,9 +213,16 @@ public final class CertificateAuthority {
         return new Issued(certFile, keyFile);
     }
 
-    /** A server or client certificate valid from now for {@link #DEFAULT_VALIDITY}. */
+    /**
+     * A server or client certificate valid from now for {@link #DEFAULT_VALIDITY}, or until the CA
+     * expires if that is sooner (a certificate outliving its CA would not be trusted anyway).
+     */
     public Issued issue(Path dir, String name, String commonName, List<String> dnsNames, List<String> ipAddresses) {
-        return issue(dir, name, commonName, dnsNames, ipAddresses, Instant.now().minus(CLOCK_SKEW), DEFAULT_VALIDITY);
+        Instant from = Instant.now().minus(CLOCK_SKEW);
+        Duration untilCaExpires = Duration.between(from, certificate.getNotAfter().toInstant());
+        Duration validity = untilCaExpires.compareTo(DEFAULT_VALIDITY) < 0 && !untilCaExpires.isNegative() && !untilCaExpires.isZero()
+                ? untilCaExpires : DEFAULT_VALIDITY;
+        return issue(dir, name, commonName, dnsNames, ipAddresses, from, validity);
     }
 
     /** A client certificate for {@code role} (its common name), without alternative names, valid for {@link #DEFAULT_VALIDITY}. */
