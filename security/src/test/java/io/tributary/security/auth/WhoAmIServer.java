@@ -16,7 +16,10 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.tributary.protocol.security.AuthHeaders;
+import io.tributary.protocol.security.ClientTls;
+import io.tributary.protocol.security.TlsFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +33,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A real gRPC server on loopback whose one service answers who the caller is: unary {@code WhoAmI}
- * and server-streaming {@code Watch} (one message, then open until the call ends). Plaintext.
+ * and server-streaming {@code Watch} (one message, then open until the call ends); plaintext or TLS.
  */
 final class WhoAmIServer implements AutoCloseable {
     static final MethodDescriptor.Marshaller<String> TEXT = new MethodDescriptor.Marshaller<>() {
@@ -58,7 +61,15 @@ final class WhoAmIServer implements AutoCloseable {
     private final Server server;
     private final List<ManagedChannel> channels = new CopyOnWriteArrayList<>();
 
+    /** The TLS files clients connect with; null: plaintext. */
+    volatile TlsFiles clientTls;
+
     WhoAmIServer(AuthenticationInterceptor interceptor) {
+        this(interceptor, null);
+    }
+
+    /** Over TLS with {@code tls} (null: plaintext). */
+    WhoAmIServer(AuthenticationInterceptor interceptor, SslContext tls) {
         ServerServiceDefinition service = ServerServiceDefinition.builder("test.Who")
                 .addMethod(WHO_AM_I, ServerCalls.asyncUnaryCall((req, out) -> {
                     out.onNext(describe(AuthContext.current()));
@@ -67,8 +78,12 @@ final class WhoAmIServer implements AutoCloseable {
                 .addMethod(WATCH, ServerCalls.asyncServerStreamingCall((req, out) -> out.onNext(describe(AuthContext.current()))))
                 .build();
         try {
-            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                    .addService(ServerInterceptors.intercept(service, interceptor)).build().start();
+            NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                    .addService(ServerInterceptors.intercept(service, interceptor));
+            if (tls != null) {
+                b.sslContext(tls);
+            }
+            server = b.build().start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -135,7 +150,7 @@ final class WhoAmIServer implements AutoCloseable {
     }
 
     private io.grpc.Channel channel(String token, String forwardedRole) {
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port()).usePlaintext().build();
+        ManagedChannel channel = ClientTls.apply(NettyChannelBuilder.forAddress("127.0.0.1", port()), clientTls).build();
         channels.add(channel);
         Metadata headers = new Metadata();
         if (token != null) {
