@@ -37,7 +37,7 @@ final class ExpiringCall<Q, R> extends ForwardingServerCall.SimpleForwardingServ
             return;
         }
         long delay = Math.max(0, Duration.between(clock.instant(), expiry).toMillis());
-        timer = Background.SCHEDULER.schedule(this::expire, delay, TimeUnit.MILLISECONDS);
+        timer = Background.EXPIRY.schedule(this::expire, delay, TimeUnit.MILLISECONDS);
     }
 
     /** The listener the transport calls: passes everything on and stops the timer when the call ends. */

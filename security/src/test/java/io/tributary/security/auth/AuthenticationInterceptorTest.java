@@ -221,8 +221,26 @@ class AuthenticationInterceptorTest {
         idp.rotate("key-2", JWSAlgorithm.ES256);
 
         assertThat(server.whoAmI(idp.token("frank"))).isEqualTo("role=frank caller=frank");
-        assertThat(idp.jwksFetches.get()).isEqualTo(2);
+        int fetches = idp.jwksFetches.get();
+        for (int i = 0; i < 5; i++) {
+            assertThat(server.whoAmI(idp.token("frank"))).isEqualTo("role=frank caller=frank");
+        }
+        assertThat(idp.jwksFetches.get()).as("known keys come from the cache").isEqualTo(fetches);
         assertRefused(server.refusal(oldKeysToken), Status.Code.UNAUTHENTICATED, "'key-1' is unknown");
+    }
+
+    @Test
+    void aKeyWithdrawnByTheIdentityProviderIsRefusedAfterTheRefreshInterval() {
+        IdentityProvider idp = identityProvider();
+        WhoAmIServer server = serve(settings("oidcIssuerUrl", idp.issuer(), "jwksRefreshInterval", "10s"));
+        String withdrawn = idp.token("erin");
+        assertThat(server.whoAmI(withdrawn)).isEqualTo("role=erin caller=erin");
+
+        idp.rotate("key-2", JWSAlgorithm.RS256);
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertRefused(server.refusal(withdrawn), Status.Code.UNAUTHENTICATED, "'key-1' is unknown"));
+        assertThat(server.whoAmI(idp.token("erin"))).isEqualTo("role=erin caller=erin");
     }
 
     @Test
@@ -232,7 +250,9 @@ class AuthenticationInterceptorTest {
         String jwksUrl = idp.jwksUrl();
         idp.close();
         WhoAmIServer server = serve(settings("jwksUrl", jwksUrl));
-        assertRefused(server.refusal(token), Status.Code.UNAVAILABLE, "cannot be fetched");
+        for (int i = 0; i < 4; i++) {
+            assertRefused(server.refusal(token), Status.Code.UNAVAILABLE, "cannot be fetched");
+        }
     }
 
     @Test
@@ -271,17 +291,17 @@ class AuthenticationInterceptorTest {
     void aStreamThatEndsBeforeItsTokenLeavesNoTimerBehind() throws Exception {
         Path key = secretKey();
         WhoAmIServer server = serve(settings("secretKeyFile", key.toString()));
-        int timersBefore = Background.SCHEDULER.getQueue().size();
+        int timersBefore = Background.EXPIRY.getQueue().size();
         List<WhoAmIServer.Watch> streams = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             streams.add(server.watch(Tokens.create("alice", Duration.ofHours(1), key, null, null)));
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> streams.stream().allMatch(s -> !s.received.isEmpty()));
-        assertThat(Background.SCHEDULER.getQueue().size()).isGreaterThanOrEqualTo(timersBefore + 5);
+        assertThat(Background.EXPIRY.getQueue().size()).isGreaterThanOrEqualTo(timersBefore + 5);
 
         server.disconnectClients();
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> Background.SCHEDULER.getQueue().size() <= timersBefore);
+        await().atMost(Duration.ofSeconds(20)).until(() -> Background.EXPIRY.getQueue().size() <= timersBefore);
     }
 
     @Test
