@@ -285,6 +285,9 @@ class AuthenticationInterceptorTest {
         assertThat(stream.ended.get().getDescription()).contains("token expired at").contains("reconnect with a fresh token");
         assertThat(unexpiring.received).containsExactly("role=bob caller=bob");
         assertThat(unexpiring.ended.get()).isNull();
+        // The service let go of the expired stream (its handler heard the cancel), not of the other.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(server.watching).containsExactly("role=bob caller=bob"));
     }
 
     @Test

@@ -14,6 +14,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
@@ -60,6 +61,8 @@ final class WhoAmIServer implements AutoCloseable {
 
     private final Server server;
     private final List<ManagedChannel> channels = new CopyOnWriteArrayList<>();
+    /** The callers of the Watch streams the service is serving: a stream leaves when its handler hears it ended. */
+    final List<String> watching = new CopyOnWriteArrayList<>();
 
     /** The TLS files clients connect with; null: plaintext. */
     volatile TlsFiles clientTls;
@@ -75,7 +78,12 @@ final class WhoAmIServer implements AutoCloseable {
                     out.onNext(describe(AuthContext.current()));
                     out.onCompleted();
                 }))
-                .addMethod(WATCH, ServerCalls.asyncServerStreamingCall((req, out) -> out.onNext(describe(AuthContext.current()))))
+                .addMethod(WATCH, ServerCalls.asyncServerStreamingCall((req, out) -> {
+                    String who = describe(AuthContext.current());
+                    watching.add(who);
+                    ((ServerCallStreamObserver<String>) out).setOnCancelHandler(() -> watching.remove(who));
+                    out.onNext(who);
+                }))
                 .build();
         try {
             NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
