@@ -256,6 +256,20 @@ class AuthenticationInterceptorTest {
     }
 
     @Test
+    void aServerStartedDuringAnIdentityProviderOutageAcceptsTokensOnceItRecovers() {
+        IdentityProvider idp = identityProvider();
+        idp.down.set(true);
+        WhoAmIServer server = serve(settings("oidcIssuerUrl", idp.issuer(), "jwksRefreshInterval", "10s"));
+        String token = idp.token("hank");
+        assertRefused(server.refusal(token), Status.Code.UNAVAILABLE, "cannot be fetched");
+
+        idp.down.set(false);
+
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .untilAsserted(() -> assertThat(server.whoAmI(token)).isEqualTo("role=hank caller=hank"));
+    }
+
+    @Test
     void aClientCannotForgeAForwardedRole() {
         Path key = secretKey();
         WhoAmIServer server = serve(settings("secretKeyFile", key.toString(), "proxyRoles", "proxy"));
