@@ -173,7 +173,7 @@ final class TokenVerifier {
                     // The keys were fetched again moments ago and this kid was not among them.
                     return List.of();
                 }
-                throw unavailable(where, "fetched too often without success", lastWarning);
+                throw unavailable(where, "the last attempts failed; the next one comes shortly", lastWarning);
             } catch (KeySourceException e) {
                 throw unavailable(where, e.getMessage(), lastWarning);
             }
