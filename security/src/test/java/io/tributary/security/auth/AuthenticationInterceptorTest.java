@@ -111,6 +111,18 @@ class AuthenticationInterceptorTest {
     }
 
     @Test
+    void theClientsBearerCredentialsSendTheirCurrentToken() {
+        Path key = secretKey();
+        WhoAmIServer server = serve(settings("secretKeyFile", key.toString()));
+        java.util.concurrent.atomic.AtomicReference<String> current =
+                new java.util.concurrent.atomic.AtomicReference<>(Tokens.create("alice", Duration.ofMinutes(5), key, null, null));
+        io.tributary.protocol.security.BearerCredentials credentials = new io.tributary.protocol.security.BearerCredentials(current::get);
+        assertThat(server.whoAmIWith(credentials)).isEqualTo("role=alice caller=alice");
+        current.set(Tokens.create("alice-renewed", Duration.ofMinutes(5), key, null, null));
+        assertThat(server.whoAmIWith(credentials)).isEqualTo("role=alice-renewed caller=alice-renewed");
+    }
+
+    @Test
     void aMissingTokenIsRefusedWithUnauthenticated() {
         WhoAmIServer server = serve(settings("secretKeyFile", secretKey().toString()));
         assertRefused(server.refusal(null), Status.Code.UNAUTHENTICATED, "missing token");

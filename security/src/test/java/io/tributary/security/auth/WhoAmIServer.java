@@ -111,6 +111,14 @@ final class WhoAmIServer implements AutoCloseable {
                 .withDeadlineAfter(20, TimeUnit.SECONDS), "");
     }
 
+    /** WhoAmI on a channel that sends the SDK's bearer credentials. */
+    String whoAmIWith(io.grpc.CallCredentials credentials) {
+        ManagedChannel channel = ClientTls.apply(NettyChannelBuilder.forAddress("127.0.0.1", port()), clientTls).build();
+        channels.add(channel);
+        return ClientCalls.blockingUnaryCall(channel, WHO_AM_I, CallOptions.DEFAULT.withCallCredentials(credentials)
+                .withDeadlineAfter(20, TimeUnit.SECONDS), "");
+    }
+
     String whoAmI(String token) {
         return whoAmI(token, null);
     }
