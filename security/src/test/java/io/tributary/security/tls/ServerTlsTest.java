@@ -276,24 +276,34 @@ class ServerTlsTest {
     void aPkcs1KeyFileIsRead() throws IOException {
         Issued rsa = ca.issue(dir, "rsa", "rsa-server", List.of("localhost"), List.of("127.0.0.1"), Instant.now(),
                 Duration.ofDays(1), KeyAlgorithm.RSA);
-        PrivateKeyInfo info = PrivateKeyInfo.getInstance(Pem.privateKey(rsa.keyFile(), Files.readAllBytes(rsa.keyFile())).getEncoded());
-        Path pkcs1 = dir.resolve("rsa-pkcs1.key");
-        Files.writeString(pkcs1, Pem.encode("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded()));
+        Path pkcs1 = pkcs1(rsa);
 
         int port = serve(start(new ServerTlsSettings(rsa.certFile(), pkcs1, null, ClientAuth.NONE), NO_WATCHER));
 
-        assertThat(Files.readString(pkcs1)).startsWith("-----BEGIN RSA PRIVATE KEY-----");
         assertThat(servedCertificate(port, TlsFiles.trusting(caFile)).getSubjectX500Principal().getName()).isEqualTo("CN=rsa-server");
     }
 
     @Test
+    void aClientKeyInPkcs1IsRead() throws IOException {
+        int port = serve(start(new ServerTlsSettings(server.certFile(), server.keyFile(), caFile, ClientAuth.REQUIRE), NO_WATCHER));
+        Issued client = ca.issue(dir, "rsa-client", "app", List.of(), List.of(), Instant.now(), Duration.ofDays(1), KeyAlgorithm.RSA);
+        Path pkcs1 = pkcs1(client);
+
+        assertThat(check(port, new TlsFiles(client.certFile(), pkcs1, caFile))).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
+
+    @Test
+    void aClientKeyInSec1IsRead() throws IOException {
+        int port = serve(start(new ServerTlsSettings(server.certFile(), server.keyFile(), caFile, ClientAuth.REQUIRE), NO_WATCHER));
+        Issued client = ca.issueClient(dir, "client", "app");
+        Path sec1 = sec1(client);
+
+        assertThat(check(port, new TlsFiles(client.certFile(), sec1, caFile))).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
+
+    @Test
     void aSec1EcKeyFileIsRead() throws IOException {
-        X509Certificate leaf = Pem.certificates(server.certFile(), Files.readAllBytes(server.certFile())).get(0);
-        ECPrivateKey key = (ECPrivateKey) Pem.privateKey(server.keyFile(), Files.readAllBytes(server.keyFile()));
-        org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(256, key.getS(),
-                SubjectPublicKeyInfo.getInstance(leaf.getPublicKey().getEncoded()).getPublicKeyData(), SECObjectIdentifiers.secp256r1);
-        Path sec1File = dir.resolve("ec-sec1.key");
-        Files.writeString(sec1File, Pem.encode("EC PRIVATE KEY", sec1.getEncoded()));
+        Path sec1File = sec1(server);
 
         int port = serve(start(new ServerTlsSettings(server.certFile(), sec1File, null, ClientAuth.NONE), NO_WATCHER));
 
@@ -314,6 +324,27 @@ class ServerTlsTest {
         assertThatThrownBy(() -> ServerTls.start(new ServerTlsSettings(server.keyFile(), server.keyFile(), null, ClientAuth.NONE)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(server.keyFile().toString())
                 .hasMessageContaining("no PEM certificate");
+    }
+
+    /** The key of {@code issued} rewritten as PKCS#1 (RSA PRIVATE KEY), as older OpenSSL writes it. */
+    private Path pkcs1(Issued issued) throws IOException {
+        PrivateKeyInfo info = PrivateKeyInfo.getInstance(Pem.privateKey(issued.keyFile(), Files.readAllBytes(issued.keyFile())).getEncoded());
+        Path file = dir.resolve(issued.keyFile().getFileName() + ".pkcs1");
+        Files.writeString(file, Pem.encode("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded()));
+        assertThat(Files.readString(file)).startsWith("-----BEGIN RSA PRIVATE KEY-----");
+        return file;
+    }
+
+    /** The EC key of {@code issued} rewritten as SEC1 (EC PRIVATE KEY, naming its curve), as openssl ecparam writes it. */
+    private Path sec1(Issued issued) throws IOException {
+        X509Certificate leaf = Pem.certificates(issued.certFile(), Files.readAllBytes(issued.certFile())).get(0);
+        ECPrivateKey key = (ECPrivateKey) Pem.privateKey(issued.keyFile(), Files.readAllBytes(issued.keyFile()));
+        org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(256, key.getS(),
+                SubjectPublicKeyInfo.getInstance(leaf.getPublicKey().getEncoded()).getPublicKeyData(), SECObjectIdentifiers.secp256r1);
+        Path file = dir.resolve(issued.keyFile().getFileName() + ".sec1");
+        Files.writeString(file, Pem.encode("EC PARAMETERS", SECObjectIdentifiers.secp256r1.getEncoded())
+                + Pem.encode("EC PRIVATE KEY", sec1.getEncoded()));
+        return file;
     }
 
     private Issued issueServer(String name, String commonName) {
