@@ -134,6 +134,15 @@ class ServerTlsTest {
     }
 
     @Test
+    void aServerCertificateForAnotherHostIsRefusedByTheClient() {
+        Issued elsewhere = ca.issue(dir, "elsewhere", "other.example", List.of("other.example"), List.of("10.1.2.3"));
+        int port = serve(start(new ServerTlsSettings(elsewhere.certFile(), elsewhere.keyFile(), null, ClientAuth.NONE), NO_WATCHER));
+
+        StatusRuntimeException e = assertRefused(port, TlsFiles.trusting(caFile));
+        assertThat(causes(e)).anyMatch(m -> m.contains("127.0.0.1") || m.contains("subject alternative"));
+    }
+
+    @Test
     void anExpiredServerCertificateIsRefusedByTheClient() {
         Issued expired = ca.issue(dir, "expired", "localhost", List.of("localhost"), List.of("127.0.0.1"),
                 Instant.now().minus(Duration.ofMinutes(1)), Duration.ofHours(-1));
