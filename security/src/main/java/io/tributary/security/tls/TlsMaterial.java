@@ -37,7 +37,7 @@ record TlsMaterial(String alias, X509Certificate[] chain, PrivateKey key, X509Ex
     static TlsMaterial build(ServerTlsSettings settings, Files3 files, long generation) {
         List<X509Certificate> chain = Pem.certificates(settings.certFile(), files.cert.contentOrThrow("certificate"));
         PrivateKey key = Pem.privateKey(settings.keyFile(), files.key.contentOrThrow("private key"));
-        if (!CertificateAuthority.KeyMatch.matches(key, chain.get(0).getPublicKey())) {
+        if (!Pem.belongTogether(key, chain.get(0).getPublicKey())) {
             throw new IllegalArgumentException("the private key in " + settings.keyFile()
                     + " is not the key of the first certificate in " + settings.certFile()
                     + " (a rotation half done, or a certificate file that does not start with the listener's own certificate)");
