@@ -163,6 +163,7 @@ final class ReloadingClientMaterial {
 
     /** What a file looked like at one look: its resolved path, time, size and content hash. */
     private static final class Stamp {
+        static final long MAX_SIZE = 1 << 20;
         final Path path;
         private final Path realPath;
         private final FileTime modified;
@@ -193,6 +194,11 @@ final class ReloadingClientMaterial {
             try {
                 Path real = path.toRealPath();
                 BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);
+                // a device or a huge file given by mistake must not hang or fill the heap
+                if (!a.isRegularFile() || a.size() > MAX_SIZE) {
+                    String why = !a.isRegularFile() ? "not a regular file" : "larger than " + MAX_SIZE + " bytes, not a PEM file";
+                    return new Stamp(path, real, a.lastModifiedTime(), a.size(), null, why);
+                }
                 return new Stamp(path, real, a.lastModifiedTime(), a.size(), Files.readAllBytes(real), null);
             } catch (IOException | SecurityException e) {
                 return new Stamp(path, null, null, -1, null, e instanceof NoSuchFileException ? "no such file" : e.toString());

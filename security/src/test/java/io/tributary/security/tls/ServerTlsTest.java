@@ -336,6 +336,9 @@ class ServerTlsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(other.keyFile().toString())
                 .hasMessageContaining("is not the key");
 
+        assertThatThrownBy(() -> ServerTls.start(new ServerTlsSettings(server.certFile(), server.keyFile(), dir, ClientAuth.REQUIRE)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(dir.toString()).hasMessageContaining("not a regular file");
+
         assertThatThrownBy(() -> ServerTls.start(new ServerTlsSettings(server.keyFile(), server.keyFile(), null, ClientAuth.NONE)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(server.keyFile().toString())
                 .hasMessageContaining("no PEM certificate");
