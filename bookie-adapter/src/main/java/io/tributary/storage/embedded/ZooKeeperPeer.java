@@ -78,12 +78,12 @@ public final class ZooKeeperPeer implements AutoCloseable {
             }
             p.setProperty("secureClientPort", Integer.toString(tls.port()));
             p.setProperty("secureClientPortAddress", clientHost);
-            // the only connection factory with TLS (ZooKeeper turns this key into its JVM-wide property)
-            p.setProperty("serverCnxnFactory", "org.apache.zookeeper.server.NettyServerCnxnFactory");
             if (tls.quorum()) {
-                ZooKeeperTls.quorumConfig(tls.files()).forEach(p::setProperty);
+                // members authenticate each other with their certificates; reloaded by ZooKeeper when they change
+                p.setProperty("sslQuorum", "true");
+                p.setProperty("sslQuorumReloadCertFiles", "true");
             }
-            lease = ZooKeeperTls.serverProperties(tls.files());
+            lease = ZooKeeperTls.peerProperties(tls);
         }
         int listenPort = tls != null && !tls.plaintextPortEnabled() ? tls.port() : clientPort;
         // a tick of 2 s allows sessions of 4 s to 40 s, like the single-node server

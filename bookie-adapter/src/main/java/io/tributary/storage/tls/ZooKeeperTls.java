@@ -7,6 +7,7 @@ import java.util.Map;
 import org.apache.zookeeper.ClientCnxnSocketNetty;
 import org.apache.zookeeper.client.ZKClientConfig;
 import org.apache.zookeeper.common.ClientX509Util;
+import org.apache.zookeeper.common.QuorumX509Util;
 import org.apache.zookeeper.server.auth.ProviderRegistry;
 import org.apache.zookeeper.server.auth.X509AuthenticationProvider;
 
@@ -87,19 +88,32 @@ public final class ZooKeeperTls {
     }
 
     /**
-     * The settings of an ensemble's quorum TLS (peers authenticate each other with these certificates; they
-     * need the clientAuth usage as well as serverAuth), as ZooKeeper's config keys; the key store is reloaded
-     * by ZooKeeper when it changes.
+     * Makes an ensemble member of this process serve TLS as {@code tls} says, until the lease closes: its secure
+     * client port (ZooKeeper's Netty connection factory, named JVM-wide) and, with {@link ZooKeeperServerTls#quorum},
+     * TLS between members ({@code zookeeper.ssl.quorum.*}; the member's config must also say {@code sslQuorum=true}).
      */
-    public static Map<String, String> quorumConfig(StorageServerTls tls) {
+    public static Lease peerProperties(ZooKeeperServerTls tls) {
         Map<String, String> p = new LinkedHashMap<>();
-        p.put("sslQuorum", "true");
-        p.put("sslQuorumReloadCertFiles", "true");
-        p.put("ssl.quorum.keyStore.location", PemBundle.of(tls.certFile(), tls.keyFile()).toString());
-        p.put("ssl.quorum.keyStore.type", "PEM");
-        p.put("ssl.quorum.trustStore.location", absolute(tls.trustCertsFile()));
-        p.put("ssl.quorum.trustStore.type", "PEM");
-        return p;
+        p.put("zookeeper.serverCnxnFactory", "org.apache.zookeeper.server.NettyServerCnxnFactory");
+        if (tls.quorum()) {
+            try (QuorumX509Util x = new QuorumX509Util()) {
+                p.put(x.getSslKeystoreLocationProperty(), PemBundle.of(tls.files().certFile(), tls.files().keyFile()).toString());
+                p.put(x.getSslKeystoreTypeProperty(), "PEM");
+                p.put(x.getSslTruststoreLocationProperty(), absolute(tls.files().trustCertsFile()));
+                p.put(x.getSslTruststoreTypeProperty(), "PEM");
+            }
+        }
+        Lease member = lease("a ZooKeeper ensemble member with TLS", p);
+        try {
+            Lease server = serverProperties(tls.files());
+            return () -> {
+                server.close();
+                member.close();
+            };
+        } catch (RuntimeException e) {
+            member.close();
+            throw e;
+        }
     }
 
     private static Map<String, String> clientProperties(TlsFiles tls, boolean explicitNoKey) {
