@@ -56,10 +56,11 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         // single-server mode needs no admin HTTP server nor four-letter commands
         System.setProperty("zookeeper.admin.enableServer", "false");
         ZooKeeperTls.Lease lease = tls == null ? null : ZooKeeperTls.serverProperties(tls.files());
-        ZooKeeperServer zks = new ZooKeeperServer(snap, txn, 2000);
+        ZooKeeperServer zks = null;
         ServerCnxnFactory plain = null;
         ServerCnxnFactory secure = null;
         try {
+            zks = new ZooKeeperServer(snap, txn, 2000);
             if (tls == null || tls.plaintextPortEnabled()) {
                 plain = ServerCnxnFactory.createFactory(new InetSocketAddress(host, port), 1000);
                 plain.startup(zks);
@@ -77,7 +78,9 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             if (plain != null) {
                 plain.shutdown();
             }
-            zks.shutdown(true);
+            if (zks != null) {
+                zks.shutdown(true);
+            }
             if (lease != null) {
                 lease.close();
             }

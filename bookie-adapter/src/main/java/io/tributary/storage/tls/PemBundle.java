@@ -8,13 +8,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.zookeeper.util.PemReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +29,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>ZooKeeper reads a PEM "key store" from a single file holding both the key and the chain, while our
  * settings (like cert-manager's secrets) keep them apart. The bundle is written, owner-only, to the temporary
- * directory and rewritten (whole, by a rename) within {@link #REFRESH} of a change of either source, so
- * ZooKeeper's next read of it sees the rotated certificate. One bundle per source pair lives as long as the
+ * directory and rewritten (whole, by a rename) within {@link #REFRESH} of a change of either source, once the
+ * key fits the certificate again (a rotation may replace one file before the other), so ZooKeeper's next read
+ * of it sees the rotated pair. One bundle per source pair lives as long as the
  * JVM and is deleted when it exits.
  */
 final class PemBundle {
@@ -100,10 +107,23 @@ final class PemBundle {
             }
             return;
         }
-        warned = false;
         if (Arrays.equals(content, written)) {
+            warned = false;
             return;
         }
+        String mismatch = mismatch(certFile, keyFile);
+        if (mismatch != null) {
+            if (first) {
+                throw new IllegalArgumentException(mismatch);
+            }
+            if (!warned) {
+                // a rotation that has replaced one file and not yet the other: wait for the second
+                LOG.warn("keeping the previous TLS key and certificate for now: {}", mismatch);
+                warned = true;
+            }
+            return;
+        }
+        warned = false;
         try {
             Path tmp = bundle.resolveSibling(bundle.getFileName() + ".tmp");
             // the private key is in it: owner-only from the start, never readable by others for a moment
@@ -126,6 +146,46 @@ final class PemBundle {
                 throw new UncheckedIOException("cannot write " + bundle + ": " + e.getMessage(), e);
             }
             LOG.warn("cannot rewrite {}: {}", bundle, e.toString());
+        }
+    }
+
+    /** Why the key of {@code keyFile} is not the one of {@code certFile}'s first certificate, or null if it is. */
+    private static String mismatch(Path certFile, Path keyFile) {
+        PrivateKey key;
+        List<X509Certificate> chain;
+        try {
+            key = PemReader.loadPrivateKey(keyFile.toFile(), Optional.empty());
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            return "cannot read a private key (PKCS#8 PEM, unencrypted) from " + keyFile + ": " + e.getMessage();
+        }
+        try {
+            chain = PemReader.readCertificateChain(certFile.toFile());
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            return "cannot read certificates (PEM) from " + certFile + ": " + e.getMessage();
+        }
+        if (chain.isEmpty()) {
+            return "no certificate in " + certFile;
+        }
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            default -> null; // other kinds are left for the TLS handshake to check
+        };
+        if (algorithm == null) {
+            return null;
+        }
+        try {
+            byte[] probe = "tributary-key-check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(chain.get(0).getPublicKey());
+            verifier.update(probe);
+            return verifier.verify(signature) ? null : "the key in " + keyFile + " is not the key of the certificate in " + certFile;
+        } catch (GeneralSecurityException e) {
+            return "the key in " + keyFile + " does not fit the certificate in " + certFile + ": " + e.getMessage();
         }
     }
 

@@ -161,6 +161,27 @@ class StorageTlsTest {
     }
 
     @Test
+    void aZooKeeperWhoseKeyDoesNotFitItsCertificateRefusesToStartNamingBothFiles() {
+        StorageServerTls mismatched = new StorageServerTls(server.certFile(), client.keyFile(), null, StorageServerTls.ClientAuth.NONE);
+        assertThatThrownBy(() -> EmbeddedZooKeeper.start(new File(data.toFile(), "zk"), "127.0.0.1", 0,
+                ZooKeeperServerTls.only(mismatched, 0)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(client.keyFile().toString()).hasMessageContaining(server.certFile().toString());
+    }
+
+    @Test
+    void aZooKeeperAskingForOptionalCertificatesServesClientsWithAndWithoutOne() throws Exception {
+        EmbeddedZooKeeper zk = tlsOnlyZooKeeper(StorageServerTls.ClientAuth.OPTIONAL);
+
+        CuratorFramework anonymous = track(StorageClients.curator(zk.secureConnectString(), "/tributary", Duration.ofSeconds(10),
+                TlsFiles.trusting(caFile)));
+        CuratorFramework withCert = track(StorageClients.curator(zk.secureConnectString(), "/tributary", Duration.ofSeconds(10),
+                new TlsFiles(client.certFile(), client.keyFile(), caFile)));
+        assertThat(anonymous.blockUntilConnected(30, SECONDS)).isTrue();
+        assertThat(withCert.blockUntilConnected(30, SECONDS)).isTrue();
+    }
+
+    @Test
     void aRotatedZooKeeperCertificateIsServedWithoutRestart() throws Exception {
         // the server's files live where a rotation (cert-manager, say) replaces them
         Path serverDir = Files.createDirectories(data.resolve("zk-certs"));
