@@ -1,7 +1,18 @@
 package io.tributary.storage;
 
+import io.tributary.protocol.security.TlsFiles;
+import io.tributary.storage.tls.BookKeeperTls;
+import io.tributary.storage.tls.StorageTls;
+import io.tributary.storage.tls.ZooKeeperTls;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.apache.bookkeeper.client.api.BKException;
 import org.apache.bookkeeper.client.api.BookKeeper;
+import org.apache.bookkeeper.client.api.CreateBuilder;
+import org.apache.bookkeeper.client.api.DeleteBuilder;
+import org.apache.bookkeeper.client.api.LedgerMetadata;
+import org.apache.bookkeeper.client.api.ListLedgersResultBuilder;
+import org.apache.bookkeeper.client.api.OpenBuilder;
 import org.apache.bookkeeper.conf.ClientConfiguration;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -18,15 +29,26 @@ public final class StorageClients {
      *                       drops its ephemeral nodes (ownership, registration)
      */
     public static CuratorFramework curator(String connectString, String root, Duration sessionTimeout) {
+        return curator(connectString, root, sessionTimeout, null);
+    }
+
+    /**
+     * A started Curator client rooted at {@code root}, connecting over TLS with {@code tls} (null: plaintext, or
+     * whatever the JVM-wide ZooKeeper properties say). The TLS settings are this client's own, not the JVM's.
+     */
+    public static CuratorFramework curator(String connectString, String root, Duration sessionTimeout, TlsFiles tls) {
         String ns = root.startsWith("/") ? root.substring(1) : root;
-        CuratorFramework c = CuratorFrameworkFactory.builder()
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
                 .connectString(connectString)
                 .namespace(ns.isEmpty() ? null : ns)
                 .sessionTimeoutMs((int) sessionTimeout.toMillis())
                 // never longer than the session: Curator warns, and a connection should fail before the session would
                 .connectionTimeoutMs((int) Math.min(15_000, sessionTimeout.toMillis()))
-                .retryPolicy(new ExponentialBackoffRetry(100, 10, 2_000))
-                .build();
+                .retryPolicy(new ExponentialBackoffRetry(100, 10, 2_000));
+        if (tls != null) {
+            builder.zkClientConfig(ZooKeeperTls.clientConfig(tls));
+        }
+        CuratorFramework c = builder.build();
         c.start();
         return c;
     }
@@ -37,6 +59,15 @@ public final class StorageClients {
     }
 
     public static BookKeeper bookKeeper(String zkConnect, String ledgersRoot) throws Exception {
+        return bookKeeper(zkConnect, ledgersRoot, StorageTls.NONE);
+    }
+
+    /**
+     * A BookKeeper client that reaches the bookies, and its metadata in ZooKeeper, over TLS where {@code tls}
+     * says. BookKeeper's ZooKeeper client takes its TLS from JVM-wide system properties only: they are set
+     * while the returned client is open (see {@link ZooKeeperTls#jvmClientProperties}).
+     */
+    public static BookKeeper bookKeeper(String zkConnect, String ledgersRoot, StorageTls tls) throws Exception {
         ClientConfiguration conf = new ClientConfiguration();
         conf.setMetadataServiceUri(metadataServiceUri(zkConnect, ledgersRoot));
         conf.setZkTimeout(30_000);
@@ -47,6 +78,55 @@ public final class StorageClients {
         // the client's default throttle caps a broker at 5,000 entries a second; back-pressure comes
         // from the brokers' bounded appends in flight instead
         conf.setThrottleValue(0);
-        return BookKeeper.newBuilder(conf).build();
+        if (tls.bookkeeper() != null) {
+            BookKeeperTls.configureClient(conf, tls.bookkeeper());
+        }
+        if (tls.zookeeper() == null) {
+            return BookKeeper.newBuilder(conf).build();
+        }
+        ZooKeeperTls.Lease lease = ZooKeeperTls.jvmClientProperties(tls.zookeeper());
+        try {
+            return new LeaseHoldingBookKeeper(BookKeeper.newBuilder(conf).build(), lease);
+        } catch (Exception | Error e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    /** A BookKeeper client that gives back the JVM-wide ZooKeeper TLS properties it needed when it closes. */
+    private record LeaseHoldingBookKeeper(BookKeeper delegate, ZooKeeperTls.Lease lease) implements BookKeeper {
+        @Override
+        public CreateBuilder newCreateLedgerOp() {
+            return delegate.newCreateLedgerOp();
+        }
+
+        @Override
+        public OpenBuilder newOpenLedgerOp() {
+            return delegate.newOpenLedgerOp();
+        }
+
+        @Override
+        public DeleteBuilder newDeleteLedgerOp() {
+            return delegate.newDeleteLedgerOp();
+        }
+
+        @Override
+        public ListLedgersResultBuilder newListLedgersOp() {
+            return delegate.newListLedgersOp();
+        }
+
+        @Override
+        public CompletableFuture<LedgerMetadata> getLedgerMetadata(long ledgerId) {
+            return delegate.getLedgerMetadata(ledgerId);
+        }
+
+        @Override
+        public void close() throws BKException, InterruptedException {
+            try {
+                delegate.close();
+            } finally {
+                lease.close();
+            }
+        }
     }
 }

@@ -96,12 +96,13 @@ public final class Broker implements AutoCloseable {
     }
 
     private Broker doStart() throws Exception {
-        curator = StorageClients.curator(config.zookeeperServers(), config.metadataRoot(), config.zkSessionTimeout());
+        curator = StorageClients.curator(config.zookeeperServers(), config.metadataRoot(), config.zkSessionTimeout(),
+                config.storageTls().zookeeper());
         if (!curator.blockUntilConnected((int) config.zkSessionTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IOException("cannot reach ZooKeeper at " + config.zookeeperServers());
         }
         store = new MetadataStore(curator);
-        bookKeeper = StorageClients.bookKeeper(config.zookeeperServers(), config.ledgersRoot());
+        bookKeeper = StorageClients.bookKeeper(config.zookeeperServers(), config.ledgersRoot(), config.storageTls());
         executor = OrderedExecutor.newBuilder().name("tributary-topic").numThreads(Math.max(2, Runtime.getRuntime().availableProcessors())).build();
         scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "tributary-scheduler");

@@ -4,6 +4,7 @@ import com.google.common.base.Preconditions;
 import io.tributary.api.v1.BacklogQuotaPolicy;
 import io.tributary.broker.loadmanager.LoadBalancerConfig;
 import io.tributary.storage.log.ManagedLogConfig;
+import io.tributary.storage.tls.StorageTls;
 import io.tributary.broker.topic.Policies;
 import io.tributary.protocol.config.Settings;
 import java.time.Duration;
@@ -49,6 +50,8 @@ import java.util.Properties;
  * @param dedupMaxProducersPerTopic producers whose sequence ids a topic remembers; beyond it the least
  *                                  recently active are forgotten
  * @param limits what clients may hold: bytes buffered, Receive leases, calls per connection, keepalives
+ * @param storageTls TLS to ZooKeeper ({@code broker.zookeeper.tls.*}) and to the bookies
+ *                   ({@code broker.bookkeeper.tls.*}); plaintext by default
  */
 public record BrokerConfig(
         String bindAddress,
@@ -76,7 +79,8 @@ public record BrokerConfig(
         Policies defaultPolicies,
         Duration dedupProducerInactivityTimeout,
         int dedupMaxProducersPerTopic,
-        ServiceLimits limits) {
+        ServiceLimits limits,
+        StorageTls storageTls) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
     /** A cluster's ledgers: three copies of each entry, acknowledged once two bookies have it. */
@@ -117,6 +121,7 @@ public record BrokerConfig(
         Preconditions.checkArgument(dedupMaxProducersPerTopic >= 1, "broker.dedupMaxProducersPerTopic must be >= 1, was %s",
                 dedupMaxProducersPerTopic);
         Preconditions.checkArgument(limits != null, "limits are required");
+        Preconditions.checkArgument(storageTls != null, "storageTls is required (StorageTls.NONE for plaintext)");
     }
 
     /** Defaults for a broker on this machine talking to ZooKeeper at {@code zookeeperServers}. */
@@ -175,6 +180,7 @@ public record BrokerConfig(
         private Duration dedupProducerInactivityTimeout = Duration.ofHours(6);
         private int dedupMaxProducersPerTopic = 10_000;
         private ServiceLimits limits = ServiceLimits.DEFAULT;
+        private StorageTls storageTls = StorageTls.NONE;
 
         private Builder() {
         }
@@ -206,6 +212,7 @@ public record BrokerConfig(
             dedupProducerInactivityTimeout = c.dedupProducerInactivityTimeout;
             dedupMaxProducersPerTopic = c.dedupMaxProducersPerTopic;
             limits = c.limits;
+            storageTls = c.storageTls;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -244,6 +251,7 @@ public record BrokerConfig(
         public Builder dedupProducerInactivityTimeout(Duration v) { dedupProducerInactivityTimeout = v; return this; }
         public Builder dedupMaxProducersPerTopic(int v) { dedupMaxProducersPerTopic = v; return this; }
         public Builder limits(ServiceLimits v) { limits = v; return this; }
+        public Builder storageTls(StorageTls v) { storageTls = v; return this; }
 
         public BrokerConfig build() {
             return new BrokerConfig(bindAddress, port, advertisedAddress, zookeeperServers, metadataRoot, ledgersRoot,
@@ -251,7 +259,7 @@ public record BrokerConfig(
                     cursorPersistInterval,
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
                     drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
-                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits);
+                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, storageTls);
         }
     }
 
@@ -314,6 +322,7 @@ public record BrokerConfig(
                         Policies.millis(s.getLong("broker.defaultMessageTtlSeconds", 0)), 0,
                         BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED))
                 .limits(ServiceLimits.from(s))
+                .storageTls(StorageTls.from(s, "broker"))
                 .build();
     }
 

@@ -150,4 +150,18 @@ class BrokerConfigTest {
         assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.loadBalancerMaxMoveShare", "2"), Map.of()))
                 .hasMessageContaining("broker.loadBalancerMaxMoveShare");
     }
+
+    @Test
+    void storageTlsKeysReachTheBrokersZooKeeperAndBookKeeperClients() {
+        assertThat(BrokerConfig.fromProperties(new Properties(), Map.of()).storageTls())
+                .isEqualTo(io.tributary.storage.tls.StorageTls.NONE);
+        BrokerConfig c = BrokerConfig.fromProperties(props("broker.zookeeper.tls.trustCertsFile", "/tls/ca.crt",
+                "broker.bookkeeper.tls.trustCertsFile", "/tls/ca.crt", "broker.bookkeeper.tls.certFile", "/tls/broker.crt",
+                "broker.bookkeeper.tls.keyFile", "/tls/broker.key"), Map.of());
+        assertThat(c.storageTls().zookeeper()).isEqualTo(io.tributary.protocol.security.TlsFiles.trusting(java.nio.file.Path.of("/tls/ca.crt")));
+        assertThat(c.storageTls().bookkeeper().certFile()).isEqualTo(java.nio.file.Path.of("/tls/broker.crt"));
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.zookeeper.tls.certFile", "/tls/broker.crt",
+                "broker.zookeeper.tls.keyFile", "/tls/broker.key"), Map.of()))
+                .hasMessageContaining("broker.zookeeper.tls.trustCertsFile");
+    }
 }

@@ -1,8 +1,14 @@
 package io.tributary.cli;
 
+import io.tributary.protocol.config.Settings;
+import io.tributary.protocol.security.TlsFiles;
 import io.tributary.storage.StorageClients;
 import io.tributary.storage.embedded.EmbeddedBookie;
+import io.tributary.storage.tls.StorageServerTls;
+import io.tributary.storage.tls.StorageTls;
 import java.io.File;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,6 +17,8 @@ import picocli.CommandLine.Option;
         description = {"Runs one BookKeeper bookie (journal and ledger storage under --data-dir), registered in ZooKeeper.",
                 "The first bookie of a new cluster lays out BookKeeper's metadata. It advertises 127.0.0.1 unless told "
                         + "otherwise, so by default brokers must run on the same machine.",
+                "TLS comes from bookie.tls.* (the bookie's port) and bookie.zookeeper.tls.* (its ZooKeeper client) keys in "
+                        + "--config or -D; a TRIBUTARY_BOOKIE_* environment variable overrides each key (see docs/configuration.md).",
                 "Prints 'bookie listening on <advertised-address>:<port>' once it serves. SIGTERM or Ctrl-C stops it cleanly."})
 final class BookieCommand implements Callable<Integer> {
     @Option(names = "--zookeeper", required = true, paramLabel = "HOST:PORT", description = "ZooKeeper connect string.")
@@ -44,6 +52,12 @@ final class BookieCommand implements Callable<Integer> {
     @Option(names = "--no-fsync", description = "Acknowledge entries before the journal is synced to disk (faster, less durable).")
     boolean noFsync;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with bookie.tls.* keys (see conf/bookie.properties).")
+    File config;
+
+    @Option(names = "-D", paramLabel = "key=value", description = "Any bookie.* setting, e.g. -D bookie.tls.enabled=true; repeatable.")
+    Map<String, String> defines = new LinkedHashMap<>();
+
     @Option(names = "--parent-pid", hidden = true, description = "Exit at once when this process exits (used by the test harness).")
     Long parentPid;
 
@@ -58,9 +72,17 @@ final class BookieCommand implements Callable<Integer> {
             return 1;
         }
         int zkTimeoutMs;
+        StorageServerTls tls;
+        TlsFiles zookeeperTls;
         try {
-            zkTimeoutMs = (int) Math.min(Integer.MAX_VALUE, io.tributary.protocol.config.Settings.parseDuration("--zk-session-timeout",
+            zkTimeoutMs = (int) Math.min(Integer.MAX_VALUE, Settings.parseDuration("--zk-session-timeout",
                     zkSessionTimeout).toMillis());
+            Settings settings = new Settings(ServerConfigFiles.compose(config, defines, null), System.getenv());
+            tls = StorageServerTls.from(settings, "bookie.tls");
+            if (tls != null && tls.clientAuth() == StorageServerTls.ClientAuth.OPTIONAL) {
+                throw new IllegalArgumentException("bookie.tls.clientAuth=optional is not supported by BookKeeper: use none or require");
+            }
+            zookeeperTls = StorageTls.clientFiles(settings, "bookie.zookeeper.tls");
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return 1;
@@ -68,7 +90,8 @@ final class BookieCommand implements Callable<Integer> {
         String uri = StorageClients.metadataServiceUri(zookeeper, ledgersRoot);
         ServerRunner.Stopper stopper = ServerRunner.installStopHandlers("bookie", parentPid);
         EmbeddedBookie bookie = ServerRunner.start("the bookie", port, "--port",
-                () -> EmbeddedBookie.start(uri, dataDir, bindAddress, advertisedAddress, port, !noFsync, zkTimeoutMs), () -> { });
+                () -> EmbeddedBookie.start(uri, dataDir, bindAddress, advertisedAddress, port, !noFsync, zkTimeoutMs, tls, zookeeperTls),
+                () -> { });
         ServerRunner.announce("bookie listening on " + advertisedAddress + ":" + bookie.port());
         return stopper.runUntilStopped(bookie::close);
     }

@@ -10,7 +10,8 @@ import java.util.Properties;
 
 /**
  * The properties a server command hands to its config class ({@code BrokerConfig.fromProperties},
- * {@code ProxyConfig.fromProperties}): the file given with {@code --config}, then every
+ * {@code ProxyConfig.fromProperties}, the storage TLS settings of {@code zookeeper} and {@code bookie}):
+ * the file given with {@code --config}, then every
  * {@code -D key=value}, then the command's named options (e.g. {@code --port} as {@code broker.port}).
  * Parsing and validating the values, and the environment overrides, stay with the config classes, so
  * a key they learn is usable from the command line at once.

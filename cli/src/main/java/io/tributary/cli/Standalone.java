@@ -3,10 +3,14 @@ package io.tributary.cli;
 import io.tributary.broker.Broker;
 import io.tributary.broker.BrokerConfig;
 import io.tributary.proxy.ProxyConfig;
+import io.tributary.protocol.security.TlsFiles;
 import io.tributary.proxy.ProxyServer;
 import io.tributary.storage.StorageClients;
 import io.tributary.storage.embedded.EmbeddedBookie;
 import io.tributary.storage.embedded.EmbeddedZooKeeper;
+import io.tributary.storage.tls.StorageServerTls;
+import io.tributary.storage.tls.StorageTls;
+import io.tributary.storage.tls.ZooKeeperServerTls;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,12 +37,14 @@ public final class Standalone implements AutoCloseable {
      * @param syncJournal fsync each entry before acknowledging it
      * @param brokerSettings adjusts the broker's configuration (tests use it for limits and auto-creation)
      * @param brokers number of brokers; broker i listens on brokerPort + i (and its metrics port + i)
+     * @param storageTls TLS of ZooKeeper and the bookies, and of every client of theirs (null: plaintext)
      */
     public record Options(File dataDir, int bookies, int zkPort, int bookiePort, int brokerPort, int proxyPort,
-                          boolean syncJournal, UnaryOperator<BrokerConfig> brokerSettings, int brokers) {
+                          boolean syncJournal, UnaryOperator<BrokerConfig> brokerSettings, int brokers,
+                          StorageTlsSetup storageTls) {
         public Options(File dataDir, int bookies, int zkPort, int bookiePort, int brokerPort, int proxyPort,
                        boolean syncJournal, UnaryOperator<BrokerConfig> brokerSettings) {
-            this(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, 1);
+            this(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, 1, null);
         }
 
         public static Options defaults(File dataDir) {
@@ -46,7 +52,38 @@ public final class Standalone implements AutoCloseable {
         }
 
         public Options withBrokers(int n) {
-            return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, n);
+            return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, n,
+                    storageTls);
+        }
+
+        /** ZooKeeper (on zkPort, TLS only) and the bookies (TLS only) with {@code tls}; null for plaintext. */
+        public Options withStorageTls(StorageTlsSetup tls) {
+            return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, brokers,
+                    tls);
+        }
+    }
+
+    /**
+     * The storage tier's TLS in standalone mode.
+     *
+     * @param zookeeper ZooKeeper's certificate (its plaintext port is closed)
+     * @param bookies the bookies' certificate (they refuse plaintext clients)
+     * @param clients what the brokers' BookKeeper clients and the bookies' ZooKeeper clients trust, and the
+     *                certificate brokers present to the bookies. ZooKeeper clients present ZooKeeper's own
+     *                certificate when it requires one: in one JVM, BookKeeper's ZooKeeper clients share the server's
+     *                JVM-wide key setting (see ZooKeeperTls)
+     */
+    public record StorageTlsSetup(StorageServerTls zookeeper, StorageServerTls bookies, TlsFiles clients) {
+        public StorageTlsSetup {
+            if (zookeeper == null || bookies == null || clients == null || clients.trustCertsFile() == null) {
+                throw new IllegalArgumentException("standalone storage TLS needs ZooKeeper's and the bookies' files and the clients' trusted CAs");
+            }
+        }
+
+        /** How every ZooKeeper client of this JVM connects. */
+        TlsFiles zookeeperClients() {
+            return zookeeper.clientAuth() == StorageServerTls.ClientAuth.NONE ? TlsFiles.trusting(clients.trustCertsFile())
+                    : new TlsFiles(zookeeper.certFile(), zookeeper.keyFile(), clients.trustCertsFile());
         }
     }
 
@@ -69,19 +106,26 @@ public final class Standalone implements AutoCloseable {
     public Standalone start() throws Exception {
         try {
             File dir = options.dataDir();
+            StorageTlsSetup tls = options.storageTls();
             zk = onPort("ZooKeeper", options.zkPort(), "--zookeeper-port",
-                    () -> EmbeddedZooKeeper.start(new File(dir, "zookeeper"), "127.0.0.1", options.zkPort()));
+                    () -> EmbeddedZooKeeper.start(new File(dir, "zookeeper"), "127.0.0.1", options.zkPort(),
+                            tls == null ? null : ZooKeeperServerTls.only(tls.zookeeper(), options.zkPort())));
             String zkConnect = "127.0.0.1:" + zk.port();
             for (int i = 0; i < options.bookies(); i++) {
                 int port = options.bookiePort() + i;
                 File bookieDir = new File(dir, "bookie-" + i);
                 bookies.add(onPort("bookie " + i, port, "--bookie-port", () -> EmbeddedBookie.start(
-                        StorageClients.metadataServiceUri(zkConnect, "/ledgers"), bookieDir, port, options.syncJournal())));
+                        StorageClients.metadataServiceUri(zkConnect, "/ledgers"), bookieDir, null, "127.0.0.1", port,
+                        options.syncJournal(), EmbeddedBookie.DEFAULT_ZK_TIMEOUT_MS, tls == null ? null : tls.bookies(),
+                        tls == null ? null : tls.zookeeperClients())));
             }
             // one bookie: one copy (allowed explicitly, as only standalone may); more: two copies of every
             // entry on two of them, so that one bookie can go while the others take over its ledgers
             int replicas = Math.min(options.bookies(), 2);
             BrokerConfig.Builder settings = BrokerConfig.defaults(zkConnect).toBuilder().port(options.brokerPort());
+            if (tls != null) {
+                settings.storageTls(new StorageTls(tls.zookeeperClients(), tls.clients()));
+            }
             if (replicas < 2) {
                 settings.singleCopy();
             } else {

@@ -3,6 +3,10 @@ package io.tributary.storage.embedded;
 import java.io.File;
 import java.io.IOException;
 import io.netty.buffer.ByteBuf;
+import io.tributary.protocol.security.TlsFiles;
+import io.tributary.storage.tls.BookKeeperTls;
+import io.tributary.storage.tls.StorageServerTls;
+import io.tributary.storage.tls.ZooKeeperTls;
 import org.apache.bookkeeper.bookie.BookieException;
 import org.apache.bookkeeper.bookie.BookieResources;
 import org.apache.bookkeeper.client.BookKeeperAdmin;
@@ -31,6 +35,8 @@ public final class EmbeddedBookie implements AutoCloseable {
     /** Created here (not by the server's component stack) when the advertised address differs: closed here. */
     private final MetadataBookieDriver driver;
     private final RegistrationManager registration;
+    /** The JVM-wide ZooKeeper TLS properties BookKeeper's ZooKeeper client needs, held while the bookie runs. */
+    private ZooKeeperTls.Lease zookeeperTls;
 
     private EmbeddedBookie(EmbeddedServer server, int port, MetadataBookieDriver driver, RegistrationManager registration) {
         this.server = server;
@@ -61,6 +67,34 @@ public final class EmbeddedBookie implements AutoCloseable {
      */
     public static EmbeddedBookie start(String metadataServiceUri, File dataDir, String bindAddress, String advertisedAddress,
             int port, boolean syncJournal, int zkTimeoutMs) throws Exception {
+        return start(metadataServiceUri, dataDir, bindAddress, advertisedAddress, port, syncJournal, zkTimeoutMs, null, null);
+    }
+
+    /**
+     * As {@link #start(String, File, String, String, int, boolean, int)}, over TLS where set.
+     *
+     * @param tls the bookie's TLS (null: plaintext); with it, the bookie refuses clients that do not use TLS
+     * @param zookeeperTls how the bookie reaches ZooKeeper (null: plaintext). BookKeeper's ZooKeeper client takes
+     *                     it from JVM-wide system properties only: they stay set until the bookie closes
+     */
+    public static EmbeddedBookie start(String metadataServiceUri, File dataDir, String bindAddress, String advertisedAddress,
+            int port, boolean syncJournal, int zkTimeoutMs, StorageServerTls tls, TlsFiles zookeeperTls) throws Exception {
+        ZooKeeperTls.Lease lease = zookeeperTls == null ? null : ZooKeeperTls.jvmClientProperties(zookeeperTls);
+        try {
+            EmbeddedBookie bookie = start(metadataServiceUri, dataDir, bindAddress, advertisedAddress, port, syncJournal,
+                    zkTimeoutMs, tls);
+            bookie.zookeeperTls = lease;
+            return bookie;
+        } catch (Exception | Error e) {
+            if (lease != null) {
+                lease.close();
+            }
+            throw e;
+        }
+    }
+
+    private static EmbeddedBookie start(String metadataServiceUri, File dataDir, String bindAddress, String advertisedAddress,
+            int port, boolean syncJournal, int zkTimeoutMs, StorageServerTls tls) throws Exception {
         File journal = new File(dataDir, "journal");
         File ledgers = new File(dataDir, "ledgers");
         if (!journal.isDirectory() && !journal.mkdirs() || !ledgers.isDirectory() && !ledgers.mkdirs()) {
@@ -99,6 +133,9 @@ public final class EmbeddedBookie implements AutoCloseable {
         conf.setProperty("journalMaxGroupWaitMSec", 1);
         conf.setProperty("skipListSizeLimit", 16 * 1024 * 1024);
         conf.setProperty("sortedLedgerStorageEnabled", true);
+        if (tls != null) {
+            BookKeeperTls.configureBookie(conf, tls);
+        }
 
         synchronized (EmbeddedBookie.class) {
             // the first bookie of a new cluster lays out BookKeeper's metadata; later ones find it there
@@ -118,8 +155,9 @@ public final class EmbeddedBookie implements AutoCloseable {
         }
         EmbeddedServer server = builder.build();
         server.getLifecycleComponentStack().start();
-        LOG.info("bookie listening on {}:{} (advertised {}:{}) with data in {}", bindAddress == null ? "*" : bindAddress, port,
-                advertisedAddress, port, dataDir);
+        LOG.info("bookie listening on {}:{} (advertised {}:{}){} with data in {}", bindAddress == null ? "*" : bindAddress, port,
+                advertisedAddress, port, tls == null ? "" : " with TLS only (client certificates " + (tls.clientAuth()
+                        == StorageServerTls.ClientAuth.REQUIRE ? "required)" : "not asked for)"), dataDir);
         return new EmbeddedBookie(server, port, driver, registration);
     }
 
@@ -174,6 +212,9 @@ public final class EmbeddedBookie implements AutoCloseable {
         }
         if (driver != null) {
             driver.close();
+        }
+        if (zookeeperTls != null) {
+            zookeeperTls.close();
         }
     }
 }

@@ -1,31 +1,53 @@
 package io.tributary.storage.embedded;
 
+import io.tributary.storage.tls.ZooKeeperServerTls;
+import io.tributary.storage.tls.ZooKeeperTls;
 import java.io.File;
 import java.io.IOException;
+import java.lang.reflect.Constructor;
 import java.net.InetSocketAddress;
 import org.apache.zookeeper.server.ServerCnxnFactory;
 import org.apache.zookeeper.server.ZooKeeperServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A single ZooKeeper server in this JVM, for standalone mode and tests. Its data survives restarts. */
+/**
+ * A single ZooKeeper server in this JVM, for standalone mode and tests. Its data survives restarts. With TLS
+ * it also listens on a secure client port (ZooKeeper's Netty connection factory), and can close the plaintext one.
+ */
 public final class EmbeddedZooKeeper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedZooKeeper.class);
 
     private final ZooKeeperServer server;
-    private final ServerCnxnFactory factory;
+    private final ServerCnxnFactory plain;
+    private final ServerCnxnFactory secure;
+    private final ZooKeeperTls.Lease tlsProperties;
 
-    private EmbeddedZooKeeper(ZooKeeperServer server, ServerCnxnFactory factory) {
+    private EmbeddedZooKeeper(ZooKeeperServer server, ServerCnxnFactory plain, ServerCnxnFactory secure,
+            ZooKeeperTls.Lease tlsProperties) {
         this.server = server;
-        this.factory = factory;
+        this.plain = plain;
+        this.secure = secure;
+        this.tlsProperties = tlsProperties;
     }
 
     /**
-     * Starts ZooKeeper with its snapshots and transaction log under {@code dataDir}.
+     * Starts ZooKeeper with its snapshots and transaction log under {@code dataDir}, plaintext only.
      *
      * @param port 0 picks a free port
      */
     public static EmbeddedZooKeeper start(File dataDir, String host, int port) throws IOException, InterruptedException {
+        return start(dataDir, host, port, null);
+    }
+
+    /**
+     * Starts ZooKeeper with a secure client port as {@code tls} says (null: plaintext only). ZooKeeper's server
+     * reads its TLS from JVM-wide system properties (see {@link ZooKeeperTls}): they stay set until it closes.
+     *
+     * @param port the plaintext client port, 0 picks a free one; unused when {@code tls} closes it
+     */
+    public static EmbeddedZooKeeper start(File dataDir, String host, int port, ZooKeeperServerTls tls)
+            throws IOException, InterruptedException {
         File snap = new File(dataDir, "snapshots");
         File txn = new File(dataDir, "txnlog");
         if (!snap.isDirectory() && !snap.mkdirs() || !txn.isDirectory() && !txn.mkdirs()) {
@@ -33,24 +55,88 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         }
         // single-server mode needs no admin HTTP server nor four-letter commands
         System.setProperty("zookeeper.admin.enableServer", "false");
-        ZooKeeperServer zks = new ZooKeeperServer(snap, txn, 2000);
-        ServerCnxnFactory f = ServerCnxnFactory.createFactory(new InetSocketAddress(host, port), 1000);
-        f.startup(zks);
-        LOG.info("ZooKeeper listening on {}:{} with data in {}", host, f.getLocalPort(), dataDir);
-        return new EmbeddedZooKeeper(zks, f);
+        ZooKeeperTls.Lease lease = tls == null ? null : ZooKeeperTls.serverProperties(tls.files());
+        ZooKeeperServer zks = null;
+        ServerCnxnFactory plain = null;
+        ServerCnxnFactory secure = null;
+        try {
+            zks = new ZooKeeperServer(snap, txn, 2000);
+            if (tls == null || tls.plaintextPortEnabled()) {
+                plain = ServerCnxnFactory.createFactory(new InetSocketAddress(host, port), 1000);
+                plain.startup(zks);
+            }
+            if (tls != null) {
+                secure = nettyFactory();
+                secure.configure(new InetSocketAddress(host, tls.port()), 1000, -1, true);
+                // the first factory started the server; the second only serves it
+                secure.startup(zks, plain == null);
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (secure != null) {
+                secure.shutdown();
+            }
+            if (plain != null) {
+                plain.shutdown();
+            }
+            if (zks != null) {
+                zks.shutdown(true);
+            }
+            if (lease != null) {
+                lease.close();
+            }
+            throw e;
+        }
+        EmbeddedZooKeeper zk = new EmbeddedZooKeeper(zks, plain, secure, lease);
+        LOG.info("ZooKeeper listening on {}{} with data in {}", plain == null ? "" : host + ":" + plain.getLocalPort(),
+                secure == null ? "" : (plain == null ? "" : " and ") + host + ":" + secure.getLocalPort() + " (TLS)", dataDir);
+        return zk;
     }
 
+    /**
+     * ZooKeeper's Netty connection factory (the only one with TLS), made directly rather than through the
+     * JVM-wide {@code zookeeper.serverCnxnFactory} property that would change every server of this process.
+     */
+    static ServerCnxnFactory nettyFactory() throws IOException {
+        try {
+            Constructor<?> c = Class.forName("org.apache.zookeeper.server.NettyServerCnxnFactory").getDeclaredConstructor();
+            c.setAccessible(true);
+            return (ServerCnxnFactory) c.newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IOException("cannot create ZooKeeper's Netty connection factory: " + e, e);
+        }
+    }
+
+    /** The port clients connect to: the plaintext one when it is open, else the secure one. */
     public int port() {
-        return factory.getLocalPort();
+        return (plain != null ? plain : secure).getLocalPort();
     }
 
+    /** {@code host:port} of {@link #port()}. */
     public String connectString() {
-        return factory.getLocalAddress().getHostString() + ":" + port();
+        return (plain != null ? plain : secure).getLocalAddress().getHostString() + ":" + port();
+    }
+
+    /** The secure client port, or -1 without TLS. */
+    public int securePort() {
+        return secure == null ? -1 : secure.getLocalPort();
+    }
+
+    /** {@code host:port} of the secure client port, or null without TLS. */
+    public String secureConnectString() {
+        return secure == null ? null : secure.getLocalAddress().getHostString() + ":" + secure.getLocalPort();
     }
 
     @Override
     public void close() {
-        factory.shutdown();
+        if (secure != null) {
+            secure.shutdown();
+        }
+        if (plain != null) {
+            plain.shutdown();
+        }
         server.shutdown(true);
+        if (tlsProperties != null) {
+            tlsProperties.close();
+        }
     }
 }

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
+import io.tributary.storage.tls.ZooKeeperServerTls;
+import io.tributary.storage.tls.ZooKeeperTls;
 import org.apache.zookeeper.server.quorum.QuorumPeerConfig;
 import org.apache.zookeeper.server.quorum.QuorumPeerMain;
 import org.slf4j.Logger;
@@ -25,11 +27,13 @@ public final class ZooKeeperPeer implements AutoCloseable {
     private final QuorumPeerMain main;
     private final Thread runner;
     private final int clientPort;
+    private final ZooKeeperTls.Lease tlsProperties;
 
-    private ZooKeeperPeer(QuorumPeerMain main, Thread runner, int clientPort) {
+    private ZooKeeperPeer(QuorumPeerMain main, Thread runner, int clientPort, ZooKeeperTls.Lease tlsProperties) {
         this.main = main;
         this.runner = runner;
         this.clientPort = clientPort;
+        this.tlsProperties = tlsProperties;
     }
 
     /**
@@ -41,6 +45,18 @@ public final class ZooKeeperPeer implements AutoCloseable {
      */
     public static ZooKeeperPeer start(File dataDir, int myid, List<String> servers, String clientHost, int clientPort,
             Duration listenTimeout) throws IOException, QuorumPeerConfig.ConfigException, InterruptedException {
+        return start(dataDir, myid, servers, clientHost, clientPort, listenTimeout, null);
+    }
+
+    /**
+     * As {@link #start(File, int, List, String, int, Duration)}, with a secure client port (and, if {@code tls}
+     * says so, TLS between the members) when {@code tls} is not null. ZooKeeper reads its TLS from JVM-wide
+     * system properties: a member owns its process.
+     *
+     * @param clientPort the plaintext client port; unused when {@code tls} closes it
+     */
+    public static ZooKeeperPeer start(File dataDir, int myid, List<String> servers, String clientHost, int clientPort,
+            Duration listenTimeout, ZooKeeperServerTls tls) throws IOException, QuorumPeerConfig.ConfigException, InterruptedException {
         if (myid < 1 || myid > servers.size()) {
             throw new IllegalArgumentException("myid must be within 1.." + servers.size() + " (one per server), was " + myid);
         }
@@ -51,8 +67,25 @@ public final class ZooKeeperPeer implements AutoCloseable {
         System.setProperty("zookeeper.admin.enableServer", "false");
         Properties p = new Properties();
         p.setProperty("dataDir", dataDir.getAbsolutePath());
-        p.setProperty("clientPort", Integer.toString(clientPort));
-        p.setProperty("clientPortAddress", clientHost);
+        if (tls == null || tls.plaintextPortEnabled()) {
+            p.setProperty("clientPort", Integer.toString(clientPort));
+            p.setProperty("clientPortAddress", clientHost);
+        }
+        ZooKeeperTls.Lease lease = null;
+        if (tls != null) {
+            if (tls.port() == 0) {
+                throw new IllegalArgumentException("an ensemble member needs a fixed zookeeper.tls.port, not 0");
+            }
+            p.setProperty("secureClientPort", Integer.toString(tls.port()));
+            p.setProperty("secureClientPortAddress", clientHost);
+            if (tls.quorum()) {
+                // members authenticate each other with their certificates; reloaded by ZooKeeper when they change
+                p.setProperty("sslQuorum", "true");
+                p.setProperty("sslQuorumReloadCertFiles", "true");
+            }
+            lease = ZooKeeperTls.peerProperties(tls);
+        }
+        int listenPort = tls != null && !tls.plaintextPortEnabled() ? tls.port() : clientPort;
         // a tick of 2 s allows sessions of 4 s to 40 s, like the single-node server
         p.setProperty("tickTime", "2000");
         p.setProperty("initLimit", "10");
@@ -62,7 +95,14 @@ public final class ZooKeeperPeer implements AutoCloseable {
             p.setProperty("server." + (i + 1), servers.get(i));
         }
         QuorumPeerConfig config = new QuorumPeerConfig();
-        config.parseProperties(p);
+        try {
+            config.parseProperties(p);
+        } catch (QuorumPeerConfig.ConfigException | IOException | RuntimeException e) {
+            if (lease != null) {
+                lease.close();
+            }
+            throw e;
+        }
         QuorumPeerMain main = new QuorumPeerMain();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread runner = new Thread(() -> {
@@ -76,19 +116,26 @@ public final class ZooKeeperPeer implements AutoCloseable {
         runner.setDaemon(true);
         runner.start();
         long deadline = System.nanoTime() + listenTimeout.toNanos();
-        while (!listening(clientHost, clientPort)) {
+        while (!listening(clientHost, listenPort)) {
             if (failure.get() != null) {
+                if (lease != null) {
+                    lease.close();
+                }
                 throw new IOException("ZooKeeper peer " + myid + " failed to start: " + failure.get(), failure.get());
             }
             if (System.nanoTime() > deadline) {
                 main.close();
-                throw new IOException("ZooKeeper peer " + myid + " did not listen on " + clientHost + ":" + clientPort
+                if (lease != null) {
+                    lease.close();
+                }
+                throw new IOException("ZooKeeper peer " + myid + " did not listen on " + clientHost + ":" + listenPort
                         + " within " + listenTimeout);
             }
             Thread.sleep(50); // polling a port that is about to open: no event to wait for
         }
-        LOG.info("ZooKeeper peer {} of {} listening on {}:{} with data in {}", myid, servers.size(), clientHost, clientPort, dataDir);
-        return new ZooKeeperPeer(main, runner, clientPort);
+        LOG.info("ZooKeeper peer {} of {} listening on {}:{}{} with data in {}", myid, servers.size(), clientHost, listenPort,
+                tls == null ? "" : " (TLS on " + tls.port() + (tls.quorum() ? ", quorum TLS" : "") + ")", dataDir);
+        return new ZooKeeperPeer(main, runner, listenPort, lease);
     }
 
     private static boolean listening(String host, int port) {
@@ -100,6 +147,7 @@ public final class ZooKeeperPeer implements AutoCloseable {
         }
     }
 
+    /** The client port it was checked to listen on: the plaintext one, or the secure one when that is closed. */
     public int clientPort() {
         return clientPort;
     }
@@ -108,5 +156,8 @@ public final class ZooKeeperPeer implements AutoCloseable {
     public void close() throws InterruptedException {
         main.close();
         runner.join(10_000);
+        if (tlsProperties != null) {
+            tlsProperties.close();
+        }
     }
 }

@@ -1,0 +1,67 @@
+package io.tributary.storage.tls;
+
+import io.tributary.protocol.config.Settings;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The TLS of a storage server's port (ZooKeeper's secure client port, a bookie), from PEM files.
+ *
+ * @param certFile the server's certificate chain, leaf first
+ * @param keyFile its private key (PKCS#8)
+ * @param trustCertsFile CA certificates a client certificate must chain to (null: none asked for)
+ * @param clientAuth whether clients must present a certificate
+ */
+public record StorageServerTls(Path certFile, Path keyFile, Path trustCertsFile, ClientAuth clientAuth) {
+    /** Whether the server asks clients for a certificate. */
+    public enum ClientAuth {
+        /** No client certificate is asked for. */
+        NONE,
+        /** A client may present one; if it does, it must be valid (ZooKeeper only: BookKeeper has no such mode). */
+        OPTIONAL,
+        /** A client without a valid certificate is refused during the handshake. */
+        REQUIRE
+    }
+
+    public StorageServerTls {
+        if (certFile == null || keyFile == null) {
+            throw new IllegalArgumentException("TLS needs a certificate file and a key file");
+        }
+        if (clientAuth == null) {
+            clientAuth = ClientAuth.NONE;
+        }
+        if (clientAuth != ClientAuth.NONE && trustCertsFile == null) {
+            throw new IllegalArgumentException("client certificates (clientAuth " + clientAuth.name().toLowerCase(Locale.ROOT)
+                    + ") need a trustCertsFile to check them against");
+        }
+    }
+
+    /**
+     * The settings under {@code prefix} ({@code bookie.tls}, {@code zookeeper.tls}): {@code .enabled},
+     * {@code .certFile}, {@code .keyFile}, {@code .trustCertsFile}, {@code .clientAuth} (none, optional,
+     * require); null when {@code prefix.enabled} is false (the default). A bad value names its key.
+     */
+    public static StorageServerTls from(Settings s, String prefix) {
+        if (!s.getBoolean(prefix + ".enabled", false)) {
+            return null;
+        }
+        String cert = s.get(prefix + ".certFile", null);
+        String key = s.get(prefix + ".keyFile", null);
+        if (cert == null || key == null) {
+            throw new IllegalArgumentException(prefix + ".enabled needs " + prefix + ".certFile and " + prefix + ".keyFile");
+        }
+        String trust = s.get(prefix + ".trustCertsFile", null);
+        String auth = s.get(prefix + ".clientAuth", "none");
+        ClientAuth clientAuth;
+        try {
+            clientAuth = ClientAuth.valueOf(auth.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(prefix + ".clientAuth must be none, optional or require, got '" + auth + "'");
+        }
+        try {
+            return new StorageServerTls(Path.of(cert), Path.of(key), trust == null ? null : Path.of(trust), clientAuth);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(prefix + ": " + e.getMessage(), e);
+        }
+    }
+}
