@@ -8,6 +8,7 @@ import io.tributary.api.v1.LookupResponse;
 import io.tributary.api.v1.LookupServiceGrpc;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
+import io.tributary.security.auth.AuthContext;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -90,7 +91,10 @@ public final class OwnerLookup {
     private void startLookup(TopicName topic, Entry entry) {
         LookupRequest request = LookupRequest.newBuilder().setTopic(topic.toString()).build();
         CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(LOOKUP_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
-        brokers.call(LookupServiceGrpc.getLookupMethod(), request, options, Context.ROOT)
+        // detached from the caller's cancellation, but on behalf of the caller's role: the broker checks the
+        // lookup as that client's, as if the client had asked itself
+        Context detached = Context.ROOT.withValue(AuthContext.PRINCIPAL, AuthContext.current());
+        brokers.call(LookupServiceGrpc.getLookupMethod(), request, options, detached)
                 .whenComplete((response, error) -> {
                     if (error == null && response.getBrokerAddress().isBlank()) {
                         error = new TributaryException(ErrorReason.BROKER_UNAVAILABLE,
