@@ -205,4 +205,14 @@ class BrokerConfigTest {
         assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.tls.enabled", "true"), Map.of()))
                 .hasMessageContaining("broker.tls.certFile");
     }
+
+    @Test
+    void withAuthenticationABrokerNeedsCredentialsForOtherBrokers() {
+        assertThatThrownBy(() -> BrokerConfig.defaults("zk:2181").toBuilder()
+                .authentication(new io.tributary.security.auth.AuthenticationSettings(true, java.nio.file.Path.of("/secret.key"),
+                        null, null, null, null, null, "sub", Duration.ofMinutes(15), false, java.util.Set.of()))
+                .build())
+                .hasMessageContaining("broker.internal.client.authTokenFile")
+                .hasMessageContaining("broker.internal.client.tls.certFile");
+    }
 }

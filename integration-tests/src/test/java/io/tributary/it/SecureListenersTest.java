@@ -262,4 +262,18 @@ class SecureListenersTest {
         // and without the header alice is served as herself
         assertThat(as(LookupServiceGrpc.newBlockingStub(direct), aliceToken).lookup(lookup).getBrokerAddress()).isNotEmpty();
     }
+
+    @Test
+    void healthChecksNeedNoToken() {
+        for (String address : List.of(cluster.brokers.get(0).address(), proxyAddress())) {
+            ManagedChannel c = channel(address, TlsFiles.trusting(ca));
+            assertThat(io.grpc.health.v1.HealthGrpc.newBlockingStub(c).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus())
+                    .as("health at %s", address).isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+            // while everything else does
+            assertThat(codeOf(() -> AdminServiceGrpc.newBlockingStub(c).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .listTenants(io.tributary.api.v1.ListTenantsRequest.getDefaultInstance())))
+                    .as("admin at %s", address).isEqualTo(Status.Code.UNAUTHENTICATED);
+        }
+    }
 }
