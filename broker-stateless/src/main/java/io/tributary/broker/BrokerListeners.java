@@ -13,6 +13,7 @@ import io.tributary.security.tls.ServerTlsSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -74,7 +75,7 @@ final class BrokerListeners {
     /** {@code service} behind {@code outermostFirst} (ServerInterceptors runs the last one given first). */
     private static ServerServiceDefinition secured(ServerServiceDefinition service, List<ServerInterceptor> outermostFirst) {
         List<ServerInterceptor> reversed = new ArrayList<>(outermostFirst);
-        java.util.Collections.reverse(reversed);
+        Collections.reverse(reversed);
         return ServerInterceptors.intercept(service, reversed);
     }
 
