@@ -32,9 +32,12 @@ final class BrokerListeners {
     private final BrokerConfig config;
     private final List<ServerTls> tls = new ArrayList<>();
     private final List<Server> servers = new ArrayList<>();
+    /** Shared by both listeners and all services, so signing keys are read (or fetched) once; null when off. */
+    private final AuthenticationInterceptor authentication;
 
     BrokerListeners(BrokerConfig config) {
         this.config = config;
+        this.authentication = config.authentication().enabled() ? AuthenticationInterceptor.create(config.authentication()) : null;
     }
 
     /** Starts the client port on {@code port}: {@code services} behind authentication, {@code health} open to all. */
@@ -44,7 +47,7 @@ final class BrokerListeners {
         for (BindableService s : services) {
             b.addService(secured(s.bindService(), clientPortInterceptors()));
         }
-        return start(b, "client port");
+        return start(b, "broker.port", port);
     }
 
     /** Starts the internal listener with the control service, admitting brokers only. */
@@ -52,12 +55,11 @@ final class BrokerListeners {
         InternalListenerConfig internal = config.internal();
         NettyServerBuilder b = builder(config.internalBindAddress(), internal.port(), internal.tls());
         List<ServerInterceptor> interceptors = new ArrayList<>();
-        if (config.authentication().enabled()) {
-            AuthenticationInterceptor auth = AuthenticationInterceptor.create(config.authentication());
-            interceptors.add(internal.roles().isEmpty() ? auth : auth.onlyCallers(internal.roles()));
+        if (authentication != null) {
+            interceptors.add(authentication.onlyCallers(internal.roles())); // empty: any authenticated caller
         }
         b.addService(secured(control.bindService(), interceptors));
-        return start(b, "internal listener");
+        return start(b, "broker.internal.port", internal.port());
     }
 
     /**
@@ -66,8 +68,8 @@ final class BrokerListeners {
      */
     private List<ServerInterceptor> clientPortInterceptors() {
         List<ServerInterceptor> out = new ArrayList<>();
-        if (config.authentication().enabled()) {
-            out.add(AuthenticationInterceptor.create(config.authentication()));
+        if (authentication != null) {
+            out.add(authentication);
         }
         return out;
     }
@@ -99,10 +101,17 @@ final class BrokerListeners {
         return b;
     }
 
-    private Server start(NettyServerBuilder b, String what) throws IOException {
-        Server s = b.build().start();
+    private Server start(NettyServerBuilder b, String portKey, int port) throws IOException {
+        Server s;
+        try {
+            s = b.build().start();
+        } catch (IOException e) {
+            // two brokers on one host need different ports for both listeners: say which setting to change
+            throw new IOException("cannot listen on " + portKey + "=" + port + " (" + e.getMessage()
+                    + "); is another process using it?", e);
+        }
         servers.add(s);
-        LOG.debug("broker {} bound to port {}", what, s.getPort());
+        LOG.debug("{} bound to {}", portKey, s.getPort());
         return s;
     }
 

@@ -138,4 +138,21 @@ class InternalListenerTest {
             channel.shutdownNow();
         }
     }
+
+    @Test
+    void aBrokerWhoseInternalPortIsTakenDoesNotStartAndSaysWhichSetting() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+            assertThatThrownBy(() -> cluster.addBroker(c -> c.toBuilder().internalPort(taken.getLocalPort()).build()))
+                    .hasMessageContaining("broker.internal.port=" + taken.getLocalPort());
+        }
+        // the brokers already running are not disturbed
+        ManagedChannel channel = plaintext(cluster.serviceUrl());
+        try {
+            assertThat(LookupServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .lookup(LookupRequest.newBuilder().setTopic("public/default/after-a-failed-start").build())
+                    .getBrokerAddress()).isIn(cluster.brokers.stream().map(Broker::address).toList());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
 }

@@ -72,6 +72,8 @@ public final class ProxyServer implements AutoCloseable {
     private final Server server;
     /** The public port's TLS (null: plaintext), closed with the server. */
     private final ServerTls tls;
+    /** Authenticates clients; null when authentication is off. */
+    private final AuthenticationInterceptor authentication;
     private volatile boolean started;
     private volatile int boundPort = -1;
     private boolean closed;
@@ -89,6 +91,8 @@ public final class ProxyServer implements AutoCloseable {
         }
         this.brokers = new ConfiguredBrokers(config.brokerAddresses(), channels);
         this.ownerLookup = new OwnerLookup(brokers, config.lookupCacheTtl());
+        // one for all services: they share its key cache (a JWKS document is fetched once, not per service)
+        this.authentication = config.authentication().enabled() ? AuthenticationInterceptor.create(config.authentication()) : null;
         this.tls = config.tls() == null ? null : ServerTls.start(config.tls());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()));
         if (tls != null) {
@@ -114,8 +118,8 @@ public final class ProxyServer implements AutoCloseable {
      */
     private ServerServiceDefinition authenticated(BindableService service) {
         ServerServiceDefinition s = service.bindService();
-        if (config.authentication().enabled()) {
-            s = ServerInterceptors.intercept(s, AuthenticationInterceptor.create(config.authentication()));
+        if (authentication != null) {
+            s = ServerInterceptors.intercept(s, authentication);
         }
         ServerInterceptor strip = ForwardedRole.stripFromClients();
         return ServerInterceptors.intercept(s, strip);
@@ -129,7 +133,12 @@ public final class ProxyServer implements AutoCloseable {
         if (started) {
             return this;
         }
-        server.start();
+        try {
+            server.start();
+        } catch (IOException e) {
+            close(); // stops watching the TLS files
+            throw e;
+        }
         boundPort = server.getPort();
         started = true;
         health.setStatus("", ServingStatus.SERVING);
