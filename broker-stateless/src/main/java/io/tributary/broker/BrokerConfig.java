@@ -130,12 +130,18 @@ public record BrokerConfig(
         Preconditions.checkArgument(internal != null, "internal listener settings are required");
         Preconditions.checkArgument(port == 0 || internal.port() != port,
                 "broker.internal.port must differ from broker.port (both are %s)", port);
-        if (authentication.enabled() && internal.clientAuthTokenFile() == null
-                && (internal.clientTls() == null || internal.clientTls().certFile() == null)) {
-            throw new IllegalArgumentException("broker.authentication.enabled needs broker.internal.client.authTokenFile or a "
-                    + "client certificate (broker.internal.client.tls.certFile and keyFile): brokers authenticate to each "
-                    + "other's internal listener with it");
+        if (authentication.enabled() && internal.clientAuthTokenFile() == null && !brokersAuthenticateByCertificate(authentication, internal)) {
+            throw new IllegalArgumentException("broker.authentication.enabled needs broker.internal.client.authTokenFile, or "
+                    + "a client certificate (broker.internal.client.tls.certFile and keyFile) with "
+                    + "broker.authentication.certificateRoles=true and broker.internal.tls.clientAuth optional or require: "
+                    + "brokers authenticate to each other's internal listener with it");
         }
+    }
+
+    /** Whether brokers can prove who they are to each other by their client certificates alone. */
+    private static boolean brokersAuthenticateByCertificate(AuthenticationSettings authentication, InternalListenerConfig internal) {
+        return authentication.certificateRoles() && internal.clientTls() != null && internal.clientTls().certFile() != null
+                && internal.tls() != null && internal.tls().clientAuth() != ServerTlsSettings.ClientAuth.NONE;
     }
 
     /** Defaults for a broker on this machine talking to ZooKeeper at {@code zookeeperServers}. */

@@ -214,5 +214,16 @@ class BrokerConfigTest {
                 .build())
                 .hasMessageContaining("broker.internal.client.authTokenFile")
                 .hasMessageContaining("broker.internal.client.tls.certFile");
+        // a client certificate counts only where it is asked for and taken as a role
+        java.util.function.Function<String, Properties> mtls = certificateRoles -> props(
+                "broker.authentication.enabled", "true", "broker.authentication.secretKeyFile", "/secret.key",
+                "broker.authentication.certificateRoles", certificateRoles,
+                "broker.internal.tls.enabled", "true", "broker.internal.tls.certFile", "/b.crt", "broker.internal.tls.keyFile", "/b.key",
+                "broker.internal.tls.trustCertsFile", "/ca.crt", "broker.internal.tls.clientAuth", "require",
+                "broker.internal.client.tls.certFile", "/c.crt", "broker.internal.client.tls.keyFile", "/c.key",
+                "broker.internal.client.tls.trustCertsFile", "/ca.crt");
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(mtls.apply("false"), Map.of()))
+                .hasMessageContaining("broker.authentication.certificateRoles=true");
+        assertThat(BrokerConfig.fromProperties(mtls.apply("true"), Map.of()).internal().clientTls().certFile()).hasToString("/c.crt");
     }
 }
