@@ -7,6 +7,8 @@ import io.tributary.storage.log.ManagedLogConfig;
 import io.tributary.storage.tls.StorageTls;
 import io.tributary.broker.topic.Policies;
 import io.tributary.protocol.config.Settings;
+import io.tributary.security.auth.AuthenticationSettings;
+import io.tributary.security.tls.ServerTlsSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -52,6 +54,10 @@ import java.util.Properties;
  * @param limits what clients may hold: bytes buffered, Receive leases, calls per connection, keepalives
  * @param storageTls TLS to ZooKeeper ({@code broker.zookeeper.tls.*}) and to the bookies
  *                   ({@code broker.bookkeeper.tls.*}); plaintext by default
+ * @param tls TLS of the client port ({@code broker.tls.*}), or null for plaintext
+ * @param authentication how callers of the client port and the internal listener are authenticated
+ *                       ({@code broker.authentication.*}); off by default
+ * @param internal the internal listener for other brokers' control calls ({@code broker.internal.*})
  */
 public record BrokerConfig(
         String bindAddress,
@@ -80,7 +86,10 @@ public record BrokerConfig(
         Duration dedupProducerInactivityTimeout,
         int dedupMaxProducersPerTopic,
         ServiceLimits limits,
-        StorageTls storageTls) {
+        StorageTls storageTls,
+        ServerTlsSettings tls,
+        AuthenticationSettings authentication,
+        InternalListenerConfig internal) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
     /** A cluster's ledgers: three copies of each entry, acknowledged once two bookies have it. */
@@ -122,6 +131,22 @@ public record BrokerConfig(
                 dedupMaxProducersPerTopic);
         Preconditions.checkArgument(limits != null, "limits are required");
         Preconditions.checkArgument(storageTls != null, "storageTls is required (StorageTls.NONE for plaintext)");
+        Preconditions.checkArgument(authentication != null, "authentication settings are required (AuthenticationSettings.DISABLED for none)");
+        Preconditions.checkArgument(internal != null, "internal listener settings are required");
+        Preconditions.checkArgument(port == 0 || internal.port() != port,
+                "broker.internal.port must differ from broker.port (both are %s)", port);
+        if (authentication.enabled() && internal.clientAuthTokenFile() == null && !brokersAuthenticateByCertificate(authentication, internal)) {
+            throw new IllegalArgumentException("broker.authentication.enabled needs broker.internal.client.authTokenFile, or "
+                    + "a client certificate (broker.internal.client.tls.certFile and keyFile) with "
+                    + "broker.authentication.certificateRoles=true and broker.internal.tls.clientAuth optional or require: "
+                    + "brokers authenticate to each other's internal listener with it");
+        }
+    }
+
+    /** Whether brokers can prove who they are to each other by their client certificates alone. */
+    private static boolean brokersAuthenticateByCertificate(AuthenticationSettings authentication, InternalListenerConfig internal) {
+        return authentication.certificateRoles() && internal.clientTls() != null && internal.clientTls().certFile() != null
+                && internal.tls() != null && internal.tls().clientAuth() != ServerTlsSettings.ClientAuth.NONE;
     }
 
     /** Defaults for a broker on this machine talking to ZooKeeper at {@code zookeeperServers}. */
@@ -181,6 +206,9 @@ public record BrokerConfig(
         private int dedupMaxProducersPerTopic = 10_000;
         private ServiceLimits limits = ServiceLimits.DEFAULT;
         private StorageTls storageTls = StorageTls.NONE;
+        private ServerTlsSettings tls = null;
+        private AuthenticationSettings authentication = AuthenticationSettings.DISABLED;
+        private InternalListenerConfig internal = InternalListenerConfig.DEFAULT;
 
         private Builder() {
         }
@@ -213,6 +241,9 @@ public record BrokerConfig(
             dedupMaxProducersPerTopic = c.dedupMaxProducersPerTopic;
             limits = c.limits;
             storageTls = c.storageTls;
+            tls = c.tls;
+            authentication = c.authentication;
+            internal = c.internal;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -252,6 +283,12 @@ public record BrokerConfig(
         public Builder dedupMaxProducersPerTopic(int v) { dedupMaxProducersPerTopic = v; return this; }
         public Builder limits(ServiceLimits v) { limits = v; return this; }
         public Builder storageTls(StorageTls v) { storageTls = v; return this; }
+        /** TLS of the client port; null: plaintext. */
+        public Builder tls(ServerTlsSettings v) { tls = v; return this; }
+        public Builder authentication(AuthenticationSettings v) { authentication = v; return this; }
+        public Builder internal(InternalListenerConfig v) { internal = v; return this; }
+        /** The internal listener's port (0 picks a free one), its other settings kept. */
+        public Builder internalPort(int v) { internal = internal.withPort(v); return this; }
 
         public BrokerConfig build() {
             return new BrokerConfig(bindAddress, port, advertisedAddress, zookeeperServers, metadataRoot, ledgersRoot,
@@ -259,7 +296,8 @@ public record BrokerConfig(
                     cursorPersistInterval,
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
                     drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
-                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, storageTls);
+                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, storageTls, tls, authentication,
+                    internal);
         }
     }
 
@@ -323,11 +361,25 @@ public record BrokerConfig(
                         BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED))
                 .limits(ServiceLimits.from(s))
                 .storageTls(StorageTls.from(s, "broker"))
+                .tls(ServerTlsSettings.from(s, "broker.tls"))
+                .authentication(s.getBoolean("broker.authentication.enabled", false)
+                        ? AuthenticationSettings.from(s, "broker.authentication") : AuthenticationSettings.DISABLED)
+                .internal(InternalListenerConfig.from(s))
                 .build();
     }
 
     /** The address clients and proxies use to reach this broker. */
     public String serviceAddress(int boundPort) {
         return advertisedAddress + ":" + boundPort;
+    }
+
+    /** The address other brokers use to reach this broker's internal listener. */
+    public String internalAddress(int boundPort) {
+        return (internal.advertisedAddress() != null ? internal.advertisedAddress() : advertisedAddress) + ":" + boundPort;
+    }
+
+    /** The interface the internal listener binds. */
+    public String internalBindAddress() {
+        return internal.bindAddress() != null ? internal.bindAddress() : bindAddress;
     }
 }
