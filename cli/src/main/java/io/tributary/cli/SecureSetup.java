@@ -1,7 +1,14 @@
 package io.tributary.cli;
 
+import io.tributary.broker.BrokerConfig;
+import io.tributary.broker.InternalListenerConfig;
+import io.tributary.protocol.security.TlsFiles;
+import io.tributary.proxy.ProxyConfig;
+import io.tributary.security.auth.AuthenticationSettings;
 import io.tributary.security.auth.Tokens;
 import io.tributary.security.tls.CertificateAuthority;
+import io.tributary.security.tls.ServerTlsSettings;
+import io.tributary.storage.tls.StorageServerTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,6 +22,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What {@code standalone --secure} needs, made once under {@code <data-dir>/security} and reused on
@@ -31,7 +39,7 @@ import java.util.List;
  * @param proxyTokenFile the proxy's token, role {@link #PROXY_ROLE}
  * @param brokerTokenFile the brokers' token, role {@link #BROKER_ROLE}
  */
-record SecureSetup(Path dir, Path caFile, Path certFile, Path keyFile, Path secretKeyFile, Path adminTokenFile,
+public record SecureSetup(Path dir, Path caFile, Path certFile, Path keyFile, Path secretKeyFile, Path adminTokenFile,
                    Path proxyTokenFile, Path brokerTokenFile) {
     static final String ADMIN_ROLE = "admin";
     static final String PROXY_ROLE = "proxy";
@@ -42,7 +50,7 @@ record SecureSetup(Path dir, Path caFile, Path certFile, Path keyFile, Path secr
     private static final Duration RENEW_BEFORE = Duration.ofDays(30);
 
     /** The files under {@code dataDir/security}, made where missing. */
-    static SecureSetup prepare(Path dataDir) {
+    public static SecureSetup prepare(Path dataDir) {
         Path dir = dataDir.resolve("security");
         SecureSetup s = new SecureSetup(dir, dir.resolve("ca.crt"), dir.resolve("server.crt"), dir.resolve("server.key"),
                 dir.resolve("token-secret.key"), dir.resolve("admin.token"), dir.resolve("proxy.token"),
@@ -64,6 +72,28 @@ record SecureSetup(Path dir, Path caFile, Path certFile, Path keyFile, Path secr
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the secure standalone's keys in " + dir, e);
         }
+    }
+
+    /** TLS only for ZooKeeper and the bookies, with the one certificate; every client trusts the CA. */
+    Standalone.StorageTlsSetup storageTls() {
+        StorageServerTls server = new StorageServerTls(certFile, keyFile, caFile, StorageServerTls.ClientAuth.NONE);
+        return new Standalone.StorageTlsSetup(server, server, new TlsFiles(certFile, keyFile, caFile));
+    }
+
+    /** The brokers' listeners on TLS, tokens checked, the proxy's forwarded roles accepted, {@value #ADMIN_ROLE} a superuser. */
+    void secureBroker(BrokerConfig.Builder broker) {
+        ServerTlsSettings tls = new ServerTlsSettings(certFile, keyFile, null, ServerTlsSettings.ClientAuth.NONE);
+        broker.tls(tls)
+                .authentication(AuthenticationSettings.withSecretKey(secretKeyFile).withProxyRoles(Set.of(PROXY_ROLE)))
+                .internal(new InternalListenerConfig("127.0.0.1", 0, null, tls, Set.of(BROKER_ROLE), brokerTokenFile,
+                        TlsFiles.trusting(caFile)));
+    }
+
+    /** The proxy on TLS checking tokens; to brokers over TLS with its own token. */
+    ProxyConfig secureProxy(ProxyConfig proxy) {
+        return proxy.withTls(new ServerTlsSettings(certFile, keyFile, null, ServerTlsSettings.ClientAuth.NONE))
+                .withAuthentication(AuthenticationSettings.withSecretKey(secretKeyFile))
+                .withBrokerClient(proxyTokenFile, TlsFiles.trusting(caFile));
     }
 
     private static X509Certificate leaf(Path certFile) throws IOException {

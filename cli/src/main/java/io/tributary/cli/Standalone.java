@@ -38,13 +38,15 @@ public final class Standalone implements AutoCloseable {
      * @param brokerSettings adjusts the broker's configuration (tests use it for limits and auto-creation)
      * @param brokers number of brokers; broker i listens on brokerPort + i (and its metrics port + i)
      * @param storageTls TLS of ZooKeeper and the bookies, and of every client of theirs (null: plaintext)
+     * @param security TLS on every listener, token authentication and authorization with the keys and
+     *                 tokens of {@link SecureSetup} ({@code --secure}); null: plaintext, no authentication
      */
     public record Options(File dataDir, int bookies, int zkPort, int bookiePort, int brokerPort, int proxyPort,
                           boolean syncJournal, UnaryOperator<BrokerConfig> brokerSettings, int brokers,
-                          StorageTlsSetup storageTls) {
+                          StorageTlsSetup storageTls, SecureSetup security) {
         public Options(File dataDir, int bookies, int zkPort, int bookiePort, int brokerPort, int proxyPort,
                        boolean syncJournal, UnaryOperator<BrokerConfig> brokerSettings) {
-            this(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, 1, null);
+            this(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, 1, null, null);
         }
 
         public static Options defaults(File dataDir) {
@@ -53,13 +55,22 @@ public final class Standalone implements AutoCloseable {
 
         public Options withBrokers(int n) {
             return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, n,
-                    storageTls);
+                    storageTls, security);
         }
 
         /** ZooKeeper (on zkPort, TLS only) and the bookies (TLS only) with {@code tls}; null for plaintext. */
         public Options withStorageTls(StorageTlsSetup tls) {
             return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, brokers,
-                    tls);
+                    tls, security);
+        }
+
+        /**
+         * Everything secured with the files of {@code setup}: TLS on the proxy, the brokers' client and
+         * internal listeners, ZooKeeper and the bookies; token authentication; authorization.
+         */
+        public Options withSecurity(SecureSetup setup) {
+            return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, brokers,
+                    setup.storageTls(), setup);
         }
     }
 
@@ -123,9 +134,14 @@ public final class Standalone implements AutoCloseable {
             // entry on two of them, so that one bookie can go while the others take over its ledgers
             int replicas = Math.min(options.bookies(), 2);
             // the internal listener (broker-to-broker control) on any free port: several brokers share this host
-            BrokerConfig.Builder settings = BrokerConfig.defaults(zkConnect).toBuilder().port(options.brokerPort()).internalPort(0);
+            // on this host only, like ZooKeeper, the bookies and the proxy
+            BrokerConfig.Builder settings = BrokerConfig.defaults(zkConnect).toBuilder().bindAddress("127.0.0.1")
+                    .port(options.brokerPort()).internalPort(0);
             if (tls != null) {
                 settings.storageTls(new StorageTls(tls.zookeeperClients(), tls.clients()));
+            }
+            if (options.security() != null) {
+                options.security().secureBroker(settings);
             }
             if (replicas < 2) {
                 settings.singleCopy();
@@ -144,8 +160,9 @@ public final class Standalone implements AutoCloseable {
                 brokers.add(onPort("broker " + i, port, "--broker-port", () -> new Broker(config).start()));
             }
             String all = String.join(",", brokers.stream().map(Broker::address).toList());
-            proxy = onPort("the proxy", options.proxyPort(), "--port", () -> new ProxyServer(ProxyConfig
-                    .withBrokers(all).withPort(options.proxyPort()).withBindAddress("127.0.0.1")).start());
+            ProxyConfig proxyConfig = ProxyConfig.withBrokers(all).withPort(options.proxyPort()).withBindAddress("127.0.0.1");
+            ProxyConfig secured = options.security() == null ? proxyConfig : options.security().secureProxy(proxyConfig);
+            proxy = onPort("the proxy", options.proxyPort(), "--port", () -> new ProxyServer(secured).start());
             LOG.info("Tributary standalone is up: proxy at localhost:{}, data in {}", proxy.port(), dir.getAbsolutePath());
             return this;
         } catch (Exception e) {

@@ -40,10 +40,16 @@ final class StandaloneCommand implements Callable<Integer> {
     @Option(names = "--no-fsync", description = "Acknowledge entries before the bookie journal is synced to disk (faster, less durable).")
     boolean noFsync;
 
+    @Option(names = "--secure", description = {"TLS on every listener (a CA made under <data-dir>/security), token "
+            + "authentication and authorization; prints the CA and the token file a client needs."})
+    boolean secure;
+
     @Override
     public Integer call() throws Exception {
-        Standalone standalone = new Standalone(new Standalone.Options(dataDir, bookies, zkPort, bookiePort, brokerPort,
-                proxyPort, !noFsync, c -> c.toBuilder().metricsPort(metricsPort).build()).withBrokers(brokers));
+        Standalone.Options options = new Standalone.Options(dataDir, bookies, zkPort, bookiePort, brokerPort,
+                proxyPort, !noFsync, c -> c.toBuilder().metricsPort(metricsPort).build()).withBrokers(brokers);
+        SecureSetup security = secure ? SecureSetup.prepare(dataDir.toPath()) : null;
+        Standalone standalone = new Standalone(security == null ? options : options.withSecurity(security));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("Stopping Tributary standalone...");
@@ -54,6 +60,15 @@ final class StandaloneCommand implements Callable<Integer> {
         System.out.println("Tributary standalone is running.");
         System.out.println("  proxy (clients connect here): localhost:" + standalone.proxyPort());
         System.out.println("  data directory:                " + dataDir.getAbsolutePath());
+        if (security == null) {
+            System.out.println("  security: none (plaintext on 127.0.0.1, no authentication; for development only: use --secure)");
+        } else {
+            System.out.println("  security: TLS on every listener, tokens required, permissions enforced");
+            System.out.println("  CA certificate (trust it):     " + security.caFile().toAbsolutePath());
+            System.out.println("  superuser token file:          " + security.adminTokenFile().toAbsolutePath());
+            System.out.println("  try: bin/tributary --tls-ca " + security.caFile().toAbsolutePath() + " --auth-token-file "
+                    + security.adminTokenFile().toAbsolutePath() + " admin tenants list");
+        }
         System.out.println("Press Ctrl-C to stop.");
         System.out.flush();
         stopped.await();
