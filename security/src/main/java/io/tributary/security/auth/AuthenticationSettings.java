@@ -1,8 +1,13 @@
 package io.tributary.security.auth;
 
 import io.tributary.protocol.config.Settings;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -28,8 +33,117 @@ public record AuthenticationSettings(boolean enabled, Path secretKeyFile, Path p
     public static final AuthenticationSettings DISABLED = new AuthenticationSettings(false, null, null, null, null, null,
             null, "sub", Duration.ofMinutes(15), false, Set.of());
 
-    /** The settings under {@code prefix} ({@code broker.authentication}, say); see docs/security.md. */
+    static final String DEFAULT_ROLE_CLAIM = "sub";
+    static final Duration DEFAULT_JWKS_REFRESH = Duration.ofMinutes(15);
+
+    public AuthenticationSettings {
+        if (roleClaim == null || roleClaim.isBlank()) {
+            roleClaim = DEFAULT_ROLE_CLAIM;
+        }
+        if (jwksRefreshInterval == null) {
+            jwksRefreshInterval = DEFAULT_JWKS_REFRESH;
+        }
+        proxyRoles = proxyRoles == null ? Set.of() : Set.copyOf(proxyRoles);
+    }
+
+    /** Settings that verify tokens with the HS256 secret key in {@code secretKeyFile}, roles from {@code sub}. */
+    public static AuthenticationSettings withSecretKey(Path secretKeyFile) {
+        return new AuthenticationSettings(true, secretKeyFile, null, null, null, null, null, DEFAULT_ROLE_CLAIM,
+                DEFAULT_JWKS_REFRESH, false, Set.of());
+    }
+
+    /** Settings that verify tokens with the RS256 or ES256 public key (PEM) in {@code publicKeyFile}. */
+    public static AuthenticationSettings withPublicKey(Path publicKeyFile) {
+        return new AuthenticationSettings(true, null, publicKeyFile, null, null, null, null, DEFAULT_ROLE_CLAIM,
+                DEFAULT_JWKS_REFRESH, false, Set.of());
+    }
+
+    /** These settings with {@code roles} allowed to forward calls for other roles. */
+    public AuthenticationSettings withProxyRoles(Set<String> roles) {
+        return new AuthenticationSettings(enabled, secretKeyFile, publicKeyFile, jwksUrl, oidcIssuerUrl, issuer, audience,
+                roleClaim, jwksRefreshInterval, certificateRoles, roles);
+    }
+
+    /**
+     * The settings under {@code prefix} ({@code broker.authentication}, say): {@code .enabled}
+     * (default false), exactly one key source of {@code .secretKeyFile}, {@code .publicKeyFile},
+     * {@code .jwksUrl}, {@code .oidcIssuerUrl} (or none with {@code .certificateRoles=true}: client
+     * certificates only), {@code .issuer}, {@code .audience}, {@code .roleClaim} (default sub),
+     * {@code .jwksRefreshInterval} (default 15m), {@code .certificateRoles} (default false),
+     * {@code .proxyRoles} (comma list). An inconsistent combination fails naming its keys.
+     */
     public static AuthenticationSettings from(Settings s, String prefix) {
-        throw new UnsupportedOperationException("TODO(h11-auth)");
+        boolean enabled = s.getBoolean(prefix + ".enabled", false);
+        String secret = s.get(prefix + ".secretKeyFile", null);
+        String publicKey = s.get(prefix + ".publicKeyFile", null);
+        String jwks = s.get(prefix + ".jwksUrl", null);
+        String oidc = s.get(prefix + ".oidcIssuerUrl", null);
+        String issuer = s.get(prefix + ".issuer", null);
+        String audience = s.get(prefix + ".audience", null);
+        String roleClaim = s.get(prefix + ".roleClaim", DEFAULT_ROLE_CLAIM);
+        Duration refresh = s.getDuration(prefix + ".jwksRefreshInterval", DEFAULT_JWKS_REFRESH);
+        boolean certificateRoles = s.getBoolean(prefix + ".certificateRoles", false);
+        Set<String> proxyRoles = commaList(s.get(prefix + ".proxyRoles", ""));
+        if (!enabled) {
+            return new AuthenticationSettings(false, null, null, null, null, issuer, audience, roleClaim, refresh,
+                    certificateRoles, proxyRoles);
+        }
+        List<String> sources = new ArrayList<>();
+        if (secret != null) {
+            sources.add(prefix + ".secretKeyFile");
+        }
+        if (publicKey != null) {
+            sources.add(prefix + ".publicKeyFile");
+        }
+        if (jwks != null) {
+            sources.add(prefix + ".jwksUrl");
+        }
+        if (oidc != null) {
+            sources.add(prefix + ".oidcIssuerUrl");
+        }
+        if (sources.size() > 1) {
+            throw new IllegalArgumentException(prefix + ".enabled takes one key source, but " + String.join(" and ", sources)
+                    + " are all set: keep one");
+        }
+        if (sources.isEmpty() && !certificateRoles) {
+            throw new IllegalArgumentException(prefix + ".enabled needs a key source to verify tokens with: " + prefix
+                    + ".secretKeyFile, " + prefix + ".publicKeyFile, " + prefix + ".jwksUrl or " + prefix
+                    + ".oidcIssuerUrl (or " + prefix + ".certificateRoles=true to take roles from client certificates only)");
+        }
+        if (jwks != null) {
+            checkUrl(prefix + ".jwksUrl", jwks);
+        }
+        if (oidc != null) {
+            checkUrl(prefix + ".oidcIssuerUrl", oidc);
+        }
+        if (refresh.compareTo(Duration.ofSeconds(10)) < 0) {
+            throw new IllegalArgumentException(prefix + ".jwksRefreshInterval must be at least 10s, got " + refresh);
+        }
+        return new AuthenticationSettings(true, secret == null ? null : Path.of(secret),
+                publicKey == null ? null : Path.of(publicKey), jwks, oidc, issuer, audience, roleClaim, refresh,
+                certificateRoles, proxyRoles);
+    }
+
+    /** Whether tokens can be verified (a key source is set); false when only client certificates give roles. */
+    boolean verifiesTokens() {
+        return secretKeyFile != null || publicKeyFile != null || jwksUrl != null || oidcIssuerUrl != null;
+    }
+
+    private static void checkUrl(String key, String value) {
+        try {
+            URI uri = new URI(value);
+            String scheme = uri.getScheme();
+            if (uri.getHost() == null || scheme == null || !(scheme.equals("https") || scheme.equals("http"))) {
+                throw new IllegalArgumentException(key + " must be an http(s) URL with a host, got '" + value + "'");
+            }
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(key + " must be an http(s) URL, got '" + value + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static Set<String> commaList(String v) {
+        Set<String> out = new LinkedHashSet<>();
+        Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty()).forEach(out::add);
+        return out;
     }
 }
