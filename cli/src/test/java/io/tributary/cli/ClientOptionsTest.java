@@ -186,6 +186,16 @@ class ClientOptionsTest {
         assertThat(run.err()).contains("not both").doesNotContain("abc");
     }
 
+    @Test
+    void theShippedClientConfigDocumentsEveryKeyAndLoads() throws Exception {
+        Path shipped = Path.of("..", "conf", "client.properties");
+        String text = Files.readString(shipped);
+        for (String key : ClientConfig.KEYS) {
+            assertThat(text).as(key).contains("#" + key + "=");
+        }
+        assertThat(ClientConfig.load(shipped)).isEqualTo(ClientConfig.defaults());
+    }
+
     private static ClientOptions connectionOf(Object command) throws Exception {
         Class<?> c = command.getClass();
         while (c != null) {
