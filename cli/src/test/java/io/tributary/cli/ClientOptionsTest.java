@@ -16,6 +16,8 @@ import io.tributary.api.v1.ListBrokersResponse;
 import io.tributary.api.v1.ListTenantsRequest;
 import io.tributary.api.v1.ListTenantsResponse;
 import io.tributary.protocol.security.AuthHeaders;
+import io.tributary.security.auth.AuthenticationInterceptor;
+import io.tributary.security.auth.AuthenticationSettings;
 import io.tributary.security.tls.CertificateAuthority;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -48,6 +50,11 @@ class ClientOptionsTest {
     }
 
     private String startServer(boolean tls) throws Exception {
+        return startServer(tls, null);
+    }
+
+    /** The admin service on loopback; {@code verifier}, when given, authenticates each call after it is recorded. */
+    private String startServer(boolean tls, ServerInterceptor verifier) throws Exception {
         ServerInterceptor record = new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
@@ -70,7 +77,11 @@ class ClientOptionsTest {
                 out.onCompleted();
             }
         };
-        NettyServerBuilder b = NettyServerBuilder.forPort(0).addService(admin).intercept(record);
+        NettyServerBuilder b = NettyServerBuilder.forPort(0).addService(admin);
+        if (verifier != null) {
+            b.intercept(verifier);
+        }
+        b.intercept(record);
         if (tls) {
             CertificateAuthority ca = CertificateAuthority.create("cli-test-ca", Duration.ofDays(1));
             ca.writeCertificate(dir.resolve("ca.crt"));
@@ -184,6 +195,32 @@ class ClientOptionsTest {
         Run run = tributary("admin", "tenants", "list", "--auth-token", "abc", "--auth-token-file", "t");
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("not both").doesNotContain("abc");
+    }
+
+    @Test
+    void aTokenMadeWithTheTokensCommandIsAcceptedByTheBrokersVerifier() throws Exception {
+        Path key = dir.resolve("secret.key");
+        Path token = dir.resolve("admin.token");
+        Path otherKey = dir.resolve("other.key");
+        Path forged = dir.resolve("forged.token");
+        assertThat(tributary("tokens", "create-secret-key", "--output", key.toString()).exitCode()).isZero();
+        assertThat(tributary("tokens", "create-secret-key", "--output", otherKey.toString()).exitCode()).isZero();
+        assertThat(tributary("tokens", "create", "--subject", "admin", "--expiry", "1h", "--key", key.toString(),
+                "--output", token.toString()).exitCode()).isZero();
+        assertThat(tributary("tokens", "create", "--subject", "admin", "--key", otherKey.toString(),
+                "--output", forged.toString()).exitCode()).isZero();
+        String address = startServer(true, AuthenticationInterceptor.create(AuthenticationSettings.withSecretKey(key)));
+        String ca = dir.resolve("ca.crt").toString();
+
+        assertThat(tributary("admin", "tenants", "list", "-u", address, "--tls-ca", ca,
+                "--auth-token-file", token.toString()).exitCode()).isZero();
+        assertThat(tributary("admin", "tenants", "list", "-u", address, "--tls-ca", ca,
+                "--auth-token-file", forged.toString()).exitCode()).isEqualTo(1);
+        assertThat(tributary("admin", "tenants", "list", "-u", address, "--tls-ca", ca).exitCode()).isEqualTo(1);
+        // the refused token is asked for again once (the file might have been renewed), then the command fails
+        String good = Files.readString(token).trim();
+        String bad = Files.readString(forged).trim();
+        assertThat(tokens).containsExactly(good, bad, bad, "-");
     }
 
     @Test
