@@ -175,6 +175,30 @@ class AuthenticationTest {
     }
 
     @Test
+    void aTokenFileThatCannotBeReadKeepsTheLastTokenUntilItExpires() throws Exception {
+        Path file = dir.resolve("token");
+        String valid = jwt("app", Instant.now().plus(Duration.ofHours(1)));
+        Files.writeString(file, valid);
+        client(Authentication.tokenFile(file));
+        producer("p1").close();
+
+        // a rotation that removes the file before writing the next one
+        Files.delete(file);
+        producer("p2").close();
+        assertThat(gate.tokensOf("Publish")).containsExactly(valid, valid);
+    }
+
+    @Test
+    void anEmptyTokenFileWithNoTokenBeforeIsRefusedSayingWhy() throws Exception {
+        Path file = Files.writeString(dir.resolve("token"), "\n");
+        client(Authentication.tokenFile(file));
+        assertThatThrownBy(() -> producer("p"))
+                .isInstanceOf(NotAuthenticatedException.class)
+                .hasMessageContaining("the file is empty").hasMessageContaining(file.toString());
+        assertThat(gate.calls).isEmpty();
+    }
+
+    @Test
     void aSupplierIsAskedAgainWhenItsTokenNearsExpiry() throws Exception {
         String expiringSoon = jwt("app", Instant.now().plusSeconds(20));
         String fresh = jwt("app", Instant.now().plus(Duration.ofHours(1)));
@@ -248,7 +272,9 @@ class AuthenticationTest {
         // one reopen each with a token asked afresh, not a loop
         assertThat(gate.tokensOf("Publish")).hasSize(2);
         assertThat(gate.tokensOf("Subscribe")).hasSize(2);
-        assertThat(asked).hasValue(2);
+        // asked once at the start, and again for each refused stream (or once for both, when the
+        // second refusal comes before the first reopen)
+        assertThat(asked.get()).isBetween(2, 3);
         producer.closeAsync();
         consumer.closeAsync();
     }

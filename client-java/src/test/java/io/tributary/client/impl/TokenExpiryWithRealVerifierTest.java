@@ -104,14 +104,14 @@ class TokenExpiryWithRealVerifierTest {
         CompletableFuture<MessageId> pending = producer.sendAsync("pending when the token expires");
 
         // from now on the application's token source signs with a key the broker does not trust
+        int callsBefore = publishCalls.get();
         signingKey.set(otherKey);
 
         assertThatThrownBy(() -> pending.get(20, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(NotAuthenticatedException.class).hasMessageContaining("bad signature");
         assertThat(producer.isConnected()).isFalse();
-        // the stream it was opened with, and one reopen with the renewed (invalid) token: no retry loop
-        assertThat(publishCalls).hasValue(2);
-        assertThat(publishOpens()).isEqualTo(1);
+        // one reopen with the renewed (invalid) token when the stream's token expired: no retry loop
+        assertThat(publishCalls.get()).isEqualTo(callsBefore + 1);
         producer.closeAsync();
     }
 }

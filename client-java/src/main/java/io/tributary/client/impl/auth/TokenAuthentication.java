@@ -80,11 +80,11 @@ public final class TokenAuthentication implements Authentication {
                     if (!failing) {
                         failing = true;
                         LOG.warn("Could not renew the token from {} ({}); the last one is used until it expires{}",
-                                description, e.getMessage(), c.expiresAt == null ? "" : " at " + c.expiresAt);
+                                description, why(e), c.expiresAt == null ? "" : " at " + c.expiresAt);
                     }
                     return c.token;
                 }
-                throw new IllegalStateException("no token from " + description + ": " + e.getMessage(), e);
+                throw new IllegalStateException("no token from " + description + ": " + why(e), e);
             }
             if (failing) {
                 failing = false;
@@ -111,6 +111,16 @@ public final class TokenAuthentication implements Authentication {
             throw new IOException(file != null ? "the file is empty" : "the supplier gave no token");
         }
         return token.trim();
+    }
+
+    private static String why(Exception e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "the file does not exist";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private boolean usable(Current c, FileStamp stamp) {
