@@ -14,14 +14,20 @@ import java.util.Set;
  * How a listener authenticates its callers.
  *
  * @param enabled whether calls without valid credentials are refused (UNAUTHENTICATED)
- * @param secretKeyFile HS256 secret key (base64 in a file), or null
- * @param publicKeyFile RS256 or ES256 public key (PEM), or null
- * @param jwksUrl a JWKS document's URL, or null
+ * @param secretKeyFile HS256 secret key (base64 text of at least 32 bytes, as {@code tributary tokens
+ *                      create-secret-key} or {@code openssl rand -base64 32} writes it; raw binary
+ *                      is refused), or null
+ * @param publicKeyFile RS256 (RSA, 2048 bits or more) or ES256 (EC P-256) public key: PEM
+ *                      {@code PUBLIC KEY} or a {@code CERTIFICATE}; or null
+ * @param jwksUrl a JWKS document's URL (keys for RS256 and ES256), or null
  * @param oidcIssuerUrl an OpenID Connect issuer whose discovery document names the JWKS, or null
- * @param issuer the required {@code iss} claim, or null (not checked)
+ * @param issuer the required {@code iss} claim, or null (not checked; with {@code oidcIssuerUrl},
+ *               the issuer its discovery document names is required)
  * @param audience the required {@code aud} claim, or null (not checked)
  * @param roleClaim the claim holding the role ({@code sub} by default)
- * @param jwksRefreshInterval how long fetched keys are used before they are fetched again
+ * @param jwksRefreshInterval how long fetched keys are used before they are fetched again (at least
+ *                            10s); a token naming an unknown key id makes them fetched at once,
+ *                            at most twice per half interval (and per 30s)
  * @param certificateRoles take the common name of a verified client certificate as the role when
  *                         no token is sent (mTLS)
  * @param proxyRoles roles allowed to forward calls for other roles (proxies)

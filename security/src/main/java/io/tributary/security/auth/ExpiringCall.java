@@ -22,6 +22,7 @@ final class ExpiringCall<Q, R> extends ForwardingServerCall.SimpleForwardingServ
     private final Status status;
     private final Metadata trailers;
     private volatile boolean closed;
+    private volatile boolean expired;
     private boolean ended;
     private ScheduledFuture<?> timer;
 
@@ -37,16 +38,47 @@ final class ExpiringCall<Q, R> extends ForwardingServerCall.SimpleForwardingServ
             return;
         }
         long delay = Math.max(0, Duration.between(clock.instant(), expiry).toMillis());
-        timer = Background.SCHEDULER.schedule(this::expire, delay, TimeUnit.MILLISECONDS);
+        timer = Background.EXPIRY.schedule(this::expire, delay, TimeUnit.MILLISECONDS);
     }
 
-    /** The listener the transport calls: passes everything on and stops the timer when the call ends. */
+    /**
+     * The listener the transport calls: passes everything on, stops the timer when the call ends,
+     * and once the token expired drops what the client still sends and reports the end as a
+     * cancel. gRPC reports a call the server closed as completed, but the application did not
+     * close it: only onCancel makes a stream handler (ServerCalls' request observer, its cancel
+     * handler) let go of what it holds for the stream.
+     */
     ServerCall.Listener<Q> watching(ServerCall.Listener<Q> listener) {
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
             @Override
+            public void onMessage(Q message) {
+                if (!expired) {
+                    super.onMessage(message);
+                }
+            }
+
+            @Override
+            public void onHalfClose() {
+                if (!expired) {
+                    super.onHalfClose();
+                }
+            }
+
+            @Override
+            public void onReady() {
+                if (!expired) {
+                    super.onReady();
+                }
+            }
+
+            @Override
             public void onComplete() {
                 ended();
-                super.onComplete();
+                if (expired) {
+                    super.onCancel();
+                } else {
+                    super.onComplete();
+                }
             }
 
             @Override
@@ -69,6 +101,7 @@ final class ExpiringCall<Q, R> extends ForwardingServerCall.SimpleForwardingServ
             return;
         }
         closed = true;
+        expired = true;
         super.close(status, trailers);
     }
 

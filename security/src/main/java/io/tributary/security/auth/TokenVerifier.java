@@ -5,6 +5,8 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
+import com.nimbusds.jose.jwk.JWKMatcher;
+import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
@@ -29,8 +31,13 @@ import java.util.Date;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Verifies a JWT the way a listener accepts it: signature by a key of the configured source with
@@ -47,6 +54,7 @@ import javax.crypto.spec.SecretKeySpec;
  * UNAUTHENTICATED: the client's token may well be good, so it should retry, not re-login.
  */
 final class TokenVerifier {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenVerifier.class);
     /** How far the clocks of the token's issuer and this server may disagree. */
     static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
     private static final int HTTP_TIMEOUT_MS = 5_000;
@@ -140,26 +148,45 @@ final class TokenVerifier {
             where = "the OpenID Connect issuer " + s.oidcIssuerUrl();
         }
         long ttl = s.jwksRefreshInterval().toMillis();
+        // Nimbus starts a background refresh (refreshAhead + refreshTimeout) before the keys
+        // expire; both are kept to a small part of the interval so keys are fetched about once
+        // per interval (14m15s at the default 15m, 7s at the smallest 10s), not far more often.
         JWKSource<SecurityContext> source = builder
-                .cache(ttl, HTTP_TIMEOUT_MS * 3L)
-                .refreshAheadCache(Math.min(JWKSourceBuilder.DEFAULT_REFRESH_AHEAD_TIME, ttl / 4), null,
+                .cache(ttl, Math.min(HTTP_TIMEOUT_MS * 3L, ttl / 5))
+                .rateLimited(Math.min(JWKSourceBuilder.DEFAULT_RATE_LIMIT_MIN_INTERVAL, ttl / 2))
+                .refreshAheadCache(Math.min(JWKSourceBuilder.DEFAULT_REFRESH_AHEAD_TIME, ttl / 10), null,
                         Background.EXECUTOR, false, Background.SCHEDULER, false)
                 .outageTolerant(Math.max(ttl * 4, Duration.ofHours(1).toMillis()))
                 .retrying(true)
                 .build();
         Set<JWSAlgorithm> algorithms = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256);
         JWSVerificationKeySelector<SecurityContext> selector = new JWSVerificationKeySelector<>(algorithms, source);
+        AtomicBoolean loaded = new AtomicBoolean();
+        AtomicLong lastWarning = new AtomicLong();
         KeyLookup lookup = header -> {
             try {
-                return selector.selectJWSKeys(header, null);
+                List<Key> found = selector.selectJWSKeys(header, null);
+                loaded.set(true);
+                return found;
             } catch (RateLimitReachedException e) {
-                // The keys were fetched again moments ago and this kid was not among them.
-                return List.of();
+                if (loaded.get()) {
+                    // The keys were fetched again moments ago and this kid was not among them.
+                    return List.of();
+                }
+                throw unavailable(where, "the last attempts failed; the next one comes shortly", lastWarning);
             } catch (KeySourceException e) {
-                throw new Rejected(ErrorReason.SERVICE_NOT_READY, "cannot verify tokens now: the signing keys of " + where
-                        + " cannot be fetched (" + e.getMessage() + "); retry later");
+                throw unavailable(where, e.getMessage(), lastWarning);
             }
         };
+        // Fetch the keys now, in the background, so the first call does not wait for them.
+        Background.EXECUTOR.execute(() -> {
+            try {
+                source.get(new JWKSelector(new JWKMatcher.Builder().build()), null);
+                loaded.set(true);
+            } catch (KeySourceException e) {
+                LOG.warn("cannot fetch the token signing keys of {} yet: {}", where, e.getMessage());
+            }
+        });
         Supplier<String> issuer = fixed(s.issuer());
         if (s.issuer() == null && oidc != null) {
             // An OIDC issuer's tokens carry its identifier in iss: accept no other issuer's tokens
@@ -167,6 +194,16 @@ final class TokenVerifier {
             issuer = oidc::issuer;
         }
         return new TokenVerifier(algorithms, lookup, issuer, s.audience(), s.roleClaim(), clock);
+    }
+
+    private static Rejected unavailable(String where, String why, AtomicLong lastWarning) {
+        long now = System.nanoTime();
+        long last = lastWarning.get();
+        if ((last == 0 || now - last > TimeUnit.MINUTES.toNanos(1)) && lastWarning.compareAndSet(last, now)) {
+            LOG.warn("refusing calls: the token signing keys of {} cannot be fetched: {}", where, why);
+        }
+        return new Rejected(ErrorReason.SERVICE_NOT_READY, "cannot verify tokens now: the signing keys of " + where
+                + " cannot be fetched (" + why + "); retry later");
     }
 
     private static Supplier<String> fixed(String issuer) {

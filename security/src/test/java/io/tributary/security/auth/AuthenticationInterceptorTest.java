@@ -111,6 +111,18 @@ class AuthenticationInterceptorTest {
     }
 
     @Test
+    void theClientsBearerCredentialsSendTheirCurrentToken() {
+        Path key = secretKey();
+        WhoAmIServer server = serve(settings("secretKeyFile", key.toString()));
+        java.util.concurrent.atomic.AtomicReference<String> current =
+                new java.util.concurrent.atomic.AtomicReference<>(Tokens.create("alice", Duration.ofMinutes(5), key, null, null));
+        io.tributary.protocol.security.BearerCredentials credentials = new io.tributary.protocol.security.BearerCredentials(current::get);
+        assertThat(server.whoAmIWith(credentials)).isEqualTo("role=alice caller=alice");
+        current.set(Tokens.create("alice-renewed", Duration.ofMinutes(5), key, null, null));
+        assertThat(server.whoAmIWith(credentials)).isEqualTo("role=alice-renewed caller=alice-renewed");
+    }
+
+    @Test
     void aMissingTokenIsRefusedWithUnauthenticated() {
         WhoAmIServer server = serve(settings("secretKeyFile", secretKey().toString()));
         assertRefused(server.refusal(null), Status.Code.UNAUTHENTICATED, "missing token");
@@ -221,8 +233,26 @@ class AuthenticationInterceptorTest {
         idp.rotate("key-2", JWSAlgorithm.ES256);
 
         assertThat(server.whoAmI(idp.token("frank"))).isEqualTo("role=frank caller=frank");
-        assertThat(idp.jwksFetches.get()).isEqualTo(2);
+        int fetches = idp.jwksFetches.get();
+        for (int i = 0; i < 5; i++) {
+            assertThat(server.whoAmI(idp.token("frank"))).isEqualTo("role=frank caller=frank");
+        }
+        assertThat(idp.jwksFetches.get()).as("known keys come from the cache").isEqualTo(fetches);
         assertRefused(server.refusal(oldKeysToken), Status.Code.UNAUTHENTICATED, "'key-1' is unknown");
+    }
+
+    @Test
+    void aKeyWithdrawnByTheIdentityProviderIsRefusedAfterTheRefreshInterval() {
+        IdentityProvider idp = identityProvider();
+        WhoAmIServer server = serve(settings("oidcIssuerUrl", idp.issuer(), "jwksRefreshInterval", "10s"));
+        String withdrawn = idp.token("erin");
+        assertThat(server.whoAmI(withdrawn)).isEqualTo("role=erin caller=erin");
+
+        idp.rotate("key-2", JWSAlgorithm.RS256);
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertRefused(server.refusal(withdrawn), Status.Code.UNAUTHENTICATED, "'key-1' is unknown"));
+        assertThat(server.whoAmI(idp.token("erin"))).isEqualTo("role=erin caller=erin");
     }
 
     @Test
@@ -232,7 +262,23 @@ class AuthenticationInterceptorTest {
         String jwksUrl = idp.jwksUrl();
         idp.close();
         WhoAmIServer server = serve(settings("jwksUrl", jwksUrl));
+        for (int i = 0; i < 4; i++) {
+            assertRefused(server.refusal(token), Status.Code.UNAVAILABLE, "cannot be fetched");
+        }
+    }
+
+    @Test
+    void aServerStartedDuringAnIdentityProviderOutageAcceptsTokensOnceItRecovers() {
+        IdentityProvider idp = identityProvider();
+        idp.down.set(true);
+        WhoAmIServer server = serve(settings("oidcIssuerUrl", idp.issuer(), "jwksRefreshInterval", "10s"));
+        String token = idp.token("hank");
         assertRefused(server.refusal(token), Status.Code.UNAVAILABLE, "cannot be fetched");
+
+        idp.down.set(false);
+
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .untilAsserted(() -> assertThat(server.whoAmI(token)).isEqualTo("role=hank caller=hank"));
     }
 
     @Test
@@ -265,23 +311,26 @@ class AuthenticationInterceptorTest {
         assertThat(stream.ended.get().getDescription()).contains("token expired at").contains("reconnect with a fresh token");
         assertThat(unexpiring.received).containsExactly("role=bob caller=bob");
         assertThat(unexpiring.ended.get()).isNull();
+        // The service let go of the expired stream (its handler heard the cancel), not of the other.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(server.watching).containsExactly("role=bob caller=bob"));
     }
 
     @Test
     void aStreamThatEndsBeforeItsTokenLeavesNoTimerBehind() throws Exception {
         Path key = secretKey();
         WhoAmIServer server = serve(settings("secretKeyFile", key.toString()));
-        int timersBefore = Background.SCHEDULER.getQueue().size();
+        int timersBefore = Background.EXPIRY.getQueue().size();
         List<WhoAmIServer.Watch> streams = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             streams.add(server.watch(Tokens.create("alice", Duration.ofHours(1), key, null, null)));
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> streams.stream().allMatch(s -> !s.received.isEmpty()));
-        assertThat(Background.SCHEDULER.getQueue().size()).isGreaterThanOrEqualTo(timersBefore + 5);
+        assertThat(Background.EXPIRY.getQueue().size()).isGreaterThanOrEqualTo(timersBefore + 5);
 
         server.disconnectClients();
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> Background.SCHEDULER.getQueue().size() <= timersBefore);
+        await().atMost(Duration.ofSeconds(20)).until(() -> Background.EXPIRY.getQueue().size() <= timersBefore);
     }
 
     @Test

@@ -36,6 +36,8 @@ final class IdentityProvider implements AutoCloseable {
     private final HttpServer http;
     private final AtomicReference<JWK> signingKey = new AtomicReference<>();
     final AtomicInteger jwksFetches = new AtomicInteger();
+    /** While set, every request is answered 503, as by a provider in an outage. */
+    final java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
 
     IdentityProvider() {
         try {
@@ -96,7 +98,12 @@ final class IdentityProvider implements AutoCloseable {
         }
     }
 
-    private static void reply(HttpExchange ex, String json) throws IOException {
+    private void reply(HttpExchange ex, String json) throws IOException {
+        if (down.get()) {
+            ex.sendResponseHeaders(503, -1);
+            ex.close();
+            return;
+        }
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(200, body.length);

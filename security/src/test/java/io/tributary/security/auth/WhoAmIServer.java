@@ -14,9 +14,13 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.tributary.protocol.security.AuthHeaders;
+import io.tributary.protocol.security.ClientTls;
+import io.tributary.protocol.security.TlsFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +34,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A real gRPC server on loopback whose one service answers who the caller is: unary {@code WhoAmI}
- * and server-streaming {@code Watch} (one message, then open until the call ends). Plaintext.
+ * and server-streaming {@code Watch} (one message, then open until the call ends); plaintext or TLS.
  */
 final class WhoAmIServer implements AutoCloseable {
     static final MethodDescriptor.Marshaller<String> TEXT = new MethodDescriptor.Marshaller<>() {
@@ -57,18 +61,37 @@ final class WhoAmIServer implements AutoCloseable {
 
     private final Server server;
     private final List<ManagedChannel> channels = new CopyOnWriteArrayList<>();
+    /** The callers of the Watch streams the service is serving: a stream leaves when its handler hears it ended. */
+    final List<String> watching = new CopyOnWriteArrayList<>();
+
+    /** The TLS files clients connect with; null: plaintext. */
+    volatile TlsFiles clientTls;
 
     WhoAmIServer(AuthenticationInterceptor interceptor) {
+        this(interceptor, null);
+    }
+
+    /** Over TLS with {@code tls} (null: plaintext). */
+    WhoAmIServer(AuthenticationInterceptor interceptor, SslContext tls) {
         ServerServiceDefinition service = ServerServiceDefinition.builder("test.Who")
                 .addMethod(WHO_AM_I, ServerCalls.asyncUnaryCall((req, out) -> {
                     out.onNext(describe(AuthContext.current()));
                     out.onCompleted();
                 }))
-                .addMethod(WATCH, ServerCalls.asyncServerStreamingCall((req, out) -> out.onNext(describe(AuthContext.current()))))
+                .addMethod(WATCH, ServerCalls.asyncServerStreamingCall((req, out) -> {
+                    String who = describe(AuthContext.current());
+                    watching.add(who);
+                    ((ServerCallStreamObserver<String>) out).setOnCancelHandler(() -> watching.remove(who));
+                    out.onNext(who);
+                }))
                 .build();
         try {
-            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                    .addService(ServerInterceptors.intercept(service, interceptor)).build().start();
+            NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                    .addService(ServerInterceptors.intercept(service, interceptor));
+            if (tls != null) {
+                b.sslContext(tls);
+            }
+            server = b.build().start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -85,6 +108,14 @@ final class WhoAmIServer implements AutoCloseable {
     /** WhoAmI with {@code token} (null: no authorization header) and optionally a forwarded role. */
     String whoAmI(String token, String forwardedRole) {
         return ClientCalls.blockingUnaryCall(channel(token, forwardedRole), WHO_AM_I, CallOptions.DEFAULT
+                .withDeadlineAfter(20, TimeUnit.SECONDS), "");
+    }
+
+    /** WhoAmI on a channel that sends the SDK's bearer credentials. */
+    String whoAmIWith(io.grpc.CallCredentials credentials) {
+        ManagedChannel channel = ClientTls.apply(NettyChannelBuilder.forAddress("127.0.0.1", port()), clientTls).build();
+        channels.add(channel);
+        return ClientCalls.blockingUnaryCall(channel, WHO_AM_I, CallOptions.DEFAULT.withCallCredentials(credentials)
                 .withDeadlineAfter(20, TimeUnit.SECONDS), "");
     }
 
@@ -135,7 +166,7 @@ final class WhoAmIServer implements AutoCloseable {
     }
 
     private io.grpc.Channel channel(String token, String forwardedRole) {
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port()).usePlaintext().build();
+        ManagedChannel channel = ClientTls.apply(NettyChannelBuilder.forAddress("127.0.0.1", port()), clientTls).build();
         channels.add(channel);
         Metadata headers = new Metadata();
         if (token != null) {
