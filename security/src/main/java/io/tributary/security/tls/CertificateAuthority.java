@@ -8,7 +8,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -108,7 +107,7 @@ public final class CertificateAuthority {
         if (cert.getBasicConstraints() < 0) {
             throw new IllegalArgumentException("the certificate in " + certFile + " is not a CA certificate");
         }
-        if (!KeyMatch.matches(key, cert.getPublicKey())) {
+        if (!Pem.belongTogether(key, cert.getPublicKey())) {
             throw new IllegalArgumentException("the key in " + keyFile + " is not the key of the certificate in " + certFile);
         }
         return new CertificateAuthority(cert, key);
@@ -284,33 +283,6 @@ public final class CertificateAuthority {
             return Files.readAllBytes(file);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + file + ": " + Pem.describe(e), e);
-        }
-    }
-
-    /** Whether a private key belongs to a public key. */
-    static final class KeyMatch {
-        private KeyMatch() {}
-
-        /** True when {@code key} signs what {@code publicKey} verifies (works for RSA and EC alike). */
-        static boolean matches(PrivateKey key, PublicKey publicKey) {
-            if (!key.getAlgorithm().equals(publicKey.getAlgorithm())) {
-                return false;
-            }
-            String alg = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-            try {
-                byte[] probe = new byte[32];
-                RANDOM.nextBytes(probe);
-                java.security.Signature s = java.security.Signature.getInstance(alg);
-                s.initSign(key);
-                s.update(probe);
-                byte[] sig = s.sign();
-                java.security.Signature v = java.security.Signature.getInstance(alg);
-                v.initVerify(publicKey);
-                v.update(probe);
-                return v.verify(sig);
-            } catch (GeneralSecurityException e) {
-                return false;
-            }
         }
     }
 }

@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -76,6 +79,27 @@ final class Pem {
             throw new IllegalArgumentException("cannot read the private key in " + file + ": " + describe(e), e);
         }
         throw new IllegalArgumentException("no PEM private key (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY) in " + file);
+    }
+
+    /** Whether {@code key} is the private half of {@code publicKey}: it signs what the public key verifies (RSA and EC alike). */
+    static boolean belongTogether(PrivateKey key, PublicKey publicKey) {
+        if (!key.getAlgorithm().equals(publicKey.getAlgorithm())) {
+            return false;
+        }
+        String algorithm = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+        try {
+            byte[] probe = "tributary key check".getBytes(StandardCharsets.US_ASCII);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(publicKey);
+            verifier.update(probe);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 
     /** {@code der} as a PEM block of {@code type} (CERTIFICATE, PRIVATE KEY, ...). */

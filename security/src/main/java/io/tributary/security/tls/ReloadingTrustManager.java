@@ -1,6 +1,10 @@
 package io.tributary.security.tls;
 
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSslCertificateException;
+import io.grpc.netty.shaded.io.netty.internal.tcnative.CertificateVerifier;
 import java.net.Socket;
+import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.function.Supplier;
@@ -26,17 +30,29 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        delegate().checkClientTrusted(chain, authType, socket);
+        try {
+            delegate().checkClientTrusted(chain, authType, socket);
+        } catch (CertificateException e) {
+            throw explain(e);
+        }
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        delegate().checkClientTrusted(chain, authType, engine);
+        try {
+            delegate().checkClientTrusted(chain, authType, engine);
+        } catch (CertificateException e) {
+            throw explain(e);
+        }
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        delegate().checkClientTrusted(chain, authType);
+        try {
+            delegate().checkClientTrusted(chain, authType);
+        } catch (CertificateException e) {
+            throw explain(e);
+        }
     }
 
     @Override
@@ -57,6 +73,24 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
     @Override
     public X509Certificate[] getAcceptedIssuers() {
         return NONE;
+    }
+
+    /**
+     * The refusal of a certificate from an unknown CA, with the error code that makes Netty's
+     * OpenSSL engine send the client an "unknown CA" alert; without it the client is told only of
+     * an internal error. Expired certificates already get their own alert.
+     */
+    private static CertificateException explain(CertificateException e) {
+        if (!OpenSsl.isAvailable()) {
+            return e;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CertPathBuilderException) {
+                return new OpenSslCertificateException("the client certificate is not signed by a trusted CA: " + e.getMessage(), e,
+                        CertificateVerifier.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+            }
+        }
+        return e;
     }
 
     private X509ExtendedTrustManager delegate() throws CertificateException {

@@ -37,7 +37,7 @@ record TlsMaterial(String alias, X509Certificate[] chain, PrivateKey key, X509Ex
     static TlsMaterial build(ServerTlsSettings settings, Files3 files, long generation) {
         List<X509Certificate> chain = Pem.certificates(settings.certFile(), files.cert.contentOrThrow("certificate"));
         PrivateKey key = Pem.privateKey(settings.keyFile(), files.key.contentOrThrow("private key"));
-        if (!CertificateAuthority.KeyMatch.matches(key, chain.get(0).getPublicKey())) {
+        if (!Pem.belongTogether(key, chain.get(0).getPublicKey())) {
             throw new IllegalArgumentException("the private key in " + settings.keyFile()
                     + " is not the key of the first certificate in " + settings.certFile()
                     + " (a rotation half done, or a certificate file that does not start with the listener's own certificate)");
@@ -132,6 +132,7 @@ record TlsMaterial(String alias, X509Certificate[] chain, PrivateKey key, X509Ex
      * still differs).
      */
     static final class FileState {
+        static final long MAX_SIZE = 1 << 20;
         final Path path;
         private final Path realPath;
         private final FileTime modified;
@@ -154,6 +155,11 @@ record TlsMaterial(String alias, X509Certificate[] chain, PrivateKey key, X509Ex
             try {
                 Path real = path.toRealPath();
                 BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);
+                // a device or a huge file given by mistake must not hang or fill the heap
+                if (!a.isRegularFile() || a.size() > MAX_SIZE) {
+                    String why = !a.isRegularFile() ? "not a regular file" : "larger than " + MAX_SIZE + " bytes, not a PEM file";
+                    return new FileState(path, real, a.lastModifiedTime(), a.size(), null, why);
+                }
                 return new FileState(path, real, a.lastModifiedTime(), a.size(), Files.readAllBytes(real), null);
             } catch (IOException | SecurityException e) {
                 String why = e instanceof java.nio.file.NoSuchFileException ? "no such file" : Pem.describe(e);

@@ -23,6 +23,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.tributary.protocol.security.ClientTls;
@@ -108,7 +109,8 @@ class ServerTlsTest {
         int port = serve(start(new ServerTlsSettings(server.certFile(), server.keyFile(), caFile, ClientAuth.REQUIRE), NO_WATCHER));
         Issued client = ca.issueClient(dir, "client", "app");
 
-        assertRefused(port, TlsFiles.trusting(caFile));
+        StatusRuntimeException e = assertRefused(port, TlsFiles.trusting(caFile));
+        assertThat(causes(e)).anyMatch(m -> m.contains("CERTIFICATE_REQUIRED") || m.contains("BAD_CERTIFICATE") || m.contains("bad_certificate"));
         assertThat(check(port, new TlsFiles(client.certFile(), client.keyFile(), caFile)))
                 .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     }
@@ -130,7 +132,19 @@ class ServerTlsTest {
         CertificateAuthority other = CertificateAuthority.create("another CA", Duration.ofDays(1));
         Issued stranger = other.issueClient(dir, "stranger", "app");
 
-        assertRefused(port, new TlsFiles(stranger.certFile(), stranger.keyFile(), caFile));
+        StatusRuntimeException e = assertRefused(port, new TlsFiles(stranger.certFile(), stranger.keyFile(), caFile));
+        // the client is told why (with OpenSSL, which gRPC uses where it has it: "unknown CA")
+        String reason = OpenSsl.isAvailable() ? "UNKNOWN_CA" : "bad_certificate";
+        assertThat(causes(e)).anyMatch(m -> m.contains(reason));
+    }
+
+    @Test
+    void aServerCertificateForAnotherHostIsRefusedByTheClient() {
+        Issued elsewhere = ca.issue(dir, "elsewhere", "other.example", List.of("other.example"), List.of("10.1.2.3"));
+        int port = serve(start(new ServerTlsSettings(elsewhere.certFile(), elsewhere.keyFile(), null, ClientAuth.NONE), NO_WATCHER));
+
+        StatusRuntimeException e = assertRefused(port, TlsFiles.trusting(caFile));
+        assertThat(causes(e)).anyMatch(m -> m.contains("127.0.0.1") || m.contains("subject alternative"));
     }
 
     @Test
@@ -149,7 +163,8 @@ class ServerTlsTest {
         Issued expired = ca.issue(dir, "old-client", "app", List.of(), List.of(), Instant.now(), Duration.ofHours(-1));
         Issued valid = ca.issueClient(dir, "client", "app");
 
-        assertRefused(port, new TlsFiles(expired.certFile(), expired.keyFile(), caFile));
+        StatusRuntimeException e = assertRefused(port, new TlsFiles(expired.certFile(), expired.keyFile(), caFile));
+        assertThat(causes(e)).anyMatch(m -> m.contains("CERTIFICATE_EXPIRED") || m.contains("BAD_CERTIFICATE") || m.contains("bad_certificate"));
         assertThat(check(port, new TlsFiles(valid.certFile(), valid.keyFile(), caFile)))
                 .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     }
@@ -276,24 +291,34 @@ class ServerTlsTest {
     void aPkcs1KeyFileIsRead() throws IOException {
         Issued rsa = ca.issue(dir, "rsa", "rsa-server", List.of("localhost"), List.of("127.0.0.1"), Instant.now(),
                 Duration.ofDays(1), KeyAlgorithm.RSA);
-        PrivateKeyInfo info = PrivateKeyInfo.getInstance(Pem.privateKey(rsa.keyFile(), Files.readAllBytes(rsa.keyFile())).getEncoded());
-        Path pkcs1 = dir.resolve("rsa-pkcs1.key");
-        Files.writeString(pkcs1, Pem.encode("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded()));
+        Path pkcs1 = pkcs1(rsa);
 
         int port = serve(start(new ServerTlsSettings(rsa.certFile(), pkcs1, null, ClientAuth.NONE), NO_WATCHER));
 
-        assertThat(Files.readString(pkcs1)).startsWith("-----BEGIN RSA PRIVATE KEY-----");
         assertThat(servedCertificate(port, TlsFiles.trusting(caFile)).getSubjectX500Principal().getName()).isEqualTo("CN=rsa-server");
     }
 
     @Test
+    void aClientKeyInPkcs1IsRead() throws IOException {
+        int port = serve(start(new ServerTlsSettings(server.certFile(), server.keyFile(), caFile, ClientAuth.REQUIRE), NO_WATCHER));
+        Issued client = ca.issue(dir, "rsa-client", "app", List.of(), List.of(), Instant.now(), Duration.ofDays(1), KeyAlgorithm.RSA);
+        Path pkcs1 = pkcs1(client);
+
+        assertThat(check(port, new TlsFiles(client.certFile(), pkcs1, caFile))).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
+
+    @Test
+    void aClientKeyInSec1IsRead() throws IOException {
+        int port = serve(start(new ServerTlsSettings(server.certFile(), server.keyFile(), caFile, ClientAuth.REQUIRE), NO_WATCHER));
+        Issued client = ca.issueClient(dir, "client", "app");
+        Path sec1 = sec1(client);
+
+        assertThat(check(port, new TlsFiles(client.certFile(), sec1, caFile))).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
+
+    @Test
     void aSec1EcKeyFileIsRead() throws IOException {
-        X509Certificate leaf = Pem.certificates(server.certFile(), Files.readAllBytes(server.certFile())).get(0);
-        ECPrivateKey key = (ECPrivateKey) Pem.privateKey(server.keyFile(), Files.readAllBytes(server.keyFile()));
-        org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(256, key.getS(),
-                SubjectPublicKeyInfo.getInstance(leaf.getPublicKey().getEncoded()).getPublicKeyData(), SECObjectIdentifiers.secp256r1);
-        Path sec1File = dir.resolve("ec-sec1.key");
-        Files.writeString(sec1File, Pem.encode("EC PRIVATE KEY", sec1.getEncoded()));
+        Path sec1File = sec1(server);
 
         int port = serve(start(new ServerTlsSettings(server.certFile(), sec1File, null, ClientAuth.NONE), NO_WATCHER));
 
@@ -311,9 +336,33 @@ class ServerTlsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(other.keyFile().toString())
                 .hasMessageContaining("is not the key");
 
+        assertThatThrownBy(() -> ServerTls.start(new ServerTlsSettings(server.certFile(), server.keyFile(), dir, ClientAuth.REQUIRE)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(dir.toString()).hasMessageContaining("not a regular file");
+
         assertThatThrownBy(() -> ServerTls.start(new ServerTlsSettings(server.keyFile(), server.keyFile(), null, ClientAuth.NONE)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(server.keyFile().toString())
                 .hasMessageContaining("no PEM certificate");
+    }
+
+    /** The key of {@code issued} rewritten as PKCS#1 (RSA PRIVATE KEY), as older OpenSSL writes it. */
+    private Path pkcs1(Issued issued) throws IOException {
+        PrivateKeyInfo info = PrivateKeyInfo.getInstance(Pem.privateKey(issued.keyFile(), Files.readAllBytes(issued.keyFile())).getEncoded());
+        Path file = dir.resolve(issued.keyFile().getFileName() + ".pkcs1");
+        Files.writeString(file, Pem.encode("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded()));
+        assertThat(Files.readString(file)).startsWith("-----BEGIN RSA PRIVATE KEY-----");
+        return file;
+    }
+
+    /** The EC key of {@code issued} rewritten as SEC1 (EC PRIVATE KEY, naming its curve), as openssl ecparam writes it. */
+    private Path sec1(Issued issued) throws IOException {
+        X509Certificate leaf = Pem.certificates(issued.certFile(), Files.readAllBytes(issued.certFile())).get(0);
+        ECPrivateKey key = (ECPrivateKey) Pem.privateKey(issued.keyFile(), Files.readAllBytes(issued.keyFile()));
+        org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(256, key.getS(),
+                SubjectPublicKeyInfo.getInstance(leaf.getPublicKey().getEncoded()).getPublicKeyData(), SECObjectIdentifiers.secp256r1);
+        Path file = dir.resolve(issued.keyFile().getFileName() + ".sec1");
+        Files.writeString(file, Pem.encode("EC PARAMETERS", SECObjectIdentifiers.secp256r1.getEncoded())
+                + Pem.encode("EC PRIVATE KEY", sec1.getEncoded()));
+        return file;
     }
 
     private Issued issueServer(String name, String commonName) {
