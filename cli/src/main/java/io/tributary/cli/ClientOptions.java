@@ -35,7 +35,7 @@ public final class ClientOptions {
     Path tlsCert;
 
     @Option(names = "--tls-key", paramLabel = "FILE", scope = ScopeType.INHERIT,
-            description = "Private key (PKCS#8 PEM) of --tls-cert.")
+            description = "Private key (PEM, not encrypted) of --tls-cert.")
     Path tlsKey;
 
     @Option(names = "--client-config", paramLabel = "FILE", scope = ScopeType.INHERIT,

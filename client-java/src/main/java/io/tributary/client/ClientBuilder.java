@@ -24,8 +24,8 @@ public interface ClientBuilder {
     /**
      * Connects with TLS: verifies the server against the given CA certificates and, for mutual TLS,
      * presents a client certificate. Default: plaintext, unless the service URL has a TLS scheme.
-     * The files are read when the client is built; a client built from files that cannot be read
-     * fails with reason {@code INVALID_REQUEST}.
+     * The files are read when the client is built (files that cannot be read fail the build with
+     * reason {@code INVALID_REQUEST}) and again when they change, for the next connection.
      */
     ClientBuilder tls(TlsOptions tls);
 

@@ -13,6 +13,10 @@ import java.util.Objects;
  *         .withClientCertificate(Path.of("client.crt"), Path.of("client.key"));
  * }</pre>
  *
+ * <p>The files are read when the client is built, and again when they change, for the next
+ * connection, so rotated certificates are used without rebuilding the client. The server's host
+ * name is checked against its certificate.
+ *
  * <p>A service URL with a TLS scheme ({@code tls://host:port}, {@code grpc+tls://host:port}) turns
  * TLS on by itself, trusting the JDK's default CAs, unless TLS options are given.
  */
@@ -39,7 +43,8 @@ public final class TlsOptions {
 
     /**
      * These options with a client certificate to present (mutual TLS): {@code certFile} holds the
-     * certificate chain, leaf first, and {@code keyFile} its private key in PKCS#8 PEM.
+     * certificate chain, leaf first, and {@code keyFile} its private key in PEM (PKCS#8, PKCS#1 or
+     * SEC1, not encrypted).
      */
     public TlsOptions withClientCertificate(Path certFile, Path keyFile) {
         return new TlsOptions(trustCertsFile, Objects.requireNonNull(certFile, "certFile"),
