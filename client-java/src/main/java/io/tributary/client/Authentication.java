@@ -23,7 +23,8 @@ import java.util.function.Supplier;
  *         .build();
  * }</pre>
  *
- * <p>Instances are thread-safe and may be shared by several clients.
+ * <p>Instances come from the factories below (the builders refuse other implementations), are
+ * thread-safe and may be shared by several clients.
  */
 public interface Authentication {
 

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * not answered within the operation timeout, is lost: whether to open another is decided by
  * {@link ErrorReasons#isRetriable} alone, and a first open is retried only until the operation
  * timeout after the session was made. A call refused as UNAUTHENTICATED (say its token expired) is
- * reopened once, at once, with a fresh token; refused again, the session fails. A retriable loss calls {@link #onDisconnected} and opens a
- * new call after a backoff; anything else calls {@link #onFailed} ({@link State#FAILED}).
+ * reopened once, at once, with a fresh token ({@link ClientContext#authenticationRefused}); refused
+ * again before it opens, the session fails. A retriable loss calls {@link #onDisconnected} and
+ * opens a new call after a backoff; anything else calls {@link #onFailed} ({@link State#FAILED}).
  * {@link #close} half-closes an open call ({@link State#CLOSING}) and waits for the server to end
  * it, at most the operation timeout, then calls {@link #onClosed} ({@link State#CLOSED}).
  *
