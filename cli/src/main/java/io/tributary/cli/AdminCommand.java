@@ -24,6 +24,8 @@ import io.tributary.client.admin.NamespacePolicies;
 import io.tributary.client.admin.SubscriptionStats;
 import io.tributary.client.admin.TopicStats;
 import io.tributary.client.admin.TributaryAdmin;
+import io.tributary.client.impl.ClientBuilderImpl;
+import io.tributary.client.impl.ClientChannels;
 import io.tributary.protocol.ErrorReasons;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -38,9 +40,9 @@ import picocli.CommandLine.Parameters;
         subcommands = {AdminCommand.Brokers.class, AdminCommand.Bundles.class, AdminCommand.Topics.class,
                 AdminCommand.Namespaces.class, AdminCommand.Tenants.class, AdminCommand.Subscriptions.class})
 final class AdminCommand implements Runnable {
-    @Option(names = {"-u", "--service-url"}, defaultValue = "localhost:6650", scope = picocli.CommandLine.ScopeType.INHERIT,
-            description = "Proxy (or broker) address (default: ${DEFAULT-VALUE}).")
-    String serviceUrl;
+    /** Where and how to connect; inherited by every subcommand. */
+    @picocli.CommandLine.Mixin
+    ClientOptions connection;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -67,9 +69,20 @@ final class AdminCommand implements Runnable {
     }
 
     int call(AdminCall call) throws Exception {
-        ManagedChannel channel = NettyChannelBuilder.forTarget(serviceUrl).usePlaintext().build();
+        ClientConfig config = connection.resolve();
+        ClientChannels.Security security;
+        ManagedChannel channel;
         try {
-            call.run(AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES));
+            security = ClientChannels.security(config.serviceUrl(), config.tls(), config.authentication());
+            channel = ClientChannels.transport(NettyChannelBuilder.forTarget(ClientBuilderImpl.target(config.serviceUrl())),
+                    security).build();
+        } catch (TributaryClientException e) {
+            System.err.println("error: " + e.reason() + ": " + e.detail().getMessage());
+            return 1;
+        }
+        try {
+            call.run(AdminServiceGrpc.newBlockingStub(ClientChannels.withCredentials(channel, security))
+                    .withDeadlineAfter(10, TimeUnit.MINUTES));
             return 0;
         } catch (StatusRuntimeException e) {
             ErrorDetail d = ErrorReasons.detailOf(e);
@@ -100,8 +113,7 @@ final class AdminCommand implements Runnable {
     }
 
     int call(AdminClientOperation operation) throws Exception {
-        try (TributaryAdmin admin = TributaryAdmin.builder().serviceUrl(serviceUrl)
-                .operationTimeout(Duration.ofMinutes(2)).build()) {
+        try (TributaryAdmin admin = connection.resolve().adminBuilder().operationTimeout(Duration.ofMinutes(2)).build()) {
             operation.run(admin);
             return 0;
         } catch (TributaryClientException e) {
@@ -558,7 +570,7 @@ final class AdminCommand implements Runnable {
         }
     }
 
-    /** The admin command above any subcommand, which holds the service URL. */
+    /** The admin command above any subcommand, which holds the connection options. */
     static AdminCommand root(picocli.CommandLine.Model.CommandSpec spec) {
         picocli.CommandLine.Model.CommandSpec s = spec;
         while (!(s.userObject() instanceof AdminCommand)) {

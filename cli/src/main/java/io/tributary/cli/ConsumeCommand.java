@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -38,12 +39,12 @@ final class ConsumeCommand implements Callable<Integer> {
             description = "Give up after this many seconds without a message; 0 waits forever (default: ${DEFAULT-VALUE}).")
     int waitSeconds;
 
-    @Option(names = {"-u", "--service-url"}, defaultValue = "localhost:6650", description = "Proxy address (default: ${DEFAULT-VALUE}).")
-    String serviceUrl;
+    @Mixin
+    ClientOptions connection;
 
     @Override
     public Integer call() throws Exception {
-        try (TributaryClient client = TributaryClient.builder().serviceUrl(serviceUrl).build();
+        try (TributaryClient client = connection.resolve().clientBuilder().build();
              // bytes read every schema (JSON, string, ...): the command prints whatever the topic holds as text
              Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(topic).subscriptionName(subscription)
                      .subscriptionType(type).subscriptionInitialPosition(position).subscribe()) {

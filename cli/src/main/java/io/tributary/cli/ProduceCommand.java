@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,12 +29,12 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = {"-k", "--key"}, description = "Message key.")
     String key;
 
-    @Option(names = {"-u", "--service-url"}, defaultValue = "localhost:6650", description = "Proxy address (default: ${DEFAULT-VALUE}).")
-    String serviceUrl;
+    @Mixin
+    ClientOptions connection;
 
     @Override
     public Integer call() throws Exception {
-        try (TributaryClient client = TributaryClient.builder().serviceUrl(serviceUrl).build();
+        try (TributaryClient client = connection.resolve().clientBuilder().build();
              Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).create()) {
             List<CompletableFuture<MessageId>> sent = new ArrayList<>();
             for (int i = 0; i < count; i++) {

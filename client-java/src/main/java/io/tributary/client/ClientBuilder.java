@@ -7,9 +7,27 @@ public interface ClientBuilder {
 
     /**
      * The proxy (or broker) endpoint as {@code host:port}; {@code tributary://host:port} and
-     * {@code grpc://host:port} are accepted too. Default {@code localhost:6650}.
+     * {@code grpc://host:port} are accepted too, and {@code tls://host:port} or
+     * {@code grpc+tls://host:port} connect with TLS (trusting the JDK's CAs unless
+     * {@link #tls(TlsOptions)} says otherwise). Default {@code localhost:6650}.
      */
     ClientBuilder serviceUrl(String serviceUrl);
+
+    /**
+     * How the client authenticates: a token sent on every call, renewed before it expires. Default
+     * none.
+     *
+     * @see Authentication
+     */
+    ClientBuilder authentication(Authentication authentication);
+
+    /**
+     * Connects with TLS: verifies the server against the given CA certificates and, for mutual TLS,
+     * presents a client certificate. Default: plaintext, unless the service URL has a TLS scheme.
+     * The files are read when the client is built (files that cannot be read fail the build with
+     * reason {@code INVALID_REQUEST}) and again when they change, for the next connection.
+     */
+    ClientBuilder tls(TlsOptions tls);
 
     /**
      * How long producer creation, subscription and acknowledgements may take before they

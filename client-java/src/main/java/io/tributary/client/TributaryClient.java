@@ -14,6 +14,9 @@ import java.util.concurrent.CompletableFuture;
  *     producer.send("hello");
  * }
  * }</pre>
+ *
+ * <p>A secured cluster takes a token and TLS: {@link ClientBuilder#authentication(Authentication)}
+ * and {@link ClientBuilder#tls(TlsOptions)}.
  */
 public interface TributaryClient extends AutoCloseable {
 

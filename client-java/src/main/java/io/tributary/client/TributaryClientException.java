@@ -95,8 +95,9 @@ public class TributaryClientException extends IOException {
             case PRODUCER_BUSY:
                 return new ProducerBusyException(detail, cause);
             case NOT_AUTHORIZED:
-            case NOT_AUTHENTICATED:
                 return new NotAuthorizedException(detail, cause);
+            case NOT_AUTHENTICATED:
+                return new NotAuthenticatedException(detail, cause);
             case TIMEOUT:
                 return new TimeoutException(detail, cause);
             case PRODUCER_FENCED:
@@ -350,6 +351,20 @@ public class TributaryClientException extends IOException {
 
         /** An error as the server described it: its reason and message. */
         public NotAuthorizedException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /**
+     * The server did not accept the client's credentials: no token, or one that is malformed,
+     * expired, not signed by a trusted key, or for another audience; the message says which. A
+     * {@link NotAuthorizedException}, so code that catches that sees it too.
+     */
+    public static class NotAuthenticatedException extends NotAuthorizedException {
+        private static final long serialVersionUID = 1L;
+
+        /** An error as the server described it: its reason and message. */
+        public NotAuthenticatedException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
     }

@@ -32,7 +32,7 @@ class TributaryClientExceptionTest {
             Map.entry(ErrorReason.CONSUMER_BUSY, ConsumerBusyException.class),
             Map.entry(ErrorReason.PRODUCER_BUSY, ProducerBusyException.class),
             Map.entry(ErrorReason.NOT_AUTHORIZED, NotAuthorizedException.class),
-            Map.entry(ErrorReason.NOT_AUTHENTICATED, NotAuthorizedException.class),
+            Map.entry(ErrorReason.NOT_AUTHENTICATED, TributaryClientException.NotAuthenticatedException.class),
             Map.entry(ErrorReason.TIMEOUT, TimeoutException.class),
             Map.entry(ErrorReason.PRODUCER_FENCED, ProducerFencedException.class),
             Map.entry(ErrorReason.PRODUCER_QUEUE_FULL, ProducerQueueIsFullException.class),

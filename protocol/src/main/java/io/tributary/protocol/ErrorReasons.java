@@ -133,6 +133,9 @@ public final class ErrorReasons {
         String description = status.getDescription() == null ? status.getCode().name() : status.getDescription();
         switch (status.getCode()) {
             case UNAVAILABLE:
+                // gRPC says only "io exception" for a connection that failed; its cause says why (a
+                // TLS handshake refused, a connection refused), which is what the user needs
+                return detail(ErrorReason.BROKER_UNAVAILABLE, withRootCause(description, status.getCause()));
             case CANCELLED:
             case ABORTED:
                 return detail(ErrorReason.BROKER_UNAVAILABLE, description);
@@ -149,6 +152,20 @@ public final class ErrorReasons {
             default:
                 return detail(ErrorReason.INTERNAL_ERROR, description);
         }
+    }
+
+    private static String withRootCause(String description, Throwable cause) {
+        if (cause == null) {
+            return description;
+        }
+        // Netty appends its channel pipeline on further lines: noise to a user
+        description = description.lines().findFirst().orElse(description);
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String why = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return description.contains(why) ? description : description + ": " + why;
     }
 
     public static Throwable unwrap(Throwable t) {

@@ -38,8 +38,12 @@ abstract class PerfBase implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-u", "--service-url"}, defaultValue = "localhost:6650", paramLabel = "HOST:PORT",
-            description = "Proxy address (default: ${DEFAULT-VALUE}).")
+    @picocli.CommandLine.Mixin
+    io.tributary.cli.ClientOptions connection;
+
+    /** The connection settings, resolved when the command starts. */
+    io.tributary.cli.ClientConfig clientConfig;
+    /** The service URL, for the reports. */
     String serviceUrl;
 
     @Option(names = {"-d", "--duration"}, defaultValue = "0", paramLabel = "SECONDS",
@@ -73,6 +77,8 @@ abstract class PerfBase implements Callable<Integer> {
     @Override
     public final Integer call() throws Exception {
         validate();
+        clientConfig = connection.resolve();
+        serviceUrl = clientConfig.serviceUrl();
         Thread hook = new Thread(this::onShutdown, "perf-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {

@@ -91,7 +91,7 @@ final class PerfConsume extends PerfBase {
                 + (durationSeconds > 0 ? ", " + Format.f1(durationSeconds) + " s" : "")
                 + ", service " + serviceUrl);
         out().flush();
-        TributaryClient client = TributaryClient.builder().serviceUrl(serviceUrl).build();
+        TributaryClient client = clientConfig.clientBuilder().build();
         List<Consumer<byte[]>> consumers = new ArrayList<>();
         try {
             List<CompletableFuture<Consumer<byte[]>>> subscribing = new ArrayList<>();

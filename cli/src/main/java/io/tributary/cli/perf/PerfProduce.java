@@ -126,7 +126,7 @@ final class PerfProduce extends PerfBase {
 
         out().println("perf produce: " + describe());
         out().flush();
-        TributaryClient client = TributaryClient.builder().serviceUrl(serviceUrl).build();
+        TributaryClient client = clientConfig.clientBuilder().build();
         List<Producer<byte[]>> producers = new ArrayList<>();
         try {
             List<CompletableFuture<Producer<byte[]>>> creating = new ArrayList<>();

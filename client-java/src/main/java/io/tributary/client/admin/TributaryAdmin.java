@@ -30,6 +30,9 @@ import java.util.concurrent.CompletableFuture;
  * timeout; calls that are not idempotent (create, delete, skip) are retried only when the server
  * refused them before doing anything, so a retry never applies them twice.
  *
+ * <p>A secured cluster takes a token and TLS as the client does:
+ * {@link TributaryAdminBuilder#authentication} and {@link TributaryAdminBuilder#tls}.
+ *
  * <p>A partitioned topic is handled as one topic: stats and info are summed over its partitions
  * (each partition's own are included), and subscription operations other than skip apply to the
  * subscription on every partition.

@@ -1,6 +1,8 @@
 package io.tributary.client.impl;
 
+import io.tributary.client.Authentication;
 import io.tributary.client.ClientBuilder;
+import io.tributary.client.TlsOptions;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryClientException;
 import io.tributary.api.v1.ErrorReason;
@@ -16,10 +18,24 @@ public final class ClientBuilderImpl implements ClientBuilder {
     private String serviceUrl = DEFAULT_SERVICE_URL;
     private Duration operationTimeout = DEFAULT_OPERATION_TIMEOUT;
     private long memoryLimit = DEFAULT_MEMORY_LIMIT;
+    private Authentication authentication;
+    private TlsOptions tls;
 
     @Override
     public ClientBuilder serviceUrl(String serviceUrl) {
         this.serviceUrl = Objects.requireNonNull(serviceUrl, "serviceUrl");
+        return this;
+    }
+
+    @Override
+    public ClientBuilder authentication(Authentication authentication) {
+        this.authentication = Objects.requireNonNull(authentication, "authentication");
+        return this;
+    }
+
+    @Override
+    public ClientBuilder tls(TlsOptions tls) {
+        this.tls = Objects.requireNonNull(tls, "tls");
         return this;
     }
 
@@ -50,7 +66,22 @@ public final class ClientBuilderImpl implements ClientBuilder {
 
     @Override
     public TributaryClient build() throws TributaryClientException {
-        return new TributaryClientImpl(target(serviceUrl), operationTimeout, memoryLimit);
+        return new TributaryClientImpl(target(serviceUrl), operationTimeout, memoryLimit,
+                ClientChannels.security(serviceUrl, tls, authentication));
+    }
+
+    private static final String[] TLS_SCHEMES = {"tls://", "grpc+tls://", "tributary+tls://"};
+    private static final String[] SCHEMES = {"tributary://", "grpc://", "tls://", "grpc+tls://", "tributary+tls://"};
+
+    /** Whether a service URL asks for TLS by its scheme ({@code tls://}, {@code grpc+tls://}). */
+    public static boolean hasTlsScheme(String serviceUrl) {
+        String s = serviceUrl.trim();
+        for (String scheme : TLS_SCHEMES) {
+            if (s.regionMatches(true, 0, scheme, 0, scheme.length())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -59,7 +90,7 @@ public final class ClientBuilderImpl implements ClientBuilder {
      */
     public static String target(String serviceUrl) throws TributaryClientException {
         String s = serviceUrl.trim();
-        for (String scheme : new String[] {"tributary://", "grpc://"}) {
+        for (String scheme : SCHEMES) {
             if (s.regionMatches(true, 0, scheme, 0, scheme.length())) {
                 s = s.substring(scheme.length());
                 break;
@@ -85,7 +116,8 @@ public final class ClientBuilderImpl implements ClientBuilder {
 
     private static TributaryClientException invalid(String url) {
         return new TributaryClientException(ErrorReason.INVALID_REQUEST,
-                "invalid service URL '" + url + "': expected host:port, tributary://host:port or grpc://host:port",
+                "invalid service URL '" + url + "': expected host:port, tributary://host:port, grpc://host:port, "
+                        + "tls://host:port or grpc+tls://host:port",
                 null);
     }
 }

@@ -44,4 +44,11 @@ public interface ClientContext {
 
     /** Forgets a resource that closed by itself. */
     void unregister(ClientResource resource);
+
+    /**
+     * A server refused the client's token (UNAUTHENTICATED): the next call asks for a fresh one
+     * rather than sending the cached one again. Nothing without authentication.
+     */
+    default void authenticationRefused() {
+    }
 }

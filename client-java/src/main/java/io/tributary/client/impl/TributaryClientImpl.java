@@ -1,5 +1,6 @@
 package io.tributary.client.impl;
 
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.protocol.config.Transport;
@@ -44,6 +45,9 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
     private final String target;
     private final Duration operationTimeout;
     private final ManagedChannel channel;
+    /** {@link #channel} with the token on every call, if the client authenticates. */
+    private final Channel calls;
+    private final ClientChannels.Security security;
     private final MessagingServiceGrpc.MessagingServiceStub stub;
     private final TopicLookup topicLookup;
     private final ScheduledExecutorService scheduler;
@@ -54,19 +58,21 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
 
-    TributaryClientImpl(String target, Duration operationTimeout, long memoryLimit) {
+    TributaryClientImpl(String target, Duration operationTimeout, long memoryLimit, ClientChannels.Security security)
+            throws TributaryClientException {
         this.target = target;
         this.operationTimeout = operationTimeout;
         this.memory = new MemoryLimiter(memoryLimit);
-        this.channel = NettyChannelBuilder.forTarget(target)
-                .usePlaintext()
+        this.security = security;
+        this.channel = ClientChannels.transport(NettyChannelBuilder.forTarget(target), security)
                 // a frozen proxy (or broker, without one) fails the connection's calls within seconds,
                 // and the streams reconnect elsewhere
                 .keepAliveTime(Transport.CLIENT_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(Transport.KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE)
                 .build();
-        this.stub = MessagingServiceGrpc.newStub(channel);
+        this.calls = ClientChannels.withCredentials(channel, security);
+        this.stub = MessagingServiceGrpc.newStub(calls);
         this.topicLookup = new TopicLookup(this);
         this.id = CLIENT_IDS.incrementAndGet();
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, daemonThreads("tributary-client-" + id + "-timer"));
@@ -106,8 +112,16 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
         return stub;
     }
 
-    ManagedChannel channel() {
-        return channel;
+    /** The channel for calls: with the client's credentials, if any. */
+    Channel channel() {
+        return calls;
+    }
+
+    @Override
+    public void authenticationRefused() {
+        if (security.authentication() != null) {
+            security.authentication().refused();
+        }
     }
 
     /** Partition counts and namespace listings, for partitioned topics and pattern subscriptions. */

@@ -138,12 +138,17 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
     }
 
     FakeBroker(String... topicNames) throws IOException {
+        this(b -> b, topicNames);
+    }
+
+    /** A broker whose server {@code setup} adds to (interceptors, TLS). */
+    FakeBroker(java.util.function.UnaryOperator<NettyServerBuilder> setup, String... topicNames) throws IOException {
         topics.addAll(List.of(topicNames));
         for (String t : topicNames) {
             entries.put(t, new ArrayList<>());
             ledgers.put(t, LEDGER + ledgers.size());
         }
-        server = NettyServerBuilder.forPort(0).addService(this).build().start();
+        server = setup.apply(NettyServerBuilder.forPort(0).addService(this)).build().start();
     }
 
     String url() {
@@ -191,10 +196,15 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
 
     /** Fails every open Publish stream as a lost connection would. */
     synchronized void killProducerStreams() {
+        endProducerStreams(ErrorReasons.toStatus(ErrorReasons.detail(ErrorReason.BROKER_UNAVAILABLE, "killed")));
+    }
+
+    /** Ends every open Publish stream with {@code status} (say UNAUTHENTICATED, as for an expired token). */
+    synchronized void endProducerStreams(io.grpc.StatusRuntimeException status) {
         for (ProducerStream p : producerStreams) {
             if (!p.closed) {
                 p.closed = true;
-                p.out.onError(ErrorReasons.toStatus(ErrorReasons.detail(ErrorReason.BROKER_UNAVAILABLE, "killed")));
+                p.out.onError(status);
             }
         }
         producerStreams.clear();

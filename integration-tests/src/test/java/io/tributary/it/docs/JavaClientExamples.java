@@ -1,5 +1,6 @@
 package io.tributary.it.docs;
 
+import io.tributary.client.Authentication;
 import io.tributary.client.BatchReceivePolicy;
 import io.tributary.client.CompressionType;
 import io.tributary.client.Consumer;
@@ -13,12 +14,14 @@ import io.tributary.client.Reader;
 import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.SubscriptionType;
+import io.tributary.client.TlsOptions;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.admin.BacklogQuotaPolicy;
 import io.tributary.client.admin.NamespacePolicies;
 import io.tributary.client.admin.TopicStats;
 import io.tributary.client.admin.TributaryAdmin;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -271,6 +274,40 @@ final class JavaClientExamples {
             System.out.println("skipped " + skipped + " on partition 2");
         }
         // end example
+    }
+
+    /**
+     * Compiled, not run by JavaClientDocTest (its standalone is plaintext without authentication):
+     * the secure standalone's end-to-end tests cover a client with a token and TLS.
+     */
+    static void secure(String serviceUrl, TributaryClient unused) throws Exception {
+        // example: secure
+        try (TributaryClient client = TributaryClient.builder()
+                .serviceUrl(serviceUrl)                                     // e.g. "tributary.example.com:6650"
+                .authentication(Authentication.tokenFile(Path.of("/var/run/secrets/tributary/token")))
+                .tls(TlsOptions.trusting(Path.of("/etc/tributary/ca.crt")))
+                .build();
+             TributaryAdmin admin = TributaryAdmin.builder()
+                     .serviceUrl(serviceUrl)
+                     .authentication(Authentication.tokenFile(Path.of("/var/run/secrets/tributary/admin-token")))
+                     .tls(TlsOptions.trusting(Path.of("/etc/tributary/ca.crt"))
+                             .withClientCertificate(Path.of("/etc/tributary/admin.crt"), Path.of("/etc/tributary/admin.key")))
+                     .build()) {
+            admin.tenants().list().forEach(System.out::println);
+            client.newProducer(Schema.STRING).topic("acme/payments/invoices").create().send("paid");
+        }
+        // end example
+    }
+
+    /** Compiled, not run: a token from the application's own identity provider client. */
+    static void tokenSupplier(String serviceUrl, java.util.function.Supplier<String> identityProvider) throws Exception {
+        // example: token-supplier
+        TributaryClient client = TributaryClient.builder()
+                .serviceUrl("tls://tributary.example.com:6650")             // TLS, trusting the JDK's CAs
+                .authentication(Authentication.token(identityProvider))     // asked again before each token expires
+                .build();
+        // end example
+        client.close();
     }
 
     static void errors(String serviceUrl, TributaryClient client) throws Exception {

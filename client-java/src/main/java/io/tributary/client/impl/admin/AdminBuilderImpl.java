@@ -1,9 +1,12 @@
 package io.tributary.client.impl.admin;
 
+import io.tributary.client.Authentication;
+import io.tributary.client.TlsOptions;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.admin.TributaryAdmin;
 import io.tributary.client.admin.TributaryAdminBuilder;
 import io.tributary.client.impl.ClientBuilderImpl;
+import io.tributary.client.impl.ClientChannels;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -11,6 +14,20 @@ import java.util.Objects;
 public final class AdminBuilderImpl implements TributaryAdminBuilder {
     private String serviceUrl = ClientBuilderImpl.DEFAULT_SERVICE_URL;
     private Duration operationTimeout = ClientBuilderImpl.DEFAULT_OPERATION_TIMEOUT;
+    private Authentication authentication;
+    private TlsOptions tls;
+
+    @Override
+    public TributaryAdminBuilder authentication(Authentication authentication) {
+        this.authentication = Objects.requireNonNull(authentication, "authentication");
+        return this;
+    }
+
+    @Override
+    public TributaryAdminBuilder tls(TlsOptions tls) {
+        this.tls = Objects.requireNonNull(tls, "tls");
+        return this;
+    }
 
     @Override
     public TributaryAdminBuilder serviceUrl(String serviceUrl) {
@@ -26,6 +43,7 @@ public final class AdminBuilderImpl implements TributaryAdminBuilder {
 
     @Override
     public TributaryAdmin build() throws TributaryClientException {
-        return new TributaryAdminImpl(ClientBuilderImpl.target(serviceUrl), operationTimeout);
+        return new TributaryAdminImpl(ClientBuilderImpl.target(serviceUrl), operationTimeout,
+                ClientChannels.security(serviceUrl, tls, authentication));
     }
 }

@@ -1,11 +1,13 @@
 package io.tributary.client.impl.admin;
 
 import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.tributary.api.v1.ErrorDetail;
+import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.GetPartitionsRequest;
 import io.tributary.api.v1.LookupServiceGrpc;
 import io.tributary.client.TributaryClientException.AlreadyClosedException;
@@ -15,6 +17,7 @@ import io.tributary.client.admin.Subscriptions;
 import io.tributary.client.admin.Tenants;
 import io.tributary.client.admin.Topics;
 import io.tributary.client.admin.TributaryAdmin;
+import io.tributary.client.impl.ClientChannels;
 import io.tributary.client.impl.TributaryClientImpl;
 import io.tributary.client.impl.UnaryCalls;
 import io.tributary.protocol.ErrorReasons;
@@ -26,6 +29,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * The admin client: one channel to the proxy and one timer thread for retries, shared by its four
@@ -38,6 +42,9 @@ public final class TributaryAdminImpl implements TributaryAdmin {
     private final String target;
     private final Duration timeout;
     private final ManagedChannel channel;
+    /** {@link #channel} with the token on every call, if the admin client authenticates. */
+    private final Channel calls;
+    private final ClientChannels.Security security;
     private final ScheduledExecutorService scheduler;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Tenants tenants = new AdminTenants(this);
@@ -45,14 +52,16 @@ public final class TributaryAdminImpl implements TributaryAdmin {
     private final Topics topics = new AdminTopics(this);
     private final Subscriptions subscriptions = new AdminSubscriptions(this);
 
-    TributaryAdminImpl(String target, Duration timeout) {
+    TributaryAdminImpl(String target, Duration timeout, ClientChannels.Security security)
+            throws TributaryClientException {
         this.target = target;
         this.timeout = timeout;
-        this.channel = NettyChannelBuilder.forTarget(target)
-                .usePlaintext()
+        this.security = security;
+        this.channel = ClientChannels.transport(NettyChannelBuilder.forTarget(target), security)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .maxInboundMessageSize(TributaryClientImpl.MAX_INBOUND_MESSAGE_SIZE)
                 .build();
+        this.calls = ClientChannels.withCredentials(channel, security);
         String name = "tributary-admin-" + ADMIN_IDS.incrementAndGet() + "-timer";
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, name);
@@ -93,12 +102,29 @@ public final class TributaryAdminImpl implements TributaryAdmin {
         if (closed.get()) {
             return CompletableFuture.failedFuture(new AlreadyClosedException("the admin client is closed"));
         }
+        Predicate<ErrorDetail> retry = idempotent ? UnaryCalls::retriable : TributaryAdminImpl::refusedBeforeRunning;
         return UnaryCalls.withRetries(method.getBareMethodName(), left -> {
             CompletableFuture<R> f = new CompletableFuture<>();
-            ClientCalls.asyncUnaryCall(channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(left, TimeUnit.NANOSECONDS)),
+            ClientCalls.asyncUnaryCall(calls.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(left, TimeUnit.NANOSECONDS)),
                     request, UnaryCalls.into(f));
             return f;
-        }, idempotent ? UnaryCalls::retriable : TributaryAdminImpl::refusedBeforeRunning, timeout, scheduler);
+        }, retry.or(onceWithAFreshToken()), timeout, scheduler);
+    }
+
+    /**
+     * A refused token is retried once with a fresh one (an UNAUTHENTICATED call did nothing), so a
+     * token that expired between renewals costs a retry, not a failure; a fresh token refused too fails.
+     */
+    private Predicate<ErrorDetail> onceWithAFreshToken() {
+        AtomicBoolean retried = new AtomicBoolean();
+        return d -> {
+            if (d.getReason() != ErrorReason.NOT_AUTHENTICATED || security.authentication() == null
+                    || !retried.compareAndSet(false, true)) {
+                return false;
+            }
+            security.authentication().refused();
+            return true;
+        };
     }
 
     /** Refusals that say the server did nothing: it does not own the topic, or the topic is moving. */

@@ -28,8 +28,10 @@ import org.slf4j.LoggerFactory;
  * {@link #onResponse} and calls {@link #opened()} ({@link State#OPEN}). A call that ends, or is
  * not answered within the operation timeout, is lost: whether to open another is decided by
  * {@link ErrorReasons#isRetriable} alone, and a first open is retried only until the operation
- * timeout after the session was made. A retriable loss calls {@link #onDisconnected} and opens a
- * new call after a backoff; anything else calls {@link #onFailed} ({@link State#FAILED}).
+ * timeout after the session was made. A call refused as UNAUTHENTICATED (say its token expired) is
+ * reopened once, at once, with a fresh token ({@link ClientContext#authenticationRefused}); refused
+ * again before it opens, the session fails. A retriable loss calls {@link #onDisconnected} and
+ * opens a new call after a backoff; anything else calls {@link #onFailed} ({@link State#FAILED}).
  * {@link #close} half-closes an open call ({@link State#CLOSING}) and waits for the server to end
  * it, at most the operation timeout, then calls {@link #onClosed} ({@link State#CLOSED}).
  *
@@ -79,6 +81,8 @@ public abstract class StreamSession<Req, Resp> {
     private ScheduledFuture<?> timer;
     private ScheduledFuture<?> reconnectTask;
     private boolean everOpened;
+    /** Whether a call refused as UNAUTHENTICATED was reopened with a fresh token since the session was last open. */
+    private boolean retriedWithFreshToken;
     private ErrorDetail lastError;
 
     /**
@@ -170,6 +174,7 @@ public abstract class StreamSession<Req, Resp> {
         cancelTimer();
         state = State.OPEN;
         everOpened = true;
+        retriedWithFreshToken = false;
         lastError = null;
         backoff.reset();
         return true;
@@ -346,7 +351,9 @@ public abstract class StreamSession<Req, Resp> {
 
     /** The current call is gone: open another if the failure is retriable, else fail. */
     private void handleLoss(ErrorDetail detail, Throwable t, Completions done) {
-        if (!ErrorReasons.isRetriable(detail.getReason()) && !(everOpened && retriesOnReconnect(detail.getReason()))) {
+        boolean freshToken = detail.getReason() == ErrorReason.NOT_AUTHENTICATED && !retriedWithFreshToken;
+        if (!freshToken && !ErrorReasons.isRetriable(detail.getReason())
+                && !(everOpened && retriesOnReconnect(detail.getReason()))) {
             fail(TributaryClientException.of(detail, t), done);
         } else if (!everOpened && System.nanoTime() - firstOpenDeadlineNanos >= 0) {
             fail(new TimeoutException("could not " + describe() + " within " + timeout() + "; last error "
@@ -358,8 +365,18 @@ public abstract class StreamSession<Req, Resp> {
             if (state != State.OPENING || current != null) {
                 return; // the hook closed or aborted the session
             }
+            long delayMs;
+            if (freshToken) {
+                // the broker ended the stream because the token expired (or refused it): reopen at once
+                // with a fresh one; if that is refused too, the session fails and the owner reports it
+                retriedWithFreshToken = true;
+                client.authenticationRefused();
+                delayMs = 0;
+            } else {
+                delayMs = backoff.nextDelayMs(detail);
+            }
             long g = generation;
-            reconnectTask = client.schedule(() -> reconnect(g), backoff.nextDelayMs(detail), TimeUnit.MILLISECONDS);
+            reconnectTask = client.schedule(() -> reconnect(g), delayMs, TimeUnit.MILLISECONDS);
             if (reconnectTask == null) {
                 fail(new AlreadyClosedException("the client is closed"), done);
             }
