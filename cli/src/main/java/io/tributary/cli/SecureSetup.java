@@ -74,6 +74,24 @@ public record SecureSetup(Path dir, Path caFile, Path certFile, Path keyFile, Pa
         }
     }
 
+    /**
+     * Writes {@code client.properties} next to the keys: the proxy's TLS address, the CA to trust and
+     * the superuser's token file, for {@code --client-config} (paths relative to the file).
+     */
+    Path writeClientConfig(int proxyPort) {
+        Path file = dir.resolve("client.properties");
+        String text = "# written by tributary standalone --secure: a superuser's client settings\n"
+                + "serviceUrl=tls://localhost:" + proxyPort + "\n"
+                + "tlsTrustCertsFile=" + caFile.getFileName() + "\n"
+                + "authTokenFile=" + adminTokenFile.getFileName() + "\n";
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+        return file;
+    }
+
     /** TLS only for ZooKeeper and the bookies, with the one certificate; every client trusts the CA. */
     Standalone.StorageTlsSetup storageTls() {
         StorageServerTls server = new StorageServerTls(certFile, keyFile, caFile, StorageServerTls.ClientAuth.NONE);

@@ -1,6 +1,7 @@
 package io.tributary.cli;
 
 import java.io.File;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -64,10 +65,11 @@ final class StandaloneCommand implements Callable<Integer> {
             System.out.println("  security: none (plaintext on 127.0.0.1, no authentication; for development only: use --secure)");
         } else {
             System.out.println("  security: TLS on every listener, tokens required, permissions enforced");
+            Path clientConfig = security.writeClientConfig(standalone.proxyPort());
             System.out.println("  CA certificate (trust it):     " + security.caFile().toAbsolutePath());
             System.out.println("  superuser token file:          " + security.adminTokenFile().toAbsolutePath());
-            System.out.println("  try: bin/tributary --tls-ca " + security.caFile().toAbsolutePath() + " --auth-token-file "
-                    + security.adminTokenFile().toAbsolutePath() + " admin tenants list");
+            System.out.println("  client settings:               " + clientConfig.toAbsolutePath());
+            System.out.println("  try: bin/tributary admin --client-config " + clientConfig.toAbsolutePath() + " tenants list");
         }
         System.out.println("Press Ctrl-C to stop.");
         System.out.flush();
