@@ -1,7 +1,7 @@
 package io.tributary.broker;
 
+import io.grpc.CallCredentials;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.tributary.api.v1.BatchHeader;
 import io.tributary.api.v1.ErrorDetail;
@@ -19,18 +19,19 @@ import io.tributary.broker.service.AdminServiceImpl;
 import io.tributary.broker.service.ControlServiceImpl;
 import io.tributary.broker.service.LookupServiceImpl;
 import io.tributary.broker.service.MessagingServiceImpl;
-import io.tributary.protocol.config.Transport;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.internal.v1.BrokerRegistration;
 import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
+import io.tributary.protocol.security.BearerCredentials;
+import io.tributary.protocol.security.TokenFile;
 import io.tributary.storage.StorageClients;
 import io.tributary.storage.log.ManagedLogFactory;
 import io.tributary.storage.log.SequenceMark;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -72,10 +73,13 @@ public final class Broker implements AutoCloseable {
     private LoadManager loadManager;
     private BrokerClients clients;
     private CuratorCache policiesWatch;
+    private BrokerListeners listeners;
     private Server server;
+    private Server internalServer;
     private MessagingServiceImpl messaging;
     private HealthStatusManager health;
     private String address;
+    private String internalAddress;
     private int metricsPort = -1;
     private volatile boolean stopping;
 
@@ -136,8 +140,11 @@ public final class Broker implements AutoCloseable {
         address = config.serviceAddress(port);
         ownership = new OwnershipService(store, brokerId, address, metrics);
         topics = new TopicService(config, store, namespaces, ownership, logs, executor, scheduler);
-        clients = new BrokerClients();
         ClusterView cluster = new ClusterView(store);
+        InternalListenerConfig internal = config.internal();
+        CallCredentials brokerCredentials = internal.clientAuthTokenFile() == null ? null
+                : new BearerCredentials(new TokenFile(internal.clientAuthTokenFile()));
+        clients = new BrokerClients(cluster, internal.clientTls(), brokerCredentials);
         BundleMover mover = new BundleMover(ownership, topics, namespaces, store, clients, metrics, config.bundleMoveTimeout());
         LoadReporter reporter = new LoadReporter(store, brokerId, address, ownership, topics);
         reporter.exportTopicCount(metrics.topicsLoaded);
@@ -146,24 +153,14 @@ public final class Broker implements AutoCloseable {
         ownership.setAssigner(loadManager);
 
         messaging = new MessagingServiceImpl(topics, config, brokerId, scheduler, metrics);
-        ServiceLimits limits = config.limits();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), port))
-                // as large as the proxy's and the SDK's, so an oversized batch gets MESSAGE_TOO_LARGE from the
-                // Publish handler on a stream that stays open, not RESOURCE_EXHAUSTED from the transport
-                .maxInboundMessageSize(Math.max(Transport.MAX_INBOUND_MESSAGE_SIZE, config.maxMessageSize() + 1024 * 1024))
-                .maxConcurrentCallsPerConnection(limits.maxConcurrentCallsPerConnection())
-                .permitKeepAliveTime(Transport.PERMIT_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
-                .permitKeepAliveWithoutCalls(true)
-                // a frozen client or proxy is noticed, and its streams (and what they hold) released, within seconds
-                .keepAliveTime(limits.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
-                .keepAliveTimeout(limits.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
-                .addService(health.getHealthService())
-                .addService(messaging)
-                .addService(new LookupServiceImpl(namespaces, ownership, topics))
-                .addService(new AdminServiceImpl(namespaces, topics, loadManager, ownership, cluster))
-                .addService(new ControlServiceImpl(namespaces, ownership, mover, loadManager))
-                .build()
-                .start();
+        listeners = new BrokerListeners(config);
+        // the control service is on the internal listener only: a client reaching the client port cannot
+        // acquire, unload, split or drain anything
+        server = listeners.startClientPort(port, health.getHealthService().bindService(), List.of(messaging,
+                new LookupServiceImpl(namespaces, ownership, topics),
+                new AdminServiceImpl(namespaces, topics, loadManager, ownership, cluster)));
+        internalServer = listeners.startInternal(new ControlServiceImpl(namespaces, ownership, mover, loadManager));
+        internalAddress = config.internalAddress(internalServer.getPort());
 
         register().get(30, TimeUnit.SECONDS);
         loadManager.start();
@@ -188,6 +185,8 @@ public final class Broker implements AutoCloseable {
         });
         health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
         LOG.info("broker {} serving at {}{}", brokerId, address, metricsPort > 0 ? ", metrics at :" + metricsPort + "/metrics" : "");
+        LOG.info("broker {} internal listener (other brokers only) at {}{}{}", brokerId, internalAddress,
+                internal.tls() != null ? ", TLS" : "", config.authentication().enabled() ? ", authenticated" : "");
         return this;
     }
 
@@ -216,7 +215,7 @@ public final class Broker implements AutoCloseable {
 
     private CompletableFuture<Void> register() {
         BrokerRegistration reg = BrokerRegistration.newBuilder().setBrokerId(brokerId).setAddress(address)
-                .setVersion(VERSION).setStartTimeMs(System.currentTimeMillis()).build();
+                .setInternalAddress(internalAddress).setVersion(VERSION).setStartTimeMs(System.currentTimeMillis()).build();
         return store.create(MetadataPaths.broker(brokerId), reg.toByteArray(), CreateMode.EPHEMERAL)
                 .thenApply(v -> (Void) null)
                 .exceptionally(e -> {
@@ -268,6 +267,16 @@ public final class Broker implements AutoCloseable {
         return server.getPort();
     }
 
+    /** host:port of the internal listener, where other brokers call this broker's control service. */
+    public String internalAddress() {
+        return internalAddress;
+    }
+
+    /** The internal listener's port. */
+    public int internalPort() {
+        return internalServer.getPort();
+    }
+
     /** Port of the Prometheus endpoint, -1 if off. */
     public int metricsPort() {
         return metricsPort;
@@ -315,8 +324,8 @@ public final class Broker implements AutoCloseable {
         if (health != null) {
             health.enterTerminalState();
         }
-        if (server != null) {
-            server.shutdown();
+        if (listeners != null) {
+            listeners.shutdown();
         }
         try {
             if (topics != null) {
@@ -326,8 +335,8 @@ public final class Broker implements AutoCloseable {
             LOG.warn("closing topics failed: {}", e.toString());
         }
         try {
-            if (server != null && !server.awaitTermination(5, TimeUnit.SECONDS)) {
-                server.shutdownNow();
+            if (listeners != null) {
+                listeners.awaitTermination(5);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -6,6 +6,8 @@ import io.tributary.broker.loadmanager.LoadBalancerConfig;
 import io.tributary.storage.log.ManagedLogConfig;
 import io.tributary.broker.topic.Policies;
 import io.tributary.protocol.config.Settings;
+import io.tributary.security.auth.AuthenticationSettings;
+import io.tributary.security.tls.ServerTlsSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -49,6 +51,10 @@ import java.util.Properties;
  * @param dedupMaxProducersPerTopic producers whose sequence ids a topic remembers; beyond it the least
  *                                  recently active are forgotten
  * @param limits what clients may hold: bytes buffered, Receive leases, calls per connection, keepalives
+ * @param tls TLS of the client port ({@code broker.tls.*}), or null for plaintext
+ * @param authentication how callers of the client port and the internal listener are authenticated
+ *                       ({@code broker.authentication.*}); off by default
+ * @param internal the internal listener for other brokers' control calls ({@code broker.internal.*})
  */
 public record BrokerConfig(
         String bindAddress,
@@ -76,7 +82,10 @@ public record BrokerConfig(
         Policies defaultPolicies,
         Duration dedupProducerInactivityTimeout,
         int dedupMaxProducersPerTopic,
-        ServiceLimits limits) {
+        ServiceLimits limits,
+        ServerTlsSettings tls,
+        AuthenticationSettings authentication,
+        InternalListenerConfig internal) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
     /** A cluster's ledgers: three copies of each entry, acknowledged once two bookies have it. */
@@ -117,6 +126,22 @@ public record BrokerConfig(
         Preconditions.checkArgument(dedupMaxProducersPerTopic >= 1, "broker.dedupMaxProducersPerTopic must be >= 1, was %s",
                 dedupMaxProducersPerTopic);
         Preconditions.checkArgument(limits != null, "limits are required");
+        Preconditions.checkArgument(authentication != null, "authentication settings are required (AuthenticationSettings.DISABLED for none)");
+        Preconditions.checkArgument(internal != null, "internal listener settings are required");
+        Preconditions.checkArgument(port == 0 || internal.port() != port,
+                "broker.internal.port must differ from broker.port (both are %s)", port);
+        if (authentication.enabled() && internal.clientAuthTokenFile() == null && !brokersAuthenticateByCertificate(authentication, internal)) {
+            throw new IllegalArgumentException("broker.authentication.enabled needs broker.internal.client.authTokenFile, or "
+                    + "a client certificate (broker.internal.client.tls.certFile and keyFile) with "
+                    + "broker.authentication.certificateRoles=true and broker.internal.tls.clientAuth optional or require: "
+                    + "brokers authenticate to each other's internal listener with it");
+        }
+    }
+
+    /** Whether brokers can prove who they are to each other by their client certificates alone. */
+    private static boolean brokersAuthenticateByCertificate(AuthenticationSettings authentication, InternalListenerConfig internal) {
+        return authentication.certificateRoles() && internal.clientTls() != null && internal.clientTls().certFile() != null
+                && internal.tls() != null && internal.tls().clientAuth() != ServerTlsSettings.ClientAuth.NONE;
     }
 
     /** Defaults for a broker on this machine talking to ZooKeeper at {@code zookeeperServers}. */
@@ -175,6 +200,9 @@ public record BrokerConfig(
         private Duration dedupProducerInactivityTimeout = Duration.ofHours(6);
         private int dedupMaxProducersPerTopic = 10_000;
         private ServiceLimits limits = ServiceLimits.DEFAULT;
+        private ServerTlsSettings tls = null;
+        private AuthenticationSettings authentication = AuthenticationSettings.DISABLED;
+        private InternalListenerConfig internal = InternalListenerConfig.DEFAULT;
 
         private Builder() {
         }
@@ -206,6 +234,9 @@ public record BrokerConfig(
             dedupProducerInactivityTimeout = c.dedupProducerInactivityTimeout;
             dedupMaxProducersPerTopic = c.dedupMaxProducersPerTopic;
             limits = c.limits;
+            tls = c.tls;
+            authentication = c.authentication;
+            internal = c.internal;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -244,6 +275,12 @@ public record BrokerConfig(
         public Builder dedupProducerInactivityTimeout(Duration v) { dedupProducerInactivityTimeout = v; return this; }
         public Builder dedupMaxProducersPerTopic(int v) { dedupMaxProducersPerTopic = v; return this; }
         public Builder limits(ServiceLimits v) { limits = v; return this; }
+        /** TLS of the client port; null: plaintext. */
+        public Builder tls(ServerTlsSettings v) { tls = v; return this; }
+        public Builder authentication(AuthenticationSettings v) { authentication = v; return this; }
+        public Builder internal(InternalListenerConfig v) { internal = v; return this; }
+        /** The internal listener's port (0 picks a free one), its other settings kept. */
+        public Builder internalPort(int v) { internal = internal.withPort(v); return this; }
 
         public BrokerConfig build() {
             return new BrokerConfig(bindAddress, port, advertisedAddress, zookeeperServers, metadataRoot, ledgersRoot,
@@ -251,7 +288,7 @@ public record BrokerConfig(
                     cursorPersistInterval,
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
                     drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
-                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits);
+                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, tls, authentication, internal);
         }
     }
 
@@ -314,11 +351,25 @@ public record BrokerConfig(
                         Policies.millis(s.getLong("broker.defaultMessageTtlSeconds", 0)), 0,
                         BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED))
                 .limits(ServiceLimits.from(s))
+                .tls(ServerTlsSettings.from(s, "broker.tls"))
+                .authentication(s.getBoolean("broker.authentication.enabled", false)
+                        ? AuthenticationSettings.from(s, "broker.authentication") : AuthenticationSettings.DISABLED)
+                .internal(InternalListenerConfig.from(s))
                 .build();
     }
 
     /** The address clients and proxies use to reach this broker. */
     public String serviceAddress(int boundPort) {
         return advertisedAddress + ":" + boundPort;
+    }
+
+    /** The address other brokers use to reach this broker's internal listener. */
+    public String internalAddress(int boundPort) {
+        return (internal.advertisedAddress() != null ? internal.advertisedAddress() : advertisedAddress) + ":" + boundPort;
+    }
+
+    /** The interface the internal listener binds. */
+    public String internalBindAddress() {
+        return internal.bindAddress() != null ? internal.bindAddress() : bindAddress;
     }
 }

@@ -150,4 +150,80 @@ class BrokerConfigTest {
         assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.loadBalancerMaxMoveShare", "2"), Map.of()))
                 .hasMessageContaining("broker.loadBalancerMaxMoveShare");
     }
+
+    @Test
+    void theInternalListenerIsPlaintextOnPort6652AndSecurityIsOffByDefault() {
+        BrokerConfig c = BrokerConfig.fromProperties(new Properties(), Map.of());
+        assertThat(c.internal().port()).isEqualTo(6652);
+        assertThat(c.internalBindAddress()).isEqualTo(c.bindAddress());
+        assertThat(c.internalAddress(6652)).isEqualTo("127.0.0.1:6652");
+        assertThat(c.internal().tls()).isNull();
+        assertThat(c.internal().roles()).isEmpty();
+        assertThat(c.internal().clientAuthTokenFile()).isNull();
+        assertThat(c.internal().clientTls()).isNull();
+        assertThat(c.tls()).isNull();
+        assertThat(c.authentication().enabled()).isFalse();
+    }
+
+    @Test
+    void theInternalListenerAndTheClientPortTlsAreReadFromTheirKeys() {
+        BrokerConfig c = BrokerConfig.fromProperties(props(
+                "broker.internal.bindAddress", "10.0.0.5", "broker.internal.port", "7001",
+                "broker.internal.advertisedAddress", "broker-1.internal",
+                "broker.internal.tls.enabled", "true", "broker.internal.tls.certFile", "/tls/internal.crt",
+                "broker.internal.tls.keyFile", "/tls/internal.key", "broker.internal.tls.trustCertsFile", "/tls/ca.crt",
+                "broker.internal.tls.clientAuth", "require",
+                "broker.internal.roles", "broker, broker-2 ,",
+                "broker.internal.client.authTokenFile", "/secrets/broker.token",
+                "broker.internal.client.tls.certFile", "/tls/client.crt", "broker.internal.client.tls.keyFile", "/tls/client.key",
+                "broker.internal.client.tls.trustCertsFile", "/tls/ca.crt",
+                "broker.tls.enabled", "true", "broker.tls.certFile", "/tls/broker.crt", "broker.tls.keyFile", "/tls/broker.key"),
+                Map.of("TRIBUTARY_BROKER_INTERNAL_PORT", "7002"));
+        assertThat(c.internal().port()).isEqualTo(7002);
+        assertThat(c.internalBindAddress()).isEqualTo("10.0.0.5");
+        assertThat(c.internalAddress(7002)).isEqualTo("broker-1.internal:7002");
+        assertThat(c.internal().tls().clientAuth()).isEqualTo(io.tributary.security.tls.ServerTlsSettings.ClientAuth.REQUIRE);
+        assertThat(c.internal().roles()).containsExactlyInAnyOrder("broker", "broker-2");
+        assertThat(c.internal().clientAuthTokenFile()).hasToString("/secrets/broker.token");
+        assertThat(c.internal().clientTls().certFile()).hasToString("/tls/client.crt");
+        assertThat(c.internal().clientTls().trustCertsFile()).hasToString("/tls/ca.crt");
+        assertThat(c.tls().certFile()).hasToString("/tls/broker.crt");
+        assertThat(c.tls().clientAuth()).isEqualTo(io.tributary.security.tls.ServerTlsSettings.ClientAuth.NONE);
+    }
+
+    @Test
+    void inconsistentInternalListenerSettingsAreRefusedByName() {
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.internal.port", "6651"), Map.of()))
+                .hasMessageContaining("broker.internal.port");
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.internal.port", "70000"), Map.of()))
+                .hasMessageContaining("broker.internal.port");
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.internal.tls.enabled", "true",
+                "broker.internal.tls.certFile", "/a.crt", "broker.internal.tls.keyFile", "/a.key"), Map.of()))
+                .hasMessageContaining("broker.internal.client.tls.trustCertsFile");
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.internal.client.tls.certFile", "/a.crt"), Map.of()))
+                .hasMessageContaining("broker.internal.client.tls.keyFile");
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.tls.enabled", "true"), Map.of()))
+                .hasMessageContaining("broker.tls.certFile");
+    }
+
+    @Test
+    void withAuthenticationABrokerNeedsCredentialsForOtherBrokers() {
+        assertThatThrownBy(() -> BrokerConfig.defaults("zk:2181").toBuilder()
+                .authentication(new io.tributary.security.auth.AuthenticationSettings(true, java.nio.file.Path.of("/secret.key"),
+                        null, null, null, null, null, "sub", Duration.ofMinutes(15), false, java.util.Set.of()))
+                .build())
+                .hasMessageContaining("broker.internal.client.authTokenFile")
+                .hasMessageContaining("broker.internal.client.tls.certFile");
+        // a client certificate counts only where it is asked for and taken as a role
+        java.util.function.Function<String, Properties> mtls = certificateRoles -> props(
+                "broker.authentication.enabled", "true", "broker.authentication.secretKeyFile", "/secret.key",
+                "broker.authentication.certificateRoles", certificateRoles,
+                "broker.internal.tls.enabled", "true", "broker.internal.tls.certFile", "/b.crt", "broker.internal.tls.keyFile", "/b.key",
+                "broker.internal.tls.trustCertsFile", "/ca.crt", "broker.internal.tls.clientAuth", "require",
+                "broker.internal.client.tls.certFile", "/c.crt", "broker.internal.client.tls.keyFile", "/c.key",
+                "broker.internal.client.tls.trustCertsFile", "/ca.crt");
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(mtls.apply("false"), Map.of()))
+                .hasMessageContaining("broker.authentication.certificateRoles=true");
+        assertThat(BrokerConfig.fromProperties(mtls.apply("true"), Map.of()).internal().clientTls().certFile()).hasToString("/c.crt");
+    }
 }

@@ -81,7 +81,8 @@ public final class Standalone implements AutoCloseable {
             // one bookie: one copy (allowed explicitly, as only standalone may); more: two copies of every
             // entry on two of them, so that one bookie can go while the others take over its ledgers
             int replicas = Math.min(options.bookies(), 2);
-            BrokerConfig.Builder settings = BrokerConfig.defaults(zkConnect).toBuilder().port(options.brokerPort());
+            // the internal listener (broker-to-broker control) on any free port: several brokers share this host
+            BrokerConfig.Builder settings = BrokerConfig.defaults(zkConnect).toBuilder().port(options.brokerPort()).internalPort(0);
             if (replicas < 2) {
                 settings.singleCopy();
             } else {

@@ -37,7 +37,7 @@ final class InProcessCluster implements AutoCloseable {
 
     Broker addBroker(UnaryOperator<BrokerConfig> settings) throws Exception {
         BrokerConfig config = BrokerConfig.defaults(zk.connectString()).toBuilder()
-                .port(0).metricsPort(-1).zkSessionTimeout(Duration.ofSeconds(6)).loadBalancer(FAST)
+                .port(0).internalPort(0).metricsPort(-1).zkSessionTimeout(Duration.ofSeconds(6)).loadBalancer(FAST)
                 .singleCopy() // one bookie
                 .build();
         Broker b = new Broker(settings.apply(config)).start();

@@ -54,7 +54,7 @@ class SuspendedSessionTest {
                      new File(root, "bookie"), TestClusters.freePort(), false);
              Relay relay = new Relay("broker-zookeeper", new InetSocketAddress("127.0.0.1", 0),
                      new InetSocketAddress("127.0.0.1", zk.port()))) {
-            BrokerConfig config = BrokerConfig.defaults(relay.address()).toBuilder().singleCopy().port(0).metricsPort(-1)
+            BrokerConfig config = BrokerConfig.defaults(relay.address()).toBuilder().singleCopy().port(0).internalPort(0).metricsPort(-1)
                     .zkSessionTimeout(Duration.ofSeconds(60)).build();
             Broker broker = new Broker(config).start();
             ProxyServer proxy = new ProxyServer(ProxyConfig.withBrokers(broker.address()).withPort(0)

@@ -1,8 +1,12 @@
 package io.tributary.proxy;
 
+import io.grpc.CallCredentials;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.protocol.config.Transport;
+import io.tributary.protocol.security.ClientTls;
+import io.tributary.protocol.security.TlsFiles;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One plaintext {@link ManagedChannel} per broker address ({@code host:port}), created on first use and
- * shared by every call the proxy forwards to that broker. {@link #close()} shuts them all down.
+ * One {@link ManagedChannel} per broker address ({@code host:port}), created on first use and shared by
+ * every call the proxy forwards to that broker: over TLS when {@code proxy.brokerClient.tls.*} says so,
+ * each call carrying the proxy's credentials and the client's role ({@link ForwardedRole}).
+ * {@link #close()} shuts them all down.
  */
 public final class BrokerChannels implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BrokerChannels.class);
@@ -29,6 +35,8 @@ public final class BrokerChannels implements AutoCloseable {
 
     private final int maxInboundMessageSize;
     private final Duration keepAliveTime;
+    private final TlsFiles tls;
+    private final ClientInterceptor identity;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -37,11 +45,21 @@ public final class BrokerChannels implements AutoCloseable {
     }
 
     public BrokerChannels(int maxInboundMessageSize, Duration keepAliveTime) {
+        this(maxInboundMessageSize, keepAliveTime, null, null);
+    }
+
+    /**
+     * @param tls TLS to brokers (null: plaintext)
+     * @param credentials the proxy's own credentials, sent on every call (null: none)
+     */
+    public BrokerChannels(int maxInboundMessageSize, Duration keepAliveTime, TlsFiles tls, CallCredentials credentials) {
         if (maxInboundMessageSize <= 0) {
             throw new IllegalArgumentException("maxInboundMessageSize must be positive");
         }
         this.maxInboundMessageSize = maxInboundMessageSize;
         this.keepAliveTime = keepAliveTime;
+        this.tls = tls;
+        this.identity = ForwardedRole.toBrokers(credentials);
     }
 
     /** The channel to a broker's gRPC endpoint, {@code host:port}; created on first use. */
@@ -63,8 +81,8 @@ public final class BrokerChannels implements AutoCloseable {
 
     private ManagedChannel create(String address) {
         LOG.info("Opening channel to broker {}", address);
-        return NettyChannelBuilder.forTarget("dns:///" + address)
-                .usePlaintext()
+        return ClientTls.apply(NettyChannelBuilder.forTarget("dns:///" + address), tls)
+                .intercept(identity)
                 .maxInboundMessageSize(maxInboundMessageSize)
                 .keepAliveTime(keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(DEFAULT_KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)

@@ -54,7 +54,12 @@ final class OwnerForwarder {
                         lookup.remember(topic, named);
                         next = CompletableFuture.completedFuture(named);
                     } else {
-                        next = lookup.ownerOf(topic);
+                        Context previous = ctx.attach(); // the lookup goes as the client's role
+                        try {
+                            next = lookup.ownerOf(topic);
+                        } finally {
+                            ctx.detach(previous);
+                        }
                     }
                     LOG.debug("{} {}: {} is not the owner; retrying at {}", method.getBareMethodName(), topic,
                             owner, named.isBlank() ? "the owner found by a new lookup" : named);

@@ -2,12 +2,16 @@ package io.tributary.proxy;
 
 import io.grpc.CallOptions;
 import io.grpc.Context;
+import io.grpc.Status;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.LookupRequest;
 import io.tributary.api.v1.LookupResponse;
 import io.tributary.api.v1.LookupServiceGrpc;
+import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
+import io.tributary.security.auth.AuthContext;
+import io.tributary.security.auth.Principal;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -49,11 +53,14 @@ public final class OwnerLookup {
     /** One cached answer; {@code expiresAt} is set once the lookup has succeeded. */
     private static final class Entry {
         final CompletableFuture<String> owner;
+        /** the client the lookup is made for (null with authentication off) */
+        final Principal principal;
         volatile long expiresAt;
         volatile boolean resolved;
 
-        Entry(CompletableFuture<String> owner) {
+        Entry(CompletableFuture<String> owner, Principal principal) {
             this.owner = owner;
+            this.principal = principal;
         }
 
         boolean usable(long now) {
@@ -70,27 +77,55 @@ public final class OwnerLookup {
         long now = nanoClock.getAsLong();
         Entry existing = cache.get(topic);
         if (existing != null && existing.usable(now)) {
-            return existing.owner;
+            return forCaller(topic, existing);
         }
         Entry[] created = new Entry[1];
         Entry entry = cache.compute(topic, (k, old) -> {
             if (old != null && old.usable(nanoClock.getAsLong())) {
                 return old;
             }
-            created[0] = new Entry(new CompletableFuture<>());
+            created[0] = new Entry(new CompletableFuture<>(), AuthContext.current());
             return created[0];
         });
         if (entry == created[0]) {
             sweepIfLarge();
             startLookup(topic, entry);
+            return entry.owner;
         }
-        return entry.owner;
+        return forCaller(topic, entry);
+    }
+
+    /**
+     * A lookup made for another client, as the caller sees it: an owner found is everyone's answer, but
+     * the other client's refusal (its role may not look the topic up, its token expired) is not the
+     * caller's, so the caller looks the topic up as itself then.
+     */
+    private CompletableFuture<String> forCaller(TopicName topic, Entry entry) {
+        Context caller = Context.current();
+        if (Objects.equals(entry.principal, AuthContext.current())) {
+            return entry.owner;
+        }
+        return entry.owner.exceptionallyCompose(e -> {
+            Status.Code code = Status.fromThrowable(ErrorReasons.unwrap(e)).getCode();
+            if (code != Status.Code.PERMISSION_DENIED && code != Status.Code.UNAUTHENTICATED) {
+                return CompletableFuture.failedFuture(e);
+            }
+            Context previous = caller.attach();
+            try {
+                return ownerOf(topic); // the failed entry is gone from the cache by now
+            } finally {
+                caller.detach(previous);
+            }
+        });
     }
 
     private void startLookup(TopicName topic, Entry entry) {
         LookupRequest request = LookupRequest.newBuilder().setTopic(topic.toString()).build();
         CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(LOOKUP_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
-        brokers.call(LookupServiceGrpc.getLookupMethod(), request, options, Context.ROOT)
+        // detached from the caller's cancellation, but on behalf of the caller's role: the broker checks the
+        // lookup as that client's, as if the client had asked itself
+        Context detached = Context.ROOT.withValue(AuthContext.PRINCIPAL, AuthContext.current());
+        brokers.call(LookupServiceGrpc.getLookupMethod(), request, options, detached)
                 .whenComplete((response, error) -> {
                     if (error == null && response.getBrokerAddress().isBlank()) {
                         error = new TributaryException(ErrorReason.BROKER_UNAVAILABLE,
@@ -128,7 +163,7 @@ public final class OwnerLookup {
         if (ttlNanos <= 0) {
             return;
         }
-        Entry e = new Entry(CompletableFuture.completedFuture(owner));
+        Entry e = new Entry(CompletableFuture.completedFuture(owner), null); // an owner, not a refusal: anyone's
         e.expiresAt = nanoClock.getAsLong() + ttlNanos;
         e.resolved = true;
         cache.put(topic, e);

@@ -1,6 +1,10 @@
 package io.tributary.proxy;
 
 import io.tributary.protocol.config.Settings;
+import io.tributary.protocol.security.TlsFiles;
+import io.tributary.security.auth.AuthenticationSettings;
+import io.tributary.security.tls.ServerTlsSettings;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -22,13 +26,25 @@ import java.util.Properties;
  *                               refuses oversized messages, with a precise reason
  * @param lookupCacheTtl         how long a topic's owner is remembered; default 60s, {@link Duration#ZERO} disables
  *                               caching (concurrent lookups of one topic are still coalesced)
+ * @param tls                    TLS of the public port ({@code proxy.tls.*}); null (default) for plaintext
+ * @param authentication         how clients are authenticated ({@code proxy.authentication.*}); off by default
+ * @param brokerClientAuthTokenFile the proxy's own token for brokers ({@code proxy.brokerClient.authTokenFile},
+ *                               re-read when it changes); its role must be among the brokers' proxyRoles so
+ *                               they take the client's role it forwards; null: none
+ * @param brokerClientTls        TLS to brokers ({@code proxy.brokerClient.tls.*}, on when trustCertsFile is
+ *                               set; certFile and keyFile for brokers that require client certificates);
+ *                               null: plaintext
  */
 public record ProxyConfig(
         String bindAddress,
         int port,
         String brokerServiceUrl,
         int maxInboundMessageSize,
-        Duration lookupCacheTtl) {
+        Duration lookupCacheTtl,
+        ServerTlsSettings tls,
+        AuthenticationSettings authentication,
+        Path brokerClientAuthTokenFile,
+        TlsFiles brokerClientTls) {
 
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 6650;
@@ -40,6 +56,10 @@ public record ProxyConfig(
     public static final String KEY_BROKER_SERVICE_URL = "proxy.brokerServiceUrl";
     public static final String KEY_MAX_INBOUND_MESSAGE_SIZE = "proxy.maxInboundMessageSize";
     public static final String KEY_LOOKUP_CACHE_TTL = "proxy.lookupCacheTtl";
+    public static final String PREFIX_TLS = "proxy.tls";
+    public static final String PREFIX_AUTHENTICATION = "proxy.authentication";
+    public static final String KEY_BROKER_CLIENT_AUTH_TOKEN_FILE = "proxy.brokerClient.authTokenFile";
+    public static final String PREFIX_BROKER_CLIENT_TLS = "proxy.brokerClient.tls";
 
     public ProxyConfig {
         if (bindAddress == null || bindAddress.isBlank()) {
@@ -62,28 +82,57 @@ public record ProxyConfig(
             throw new IllegalArgumentException(KEY_LOOKUP_CACHE_TTL + " must be zero or positive, got "
                     + lookupCacheTtl);
         }
+        if (authentication == null) {
+            authentication = AuthenticationSettings.DISABLED;
+        }
+        if (brokerClientTls != null && brokerClientTls.trustCertsFile() == null) {
+            throw new IllegalArgumentException(PREFIX_BROKER_CLIENT_TLS + ".trustCertsFile is required for TLS to brokers "
+                    + "(a client certificate alone does not turn it on)");
+        }
     }
 
     /** A configuration with every default and the given brokers. */
     public static ProxyConfig withBrokers(String brokerServiceUrl) {
         return new ProxyConfig(DEFAULT_BIND_ADDRESS, DEFAULT_PORT, brokerServiceUrl,
-                DEFAULT_MAX_INBOUND_MESSAGE_SIZE, DEFAULT_LOOKUP_CACHE_TTL);
+                DEFAULT_MAX_INBOUND_MESSAGE_SIZE, DEFAULT_LOOKUP_CACHE_TTL, null, AuthenticationSettings.DISABLED, null, null);
     }
 
     public ProxyConfig withPort(int newPort) {
-        return new ProxyConfig(bindAddress, newPort, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl);
+        return new ProxyConfig(bindAddress, newPort, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
+                authentication, brokerClientAuthTokenFile, brokerClientTls);
     }
 
     public ProxyConfig withBindAddress(String newBindAddress) {
-        return new ProxyConfig(newBindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl);
+        return new ProxyConfig(newBindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
+                authentication, brokerClientAuthTokenFile, brokerClientTls);
     }
 
     public ProxyConfig withLookupCacheTtl(Duration ttl) {
-        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, ttl);
+        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, ttl, tls,
+                authentication, brokerClientAuthTokenFile, brokerClientTls);
     }
 
     public ProxyConfig withMaxInboundMessageSize(int bytes) {
-        return new ProxyConfig(bindAddress, port, brokerServiceUrl, bytes, lookupCacheTtl);
+        return new ProxyConfig(bindAddress, port, brokerServiceUrl, bytes, lookupCacheTtl, tls,
+                authentication, brokerClientAuthTokenFile, brokerClientTls);
+    }
+
+    /** TLS on the public port (null: plaintext). */
+    public ProxyConfig withTls(ServerTlsSettings newTls) {
+        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, newTls,
+                authentication, brokerClientAuthTokenFile, brokerClientTls);
+    }
+
+    /** How clients authenticate to the proxy. */
+    public ProxyConfig withAuthentication(AuthenticationSettings newAuthentication) {
+        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
+                newAuthentication, brokerClientAuthTokenFile, brokerClientTls);
+    }
+
+    /** What the proxy presents to brokers: its token file and TLS (either may be null). */
+    public ProxyConfig withBrokerClient(Path authTokenFile, TlsFiles newBrokerClientTls) {
+        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
+                authentication, authTokenFile, newBrokerClientTls);
     }
 
     /** The brokers of {@link #brokerServiceUrl()}, in the order given. */
@@ -98,6 +147,8 @@ public record ProxyConfig(
      * the key ({@code TRIBUTARY_PROXY_BIND_ADDRESS}, {@code TRIBUTARY_PROXY_PORT},
      * {@code TRIBUTARY_PROXY_BROKER_SERVICE_URL}, {@code TRIBUTARY_PROXY_MAX_INBOUND_MESSAGE_SIZE},
      * {@code TRIBUTARY_PROXY_LOOKUP_CACHE_TTL}) overrides the property. Missing values take their defaults.
+     * Security: {@code proxy.tls.*}, {@code proxy.authentication.*}, {@code proxy.brokerClient.authTokenFile}
+     * and {@code proxy.brokerClient.tls.certFile/keyFile/trustCertsFile} (docs/configuration.md).
      */
     public static ProxyConfig fromProperties(Properties props) {
         return fromProperties(props, System.getenv());
@@ -111,7 +162,31 @@ public record ProxyConfig(
                 s.getInt(KEY_PORT, DEFAULT_PORT),
                 s.get(KEY_BROKER_SERVICE_URL, null),
                 s.getInt(KEY_MAX_INBOUND_MESSAGE_SIZE, DEFAULT_MAX_INBOUND_MESSAGE_SIZE),
-                s.getDuration(KEY_LOOKUP_CACHE_TTL, DEFAULT_LOOKUP_CACHE_TTL, ChronoUnit.MILLIS));
+                s.getDuration(KEY_LOOKUP_CACHE_TTL, DEFAULT_LOOKUP_CACHE_TTL, ChronoUnit.MILLIS),
+                ServerTlsSettings.from(s, PREFIX_TLS),
+                s.getBoolean(PREFIX_AUTHENTICATION + ".enabled", false)
+                        ? AuthenticationSettings.from(s, PREFIX_AUTHENTICATION) : AuthenticationSettings.DISABLED,
+                path(s.get(KEY_BROKER_CLIENT_AUTH_TOKEN_FILE, null)),
+                brokerClientTls(s));
+    }
+
+    private static Path path(String v) {
+        return v == null ? null : Path.of(v);
+    }
+
+    private static TlsFiles brokerClientTls(Settings s) {
+        Path cert = path(s.get(PREFIX_BROKER_CLIENT_TLS + ".certFile", null));
+        Path key = path(s.get(PREFIX_BROKER_CLIENT_TLS + ".keyFile", null));
+        Path trust = path(s.get(PREFIX_BROKER_CLIENT_TLS + ".trustCertsFile", null));
+        if (cert == null && key == null && trust == null) {
+            return null;
+        }
+        try {
+            return new TlsFiles(cert, key, trust);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(PREFIX_BROKER_CLIENT_TLS + ".certFile and " + PREFIX_BROKER_CLIENT_TLS
+                    + ".keyFile go together: " + e.getMessage(), e);
+        }
     }
 
     /** {@code proxy.lookupCacheTtl} becomes {@code TRIBUTARY_PROXY_LOOKUP_CACHE_TTL}. */

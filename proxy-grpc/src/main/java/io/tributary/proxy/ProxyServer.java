@@ -1,9 +1,17 @@
 package io.tributary.proxy;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.tributary.protocol.config.Transport;
+import io.tributary.protocol.security.BearerCredentials;
+import io.tributary.protocol.security.TokenFile;
+import io.tributary.security.auth.AuthenticationInterceptor;
+import io.tributary.security.tls.ServerTls;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -27,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * The proxy: a gRPC server offering {@code MessagingService}, {@code LookupService}, {@code AdminService} and
  * the standard health service, forwarding each call to the broker that owns its topic (or to any configured
  * broker). It keeps no state beyond a cache of topic owners and one channel per broker.
+ *
+ * <p>Security, all off by default: TLS on the public port ({@code proxy.tls.*}); clients authenticated
+ * ({@code proxy.authentication.*}) on every call but the health check; TLS and the proxy's own token to
+ * brokers ({@code proxy.brokerClient.*}), with the client's role forwarded on every call
+ * ({@link ForwardedRole}). The proxy serves no broker-to-broker control service: brokers' internal
+ * listeners are out of clients' reach through it.
  *
  * <pre>{@code
  * try (ProxyServer proxy = new ProxyServer(ProxyConfig.withBrokers("broker-1:6651,broker-2:6651")).start()) {
@@ -56,6 +70,10 @@ public final class ProxyServer implements AutoCloseable {
     private final OwnerLookup ownerLookup;
     private final HealthStatusManager health = new HealthStatusManager();
     private final Server server;
+    /** The public port's TLS (null: plaintext), closed with the server. */
+    private final ServerTls tls;
+    /** Authenticates clients; null when authentication is off. */
+    private final AuthenticationInterceptor authentication;
     private volatile boolean started;
     private volatile int boundPort = -1;
     private boolean closed;
@@ -64,21 +82,47 @@ public final class ProxyServer implements AutoCloseable {
 
     public ProxyServer(ProxyConfig config) {
         this.config = config;
-        this.channels = new BrokerChannels(config.maxInboundMessageSize());
+        this.channels = new BrokerChannels(config.maxInboundMessageSize(), BrokerChannels.DEFAULT_KEEPALIVE_TIME,
+                config.brokerClientTls(), config.brokerClientAuthTokenFile() == null ? null
+                        : new BearerCredentials(new TokenFile(config.brokerClientAuthTokenFile())));
+        if (config.brokerClientAuthTokenFile() != null && !config.authentication().enabled()) {
+            LOG.warn("{} is set but {}.enabled is false: brokers serve every client of this proxy with the proxy's "
+                    + "own role", ProxyConfig.KEY_BROKER_CLIENT_AUTH_TOKEN_FILE, ProxyConfig.PREFIX_AUTHENTICATION);
+        }
         this.brokers = new ConfiguredBrokers(config.brokerAddresses(), channels);
         this.ownerLookup = new OwnerLookup(brokers, config.lookupCacheTtl());
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()))
+        // one for all services: they share its key cache (a JWKS document is fetched once, not per service)
+        this.authentication = config.authentication().enabled() ? AuthenticationInterceptor.create(config.authentication()) : null;
+        this.tls = config.tls() == null ? null : ServerTls.start(config.tls());
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()));
+        if (tls != null) {
+            builder.sslContext(tls.sslContext());
+        }
+        this.server = builder
                 .maxInboundMessageSize(config.maxInboundMessageSize())
                 .permitKeepAliveTime(PERMIT_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .maxConcurrentCallsPerConnection(MAX_CONCURRENT_CALLS_PER_CONNECTION)
                 .keepAliveTime(SERVER_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(SERVER_KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
-                .addService(new MessagingProxyService(ownerLookup, channels, timer))
-                .addService(new LookupProxyService(ownerLookup, brokers))
-                .addService(new AdminProxyService(brokers, ownerLookup))
-                .addService(health.getHealthService())
+                .addService(authenticated(new MessagingProxyService(ownerLookup, channels, timer)))
+                .addService(authenticated(new LookupProxyService(ownerLookup, brokers)))
+                .addService(authenticated(new AdminProxyService(brokers, ownerLookup)))
+                .addService(health.getHealthService()) // probes carry no token
                 .build();
+    }
+
+    /**
+     * A public service behind, outermost first: the removal of any forwarded role a client sends, then
+     * authentication (when on), which puts the client's principal where {@link ForwardedRole} finds it.
+     */
+    private ServerServiceDefinition authenticated(BindableService service) {
+        ServerServiceDefinition s = service.bindService();
+        if (authentication != null) {
+            s = ServerInterceptors.intercept(s, authentication);
+        }
+        ServerInterceptor strip = ForwardedRole.stripFromClients();
+        return ServerInterceptors.intercept(s, strip);
     }
 
     /** Binds the port and starts serving; the health service reports SERVING from here on. */
@@ -89,15 +133,21 @@ public final class ProxyServer implements AutoCloseable {
         if (started) {
             return this;
         }
-        server.start();
+        try {
+            server.start();
+        } catch (IOException e) {
+            close(); // stops watching the TLS files
+            throw e;
+        }
         boundPort = server.getPort();
         started = true;
         health.setStatus("", ServingStatus.SERVING);
         for (String name : SERVICE_NAMES) {
             health.setStatus(name, ServingStatus.SERVING);
         }
-        LOG.info("Tributary proxy listening on {}:{}, forwarding to brokers {}", config.bindAddress(), port(),
-                config.brokerServiceUrl());
+        LOG.info("Tributary proxy listening on {}:{}{}{}, forwarding to brokers {}{}", config.bindAddress(), port(),
+                tls != null ? ", TLS" : "", config.authentication().enabled() ? ", clients authenticated" : "",
+                config.brokerServiceUrl(), config.brokerClientTls() != null ? " over TLS" : "");
         return this;
     }
 
@@ -154,6 +204,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         channels.close(SHUTDOWN_GRACE);
         timer.shutdownNow();
+        if (tls != null) {
+            tls.close();
+        }
         LOG.info("Tributary proxy stopped");
     }
 

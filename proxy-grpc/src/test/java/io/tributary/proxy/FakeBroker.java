@@ -87,16 +87,48 @@ final class FakeBroker implements AutoCloseable {
         final AtomicInteger blockedCount = new AtomicInteger();
     }
 
+    /** Who each call came as, in arrival order: its identity headers and the principal authentication found. */
+    record CallIdentity(String method, String authorization, String originalRole,
+                        io.tributary.security.auth.Principal principal) {}
+
+    final List<CallIdentity> identities = new CopyOnWriteArrayList<>();
+
     FakeBroker(String name) throws IOException {
+        this(name, null, null);
+    }
+
+    /**
+     * A broker whose services run behind {@code authentication} (null: none), over TLS when
+     * {@code tls} is given.
+     */
+    FakeBroker(String name, io.grpc.ServerInterceptor authentication,
+               io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls) throws IOException {
         this.name = name;
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .maxInboundMessageSize(16 * 1024 * 1024)
-                .addService(new Lookup())
-                .addService(new Messaging())
-                .addService(new Admin())
-                .build()
-                .start();
+        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .maxInboundMessageSize(16 * 1024 * 1024);
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        for (io.grpc.BindableService service : List.of(new Lookup(), new Messaging(), new Admin())) {
+            io.grpc.ServerServiceDefinition def = io.grpc.ServerInterceptors.intercept(service, recordIdentity());
+            b.addService(authentication == null ? def : io.grpc.ServerInterceptors.intercept(def, authentication));
+        }
+        this.server = b.build().start();
         this.address = "127.0.0.1:" + server.getPort();
+    }
+
+    private io.grpc.ServerInterceptor recordIdentity() {
+        return new io.grpc.ServerInterceptor() {
+            @Override
+            public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers,
+                                                                     io.grpc.ServerCallHandler<Q, R> next) {
+                identities.add(new CallIdentity(call.getMethodDescriptor().getBareMethodName(),
+                        headers.get(io.tributary.protocol.security.AuthHeaders.AUTHORIZATION),
+                        headers.get(io.tributary.protocol.security.AuthHeaders.ORIGINAL_ROLE),
+                        io.tributary.security.auth.AuthContext.current()));
+                return next.startCall(call, headers);
+            }
+        };
     }
 
     void requestPublish(int n) {

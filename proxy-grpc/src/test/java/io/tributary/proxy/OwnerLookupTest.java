@@ -80,4 +80,45 @@ class OwnerLookupTest {
         owner("t/n/z");
         assertThat(broker.lookups).hasValue(2);
     }
+
+    @Test
+    void aLookupRefusedToOneClientIsNotTheAnswerForAnotherWaitingOnIt() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        broker.lookupErrors = t -> {
+            // the role the proxy forwarded for this lookup (recorded just before the handler ran)
+            String role = broker.identities.get(broker.identities.size() - 1).originalRole();
+            if ("alice".equals(role)) {
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return io.grpc.Status.PERMISSION_DENIED.withDescription("role 'alice' may not look up " + t).asRuntimeException();
+            }
+            return null;
+        };
+        TopicName topic = TopicName.of("t/n/shared");
+        CompletableFuture<String> alice = asRole("alice", () -> lookup.ownerOf(topic));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> broker.lookups.get() == 1);
+        CompletableFuture<String> bob = asRole("bob", () -> lookup.ownerOf(topic)); // joins alice's lookup in flight
+        release.countDown();
+
+        assertThat(alice).failsWithin(Duration.ofSeconds(20)).withThrowableThat().withMessageContaining("alice");
+        assertThat(bob.get(20, TimeUnit.SECONDS)).isEqualTo(broker.address);
+        assertThat(broker.identities).extracting(FakeBroker.CallIdentity::originalRole).containsExactly("alice", "bob");
+        // and bob's answer serves everyone from the cache
+        assertThat(asRole("alice", () -> lookup.ownerOf(topic)).get(20, TimeUnit.SECONDS)).isEqualTo(broker.address);
+        assertThat(broker.lookups).hasValue(2);
+    }
+
+    private static <T> T asRole(String role, java.util.function.Supplier<T> call) {
+        io.grpc.Context ctx = io.grpc.Context.current().withValue(io.tributary.security.auth.AuthContext.PRINCIPAL,
+                io.tributary.security.auth.Principal.of(role));
+        io.grpc.Context previous = ctx.attach();
+        try {
+            return call.get();
+        } finally {
+            ctx.detach(previous);
+        }
+    }
 }

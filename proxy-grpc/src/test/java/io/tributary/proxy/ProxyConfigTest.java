@@ -78,4 +78,46 @@ class ProxyConfigTest {
         assertThat(ProxyConfig.parseDuration("k", "1500")).isEqualTo(Duration.ofMillis(1500));
         assertThatThrownBy(() -> ProxyConfig.parseDuration("k", "soon")).hasMessageContaining("k must be a duration");
     }
+
+    @Test
+    void securityIsOffByDefaultAndReadFromItsKeys() {
+        ProxyConfig off = ProxyConfig.fromProperties(props("proxy.brokerServiceUrl", "b1:6651"), Map.of());
+        assertThat(off.tls()).isNull();
+        assertThat(off.authentication().enabled()).isFalse();
+        assertThat(off.brokerClientAuthTokenFile()).isNull();
+        assertThat(off.brokerClientTls()).isNull();
+
+        ProxyConfig on = ProxyConfig.fromProperties(props("proxy.brokerServiceUrl", "b1:6651",
+                "proxy.tls.enabled", "true", "proxy.tls.certFile", "/tls/proxy.crt", "proxy.tls.keyFile", "/tls/proxy.key",
+                "proxy.brokerClient.authTokenFile", "/secrets/proxy.token",
+                "proxy.brokerClient.tls.trustCertsFile", "/tls/ca.crt"),
+                Map.of("TRIBUTARY_PROXY_BROKER_CLIENT_TLS_CERT_FILE", "/tls/client.crt",
+                        "TRIBUTARY_PROXY_BROKER_CLIENT_TLS_KEY_FILE", "/tls/client.key"));
+        assertThat(on.tls().certFile()).hasToString("/tls/proxy.crt");
+        assertThat(on.brokerClientAuthTokenFile()).hasToString("/secrets/proxy.token");
+        assertThat(on.brokerClientTls().trustCertsFile()).hasToString("/tls/ca.crt");
+        assertThat(on.brokerClientTls().certFile()).hasToString("/tls/client.crt");
+        assertThat(on.withPort(1).brokerClientTls()).isEqualTo(on.brokerClientTls());
+    }
+
+    @Test
+    void tlsToBrokersNeedsTheCasToTrust() {
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(props("proxy.brokerServiceUrl", "b1:6651",
+                "proxy.brokerClient.tls.certFile", "/c.crt", "proxy.brokerClient.tls.keyFile", "/c.key"), Map.of()))
+                .hasMessageContaining("proxy.brokerClient.tls.trustCertsFile");
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(props("proxy.brokerServiceUrl", "b1:6651",
+                "proxy.brokerClient.tls.certFile", "/c.crt", "proxy.brokerClient.tls.trustCertsFile", "/ca.crt"), Map.of()))
+                .hasMessageContaining("proxy.brokerClient.tls.keyFile");
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(props("proxy.brokerServiceUrl", "b1:6651",
+                "proxy.tls.enabled", "true"), Map.of()))
+                .hasMessageContaining("proxy.tls.certFile");
+    }
+
+    private static Properties props(String... kv) {
+        Properties p = new Properties();
+        for (int i = 0; i < kv.length; i += 2) {
+            p.setProperty(kv[i], kv[i + 1]);
+        }
+        return p;
+    }
 }

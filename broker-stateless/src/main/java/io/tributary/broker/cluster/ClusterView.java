@@ -38,6 +38,11 @@ public final class ClusterView {
         });
     }
 
+    /** The registration of one live broker, empty when it is not registered (stopped, or its session expired). */
+    public CompletableFuture<Optional<BrokerRegistration>> broker(String brokerId) {
+        return store.get(MetadataPaths.broker(brokerId)).thenApply(v -> v.flatMap(x -> parse(x.value(), BrokerRegistration::parseFrom)));
+    }
+
     /** The latest load report of each live broker. */
     public CompletableFuture<Map<String, LoadReport>> loadReports() {
         return store.children(MetadataPaths.LOAD).thenCompose(ids -> {

@@ -3,7 +3,6 @@ package io.tributary.broker.loadmanager;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.broker.cluster.BrokerClients;
 import io.tributary.broker.cluster.ClusterView;
-import io.tributary.broker.cluster.Rpc;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.namespace.Bundle;
 import io.tributary.broker.namespace.NamespaceService;
@@ -20,6 +19,7 @@ import io.tributary.internal.v1.UnloadBundleRequest;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.meta.MetadataPaths;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -118,8 +118,8 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
                 // no leader yet (start-up, election in progress): serving beats waiting
                 return ownership.acquire(bundle, "");
             }
-            return Rpc.call(clients.control(leader.get()[1]).withDeadlineAfter(10, TimeUnit.SECONDS)
-                            .assignBundle(AssignBundleRequest.newBuilder().setNamespace(bundle.namespace())
+            return clients.control(leader.get()[0], Duration.ofSeconds(10),
+                            c -> c.assignBundle(AssignBundleRequest.newBuilder().setNamespace(bundle.namespace())
                                     .setBundle(bundle.name()).build()))
                     .thenApply(o -> new Owner(o.getBrokerId(), o.getAddress()))
                     .exceptionallyCompose(e -> ErrorReasons.detailOf(e).getReason() == ErrorReason.NOT_OWNER
@@ -161,8 +161,8 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
         unreported.add(id, bundle, now);
         CompletableFuture<Owner> acquired = id.equals(ownership.brokerId())
                 ? ownership.acquire(bundle, "")
-                : Rpc.call(clients.control(reports.get(id).getAddress()).withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .acquireBundle(AcquireBundleRequest.newBuilder().setNamespace(bundle.namespace())
+                : clients.control(id, Duration.ofSeconds(10),
+                        c -> c.acquireBundle(AcquireBundleRequest.newBuilder().setNamespace(bundle.namespace())
                                 .setBundle(bundle.name()).build()))
                 .thenApply(o -> new Owner(o.getBrokerId(), o.getAddress()));
         return acquired.thenApply(owner -> {
@@ -244,7 +244,7 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
         if (r == null) {
             return CompletableFuture.failedFuture(new TributaryException(ErrorReason.BROKER_UNAVAILABLE, "broker " + brokerId + " is gone"));
         }
-        return Rpc.call(call.apply(clients.control(r.getAddress()).withDeadlineAfter(60, TimeUnit.SECONDS)));
+        return clients.control(brokerId, Duration.ofSeconds(60), call);
     }
 
     // ------------------------------------------------------------------ operations (admin, shutdown)
@@ -260,8 +260,8 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
                 if (owner.get().brokerId().equals(ownership.brokerId())) {
                     return mover.unload(bundle, dest, reason);
                 }
-                return Rpc.call(clients.control(owner.get().address()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                                .unloadBundle(UnloadBundleRequest.newBuilder().setNamespace(bundle.namespace())
+                return clients.control(owner.get().brokerId(), Duration.ofSeconds(60),
+                                c -> c.unloadBundle(UnloadBundleRequest.newBuilder().setNamespace(bundle.namespace())
                                         .setBundle(bundle.name()).setDestinationBrokerId(dest.brokerId()).setReason(reason).build()))
                         .thenApply(r -> new Owner(r.getNewOwner().getBrokerId(), r.getNewOwner().getAddress()));
             });
@@ -304,8 +304,8 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
             if (reg == null) {
                 throw new CompletionException(new TributaryException(ErrorReason.INVALID_REQUEST, "no live broker " + brokerId));
             }
-            return Rpc.call(clients.control(reg.getAddress()).withDeadlineAfter(10, TimeUnit.MINUTES)
-                    .drainBroker(DrainBrokerRequest.newBuilder().setBrokerId(brokerId).build()))
+            return clients.control(brokerId, Duration.ofMinutes(10),
+                    c -> c.drainBroker(DrainBrokerRequest.newBuilder().setBrokerId(brokerId).build()))
                     .thenApply(r -> r.getBundlesMoved());
         });
     }
@@ -349,8 +349,8 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
             if (owner.get().brokerId().equals(ownership.brokerId())) {
                 return mover.split(bundle, reason).thenApply(bs -> bs.stream().map(Bundle::name).toList());
             }
-            return Rpc.call(clients.control(owner.get().address()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .splitBundle(SplitBundleRequest.newBuilder().setNamespace(bundle.namespace()).setBundle(bundle.name())
+            return clients.control(owner.get().brokerId(), Duration.ofSeconds(60),
+                    c -> c.splitBundle(SplitBundleRequest.newBuilder().setNamespace(bundle.namespace()).setBundle(bundle.name())
                             .setReason(reason).build()))
                     .thenApply(r -> List.copyOf(r.getBundlesList()));
         });

@@ -4,7 +4,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.broker.cluster.BrokerClients;
-import io.tributary.broker.cluster.Rpc;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.namespace.Bundle;
 import io.tributary.broker.namespace.NamespaceService;
@@ -25,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,9 +76,8 @@ public final class BundleMover {
         }
         long start = System.nanoTime();
         LOG.info("moving bundle {} from {} to {} ({})", bundle, ownership.brokerId(), destination.brokerId(), reason);
-        var control = clients.control(destination.address()).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        Rpc.call(control.prepareBundle(PrepareBundleRequest.newBuilder().setNamespace(bundle.namespace())
-                        .setBundle(bundle.name()).setTimeoutMs(timeout.toMillis()).build()))
+        clients.control(destination.brokerId(), timeout, c -> c.prepareBundle(PrepareBundleRequest.newBuilder()
+                        .setNamespace(bundle.namespace()).setBundle(bundle.name()).setTimeoutMs(timeout.toMillis()).build()))
                 .thenCompose(prepared -> {
                     ownership.markMoving(bundle, destination);
                     ErrorDetail movedTo = ErrorDetail.newBuilder().setReason(ErrorReason.NOT_OWNER)
@@ -89,9 +86,8 @@ public final class BundleMover {
                     return topics.unloadBundle(bundle, movedTo);
                 })
                 .thenCompose(closed -> ownership.release(bundle).thenApply(v -> closed))
-                .thenCompose(closed -> Rpc.call(clients.control(destination.address())
-                        .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                        .acquireBundle(AcquireBundleRequest.newBuilder().setNamespace(bundle.namespace())
+                .thenCompose(closed -> clients.control(destination.brokerId(), timeout,
+                        c -> c.acquireBundle(AcquireBundleRequest.newBuilder().setNamespace(bundle.namespace())
                                 .setBundle(bundle.name()).setPreviousBrokerId(ownership.brokerId())
                                 .addAllTopics(closed.stream().map(TopicName::toString).toList()).build())))
                 .whenComplete((owner, err) -> {

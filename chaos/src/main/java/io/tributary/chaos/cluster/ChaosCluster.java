@@ -118,10 +118,12 @@ public final class ChaosCluster implements AutoCloseable {
                 zkRelays.add(r.address());
             }
             Relay self = advertisedRelay("broker-" + m);
+            // other brokers' control calls reach its internal listener through a relay of its own
+            Relay internal = advertisedRelay("broker-" + m + "-internal");
             brokerAddresses.add(self.address());
             List<String> args = new ArrayList<>(List.of("broker", "--zookeeper", String.join(",", zkRelays),
                     "--port", Integer.toString(self.port()), "--advertised-address", ADVERTISED_HOST,
-                    "-D", "broker.bindAddress=" + BIND_HOST));
+                    "-D", "broker.bindAddress=" + BIND_HOST, "-D", "broker.internal.port=" + internal.port()));
             t.brokerSettings().forEach((key, v) -> args.addAll(List.of("-D", key + "=" + v)));
             ServerProcess b = add(new ServerProcess("broker-" + m, launcher, args, BROKER_READY, logDir)).launch();
             if (m == 1) {

@@ -42,6 +42,8 @@ public final class BrokerProcess implements AutoCloseable {
             "broker.zkSessionTimeout", DEFAULT_ZK_SESSION_TIMEOUT,
             // several brokers share this host: the default metrics port 8080 would clash
             "broker.metricsPort", "0",
+            // and so would the internal listener's 6652
+            "broker.internal.port", "0",
             // the scenarios audit everything ever stored with a subscription made afterwards: keep it all
             // (by default data no subscription needs is deleted, as in Pulsar)
             "broker.defaultRetentionTimeSeconds", "-1",
