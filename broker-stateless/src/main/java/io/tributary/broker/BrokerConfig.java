@@ -2,6 +2,7 @@ package io.tributary.broker;
 
 import com.google.common.base.Preconditions;
 import io.tributary.api.v1.BacklogQuotaPolicy;
+import io.tributary.broker.auth.AuthorizationConfig;
 import io.tributary.broker.loadmanager.LoadBalancerConfig;
 import io.tributary.storage.log.ManagedLogConfig;
 import io.tributary.broker.topic.Policies;
@@ -55,6 +56,8 @@ import java.util.Properties;
  * @param authentication how callers of the client port and the internal listener are authenticated
  *                       ({@code broker.authentication.*}); off by default
  * @param internal the internal listener for other brokers' control calls ({@code broker.internal.*})
+ * @param authorization whether each call's role is checked against grants ({@code broker.authorization.enabled},
+ *                      {@code broker.superUserRoles}); off by default, needs authentication
  */
 public record BrokerConfig(
         String bindAddress,
@@ -85,7 +88,8 @@ public record BrokerConfig(
         ServiceLimits limits,
         ServerTlsSettings tls,
         AuthenticationSettings authentication,
-        InternalListenerConfig internal) {
+        InternalListenerConfig internal,
+        AuthorizationConfig authorization) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
     /** A cluster's ledgers: three copies of each entry, acknowledged once two bookies have it. */
@@ -128,6 +132,12 @@ public record BrokerConfig(
         Preconditions.checkArgument(limits != null, "limits are required");
         Preconditions.checkArgument(authentication != null, "authentication settings are required (AuthenticationSettings.DISABLED for none)");
         Preconditions.checkArgument(internal != null, "internal listener settings are required");
+        Preconditions.checkArgument(authorization != null, "authorization settings are required (AuthorizationConfig.DISABLED for none)");
+        if (authorization.enabled() && !authentication.enabled()) {
+            // without authentication no call has a role, so every call would be refused
+            throw new IllegalArgumentException("broker.authorization.enabled=true needs broker.authentication.enabled=true: "
+                    + "authorization decides by the role authentication finds");
+        }
         Preconditions.checkArgument(port == 0 || internal.port() != port,
                 "broker.internal.port must differ from broker.port (both are %s)", port);
         if (authentication.enabled() && internal.clientAuthTokenFile() == null && !brokersAuthenticateByCertificate(authentication, internal)) {
@@ -203,6 +213,7 @@ public record BrokerConfig(
         private ServerTlsSettings tls = null;
         private AuthenticationSettings authentication = AuthenticationSettings.DISABLED;
         private InternalListenerConfig internal = InternalListenerConfig.DEFAULT;
+        private AuthorizationConfig authorization = AuthorizationConfig.DISABLED;
 
         private Builder() {
         }
@@ -237,6 +248,7 @@ public record BrokerConfig(
             tls = c.tls;
             authentication = c.authentication;
             internal = c.internal;
+            authorization = c.authorization;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -279,6 +291,7 @@ public record BrokerConfig(
         public Builder tls(ServerTlsSettings v) { tls = v; return this; }
         public Builder authentication(AuthenticationSettings v) { authentication = v; return this; }
         public Builder internal(InternalListenerConfig v) { internal = v; return this; }
+        public Builder authorization(AuthorizationConfig v) { authorization = v; return this; }
         /** The internal listener's port (0 picks a free one), its other settings kept. */
         public Builder internalPort(int v) { internal = internal.withPort(v); return this; }
 
@@ -288,7 +301,8 @@ public record BrokerConfig(
                     cursorPersistInterval,
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
                     drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
-                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, tls, authentication, internal);
+                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, tls, authentication, internal,
+                    authorization);
         }
     }
 
@@ -355,6 +369,7 @@ public record BrokerConfig(
                 .authentication(s.getBoolean("broker.authentication.enabled", false)
                         ? AuthenticationSettings.from(s, "broker.authentication") : AuthenticationSettings.DISABLED)
                 .internal(InternalListenerConfig.from(s))
+                .authorization(AuthorizationConfig.from(s))
                 .build();
     }
 
