@@ -6,13 +6,13 @@ import io.tributary.api.v1.DeleteNamespaceRequest;
 import io.tributary.api.v1.GetNamespacePoliciesRequest;
 import io.tributary.api.v1.ListNamespacesRequest;
 import io.tributary.api.v1.SetNamespacePoliciesRequest;
+import io.tributary.client.admin.AuthAction;
 import io.tributary.client.admin.NamespacePolicies;
 import io.tributary.client.admin.Namespaces;
-import io.tributary.client.admin.AuthAction;
 import io.tributary.client.admin.Permission;
 import java.util.List;
-import java.util.Set;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /** {@link Namespaces} over the AdminService. */
