@@ -6,6 +6,8 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.tributary.api.v1.BatchHeader;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.broker.auth.AuthorizationService;
+import io.tributary.broker.auth.GrantStore;
 import io.tributary.broker.cluster.BrokerClients;
 import io.tributary.broker.cluster.ClusterView;
 import io.tributary.broker.loadmanager.LoadManager;
@@ -128,7 +130,13 @@ public final class Broker implements AutoCloseable {
                 namespaces.invalidate(parts[2] + "/" + parts[3]);
             }
         }).build());
+        // grants and tenant admins, for authorization: fed by the same watch, loaded before the first call
+        AuthorizationService authorization = new AuthorizationService(config.authorization());
+        policiesWatch.listenable().addListener(authorization.listener());
         policiesWatch.start();
+        if (config.authorization().enabled()) {
+            authorization.whenLoaded().get(30, TimeUnit.SECONDS);
+        }
 
         // the address goes into ownership records before the server starts, so pick the port first
         health = new HealthStatusManager();
@@ -154,12 +162,12 @@ public final class Broker implements AutoCloseable {
         ownership.setAssigner(loadManager);
 
         messaging = new MessagingServiceImpl(topics, config, brokerId, scheduler, metrics);
-        listeners = new BrokerListeners(config);
+        listeners = new BrokerListeners(config, authorization);
         // the control service is on the internal listener only: a client reaching the client port cannot
         // acquire, unload, split or drain anything
         server = listeners.startClientPort(port, health.getHealthService().bindService(), List.of(messaging,
                 new LookupServiceImpl(namespaces, ownership, topics),
-                new AdminServiceImpl(namespaces, topics, loadManager, ownership, cluster)));
+                new AdminServiceImpl(namespaces, topics, loadManager, ownership, cluster, new GrantStore(store))));
         internalServer = listeners.startInternal(new ControlServiceImpl(namespaces, ownership, mover, loadManager));
         internalAddress = config.internalAddress(internalServer.getPort());
 

@@ -2,13 +2,14 @@ package io.tributary.broker;
 
 import com.google.common.base.Preconditions;
 import io.tributary.api.v1.BacklogQuotaPolicy;
+import io.tributary.broker.auth.AuthorizationConfig;
 import io.tributary.broker.loadmanager.LoadBalancerConfig;
-import io.tributary.storage.log.ManagedLogConfig;
-import io.tributary.storage.tls.StorageTls;
 import io.tributary.broker.topic.Policies;
 import io.tributary.protocol.config.Settings;
 import io.tributary.security.auth.AuthenticationSettings;
 import io.tributary.security.tls.ServerTlsSettings;
+import io.tributary.storage.log.ManagedLogConfig;
+import io.tributary.storage.tls.StorageTls;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -58,6 +59,8 @@ import java.util.Properties;
  * @param authentication how callers of the client port and the internal listener are authenticated
  *                       ({@code broker.authentication.*}); off by default
  * @param internal the internal listener for other brokers' control calls ({@code broker.internal.*})
+ * @param authorization whether each call's role is checked against grants ({@code broker.authorization.enabled},
+ *                      {@code broker.superUserRoles}); off by default, needs authentication
  */
 public record BrokerConfig(
         String bindAddress,
@@ -89,7 +92,8 @@ public record BrokerConfig(
         StorageTls storageTls,
         ServerTlsSettings tls,
         AuthenticationSettings authentication,
-        InternalListenerConfig internal) {
+        InternalListenerConfig internal,
+        AuthorizationConfig authorization) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
     /** A cluster's ledgers: three copies of each entry, acknowledged once two bookies have it. */
@@ -133,6 +137,12 @@ public record BrokerConfig(
         Preconditions.checkArgument(storageTls != null, "storageTls is required (StorageTls.NONE for plaintext)");
         Preconditions.checkArgument(authentication != null, "authentication settings are required (AuthenticationSettings.DISABLED for none)");
         Preconditions.checkArgument(internal != null, "internal listener settings are required");
+        Preconditions.checkArgument(authorization != null, "authorization settings are required (AuthorizationConfig.DISABLED for none)");
+        if (authorization.enabled() && !authentication.enabled()) {
+            // without authentication no call has a role, so every call would be refused
+            throw new IllegalArgumentException("broker.authorization.enabled=true needs broker.authentication.enabled=true: "
+                    + "authorization decides by the role authentication finds");
+        }
         Preconditions.checkArgument(port == 0 || internal.port() != port,
                 "broker.internal.port must differ from broker.port (both are %s)", port);
         if (authentication.enabled() && internal.clientAuthTokenFile() == null && !brokersAuthenticateByCertificate(authentication, internal)) {
@@ -209,6 +219,7 @@ public record BrokerConfig(
         private ServerTlsSettings tls = null;
         private AuthenticationSettings authentication = AuthenticationSettings.DISABLED;
         private InternalListenerConfig internal = InternalListenerConfig.DEFAULT;
+        private AuthorizationConfig authorization = AuthorizationConfig.DISABLED;
 
         private Builder() {
         }
@@ -244,6 +255,7 @@ public record BrokerConfig(
             tls = c.tls;
             authentication = c.authentication;
             internal = c.internal;
+            authorization = c.authorization;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -287,6 +299,7 @@ public record BrokerConfig(
         public Builder tls(ServerTlsSettings v) { tls = v; return this; }
         public Builder authentication(AuthenticationSettings v) { authentication = v; return this; }
         public Builder internal(InternalListenerConfig v) { internal = v; return this; }
+        public Builder authorization(AuthorizationConfig v) { authorization = v; return this; }
         /** The internal listener's port (0 picks a free one), its other settings kept. */
         public Builder internalPort(int v) { internal = internal.withPort(v); return this; }
 
@@ -297,7 +310,7 @@ public record BrokerConfig(
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
                     drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
                     dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, storageTls, tls, authentication,
-                    internal);
+                    internal, authorization);
         }
     }
 
@@ -365,6 +378,7 @@ public record BrokerConfig(
                 .authentication(s.getBoolean("broker.authentication.enabled", false)
                         ? AuthenticationSettings.from(s, "broker.authentication") : AuthenticationSettings.DISABLED)
                 .internal(InternalListenerConfig.from(s))
+                .authorization(AuthorizationConfig.from(s))
                 .build();
     }
 

@@ -6,6 +6,8 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.tributary.broker.auth.AuthorizationInterceptor;
+import io.tributary.broker.auth.AuthorizationService;
 import io.tributary.protocol.config.Transport;
 import io.tributary.security.auth.AuthenticationInterceptor;
 import io.tributary.security.tls.ServerTls;
@@ -35,9 +37,13 @@ final class BrokerListeners {
     /** Shared by both listeners and all services, so signing keys are read (or fetched) once; null when off. */
     private final AuthenticationInterceptor authentication;
 
-    BrokerListeners(BrokerConfig config) {
+    /** Null unless {@code broker.authorization.enabled}: then it runs inside authentication on the client port. */
+    private final AuthorizationInterceptor authorization;
+
+    BrokerListeners(BrokerConfig config, AuthorizationService authorizationService) {
         this.config = config;
         this.authentication = config.authentication().enabled() ? AuthenticationInterceptor.create(config.authentication()) : null;
+        this.authorization = config.authorization().enabled() ? new AuthorizationInterceptor(authorizationService) : null;
     }
 
     /** Starts the client port on {@code port}: {@code services} behind authentication, {@code health} open to all. */
@@ -64,12 +70,15 @@ final class BrokerListeners {
 
     /**
      * What every client-port call passes through, outermost first: authentication, then (once it
-     * exists) authorization, which needs the principal authentication found.
+     * enabled) authorization, which needs the principal authentication found.
      */
     private List<ServerInterceptor> clientPortInterceptors() {
         List<ServerInterceptor> out = new ArrayList<>();
         if (authentication != null) {
             out.add(authentication);
+        }
+        if (authorization != null) {
+            out.add(authorization);
         }
         return out;
     }

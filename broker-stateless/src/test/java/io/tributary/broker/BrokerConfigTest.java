@@ -240,4 +240,18 @@ class BrokerConfigTest {
                 .hasMessageContaining("broker.authentication.certificateRoles=true");
         assertThat(BrokerConfig.fromProperties(mtls.apply("true"), Map.of()).internal().clientTls().certFile()).hasToString("/c.crt");
     }
+
+    @Test
+    void authorizationWithoutAuthenticationRefusesToStartNamingBothKeys() {
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.authorization.enabled", "true"), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("broker.authorization.enabled").hasMessageContaining("broker.authentication.enabled");
+        BrokerConfig off = BrokerConfig.fromProperties(props(), Map.of());
+        assertThat(off.authorization().enabled()).isFalse();
+        BrokerConfig on = BrokerConfig.fromProperties(props("broker.authorization.enabled", "true",
+                "broker.superUserRoles", " admin , ops,", "broker.authentication.enabled", "true",
+                "broker.authentication.secretKeyFile", "/k", "broker.internal.client.authTokenFile", "/t"), Map.of());
+        assertThat(on.authorization().enabled()).isTrue();
+        assertThat(on.authorization().superUserRoles()).containsExactlyInAnyOrder("admin", "ops");
+    }
 }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.tributary.api.v1.AdminServiceGrpc.AdminServiceBlockingStub;
 import io.tributary.api.v1.AdminServiceGrpc;
+import io.tributary.api.v1.AdminServiceGrpc.AdminServiceBlockingStub;
 import io.tributary.api.v1.BrokerInfo;
 import io.tributary.api.v1.BundleInfo;
 import io.tributary.api.v1.DrainBrokerRequest;
@@ -209,7 +209,9 @@ final class AdminCommand implements Runnable {
     }
 
     @Command(name = "topics", mixinStandardHelpOptions = true, description = "Creates, lists, deletes topics; shows stats.",
-            subcommands = {Topics.List.class, Topics.Create.class, Topics.Delete.class, Topics.Stats.class})
+            subcommands = {Topics.List.class, Topics.Create.class, Topics.Delete.class, Topics.Stats.class,
+                    PermissionCommands.TopicGrant.class, PermissionCommands.TopicRevoke.class,
+                    PermissionCommands.TopicPermissions.class})
     static final class Topics {
         @Command(name = "list", mixinStandardHelpOptions = true, description = "Topics of a namespace.")
         static final class List extends AdminClientCall {
@@ -428,7 +430,8 @@ final class AdminCommand implements Runnable {
 
     @Command(name = "namespaces", mixinStandardHelpOptions = true, description = "Creates, lists, deletes namespaces.",
             subcommands = {Namespaces.List.class, Namespaces.Create.class, Namespaces.Delete.class,
-                    Namespaces.Policies.class, Namespaces.SetPolicies.class})
+                    Namespaces.Policies.class, Namespaces.SetPolicies.class, PermissionCommands.NamespaceGrant.class,
+                    PermissionCommands.NamespaceRevoke.class, PermissionCommands.NamespacePermissions.class})
     static final class Namespaces {
         @Command(name = "policies", mixinStandardHelpOptions = true, description = "Retention, message TTL and backlog quota of a namespace.")
         static final class Policies extends AdminClientCall {
@@ -535,7 +538,7 @@ final class AdminCommand implements Runnable {
     }
 
     @Command(name = "tenants", mixinStandardHelpOptions = true, description = "Creates, lists, deletes tenants.",
-            subcommands = {Tenants.List.class, Tenants.Create.class, Tenants.Delete.class})
+            subcommands = {Tenants.List.class, Tenants.Create.class, Tenants.Delete.class, PermissionCommands.TenantAdmins.class})
     static final class Tenants {
         @Command(name = "list", mixinStandardHelpOptions = true, description = "All tenants.")
         static final class List extends AdminClientCall {

@@ -27,9 +27,11 @@ import io.tributary.client.TributaryClientException.NotFoundException;
 import io.tributary.client.TributaryClientException.SubscriptionNotFoundException;
 import io.tributary.client.TributaryClientException.TenantNotFoundException;
 import io.tributary.client.TributaryClientException.TopicNotFoundException;
+import io.tributary.client.admin.AuthAction;
 import io.tributary.client.admin.BacklogQuota;
 import io.tributary.client.admin.BacklogQuotaPolicy;
 import io.tributary.client.admin.NamespacePolicies;
+import io.tributary.client.admin.Permission;
 import io.tributary.client.admin.SubscriptionStats;
 import io.tributary.client.admin.TopicInfo;
 import io.tributary.client.admin.TopicStats;
@@ -41,6 +43,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -487,5 +490,54 @@ class TributaryAdminTest {
         assertThat(missing.err()).contains("TOPIC_NOT_FOUND").contains("admin-cli-missing");
         assertThat(cli("subscriptions", "delete", topic, "s").code()).isZero();
         assertThat(cli("topics", "delete", topic).code()).isZero();
+    }
+
+    @Test
+    void theAdminClientGrantsListsAndRevokesPermissions() throws Exception {
+        admin.tenants().create("perm");
+        admin.namespaces().create("perm/ns");
+        admin.namespaces().grantPermission("perm/ns", "app", Set.of(AuthAction.PRODUCE, AuthAction.CONSUME));
+        admin.namespaces().grantPermission("perm/ns", "audit", Set.of(AuthAction.CONSUME), "audit-");
+        admin.topics().grantPermission("perm/ns/one", "ops", Set.of(AuthAction.ADMIN));
+        assertThat(admin.namespaces().getPermissions("perm/ns")).containsExactlyInAnyOrder(
+                new Permission("app", Set.of(AuthAction.PRODUCE, AuthAction.CONSUME), ""),
+                new Permission("audit", Set.of(AuthAction.CONSUME), "audit-"));
+        assertThat(admin.topics().getPermissions("persistent://perm/ns/one"))
+                .containsExactly(new Permission("ops", Set.of(AuthAction.ADMIN), ""));
+        // a grant replaces what the role had there
+        admin.namespaces().grantPermission("perm/ns", "app", Set.of(AuthAction.PRODUCE));
+        assertThat(admin.namespaces().getPermissions("perm/ns")).contains(new Permission("app", Set.of(AuthAction.PRODUCE), ""));
+        assertThat(admin.namespaces().revokePermission("perm/ns", "app")).isTrue();
+        assertThat(admin.namespaces().revokePermission("perm/ns", "app")).isFalse();
+        assertThat(admin.namespaces().getPermissions("perm/ns")).extracting(Permission::role).containsExactly("audit");
+        assertThatThrownBy(() -> admin.namespaces().grantPermission("perm/ns", "x", Set.of(AuthAction.PRODUCE), "p-"))
+                .isInstanceOfSatisfying(TributaryClientException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(ErrorReason.INVALID_REQUEST);
+                    assertThat(e.getMessage()).contains("consume only");
+                });
+        refused(() -> admin.namespaces().getPermissions("perm/missing"), NamespaceNotFoundException.class,
+                ErrorReason.NAMESPACE_NOT_FOUND, "perm/missing");
+        admin.tenants().setAdmins("perm", List.of("perm-admin"));
+        refused(() -> admin.tenants().setAdmins("nope", List.of("x")), TenantNotFoundException.class,
+                ErrorReason.TENANT_NOT_FOUND, "nope");
+    }
+
+    @Test
+    void theCliGrantsListsAndRevokesPermissions() {
+        assertThat(cli("tenants", "create", "permcli").code()).isZero();
+        assertThat(cli("tenants", "set-admins", "permcli", "alice", "bob").out()).contains("admins of permcli: alice, bob");
+        assertThat(cli("namespaces", "create", "permcli/ns").code()).isZero();
+        Run granted = cli("namespaces", "grant", "permcli/ns", "--role", "app", "--actions", "produce,consume",
+                "--subscription-prefix", "app-");
+        assertThat(granted.code()).as(granted.err()).isZero();
+        assertThat(cli("topics", "grant", "permcli/ns/t", "--role", "ops", "--actions", "admin").code()).isZero();
+        assertThat(cli("namespaces", "permissions", "permcli/ns").out()).contains("app\tproduce,consume\tsubscription-prefix=app-");
+        assertThat(cli("topics", "permissions", "permcli/ns/t").out()).contains("ops\tadmin");
+        Run bad = cli("namespaces", "grant", "permcli/ns", "--role", "x", "--actions", "write");
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("unknown action 'write'");
+        assertThat(cli("namespaces", "revoke", "permcli/ns", "--role", "app").out()).contains("revoked the grants of app");
+        assertThat(cli("namespaces", "permissions", "permcli/ns").out()).contains("no grants");
+        assertThat(cli("topics", "revoke", "permcli/ns/t", "--role", "nobody").out()).contains("nobody had no grant");
     }
 }

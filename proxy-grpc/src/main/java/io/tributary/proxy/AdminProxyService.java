@@ -5,6 +5,14 @@ import io.grpc.Context;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.AdminServiceGrpc;
+import io.tributary.api.v1.GetPermissionsRequest;
+import io.tributary.api.v1.GetPermissionsResponse;
+import io.tributary.api.v1.GrantPermissionRequest;
+import io.tributary.api.v1.GrantPermissionResponse;
+import io.tributary.api.v1.RevokePermissionRequest;
+import io.tributary.api.v1.RevokePermissionResponse;
+import io.tributary.api.v1.SetTenantAdminsRequest;
+import io.tributary.api.v1.SetTenantAdminsResponse;
 import io.tributary.api.v1.DeleteSubscriptionRequest;
 import io.tributary.api.v1.DeleteSubscriptionResponse;
 import io.tributary.api.v1.GetNamespacePoliciesRequest;
@@ -143,6 +151,27 @@ public final class AdminProxyService extends AdminServiceGrpc.AdminServiceImplBa
     @Override
     public void unloadBundle(UnloadBundleRequest request, StreamObserver<UnloadBundleResponse> responseObserver) {
         toAnyBroker(AdminServiceGrpc.getUnloadBundleMethod(), request, responseObserver);
+    }
+
+    /** Grants live in ZooKeeper: any broker writes them, and every broker's watch picks them up. */
+    @Override
+    public void grantPermission(GrantPermissionRequest request, StreamObserver<GrantPermissionResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getGrantPermissionMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void revokePermission(RevokePermissionRequest request, StreamObserver<RevokePermissionResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getRevokePermissionMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void getPermissions(GetPermissionsRequest request, StreamObserver<GetPermissionsResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getGetPermissionsMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void setTenantAdmins(SetTenantAdminsRequest request, StreamObserver<SetTenantAdminsResponse> responseObserver) {
+        toAnyBroker(AdminServiceGrpc.getSetTenantAdminsMethod(), request, responseObserver);
     }
 
     @Override

@@ -1,6 +1,16 @@
 package io.tributary.broker.service;
 
+import io.tributary.api.v1.AuthAction;
 import io.tributary.api.v1.DeleteSubscriptionRequest;
+import io.tributary.api.v1.GetPermissionsRequest;
+import io.tributary.api.v1.GetPermissionsResponse;
+import io.tributary.api.v1.GrantPermissionRequest;
+import io.tributary.api.v1.GrantPermissionResponse;
+import io.tributary.api.v1.RevokePermissionRequest;
+import io.tributary.api.v1.RevokePermissionResponse;
+import io.tributary.api.v1.SetTenantAdminsRequest;
+import io.tributary.api.v1.SetTenantAdminsResponse;
+import io.tributary.broker.auth.GrantStore;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.DeleteSubscriptionResponse;
 import io.tributary.api.v1.GetNamespacePoliciesRequest;
@@ -70,9 +80,11 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     private final LoadManager loadManager;
     private final OwnershipService ownership;
     private final ClusterView cluster;
+    private final GrantStore grants;
 
     public AdminServiceImpl(NamespaceService namespaces, TopicService topics, LoadManager loadManager,
-                            OwnershipService ownership, ClusterView cluster) {
+                            OwnershipService ownership, ClusterView cluster, GrantStore grants) {
+        this.grants = grants;
         this.namespaces = namespaces;
         this.topics = topics;
         this.loadManager = loadManager;
@@ -292,6 +304,47 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                     .thenCompose(t -> t.skipMessages(sub, req.getMessages()))
                     .thenApply(n -> SkipMessagesResponse.newBuilder().setSkipped(n).build());
         });
+    }
+
+    @Override
+    public void grantPermission(GrantPermissionRequest req, StreamObserver<GrantPermissionResponse> out) {
+        Replies.reply(out, () -> grants.grant(resource(req.getNamespace(),
+                        req.getResourceCase() == GrantPermissionRequest.ResourceCase.TOPIC ? req.getTopic() : null),
+                        req.getRole(), actions(req.getActionsList()), req.getSubscriptionPrefix())
+                .thenApply(v -> GrantPermissionResponse.getDefaultInstance()));
+    }
+
+    @Override
+    public void revokePermission(RevokePermissionRequest req, StreamObserver<RevokePermissionResponse> out) {
+        Replies.reply(out, () -> grants.revoke(resource(req.getNamespace(),
+                        req.getResourceCase() == RevokePermissionRequest.ResourceCase.TOPIC ? req.getTopic() : null), req.getRole())
+                .thenApply(found -> RevokePermissionResponse.newBuilder().setRevoked(found).build()));
+    }
+
+    @Override
+    public void getPermissions(GetPermissionsRequest req, StreamObserver<GetPermissionsResponse> out) {
+        Replies.reply(out, () -> grants.grants(resource(req.getNamespace(),
+                        req.getResourceCase() == GetPermissionsRequest.ResourceCase.TOPIC ? req.getTopic() : null))
+                .thenApply(list -> GetPermissionsResponse.newBuilder().addAllGrants(list).build()));
+    }
+
+    @Override
+    public void setTenantAdmins(SetTenantAdminsRequest req, StreamObserver<SetTenantAdminsResponse> out) {
+        Replies.reply(out, () -> grants.setTenantAdmins(req.getTenant(), req.getAdminRolesList())
+                .thenApply(v -> SetTenantAdminsResponse.getDefaultInstance()));
+    }
+
+    private static GrantStore.Resource resource(String namespace, String topic) {
+        if ((topic == null || topic.isEmpty()) && namespace.isEmpty()) {
+            throw new TributaryException(ErrorReason.INVALID_REQUEST, "name a namespace or a topic");
+        }
+        return GrantStore.Resource.of(namespace, topic);
+    }
+
+    private static java.util.Set<AuthAction> actions(List<AuthAction> list) {
+        java.util.Set<AuthAction> out = java.util.EnumSet.noneOf(AuthAction.class);
+        out.addAll(list);
+        return out;
     }
 
     private static String requireSubscription(String s) {

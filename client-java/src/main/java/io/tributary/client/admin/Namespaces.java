@@ -3,6 +3,7 @@ package io.tributary.client.admin;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.impl.Futures;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -90,4 +91,46 @@ public interface Namespaces {
 
     /** {@link #setPolicies(String, NamespacePolicies)} without blocking the caller. */
     CompletableFuture<NamespacePolicies> setPoliciesAsync(String namespace, NamespacePolicies changes);
+
+    /**
+     * Gives {@code role} exactly {@code actions} on the namespace (all its topics), replacing what it was granted there
+     * before. Takes effect on every broker within about a second. Needs an admin of the tenant.
+     *
+     * @throws IllegalArgumentException if {@code actions} is empty
+     * @throws TributaryClientException.NamespaceNotFoundException if the namespace does not exist
+     */
+    default void grantPermission(String namespace, String role, Set<AuthAction> actions) throws TributaryClientException {
+        Futures.await(grantPermissionAsync(namespace, role, actions, ""));
+    }
+
+    /**
+     * {@link #grantPermission(String, String, Set)}, with CONSUME covering only the subscriptions
+     * (and readers) whose names start with {@code subscriptionPrefix}.
+     */
+    default void grantPermission(String namespace, String role, Set<AuthAction> actions, String subscriptionPrefix)
+            throws TributaryClientException {
+        Futures.await(grantPermissionAsync(namespace, role, actions, subscriptionPrefix));
+    }
+
+    /** {@link #grantPermission(String, String, Set, String)} without blocking the caller. */
+    CompletableFuture<Void> grantPermissionAsync(String namespace, String role, Set<AuthAction> actions, String subscriptionPrefix);
+
+    /**
+     * Takes away everything {@code role} was granted on the namespace (all its topics); false if it had nothing there.
+     * Calls and streams opened afterwards are refused; streams already open go on.
+     */
+    default boolean revokePermission(String namespace, String role) throws TributaryClientException {
+        return Futures.await(revokePermissionAsync(namespace, role));
+    }
+
+    /** {@link #revokePermission(String, String)} without blocking the caller. */
+    CompletableFuture<Boolean> revokePermissionAsync(String namespace, String role);
+
+    /** What each role was granted on the namespace (all its topics) itself (grants on single topics are listed by Topics). */
+    default List<Permission> getPermissions(String namespace) throws TributaryClientException {
+        return Futures.await(getPermissionsAsync(namespace));
+    }
+
+    /** {@link #getPermissions(String)} without blocking the caller. */
+    CompletableFuture<List<Permission>> getPermissionsAsync(String namespace);
 }

@@ -41,4 +41,17 @@ public interface Tenants {
 
     /** {@link #list()} without blocking the caller. */
     CompletableFuture<List<String>> listAsync();
+
+    /**
+     * Replaces the admin roles of a tenant: they administer its namespaces and topics and grant
+     * permissions on them. Needs a superuser.
+     *
+     * @throws TributaryClientException.TenantNotFoundException if it does not exist
+     */
+    default void setAdmins(String tenant, List<String> adminRoles) throws TributaryClientException {
+        Futures.await(setAdminsAsync(tenant, adminRoles));
+    }
+
+    /** {@link #setAdmins(String, List)} without blocking the caller. */
+    CompletableFuture<Void> setAdminsAsync(String tenant, List<String> adminRoles);
 }

@@ -3,6 +3,7 @@ package io.tributary.client.admin;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.impl.Futures;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -103,4 +104,46 @@ public interface Topics {
 
     /** {@link #getStats(String)} without blocking the caller. */
     CompletableFuture<TopicStats> getStatsAsync(String topic);
+
+    /**
+     * Gives {@code role} exactly {@code actions} on the topic (all its partitions), replacing what it was granted there
+     * before. Takes effect on every broker within about a second. Needs an admin of the tenant.
+     *
+     * @throws IllegalArgumentException if {@code actions} is empty
+     * @throws TributaryClientException.NamespaceNotFoundException if the namespace does not exist
+     */
+    default void grantPermission(String topic, String role, Set<AuthAction> actions) throws TributaryClientException {
+        Futures.await(grantPermissionAsync(topic, role, actions, ""));
+    }
+
+    /**
+     * {@link #grantPermission(String, String, Set)}, with CONSUME covering only the subscriptions
+     * (and readers) whose names start with {@code subscriptionPrefix}.
+     */
+    default void grantPermission(String topic, String role, Set<AuthAction> actions, String subscriptionPrefix)
+            throws TributaryClientException {
+        Futures.await(grantPermissionAsync(topic, role, actions, subscriptionPrefix));
+    }
+
+    /** {@link #grantPermission(String, String, Set, String)} without blocking the caller. */
+    CompletableFuture<Void> grantPermissionAsync(String topic, String role, Set<AuthAction> actions, String subscriptionPrefix);
+
+    /**
+     * Takes away everything {@code role} was granted on the topic (all its partitions); false if it had nothing there.
+     * Calls and streams opened afterwards are refused; streams already open go on.
+     */
+    default boolean revokePermission(String topic, String role) throws TributaryClientException {
+        return Futures.await(revokePermissionAsync(topic, role));
+    }
+
+    /** {@link #revokePermission(String, String)} without blocking the caller. */
+    CompletableFuture<Boolean> revokePermissionAsync(String topic, String role);
+
+    /** What each role was granted on the topic (all its partitions) itself (grants on its namespace are not listed). */
+    default List<Permission> getPermissions(String topic) throws TributaryClientException {
+        return Futures.await(getPermissionsAsync(topic));
+    }
+
+    /** {@link #getPermissions(String)} without blocking the caller. */
+    CompletableFuture<List<Permission>> getPermissionsAsync(String topic);
 }

@@ -6,18 +6,24 @@ import io.tributary.api.v1.DeleteNamespaceRequest;
 import io.tributary.api.v1.GetNamespacePoliciesRequest;
 import io.tributary.api.v1.ListNamespacesRequest;
 import io.tributary.api.v1.SetNamespacePoliciesRequest;
+import io.tributary.client.admin.AuthAction;
 import io.tributary.client.admin.NamespacePolicies;
 import io.tributary.client.admin.Namespaces;
+import io.tributary.client.admin.Permission;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /** {@link Namespaces} over the AdminService. */
 final class AdminNamespaces implements Namespaces {
     private final TributaryAdminImpl admin;
 
+    private final AdminPermissions permissions;
+
     AdminNamespaces(TributaryAdminImpl admin) {
         this.admin = admin;
+        this.permissions = new AdminPermissions(admin, false);
     }
 
     @Override
@@ -61,5 +67,20 @@ final class AdminNamespaces implements Namespaces {
         return admin.call(AdminServiceGrpc.getSetNamespacePoliciesMethod(), SetNamespacePoliciesRequest.newBuilder()
                         .setNamespace(namespace).setPolicies(AdminConversions.toProto(changes)).build(), true)
                 .thenApply(AdminConversions::policies);
+    }
+
+    @Override
+    public CompletableFuture<Void> grantPermissionAsync(String namespace, String role, Set<AuthAction> actions, String subscriptionPrefix) {
+        return permissions.grant(namespace, role, actions, subscriptionPrefix);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> revokePermissionAsync(String namespace, String role) {
+        return permissions.revoke(namespace, role);
+    }
+
+    @Override
+    public CompletableFuture<List<Permission>> getPermissionsAsync(String namespace) {
+        return permissions.get(namespace);
     }
 }

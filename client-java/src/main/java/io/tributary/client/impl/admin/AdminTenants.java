@@ -4,6 +4,7 @@ import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.CreateTenantRequest;
 import io.tributary.api.v1.DeleteTenantRequest;
 import io.tributary.api.v1.ListTenantsRequest;
+import io.tributary.api.v1.SetTenantAdminsRequest;
 import io.tributary.client.admin.Tenants;
 import java.util.List;
 import java.util.Objects;
@@ -35,5 +36,13 @@ final class AdminTenants implements Tenants {
     public CompletableFuture<List<String>> listAsync() {
         return admin.call(AdminServiceGrpc.getListTenantsMethod(), ListTenantsRequest.getDefaultInstance(), true)
                 .thenApply(r -> List.copyOf(r.getTenantsList()));
+    }
+
+    @Override
+    public CompletableFuture<Void> setAdminsAsync(String tenant, List<String> adminRoles) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(adminRoles, "adminRoles");
+        return admin.call(AdminServiceGrpc.getSetTenantAdminsMethod(), SetTenantAdminsRequest.newBuilder().setTenant(tenant)
+                .addAllAdminRoles(adminRoles).build(), true).thenApply(r -> null);
     }
 }

@@ -7,6 +7,8 @@ import io.tributary.api.v1.GetTopicRequest;
 import io.tributary.api.v1.GetTopicStatsRequest;
 import io.tributary.api.v1.ListTopicsRequest;
 import io.tributary.client.TributaryClientException;
+import io.tributary.client.admin.AuthAction;
+import io.tributary.client.admin.Permission;
 import io.tributary.client.admin.TopicInfo;
 import io.tributary.client.admin.TopicStats;
 import io.tributary.client.admin.Topics;
@@ -14,6 +16,7 @@ import io.tributary.protocol.TopicName;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -21,8 +24,11 @@ import java.util.function.Function;
 final class AdminTopics implements Topics {
     private final TributaryAdminImpl admin;
 
+    private final AdminPermissions permissions;
+
     AdminTopics(TributaryAdminImpl admin) {
         this.admin = admin;
+        this.permissions = new AdminPermissions(admin, true);
     }
 
     @Override
@@ -117,5 +123,20 @@ final class AdminTopics implements Topics {
             return CompletableFuture.failedFuture(e);
         }
         return op.apply(name);
+    }
+
+    @Override
+    public CompletableFuture<Void> grantPermissionAsync(String topic, String role, Set<AuthAction> actions, String subscriptionPrefix) {
+        return permissions.grant(topic, role, actions, subscriptionPrefix);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> revokePermissionAsync(String topic, String role) {
+        return permissions.revoke(topic, role);
+    }
+
+    @Override
+    public CompletableFuture<List<Permission>> getPermissionsAsync(String topic) {
+        return permissions.get(topic);
     }
 }

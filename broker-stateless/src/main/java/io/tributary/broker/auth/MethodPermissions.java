@@ -1,0 +1,156 @@
+package io.tributary.broker.auth;
+
+import io.grpc.MethodDescriptor;
+import io.grpc.health.v1.HealthGrpc;
+import io.tributary.api.v1.AdminServiceGrpc;
+import io.tributary.api.v1.AuthAction;
+import io.tributary.api.v1.GetPermissionsRequest;
+import io.tributary.api.v1.GrantPermissionRequest;
+import io.tributary.api.v1.LookupServiceGrpc;
+import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.api.v1.RevokePermissionRequest;
+import io.tributary.protocol.TopicName;
+import io.tributary.security.auth.Principal;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * THE table of what every method of the client port needs; a method missing here is refused
+ * ({@link AuthorizationInterceptor}), so a new RPC is closed until someone classifies it. Each
+ * entry reads the resource from the request (for a stream: its first message, the open).
+ *
+ * <ul>
+ *   <li>produce (on the topic or its namespace): Publish</li>
+ *   <li>consume (the subscription's name within the grant's prefix): Subscribe (readers too),
+ *       Receive, Acknowledge, GetLastMessageId (its subscription, when one is named)</li>
+ *   <li>produce, consume or admin on the topic: Lookup, GetPartitions, GetTopic, GetTopicStats</li>
+ *   <li>produce, consume or admin on the whole namespace: ListTopics</li>
+ *   <li>admin on the topic or its namespace: CreateTopic, DeleteTopic, DeleteSubscription,
+ *       ResetSubscription, SkipMessages</li>
+ *   <li>admin on the namespace: GetNamespacePolicies, SetNamespacePolicies</li>
+ *   <li>tenant admin: CreateNamespace, DeleteNamespace, ListNamespaces, GrantPermission,
+ *       RevokePermission, GetPermissions</li>
+ *   <li>superuser: CreateTenant, DeleteTenant, ListTenants, SetTenantAdmins, ListBrokers,
+ *       DrainBroker, ListBundles, UnloadBundle, SplitBundle</li>
+ *   <li>any authenticated role: the health service's Check and Watch</li>
+ * </ul>
+ * Tenant admins pass every check inside their tenant and superusers every check.
+ */
+final class MethodPermissions {
+    /** What a call needs, given its (first) request: null when allowed, else the reason it is refused. */
+    @FunctionalInterface
+    interface Check<Q> {
+        String whyNot(AuthorizationService auth, Principal p, Q request);
+    }
+
+    static final Set<AuthAction> PRODUCE = EnumSet.of(AuthAction.PRODUCE);
+    static final Set<AuthAction> CONSUME = EnumSet.of(AuthAction.CONSUME);
+    static final Set<AuthAction> ADMIN = EnumSet.of(AuthAction.ADMIN);
+    static final Set<AuthAction> ANY = EnumSet.of(AuthAction.PRODUCE, AuthAction.CONSUME, AuthAction.ADMIN);
+
+    private final Map<String, Check<?>> table = new LinkedHashMap<>();
+
+    private MethodPermissions() {}
+
+    /** The check of {@code fullMethodName}, or null if the method is not classified. */
+    @SuppressWarnings("unchecked")
+    <Q> Check<Q> check(String fullMethodName) {
+        return (Check<Q>) table.get(fullMethodName);
+    }
+
+    /** The classified methods' full names. */
+    Set<String> methods() {
+        return Collections.unmodifiableSet(table.keySet());
+    }
+
+    private <Q> void put(MethodDescriptor<Q, ?> method, Check<Q> check) {
+        if (table.put(method.getFullMethodName(), check) != null) {
+            throw new IllegalStateException(method.getFullMethodName() + " classified twice");
+        }
+    }
+
+    static MethodPermissions create() {
+        MethodPermissions m = new MethodPermissions();
+        // ---- messaging
+        m.put(MessagingServiceGrpc.getPublishMethod(), (a, p, r) -> !r.hasOpen()
+                ? "a Publish stream must start with an open naming its topic"
+                : a.whyNotTopic(p, TopicName.of(r.getOpen().getTopic()), PRODUCE, null, "produce on"));
+        m.put(MessagingServiceGrpc.getSubscribeMethod(), (a, p, r) -> !r.hasOpen()
+                ? "a Subscribe stream must start with an open naming its topic and subscription"
+                : consume(a, p, r.getOpen().getTopic(), r.getOpen().getSubscription()));
+        m.put(MessagingServiceGrpc.getReceiveMethod(), (a, p, r) -> consume(a, p, r.getTopic(), r.getSubscription()));
+        m.put(MessagingServiceGrpc.getAcknowledgeMethod(), (a, p, r) -> consume(a, p, r.getTopic(), r.getSubscription()));
+        m.put(MessagingServiceGrpc.getGetLastMessageIdMethod(), (a, p, r) -> r.getSubscription().isEmpty()
+                ? a.whyNotTopic(p, TopicName.of(r.getTopic()), CONSUME, null, "consume from")
+                : consume(a, p, r.getTopic(), r.getSubscription()));
+        // ---- lookup: a producer, a consumer and an admin (to reach the owner) all need it
+        m.put(LookupServiceGrpc.getLookupMethod(), (a, p, r) -> a.whyNotTopic(p, TopicName.of(r.getTopic()), ANY, null, "look up"));
+        m.put(LookupServiceGrpc.getGetPartitionsMethod(),
+                (a, p, r) -> a.whyNotTopic(p, TopicName.of(r.getTopic()), ANY, null, "read the partitions of"));
+        // ---- admin: cluster
+        m.put(AdminServiceGrpc.getCreateTenantMethod(), (a, p, r) -> a.whyNotSuperUser(p, "create tenant " + r.getTenant()));
+        m.put(AdminServiceGrpc.getDeleteTenantMethod(), (a, p, r) -> a.whyNotSuperUser(p, "delete tenant " + r.getTenant()));
+        m.put(AdminServiceGrpc.getListTenantsMethod(), (a, p, r) -> a.whyNotSuperUser(p, "list tenants"));
+        m.put(AdminServiceGrpc.getSetTenantAdminsMethod(),
+                (a, p, r) -> a.whyNotSuperUser(p, "set the admins of tenant " + r.getTenant()));
+        m.put(AdminServiceGrpc.getListBrokersMethod(), (a, p, r) -> a.whyNotSuperUser(p, "list brokers"));
+        m.put(AdminServiceGrpc.getDrainBrokerMethod(), (a, p, r) -> a.whyNotSuperUser(p, "drain broker " + r.getBrokerId()));
+        m.put(AdminServiceGrpc.getListBundlesMethod(), (a, p, r) -> a.whyNotSuperUser(p, "list bundles"));
+        m.put(AdminServiceGrpc.getUnloadBundleMethod(), (a, p, r) -> a.whyNotSuperUser(p, "unload a bundle"));
+        m.put(AdminServiceGrpc.getSplitBundleMethod(), (a, p, r) -> a.whyNotSuperUser(p, "split a bundle"));
+        // ---- admin: tenant
+        m.put(AdminServiceGrpc.getCreateNamespaceMethod(), (a, p, r) -> a.whyNotTenantAdmin(p,
+                tenantOfNamespace(r.getNamespace()), "create namespace " + r.getNamespace()));
+        m.put(AdminServiceGrpc.getDeleteNamespaceMethod(), (a, p, r) -> a.whyNotTenantAdmin(p,
+                tenantOfNamespace(r.getNamespace()), "delete namespace " + r.getNamespace()));
+        m.put(AdminServiceGrpc.getListNamespacesMethod(), (a, p, r) -> a.whyNotTenantAdmin(p,
+                TopicName.tenantOf(r.getTenant()), "list the namespaces of tenant " + r.getTenant()));
+        m.put(AdminServiceGrpc.getGrantPermissionMethod(), (a, p, r) -> permissions(a, p,
+                r.getResourceCase() == GrantPermissionRequest.ResourceCase.TOPIC ? r.getTopic() : null, r.getNamespace(), "grant permissions on"));
+        m.put(AdminServiceGrpc.getRevokePermissionMethod(), (a, p, r) -> permissions(a, p,
+                r.getResourceCase() == RevokePermissionRequest.ResourceCase.TOPIC ? r.getTopic() : null, r.getNamespace(), "revoke permissions on"));
+        m.put(AdminServiceGrpc.getGetPermissionsMethod(), (a, p, r) -> permissions(a, p,
+                r.getResourceCase() == GetPermissionsRequest.ResourceCase.TOPIC ? r.getTopic() : null, r.getNamespace(),
+                "read the permissions of"));
+        // ---- admin: namespace
+        m.put(AdminServiceGrpc.getGetNamespacePoliciesMethod(), (a, p, r) -> a.whyNotNamespace(p,
+                TopicName.namespaceOf(r.getNamespace()), ADMIN, "read the policies of namespace " + r.getNamespace()));
+        m.put(AdminServiceGrpc.getSetNamespacePoliciesMethod(), (a, p, r) -> a.whyNotNamespace(p,
+                TopicName.namespaceOf(r.getNamespace()), ADMIN, "change the policies of namespace " + r.getNamespace()));
+        m.put(AdminServiceGrpc.getListTopicsMethod(), (a, p, r) -> a.whyNotNamespace(p,
+                TopicName.namespaceOf(r.getNamespace()), ANY, "list the topics of namespace " + r.getNamespace()));
+        // ---- admin: topic
+        m.put(AdminServiceGrpc.getCreateTopicMethod(), (a, p, r) -> a.whyNotTopic(p, TopicName.of(r.getTopic()), ADMIN, null, "create"));
+        m.put(AdminServiceGrpc.getDeleteTopicMethod(), (a, p, r) -> a.whyNotTopic(p, TopicName.of(r.getTopic()), ADMIN, null, "delete"));
+        m.put(AdminServiceGrpc.getGetTopicMethod(), (a, p, r) -> a.whyNotTopic(p, TopicName.of(r.getTopic()), ANY, null, "describe"));
+        m.put(AdminServiceGrpc.getGetTopicStatsMethod(),
+                (a, p, r) -> a.whyNotTopic(p, TopicName.of(r.getTopic()), ANY, null, "read the stats of"));
+        m.put(AdminServiceGrpc.getDeleteSubscriptionMethod(), (a, p, r) -> a.whyNotTopic(p, TopicName.of(r.getTopic()), ADMIN, null,
+                "delete subscription '" + r.getSubscription() + "' of"));
+        m.put(AdminServiceGrpc.getResetSubscriptionMethod(), (a, p, r) -> a.whyNotTopic(p, TopicName.of(r.getTopic()), ADMIN, null,
+                "reset subscription '" + r.getSubscription() + "' of"));
+        m.put(AdminServiceGrpc.getSkipMessagesMethod(), (a, p, r) -> a.whyNotTopic(p, TopicName.of(r.getTopic()), ADMIN, null,
+                "skip messages of subscription '" + r.getSubscription() + "' of"));
+        // ---- health: any authenticated role (the broker serves it outside authentication anyway)
+        m.put(HealthGrpc.getCheckMethod(), (a, p, r) -> null);
+        m.put(HealthGrpc.getWatchMethod(), (a, p, r) -> null);
+        return m;
+    }
+
+    private static String consume(AuthorizationService a, Principal p, String topic, String subscription) {
+        return a.whyNotTopic(p, TopicName.of(topic), CONSUME, subscription, "consume subscription '" + subscription + "' of");
+    }
+
+    private static String tenantOfNamespace(String namespace) {
+        String ns = TopicName.namespaceOf(namespace);
+        return ns.substring(0, ns.indexOf('/'));
+    }
+
+    private static String permissions(AuthorizationService a, Principal p, String topic, String namespace, String what) {
+        GrantStore.Resource r = GrantStore.Resource.of(namespace, topic);
+        return a.whyNotTenantAdmin(p, r.namespace().substring(0, r.namespace().indexOf('/')), what + " " + r);
+    }
+}
