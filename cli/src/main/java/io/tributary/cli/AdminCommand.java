@@ -129,9 +129,10 @@ final class AdminCommand implements Runnable {
         static final class List extends Call {
             @Override
             public void run(AdminServiceBlockingStub admin) {
+                var brokers = admin.listBrokers(ListBrokersRequest.getDefaultInstance()).getBrokersList();
                 System.out.printf("%-18s %-22s %-7s %-8s %7s %7s %12s %12s%n", "BROKER", "ADDRESS", "LEADER",
                         "DRAINING", "BUNDLES", "TOPICS", "MSG/S IN", "MSG/S OUT");
-                for (BrokerInfo b : admin.listBrokers(ListBrokersRequest.getDefaultInstance()).getBrokersList()) {
+                for (BrokerInfo b : brokers) {
                     System.out.printf("%-18s %-22s %-7s %-8s %7d %7d %12.1f %12.1f%n", b.getBrokerId(), b.getAddress(),
                             b.getLeader() ? "yes" : "", b.getDraining() ? "yes" : "", b.getBundles(), b.getTopics(),
                             b.getMsgRateIn(), b.getMsgRateOut());
@@ -163,10 +164,11 @@ final class AdminCommand implements Runnable {
 
             @Override
             public void run(AdminServiceBlockingStub admin) {
+                var bundles = admin.listBundles(ListBundlesRequest.newBuilder()
+                        .setNamespace(namespace == null ? "" : namespace).build()).getBundlesList();
                 System.out.printf("%-20s %-23s %-18s %7s %12s %12s%n", "NAMESPACE", "BUNDLE", "OWNER", "TOPICS",
                         "MSG/S IN", "MSG/S OUT");
-                for (BundleInfo b : admin.listBundles(ListBundlesRequest.newBuilder()
-                        .setNamespace(namespace == null ? "" : namespace).build()).getBundlesList()) {
+                for (BundleInfo b : bundles) {
                     System.out.printf("%-20s %-23s %-18s %7d %12.1f %12.1f%n", b.getNamespace(), b.getBundle(),
                             b.getOwnerBrokerId().isEmpty() ? "(unowned)" : b.getOwnerBrokerId(), b.getTopics(),
                             b.getMsgRateIn(), b.getMsgRateOut());

@@ -2,6 +2,7 @@ package io.tributary.cli;
 
 import io.tributary.broker.BrokerConfig;
 import io.tributary.broker.InternalListenerConfig;
+import io.tributary.broker.auth.AuthorizationConfig;
 import io.tributary.protocol.security.TlsFiles;
 import io.tributary.proxy.ProxyConfig;
 import io.tributary.security.auth.AuthenticationSettings;
@@ -74,12 +75,17 @@ public record SecureSetup(Path dir, Path caFile, Path certFile, Path keyFile, Pa
         }
     }
 
+    /** Where {@link #writeClientConfig} writes a superuser's client settings once the proxy listens. */
+    public Path clientConfigFile() {
+        return dir.resolve("client.properties");
+    }
+
     /**
      * Writes {@code client.properties} next to the keys: the proxy's TLS address, the CA to trust and
      * the superuser's token file, for {@code --client-config} (paths relative to the file).
      */
     Path writeClientConfig(int proxyPort) {
-        Path file = dir.resolve("client.properties");
+        Path file = clientConfigFile();
         String text = "# written by tributary standalone --secure: a superuser's client settings\n"
                 + "serviceUrl=tls://localhost:" + proxyPort + "\n"
                 + "tlsTrustCertsFile=" + caFile.getFileName() + "\n"
@@ -103,6 +109,7 @@ public record SecureSetup(Path dir, Path caFile, Path certFile, Path keyFile, Pa
         ServerTlsSettings tls = new ServerTlsSettings(certFile, keyFile, null, ServerTlsSettings.ClientAuth.NONE);
         broker.tls(tls)
                 .authentication(AuthenticationSettings.withSecretKey(secretKeyFile).withProxyRoles(Set.of(PROXY_ROLE)))
+                .authorization(AuthorizationConfig.enabled(Set.of(ADMIN_ROLE)))
                 .internal(new InternalListenerConfig("127.0.0.1", 0, null, tls, Set.of(BROKER_ROLE), brokerTokenFile,
                         TlsFiles.trusting(caFile)));
     }

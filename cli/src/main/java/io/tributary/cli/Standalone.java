@@ -163,6 +163,9 @@ public final class Standalone implements AutoCloseable {
             ProxyConfig proxyConfig = ProxyConfig.withBrokers(all).withPort(options.proxyPort()).withBindAddress("127.0.0.1");
             ProxyConfig secured = options.security() == null ? proxyConfig : options.security().secureProxy(proxyConfig);
             proxy = onPort("the proxy", options.proxyPort(), "--port", () -> new ProxyServer(secured).start());
+            if (options.security() != null) {
+                options.security().writeClientConfig(proxy.port());
+            }
             LOG.info("Tributary standalone is up: proxy at localhost:{}, data in {}", proxy.port(), dir.getAbsolutePath());
             return this;
         } catch (Exception e) {

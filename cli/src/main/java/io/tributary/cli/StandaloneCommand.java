@@ -65,7 +65,7 @@ final class StandaloneCommand implements Callable<Integer> {
             System.out.println("  security: none (plaintext on 127.0.0.1, no authentication; for development only: use --secure)");
         } else {
             System.out.println("  security: TLS on every listener, tokens required, permissions enforced");
-            Path clientConfig = security.writeClientConfig(standalone.proxyPort());
+            Path clientConfig = security.clientConfigFile();
             System.out.println("  CA certificate (trust it):     " + security.caFile().toAbsolutePath());
             System.out.println("  superuser token file:          " + security.adminTokenFile().toAbsolutePath());
             System.out.println("  client settings:               " + clientConfig.toAbsolutePath());
