@@ -1,8 +1,8 @@
 package io.tributary.broker;
 
 import io.tributary.protocol.config.Settings;
+import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
-import io.tributary.security.tls.ServerTlsSettings;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;

@@ -3,6 +3,7 @@ package io.tributary.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tributary.protocol.security.ServerTlsSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -196,13 +197,13 @@ class BrokerConfigTest {
         assertThat(c.internal().port()).isEqualTo(7002);
         assertThat(c.internalBindAddress()).isEqualTo("10.0.0.5");
         assertThat(c.internalAddress(7002)).isEqualTo("broker-1.internal:7002");
-        assertThat(c.internal().tls().clientAuth()).isEqualTo(io.tributary.security.tls.ServerTlsSettings.ClientAuth.REQUIRE);
+        assertThat(c.internal().tls().clientAuth()).isEqualTo(io.tributary.protocol.security.ServerTlsSettings.ClientAuth.REQUIRE);
         assertThat(c.internal().roles()).containsExactlyInAnyOrder("broker", "broker-2");
         assertThat(c.internal().clientAuthTokenFile()).hasToString("/secrets/broker.token");
         assertThat(c.internal().clientTls().certFile()).hasToString("/tls/client.crt");
         assertThat(c.internal().clientTls().trustCertsFile()).hasToString("/tls/ca.crt");
         assertThat(c.tls().certFile()).hasToString("/tls/broker.crt");
-        assertThat(c.tls().clientAuth()).isEqualTo(io.tributary.security.tls.ServerTlsSettings.ClientAuth.NONE);
+        assertThat(c.tls().clientAuth()).isEqualTo(io.tributary.protocol.security.ServerTlsSettings.ClientAuth.NONE);
     }
 
     @Test

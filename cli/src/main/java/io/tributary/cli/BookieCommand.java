@@ -1,10 +1,10 @@
 package io.tributary.cli;
 
 import io.tributary.protocol.config.Settings;
+import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
 import io.tributary.storage.StorageClients;
 import io.tributary.storage.embedded.EmbeddedBookie;
-import io.tributary.storage.tls.StorageServerTls;
 import io.tributary.storage.tls.StorageTls;
 import java.io.File;
 import java.util.LinkedHashMap;
@@ -72,14 +72,14 @@ final class BookieCommand implements Callable<Integer> {
             return 1;
         }
         int zkTimeoutMs;
-        StorageServerTls tls;
+        ServerTlsSettings tls;
         TlsFiles zookeeperTls;
         try {
             zkTimeoutMs = (int) Math.min(Integer.MAX_VALUE, Settings.parseDuration("--zk-session-timeout",
                     zkSessionTimeout).toMillis());
             Settings settings = new Settings(ServerConfigFiles.compose(config, defines, null), System.getenv());
-            tls = StorageServerTls.from(settings, "bookie.tls");
-            if (tls != null && tls.clientAuth() == StorageServerTls.ClientAuth.OPTIONAL) {
+            tls = ServerTlsSettings.from(settings, "bookie.tls");
+            if (tls != null && tls.clientAuth() == ServerTlsSettings.ClientAuth.OPTIONAL) {
                 throw new IllegalArgumentException("bookie.tls.clientAuth=optional is not supported by BookKeeper: use none or require");
             }
             zookeeperTls = StorageTls.clientFiles(settings, "bookie.zookeeper.tls");

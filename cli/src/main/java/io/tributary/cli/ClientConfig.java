@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 
 /**
  * Where and how the CLI's client commands connect: the service URL, a token or token file, and TLS
@@ -112,30 +113,26 @@ public record ClientConfig(String serviceUrl, String authToken, Path authTokenFi
 
     /** A client builder with these settings. */
     public ClientBuilder clientBuilder() {
-        ClientBuilder b = TributaryClient.builder().serviceUrl(serviceUrl);
-        Authentication auth = authentication();
-        if (auth != null) {
-            b.authentication(auth);
-        }
-        TlsOptions tls = tls();
-        if (tls != null) {
-            b.tls(tls);
-        }
-        return b;
+        return configure(TributaryClient.builder().serviceUrl(serviceUrl), ClientBuilder::authentication, ClientBuilder::tls);
     }
 
     /** An admin client builder with these settings. */
     public TributaryAdminBuilder adminBuilder() {
-        TributaryAdminBuilder b = TributaryAdmin.builder().serviceUrl(serviceUrl);
+        return configure(TributaryAdmin.builder().serviceUrl(serviceUrl), TributaryAdminBuilder::authentication,
+                TributaryAdminBuilder::tls);
+    }
+
+    /** {@code builder} given this authentication and TLS where set (the two builders share no type). */
+    private <B> B configure(B builder, BiConsumer<B, Authentication> withAuthentication, BiConsumer<B, TlsOptions> withTls) {
         Authentication auth = authentication();
         if (auth != null) {
-            b.authentication(auth);
+            withAuthentication.accept(builder, auth);
         }
         TlsOptions tls = tls();
         if (tls != null) {
-            b.tls(tls);
+            withTls.accept(builder, tls);
         }
-        return b;
+        return builder;
     }
 
     @Override

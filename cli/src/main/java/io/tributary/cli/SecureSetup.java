@@ -3,13 +3,12 @@ package io.tributary.cli;
 import io.tributary.broker.BrokerConfig;
 import io.tributary.broker.InternalListenerConfig;
 import io.tributary.broker.auth.AuthorizationConfig;
+import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
 import io.tributary.proxy.ProxyConfig;
 import io.tributary.security.auth.AuthenticationSettings;
 import io.tributary.security.auth.Tokens;
 import io.tributary.security.tls.CertificateAuthority;
-import io.tributary.security.tls.ServerTlsSettings;
-import io.tributary.storage.tls.StorageServerTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -100,7 +99,7 @@ public record SecureSetup(Path dir, Path caFile, Path certFile, Path keyFile, Pa
 
     /** TLS only for ZooKeeper and the bookies, with the one certificate; every client trusts the CA. */
     Standalone.StorageTlsSetup storageTls() {
-        StorageServerTls server = new StorageServerTls(certFile, keyFile, caFile, StorageServerTls.ClientAuth.NONE);
+        ServerTlsSettings server = new ServerTlsSettings(certFile, keyFile, caFile, ServerTlsSettings.ClientAuth.NONE);
         return new Standalone.StorageTlsSetup(server, server, new TlsFiles(certFile, keyFile, caFile));
     }
 

@@ -2,13 +2,13 @@ package io.tributary.cli;
 
 import io.tributary.broker.Broker;
 import io.tributary.broker.BrokerConfig;
-import io.tributary.proxy.ProxyConfig;
+import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
+import io.tributary.proxy.ProxyConfig;
 import io.tributary.proxy.ProxyServer;
 import io.tributary.storage.StorageClients;
 import io.tributary.storage.embedded.EmbeddedBookie;
 import io.tributary.storage.embedded.EmbeddedZooKeeper;
-import io.tributary.storage.tls.StorageServerTls;
 import io.tributary.storage.tls.StorageTls;
 import io.tributary.storage.tls.ZooKeeperServerTls;
 import java.io.File;
@@ -84,7 +84,7 @@ public final class Standalone implements AutoCloseable {
      *                certificate when it requires one: in one JVM, BookKeeper's ZooKeeper clients share the server's
      *                JVM-wide key setting (see ZooKeeperTls)
      */
-    public record StorageTlsSetup(StorageServerTls zookeeper, StorageServerTls bookies, TlsFiles clients) {
+    public record StorageTlsSetup(ServerTlsSettings zookeeper, ServerTlsSettings bookies, TlsFiles clients) {
         public StorageTlsSetup {
             if (zookeeper == null || bookies == null || clients == null || clients.trustCertsFile() == null) {
                 throw new IllegalArgumentException("standalone storage TLS needs ZooKeeper's and the bookies' files and the clients' trusted CAs");
@@ -93,7 +93,7 @@ public final class Standalone implements AutoCloseable {
 
         /** How every ZooKeeper client of this JVM connects. */
         TlsFiles zookeeperClients() {
-            return zookeeper.clientAuth() == StorageServerTls.ClientAuth.NONE ? TlsFiles.trusting(clients.trustCertsFile())
+            return zookeeper.clientAuth() == ServerTlsSettings.ClientAuth.NONE ? TlsFiles.trusting(clients.trustCertsFile())
                     : new TlsFiles(zookeeper.certFile(), zookeeper.keyFile(), clients.trustCertsFile());
         }
     }

@@ -34,27 +34,8 @@ class AdminCliTest {
         cluster.close();
     }
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run admin(String... args) throws Exception {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            String[] full = new String[args.length + 3];
-            full[0] = "admin";
-            System.arraycopy(args, 0, full, 1, args.length);
-            full[args.length + 1] = "-u";
-            full[args.length + 2] = cluster.serviceUrl();
-            int code = TributaryCli.commandLine().execute(full);
-            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    private static CliRun admin(String... args) throws Exception {
+        return CliRun.admin(cluster.serviceUrl(), args);
     }
 
     @Test
@@ -63,33 +44,33 @@ class AdminCliTest {
         try (TributaryClient client = TributaryClient.builder().serviceUrl(cluster.serviceUrl()).build();
              Producer<String> p = client.newProducer(Schema.STRING).topic(topic).create()) {
             p.send("x");
-            Run brokers = admin("brokers", "list");
+            CliRun brokers = admin("brokers", "list");
             assertThat(brokers.code()).isZero();
             for (Broker b : cluster.brokers) {
                 assertThat(brokers.out()).contains(b.brokerId(), b.address());
             }
             assertThat(brokers.out()).contains("yes"); // the leader column
 
-            Run bundles = admin("bundles", "list", "public/default");
+            CliRun bundles = admin("bundles", "list", "public/default");
             assertThat(bundles.code()).isZero();
             String line = bundles.out().lines().filter(l -> l.contains("broker-")).findFirst().orElseThrow();
             String bundle = line.split("\\s+")[1];
             String owner = line.split("\\s+")[2];
             String other = cluster.brokers.stream().map(Broker::brokerId).filter(id -> !id.equals(owner)).findFirst().orElseThrow();
 
-            Run moved = admin("bundles", "unload", "public/default", bundle, "--to", other);
+            CliRun moved = admin("bundles", "unload", "public/default", bundle, "--to", other);
             assertThat(moved.code()).as(moved.err()).isZero();
             assertThat(moved.out()).contains("now on " + other);
             assertThat(p.send("after the move")).isNotNull();
 
-            Run split = admin("bundles", "split", "public/default", bundle);
+            CliRun split = admin("bundles", "split", "public/default", bundle);
             assertThat(split.code()).as(split.err()).isZero();
             assertThat(split.out()).contains("split into");
             assertThat(admin("bundles", "list", "public/default").out().lines().filter(l -> l.startsWith("public/default")).count())
                     .isEqualTo(5);
             assertThat(p.send("after the split")).isNotNull();
 
-            Run unknown = admin("brokers", "drain", "broker-nope");
+            CliRun unknown = admin("brokers", "drain", "broker-nope");
             assertThat(unknown.code()).isEqualTo(1);
             assertThat(unknown.err()).contains("INVALID_REQUEST").contains("broker-nope");
         }

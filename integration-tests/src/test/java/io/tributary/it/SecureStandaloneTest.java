@@ -48,11 +48,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
-import org.apache.zookeeper.ClientCnxnSocketNIO;
-import org.apache.zookeeper.client.ZKClientConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,9 +72,9 @@ class SecureStandaloneTest {
         options = TestClusters.options(dir.resolve("data").toFile(), UnaryOperator.identity());
         standalone = new Standalone(options.withSecurity(setup)).start();
         tlsUrl = "tls://localhost:" + standalone.proxyPort();
-        Run tenant = cli("admin", "--client-config", clientProperties().toString(), "tenants", "create", "acme");
+        CliRun tenant = cli("admin", "--client-config", clientProperties().toString(), "tenants", "create", "acme");
         assertThat(tenant.code()).as(tenant.err()).isZero();
-        Run ns = cli("admin", "--client-config", clientProperties().toString(), "namespaces", "create", "acme/app");
+        CliRun ns = cli("admin", "--client-config", clientProperties().toString(), "namespaces", "create", "acme/app");
         assertThat(ns.code()).as(ns.err()).isZero();
     }
 
@@ -94,22 +89,8 @@ class SecureStandaloneTest {
         return setup.clientConfigFile();
     }
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run cli(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            int code = TributaryCli.commandLine().execute(args);
-            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    private static CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 
     private static String token(String role, Duration expiry) {
@@ -131,10 +112,10 @@ class SecureStandaloneTest {
     void theWrittenClientSettingsAreASuperusersAndPointAtTheTlsPort() throws Exception {
         String text = Files.readString(clientProperties());
         assertThat(text).contains("serviceUrl=tls://localhost:" + standalone.proxyPort());
-        Run tenants = cli("admin", "--client-config", clientProperties().toString(), "tenants", "list");
+        CliRun tenants = cli("admin", "--client-config", clientProperties().toString(), "tenants", "list");
         assertThat(tenants.code()).as(tenants.err()).isZero();
         assertThat(tenants.out()).contains("acme", "public");
-        Run brokers = cli("admin", "--client-config", clientProperties().toString(), "brokers", "list");
+        CliRun brokers = cli("admin", "--client-config", clientProperties().toString(), "brokers", "list");
         assertThat(brokers.code()).as(brokers.err()).isZero();
         assertThat(brokers.out()).contains(standalone.broker().brokerId());
         // the secrets are the owner's alone
@@ -149,7 +130,7 @@ class SecureStandaloneTest {
             assertThatThrownBy(() -> anonymous.tenants().list()).isInstanceOfSatisfying(NotAuthenticatedException.class,
                     e -> assertThat(e.getMessage()).contains("missing token"));
         }
-        Run cli = cli("admin", "-u", tlsUrl, "--tls-ca", setup.caFile().toString(), "tenants", "list");
+        CliRun cli = cli("admin", "-u", tlsUrl, "--tls-ca", setup.caFile().toString(), "tenants", "list");
         assertThat(cli.code()).isNotZero();
         assertThat(cli.err()).contains("NOT_AUTHENTICATED");
     }
@@ -280,14 +261,7 @@ class SecureStandaloneTest {
 
     @Test
     void zooKeeperTakesNoPlaintextClient() throws Exception {
-        ZKClientConfig plaintextConfig = new ZKClientConfig();
-        plaintextConfig.setProperty(ZKClientConfig.SECURE_CLIENT, "false");
-        plaintextConfig.setProperty(ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, ClientCnxnSocketNIO.class.getName());
-        try (CuratorFramework plaintext = CuratorFrameworkFactory.builder().connectString(standalone.zookeeperConnect())
-                .zkClientConfig(plaintextConfig).retryPolicy(new RetryOneTime(100)).build()) {
-            plaintext.start();
-            assertThat(plaintext.blockUntilConnected(4, TimeUnit.SECONDS)).isFalse();
-        }
+        assertThat(TestClusters.plaintextZooKeeperClientConnects(standalone.zookeeperConnect())).isFalse();
     }
 
     @Test

@@ -10,20 +10,15 @@ import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.SubscriptionType;
 import io.tributary.client.TributaryClient;
+import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
 import io.tributary.security.tls.CertificateAuthority;
-import io.tributary.storage.tls.StorageServerTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
-import org.apache.zookeeper.ClientCnxnSocketNIO;
-import org.apache.zookeeper.client.ZKClientConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,8 +40,8 @@ class StorageTlsEndToEndTest {
         CertificateAuthority.Issued broker = ca.issue(certs, "broker", "broker", List.of(), List.of(), now, Duration.ofDays(1));
         // both servers require client certificates
         Standalone.StorageTlsSetup tls = new Standalone.StorageTlsSetup(
-                new StorageServerTls(zk.certFile(), zk.keyFile(), caFile, StorageServerTls.ClientAuth.REQUIRE),
-                new StorageServerTls(bookie.certFile(), bookie.keyFile(), caFile, StorageServerTls.ClientAuth.REQUIRE),
+                new ServerTlsSettings(zk.certFile(), zk.keyFile(), caFile, ServerTlsSettings.ClientAuth.REQUIRE),
+                new ServerTlsSettings(bookie.certFile(), bookie.keyFile(), caFile, ServerTlsSettings.ClientAuth.REQUIRE),
                 new TlsFiles(broker.certFile(), broker.keyFile(), caFile));
 
         try (Standalone standalone = new Standalone(TestClusters.options(dir.resolve("data").toFile(), UnaryOperator.identity())
@@ -70,14 +65,7 @@ class StorageTlsEndToEndTest {
 
             // ZooKeeper has no plaintext port: a plaintext client of it never connects (said explicitly: this JVM's
             // ZooKeeper clients default to TLS while the cluster runs, for BookKeeper's sake)
-            ZKClientConfig plaintextConfig = new ZKClientConfig();
-            plaintextConfig.setProperty(ZKClientConfig.SECURE_CLIENT, "false");
-            plaintextConfig.setProperty(ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, ClientCnxnSocketNIO.class.getName());
-            try (CuratorFramework plaintext = CuratorFrameworkFactory.builder().connectString(standalone.zookeeperConnect())
-                    .zkClientConfig(plaintextConfig).retryPolicy(new RetryOneTime(100)).build()) {
-                plaintext.start();
-                assertThat(plaintext.blockUntilConnected(4, TimeUnit.SECONDS)).isFalse();
-            }
+            assertThat(TestClusters.plaintextZooKeeperClientConnects(standalone.zookeeperConnect())).isFalse();
         }
     }
 }

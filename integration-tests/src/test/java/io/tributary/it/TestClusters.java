@@ -8,8 +8,14 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.zookeeper.ClientCnxnSocketNIO;
+import org.apache.zookeeper.client.ZKClientConfig;
 
 /** Standalone clusters on free ports, for tests. */
 public final class TestClusters {
@@ -62,5 +68,20 @@ public final class TestClusters {
 
     public static Standalone start(File dataDir) throws Exception {
         return new Standalone(options(dataDir, UnaryOperator.identity())).start();
+    }
+
+    /**
+     * Whether a ZooKeeper client without TLS connects to {@code connectString} within four seconds.
+     * Said explicitly, as this JVM's ZooKeeper clients may default to TLS while a TLS cluster runs.
+     */
+    public static boolean plaintextZooKeeperClientConnects(String connectString) throws InterruptedException {
+        ZKClientConfig plaintextConfig = new ZKClientConfig();
+        plaintextConfig.setProperty(ZKClientConfig.SECURE_CLIENT, "false");
+        plaintextConfig.setProperty(ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, ClientCnxnSocketNIO.class.getName());
+        try (CuratorFramework plaintext = CuratorFrameworkFactory.builder().connectString(connectString)
+                .zkClientConfig(plaintextConfig).retryPolicy(new RetryOneTime(100)).build()) {
+            plaintext.start();
+            return plaintext.blockUntilConnected(4, TimeUnit.SECONDS);
+        }
     }
 }

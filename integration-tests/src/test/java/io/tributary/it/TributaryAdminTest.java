@@ -419,51 +419,32 @@ class TributaryAdminTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run cli(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            String[] full = new String[args.length + 3];
-            full[0] = "admin";
-            System.arraycopy(args, 0, full, 1, args.length);
-            full[args.length + 1] = "-u";
-            full[args.length + 2] = standalone.serviceUrl();
-            int code = TributaryCli.commandLine().execute(full);
-            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    private static CliRun cli(String... args) {
+        return CliRun.admin(standalone.serviceUrl(), args);
     }
 
     @Test
     void theCliAdministersThroughTheAdminClient() throws Exception {
         String topic = "public/default/admin-cli";
-        Run created = cli("topics", "create", topic, "-p", "2");
+        CliRun created = cli("topics", "create", topic, "-p", "2");
         assertThat(created.code()).as(created.err()).isZero();
         subscribe(topic + "-partition-0", "s");
         subscribe(topic + "-partition-1", "s");
         produce(topic + "-partition-0", 2, "a");
         produce(topic + "-partition-1", 3, "b");
 
-        Run stats = cli("topics", "stats", topic);
+        CliRun stats = cli("topics", "stats", topic);
         assertThat(stats.code()).as(stats.err()).isZero();
         assertThat(stats.out()).contains("5 messages in all").contains("partition " + topic + "-partition-1")
                 .contains("subscription s (SHARED)").contains("backlog:      5 messages");
-        Run json = cli("topics", "stats", topic, "--json");
+        CliRun json = cli("topics", "stats", topic, "--json");
         assertThat(json.out()).contains("\"msgInTotal\" : 5").contains("\"partitions\"");
         assertThat(cli("subscriptions", "list", topic).out().lines()).containsExactly("s");
 
-        Run skipped = cli("subscriptions", "skip", topic + "-partition-1", "s", "2");
+        CliRun skipped = cli("subscriptions", "skip", topic + "-partition-1", "s", "2");
         assertThat(skipped.code()).as(skipped.err()).isZero();
         assertThat(skipped.out()).contains("skipped 2 messages");
-        Run refused = cli("subscriptions", "skip", topic, "s", "2");
+        CliRun refused = cli("subscriptions", "skip", topic, "s", "2");
         assertThat(refused.code()).isEqualTo(1);
         assertThat(refused.err()).contains("NOT_ALLOWED").contains(topic + "-partition-0");
         assertThat(cli("subscriptions", "clear-backlog", topic, "s").code()).isZero();
@@ -474,18 +455,18 @@ class TributaryAdminTest {
         assertThat(cli("tenants", "list").out().lines()).contains("public");
         assertThat(cli("namespaces", "create", "public/cli", "--bundles", "2").code()).isZero();
         assertThat(cli("namespaces", "list", "public").out().lines()).contains("public/cli");
-        Run policies = cli("namespaces", "set-policies", "public/cli", "--ttl", "3600", "--backlog-quota", "1000");
+        CliRun policies = cli("namespaces", "set-policies", "public/cli", "--ttl", "3600", "--backlog-quota", "1000");
         assertThat(policies.code()).as(policies.err()).isZero();
         assertThat(policies.out()).contains("\"messageTtlSeconds\" : 3600").contains("PRODUCER_REQUEST_HOLD");
         assertThat(cli("namespaces", "policies", "public/cli").out()).contains("\"messageTtlSeconds\" : 3600");
         assertThat(admin.namespaces().getPolicies("public/cli").backlogQuota())
                 .hasValue(new BacklogQuota(1000, BacklogQuotaPolicy.PRODUCER_REQUEST_HOLD));
-        Run badTtl = cli("namespaces", "set-policies", "public/cli", "--ttl", "-3");
+        CliRun badTtl = cli("namespaces", "set-policies", "public/cli", "--ttl", "-3");
         assertThat(badTtl.code()).isNotZero();
         assertThat(badTtl.err()).contains("TTL");
         assertThat(cli("namespaces", "delete", "public/cli").code()).isZero();
 
-        Run missing = cli("topics", "stats", "public/default/admin-cli-missing");
+        CliRun missing = cli("topics", "stats", "public/default/admin-cli-missing");
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err()).contains("TOPIC_NOT_FOUND").contains("admin-cli-missing");
         assertThat(cli("subscriptions", "delete", topic, "s").code()).isZero();
@@ -527,13 +508,13 @@ class TributaryAdminTest {
         assertThat(cli("tenants", "create", "permcli").code()).isZero();
         assertThat(cli("tenants", "set-admins", "permcli", "alice", "bob").out()).contains("admins of permcli: alice, bob");
         assertThat(cli("namespaces", "create", "permcli/ns").code()).isZero();
-        Run granted = cli("namespaces", "grant", "permcli/ns", "--role", "app", "--actions", "produce,consume",
+        CliRun granted = cli("namespaces", "grant", "permcli/ns", "--role", "app", "--actions", "produce,consume",
                 "--subscription-prefix", "app-");
         assertThat(granted.code()).as(granted.err()).isZero();
         assertThat(cli("topics", "grant", "permcli/ns/t", "--role", "ops", "--actions", "admin").code()).isZero();
         assertThat(cli("namespaces", "permissions", "permcli/ns").out()).contains("app\tproduce,consume\tsubscription-prefix=app-");
         assertThat(cli("topics", "permissions", "permcli/ns/t").out()).contains("ops\tadmin");
-        Run bad = cli("namespaces", "grant", "permcli/ns", "--role", "x", "--actions", "write");
+        CliRun bad = cli("namespaces", "grant", "permcli/ns", "--role", "x", "--actions", "write");
         assertThat(bad.code()).isNotZero();
         assertThat(bad.err()).contains("unknown action 'write'");
         assertThat(cli("namespaces", "revoke", "permcli/ns", "--role", "app").out()).contains("revoked the grants of app");

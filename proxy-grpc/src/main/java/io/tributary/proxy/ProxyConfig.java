@@ -1,9 +1,9 @@
 package io.tributary.proxy;
 
 import io.tributary.protocol.config.Settings;
+import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
 import io.tributary.security.auth.AuthenticationSettings;
-import io.tributary.security.tls.ServerTlsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;

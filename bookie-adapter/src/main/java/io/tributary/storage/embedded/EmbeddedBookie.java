@@ -1,12 +1,12 @@
 package io.tributary.storage.embedded;
 
-import java.io.File;
-import java.io.IOException;
 import io.netty.buffer.ByteBuf;
+import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
 import io.tributary.storage.tls.BookKeeperTls;
-import io.tributary.storage.tls.StorageServerTls;
 import io.tributary.storage.tls.ZooKeeperTls;
+import java.io.File;
+import java.io.IOException;
 import org.apache.bookkeeper.bookie.BookieException;
 import org.apache.bookkeeper.bookie.BookieResources;
 import org.apache.bookkeeper.client.BookKeeperAdmin;
@@ -78,7 +78,7 @@ public final class EmbeddedBookie implements AutoCloseable {
      *                     it from JVM-wide system properties only: they stay set until the bookie closes
      */
     public static EmbeddedBookie start(String metadataServiceUri, File dataDir, String bindAddress, String advertisedAddress,
-            int port, boolean syncJournal, int zkTimeoutMs, StorageServerTls tls, TlsFiles zookeeperTls) throws Exception {
+            int port, boolean syncJournal, int zkTimeoutMs, ServerTlsSettings tls, TlsFiles zookeeperTls) throws Exception {
         ZooKeeperTls.Lease lease = zookeeperTls == null ? null : ZooKeeperTls.jvmClientProperties(zookeeperTls);
         try {
             EmbeddedBookie bookie = start(metadataServiceUri, dataDir, bindAddress, advertisedAddress, port, syncJournal,
@@ -94,7 +94,7 @@ public final class EmbeddedBookie implements AutoCloseable {
     }
 
     private static EmbeddedBookie start(String metadataServiceUri, File dataDir, String bindAddress, String advertisedAddress,
-            int port, boolean syncJournal, int zkTimeoutMs, StorageServerTls tls) throws Exception {
+            int port, boolean syncJournal, int zkTimeoutMs, ServerTlsSettings tls) throws Exception {
         File journal = new File(dataDir, "journal");
         File ledgers = new File(dataDir, "ledgers");
         if (!journal.isDirectory() && !journal.mkdirs() || !ledgers.isDirectory() && !ledgers.mkdirs()) {
@@ -157,7 +157,7 @@ public final class EmbeddedBookie implements AutoCloseable {
         server.getLifecycleComponentStack().start();
         LOG.info("bookie listening on {}:{} (advertised {}:{}){} with data in {}", bindAddress == null ? "*" : bindAddress, port,
                 advertisedAddress, port, tls == null ? "" : " with TLS only (client certificates " + (tls.clientAuth()
-                        == StorageServerTls.ClientAuth.REQUIRE ? "required)" : "not asked for)"), dataDir);
+                        == ServerTlsSettings.ClientAuth.REQUIRE ? "required)" : "not asked for)"), dataDir);
         return new EmbeddedBookie(server, port, driver, registration);
     }
 

@@ -1,5 +1,6 @@
 package io.tributary.storage.tls;
 
+import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
 import org.apache.bookkeeper.conf.ClientConfiguration;
 import org.apache.bookkeeper.conf.ServerConfiguration;
@@ -45,8 +46,8 @@ public final class BookKeeperTls {
      *
      * @throws IllegalArgumentException for {@code clientAuth=optional}, which BookKeeper does not have
      */
-    public static void configureBookie(ServerConfiguration conf, StorageServerTls tls) {
-        if (tls.clientAuth() == StorageServerTls.ClientAuth.OPTIONAL) {
+    public static void configureBookie(ServerConfiguration conf, ServerTlsSettings tls) {
+        if (tls.clientAuth() == ServerTlsSettings.ClientAuth.OPTIONAL) {
             throw new IllegalArgumentException("bookie.tls.clientAuth=optional is not supported by BookKeeper: use none or require");
         }
         conf.setTLSProviderFactoryClass(TLSContextFactory.class.getName());
@@ -54,7 +55,7 @@ public final class BookKeeperTls {
         conf.setTLSKeyStoreType("PEM");
         conf.setTLSKeyStore(tls.keyFile().toString());
         conf.setTLSCertificatePath(tls.certFile().toString());
-        if (tls.clientAuth() == StorageServerTls.ClientAuth.REQUIRE) {
+        if (tls.clientAuth() == ServerTlsSettings.ClientAuth.REQUIRE) {
             conf.setTLSClientAuthentication(true);
             conf.setTLSTrustStoreType("PEM");
             conf.setTLSTrustStore(tls.trustCertsFile().toString());

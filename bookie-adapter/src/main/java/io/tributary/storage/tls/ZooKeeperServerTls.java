@@ -1,6 +1,7 @@
 package io.tributary.storage.tls;
 
 import io.tributary.protocol.config.Settings;
+import io.tributary.protocol.security.ServerTlsSettings;
 
 /**
  * A ZooKeeper server's TLS: a secure client port beside (or instead of) the plaintext one, and optionally TLS
@@ -12,7 +13,7 @@ import io.tributary.protocol.config.Settings;
  * @param quorum TLS between ensemble members as well, with the same files (each certificate must be usable
  *               as a client certificate too: members authenticate each other); single servers ignore it
  */
-public record ZooKeeperServerTls(StorageServerTls files, int port, boolean plaintextPortEnabled, boolean quorum) {
+public record ZooKeeperServerTls(ServerTlsSettings files, int port, boolean plaintextPortEnabled, boolean quorum) {
     /** The secure client port unless told otherwise (ZooKeeper's customary one). */
     public static final int DEFAULT_PORT = 2281;
 
@@ -29,17 +30,17 @@ public record ZooKeeperServerTls(StorageServerTls files, int port, boolean plain
     }
 
     /** TLS only, on {@code port}, the plaintext port closed. */
-    public static ZooKeeperServerTls only(StorageServerTls files, int port) {
+    public static ZooKeeperServerTls only(ServerTlsSettings files, int port) {
         return new ZooKeeperServerTls(files, port, false, false);
     }
 
     /**
-     * {@code zookeeper.tls.enabled/certFile/keyFile/trustCertsFile/clientAuth} (see {@link StorageServerTls#from}),
+     * {@code zookeeper.tls.enabled/certFile/keyFile/trustCertsFile/clientAuth} (see {@link ServerTlsSettings#from}),
      * {@code zookeeper.tls.port} (default 2281), {@code zookeeper.tls.plaintextPortEnabled} (default true) and
      * {@code zookeeper.tls.quorum} (default false); null when {@code zookeeper.tls.enabled} is false.
      */
     public static ZooKeeperServerTls from(Settings s) {
-        StorageServerTls files = StorageServerTls.from(s, "zookeeper.tls");
+        ServerTlsSettings files = ServerTlsSettings.from(s, "zookeeper.tls");
         if (files == null) {
             return null;
         }

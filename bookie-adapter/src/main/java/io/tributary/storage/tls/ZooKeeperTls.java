@@ -1,5 +1,6 @@
 package io.tributary.storage.tls;
 
+import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -54,7 +55,7 @@ public final class ZooKeeperTls {
     }
 
     /** Makes ZooKeeper servers started in this process serve TLS with {@code tls}, until the lease closes. */
-    public static Lease serverProperties(StorageServerTls tls) {
+    public static Lease serverProperties(ServerTlsSettings tls) {
         Map<String, String> p = new LinkedHashMap<>();
         try (ClientX509Util x = new ClientX509Util()) {
             p.put(x.getSslKeystoreLocationProperty(), PemBundle.of(tls.certFile(), tls.keyFile()).toString());
@@ -70,7 +71,7 @@ public final class ZooKeeperTls {
                 case REQUIRE -> "need";
             });
         }
-        if (tls.clientAuth() == StorageServerTls.ClientAuth.NONE) {
+        if (tls.clientAuth() == ServerTlsSettings.ClientAuth.NONE) {
             return lease("a ZooKeeper server with TLS", p);
         }
         // after a handshake with a client certificate, the server hands the connection to the "x509"

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tributary.protocol.config.Settings;
+import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
 import java.nio.file.Path;
 import java.util.Map;
@@ -24,15 +25,15 @@ class StorageTlsSettingsTest {
     void storageTlsIsOffUnlessConfigured() {
         assertThat(StorageTls.from(settings(), "broker")).isEqualTo(StorageTls.NONE);
         assertThat(ZooKeeperServerTls.from(settings())).isNull();
-        assertThat(StorageServerTls.from(settings(), "bookie.tls")).isNull();
+        assertThat(ServerTlsSettings.from(settings(), "bookie.tls")).isNull();
     }
 
     @Test
     void aZooKeeperServerReadsItsSecurePortPlaintextPortAndQuorumKeys() {
         ZooKeeperServerTls tls = ZooKeeperServerTls.from(settings("zookeeper.tls.enabled", "true",
                 "zookeeper.tls.certFile", "/tls/zk.crt", "zookeeper.tls.keyFile", "/tls/zk.key"));
-        assertThat(tls).isEqualTo(new ZooKeeperServerTls(new StorageServerTls(Path.of("/tls/zk.crt"), Path.of("/tls/zk.key"), null,
-                StorageServerTls.ClientAuth.NONE), 2281, true, false));
+        assertThat(tls).isEqualTo(new ZooKeeperServerTls(new ServerTlsSettings(Path.of("/tls/zk.crt"), Path.of("/tls/zk.key"), null,
+                ServerTlsSettings.ClientAuth.NONE), 2281, true, false));
         ZooKeeperServerTls strict = ZooKeeperServerTls.from(settings("zookeeper.tls.enabled", "true",
                 "zookeeper.tls.certFile", "/tls/zk.crt", "zookeeper.tls.keyFile", "/tls/zk.key",
                 "zookeeper.tls.trustCertsFile", "/tls/ca.crt", "zookeeper.tls.clientAuth", "require",
@@ -40,17 +41,17 @@ class StorageTlsSettingsTest {
         assertThat(strict.port()).isEqualTo(3281);
         assertThat(strict.plaintextPortEnabled()).isFalse();
         assertThat(strict.quorum()).isTrue();
-        assertThat(strict.files().clientAuth()).isEqualTo(StorageServerTls.ClientAuth.REQUIRE);
+        assertThat(strict.files().clientAuth()).isEqualTo(ServerTlsSettings.ClientAuth.REQUIRE);
     }
 
     @Test
     void incompleteTlsSettingsAreRefusedNamingTheirKeys() {
-        assertThatThrownBy(() -> StorageServerTls.from(settings("bookie.tls.enabled", "true", "bookie.tls.certFile", "/c"), "bookie.tls"))
+        assertThatThrownBy(() -> ServerTlsSettings.from(settings("bookie.tls.enabled", "true", "bookie.tls.certFile", "/c"), "bookie.tls"))
                 .hasMessageContaining("bookie.tls.keyFile");
-        assertThatThrownBy(() -> StorageServerTls.from(settings("bookie.tls.enabled", "true", "bookie.tls.certFile", "/c",
+        assertThatThrownBy(() -> ServerTlsSettings.from(settings("bookie.tls.enabled", "true", "bookie.tls.certFile", "/c",
                 "bookie.tls.keyFile", "/k", "bookie.tls.clientAuth", "require"), "bookie.tls"))
                 .hasMessageContaining("trustCertsFile");
-        assertThatThrownBy(() -> StorageServerTls.from(settings("bookie.tls.enabled", "true", "bookie.tls.certFile", "/c",
+        assertThatThrownBy(() -> ServerTlsSettings.from(settings("bookie.tls.enabled", "true", "bookie.tls.certFile", "/c",
                 "bookie.tls.keyFile", "/k", "bookie.tls.clientAuth", "always"), "bookie.tls"))
                 .hasMessageContaining("bookie.tls.clientAuth");
         assertThatThrownBy(() -> StorageTls.clientFiles(settings("bookie.zookeeper.tls.certFile", "/c",
@@ -60,7 +61,7 @@ class StorageTlsSettingsTest {
                 "broker.bookkeeper.tls.certFile", "/c"), "broker.bookkeeper.tls"))
                 .hasMessageContaining("broker.bookkeeper.tls.keyFile");
         assertThatThrownBy(() -> BookKeeperTls.configureBookie(new org.apache.bookkeeper.conf.ServerConfiguration(),
-                new StorageServerTls(Path.of("/c"), Path.of("/k"), Path.of("/ca"), StorageServerTls.ClientAuth.OPTIONAL)))
+                new ServerTlsSettings(Path.of("/c"), Path.of("/k"), Path.of("/ca"), ServerTlsSettings.ClientAuth.OPTIONAL)))
                 .hasMessageContaining("optional");
     }
 

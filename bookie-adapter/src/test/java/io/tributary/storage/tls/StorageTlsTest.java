@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
 import io.tributary.security.tls.CertificateAuthority;
 import io.tributary.storage.StorageClients;
@@ -80,11 +81,11 @@ class StorageTlsTest {
         return c;
     }
 
-    private static StorageServerTls serverFiles(StorageServerTls.ClientAuth clientAuth) {
-        return new StorageServerTls(server.certFile(), server.keyFile(), caFile, clientAuth);
+    private static ServerTlsSettings serverFiles(ServerTlsSettings.ClientAuth clientAuth) {
+        return new ServerTlsSettings(server.certFile(), server.keyFile(), caFile, clientAuth);
     }
 
-    private EmbeddedZooKeeper tlsOnlyZooKeeper(StorageServerTls.ClientAuth clientAuth) throws Exception {
+    private EmbeddedZooKeeper tlsOnlyZooKeeper(ServerTlsSettings.ClientAuth clientAuth) throws Exception {
         return track(EmbeddedZooKeeper.start(new File(data.toFile(), "zk"), "127.0.0.1", 0,
                 ZooKeeperServerTls.only(serverFiles(clientAuth), 0)));
     }
@@ -106,14 +107,14 @@ class StorageTlsTest {
     @Test
     void aManagedLogWritesAndReadsThroughTlsZooKeeperAndBookie() throws Exception {
         // ZooKeeper on its secure port only, with client certificates required; a bookie that takes TLS only
-        EmbeddedZooKeeper zk = tlsOnlyZooKeeper(StorageServerTls.ClientAuth.REQUIRE);
+        EmbeddedZooKeeper zk = tlsOnlyZooKeeper(ServerTlsSettings.ClientAuth.REQUIRE);
         String zkConnect = zk.secureConnectString();
         assertThat(zk.connectString()).isEqualTo(zkConnect); // no plaintext port
         // BookKeeper's ZooKeeper clients take their key JVM-wide, shared with the ZooKeeper server in this JVM
         TlsFiles zkClientOfBookKeeper = new TlsFiles(server.certFile(), server.keyFile(), caFile);
         TlsFiles clientCert = new TlsFiles(client.certFile(), client.keyFile(), caFile);
         track(EmbeddedBookie.start(StorageClients.metadataServiceUri(zkConnect, "/ledgers"), new File(data.toFile(), "bookie"),
-                null, "127.0.0.1", freePort(), false, 30_000, serverFiles(StorageServerTls.ClientAuth.REQUIRE), zkClientOfBookKeeper));
+                null, "127.0.0.1", freePort(), false, 30_000, serverFiles(ServerTlsSettings.ClientAuth.REQUIRE), zkClientOfBookKeeper));
 
         CuratorFramework curator = track(StorageClients.curator(zkConnect, "/tributary", Duration.ofSeconds(10), clientCert));
         assertThat(curator.blockUntilConnected(30, SECONDS)).isTrue();
@@ -135,7 +136,7 @@ class StorageTlsTest {
 
     @Test
     void aPlaintextClientCannotReachTheSecureZooKeeperPort() throws Exception {
-        EmbeddedZooKeeper zk = tlsOnlyZooKeeper(StorageServerTls.ClientAuth.NONE);
+        EmbeddedZooKeeper zk = tlsOnlyZooKeeper(ServerTlsSettings.ClientAuth.NONE);
 
         CuratorFramework plaintext = track(StorageClients.curator(zk.secureConnectString(), "/tributary", Duration.ofSeconds(10)));
         assertThat(plaintext.blockUntilConnected(4, SECONDS)).as("a plaintext client connected to the TLS port").isFalse();
@@ -149,7 +150,7 @@ class StorageTlsTest {
 
     @Test
     void aZooKeeperClientWithoutACertificateIsRefusedWhenOneIsRequired() throws Exception {
-        EmbeddedZooKeeper zk = tlsOnlyZooKeeper(StorageServerTls.ClientAuth.REQUIRE);
+        EmbeddedZooKeeper zk = tlsOnlyZooKeeper(ServerTlsSettings.ClientAuth.REQUIRE);
 
         CuratorFramework anonymous = track(StorageClients.curator(zk.secureConnectString(), "/tributary", Duration.ofSeconds(10),
                 TlsFiles.trusting(caFile)));
@@ -162,7 +163,7 @@ class StorageTlsTest {
 
     @Test
     void aZooKeeperWhoseKeyDoesNotFitItsCertificateRefusesToStartNamingBothFiles() {
-        StorageServerTls mismatched = new StorageServerTls(server.certFile(), client.keyFile(), null, StorageServerTls.ClientAuth.NONE);
+        ServerTlsSettings mismatched = new ServerTlsSettings(server.certFile(), client.keyFile(), null, ServerTlsSettings.ClientAuth.NONE);
         assertThatThrownBy(() -> EmbeddedZooKeeper.start(new File(data.toFile(), "zk"), "127.0.0.1", 0,
                 ZooKeeperServerTls.only(mismatched, 0)))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -171,7 +172,7 @@ class StorageTlsTest {
 
     @Test
     void aZooKeeperAskingForOptionalCertificatesServesClientsWithAndWithoutOne() throws Exception {
-        EmbeddedZooKeeper zk = tlsOnlyZooKeeper(StorageServerTls.ClientAuth.OPTIONAL);
+        EmbeddedZooKeeper zk = tlsOnlyZooKeeper(ServerTlsSettings.ClientAuth.OPTIONAL);
 
         CuratorFramework anonymous = track(StorageClients.curator(zk.secureConnectString(), "/tributary", Duration.ofSeconds(10),
                 TlsFiles.trusting(caFile)));
@@ -187,8 +188,8 @@ class StorageTlsTest {
         Path serverDir = Files.createDirectories(data.resolve("zk-certs"));
         CertificateAuthority.Issued files = issue(ca, serverDir, "zk");
         EmbeddedZooKeeper zk = track(EmbeddedZooKeeper.start(new File(data.toFile(), "zk"), "127.0.0.1", 0,
-                ZooKeeperServerTls.only(new StorageServerTls(files.certFile(), files.keyFile(), null,
-                        StorageServerTls.ClientAuth.NONE), 0)));
+                ZooKeeperServerTls.only(new ServerTlsSettings(files.certFile(), files.keyFile(), null,
+                        ServerTlsSettings.ClientAuth.NONE), 0)));
         CertificateAuthority newCa = CertificateAuthority.create("storage-test-ca-2", Duration.ofDays(1));
         Path newCaFile = newCa.writeCertificate(data.resolve("new-ca.crt"));
 
@@ -206,7 +207,7 @@ class StorageTlsTest {
     void aBookieRefusesAPlaintextClient() throws Exception {
         EmbeddedZooKeeper zk = track(EmbeddedZooKeeper.start(new File(data.toFile(), "zk"), "127.0.0.1", 0));
         track(EmbeddedBookie.start(StorageClients.metadataServiceUri(zk.connectString(), "/ledgers"), new File(data.toFile(), "bookie"),
-                null, "127.0.0.1", freePort(), false, 30_000, serverFiles(StorageServerTls.ClientAuth.NONE), null));
+                null, "127.0.0.1", freePort(), false, 30_000, serverFiles(ServerTlsSettings.ClientAuth.NONE), null));
 
         BookKeeper plaintext = track(StorageClients.bookKeeper(zk.connectString(), "/ledgers"));
         assertThatThrownBy(() -> writeOneEntry(plaintext)).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(BKException.class);
@@ -220,7 +221,7 @@ class StorageTlsTest {
     void aBookieRefusesAClientWithoutACertificateWhenRequired() throws Exception {
         EmbeddedZooKeeper zk = track(EmbeddedZooKeeper.start(new File(data.toFile(), "zk"), "127.0.0.1", 0));
         track(EmbeddedBookie.start(StorageClients.metadataServiceUri(zk.connectString(), "/ledgers"), new File(data.toFile(), "bookie"),
-                null, "127.0.0.1", freePort(), false, 30_000, serverFiles(StorageServerTls.ClientAuth.REQUIRE), null));
+                null, "127.0.0.1", freePort(), false, 30_000, serverFiles(ServerTlsSettings.ClientAuth.REQUIRE), null));
 
         BookKeeper anonymous = track(StorageClients.bookKeeper(zk.connectString(), "/ledgers",
                 new StorageTls(null, TlsFiles.trusting(caFile))));
@@ -238,7 +239,7 @@ class StorageTlsTest {
         EmbeddedZooKeeper zk = track(EmbeddedZooKeeper.start(new File(data.toFile(), "zk"), "127.0.0.1", 0));
         track(EmbeddedBookie.start(StorageClients.metadataServiceUri(zk.connectString(), "/ledgers"), new File(data.toFile(), "bookie"),
                 null, "127.0.0.1", freePort(), false, 30_000,
-                new StorageServerTls(files.certFile(), files.keyFile(), null, StorageServerTls.ClientAuth.NONE), null));
+                new ServerTlsSettings(files.certFile(), files.keyFile(), null, ServerTlsSettings.ClientAuth.NONE), null));
         CertificateAuthority newCa = CertificateAuthority.create("storage-test-ca-2", Duration.ofDays(1));
         StorageTls trustingNewCa = new StorageTls(null, TlsFiles.trusting(newCa.writeCertificate(data.resolve("new-ca.crt"))));
 

@@ -4,16 +4,17 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
 import io.tributary.security.tls.CertificateAuthority;
 import io.tributary.storage.StorageClients;
 import io.tributary.storage.embedded.ZooKeeperPeer;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.KeyManagerFactory;
@@ -58,7 +59,7 @@ class ZooKeeperEnsembleTlsTest {
         // one certificate for every member (all on 127.0.0.1 here), usable for client and server authentication
         CertificateAuthority.Issued member = ca.issue(dir, "member", "localhost", List.of("localhost"), List.of("127.0.0.1"),
                 Instant.now().minusSeconds(60), Duration.ofDays(1));
-        StorageServerTls files = new StorageServerTls(member.certFile(), member.keyFile(), caFile, StorageServerTls.ClientAuth.NONE);
+        ServerTlsSettings files = new ServerTlsSettings(member.certFile(), member.keyFile(), caFile, ServerTlsSettings.ClientAuth.NONE);
         List<String> servers = new ArrayList<>();
         List<Integer> securePorts = new ArrayList<>();
         for (int i = 0; i < 3; i++) {

@@ -13,18 +13,22 @@ import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * PEM certificates and private keys for the client side, read with the JDK alone (the SDK does not
- * carry Bouncy Castle). Keys may be PKCS#8 ({@code BEGIN PRIVATE KEY}, what Tributary's CA and
+ * PEM certificates and private keys, read with the JDK alone (the SDK does not carry Bouncy Castle):
+ * the one reader of the clients', the listeners' and the CA's files. Keys may be PKCS#8 ({@code BEGIN PRIVATE KEY}, what Tributary's CA and
  * cert-manager write), PKCS#1 ({@code BEGIN RSA PRIVATE KEY}) or SEC1 ({@code BEGIN EC PRIVATE
  * KEY}, what {@code openssl ecparam -genkey} writes); the last two are rewrapped as PKCS#8.
  * Encrypted keys are refused.
  */
-final class PemFiles {
+public final class PemFiles {
+    private static final Pattern CERTIFICATE = Pattern.compile(
+            "-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+?-----END CERTIFICATE-----");
     private static final Pattern KEY = Pattern.compile(
             "-----BEGIN ((?:RSA |EC |ENCRYPTED )?)PRIVATE KEY-----\\s*([A-Za-z0-9+/=\\s:,-]+?)\\s*-----END \\1PRIVATE KEY-----");
     // DER of the AlgorithmIdentifier OIDs: rsaEncryption 1.2.840.113549.1.1.1 and id-ecPublicKey 1.2.840.10045.2.1
@@ -34,23 +38,30 @@ final class PemFiles {
 
     private PemFiles() {}
 
-    /** The certificates in {@code content} (read from {@code file}), in file order; at least one. */
-    static X509Certificate[] certificates(Path file, byte[] content) throws IOException {
-        X509Certificate[] certs;
+    /**
+     * The certificates in {@code content} (read from {@code file}), in file order; at least one. Other
+     * blocks (a key kept in the same file) and text around the blocks are skipped.
+     */
+    public static X509Certificate[] certificates(Path file, byte[] content) throws IOException {
+        List<X509Certificate> certs = new ArrayList<>();
+        Matcher m = CERTIFICATE.matcher(new String(content, StandardCharsets.US_ASCII));
         try {
-            certs = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(content)).stream()
-                    .map(c -> (X509Certificate) c).toArray(X509Certificate[]::new);
+            CertificateFactory factory = CertificateFactory.getInstance("X.509");
+            while (m.find()) {
+                certs.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(
+                        m.group().getBytes(StandardCharsets.US_ASCII))));
+            }
         } catch (GeneralSecurityException | RuntimeException e) {
             throw new IOException("cannot read the certificates in " + file + ": " + e.getMessage(), e);
         }
-        if (certs.length == 0) {
+        if (certs.isEmpty()) {
             throw new IOException("no PEM certificate (-----BEGIN CERTIFICATE-----) in " + file);
         }
-        return certs;
+        return certs.toArray(X509Certificate[]::new);
     }
 
     /** The private key in {@code content} (read from {@code file}). */
-    static PrivateKey privateKey(Path file, byte[] content) throws IOException {
+    public static PrivateKey privateKey(Path file, byte[] content) throws IOException {
         Matcher m = KEY.matcher(new String(content, StandardCharsets.US_ASCII));
         if (!m.find()) {
             throw new IOException("no PEM private key (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY) in " + file);
@@ -91,7 +102,7 @@ final class PemFiles {
     }
 
     /** Whether {@code key} is the private half of {@code publicKey}: it signs what the public key verifies. */
-    static boolean belongTogether(PrivateKey key, PublicKey publicKey) {
+    public static boolean belongTogether(PrivateKey key, PublicKey publicKey) {
         String algorithm = switch (publicKey.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";

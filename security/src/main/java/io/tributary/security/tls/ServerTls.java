@@ -7,6 +7,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import io.tributary.protocol.security.ServerTlsSettings;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;

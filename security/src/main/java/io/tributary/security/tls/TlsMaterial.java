@@ -1,5 +1,6 @@
 package io.tributary.security.tls;
 
+import io.tributary.protocol.security.ServerTlsSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

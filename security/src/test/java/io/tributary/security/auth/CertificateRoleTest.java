@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
 import io.tributary.protocol.config.Settings;
+import io.tributary.protocol.security.ServerTlsSettings;
+import io.tributary.protocol.security.ServerTlsSettings.ClientAuth;
 import io.tributary.protocol.security.TlsFiles;
 import io.tributary.security.tls.CertificateAuthority;
 import io.tributary.security.tls.ServerTls;
-import io.tributary.security.tls.ServerTlsSettings;
-import io.tributary.security.tls.ServerTlsSettings.ClientAuth;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,29 +1,30 @@
-package io.tributary.storage.tls;
+package io.tributary.protocol.security;
 
 import io.tributary.protocol.config.Settings;
 import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The TLS of a storage server's port (ZooKeeper's secure client port, a bookie), from PEM files.
+ * TLS of one listener (gRPC, ZooKeeper's secure port, a bookie), from PEM files.
  *
- * @param certFile the server's certificate chain, leaf first
- * @param keyFile its private key (PKCS#8)
- * @param trustCertsFile CA certificates a client certificate must chain to (null: none asked for)
+ * @param certFile the listener's certificate chain, leaf first
+ * @param keyFile its private key (PKCS#8, PKCS#1 or SEC1)
+ * @param trustCertsFile CA certificates a client certificate must chain to (null: client
+ *                       certificates are not asked for)
  * @param clientAuth whether clients must present a certificate
  */
-public record StorageServerTls(Path certFile, Path keyFile, Path trustCertsFile, ClientAuth clientAuth) {
-    /** Whether the server asks clients for a certificate. */
+public record ServerTlsSettings(Path certFile, Path keyFile, Path trustCertsFile, ClientAuth clientAuth) {
+    /** Whether a listener asks clients for a certificate (mTLS). */
     public enum ClientAuth {
         /** No client certificate is asked for. */
         NONE,
-        /** A client may present one; if it does, it must be valid (ZooKeeper only: BookKeeper has no such mode). */
+        /** A client may present one; if it does, it must be valid (not for bookies: BookKeeper has no such mode). */
         OPTIONAL,
         /** A client without a valid certificate is refused during the handshake. */
         REQUIRE
     }
 
-    public StorageServerTls {
+    public ServerTlsSettings {
         if (certFile == null || keyFile == null) {
             throw new IllegalArgumentException("TLS needs a certificate file and a key file");
         }
@@ -37,11 +38,11 @@ public record StorageServerTls(Path certFile, Path keyFile, Path trustCertsFile,
     }
 
     /**
-     * The settings under {@code prefix} ({@code bookie.tls}, {@code zookeeper.tls}): {@code .enabled},
-     * {@code .certFile}, {@code .keyFile}, {@code .trustCertsFile}, {@code .clientAuth} (none, optional,
-     * require); null when {@code prefix.enabled} is false (the default). A bad value names its key.
+     * The settings under {@code prefix} ({@code broker.tls}, {@code bookie.tls}, {@code zookeeper.tls}): {@code .enabled}, {@code .certFile},
+     * {@code .keyFile}, {@code .trustCertsFile}, {@code .clientAuth} (none, optional, require); null
+     * when {@code prefix.enabled} is false (the default). A bad value names its key.
      */
-    public static StorageServerTls from(Settings s, String prefix) {
+    public static ServerTlsSettings from(Settings s, String prefix) {
         if (!s.getBoolean(prefix + ".enabled", false)) {
             return null;
         }
@@ -59,7 +60,7 @@ public record StorageServerTls(Path certFile, Path keyFile, Path trustCertsFile,
             throw new IllegalArgumentException(prefix + ".clientAuth must be none, optional or require, got '" + auth + "'");
         }
         try {
-            return new StorageServerTls(Path.of(cert), Path.of(key), trust == null ? null : Path.of(trust), clientAuth);
+            return new ServerTlsSettings(Path.of(cert), Path.of(key), trust == null ? null : Path.of(trust), clientAuth);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(prefix + ": " + e.getMessage(), e);
         }
