@@ -124,7 +124,8 @@ final class ProducerSequences {
         }
         List<String> forgotten = new ArrayList<>();
         for (Map.Entry<String, Long> e : List.copyOf(lastActiveMs.entrySet())) {
-            if (e.getValue() < inactiveBeforeMs) {
+            // a connected producer is never inactive, whatever the clocks of the caller and this thread say
+            if (!active.contains(e.getKey()) && e.getValue() < inactiveBeforeMs) {
                 forgotten.add(e.getKey());
             }
         }
