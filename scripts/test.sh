@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite, as README.md and .ci/run call it. Installs first what the tests run besides
+# Maven's artifacts: Prometheus (promtool checks every process's /metrics output and the alert rules).
+# A test never skips for want of a program: this script is where programs come from.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]} (Debian packages)" >&2
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+exec mvn -B -ntp verify "$@"
