@@ -190,6 +190,10 @@ public final class Standalone implements AutoCloseable {
             return starter.start();
         } catch (Exception e) {
             for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c.getMessage() != null && c.getMessage().startsWith("cannot serve metrics on ")) {
+                    throw new IllegalStateException(what + " " + c.getMessage()
+                            + " (is another Tributary running? choose other ports with --metrics-port)", e);
+                }
                 if (c instanceof java.net.BindException) {
                     throw new IllegalStateException(what + " cannot listen on port " + port + ": " + c.getMessage()
                             + " (is another Tributary running? choose another port with " + option + ")", e);

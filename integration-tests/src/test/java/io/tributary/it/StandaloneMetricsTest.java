@@ -1,10 +1,13 @@
 package io.tributary.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.broker.Broker;
 import io.tributary.cli.Standalone;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,6 +48,15 @@ class StandaloneMetricsTest {
             assertThat(proxy).isPositive();
             assertThat(standalone.brokers()).extracting(Broker::metricsPort).doesNotContain(proxy, 0, -1).doesNotHaveDuplicates();
             assertThat(status(proxy, "/health/live")).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aMetricsPortInUseIsNamedWithItsOption() throws Exception {
+        int taken = TestClusters.freePort();
+        try (ServerSocket holder = new ServerSocket(taken, 1, InetAddress.getByName("127.0.0.1"))) {
+            Standalone standalone = new Standalone(TestClusters.options(dir.toFile(), c -> c.toBuilder().metricsPort(taken).build()));
+            assertThatThrownBy(standalone::start).hasMessageContaining(":" + taken).hasMessageContaining("--metrics-port");
         }
     }
 
