@@ -23,6 +23,7 @@ import io.tributary.broker.service.LookupServiceImpl;
 import io.tributary.broker.service.MessagingServiceImpl;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.internal.v1.BrokerRegistration;
+import io.tributary.metrics.MetricsServer;
 import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.security.BearerCredentials;
@@ -83,7 +84,14 @@ public final class Broker implements AutoCloseable {
     private String address;
     private String internalAddress;
     private int metricsPort = -1;
+    private MetricsServer metricsServer;
     private volatile boolean stopping;
+    /** Why the broker is stopping (for /health/ready), null while it is not. */
+    private volatile String stopReason;
+    /** Start-up is complete. */
+    private volatile boolean started;
+    /** This session's registration znode exists (false from a lost session until it is created again). */
+    private volatile boolean registered;
 
     public Broker(BrokerConfig config) {
         this.config = config;
@@ -96,6 +104,7 @@ public final class Broker implements AutoCloseable {
             return doStart();
         } catch (Exception e) {
             stopping = true;
+            stopReason = "the broker failed to start: " + e;
             closeResources();
             throw e;
         }
@@ -116,7 +125,9 @@ public final class Broker implements AutoCloseable {
             return t;
         });
         metrics = new BrokerMetrics();
-        metricsPort = metrics.serve(config.bindAddress(), config.metricsPort());
+        // up first, so that /health/live answers and /health/ready says why not while the broker starts
+        metricsServer = MetricsServer.start(config.metricsSettings(), metrics.registry(), this::notReadyBecause);
+        metricsPort = metricsServer == null ? -1 : metricsServer.port();
         ManagedLogFactory logs = new ManagedLogFactory(store, bookKeeper, config.log(), name -> executor.chooseThread(name),
                 Broker::sequenceMark);
         NamespaceService namespaces = new NamespaceService(store, config.defaultBundles());
@@ -172,6 +183,7 @@ public final class Broker implements AutoCloseable {
         internalAddress = config.internalAddress(internalServer.getPort());
 
         register().get(30, TimeUnit.SECONDS);
+        registered = true;
         loadManager.start();
         curator.getConnectionStateListenable().addListener((c, state) -> {
             if (state != ConnectionState.SUSPENDED) {
@@ -183,9 +195,10 @@ public final class Broker implements AutoCloseable {
                 LOG.warn("broker {}: ZooKeeper connection suspended; pausing dispatch and acknowledgements", brokerId);
                 topics.pauseAll();
             } else if (state == ConnectionState.LOST) {
+                registered = false; // the session's ephemeral znodes are gone
                 stepDown();
             } else if (state == ConnectionState.RECONNECTED && !stopping) {
-                register().exceptionally(e -> null);
+                register().thenRun(() -> registered = true).exceptionally(e -> null);
                 reporter.publish();
                 regainOwnership();
             }
@@ -193,10 +206,43 @@ public final class Broker implements AutoCloseable {
             connectionState = state;
         });
         health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-        LOG.info("broker {} serving at {}{}", brokerId, address, metricsPort > 0 ? ", metrics at :" + metricsPort + "/metrics" : "");
+        started = true;
+        LOG.info("broker {} serving at {}{}", brokerId, address, metricsPort > 0
+                ? ", metrics and health at " + config.metricsSettings().bindAddress() + ":" + metricsPort : "");
         LOG.info("broker {} internal listener (other brokers only) at {}{}{}", brokerId, internalAddress,
                 internal.tls() != null ? ", TLS" : "", config.authentication().enabled() ? ", authenticated" : "");
         return this;
+    }
+
+    /**
+     * Null when the broker serves: started, registered in ZooKeeper with its session connected, both
+     * listeners accepting calls, and not stopping; else why not ({@code /health/ready}).
+     */
+    String notReadyBecause() {
+        String stop = stopReason;
+        if (stop != null) {
+            return stop;
+        }
+        if (!started) {
+            return "starting";
+        }
+        if (server.isShutdown() || server.isTerminated()) {
+            return "the client port (" + address + ") is not accepting calls";
+        }
+        if (internalServer.isShutdown() || internalServer.isTerminated()) {
+            return "the internal listener (" + internalAddress + ") is not accepting calls";
+        }
+        ConnectionState zk = connectionState;
+        if (zk == ConnectionState.SUSPENDED) {
+            return "the ZooKeeper connection is suspended (dispatch paused until it is back)";
+        }
+        if (zk == ConnectionState.LOST) {
+            return "the ZooKeeper session expired; not registered until it reconnects";
+        }
+        if (!registered) {
+            return "not registered in ZooKeeper";
+        }
+        return null;
     }
 
     /** The last connection state Curator reported. */
@@ -286,7 +332,7 @@ public final class Broker implements AutoCloseable {
         return internalServer.getPort();
     }
 
-    /** Port of the Prometheus endpoint, -1 if off. */
+    /** Port of the metrics and health endpoint ({@code /metrics}, {@code /health/*}), -1 if off. */
     public int metricsPort() {
         return metricsPort;
     }
@@ -315,18 +361,24 @@ public final class Broker implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
-        if (loadManager != null && config.drainOnShutdown() && !ownership.ownedBundles().isEmpty()) {
+        boolean drain = loadManager != null && config.drainOnShutdown() && !ownership.ownedBundles().isEmpty();
+        stopReason = drain ? "stopping: handing its bundles to other brokers first" : "stopping";
+        if (drain) {
             try {
                 int moved = loadManager.drainSelf().get(config.bundleMoveTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
                 LOG.info("broker {} handed {} bundles to other brokers before stopping", brokerId, moved);
             } catch (Exception e) {
                 LOG.warn("draining before shutdown did not finish: {}", e.toString());
             }
+            stopReason = "stopping";
         }
         closeResources();
     }
 
     private void closeResources() {
+        if (stopReason == null) {
+            stopReason = "stopping";
+        }
         if (loadManager != null) {
             loadManager.close();
         }
@@ -371,6 +423,9 @@ public final class Broker implements AutoCloseable {
         }
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
         }
         if (metrics != null) {
             metrics.close();

@@ -5,6 +5,7 @@ import io.tributary.api.v1.BacklogQuotaPolicy;
 import io.tributary.broker.auth.AuthorizationConfig;
 import io.tributary.broker.loadmanager.LoadBalancerConfig;
 import io.tributary.broker.topic.Policies;
+import io.tributary.metrics.MetricsSettings;
 import io.tributary.protocol.config.Settings;
 import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.security.auth.AuthenticationSettings;
@@ -40,7 +41,9 @@ import java.util.Properties;
  * @param pullConsumerIdleTimeout a Receive-based consumer with no call for this long is dropped and its
  *                                unacknowledged messages go to others
  * @param loadBalancer how bundles are spread over brokers
- * @param metricsPort port of the Prometheus {@code /metrics} endpoint (-1: off, 0: any free port)
+ * @param metricsPort port of the metrics and health endpoint ({@code /metrics}, {@code /health/live},
+ *                    {@code /health/ready}; -1: off, 0: any free port)
+ * @param metricsBindAddress interface the metrics endpoint listens on; null: {@code bindAddress}
  * @param drainOnShutdown on SIGTERM or close, move every bundle to other brokers before stopping
  * @param bundleMoveTimeout how long one bundle move may take before it is abandoned
  * @param policyCheckInterval how often each topic applies retention, message TTL, the backlog quota
@@ -81,6 +84,7 @@ public record BrokerConfig(
         Duration pullConsumerIdleTimeout,
         LoadBalancerConfig loadBalancer,
         int metricsPort,
+        String metricsBindAddress,
         boolean drainOnShutdown,
         Duration bundleMoveTimeout,
         Duration policyCheckInterval,
@@ -120,6 +124,8 @@ public record BrokerConfig(
         Preconditions.checkArgument(dispatchBatchSize >= 1, "broker.dispatchBatchSize must be >= 1");
         Preconditions.checkArgument(metricsPort >= -1 && metricsPort <= 65535,
                 "broker.metricsPort must be -1 (off), 0 (any free port) or a port, was %s", metricsPort);
+        Preconditions.checkArgument(metricsBindAddress == null || !metricsBindAddress.isBlank(),
+                "broker.metricsBindAddress must not be blank (unset: broker.bindAddress)");
         Preconditions.checkArgument(!bundleMoveTimeout.isNegative() && !bundleMoveTimeout.isZero(), "broker.bundleMoveTimeout must be positive");
         Preconditions.checkArgument(!policyCheckInterval.isNegative() && !policyCheckInterval.isZero(),
                 "broker.policyCheckInterval must be positive");
@@ -207,6 +213,7 @@ public record BrokerConfig(
         private Duration pullConsumerIdleTimeout = Duration.ofSeconds(60);
         private LoadBalancerConfig loadBalancer = LoadBalancerConfig.DEFAULT;
         private int metricsPort = 8080;
+        private String metricsBindAddress = null;
         private boolean drainOnShutdown = true;
         private Duration bundleMoveTimeout = Duration.ofSeconds(30);
         private Duration policyCheckInterval = Duration.ofSeconds(30);
@@ -243,6 +250,7 @@ public record BrokerConfig(
             pullConsumerIdleTimeout = c.pullConsumerIdleTimeout;
             loadBalancer = c.loadBalancer;
             metricsPort = c.metricsPort;
+            metricsBindAddress = c.metricsBindAddress;
             drainOnShutdown = c.drainOnShutdown;
             bundleMoveTimeout = c.bundleMoveTimeout;
             policyCheckInterval = c.policyCheckInterval;
@@ -286,6 +294,8 @@ public record BrokerConfig(
         public Builder pullConsumerIdleTimeout(Duration v) { pullConsumerIdleTimeout = v; return this; }
         public Builder loadBalancer(LoadBalancerConfig v) { loadBalancer = v; return this; }
         public Builder metricsPort(int v) { metricsPort = v; return this; }
+        /** The metrics endpoint's interface; null: the broker's {@code bindAddress}. */
+        public Builder metricsBindAddress(String v) { metricsBindAddress = v; return this; }
         public Builder drainOnShutdown(boolean v) { drainOnShutdown = v; return this; }
         public Builder bundleMoveTimeout(Duration v) { bundleMoveTimeout = v; return this; }
         public Builder policyCheckInterval(Duration v) { policyCheckInterval = v; return this; }
@@ -308,7 +318,7 @@ public record BrokerConfig(
                     zkSessionTimeout, maxMessageSize, allowAutoTopicCreation, defaultBundles, log, allowSingleCopy,
                     cursorPersistInterval,
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
-                    drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
+                    metricsBindAddress, drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
                     dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, storageTls, tls, authentication,
                     internal, authorization);
         }
@@ -361,6 +371,7 @@ public record BrokerConfig(
                 .pullConsumerIdleTimeout(s.getDuration("broker.pullConsumerIdleTimeout", d.pullConsumerIdleTimeout()))
                 .loadBalancer(lb)
                 .metricsPort(s.getInt("broker.metricsPort", d.metricsPort()))
+                .metricsBindAddress(s.get("broker.metricsBindAddress", d.metricsBindAddress()))
                 .drainOnShutdown(s.getBoolean("broker.drainOnShutdown", d.drainOnShutdown()))
                 .bundleMoveTimeout(s.getDuration("broker.bundleMoveTimeout", d.bundleMoveTimeout()))
                 .policyCheckInterval(s.getDuration("broker.policyCheckInterval", d.policyCheckInterval()))
@@ -390,6 +401,14 @@ public record BrokerConfig(
     /** The address other brokers use to reach this broker's internal listener. */
     public String internalAddress(int boundPort) {
         return (internal.advertisedAddress() != null ? internal.advertisedAddress() : advertisedAddress) + ":" + boundPort;
+    }
+
+    /**
+     * Where the metrics and health endpoint listens: {@code broker.metricsPort} on
+     * {@code broker.metricsBindAddress}, by default the broker's own bind address.
+     */
+    public MetricsSettings metricsSettings() {
+        return new MetricsSettings(metricsBindAddress != null ? metricsBindAddress : bindAddress, metricsPort);
     }
 
     /** The interface the internal listener binds. */

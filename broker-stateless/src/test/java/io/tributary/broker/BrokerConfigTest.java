@@ -3,6 +3,7 @@ package io.tributary.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tributary.metrics.MetricsSettings;
 import io.tributary.protocol.security.ServerTlsSettings;
 import java.time.Duration;
 import java.util.Map;
@@ -27,6 +28,7 @@ class BrokerConfigTest {
         assertThat(c.maxMessageSize()).isEqualTo(5 * 1024 * 1024);
         assertThat(c.port()).isEqualTo(6651);
         assertThat(c.metricsPort()).isEqualTo(8080);
+        assertThat(c.metricsSettings()).isEqualTo(new MetricsSettings("0.0.0.0", 8080));
         assertThat(c.zkSessionTimeout()).isEqualTo(Duration.ofSeconds(15));
         assertThat(c.loadBalancer().overloadThreshold()).isEqualTo(0.25);
     }
@@ -134,6 +136,17 @@ class BrokerConfigTest {
         assertThat(c.port()).isEqualTo(7002);
         assertThat(c.maxMessageSize()).isEqualTo(2000);
         assertThat(c.loadBalancer().enabled()).isFalse();
+    }
+
+    @Test
+    void theMetricsEndpointListensOnTheBrokersInterfaceUnlessGivenItsOwn() {
+        assertThat(BrokerConfig.fromProperties(props("broker.bindAddress", "10.1.1.1"), Map.of()).metricsSettings())
+                .isEqualTo(new MetricsSettings("10.1.1.1", 8080));
+        assertThat(BrokerConfig.fromProperties(props("broker.bindAddress", "10.1.1.1", "broker.metricsPort", "9100",
+                "broker.metricsBindAddress", "127.0.0.1"), Map.of()).metricsSettings())
+                .isEqualTo(new MetricsSettings("127.0.0.1", 9100));
+        assertThat(BrokerConfig.fromProperties(props(), Map.of("TRIBUTARY_BROKER_METRICS_BIND_ADDRESS", "127.0.0.2"))
+                .metricsSettings().bindAddress()).isEqualTo("127.0.0.2");
     }
 
     @Test

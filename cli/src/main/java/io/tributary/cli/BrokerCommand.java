@@ -56,6 +56,10 @@ final class BrokerCommand implements Callable<Integer> {
             throw noBookKeeperCluster(e, brokerConfig);
         }
         ServerRunner.announce("broker " + broker.brokerId() + " serving at " + broker.address());
+        if (broker.metricsPort() >= 0) {
+            ServerRunner.announce("broker metrics and health at http://" + brokerConfig.metricsSettings().bindAddress() + ":"
+                    + broker.metricsPort() + " (/metrics, /health/live, /health/ready)");
+        }
         return stopper.runUntilStopped(broker::close);
     }
 

@@ -49,6 +49,10 @@ final class ProxyCommand implements Callable<Integer> {
         ServerRunner.Stopper stopper = ServerRunner.installStopHandlers("proxy", parentPid);
         ServerRunner.start("the proxy", proxyConfig.port(), "--port", proxy::start, proxy::close);
         ServerRunner.announce("proxy listening on " + proxy.port());
+        if (proxy.metricsPort() >= 0) {
+            ServerRunner.announce("proxy metrics and health at http://" + proxyConfig.metricsSettings().bindAddress() + ":"
+                    + proxy.metricsPort() + " (/metrics, /health/live, /health/ready)");
+        }
         return stopper.runUntilStopped(proxy::close);
     }
 }

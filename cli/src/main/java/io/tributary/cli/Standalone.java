@@ -149,10 +149,14 @@ public final class Standalone implements AutoCloseable {
                 settings.log(BrokerConfig.DEFAULT_LOG.withQuorum(replicas, replicas, replicas));
             }
             BrokerConfig brokerConfig = settings.build();
+            int metricsPort = -1; // the first broker's; the others and the proxy take the next ones
             for (int i = 0; i < options.brokers(); i++) {
                 int port = options.brokerPort() == 0 ? 0 : options.brokerPort() + i;
                 int index = i;
                 BrokerConfig c = options.brokerSettings().apply(brokerConfig.withPort(port));
+                if (index == 0) {
+                    metricsPort = c.metricsPort();
+                }
                 if (index > 0 && c.metricsPort() > 0) {
                     c = c.toBuilder().metricsPort(c.metricsPort() + index).build();
                 }
@@ -160,7 +164,9 @@ public final class Standalone implements AutoCloseable {
                 brokers.add(onPort("broker " + i, port, "--broker-port", () -> new Broker(config).start()));
             }
             String all = String.join(",", brokers.stream().map(Broker::address).toList());
-            ProxyConfig proxyConfig = ProxyConfig.withBrokers(all).withPort(options.proxyPort()).withBindAddress("127.0.0.1");
+            // the proxy's metrics after the brokers': metricsPort + brokers (0: a free port, -1: none)
+            ProxyConfig proxyConfig = ProxyConfig.withBrokers(all).withPort(options.proxyPort()).withBindAddress("127.0.0.1")
+                    .withMetrics(metricsPort > 0 ? metricsPort + options.brokers() : metricsPort, null);
             ProxyConfig secured = options.security() == null ? proxyConfig : options.security().secureProxy(proxyConfig);
             proxy = onPort("the proxy", options.proxyPort(), "--port", () -> new ProxyServer(secured).start());
             if (options.security() != null) {
@@ -184,6 +190,10 @@ public final class Standalone implements AutoCloseable {
             return starter.start();
         } catch (Exception e) {
             for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c.getMessage() != null && c.getMessage().startsWith("cannot serve metrics on ")) {
+                    throw new IllegalStateException(what + " " + c.getMessage()
+                            + " (is another Tributary running? choose other ports with --metrics-port)", e);
+                }
                 if (c instanceof java.net.BindException) {
                     throw new IllegalStateException(what + " cannot listen on port " + port + ": " + c.getMessage()
                             + " (is another Tributary running? choose another port with " + option + ")", e);
@@ -200,6 +210,11 @@ public final class Standalone implements AutoCloseable {
 
     public int proxyPort() {
         return proxy.port();
+    }
+
+    /** The port of the proxy's {@code /metrics} and {@code /health/*}, -1 when off. */
+    public int proxyMetricsPort() {
+        return proxy.metricsPort();
     }
 
     /** The first broker. */

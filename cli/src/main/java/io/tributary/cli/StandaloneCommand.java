@@ -35,7 +35,8 @@ final class StandaloneCommand implements Callable<Integer> {
     int bookiePort;
 
     @Option(names = "--metrics-port", defaultValue = "8080",
-            description = "Port of the broker's Prometheus /metrics endpoint; -1 turns it off (default: ${DEFAULT-VALUE}).")
+            description = {"Port of the first broker's /metrics, /health/live and /health/ready; broker i uses this + i, "
+                    + "the proxy this + the number of brokers; 0 picks free ports, -1 turns them off (default: ${DEFAULT-VALUE})."})
     int metricsPort;
 
     @Option(names = "--no-fsync", description = "Acknowledge entries before the bookie journal is synced to disk (faster, less durable).")
@@ -60,6 +61,16 @@ final class StandaloneCommand implements Callable<Integer> {
         standalone.start();
         System.out.println("Tributary standalone is running.");
         System.out.println("  proxy (clients connect here): localhost:" + standalone.proxyPort());
+        for (int i = 0; i < standalone.brokers().size(); i++) {
+            int port = standalone.brokers().get(i).metricsPort();
+            if (port >= 0) {
+                System.out.println(String.format("  %-30s", "broker " + i + " metrics:") + "http://localhost:" + port + "/metrics");
+            }
+        }
+        if (standalone.proxyMetricsPort() >= 0) {
+            System.out.println(String.format("  %-30s", "proxy metrics:") + "http://localhost:" + standalone.proxyMetricsPort()
+                    + "/metrics");
+        }
         System.out.println("  data directory:                " + dataDir.getAbsolutePath());
         if (security == null) {
             System.out.println("  security: none (plaintext on 127.0.0.1, no authentication; for development only: use --secure)");

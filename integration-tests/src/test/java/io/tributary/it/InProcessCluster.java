@@ -49,7 +49,8 @@ final class InProcessCluster implements AutoCloseable {
     ProxyServer proxy() throws Exception {
         if (proxy == null) {
             String all = brokers.stream().map(Broker::address).collect(Collectors.joining(","));
-            proxy = new ProxyServer(ProxyConfig.withBrokers(all).withPort(0).withBindAddress("127.0.0.1")).start();
+            proxy = new ProxyServer(ProxyConfig.withBrokers(all).withPort(0).withBindAddress("127.0.0.1")
+                    .withMetrics(0, null)).start();
         }
         return proxy;
     }

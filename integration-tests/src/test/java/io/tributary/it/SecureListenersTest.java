@@ -105,7 +105,7 @@ class SecureListenersTest {
         }
         proxy = new ProxyServer(ProxyConfig.fromProperties(props(
                 "proxy.brokerServiceUrl", cluster.brokers.stream().map(Broker::address).collect(Collectors.joining(",")),
-                "proxy.bindAddress", "127.0.0.1", "proxy.port", "0",
+                "proxy.bindAddress", "127.0.0.1", "proxy.port", "0", "proxy.metricsPort", "-1",
                 "proxy.tls.enabled", "true", "proxy.tls.certFile", server.certFile(), "proxy.tls.keyFile", server.keyFile(),
                 "proxy.authentication.enabled", "true", "proxy.authentication.secretKeyFile", secret,
                 "proxy.brokerClient.authTokenFile", proxyTokenFile,

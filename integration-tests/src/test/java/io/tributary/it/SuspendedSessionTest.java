@@ -58,7 +58,7 @@ class SuspendedSessionTest {
                     .zkSessionTimeout(Duration.ofSeconds(60)).build();
             Broker broker = new Broker(config).start();
             ProxyServer proxy = new ProxyServer(ProxyConfig.withBrokers(broker.address()).withPort(0)
-                    .withBindAddress("127.0.0.1")).start();
+                    .withBindAddress("127.0.0.1").withMetrics(-1, null)).start();
             String url = "127.0.0.1:" + proxy.port();
             ManagedChannel channel = NettyChannelBuilder.forTarget(url).usePlaintext().build();
             String topic = "public/default/suspended";

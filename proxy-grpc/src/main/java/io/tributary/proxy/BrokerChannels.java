@@ -37,6 +37,8 @@ public final class BrokerChannels implements AutoCloseable {
     private final Duration keepAliveTime;
     private final TlsFiles tls;
     private final ClientInterceptor identity;
+    /** sees every call to brokers (the proxy's readiness); null: none */
+    private final ClientInterceptor observer;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -53,6 +55,16 @@ public final class BrokerChannels implements AutoCloseable {
      * @param credentials the proxy's own credentials, sent on every call (null: none)
      */
     public BrokerChannels(int maxInboundMessageSize, Duration keepAliveTime, TlsFiles tls, CallCredentials credentials) {
+        this(maxInboundMessageSize, keepAliveTime, tls, credentials, null);
+    }
+
+    /**
+     * @param tls TLS to brokers (null: plaintext)
+     * @param credentials the proxy's own credentials, sent on every call (null: none)
+     * @param observer sees every call to a broker (null: none)
+     */
+    public BrokerChannels(int maxInboundMessageSize, Duration keepAliveTime, TlsFiles tls, CallCredentials credentials,
+                          ClientInterceptor observer) {
         if (maxInboundMessageSize <= 0) {
             throw new IllegalArgumentException("maxInboundMessageSize must be positive");
         }
@@ -60,6 +72,7 @@ public final class BrokerChannels implements AutoCloseable {
         this.keepAliveTime = keepAliveTime;
         this.tls = tls;
         this.identity = ForwardedRole.toBrokers(credentials);
+        this.observer = observer;
     }
 
     /** The channel to a broker's gRPC endpoint, {@code host:port}; created on first use. */
@@ -81,7 +94,11 @@ public final class BrokerChannels implements AutoCloseable {
 
     private ManagedChannel create(String address) {
         LOG.info("Opening channel to broker {}", address);
-        return ClientTls.apply(NettyChannelBuilder.forTarget("dns:///" + address), tls)
+        NettyChannelBuilder builder = ClientTls.apply(NettyChannelBuilder.forTarget("dns:///" + address), tls);
+        if (observer != null) {
+            builder.intercept(observer);
+        }
+        return builder
                 .intercept(identity)
                 .maxInboundMessageSize(maxInboundMessageSize)
                 .keepAliveTime(keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)

@@ -61,6 +61,7 @@ final class OwnerForwarder {
                             ctx.detach(previous);
                         }
                     }
+                    lookup.metrics().redirect(ErrorReason.NOT_OWNER);
                     LOG.debug("{} {}: {} is not the owner; retrying at {}", method.getBareMethodName(), topic,
                             owner, named.isBlank() ? "the owner found by a new lookup" : named);
                     return next.thenCompose(retryOwner -> attempt(retryOwner, method, request, ctx)

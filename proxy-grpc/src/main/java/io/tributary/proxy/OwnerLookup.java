@@ -39,15 +39,31 @@ public final class OwnerLookup {
     private final long ttlNanos;
     private final LongSupplier nanoClock;
     private final Map<TopicName, Entry> cache = new ConcurrentHashMap<>();
+    private final ProxyMetrics metrics;
 
     public OwnerLookup(ConfiguredBrokers brokers, Duration ttl) {
-        this(brokers, ttl, System::nanoTime);
+        this(brokers, ttl, new ProxyMetrics());
+    }
+
+    /** @param metrics counts lookups, cache hits and misses, and the redirects the forwarders follow */
+    public OwnerLookup(ConfiguredBrokers brokers, Duration ttl, ProxyMetrics metrics) {
+        this(brokers, ttl, System::nanoTime, metrics);
     }
 
     OwnerLookup(ConfiguredBrokers brokers, Duration ttl, LongSupplier nanoClock) {
+        this(brokers, ttl, nanoClock, new ProxyMetrics());
+    }
+
+    private OwnerLookup(ConfiguredBrokers brokers, Duration ttl, LongSupplier nanoClock, ProxyMetrics metrics) {
         this.brokers = Objects.requireNonNull(brokers, "brokers");
         this.ttlNanos = ttl.toNanos();
         this.nanoClock = nanoClock;
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+    }
+
+    /** The proxy's metrics, where the forwarders count the redirects they follow. */
+    ProxyMetrics metrics() {
+        return metrics;
     }
 
     /** One cached answer; {@code expiresAt} is set once the lookup has succeeded. */
@@ -77,6 +93,7 @@ public final class OwnerLookup {
         long now = nanoClock.getAsLong();
         Entry existing = cache.get(topic);
         if (existing != null && existing.usable(now)) {
+            metrics.lookupCacheHits.inc();
             return forCaller(topic, existing);
         }
         Entry[] created = new Entry[1];
@@ -88,10 +105,12 @@ public final class OwnerLookup {
             return created[0];
         });
         if (entry == created[0]) {
+            metrics.lookupCacheMisses.inc();
             sweepIfLarge();
             startLookup(topic, entry);
             return entry.owner;
         }
+        metrics.lookupCacheHits.inc(); // another caller's lookup, just started
         return forCaller(topic, entry);
     }
 
@@ -131,6 +150,7 @@ public final class OwnerLookup {
                         error = new TributaryException(ErrorReason.BROKER_UNAVAILABLE,
                                 "lookup of " + topic + " named no owner");
                     }
+                    metrics.lookups.labels(error == null ? "ok" : "failed").inc();
                     if (error != null) {
                         LOG.debug("Lookup of {} failed: {}", topic, error.toString());
                         cache.remove(topic, entry);
@@ -150,6 +170,7 @@ public final class OwnerLookup {
      */
     public CompletableFuture<LookupResponse> lookup(TopicName topic, LookupRequest request, Context ctx) {
         return brokers.call(LookupServiceGrpc.getLookupMethod(), request, CallOptions.DEFAULT, ctx)
+                .whenComplete((response, error) -> metrics.lookups.labels(error == null ? "ok" : "failed").inc())
                 .thenApply(response -> {
                     if (!response.getBrokerAddress().isBlank()) {
                         remember(topic, response.getBrokerAddress());

@@ -1,5 +1,6 @@
 package io.tributary.proxy;
 
+import io.tributary.metrics.MetricsSettings;
 import io.tributary.protocol.config.Settings;
 import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
@@ -34,6 +35,9 @@ import java.util.Properties;
  * @param brokerClientTls        TLS to brokers ({@code proxy.brokerClient.tls.*}, on when trustCertsFile is
  *                               set; certFile and keyFile for brokers that require client certificates);
  *                               null: plaintext
+ * @param metricsPort            port of the metrics and health endpoint ({@code /metrics}, {@code /health/live},
+ *                               {@code /health/ready}); default {@value #DEFAULT_METRICS_PORT}, -1 off, 0 a free port
+ * @param metricsBindAddress     interface of the metrics endpoint; null (default): {@code bindAddress}
  */
 public record ProxyConfig(
         String bindAddress,
@@ -44,12 +48,15 @@ public record ProxyConfig(
         ServerTlsSettings tls,
         AuthenticationSettings authentication,
         Path brokerClientAuthTokenFile,
-        TlsFiles brokerClientTls) {
+        TlsFiles brokerClientTls,
+        int metricsPort,
+        String metricsBindAddress) {
 
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 6650;
     public static final int DEFAULT_MAX_INBOUND_MESSAGE_SIZE = io.tributary.protocol.config.Transport.MAX_INBOUND_MESSAGE_SIZE;
     public static final Duration DEFAULT_LOOKUP_CACHE_TTL = Duration.ofSeconds(60);
+    public static final int DEFAULT_METRICS_PORT = 8081;
 
     public static final String KEY_BIND_ADDRESS = "proxy.bindAddress";
     public static final String KEY_PORT = "proxy.port";
@@ -60,6 +67,8 @@ public record ProxyConfig(
     public static final String PREFIX_AUTHENTICATION = "proxy.authentication";
     public static final String KEY_BROKER_CLIENT_AUTH_TOKEN_FILE = "proxy.brokerClient.authTokenFile";
     public static final String PREFIX_BROKER_CLIENT_TLS = "proxy.brokerClient.tls";
+    public static final String KEY_METRICS_PORT = "proxy.metricsPort";
+    public static final String KEY_METRICS_BIND_ADDRESS = "proxy.metricsBindAddress";
 
     public ProxyConfig {
         if (bindAddress == null || bindAddress.isBlank()) {
@@ -89,50 +98,73 @@ public record ProxyConfig(
             throw new IllegalArgumentException(PREFIX_BROKER_CLIENT_TLS + ".trustCertsFile is required for TLS to brokers "
                     + "(a client certificate alone does not turn it on)");
         }
+        if (metricsPort < -1 || metricsPort > 65535) {
+            throw new IllegalArgumentException(KEY_METRICS_PORT + " must be -1 (off), 0 (any free port) or a port, got "
+                    + metricsPort);
+        }
+        if (metricsBindAddress != null) {
+            if (metricsBindAddress.isBlank()) {
+                throw new IllegalArgumentException(KEY_METRICS_BIND_ADDRESS + " must not be blank (unset: "
+                        + KEY_BIND_ADDRESS + ")");
+            }
+            metricsBindAddress = metricsBindAddress.trim();
+        }
     }
 
     /** A configuration with every default and the given brokers. */
     public static ProxyConfig withBrokers(String brokerServiceUrl) {
         return new ProxyConfig(DEFAULT_BIND_ADDRESS, DEFAULT_PORT, brokerServiceUrl,
-                DEFAULT_MAX_INBOUND_MESSAGE_SIZE, DEFAULT_LOOKUP_CACHE_TTL, null, AuthenticationSettings.DISABLED, null, null);
+                DEFAULT_MAX_INBOUND_MESSAGE_SIZE, DEFAULT_LOOKUP_CACHE_TTL, null, AuthenticationSettings.DISABLED, null, null,
+                DEFAULT_METRICS_PORT, null);
     }
 
     public ProxyConfig withPort(int newPort) {
         return new ProxyConfig(bindAddress, newPort, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
     }
 
     public ProxyConfig withBindAddress(String newBindAddress) {
         return new ProxyConfig(newBindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
     }
 
     public ProxyConfig withLookupCacheTtl(Duration ttl) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, ttl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
     }
 
     public ProxyConfig withMaxInboundMessageSize(int bytes) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, bytes, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
     }
 
     /** TLS on the public port (null: plaintext). */
     public ProxyConfig withTls(ServerTlsSettings newTls) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, newTls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
     }
 
     /** How clients authenticate to the proxy. */
     public ProxyConfig withAuthentication(AuthenticationSettings newAuthentication) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                newAuthentication, brokerClientAuthTokenFile, brokerClientTls);
+                newAuthentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
     }
 
     /** What the proxy presents to brokers: its token file and TLS (either may be null). */
     public ProxyConfig withBrokerClient(Path authTokenFile, TlsFiles newBrokerClientTls) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, authTokenFile, newBrokerClientTls);
+                authentication, authTokenFile, newBrokerClientTls, metricsPort, metricsBindAddress);
+    }
+
+    /** The metrics and health endpoint on {@code port} (-1: off, 0: a free port) and {@code bindAddress} (null: the proxy's). */
+    public ProxyConfig withMetrics(int newMetricsPort, String newMetricsBindAddress) {
+        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
+                authentication, brokerClientAuthTokenFile, brokerClientTls, newMetricsPort, newMetricsBindAddress);
+    }
+
+    /** Where the metrics and health endpoint listens: {@link #metricsBindAddress()}, else {@link #bindAddress()}. */
+    public MetricsSettings metricsSettings() {
+        return new MetricsSettings(metricsBindAddress != null ? metricsBindAddress : bindAddress, metricsPort);
     }
 
     /** The brokers of {@link #brokerServiceUrl()}, in the order given. */
@@ -147,6 +179,7 @@ public record ProxyConfig(
      * the key ({@code TRIBUTARY_PROXY_BIND_ADDRESS}, {@code TRIBUTARY_PROXY_PORT},
      * {@code TRIBUTARY_PROXY_BROKER_SERVICE_URL}, {@code TRIBUTARY_PROXY_MAX_INBOUND_MESSAGE_SIZE},
      * {@code TRIBUTARY_PROXY_LOOKUP_CACHE_TTL}) overrides the property. Missing values take their defaults.
+     * Metrics and health: {@code proxy.metricsPort} and {@code proxy.metricsBindAddress}.
      * Security: {@code proxy.tls.*}, {@code proxy.authentication.*}, {@code proxy.brokerClient.authTokenFile}
      * and {@code proxy.brokerClient.tls.certFile/keyFile/trustCertsFile} (docs/configuration.md).
      */
@@ -167,7 +200,9 @@ public record ProxyConfig(
                 s.getBoolean(PREFIX_AUTHENTICATION + ".enabled", false)
                         ? AuthenticationSettings.from(s, PREFIX_AUTHENTICATION) : AuthenticationSettings.DISABLED,
                 path(s.get(KEY_BROKER_CLIENT_AUTH_TOKEN_FILE, null)),
-                brokerClientTls(s));
+                brokerClientTls(s),
+                s.getInt(KEY_METRICS_PORT, DEFAULT_METRICS_PORT),
+                s.get(KEY_METRICS_BIND_ADDRESS, null));
     }
 
     private static Path path(String v) {

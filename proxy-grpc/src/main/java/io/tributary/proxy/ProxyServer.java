@@ -1,23 +1,23 @@
 package io.tributary.proxy;
 
 import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.tributary.api.v1.AdminServiceGrpc;
+import io.tributary.api.v1.LookupServiceGrpc;
+import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.metrics.MetricsServer;
 import io.tributary.protocol.config.Transport;
 import io.tributary.protocol.security.BearerCredentials;
 import io.tributary.protocol.security.TokenFile;
 import io.tributary.security.auth.AuthenticationInterceptor;
 import io.tributary.security.tls.ServerTls;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import io.grpc.protobuf.services.HealthStatusManager;
-import io.tributary.api.v1.AdminServiceGrpc;
-import io.tributary.api.v1.LookupServiceGrpc;
-import io.tributary.api.v1.MessagingServiceGrpc;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,6 +27,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +71,10 @@ public final class ProxyServer implements AutoCloseable {
     private final ConfiguredBrokers brokers;
     private final OwnerLookup ownerLookup;
     private final HealthStatusManager health = new HealthStatusManager();
+    private final ProxyMetrics metrics = new ProxyMetrics();
+    private final BrokerReachability reachability;
+    /** /metrics and /health/* (null when proxy.metricsPort is -1 or before start) */
+    private MetricsServer metricsServer;
     private final Server server;
     /** The public port's TLS (null: plaintext), closed with the server. */
     private final ServerTls tls;
@@ -76,21 +82,23 @@ public final class ProxyServer implements AutoCloseable {
     private final AuthenticationInterceptor authentication;
     private volatile boolean started;
     private volatile int boundPort = -1;
-    private boolean closed;
+    private volatile boolean closed;
     /** The stall checks of forwarded streams. */
     private final ScheduledExecutorService timer = timer();
 
     public ProxyServer(ProxyConfig config) {
         this.config = config;
+        this.reachability = new BrokerReachability(config.brokerAddresses(), this::brokerChannel);
         this.channels = new BrokerChannels(config.maxInboundMessageSize(), BrokerChannels.DEFAULT_KEEPALIVE_TIME,
                 config.brokerClientTls(), config.brokerClientAuthTokenFile() == null ? null
-                        : new BearerCredentials(new TokenFile(config.brokerClientAuthTokenFile())));
+                        : new BearerCredentials(new TokenFile(config.brokerClientAuthTokenFile())),
+                reachability.observer());
         if (config.brokerClientAuthTokenFile() != null && !config.authentication().enabled()) {
             LOG.warn("{} is set but {}.enabled is false: brokers serve every client of this proxy with the proxy's "
                     + "own role", ProxyConfig.KEY_BROKER_CLIENT_AUTH_TOKEN_FILE, ProxyConfig.PREFIX_AUTHENTICATION);
         }
         this.brokers = new ConfiguredBrokers(config.brokerAddresses(), channels);
-        this.ownerLookup = new OwnerLookup(brokers, config.lookupCacheTtl());
+        this.ownerLookup = new OwnerLookup(brokers, config.lookupCacheTtl(), metrics);
         // one for all services: they share its key cache (a JWKS document is fetched once, not per service)
         this.authentication = config.authentication().enabled() ? AuthenticationInterceptor.create(config.authentication()) : null;
         this.tls = config.tls() == null ? null : ServerTls.start(config.tls());
@@ -105,6 +113,7 @@ public final class ProxyServer implements AutoCloseable {
                 .maxConcurrentCallsPerConnection(MAX_CONCURRENT_CALLS_PER_CONNECTION)
                 .keepAliveTime(SERVER_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(SERVER_KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
+                .addTransportFilter(metrics.connectionFilter())
                 .addService(authenticated(new MessagingProxyService(ownerLookup, channels, timer)))
                 .addService(authenticated(new LookupProxyService(ownerLookup, brokers)))
                 .addService(authenticated(new AdminProxyService(brokers, ownerLookup)))
@@ -113,8 +122,9 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * A public service behind, outermost first: the removal of any forwarded role a client sends, then
-     * authentication (when on), which puts the client's principal where {@link ForwardedRole} finds it.
+     * A public service behind, outermost first: the metrics (every call counted, refusals included), the
+     * removal of any forwarded role a client sends, then authentication (when on), which puts the client's
+     * principal where {@link ForwardedRole} finds it.
      */
     private ServerServiceDefinition authenticated(BindableService service) {
         ServerServiceDefinition s = service.bindService();
@@ -122,7 +132,11 @@ public final class ProxyServer implements AutoCloseable {
             s = ServerInterceptors.intercept(s, authentication);
         }
         ServerInterceptor strip = ForwardedRole.stripFromClients();
-        return ServerInterceptors.intercept(s, strip);
+        return ServerInterceptors.intercept(ServerInterceptors.intercept(s, strip), metrics.interceptor());
+    }
+
+    private ManagedChannel brokerChannel(String address) {
+        return channels.channel(address);
     }
 
     /** Binds the port and starts serving; the health service reports SERVING from here on. */
@@ -134,9 +148,10 @@ public final class ProxyServer implements AutoCloseable {
             return this;
         }
         try {
+            metricsServer = MetricsServer.start(config.metricsSettings(), metrics.registry(), this::notReadyBecause);
             server.start();
         } catch (IOException e) {
-            close(); // stops watching the TLS files
+            close(); // stops watching the TLS files and the metrics endpoint
             throw e;
         }
         boundPort = server.getPort();
@@ -145,10 +160,34 @@ public final class ProxyServer implements AutoCloseable {
         for (String name : SERVICE_NAMES) {
             health.setStatus(name, ServingStatus.SERVING);
         }
-        LOG.info("Tributary proxy listening on {}:{}{}{}, forwarding to brokers {}{}", config.bindAddress(), port(),
+        LOG.info("Tributary proxy listening on {}:{}{}{}, forwarding to brokers {}{}{}", config.bindAddress(), port(),
                 tls != null ? ", TLS" : "", config.authentication().enabled() ? ", clients authenticated" : "",
-                config.brokerServiceUrl(), config.brokerClientTls() != null ? " over TLS" : "");
+                config.brokerServiceUrl(), config.brokerClientTls() != null ? " over TLS" : "",
+                metricsServer == null ? "" : "; metrics and health at " + config.metricsSettings().bindAddress() + ":"
+                        + metricsServer.port());
         return this;
+    }
+
+    /** Null when the proxy serves and some broker is reachable, else why not ({@code /health/ready}). */
+    private String notReadyBecause() {
+        if (closed) {
+            return "stopping";
+        }
+        if (!started) {
+            return "starting";
+        }
+        return reachability.notReadyBecause();
+    }
+
+    /** The port of {@code /metrics} and {@code /health/*}; -1 when off (proxy.metricsPort=-1) or not started. */
+    public int metricsPort() {
+        MetricsServer m = metricsServer;
+        return m == null ? -1 : m.port();
+    }
+
+    /** The proxy's metrics (for tests). */
+    public ProxyMetrics metrics() {
+        return metrics;
     }
 
     /** The port actually bound (useful with port 0); -1 before {@link #start()}. */
@@ -206,6 +245,9 @@ public final class ProxyServer implements AutoCloseable {
         timer.shutdownNow();
         if (tls != null) {
             tls.close();
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
         }
         LOG.info("Tributary proxy stopped");
     }

@@ -11,7 +11,9 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import java.time.Duration;
@@ -357,9 +359,11 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
                     lookup.invalidate(topic, owner);
                     // a broker handing a bundle over names the new owner: the client's reconnect goes
                     // straight there, with no lookup
-                    String named = io.tributary.protocol.ErrorReasons.detailOf(t).getOwnerAddress();
+                    ErrorDetail detail = ErrorReasons.detailOf(t);
+                    String named = detail.getOwnerAddress();
                     if (!named.isEmpty() && !named.equals(owner)) {
                         lookup.remember(topic, named);
+                        lookup.metrics().redirect(detail.getReason());
                     }
                     if (resumeOnNewOwner(t)) {
                         return;

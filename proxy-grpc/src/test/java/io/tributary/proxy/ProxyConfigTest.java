@@ -3,6 +3,7 @@ package io.tributary.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tributary.metrics.MetricsSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -19,6 +20,26 @@ class ProxyConfigTest {
         assertThat(c.lookupCacheTtl()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.brokerAddresses()).containsExactly("b1:6651", "b2:6651");
         assertThat(c.brokerServiceUrl()).isEqualTo("b1:6651,b2:6651");
+        assertThat(c.metricsPort()).isEqualTo(8081);
+        assertThat(c.metricsSettings()).isEqualTo(new MetricsSettings("0.0.0.0", 8081));
+        // the metrics endpoint follows the proxy's interface unless given its own
+        assertThat(c.withBindAddress("127.0.0.1").metricsSettings().bindAddress()).isEqualTo("127.0.0.1");
+        assertThat(c.withMetrics(-1, "10.0.0.1").metricsSettings()).isEqualTo(new MetricsSettings("10.0.0.1", -1));
+    }
+
+    @Test
+    void metricsKeys() {
+        Properties p = new Properties();
+        p.setProperty("proxy.brokerServiceUrl", "b1:6651");
+        p.setProperty("proxy.bindAddress", "10.1.1.1");
+        assertThat(ProxyConfig.fromProperties(p, Map.of()).metricsSettings()).isEqualTo(new MetricsSettings("10.1.1.1", 8081));
+        p.setProperty("proxy.metricsPort", "9100");
+        p.setProperty("proxy.metricsBindAddress", "127.0.0.1");
+        assertThat(ProxyConfig.fromProperties(p, Map.of()).metricsSettings()).isEqualTo(new MetricsSettings("127.0.0.1", 9100));
+        assertThat(ProxyConfig.fromProperties(p, Map.of("TRIBUTARY_PROXY_METRICS_PORT", "-1")).metricsSettings().port())
+                .isEqualTo(-1);
+        p.setProperty("proxy.metricsPort", "-2");
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(p, Map.of())).hasMessageContaining("proxy.metricsPort");
     }
 
     @Test

@@ -77,7 +77,8 @@ class ProxyIdentityTest {
     @Test
     void theProxyPassesNoIdentityHeadersOfItsClientsToBrokers() throws Exception {
         broker = new FakeBroker("A");
-        proxy = new ProxyServer(ProxyConfig.withBrokers(broker.address).withBindAddress("127.0.0.1").withPort(0)).start();
+        proxy = new ProxyServer(ProxyConfig.withBrokers(broker.address).withBindAddress("127.0.0.1").withPort(0)
+                .withMetrics(-1, null)).start();
         Metadata forged = new Metadata();
         forged.put(AuthHeaders.AUTHORIZATION, AuthHeaders.BEARER + "a-token-meant-for-the-proxy");
         forged.put(AuthHeaders.ORIGINAL_ROLE, "superuser");

@@ -75,7 +75,8 @@ class ProxyServerTest {
             client.shutdownNow();
             proxy.close();
         }
-        proxy = new ProxyServer(ProxyConfig.withBrokers(brokerServiceUrl).withBindAddress("127.0.0.1").withPort(0))
+        proxy = new ProxyServer(ProxyConfig.withBrokers(brokerServiceUrl).withBindAddress("127.0.0.1").withPort(0)
+                .withMetrics(-1, null))
                 .start();
         client = NettyChannelBuilder.forAddress("127.0.0.1", proxy.port())
                 .usePlaintext()

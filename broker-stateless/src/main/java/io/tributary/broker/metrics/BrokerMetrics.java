@@ -4,17 +4,15 @@ import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
 import io.prometheus.client.Gauge;
 import io.prometheus.client.Histogram;
-import io.prometheus.client.exporter.HTTPServer;
-import io.prometheus.client.hotspot.DefaultExports;
-import java.io.IOException;
-import java.net.InetSocketAddress;
+import io.tributary.metrics.MetricsServer;
 
 /**
  * The broker's Prometheus metrics, named {@code tributary_<component>_<what>_<unit>}. Each broker
- * has its own registry (several brokers may share a JVM in tests) served at {@code /metrics}.
+ * has its own registry, with the JVM's metrics (several brokers may share a JVM in tests); the
+ * broker serves it with {@link MetricsServer} at {@code /metrics}.
  */
 public final class BrokerMetrics implements AutoCloseable {
-    private final CollectorRegistry registry = new CollectorRegistry(true);
+    private final CollectorRegistry registry = MetricsServer.newRegistry();
 
     public final Gauge bundlesOwned = Gauge.build("tributary_broker_bundles_owned", "Bundles this broker owns")
             .register(registry);
@@ -42,29 +40,12 @@ public final class BrokerMetrics implements AutoCloseable {
     public final Gauge isLeader = Gauge.build("tributary_loadmanager_leader", "1 on the load manager leader")
             .register(registry);
 
-    private HTTPServer server;
-
-    public BrokerMetrics() {
-        DefaultExports.register(registry);
-    }
-
     public CollectorRegistry registry() {
         return registry;
     }
 
-    /** Serves {@code /metrics}; port 0 picks a free port, -1 serves nothing. Returns the port or -1. */
-    public int serve(String bindAddress, int port) throws IOException {
-        if (port < 0) {
-            return -1;
-        }
-        server = new HTTPServer(new InetSocketAddress(bindAddress, port), registry, true);
-        return server.getPort();
-    }
-
+    /** Nothing to release: the broker closes the endpoint serving this registry. */
     @Override
     public void close() {
-        if (server != null) {
-            server.close();
-        }
     }
 }

@@ -127,7 +127,8 @@ public final class ClusterFixture implements AutoCloseable {
             }
             String url = brokers.stream().map(BrokerProcess::addressOrNull).filter(a -> a != null)
                     .collect(Collectors.joining(","));
-            proxy = new ProxyServer(ProxyConfig.withBrokers(url).withBindAddress("127.0.0.1").withPort(proxyPort)).start();
+            proxy = new ProxyServer(ProxyConfig.withBrokers(url).withBindAddress("127.0.0.1").withPort(proxyPort)
+                    .withMetrics(0, null)).start();
             proxyPort = proxy.port();
         }
         return proxy;

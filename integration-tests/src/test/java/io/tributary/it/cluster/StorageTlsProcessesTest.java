@@ -124,7 +124,8 @@ class StorageTlsProcessesTest {
         brokerKeys.put("broker.bookkeeper.tls.certFile", brokerCert.certFile().toString());
         brokerKeys.put("broker.bookkeeper.tls.keyFile", brokerCert.keyFile().toString());
         try (BrokerProcess broker = new BrokerProcess(zkConnect, brokerKeys).start();
-             ProxyServer proxy = new ProxyServer(ProxyConfig.withBrokers(broker.address()).withBindAddress("127.0.0.1").withPort(0)).start();
+             ProxyServer proxy = new ProxyServer(ProxyConfig.withBrokers(broker.address()).withBindAddress("127.0.0.1").withPort(0)
+                     .withMetrics(-1, null)).start();
              TributaryClient client = TributaryClient.builder().serviceUrl("localhost:" + proxy.port()).build()) {
             String topic = "public/default/tls-processes";
             try (Consumer<String> consumer = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("s")
