@@ -14,11 +14,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every process's {@code /metrics}, after some traffic, passes Prometheus's own lint
- * ({@code promtool check metrics}): names, units, counter suffixes, help texts.
+ * ({@code promtool check metrics}: names, units, counter suffixes, help texts), and
+ * {@code docs/metrics.md} lists exactly what the processes serve.
  */
 class MetricsExpositionTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -91,5 +97,46 @@ class MetricsExpositionTest {
         Promtool.Result result = Promtool.checkMetrics("# HELP tributary_bad_things Bad\n# TYPE tributary_bad_things counter\n"
                 + "tributary_bad_things 1\n");
         assertThat(result.passed()).as(result.output()).isFalse();
+    }
+
+    /** The families an exposition declares ({@code # TYPE name type}), without the client library's {@code _created} ones. */
+    static Set<String> families(String exposition) {
+        Set<String> names = new TreeSet<>();
+        for (String line : exposition.split("\n")) {
+            if (line.startsWith("# TYPE ")) {
+                String name = line.split(" ")[2];
+                if (!name.endsWith("_created")) {
+                    names.add(name);
+                }
+            }
+        }
+        return names;
+    }
+
+    /** The metric names in the first column of the tables of {@code docs/metrics.md}. */
+    static Set<String> documented() throws Exception {
+        Path page = Path.of(System.getProperty("user.dir")).getParent().resolve("docs/metrics.md");
+        Set<String> names = new TreeSet<>();
+        Matcher m = Pattern.compile("(?m)^\\| `([a-z_][a-z0-9_:]*)` \\|").matcher(Files.readString(page));
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
+    }
+
+    @Test
+    void docsMetricsListsExactlyWhatTheProcessesServe() throws Exception {
+        Set<String> served = new TreeSet<>();
+        for (int port : endpoints().values()) {
+            served.addAll(families(scrape(port)));
+        }
+        Set<String> documented = documented();
+        assertThat(documented).as("rows of docs/metrics.md").isNotEmpty();
+        Set<String> undocumented = new TreeSet<>(served);
+        undocumented.removeAll(documented);
+        assertThat(undocumented).as("served but not in docs/metrics.md").isEmpty();
+        Set<String> unserved = new TreeSet<>(documented);
+        unserved.removeAll(served);
+        assertThat(unserved).as("in docs/metrics.md but served by no process").isEmpty();
     }
 }
