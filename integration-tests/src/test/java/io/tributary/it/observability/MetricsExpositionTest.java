@@ -1,4 +1,4 @@
-package io.tributary.it;
+package io.tributary.it.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +10,7 @@ import io.tributary.client.Producer;
 import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.TributaryClient;
+import io.tributary.it.TestClusters;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

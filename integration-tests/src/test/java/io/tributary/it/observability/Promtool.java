@@ -1,4 +1,4 @@
-package io.tributary.it;
+package io.tributary.it.observability;
 
 import java.io.IOException;
 import java.io.OutputStream;

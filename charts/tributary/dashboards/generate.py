@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Writes the Grafana dashboards of this folder (the *.json files are generated: edit this file, run it).
+
+Every dashboard has a `datasource` variable (no hard-coded data source UID) and every panel a unit
+and a description. MetricsExpositionTest and DashboardsTest (integration-tests) evaluate every
+expression against a real Prometheus scraping a running cluster.
+"""
+import json
+import os
+
+DS = {"type": "prometheus", "uid": "${datasource}"}
+RATE = "$__rate_interval"
+
+
+def var_datasource():
+    return {"name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus",
+            "current": {}, "hide": 0}
+
+
+def var_query(name, label, query, include_all=True):
+    return {"name": name, "label": label, "type": "query", "datasource": DS,
+            "query": {"query": query, "refId": name}, "definition": query, "refresh": 2,
+            "includeAll": include_all, "multi": include_all, "allValue": ".*", "current": {}, "hide": 0, "sort": 1}
+
+
+class Board:
+    def __init__(self, uid, title, description):
+        self.uid, self.title, self.description = uid, title, description
+        self.panels, self.variables = [], [var_datasource()]
+        self.x = self.y = 0
+        self.row_height = 0
+
+    def var(self, v):
+        self.variables.append(v)
+        return self
+
+    def row(self, title):
+        if self.x:
+            self.y += self.row_height
+        self.x = 0
+        self.panels.append({"type": "row", "title": title, "collapsed": False, "panels": [],
+                            "gridPos": {"h": 1, "w": 24, "x": 0, "y": self.y}, "id": len(self.panels) + 1})
+        self.y += 1
+        self.row_height = 0
+        return self
+
+    def panel(self, title, description, unit, targets, kind="timeseries", w=8, h=7, stacked=False):
+        if self.x + w > 24:
+            self.x, self.y = 0, self.y + self.row_height
+            self.row_height = 0
+        p = {"type": kind, "title": title, "description": description, "datasource": DS,
+             "gridPos": {"h": h, "w": w, "x": self.x, "y": self.y}, "id": len(self.panels) + 1,
+             "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+             "targets": [{"datasource": DS, "expr": expr, "legendFormat": legend, "refId": chr(65 + i)}
+                         for i, (expr, legend) in enumerate(targets)]}
+        if kind == "timeseries":
+            p["fieldConfig"]["defaults"]["custom"] = {"stacking": {"mode": "normal" if stacked else "none"}}
+            p["options"] = {"legend": {"displayMode": "table", "placement": "bottom", "calcs": ["lastNotNull", "max"]},
+                            "tooltip": {"mode": "multi"}}
+        if kind == "stat":
+            p["options"] = {"reduceOptions": {"calcs": ["lastNotNull"]}, "colorMode": "value"}
+        self.panels.append(p)
+        self.x += w
+        self.row_height = max(self.row_height, h)
+        return self
+
+    def json(self):
+        return {"uid": self.uid, "title": self.title, "description": self.description, "tags": ["tributary"],
+                "editable": True, "schemaVersion": 38, "version": 1, "refresh": "30s",
+                "time": {"from": "now-1h", "to": "now"}, "timezone": "browser",
+                "templating": {"list": self.variables}, "annotations": {"list": []}, "panels": self.panels}
+
+
+def overview():
+    b = Board("tributary-overview", "Tributary / Overview",
+              "Health of every component, traffic, latency, ownership and the JVMs: the first page of an incident.")
+    b.row("Health")
+    b.panel("Brokers up", "Brokers whose /metrics Prometheus scraped successfully.", "short",
+            [('sum(up{job="broker"})', "brokers")], kind="stat", w=6, h=4)
+    b.panel("Proxies up", "Proxies whose /metrics Prometheus scraped successfully.", "short",
+            [('sum(up{job="proxy"})', "proxies")], kind="stat", w=6, h=4)
+    b.panel("Proxy error ratio", "Share of calls through the proxies that ended with an error (not OK, not cancelled).",
+            "percentunit",
+            [('sum(rate(tributary_proxy_calls_total{code!="OK",code!="CANCELLED"}[%s])) / clamp_min(sum(rate(tributary_proxy_calls_total[%s])), 1e-9)' % (RATE, RATE), "errors")],
+            kind="stat", w=6, h=4)
+    b.panel("Load manager leader", "The broker that leads the load manager (1 on the leader).", "short",
+            [('max by (instance) (tributary_loadmanager_leader) == 1', "{{instance}}")], kind="stat", w=6, h=4)
+    b.row("Traffic")
+    b.panel("Messages in", "Messages stored per second, by broker.", "ops",
+            [('sum by (instance) (rate(tributary_broker_messages_in_total[%s]))' % RATE, "{{instance}}")], stacked=True)
+    b.panel("Bytes in", "Bytes stored per second, by broker.", "Bps",
+            [('sum by (instance) (rate(tributary_broker_bytes_in_total[%s]))' % RATE, "{{instance}}")], stacked=True)
+    b.panel("Publish latency", "From a batch's arrival at the broker to its acknowledgement (stored by the ack quorum of bookies).", "s",
+            [('histogram_quantile(0.99, sum by (le) (rate(tributary_broker_publish_latency_seconds_bucket[%s])))' % RATE, "p99"),
+             ('histogram_quantile(0.5, sum by (le) (rate(tributary_broker_publish_latency_seconds_bucket[%s])))' % RATE, "p50")])
+    b.row("Ownership")
+    b.panel("Bundles owned", "Namespace bundles each broker owns.", "short",
+            [('sum by (instance) (tributary_broker_bundles_owned)', "{{instance}}")], stacked=True)
+    b.panel("Topics loaded", "Topics each broker serves.", "short",
+            [('sum by (instance) (tributary_broker_topics_loaded)', "{{instance}}")], stacked=True)
+    b.panel("Bundle moves", "Bundles moved off brokers, by reason (shed, drain, admin), per minute.", "short",
+            [('sum by (reason) (increase(tributary_loadmanager_unloads_total[1m]))', "{{reason}}")])
+    b.row("JVM")
+    b.panel("Heap used", "Heap in use by each process, against its maximum.", "bytes",
+            [('sum by (job, instance) (jvm_memory_bytes_used{area="heap"})', "{{job}} {{instance}}")])
+    b.panel("Direct memory", "Direct buffers in use (Netty, gRPC, BookKeeper).", "bytes",
+            [('sum by (job, instance) (jvm_buffer_pool_used_bytes{pool="direct"})', "{{job}} {{instance}}")])
+    b.panel("GC time", "Share of time spent in garbage collection.", "percentunit",
+            [('sum by (job, instance) (rate(jvm_gc_collection_seconds_sum[%s]))' % RATE, "{{job}} {{instance}}")])
+    return b
+
+
+def brokers():
+    b = Board("tributary-brokers", "Tributary / Brokers and load balancing",
+              "Ownership over time, the load manager's decisions and the pauses bundle moves cause.")
+    b.var(var_query("instance", "Broker", 'label_values(tributary_broker_bundles_owned, instance)'))
+    b.row("Ownership")
+    b.panel("Bundles owned", "Bundles each broker owns over time: a move shows as one line down, another up.", "short",
+            [('tributary_broker_bundles_owned{instance=~"$instance"}', "{{instance}}")], w=12)
+    b.panel("Topics loaded", "Topics each broker serves.", "short",
+            [('tributary_broker_topics_loaded{instance=~"$instance"}', "{{instance}}")], w=12)
+    b.row("Load manager")
+    b.panel("Assignments", "Unowned bundles the leader assigned, by reason, per minute.", "short",
+            [('sum by (reason) (increase(tributary_loadmanager_assignments_total[1m]))', "{{reason}}")])
+    b.panel("Unloads", "Bundles moved off a broker, by reason (shed, drain, admin), per minute.", "short",
+            [('sum by (reason) (increase(tributary_loadmanager_unloads_total[1m]))', "{{reason}}")])
+    b.panel("Splits", "Bundles split, by reason (topics, rate, admin), per minute.", "short",
+            [('sum by (reason) (increase(tributary_loadmanager_splits_total[1m]))', "{{reason}}")])
+    b.panel("Bundle move time", "Time to hand one bundle to another broker, as the old owner sees it: the pause its topics' publishers feel.", "s",
+            [('histogram_quantile(0.99, sum by (le) (rate(tributary_broker_bundle_move_seconds_bucket[%s])))' % RATE, "p99"),
+             ('sum(tributary_broker_bundle_move_seconds_sum) / clamp_min(sum(tributary_broker_bundle_move_seconds_count), 1)', "mean since start")], w=12)
+    b.panel("Lookup redirects", "Requests answered with NOT_OWNER or BUNDLE_MOVING, per second, by broker.", "ops",
+            [('sum by (instance) (rate(tributary_broker_lookup_redirects_total{instance=~"$instance"}[%s]))' % RATE, "{{instance}}")], w=12)
+    return b
+
+
+def proxy():
+    b = Board("tributary-proxy", "Tributary / Proxy",
+              "Connections, streams, calls, forwarding latency, lookups and refusals of the gRPC proxies.")
+    b.var(var_query("instance", "Proxy", 'label_values(tributary_proxy_connections, instance)'))
+    b.row("Clients")
+    b.panel("Connections", "Client connections open now.", "short",
+            [('sum by (instance) (tributary_proxy_connections{instance=~"$instance"})', "{{instance}}")])
+    b.panel("Active streams", "Publish and Subscribe streams open now.", "short",
+            [('sum by (kind) (tributary_proxy_active_streams{instance=~"$instance"})', "{{kind}}")])
+    b.panel("Stream bytes", "Bytes forwarded on streams per second, in (from clients) and out (to clients).", "Bps",
+            [('sum by (kind) (rate(tributary_proxy_bytes_in_total{instance=~"$instance"}[%s]))' % RATE, "in {{kind}}"),
+             ('sum by (kind) (rate(tributary_proxy_bytes_out_total{instance=~"$instance"}[%s]))' % RATE, "out {{kind}}")])
+    b.row("Calls")
+    b.panel("Calls by method", "Calls that ended per second, by method.", "ops",
+            [('sum by (method) (rate(tributary_proxy_calls_total{instance=~"$instance"}[%s]))' % RATE, "{{method}}")])
+    b.panel("Forwarding latency", "Unary calls, from arrival to answer, lookup and forwarding included.", "s",
+            [('histogram_quantile(0.99, sum by (le, method) (rate(tributary_proxy_forward_latency_seconds_bucket{instance=~"$instance"}[%s])))' % RATE, "p99 {{method}}")])
+    b.panel("Refusals", "Calls ended with an error reason, per second, by reason.", "ops",
+            [('sum by (reason) (rate(tributary_proxy_rejections_total{instance=~"$instance"}[%s]))' % RATE, "{{reason}}")])
+    b.row("Lookups")
+    b.panel("Lookups", "Topic lookups sent to brokers per second, by result.", "ops",
+            [('sum by (result) (rate(tributary_proxy_lookups_total{instance=~"$instance"}[%s]))' % RATE, "{{result}}")], w=12)
+    b.panel("Owner cache hit ratio", "Share of owners found in the proxy's cache.", "percentunit",
+            [('sum(rate(tributary_proxy_lookup_cache_hits_total{instance=~"$instance"}[%s])) / clamp_min(sum(rate(tributary_proxy_lookup_cache_hits_total{instance=~"$instance"}[%s])) + sum(rate(tributary_proxy_lookup_cache_misses_total{instance=~"$instance"}[%s])), 1e-9)' % (RATE, RATE, RATE), "hit ratio")], w=12)
+    return b
+
+
+def jvm():
+    b = Board("tributary-jvm", "Tributary / JVM", "Memory, garbage collection and threads of every Tributary process.")
+    b.var(var_query("job", "Process", 'label_values(jvm_info, job)'))
+    b.var(var_query("instance", "Instance", 'label_values(jvm_info{job=~"$job"}, instance)'))
+    b.row("Memory")
+    b.panel("Heap", "Heap in use and its maximum.", "bytes",
+            [('sum by (instance) (jvm_memory_bytes_used{area="heap", job=~"$job", instance=~"$instance"})', "used {{instance}}"),
+             ('sum by (instance) (jvm_memory_bytes_max{area="heap", job=~"$job", instance=~"$instance"})', "max {{instance}}")])
+    b.panel("Direct memory", "Direct buffers in use.", "bytes",
+            [('sum by (instance) (jvm_buffer_pool_used_bytes{pool="direct", job=~"$job", instance=~"$instance"})', "{{instance}}")])
+    b.panel("Resident memory", "The process's resident set.", "bytes",
+            [('process_resident_memory_bytes{job=~"$job", instance=~"$instance"}', "{{instance}}")])
+    b.row("CPU, GC, threads")
+    b.panel("CPU", "CPU seconds used per second.", "percentunit",
+            [('rate(process_cpu_seconds_total{job=~"$job", instance=~"$instance"}[%s])' % RATE, "{{instance}}")])
+    b.panel("GC time", "Share of time in each collector.", "percentunit",
+            [('sum by (instance, gc) (rate(jvm_gc_collection_seconds_sum{job=~"$job", instance=~"$instance"}[%s]))' % RATE, "{{instance}} {{gc}}")])
+    b.panel("Threads", "Live threads.", "short",
+            [('jvm_threads_current{job=~"$job", instance=~"$instance"}', "{{instance}}")])
+    return b
+
+
+BOARDS = [overview, brokers, proxy, jvm]
+
+if __name__ == "__main__":
+    here = os.path.dirname(os.path.abspath(__file__))
+    for make in BOARDS:
+        board = make()
+        name = board.uid.replace("tributary-", "") + ".json"
+        with open(os.path.join(here, name), "w") as f:
+            json.dump(board.json(), f, indent=2)
+            f.write("\n")
+        print("wrote", name)
