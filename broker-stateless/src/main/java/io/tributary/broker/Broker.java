@@ -160,6 +160,7 @@ public final class Broker implements AutoCloseable {
         address = config.serviceAddress(port);
         ownership = new OwnershipService(store, brokerId, address, metrics);
         topics = new TopicService(config, store, namespaces, ownership, logs, executor, scheduler);
+        metrics.registerTopics(topics::loadedTopicsNow, config.clusterName(), config.metricsTopicLevel());
         ClusterView cluster = new ClusterView(store);
         InternalListenerConfig internal = config.internal();
         CallCredentials brokerCredentials = internal.clientAuthTokenFile() == null ? null

@@ -64,6 +64,10 @@ import java.util.Properties;
  * @param internal the internal listener for other brokers' control calls ({@code broker.internal.*})
  * @param authorization whether each call's role is checked against grants ({@code broker.authorization.enabled},
  *                      {@code broker.superUserRoles}); off by default, needs authentication
+ * @param clusterName the {@code cluster} label of the broker's metrics ({@code broker.clusterName})
+ * @param metricsTopicLevel whether topic and subscription metrics carry {@code topic} and
+ *                          {@code subscription} labels ({@code broker.metrics.topicLevel}, default true);
+ *                          false: one series per namespace, for clusters with many topics
  */
 public record BrokerConfig(
         String bindAddress,
@@ -97,7 +101,9 @@ public record BrokerConfig(
         ServerTlsSettings tls,
         AuthenticationSettings authentication,
         InternalListenerConfig internal,
-        AuthorizationConfig authorization) {
+        AuthorizationConfig authorization,
+        String clusterName,
+        boolean metricsTopicLevel) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
     /** A cluster's ledgers: three copies of each entry, acknowledged once two bookies have it. */
@@ -143,6 +149,7 @@ public record BrokerConfig(
         Preconditions.checkArgument(storageTls != null, "storageTls is required (StorageTls.NONE for plaintext)");
         Preconditions.checkArgument(authentication != null, "authentication settings are required (AuthenticationSettings.DISABLED for none)");
         Preconditions.checkArgument(internal != null, "internal listener settings are required");
+        Preconditions.checkArgument(clusterName != null && !clusterName.isBlank(), "broker.clusterName must not be blank");
         Preconditions.checkArgument(authorization != null, "authorization settings are required (AuthorizationConfig.DISABLED for none)");
         if (authorization.enabled() && !authentication.enabled()) {
             // without authentication no call has a role, so every call would be refused
@@ -227,6 +234,8 @@ public record BrokerConfig(
         private AuthenticationSettings authentication = AuthenticationSettings.DISABLED;
         private InternalListenerConfig internal = InternalListenerConfig.DEFAULT;
         private AuthorizationConfig authorization = AuthorizationConfig.DISABLED;
+        private String clusterName = "standalone";
+        private boolean metricsTopicLevel = true;
 
         private Builder() {
         }
@@ -264,6 +273,8 @@ public record BrokerConfig(
             authentication = c.authentication;
             internal = c.internal;
             authorization = c.authorization;
+            clusterName = c.clusterName;
+            metricsTopicLevel = c.metricsTopicLevel;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -310,6 +321,8 @@ public record BrokerConfig(
         public Builder authentication(AuthenticationSettings v) { authentication = v; return this; }
         public Builder internal(InternalListenerConfig v) { internal = v; return this; }
         public Builder authorization(AuthorizationConfig v) { authorization = v; return this; }
+        public Builder clusterName(String v) { clusterName = v; return this; }
+        public Builder metricsTopicLevel(boolean v) { metricsTopicLevel = v; return this; }
         /** The internal listener's port (0 picks a free one), its other settings kept. */
         public Builder internalPort(int v) { internal = internal.withPort(v); return this; }
 
@@ -320,7 +333,7 @@ public record BrokerConfig(
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
                     metricsBindAddress, drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
                     dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, storageTls, tls, authentication,
-                    internal, authorization);
+                    internal, authorization, clusterName, metricsTopicLevel);
         }
     }
 
@@ -390,6 +403,8 @@ public record BrokerConfig(
                         ? AuthenticationSettings.from(s, "broker.authentication") : AuthenticationSettings.DISABLED)
                 .internal(InternalListenerConfig.from(s))
                 .authorization(AuthorizationConfig.from(s))
+                .clusterName(s.get("broker.clusterName", d.clusterName()))
+                .metricsTopicLevel(s.getBoolean("broker.metrics.topicLevel", d.metricsTopicLevel()))
                 .build();
     }
 

@@ -4,7 +4,10 @@ import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
 import io.prometheus.client.Gauge;
 import io.prometheus.client.Histogram;
+import io.tributary.broker.topic.Topic;
 import io.tributary.metrics.MetricsServer;
+import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The broker's Prometheus metrics, named {@code tributary_<component>_<what>_<unit>}. Each broker
@@ -39,6 +42,13 @@ public final class BrokerMetrics implements AutoCloseable {
             .register(registry);
     public final Gauge isLeader = Gauge.build("tributary_loadmanager_leader", "1 on the load manager leader")
             .register(registry);
+    public final Counter topicStatsTimeouts = Counter.build("tributary_broker_topic_stats_timeouts_total",
+            "Topics left out of a scrape because they did not give their stats in time").register(registry);
+
+    /** Adds the topic and subscription metrics, read from {@code topics} at each scrape. */
+    public void registerTopics(Supplier<List<Topic>> topics, String cluster, boolean topicLevel) {
+        new TopicMetrics(topics, cluster, topicLevel, topicStatsTimeouts).register(registry);
+    }
 
     public CollectorRegistry registry() {
         return registry;

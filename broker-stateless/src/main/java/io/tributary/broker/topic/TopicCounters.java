@@ -44,6 +44,8 @@ final class TopicCounters {
                 .setBytesRateOut(bytesOutRate.perSecond())
                 .setMsgInTotal(messagesInRate.total())
                 .setMsgOutTotal(messagesOutRate.total())
+                .setBytesInTotal(bytesInRate.total())
+                .setBytesOutTotal(bytesOutRate.total())
                 .setStorageSizeBytes(log.sizeBytes())
                 .setEntries(log.numberOfEntries())
                 .setLedgers(log.ledgerCount())

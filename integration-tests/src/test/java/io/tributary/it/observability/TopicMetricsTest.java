@@ -1,0 +1,102 @@
+package io.tributary.it.observability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.client.Collector.MetricFamilySamples;
+import io.tributary.cli.Standalone;
+import io.tributary.client.Consumer;
+import io.tributary.client.Message;
+import io.tributary.client.Producer;
+import io.tributary.client.Schema;
+import io.tributary.client.SubscriptionInitialPosition;
+import io.tributary.client.SubscriptionType;
+import io.tributary.client.TributaryClient;
+import io.tributary.client.admin.SubscriptionStats;
+import io.tributary.client.admin.TopicStats;
+import io.tributary.client.admin.TributaryAdmin;
+import io.tributary.it.TestClusters;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The topic and subscription metrics say what the admin API says, per topic or per namespace. */
+class TopicMetricsTest {
+    @TempDir
+    Path dir;
+
+    /** The samples named {@code name}, by their label values joined with '/'. */
+    static Map<String, Double> samples(Standalone standalone, String name) {
+        Map<String, Double> out = new TreeMap<>();
+        for (MetricFamilySamples f : Collections.list(standalone.broker().metrics().registry().metricFamilySamples())) {
+            for (MetricFamilySamples.Sample s : f.samples) {
+                if (s.name.equals(name)) {
+                    out.put(String.join("|", s.labelValues), s.value);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Publishes 30 messages and takes 15 on a shared subscription, acknowledging 10. */
+    static void traffic(Standalone standalone, String topic) throws Exception {
+        try (TributaryClient client = TributaryClient.builder().serviceUrl(standalone.serviceUrl()).build()) {
+            Consumer<String> consumer = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("billing")
+                    .subscriptionType(SubscriptionType.Shared).receiverQueueSize(15)
+                    .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe();
+            try (Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).create()) {
+                for (int i = 0; i < 30; i++) {
+                    producer.send("message " + i);
+                }
+            }
+            List<Message<String>> got = new ArrayList<>();
+            for (int i = 0; i < 15; i++) {
+                Message<String> m = consumer.receive(30, TimeUnit.SECONDS);
+                assertThat(m).isNotNull();
+                got.add(m);
+            }
+            for (Message<String> m : got.subList(0, 10)) {
+                consumer.acknowledge(m);
+            }
+        }
+    }
+
+    @Test
+    void perTopicSeriesMatchTheAdminApi() throws Exception {
+        try (Standalone standalone = new Standalone(TestClusters.options(dir.toFile(), c -> c.toBuilder().clusterName("east").build())).start()) {
+            String topic = "public/default/metered";
+            traffic(standalone, topic);
+            String key = "east|public/default|" + topic;
+            assertThat(samples(standalone, "tributary_topic_messages_in_total")).containsEntry(key, 30.0);
+            assertThat(samples(standalone, "tributary_topic_bytes_in_total").get(key)).isGreaterThan(30 * "message 0".length());
+            try (TributaryAdmin admin = TributaryAdmin.builder().serviceUrl(standalone.serviceUrl()).build()) {
+                TopicStats stats = admin.topics().getStats(topic);
+                SubscriptionStats billing = stats.subscriptions().get(0);
+                String sub = key + "|billing";
+                assertThat(samples(standalone, "tributary_subscription_backlog_messages")).containsEntry(sub, (double) billing.msgBacklog());
+                assertThat(samples(standalone, "tributary_subscription_backlog_bytes")).containsEntry(sub, (double) billing.backlogBytes());
+                assertThat(billing.msgBacklog()).isEqualTo(20);
+                assertThat(samples(standalone, "tributary_topic_storage_size_bytes")).containsEntry(key, (double) stats.storageSizeBytes());
+            }
+            assertThat(samples(standalone, "tributary_topic_subscriptions")).containsEntry(key, 1.0);
+        }
+    }
+
+    @Test
+    void withoutTopicLevelOnlyNamespacesHaveSeries() throws Exception {
+        try (Standalone standalone = new Standalone(TestClusters.options(dir.toFile(), c -> c.toBuilder().metricsTopicLevel(false).build()))
+                .start()) {
+            traffic(standalone, "public/default/one");
+            traffic(standalone, "public/default/two");
+            assertThat(samples(standalone, "tributary_topic_messages_in_total")).containsOnlyKeys("standalone|public/default")
+                    .containsEntry("standalone|public/default", 60.0);
+            assertThat(samples(standalone, "tributary_subscription_backlog_messages")).containsOnlyKeys("standalone|public/default")
+                    .containsEntry("standalone|public/default", 40.0);
+        }
+    }
+}
