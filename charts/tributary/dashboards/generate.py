@@ -93,6 +93,15 @@ def overview():
     b.panel("Publish latency", "From a batch's arrival at the broker to its acknowledgement (stored by the ack quorum of bookies).", "s",
             [('histogram_quantile(0.99, sum by (le) (rate(tributary_broker_publish_latency_seconds_bucket[%s])))' % RATE, "p99"),
              ('histogram_quantile(0.5, sum by (le) (rate(tributary_broker_publish_latency_seconds_bucket[%s])))' % RATE, "p50")])
+    b.row("Topics")
+    b.panel("Top topics by backlog", "The ten topics whose subscriptions are furthest behind, in messages.", "short",
+            [('topk(10, sum by (topic) (tributary_subscription_backlog_messages))', "{{topic}}")], kind="bargauge", w=12)
+    b.panel("Top topics by publish rate", "The ten topics publishing most, messages per second.", "ops",
+            [('topk(10, sum by (topic) (tributary_topic_publish_rate))', "{{topic}}")], kind="bargauge", w=12)
+    b.panel("Storage", "Bytes all topics' ledgers hold (one copy), by namespace.", "bytes",
+            [('sum by (namespace) (tributary_topic_storage_size_bytes)', "{{namespace}}")], w=12, stacked=True)
+    b.panel("Backlog", "Messages not yet acknowledged, by namespace.", "short",
+            [('sum by (namespace) (tributary_subscription_backlog_messages)', "{{namespace}}")], w=12, stacked=True)
     b.row("Ownership")
     b.panel("Bundles owned", "Namespace bundles each broker owns.", "short",
             [('sum by (instance) (tributary_broker_bundles_owned)', "{{instance}}")], stacked=True)
@@ -183,7 +192,54 @@ def jvm():
     return b
 
 
-BOARDS = [overview, brokers, proxy, jvm]
+def topics():
+    b = Board("tributary-topics", "Tributary / Topics and subscriptions",
+              "Traffic, storage and backlog of chosen namespaces, topics and subscriptions.")
+    b.var(var_query("namespace", "Namespace", 'label_values(tributary_topic_messages_in_total, namespace)'))
+    b.var(var_query("topic", "Topic", 'label_values(tributary_topic_messages_in_total{namespace=~"$namespace"}, topic)'))
+    b.var(var_query("subscription", "Subscription",
+                    'label_values(tributary_subscription_backlog_messages{namespace=~"$namespace", topic=~"$topic"}, subscription)'))
+    sel = 'namespace=~"$namespace", topic=~"$topic"'
+    sub = sel + ', subscription=~"$subscription"'
+    b.row("Traffic")
+    b.panel("Messages in", "Messages published per second, by topic.", "ops",
+            [('sum by (topic) (rate(tributary_topic_messages_in_total{%s}[%s]))' % (sel, RATE), "{{topic}}")])
+    b.panel("Messages out", "Messages delivered per second, by topic.", "ops",
+            [('sum by (topic) (rate(tributary_topic_messages_out_total{%s}[%s]))' % (sel, RATE), "{{topic}}")])
+    b.panel("Bytes in and out", "Bytes stored and delivered per second.", "Bps",
+            [('sum(rate(tributary_topic_bytes_in_total{%s}[%s]))' % (sel, RATE), "in"),
+             ('sum(rate(tributary_topic_bytes_out_total{%s}[%s]))' % (sel, RATE), "out")])
+    b.panel("Top topics by publish rate", "The ten topics publishing most, messages per second.", "ops",
+            [('topk(10, sum by (topic) (tributary_topic_publish_rate{%s}))' % sel, "{{topic}}")], kind="bargauge", w=12)
+    b.panel("Producers", "Producers connected, by topic.", "short",
+            [('sum by (topic) (tributary_topic_producers{%s})' % sel, "{{topic}}")], w=12)
+    b.row("Storage")
+    b.panel("Storage size", "Bytes the topics' ledgers hold (one copy).", "bytes",
+            [('sum by (topic) (tributary_topic_storage_size_bytes{%s})' % sel, "{{topic}}")], w=12, stacked=True)
+    b.panel("Ledgers", "Ledgers each topic's log is made of.", "short",
+            [('sum by (topic) (tributary_topic_ledgers{%s})' % sel, "{{topic}}")], w=12)
+    b.row("Subscriptions")
+    b.panel("Backlog", "Messages not yet acknowledged, by subscription.", "short",
+            [('sum by (topic, subscription) (tributary_subscription_backlog_messages{%s})' % sub, "{{topic}} {{subscription}}")])
+    b.panel("Backlog bytes", "Bytes not yet acknowledged, by subscription.", "bytes",
+            [('sum by (topic, subscription) (tributary_subscription_backlog_bytes{%s})' % sub, "{{topic}} {{subscription}}")])
+    b.panel("Top backlogs", "The ten subscriptions furthest behind, in messages.", "short",
+            [('topk(10, sum by (topic, subscription) (tributary_subscription_backlog_messages{%s}))' % sub, "{{topic}} {{subscription}}")],
+            kind="bargauge")
+    b.panel("Unacknowledged", "Messages delivered and not acknowledged yet.", "short",
+            [('sum by (subscription) (tributary_subscription_unacked_messages{%s})' % sub, "{{subscription}}")])
+    b.panel("Redeliveries", "Messages delivered again per second (negative acks, ack timeouts, consumers gone).", "ops",
+            [('sum by (subscription) (rate(tributary_subscription_redelivered_messages_total{%s}[%s]))' % (sub, RATE), "{{subscription}}")])
+    b.panel("Consumers", "Consumers attached, by subscription.", "short",
+            [('sum by (subscription) (tributary_subscription_consumers{%s})' % sub, "{{subscription}}")])
+    b.panel("Delayed", "Messages held back until their delivery time.", "short",
+            [('sum by (subscription) (tributary_subscription_delayed_messages{%s})' % sub, "{{subscription}}")], w=12)
+    b.panel("Expired", "Messages acknowledged by the broker as their TTL passed, per second.", "ops",
+            [('sum by (subscription) (rate(tributary_subscription_expired_messages_total{%s}[%s]))' % (sub, RATE), "{{subscription}}")], w=12)
+    return b
+
+
+BOARDS = [overview, brokers, topics, proxy, jvm]
 
 if __name__ == "__main__":
     here = os.path.dirname(os.path.abspath(__file__))
