@@ -1,6 +1,7 @@
 package io.tributary.it.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,10 +13,12 @@ import io.tributary.client.Producer;
 import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.TributaryClient;
+import io.tributary.client.admin.TributaryAdmin;
 import io.tributary.it.CliRun;
 import io.tributary.it.TestClusters;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -136,6 +139,17 @@ class DashboardsTest {
                         .isEmpty();
                 // the move was counted by the bundle-transfer histogram
                 assertThat(prometheus.query("sum(tributary_broker_bundle_move_seconds_count) >= 1")).isNotEmpty();
+                // 25 more no one takes: Prometheus's backlog of the subscription comes to what the admin API reports
+                for (int i = 0; i < 25; i++) {
+                    producer.send("left " + i);
+                }
+                try (TributaryAdmin admin = TributaryAdmin.builder().serviceUrl(standalone.serviceUrl()).build()) {
+                    long expected = admin.topics().getStats("public/default/watched").subscriptions().get(0).msgBacklog();
+                    assertThat(expected).isGreaterThanOrEqualTo(25);
+                    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(prometheus.query(
+                            "sum(tributary_subscription_backlog_messages{topic=\"public/default/watched\", subscription=\"ops\"})")
+                            .path(0).path("value").path(1).asDouble(-1)).isEqualTo((double) expected));
+                }
             }
         }
     }
