@@ -13,6 +13,7 @@ import io.tributary.broker.cluster.ClusterView;
 import io.tributary.broker.loadmanager.LoadManager;
 import io.tributary.broker.loadmanager.LoadReporter;
 import io.tributary.broker.metrics.BrokerMetrics;
+import io.tributary.broker.metrics.RejectionCounter;
 import io.tributary.broker.namespace.Bundle;
 import io.tributary.broker.namespace.NamespaceService;
 import io.tributary.broker.ownership.BundleMover;
@@ -174,7 +175,7 @@ public final class Broker implements AutoCloseable {
         ownership.setAssigner(loadManager);
 
         messaging = new MessagingServiceImpl(topics, config, brokerId, scheduler, metrics);
-        listeners = new BrokerListeners(config, authorization);
+        listeners = new BrokerListeners(config, authorization, new RejectionCounter(metrics.rejections));
         // the control service is on the internal listener only: a client reaching the client port cannot
         // acquire, unload, split or drain anything
         server = listeners.startClientPort(port, health.getHealthService().bindService(), List.of(messaging,

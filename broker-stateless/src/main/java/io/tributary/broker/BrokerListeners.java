@@ -7,6 +7,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.tributary.broker.auth.AuthorizationInterceptor;
+import io.tributary.broker.metrics.RejectionCounter;
 import io.tributary.broker.auth.AuthorizationService;
 import io.tributary.protocol.config.Transport;
 import io.tributary.protocol.security.ServerTlsSettings;
@@ -40,8 +41,12 @@ final class BrokerListeners {
     /** Null unless {@code broker.authorization.enabled}: then it runs inside authentication on the client port. */
     private final AuthorizationInterceptor authorization;
 
-    BrokerListeners(BrokerConfig config, AuthorizationService authorizationService) {
+    /** Counts every client-port call that ends with an error reason, outermost. */
+    private final RejectionCounter rejections;
+
+    BrokerListeners(BrokerConfig config, AuthorizationService authorizationService, RejectionCounter rejections) {
         this.config = config;
+        this.rejections = rejections;
         this.authentication = config.authentication().enabled() ? AuthenticationInterceptor.create(config.authentication()) : null;
         this.authorization = config.authorization().enabled() ? new AuthorizationInterceptor(authorizationService) : null;
     }
@@ -69,11 +74,12 @@ final class BrokerListeners {
     }
 
     /**
-     * What every client-port call passes through, outermost first: authentication, then (once it
-     * enabled) authorization, which needs the principal authentication found.
+     * What every client-port call passes through, outermost first: the rejection counter,
+     * authentication, then (once it enabled) authorization, which needs the principal authentication found.
      */
     private List<ServerInterceptor> clientPortInterceptors() {
         List<ServerInterceptor> out = new ArrayList<>();
+        out.add(rejections);
         if (authentication != null) {
             out.add(authentication);
         }

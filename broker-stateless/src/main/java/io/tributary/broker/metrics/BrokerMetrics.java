@@ -42,6 +42,8 @@ public final class BrokerMetrics implements AutoCloseable {
             .register(registry);
     public final Gauge isLeader = Gauge.build("tributary_loadmanager_leader", "1 on the load manager leader")
             .register(registry);
+    public final Counter rejections = Counter.build("tributary_broker_rejections_total",
+            "Client-port calls ended with an error naming a reason, by ErrorReason").labelNames("reason").register(registry);
     public final Counter topicStatsTimeouts = Counter.build("tributary_broker_topic_stats_timeouts_total",
             "Topics left out of a scrape because they did not give their stats in time").register(registry);
 

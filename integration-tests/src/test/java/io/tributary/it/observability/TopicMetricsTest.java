@@ -1,8 +1,13 @@
 package io.tributary.it.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.prometheus.client.Collector.MetricFamilySamples;
+import io.tributary.api.v1.AdminServiceGrpc;
+import io.tributary.api.v1.GetTopicStatsRequest;
 import io.tributary.cli.Standalone;
 import io.tributary.client.Consumer;
 import io.tributary.client.Message;
@@ -82,6 +87,16 @@ class TopicMetricsTest {
                 assertThat(samples(standalone, "tributary_subscription_backlog_bytes")).containsEntry(sub, (double) billing.backlogBytes());
                 assertThat(billing.msgBacklog()).isEqualTo(20);
                 assertThat(samples(standalone, "tributary_topic_storage_size_bytes")).containsEntry(key, (double) stats.storageSizeBytes());
+                // a refusal of the broker's is counted by its reason
+                ManagedChannel toBroker = NettyChannelBuilder.forTarget(standalone.broker().address()).usePlaintext().build();
+                try {
+                    assertThatThrownBy(() -> AdminServiceGrpc.newBlockingStub(toBroker).getTopicStats(
+                            GetTopicStatsRequest.newBuilder().setTopic("public/default/never-made").build()))
+                            .hasMessageContaining("TOPIC_NOT_FOUND");
+                } finally {
+                    toBroker.shutdownNow();
+                }
+                assertThat(samples(standalone, "tributary_broker_rejections_total")).containsKey("TOPIC_NOT_FOUND");
             }
             assertThat(samples(standalone, "tributary_topic_subscriptions")).containsEntry(key, 1.0);
         }
