@@ -162,6 +162,7 @@ public final class Broker implements AutoCloseable {
         ownership = new OwnershipService(store, brokerId, address, metrics);
         topics = new TopicService(config, store, namespaces, ownership, logs, executor, scheduler);
         metrics.registerTopics(topics::loadedTopicsNow, config.clusterName(), config.metricsTopicLevel());
+        metrics.registerEntryCache(logs.cacheBudget());
         ClusterView cluster = new ClusterView(store);
         InternalListenerConfig internal = config.internal();
         CallCredentials brokerCredentials = internal.clientAuthTokenFile() == null ? null

@@ -3,6 +3,7 @@ package io.tributary.storage.log;
 import com.google.common.base.Preconditions;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The memory that the tail caches of all the logs of one {@link ManagedLogFactory} (one broker)
@@ -28,6 +29,10 @@ public final class CacheBudget {
     /** Charges in {@link #order}, and those whose entry already left its cache (trimmed, log closed). */
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLong stale = new AtomicLong();
+    /** Reads answered from a cache, reads that had to go to the bookies, entries evicted for the budget. */
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
 
     /** @param maxBytes bytes of entries cached by all logs together; 0 caches nothing */
     public CacheBudget(long maxBytes) {
@@ -42,6 +47,25 @@ public final class CacheBudget {
     /** Bytes of entries cached now, by all logs together. */
     public long usedBytes() {
         return used.get();
+    }
+
+    /** Reads (of a range or one entry) answered from a tail cache, since the broker started. */
+    public long hits() {
+        return hits.sum();
+    }
+
+    /** Reads that found what they asked for not cached, and went to the bookies. */
+    public long misses() {
+        return misses.sum();
+    }
+
+    /** Entries evicted to keep within the budget (not those trimmed or of closed logs). */
+    public long evictions() {
+        return evictions.sum();
+    }
+
+    void recordRead(boolean hit) {
+        (hit ? hits : misses).increment();
     }
 
     boolean enabled() {
@@ -61,6 +85,7 @@ public final class CacheBudget {
             queued.decrementAndGet();
             int freed = oldest.cache().evict(oldest.position());
             if (freed >= 0) {
+                evictions.increment();
                 total = used.addAndGet(-freed);
             } else {
                 stale.decrementAndGet();

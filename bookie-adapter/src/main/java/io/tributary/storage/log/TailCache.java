@@ -31,11 +31,19 @@ final class TailCache {
     }
 
     byte[] get(Position p) {
-        return entries.get(p);
+        byte[] data = entries.get(p);
+        budget.recordRead(data != null);
+        return data;
     }
 
     /** Entries {@code first..last} of a ledger if all of them are cached, else null. */
     List<LogEntry> read(long ledgerId, long first, long last) {
+        List<LogEntry> out = cached(ledgerId, first, last);
+        budget.recordRead(out != null);
+        return out;
+    }
+
+    private List<LogEntry> cached(long ledgerId, long first, long last) {
         if (entries.isEmpty()) {
             return null;
         }

@@ -1,11 +1,15 @@
 package io.tributary.broker.metrics;
 
+import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
+import io.prometheus.client.CounterMetricFamily;
 import io.prometheus.client.Gauge;
+import io.prometheus.client.GaugeMetricFamily;
 import io.prometheus.client.Histogram;
 import io.tributary.broker.topic.Topic;
 import io.tributary.metrics.MetricsServer;
+import io.tributary.storage.log.CacheBudget;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -46,6 +50,26 @@ public final class BrokerMetrics implements AutoCloseable {
             "Client-port calls ended with an error naming a reason, by ErrorReason").labelNames("reason").register(registry);
     public final Counter topicStatsTimeouts = Counter.build("tributary_broker_topic_stats_timeouts_total",
             "Topics left out of a scrape because they did not give their stats in time").register(registry);
+
+    /** Adds the entry cache's figures, read from {@code budget} at each scrape. */
+    public void registerEntryCache(CacheBudget budget) {
+        new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                return List.of(
+                        new CounterMetricFamily("tributary_broker_entry_cache_hits_total",
+                                "Reads answered from the entry cache", budget.hits()),
+                        new CounterMetricFamily("tributary_broker_entry_cache_misses_total",
+                                "Reads that went to the bookies, not found in the entry cache", budget.misses()),
+                        new CounterMetricFamily("tributary_broker_entry_cache_evictions_total",
+                                "Entries evicted from the cache to keep within broker.entryCacheSizeBytes", budget.evictions()),
+                        new GaugeMetricFamily("tributary_broker_entry_cache_size_bytes",
+                                "Bytes of entries cached now, by all topics together", budget.usedBytes()),
+                        new GaugeMetricFamily("tributary_broker_entry_cache_max_bytes",
+                                "The cache's budget (broker.entryCacheSizeBytes)", budget.maxBytes()));
+            }
+        }.register(registry);
+    }
 
     /** Adds the topic and subscription metrics, read from {@code topics} at each scrape. */
     public void registerTopics(Supplier<List<Topic>> topics, String cluster, boolean topicLevel) {
