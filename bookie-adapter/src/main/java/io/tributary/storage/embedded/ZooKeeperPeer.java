@@ -189,7 +189,7 @@ public final class ZooKeeperPeer implements AutoCloseable {
         }
         ZooKeeperServer active = peer.getActiveServer();
         if (active == null || !active.isRunning()) {
-            return "the ZooKeeper peer is " + peer.getServerState() + " (not serving: no quorum or still syncing)";
+            return "the ZooKeeper peer is " + peer.getPeerState() + " (not serving: no quorum yet, or still syncing with the leader)";
         }
         return null;
     }
