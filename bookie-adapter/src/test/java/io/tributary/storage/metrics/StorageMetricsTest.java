@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.exporter.common.TextFormat;
 import io.tributary.metrics.MetricsServer;
 import io.tributary.metrics.MetricsSettings;
 import io.tributary.storage.StorageClients;
@@ -12,6 +13,7 @@ import io.tributary.storage.embedded.EmbeddedBookie;
 import io.tributary.storage.embedded.EmbeddedZooKeeper;
 import io.tributary.storage.tls.StorageTls;
 import java.io.File;
+import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -153,8 +155,8 @@ class StorageMetricsTest {
     }
 
     private static String text(CollectorRegistry registry) throws Exception {
-        java.io.StringWriter w = new java.io.StringWriter();
-        io.prometheus.client.exporter.common.TextFormat.write004(w, registry.metricFamilySamples());
+        StringWriter w = new StringWriter();
+        TextFormat.write004(w, registry.metricFamilySamples());
         return w.toString();
     }
 
