@@ -14,6 +14,8 @@ import org.apache.bookkeeper.client.api.LedgerMetadata;
 import org.apache.bookkeeper.client.api.ListLedgersResultBuilder;
 import org.apache.bookkeeper.client.api.OpenBuilder;
 import org.apache.bookkeeper.conf.ClientConfiguration;
+import org.apache.bookkeeper.stats.NullStatsLogger;
+import org.apache.bookkeeper.stats.StatsLogger;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
@@ -68,6 +70,17 @@ public final class StorageClients {
      * while the returned client is open (see {@link ZooKeeperTls#jvmClientProperties}).
      */
     public static BookKeeper bookKeeper(String zkConnect, String ledgersRoot, StorageTls tls) throws Exception {
+        return bookKeeper(zkConnect, ledgersRoot, tls, NullStatsLogger.INSTANCE);
+    }
+
+    /**
+     * As {@link #bookKeeper(String, String, StorageTls)}, reporting BookKeeper's client statistics (add and read
+     * latency as the client sees them, per-bookie errors...) to {@code stats}: e.g.
+     * {@code BookKeeperStats.registerInto(registry, 60).statsLogger("bookkeeper_client")} puts them in a
+     * broker's registry as {@code bookkeeper_client_*} families.
+     */
+    public static BookKeeper bookKeeper(String zkConnect, String ledgersRoot, StorageTls tls, StatsLogger stats)
+            throws Exception {
         ClientConfiguration conf = new ClientConfiguration();
         conf.setMetadataServiceUri(metadataServiceUri(zkConnect, ledgersRoot));
         conf.setZkTimeout(30_000);
@@ -82,11 +95,11 @@ public final class StorageClients {
             BookKeeperTls.configureClient(conf, tls.bookkeeper());
         }
         if (tls.zookeeper() == null) {
-            return BookKeeper.newBuilder(conf).build();
+            return BookKeeper.newBuilder(conf).statsLogger(stats).build();
         }
         ZooKeeperTls.Lease lease = ZooKeeperTls.jvmClientProperties(tls.zookeeper());
         try {
-            return new LeaseHoldingBookKeeper(BookKeeper.newBuilder(conf).build(), lease);
+            return new LeaseHoldingBookKeeper(BookKeeper.newBuilder(conf).statsLogger(stats).build(), lease);
         } catch (Exception | Error e) {
             lease.close();
             throw e;

@@ -1,5 +1,6 @@
 package io.tributary.cli;
 
+import io.tributary.metrics.MetricsSettings;
 import io.tributary.protocol.config.Settings;
 import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
@@ -17,6 +18,8 @@ import picocli.CommandLine.Option;
         description = {"Runs one BookKeeper bookie (journal and ledger storage under --data-dir), registered in ZooKeeper.",
                 "The first bookie of a new cluster lays out BookKeeper's metadata. It advertises 127.0.0.1 unless told "
                         + "otherwise, so by default brokers must run on the same machine.",
+                "Serves /metrics (BookKeeper's own statistics, named as BookKeeper names them), /health/live and /health/ready "
+                        + "(ready while writable) on bookie.metricsPort (default 8000, -1 off) and bookie.metricsBindAddress.",
                 "TLS comes from bookie.tls.* (the bookie's port) and bookie.zookeeper.tls.* (its ZooKeeper client) keys in "
                         + "--config or -D; a TRIBUTARY_BOOKIE_* environment variable overrides each key (see docs/configuration.md).",
                 "Prints 'bookie listening on <advertised-address>:<port>' once it serves. SIGTERM or Ctrl-C stops it cleanly."})
@@ -74,6 +77,7 @@ final class BookieCommand implements Callable<Integer> {
         int zkTimeoutMs;
         ServerTlsSettings tls;
         TlsFiles zookeeperTls;
+        MetricsSettings metrics;
         try {
             zkTimeoutMs = (int) Math.min(Integer.MAX_VALUE, Settings.parseDuration("--zk-session-timeout",
                     zkSessionTimeout).toMillis());
@@ -83,6 +87,7 @@ final class BookieCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("bookie.tls.clientAuth=optional is not supported by BookKeeper: use none or require");
             }
             zookeeperTls = StorageTls.clientFiles(settings, "bookie.zookeeper.tls");
+            metrics = MetricsSettings.from(settings, "bookie", "0.0.0.0", 8000);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return 1;
@@ -90,9 +95,13 @@ final class BookieCommand implements Callable<Integer> {
         String uri = StorageClients.metadataServiceUri(zookeeper, ledgersRoot);
         ServerRunner.Stopper stopper = ServerRunner.installStopHandlers("bookie", parentPid);
         EmbeddedBookie bookie = ServerRunner.start("the bookie", port, "--port",
-                () -> EmbeddedBookie.start(uri, dataDir, bindAddress, advertisedAddress, port, !noFsync, zkTimeoutMs, tls, zookeeperTls),
+                () -> EmbeddedBookie.start(uri, dataDir, bindAddress, advertisedAddress, port, !noFsync, zkTimeoutMs, tls, zookeeperTls,
+                        metrics),
                 () -> { });
         ServerRunner.announce("bookie listening on " + advertisedAddress + ":" + bookie.port());
+        if (bookie.metricsPort() >= 0) {
+            ServerRunner.announce("bookie metrics on " + metrics.bindAddress() + ":" + bookie.metricsPort());
+        }
         return stopper.runUntilStopped(bookie::close);
     }
 }

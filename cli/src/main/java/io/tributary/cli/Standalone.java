@@ -2,6 +2,7 @@ package io.tributary.cli;
 
 import io.tributary.broker.Broker;
 import io.tributary.broker.BrokerConfig;
+import io.tributary.metrics.MetricsSettings;
 import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
 import io.tributary.proxy.ProxyConfig;
@@ -120,15 +121,17 @@ public final class Standalone implements AutoCloseable {
             StorageTlsSetup tls = options.storageTls();
             zk = onPort("ZooKeeper", options.zkPort(), "--zookeeper-port",
                     () -> EmbeddedZooKeeper.start(new File(dir, "zookeeper"), "127.0.0.1", options.zkPort(),
-                            tls == null ? null : ZooKeeperServerTls.only(tls.zookeeper(), options.zkPort())));
+                            tls == null ? null : ZooKeeperServerTls.only(tls.zookeeper(), options.zkPort()),
+                            storageMetrics(options.bookies())));
             String zkConnect = "127.0.0.1:" + zk.port();
             for (int i = 0; i < options.bookies(); i++) {
                 int port = options.bookiePort() + i;
+                MetricsSettings bookieMetrics = storageMetrics(i);
                 File bookieDir = new File(dir, "bookie-" + i);
                 bookies.add(onPort("bookie " + i, port, "--bookie-port", () -> EmbeddedBookie.start(
                         StorageClients.metadataServiceUri(zkConnect, "/ledgers"), bookieDir, null, "127.0.0.1", port,
                         options.syncJournal(), EmbeddedBookie.DEFAULT_ZK_TIMEOUT_MS, tls == null ? null : tls.bookies(),
-                        tls == null ? null : tls.zookeeperClients())));
+                        tls == null ? null : tls.zookeeperClients(), bookieMetrics)));
             }
             // one bookie: one copy (allowed explicitly, as only standalone may); more: two copies of every
             // entry on two of them, so that one bookie can go while the others take over its ledgers
@@ -178,6 +181,26 @@ public final class Standalone implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Where storage server {@code offset} serves metrics: after the brokers' ports (base + i) and the proxy's
+     * (base + brokers), bookie j at base + brokers + 1 + j and ZooKeeper at base + brokers + 1 + bookies; every
+     * one on a free port when the base is 0, none when it is -1.
+     */
+    private MetricsSettings storageMetrics(int offset) {
+        int base = options.brokerSettings().apply(BrokerConfig.defaults("127.0.0.1:" + options.zkPort())).metricsPort();
+        return new MetricsSettings("127.0.0.1", base <= 0 ? base : base + options.brokers() + 1 + offset);
+    }
+
+    /** The bookies' metrics ports, in their order (-1 where off). */
+    public List<Integer> bookieMetricsPorts() {
+        return bookies.stream().map(EmbeddedBookie::metricsPort).toList();
+    }
+
+    /** ZooKeeper's metrics port (-1 when off). */
+    public int zookeeperMetricsPort() {
+        return zk.metricsPort();
     }
 
     private interface Starter<T> {

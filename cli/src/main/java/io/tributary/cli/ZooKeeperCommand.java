@@ -1,5 +1,6 @@
 package io.tributary.cli;
 
+import io.tributary.metrics.MetricsSettings;
 import io.tributary.protocol.config.Settings;
 import io.tributary.storage.embedded.EmbeddedZooKeeper;
 import io.tributary.storage.embedded.ZooKeeperPeer;
@@ -55,27 +56,33 @@ final class ZooKeeperCommand implements Callable<Integer> {
             return 1;
         }
         ZooKeeperServerTls tls;
+        MetricsSettings metrics;
         try {
-            tls = ZooKeeperServerTls.from(new Settings(ServerConfigFiles.compose(config, defines, null), System.getenv()));
+            Settings settings = new Settings(ServerConfigFiles.compose(config, defines, null), System.getenv());
+            tls = ZooKeeperServerTls.from(settings);
+            metrics = MetricsSettings.from(settings, "zookeeper", "0.0.0.0", 7000);
         } catch (RuntimeException e) {
             System.err.println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 1;
         }
         if (servers != null) {
-            return runPeer(tls);
+            return runPeer(tls, metrics);
         }
         ServerRunner.Stopper stopper = ServerRunner.installStopHandlers("zookeeper", parentPid);
         EmbeddedZooKeeper zk = ServerRunner.start("ZooKeeper", tls != null && !tls.plaintextPortEnabled() ? tls.port() : port,
                 tls != null && !tls.plaintextPortEnabled() ? "zookeeper.tls.port" : "--port",
-                () -> EmbeddedZooKeeper.start(dataDir, bindAddress, port, tls), () -> { });
+                () -> EmbeddedZooKeeper.start(dataDir, bindAddress, port, tls, metrics), () -> { });
         ServerRunner.announce("zookeeper listening on " + zk.port());
+        if (zk.metricsPort() >= 0) {
+            ServerRunner.announce("zookeeper metrics on " + metrics.bindAddress() + ":" + zk.metricsPort());
+        }
         if (tls != null) {
             ServerRunner.announce("zookeeper TLS listening on " + zk.securePort());
         }
         return stopper.runUntilStopped(zk::close);
     }
 
-    private int runPeer(ZooKeeperServerTls tls) throws Exception {
+    private int runPeer(ZooKeeperServerTls tls, MetricsSettings metrics) throws Exception {
         if (port < 1 || myid < 1 || myid > servers.size()) {
             System.err.println("error: an ensemble member needs --port in [1, 65535] and --myid in [1, " + servers.size()
                     + "], was " + port + " and " + myid);
@@ -84,8 +91,12 @@ final class ZooKeeperCommand implements Callable<Integer> {
         String host = "0.0.0.0".equals(bindAddress) ? "127.0.0.1" : bindAddress;
         ServerRunner.Stopper stopper = ServerRunner.installStopHandlers("zookeeper " + myid, parentPid);
         ZooKeeperPeer peer = ServerRunner.start("ZooKeeper", port, "--port",
-                () -> ZooKeeperPeer.start(dataDir, myid, servers, host, port, java.time.Duration.ofSeconds(60), tls), () -> { });
+                () -> ZooKeeperPeer.start(dataDir, myid, servers, host, port, java.time.Duration.ofSeconds(60), tls,
+                        metrics), () -> { });
         ServerRunner.announce("zookeeper listening on " + peer.clientPort());
+        if (peer.metricsPort() >= 0) {
+            ServerRunner.announce("zookeeper metrics on " + metrics.bindAddress() + ":" + peer.metricsPort());
+        }
         if (tls != null) {
             ServerRunner.announce("zookeeper TLS listening on " + tls.port());
         }

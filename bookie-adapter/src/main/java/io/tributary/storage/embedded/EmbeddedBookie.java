@@ -1,8 +1,13 @@
 package io.tributary.storage.embedded;
 
 import io.netty.buffer.ByteBuf;
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Gauge;
+import io.tributary.metrics.MetricsServer;
+import io.tributary.metrics.MetricsSettings;
 import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TlsFiles;
+import io.tributary.storage.metrics.BookKeeperStats;
 import io.tributary.storage.tls.BookKeeperTls;
 import io.tributary.storage.tls.ZooKeeperTls;
 import java.io.File;
@@ -15,6 +20,7 @@ import org.apache.bookkeeper.discover.RegistrationManager;
 import org.apache.bookkeeper.meta.MetadataBookieDriver;
 import org.apache.bookkeeper.server.EmbeddedServer;
 import org.apache.bookkeeper.server.conf.BookieConfiguration;
+import org.apache.bookkeeper.proto.BookieServer;
 import org.apache.bookkeeper.stats.NullStatsLogger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,12 +43,18 @@ public final class EmbeddedBookie implements AutoCloseable {
     private final RegistrationManager registration;
     /** The JVM-wide ZooKeeper TLS properties BookKeeper's ZooKeeper client needs, held while the bookie runs. */
     private ZooKeeperTls.Lease zookeeperTls;
+    /** BookKeeper's statistics of this bookie, or null when it serves no metrics. */
+    private final BookKeeperStats stats;
+    /** Its /metrics and /health endpoint, or null. */
+    private MetricsServer metricsServer;
 
-    private EmbeddedBookie(EmbeddedServer server, int port, MetadataBookieDriver driver, RegistrationManager registration) {
+    private EmbeddedBookie(EmbeddedServer server, int port, MetadataBookieDriver driver, RegistrationManager registration,
+            BookKeeperStats stats) {
         this.server = server;
         this.port = port;
         this.driver = driver;
         this.registration = registration;
+        this.stats = stats;
     }
 
     /**
@@ -79,10 +91,22 @@ public final class EmbeddedBookie implements AutoCloseable {
      */
     public static EmbeddedBookie start(String metadataServiceUri, File dataDir, String bindAddress, String advertisedAddress,
             int port, boolean syncJournal, int zkTimeoutMs, ServerTlsSettings tls, TlsFiles zookeeperTls) throws Exception {
+        return start(metadataServiceUri, dataDir, bindAddress, advertisedAddress, port, syncJournal, zkTimeoutMs, tls,
+                zookeeperTls, MetricsSettings.OFF);
+    }
+
+    /**
+     * As {@link #start(String, File, String, String, int, boolean, int, ServerTlsSettings, TlsFiles)}, serving
+     * {@code /metrics} (BookKeeper's own statistics under its names, ours as {@code tributary_bookie_*}, the JVM's)
+     * and {@code /health/live}, {@code /health/ready} (ready while running and writable) as {@code metrics} says.
+     */
+    public static EmbeddedBookie start(String metadataServiceUri, File dataDir, String bindAddress, String advertisedAddress,
+            int port, boolean syncJournal, int zkTimeoutMs, ServerTlsSettings tls, TlsFiles zookeeperTls,
+            MetricsSettings metrics) throws Exception {
         ZooKeeperTls.Lease lease = zookeeperTls == null ? null : ZooKeeperTls.jvmClientProperties(zookeeperTls);
         try {
-            EmbeddedBookie bookie = start(metadataServiceUri, dataDir, bindAddress, advertisedAddress, port, syncJournal,
-                    zkTimeoutMs, tls);
+            EmbeddedBookie bookie = startBookie(metadataServiceUri, dataDir, bindAddress, advertisedAddress, port, syncJournal,
+                    zkTimeoutMs, tls, metrics);
             bookie.zookeeperTls = lease;
             return bookie;
         } catch (Exception | Error e) {
@@ -93,8 +117,8 @@ public final class EmbeddedBookie implements AutoCloseable {
         }
     }
 
-    private static EmbeddedBookie start(String metadataServiceUri, File dataDir, String bindAddress, String advertisedAddress,
-            int port, boolean syncJournal, int zkTimeoutMs, ServerTlsSettings tls) throws Exception {
+    private static EmbeddedBookie startBookie(String metadataServiceUri, File dataDir, String bindAddress, String advertisedAddress,
+            int port, boolean syncJournal, int zkTimeoutMs, ServerTlsSettings tls, MetricsSettings metrics) throws Exception {
         File journal = new File(dataDir, "journal");
         File ledgers = new File(dataDir, "ledgers");
         if (!journal.isDirectory() && !journal.mkdirs() || !ledgers.isDirectory() && !ledgers.mkdirs()) {
@@ -153,12 +177,86 @@ public final class EmbeddedBookie implements AutoCloseable {
             registration = new AdvertisingRegistrationManager(driver.createRegistrationManager(), advertisedAddress);
             builder.metadataDriver(driver).registrationManager(registration);
         }
-        EmbeddedServer server = builder.build();
-        server.getLifecycleComponentStack().start();
+        CollectorRegistry registry = null;
+        BookKeeperStats stats = null;
+        if (metrics.port() >= 0) {
+            registry = MetricsServer.newRegistry();
+            stats = BookKeeperStats.registerInto(registry, 60);
+            builder.statsProvider(stats.provider());
+        }
+        EmbeddedServer server;
+        try {
+            server = builder.build();
+            server.getLifecycleComponentStack().start();
+        } catch (Exception | Error e) {
+            if (stats != null) {
+                stats.close();
+            }
+            throw e;
+        }
+        EmbeddedBookie bookie = new EmbeddedBookie(server, port, driver, registration, stats);
+        if (registry != null) {
+            try {
+                bookie.serveMetrics(metrics, registry, ledgers);
+            } catch (IOException | RuntimeException e) {
+                bookie.close();
+                throw e;
+            }
+        }
         LOG.info("bookie listening on {}:{} (advertised {}:{}){} with data in {}", bindAddress == null ? "*" : bindAddress, port,
                 advertisedAddress, port, tls == null ? "" : " with TLS only (client certificates " + (tls.clientAuth()
                         == ServerTlsSettings.ClientAuth.REQUIRE ? "required)" : "not asked for)"), dataDir);
-        return new EmbeddedBookie(server, port, driver, registration);
+        return bookie;
+    }
+
+    private void serveMetrics(MetricsSettings metrics, CollectorRegistry registry, File ledgers) throws IOException {
+        Gauge.build("tributary_bookie_writable", "1 while the bookie accepts writes, 0 while it is read-only or stopped")
+                .create().setChild(new Gauge.Child() {
+                    @Override
+                    public double get() {
+                        return notReadyBecause() == null ? 1 : 0;
+                    }
+                }).register(registry);
+        Gauge.build("tributary_bookie_disk_usage_ratio", "Used fraction (0 to 1) of the disk holding the bookie's ledgers")
+                .create().setChild(new Gauge.Child() {
+                    @Override
+                    public double get() {
+                        long total = ledgers.getTotalSpace();
+                        return total <= 0 ? 0 : (double) (total - ledgers.getUsableSpace()) / total;
+                    }
+                }).register(registry);
+        metricsServer = MetricsServer.start(metrics, registry, this::notReadyBecause);
+        LOG.info("bookie {} serves metrics on {}:{}", port, metrics.bindAddress(), metricsServer.port());
+    }
+
+    /** Null while the bookie runs and takes writes, else why not (its /health/ready answer). */
+    public String notReadyBecause() {
+        BookieServer bookieServer = server.getBookieService().getServer();
+        if (!bookieServer.isRunning()) {
+            return "the bookie is not running";
+        }
+        if (bookieServer.getBookie().isReadOnly()) {
+            return "the bookie is read-only (its ledger disks are full or it was put in read-only mode)";
+        }
+        return null;
+    }
+
+    /** The port of its metrics endpoint, or -1 when it serves none. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
+    }
+
+    /**
+     * Puts the bookie in read-only mode, as BookKeeper does when its disks fill up: it serves reads, refuses
+     * writes and is registered as read-only. For tests and operators' drills; {@link #transitionToWritable} undoes it.
+     */
+    public void transitionToReadOnly() throws Exception {
+        server.getBookieService().getServer().getBookie().getStateManager().transitionToReadOnlyMode().get();
+    }
+
+    /** Takes writes again after {@link #transitionToReadOnly}. */
+    public void transitionToWritable() throws Exception {
+        server.getBookieService().getServer().getBookie().getStateManager().transitionToWritableMode().get();
     }
 
     public int port() {
@@ -206,7 +304,13 @@ public final class EmbeddedBookie implements AutoCloseable {
             return; // a test stopped it already
         }
         closed = true;
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         server.getLifecycleComponentStack().close();
+        if (stats != null) {
+            stats.close();
+        }
         if (registration != null) {
             registration.close();
         }

@@ -1,5 +1,9 @@
 package io.tributary.storage.embedded;
 
+import io.prometheus.client.CollectorRegistry;
+import io.tributary.metrics.MetricsServer;
+import io.tributary.metrics.MetricsSettings;
+import io.tributary.storage.metrics.ZooKeeperStats;
 import io.tributary.storage.tls.ZooKeeperServerTls;
 import io.tributary.storage.tls.ZooKeeperTls;
 import java.io.File;
@@ -22,6 +26,8 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     private final ServerCnxnFactory plain;
     private final ServerCnxnFactory secure;
     private final ZooKeeperTls.Lease tlsProperties;
+    /** Its /metrics and /health endpoint, or null. */
+    private MetricsServer metricsServer;
 
     private EmbeddedZooKeeper(ZooKeeperServer server, ServerCnxnFactory plain, ServerCnxnFactory secure,
             ZooKeeperTls.Lease tlsProperties) {
@@ -48,6 +54,22 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      */
     public static EmbeddedZooKeeper start(File dataDir, String host, int port, ZooKeeperServerTls tls)
             throws IOException, InterruptedException {
+        return start(dataDir, host, port, tls, MetricsSettings.OFF);
+    }
+
+    /**
+     * As {@link #start(File, String, int, ZooKeeperServerTls)}, serving {@code /metrics} (ZooKeeper's own statistics
+     * under its names, and the JVM's) and {@code /health/live}, {@code /health/ready} (ready while it serves) as
+     * {@code metrics} says. ZooKeeper's statistics are JVM-wide: one ZooKeeper per process.
+     */
+    public static EmbeddedZooKeeper start(File dataDir, String host, int port, ZooKeeperServerTls tls, MetricsSettings metrics)
+            throws IOException, InterruptedException {
+        CollectorRegistry registry = null;
+        if (metrics.port() >= 0) {
+            // before the server: it registers its gauges with the provider in force as it starts
+            registry = MetricsServer.newRegistry();
+            ZooKeeperStats.registerInto(registry);
+        }
         File snap = new File(dataDir, "snapshots");
         File txn = new File(dataDir, "txnlog");
         if (!snap.isDirectory() && !snap.mkdirs() || !txn.isDirectory() && !txn.mkdirs()) {
@@ -87,6 +109,15 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             throw e;
         }
         EmbeddedZooKeeper zk = new EmbeddedZooKeeper(zks, plain, secure, lease);
+        if (registry != null) {
+            try {
+                zk.metricsServer = MetricsServer.start(metrics, registry, zk::notReadyBecause);
+            } catch (IOException e) {
+                zk.close();
+                throw e;
+            }
+            LOG.info("ZooKeeper serves metrics on {}:{}", metrics.bindAddress(), zk.metricsServer.port());
+        }
         LOG.info("ZooKeeper listening on {}{} with data in {}", plain == null ? "" : host + ":" + plain.getLocalPort(),
                 secure == null ? "" : (plain == null ? "" : " and ") + host + ":" + secure.getLocalPort() + " (TLS)", dataDir);
         return zk;
@@ -104,6 +135,16 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         } catch (ReflectiveOperationException e) {
             throw new IOException("cannot create ZooKeeper's Netty connection factory: " + e, e);
         }
+    }
+
+    /** Null while the server serves requests, else why not (its /health/ready answer). */
+    public String notReadyBecause() {
+        return server.isRunning() ? null : "ZooKeeper is " + server.getState();
+    }
+
+    /** The port of its metrics endpoint, or -1 when it serves none. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
     }
 
     /** The port clients connect to: the plaintext one when it is open, else the secure one. */
@@ -128,6 +169,9 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
     @Override
     public void close() {
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         if (secure != null) {
             secure.shutdown();
         }

@@ -10,8 +10,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
+import io.prometheus.client.CollectorRegistry;
+import io.tributary.metrics.MetricsServer;
+import io.tributary.metrics.MetricsSettings;
+import io.tributary.storage.metrics.ZooKeeperStats;
 import io.tributary.storage.tls.ZooKeeperServerTls;
 import io.tributary.storage.tls.ZooKeeperTls;
+import org.apache.zookeeper.server.ZooKeeperServer;
+import org.apache.zookeeper.server.quorum.QuorumPeer;
 import org.apache.zookeeper.server.quorum.QuorumPeerConfig;
 import org.apache.zookeeper.server.quorum.QuorumPeerMain;
 import org.slf4j.Logger;
@@ -24,12 +30,21 @@ import org.slf4j.LoggerFactory;
 public final class ZooKeeperPeer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperPeer.class);
 
-    private final QuorumPeerMain main;
+    private final Main main;
     private final Thread runner;
     private final int clientPort;
     private final ZooKeeperTls.Lease tlsProperties;
+    /** Its /metrics and /health endpoint, or null. */
+    private MetricsServer metricsServer;
 
-    private ZooKeeperPeer(QuorumPeerMain main, Thread runner, int clientPort, ZooKeeperTls.Lease tlsProperties) {
+    /** ZooKeeper's launcher, with its running peer in view (for readiness). */
+    private static final class Main extends QuorumPeerMain {
+        QuorumPeer peer() {
+            return quorumPeer;
+        }
+    }
+
+    private ZooKeeperPeer(Main main, Thread runner, int clientPort, ZooKeeperTls.Lease tlsProperties) {
         this.main = main;
         this.runner = runner;
         this.clientPort = clientPort;
@@ -57,6 +72,17 @@ public final class ZooKeeperPeer implements AutoCloseable {
      */
     public static ZooKeeperPeer start(File dataDir, int myid, List<String> servers, String clientHost, int clientPort,
             Duration listenTimeout, ZooKeeperServerTls tls) throws IOException, QuorumPeerConfig.ConfigException, InterruptedException {
+        return start(dataDir, myid, servers, clientHost, clientPort, listenTimeout, tls, MetricsSettings.OFF);
+    }
+
+    /**
+     * As {@link #start(File, int, List, String, int, Duration, ZooKeeperServerTls)}, serving {@code /metrics}
+     * (ZooKeeper's own statistics, JVM-wide, and the JVM's) and {@code /health/live}, {@code /health/ready} (ready
+     * while the member serves clients, as leader or follower) as {@code metrics} says.
+     */
+    public static ZooKeeperPeer start(File dataDir, int myid, List<String> servers, String clientHost, int clientPort,
+            Duration listenTimeout, ZooKeeperServerTls tls, MetricsSettings metrics)
+            throws IOException, QuorumPeerConfig.ConfigException, InterruptedException {
         if (myid < 1 || myid > servers.size()) {
             throw new IllegalArgumentException("myid must be within 1.." + servers.size() + " (one per server), was " + myid);
         }
@@ -91,6 +117,13 @@ public final class ZooKeeperPeer implements AutoCloseable {
         p.setProperty("initLimit", "10");
         p.setProperty("syncLimit", "5");
         p.setProperty("4lw.commands.whitelist", "ruok,srvr,stat,mntr");
+        CollectorRegistry registry = null;
+        if (metrics.port() >= 0) {
+            // ZooKeeper's launcher makes the provider it is told: ours hands everything to the JVM's shared one
+            p.setProperty("metricsProvider.className", ZooKeeperStats.Provider.class.getName());
+            registry = MetricsServer.newRegistry();
+            ZooKeeperStats.registerInto(registry);
+        }
         for (int i = 0; i < servers.size(); i++) {
             p.setProperty("server." + (i + 1), servers.get(i));
         }
@@ -103,7 +136,7 @@ public final class ZooKeeperPeer implements AutoCloseable {
             }
             throw e;
         }
-        QuorumPeerMain main = new QuorumPeerMain();
+        Main main = new Main();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread runner = new Thread(() -> {
             try {
@@ -135,7 +168,35 @@ public final class ZooKeeperPeer implements AutoCloseable {
         }
         LOG.info("ZooKeeper peer {} of {} listening on {}:{}{} with data in {}", myid, servers.size(), clientHost, listenPort,
                 tls == null ? "" : " (TLS on " + tls.port() + (tls.quorum() ? ", quorum TLS" : "") + ")", dataDir);
-        return new ZooKeeperPeer(main, runner, listenPort, lease);
+        ZooKeeperPeer peer = new ZooKeeperPeer(main, runner, listenPort, lease);
+        if (registry != null) {
+            try {
+                peer.metricsServer = MetricsServer.start(metrics, registry, peer::notReadyBecause);
+            } catch (IOException e) {
+                peer.close();
+                throw e;
+            }
+            LOG.info("ZooKeeper peer {} serves metrics on {}:{}", myid, metrics.bindAddress(), peer.metricsServer.port());
+        }
+        return peer;
+    }
+
+    /** Null while this member serves clients (as leader or follower), else why not (its /health/ready answer). */
+    public String notReadyBecause() {
+        QuorumPeer peer = main.peer();
+        if (peer == null) {
+            return "the ZooKeeper peer is starting";
+        }
+        ZooKeeperServer active = peer.getActiveServer();
+        if (active == null || !active.isRunning()) {
+            return "the ZooKeeper peer is " + peer.getPeerState() + " (not serving: no quorum yet, or still syncing with the leader)";
+        }
+        return null;
+    }
+
+    /** The port of its metrics endpoint, or -1 when it serves none. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
     }
 
     private static boolean listening(String host, int port) {
@@ -154,6 +215,9 @@ public final class ZooKeeperPeer implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         main.close();
         runner.join(10_000);
         if (tlsProperties != null) {

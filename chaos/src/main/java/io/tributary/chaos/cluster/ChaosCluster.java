@@ -81,7 +81,9 @@ public final class ChaosCluster implements AutoCloseable {
         List<ServerProcess> zks = new ArrayList<>();
         for (int i = 1; i <= t.zookeepers(); i++) {
             List<String> args = new ArrayList<>(List.of("zookeeper", "--data-dir", dataDir("zookeeper-" + i),
-                    "--port", clientPorts.get(i - 1).toString(), "--bind-address", BIND_HOST));
+                    "--port", clientPorts.get(i - 1).toString(), "--bind-address", BIND_HOST,
+                    // several servers on one host: metrics on free ports, not the fixed default
+                    "-D", "zookeeper.metricsPort=0", "-D", "zookeeper.metricsBindAddress=" + BIND_HOST));
             if (t.zookeepers() > 1) {
                 args.addAll(List.of("--servers", String.join(",", quorum), "--myid", Integer.toString(i)));
             }
@@ -98,7 +100,8 @@ public final class ChaosCluster implements AutoCloseable {
             Relay r = advertisedRelay("bookie-" + k);
             List<String> args = List.of("bookie", "--zookeeper", zkDirect, "--data-dir", dataDir("bookie-" + k),
                     "--port", Integer.toString(r.port()), "--bind-address", BIND_HOST, "--advertised-address", ADVERTISED_HOST,
-                    "--zk-session-timeout", t.zkSessionTimeout().toMillis() + "ms", "--no-fsync");
+                    "--zk-session-timeout", t.zkSessionTimeout().toMillis() + "ms", "--no-fsync",
+                    "-D", "bookie.metricsPort=0", "-D", "bookie.metricsBindAddress=" + BIND_HOST);
             ServerProcess b = add(new ServerProcess("bookie-" + k, launcher, args, BOOKIE_READY, logDir)).launch();
             if (k == 1) {
                 b.awaitReady(START_TIMEOUT);

@@ -96,6 +96,7 @@ class StorageTlsProcessesTest {
         zk.put("zookeeper.tls.clientAuth", "require");
         zk.put("zookeeper.tls.port", Integer.toString(securePort));
         zk.put("zookeeper.tls.plaintextPortEnabled", "false");
+        zk.put("zookeeper.metricsPort", "0");
         List<String> zkArgs = new ArrayList<>(List.of("zookeeper", "--data-dir", dir.resolve("zk").toString(),
                 "--bind-address", "127.0.0.1", "--port", "0"));
         zkArgs.addAll(defines(zk));
@@ -111,6 +112,7 @@ class StorageTlsProcessesTest {
         bookie.put("bookie.zookeeper.tls.trustCertsFile", caFile.toString());
         bookie.put("bookie.zookeeper.tls.certFile", bookieCert.certFile().toString());
         bookie.put("bookie.zookeeper.tls.keyFile", bookieCert.keyFile().toString());
+        bookie.put("bookie.metricsPort", "0");
         List<String> bookieArgs = new ArrayList<>(List.of("bookie", "--zookeeper", zkConnect, "--data-dir", dir.resolve("bookie").toString(),
                 "--port", Integer.toString(ChildProcesses.freePort()), "--no-fsync"));
         bookieArgs.addAll(defines(bookie));

@@ -1,0 +1,112 @@
+package io.tributary.it.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tributary.storage.StorageClients;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.bookkeeper.client.api.BookKeeper;
+import org.apache.bookkeeper.client.api.DigestType;
+import org.apache.bookkeeper.client.api.WriteHandle;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code tributary zookeeper} and {@code tributary bookie}, each in its own JVM, serve their metrics and health on
+ * the port their keys name: scraped over HTTP after real writes. Needs the packaged CLI
+ * ({@code mvn -pl cli -am package -DskipTests}).
+ */
+class StorageMetricsProcessesTest {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    private final List<Process> servers = new ArrayList<>();
+
+    @AfterEach
+    void stopServers() throws Exception {
+        for (int i = servers.size() - 1; i >= 0; i--) {
+            Process p = servers.get(i);
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            ChildProcesses.forget(p);
+        }
+    }
+
+    /** Starts {@code tributary <args>} and returns its output once that has {@code ready}. */
+    private String startServer(String name, List<String> args, Pattern ready) throws Exception {
+        Path log = ChildProcesses.newLogFile(name);
+        List<String> all = new ArrayList<>(args);
+        all.addAll(List.of("--parent-pid", Long.toString(ProcessHandle.current().pid())));
+        ProcessBuilder pb = new ProcessBuilder(ChildProcesses.tributaryCommand(List.of("-Xmx256m", "-XX:+UseSerialGC"), all))
+                .redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Process p = pb.start();
+        ChildProcesses.register(p);
+        servers.add(p);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            if (!p.isAlive()) {
+                throw new IllegalStateException(name + " exited with " + p.exitValue() + ":\n" + ChildProcesses.tail(log, 40));
+            }
+            return ready.matcher(Files.readString(log)).find();
+        });
+        return Files.readString(log);
+    }
+
+    @Test
+    void zooKeeperAndBookieProcessesServeTheirStatistics() throws Exception {
+        String zkLog = startServer("zookeeper-metrics", List.of("zookeeper", "--data-dir", dir.resolve("zk").toString(),
+                "--bind-address", "127.0.0.1", "--port", "0", "-D", "zookeeper.metricsPort=0",
+                "-D", "zookeeper.metricsBindAddress=127.0.0.1"), Pattern.compile("(?m)^zookeeper metrics on "));
+        int zkMetrics = group(zkLog, "(?m)^zookeeper metrics on \\S+:(\\d+)$");
+        String zkConnect = "127.0.0.1:" + group(zkLog, "(?m)^zookeeper listening on (\\d+)$");
+        String bookieLog = startServer("bookie-metrics", List.of("bookie", "--zookeeper", zkConnect, "--data-dir", dir.resolve("bookie").toString(),
+                "--port", Integer.toString(ChildProcesses.freePort()), "--no-fsync", "-D", "bookie.metricsPort=0",
+                "-D", "bookie.metricsBindAddress=127.0.0.1"), Pattern.compile("(?m)^bookie metrics on \\S+:(\\d+)$"));
+        int bookieMetrics = group(bookieLog, "(?m)^bookie metrics on \\S+:(\\d+)$");
+
+        try (BookKeeper bk = StorageClients.bookKeeper(zkConnect, "/ledgers")) {
+            WriteHandle ledger = bk.newCreateLedgerOp().withEnsembleSize(1).withWriteQuorumSize(1).withAckQuorumSize(1)
+                    .withDigestType(DigestType.CRC32C).withPassword(new byte[0]).execute().get();
+            for (int i = 0; i < 10; i++) {
+                ledger.append(("entry " + i).getBytes(StandardCharsets.UTF_8));
+            }
+            ledger.close();
+        }
+        assertThat(get(bookieMetrics, "/health/ready").statusCode()).isEqualTo(200);
+        String bookie = get(bookieMetrics, "/metrics").body();
+        assertThat(bookie).containsPattern("(?m)^bookkeeper_server_ADD_ENTRY_REQUEST_count\\{success=\"true\"\\S*\\} [1-9]")
+                .containsPattern("(?m)^bookie_journal_JOURNAL_ADD_ENTRY_count\\{success=\"true\"\\S*\\} [1-9]")
+                .contains("\ntributary_bookie_writable 1.0").contains("# HELP bookie_SERVER_STATUS ");
+        assertThat(get(zkMetrics, "/health/ready").statusCode()).isEqualTo(200);
+        assertThat(get(zkMetrics, "/metrics").body()).containsPattern("(?m)^znode_count [1-9]")
+                .containsPattern("(?m)^global_sessions [1-9]").containsPattern("(?m)^updatelatency_count [1-9]");
+    }
+
+    private static int group(String log, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(log);
+        assertThat(m.find()).as(regex + " in:\n" + log).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    private static HttpResponse<String> get(int port, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
