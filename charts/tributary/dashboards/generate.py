@@ -79,6 +79,10 @@ def overview():
             [('sum(up{job="broker"})', "brokers")], kind="stat", w=6, h=4)
     b.panel("Proxies up", "Proxies whose /metrics Prometheus scraped successfully.", "short",
             [('sum(up{job="proxy"})', "proxies")], kind="stat", w=6, h=4)
+    b.panel("Bookies up", "Bookies whose /metrics Prometheus scraped successfully.", "short",
+            [('sum(up{job="bookie"})', "bookies")], kind="stat", w=6, h=4)
+    b.panel("ZooKeeper up", "ZooKeeper servers whose /metrics Prometheus scraped successfully.", "short",
+            [('sum(up{job="zookeeper"})', "servers")], kind="stat", w=6, h=4)
     b.panel("Proxy error ratio", "Share of calls through the proxies that ended with an error (not OK, not cancelled).",
             "percentunit",
             [('sum(rate(tributary_proxy_calls_total{code!="OK",code!="CANCELLED"}[%s])) / clamp_min(sum(rate(tributary_proxy_calls_total[%s])), 1e-9)' % (RATE, RATE), "errors")],
@@ -239,7 +243,45 @@ def topics():
     return b
 
 
-BOARDS = [overview, brokers, topics, proxy, jvm]
+def storage():
+    b = Board("tributary-storage", "Tributary / Bookies and ZooKeeper",
+              "BookKeeper's bookies (latency, journal, state, disk) and ZooKeeper (latency, load, sessions, znodes).")
+    b.var(var_query("bookie", "Bookie", 'label_values(tributary_bookie_writable, instance)'))
+    bk = 'instance=~"$bookie"'
+    b.row("Bookies")
+    b.panel("Writable", "1 while a bookie accepts writes, 0 while it is read-only.", "short",
+            [('tributary_bookie_writable{%s}' % bk, "{{instance}}")], kind="stat", w=6, h=4)
+    b.panel("Disk used", "Used fraction of the disk holding each bookie's ledgers (read-only at 95% by default).", "percentunit",
+            [('tributary_bookie_disk_usage_ratio{%s}' % bk, "{{instance}}")], kind="stat", w=6, h=4)
+    b.panel("Bookies up", "Bookies whose /metrics Prometheus scraped.", "short",
+            [('sum(up{job="bookie"})', "bookies")], kind="stat", w=6, h=4)
+    b.panel("ZooKeeper servers up", "ZooKeeper servers whose /metrics Prometheus scraped.", "short",
+            [('sum(up{job="zookeeper"})', "servers")], kind="stat", w=6, h=4)
+    b.panel("Add latency", "An add request at the bookie, from arrival to response (99th percentile over the last minute).", "ms",
+            [('max by (instance) (bookkeeper_server_ADD_ENTRY_REQUEST{success="true", quantile="0.99", %s})' % bk, "p99 {{instance}}")])
+    b.panel("Read latency", "A read request at the bookie, from arrival to response (99th percentile over the last minute).", "ms",
+            [('max by (instance) (bookkeeper_server_READ_ENTRY_REQUEST{success="true", quantile="0.99", %s})' % bk, "p99 {{instance}}")])
+    b.panel("Adds", "Add requests served per second.", "ops",
+            [('sum by (instance) (rate(bookkeeper_server_ADD_ENTRY_REQUEST_count{success="true", %s}[%s]))' % (bk, RATE), "{{instance}}")])
+    b.panel("Journal sync", "Time to fsync the journal (99th percentile): what every acknowledged add waits for.", "ms",
+            [('max by (instance) (bookie_journal_JOURNAL_SYNC{success="true", quantile="0.99", %s})' % bk, "p99 {{instance}}")], w=12)
+    b.panel("Journal queue latency", "Time an add waits in the journal's queue (99th percentile).", "ms",
+            [('max by (instance) (bookie_journal_JOURNAL_QUEUE_LATENCY{success="true", quantile="0.99", %s})' % bk, "p99 {{instance}}")], w=12)
+    b.row("ZooKeeper")
+    b.panel("Request latency", "ZooKeeper's average request latency.", "ms",
+            [('avg_latency{job="zookeeper"}', "{{instance}}")])
+    b.panel("Outstanding requests", "Requests queued in ZooKeeper: growth means it cannot keep up.", "short",
+            [('outstanding_requests{job="zookeeper"}', "{{instance}}")])
+    b.panel("Sessions", "Client sessions (brokers, bookies, proxies none).", "short",
+            [('global_sessions{job="zookeeper"}', "{{instance}}")])
+    b.panel("Znodes", "Znodes stored: topics, cursors, bundles, ledgers' metadata.", "short",
+            [('znode_count{job="zookeeper"}', "{{instance}}")], w=12)
+    b.panel("Connections", "Client connections open.", "short",
+            [('num_alive_connections{job="zookeeper"}', "{{instance}}")], w=12)
+    return b
+
+
+BOARDS = [overview, brokers, topics, proxy, storage, jvm]
 
 if __name__ == "__main__":
     here = os.path.dirname(os.path.abspath(__file__))

@@ -196,8 +196,10 @@ public final class Broker implements AutoCloseable {
                 // another broker may own our bundles once the session expires: stop handing out
                 // messages and taking acknowledgements until we know
                 LOG.warn("broker {}: ZooKeeper connection suspended; pausing dispatch and acknowledgements", brokerId);
+                metrics.zookeeperSuspensions.inc();
                 topics.pauseAll();
             } else if (state == ConnectionState.LOST) {
+                metrics.zookeeperSessionsLost.inc();
                 registered = false; // the session's ephemeral znodes are gone
                 stepDown();
             } else if (state == ConnectionState.RECONNECTED && !stopping) {

@@ -46,6 +46,11 @@ public final class BrokerMetrics implements AutoCloseable {
             .register(registry);
     public final Gauge isLeader = Gauge.build("tributary_loadmanager_leader", "1 on the load manager leader")
             .register(registry);
+    public final Counter zookeeperSuspensions = Counter.build("tributary_broker_zookeeper_suspensions_total",
+            "Times the broker lost its ZooKeeper connection and paused its topics until it knew its session's fate")
+            .register(registry);
+    public final Counter zookeeperSessionsLost = Counter.build("tributary_broker_zookeeper_sessions_lost_total",
+            "ZooKeeper sessions of this broker that expired: its bundles were free for other brokers").register(registry);
     public final Counter rejections = Counter.build("tributary_broker_rejections_total",
             "Client-port calls ended with an error naming a reason, by ErrorReason").labelNames("reason").register(registry);
     public final Counter topicStatsTimeouts = Counter.build("tributary_broker_topic_stats_timeouts_total",

@@ -102,6 +102,8 @@ class DashboardsTest {
             Map<String, List<Integer>> jobs = new LinkedHashMap<>();
             jobs.put("broker", standalone.brokers().stream().map(Broker::metricsPort).toList());
             jobs.put("proxy", List.of(standalone.proxyMetricsPort()));
+            jobs.put("bookie", standalone.bookieMetricsPorts());
+            jobs.put("zookeeper", List.of(standalone.zookeeperMetricsPort()));
             try (PrometheusServer prometheus = PrometheusServer.start(dir, jobs, List.of());
                  Producer<String> producer = client.newProducer(Schema.STRING).topic("public/default/watched").create();
                  Consumer<String> consumer = client.newConsumer(Schema.STRING).topic("public/default/watched")

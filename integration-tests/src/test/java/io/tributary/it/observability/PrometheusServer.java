@@ -54,7 +54,7 @@ final class PrometheusServer implements AutoCloseable {
         jobs.forEach((job, ports) -> config.append("  - job_name: '").append(job).append("'\n")
                 .append("    static_configs:\n      - targets: [")
                 .append(ports.stream().map(p -> "'127.0.0.1:" + p + "'").collect(Collectors.joining(", ")))
-                .append("]\n        labels:\n          cluster: 'standalone'\n"));
+                .append("]\n"));
         Path configFile = Files.writeString(dir.resolve("prometheus.yml"), config);
         int port = TestClusters.freePort();
         Path log = dir.resolve("prometheus.log");
