@@ -31,6 +31,7 @@ import io.tributary.protocol.security.BearerCredentials;
 import io.tributary.protocol.security.TokenFile;
 import io.tributary.storage.StorageClients;
 import io.tributary.storage.log.ManagedLogFactory;
+import io.tributary.storage.metrics.BookKeeperStats;
 import io.tributary.storage.log.SequenceMark;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
@@ -72,6 +73,7 @@ public final class Broker implements AutoCloseable {
     private OrderedExecutor executor;
     private ScheduledExecutorService scheduler;
     private BrokerMetrics metrics;
+    private BookKeeperStats bookKeeperStats;
     private TopicService topics;
     private OwnershipService ownership;
     private LoadManager loadManager;
@@ -112,22 +114,25 @@ public final class Broker implements AutoCloseable {
     }
 
     private Broker doStart() throws Exception {
+        metrics = new BrokerMetrics();
+        // up first, so that /health/live answers and /health/ready says why not while the broker starts
+        metricsServer = MetricsServer.start(config.metricsSettings(), metrics.registry(), this::notReadyBecause);
         curator = StorageClients.curator(config.zookeeperServers(), config.metadataRoot(), config.zkSessionTimeout(),
                 config.storageTls().zookeeper());
         if (!curator.blockUntilConnected((int) config.zkSessionTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IOException("cannot reach ZooKeeper at " + config.zookeeperServers());
         }
         store = new MetadataStore(curator);
-        bookKeeper = StorageClients.bookKeeper(config.zookeeperServers(), config.ledgersRoot(), config.storageTls());
+        // the BookKeeper client's own statistics (add latency as the broker sees it, ...) in the broker's registry
+        bookKeeperStats = BookKeeperStats.registerInto(metrics.registry(), 60);
+        bookKeeper = StorageClients.bookKeeper(config.zookeeperServers(), config.ledgersRoot(), config.storageTls(),
+                bookKeeperStats.statsLogger(""));
         executor = OrderedExecutor.newBuilder().name("tributary-topic").numThreads(Math.max(2, Runtime.getRuntime().availableProcessors())).build();
         scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "tributary-scheduler");
             t.setDaemon(true);
             return t;
         });
-        metrics = new BrokerMetrics();
-        // up first, so that /health/live answers and /health/ready says why not while the broker starts
-        metricsServer = MetricsServer.start(config.metricsSettings(), metrics.registry(), this::notReadyBecause);
         metricsPort = metricsServer == null ? -1 : metricsServer.port();
         ManagedLogFactory logs = new ManagedLogFactory(store, bookKeeper, config.log(), name -> executor.chooseThread(name),
                 Broker::sequenceMark);
@@ -419,6 +424,9 @@ public final class Broker implements AutoCloseable {
             } catch (Exception e) {
                 LOG.warn("closing the BookKeeper client failed: {}", e.toString());
             }
+        }
+        if (bookKeeperStats != null) {
+            bookKeeperStats.close();
         }
         if (curator != null) {
             curator.close();
