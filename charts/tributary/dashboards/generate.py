@@ -132,6 +132,17 @@ def brokers():
             [('tributary_broker_bundles_owned{instance=~"$instance"}', "{{instance}}")], w=12)
     b.panel("Topics loaded", "Topics each broker serves.", "short",
             [('tributary_broker_topics_loaded{instance=~"$instance"}', "{{instance}}")], w=12)
+    b.row("Load")
+    b.panel("Load score", "What the load manager's leader balances by: messages in and out per second, by broker.", "ops",
+            [('tributary_loadmanager_broker_load', "{{broker}}")], w=12)
+    b.panel("CPU", "Each broker process's share of the machine's CPUs.", "percentunit",
+            [('tributary_loadmanager_broker_cpu_usage_ratio', "{{broker}}")], w=12)
+    b.panel("Bandwidth", "Bytes stored and delivered per second, by broker.", "Bps",
+            [('tributary_loadmanager_broker_bytes_in_rate', "in {{broker}}"),
+             ('tributary_loadmanager_broker_bytes_out_rate', "out {{broker}}")], w=12)
+    b.panel("Memory", "Heap and direct memory in use, by broker, as last reported.", "bytes",
+            [('tributary_loadmanager_broker_heap_used_bytes', "heap {{broker}}"),
+             ('tributary_loadmanager_broker_direct_memory_used_bytes', "direct {{broker}}")], w=12)
     b.row("Load manager")
     b.panel("Assignments", "Unowned bundles the leader assigned, by reason, per minute.", "short",
             [('sum by (reason) (increase(tributary_loadmanager_assignments_total[1m]))', "{{reason}}")])

@@ -176,6 +176,7 @@ public final class Broker implements AutoCloseable {
         BundleMover mover = new BundleMover(ownership, topics, namespaces, store, clients, metrics, config.bundleMoveTimeout());
         LoadReporter reporter = new LoadReporter(store, brokerId, address, ownership, topics);
         reporter.exportTopicCount(metrics.topicsLoaded);
+        metrics.registerLoad(brokerId, reporter::latest);
         loadManager = new LoadManager(config.loadBalancer(), curator, ownership, mover, reporter, namespaces, cluster, clients,
                 metrics, scheduler);
         ownership.setAssigner(loadManager);

@@ -7,7 +7,9 @@ import io.prometheus.client.CounterMetricFamily;
 import io.prometheus.client.Gauge;
 import io.prometheus.client.GaugeMetricFamily;
 import io.prometheus.client.Histogram;
+import io.tributary.broker.loadmanager.BalancingPolicy;
 import io.tributary.broker.topic.Topic;
+import io.tributary.internal.v1.LoadReport;
 import io.tributary.metrics.MetricsServer;
 import io.tributary.storage.log.CacheBudget;
 import java.util.List;
@@ -55,6 +57,47 @@ public final class BrokerMetrics implements AutoCloseable {
             "Client-port calls ended with an error naming a reason, by ErrorReason").labelNames("reason").register(registry);
     public final Counter topicStatsTimeouts = Counter.build("tributary_broker_topic_stats_timeouts_total",
             "Topics left out of a scrape because they did not give their stats in time").register(registry);
+
+    /**
+     * Adds this broker's last load report, what the load manager's leader balances by: the load
+     * score and its inputs, labelled with the broker's id.
+     */
+    public void registerLoad(String brokerId, Supplier<LoadReport> latest) {
+        new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                LoadReport r = latest.get();
+                if (r == null) {
+                    return List.of();
+                }
+                List<String> labels = List.of("broker");
+                List<String> values = List.of(brokerId);
+                return List.of(
+                        gauge("tributary_loadmanager_broker_load", "The load score the leader balances by (messages in and out per second)",
+                                labels, values, BalancingPolicy.brokerLoad(r)),
+                        gauge("tributary_loadmanager_broker_cpu_usage_ratio", "This broker's share of the machine's CPUs, 0 to 1",
+                                labels, values, r.getCpuUsage()),
+                        gauge("tributary_loadmanager_broker_heap_used_bytes", "Heap in use when the load was reported",
+                                labels, values, r.getHeapUsedBytes()),
+                        gauge("tributary_loadmanager_broker_direct_memory_used_bytes", "Direct memory in use when the load was reported",
+                                labels, values, r.getDirectUsedBytes()),
+                        gauge("tributary_loadmanager_broker_messages_in_rate", "Messages stored per second",
+                                labels, values, r.getMsgRateIn()),
+                        gauge("tributary_loadmanager_broker_messages_out_rate", "Messages delivered per second",
+                                labels, values, r.getMsgRateOut()),
+                        gauge("tributary_loadmanager_broker_bytes_in_rate", "Bytes stored per second (bandwidth in)",
+                                labels, values, r.getBytesRateIn()),
+                        gauge("tributary_loadmanager_broker_bytes_out_rate", "Bytes delivered per second (bandwidth out)",
+                                labels, values, r.getBytesRateOut()),
+                        gauge("tributary_loadmanager_broker_draining", "1 while the broker is draining: it takes no new bundles",
+                                labels, values, r.getDraining() ? 1 : 0));
+            }
+        }.register(registry);
+    }
+
+    private static GaugeMetricFamily gauge(String name, String help, List<String> labels, List<String> values, double value) {
+        return new GaugeMetricFamily(name, help, labels).addMetric(values, value);
+    }
 
     /** Adds the entry cache's figures, read from {@code budget} at each scrape. */
     public void registerEntryCache(CacheBudget budget) {
