@@ -36,7 +36,8 @@ final class StandaloneCommand implements Callable<Integer> {
 
     @Option(names = "--metrics-port", defaultValue = "8080",
             description = {"Port of the first broker's /metrics, /health/live and /health/ready; broker i uses this + i, "
-                    + "the proxy this + the number of brokers; 0 picks free ports, -1 turns them off (default: ${DEFAULT-VALUE})."})
+                    + "the proxy this + the number of brokers, bookie j this + brokers + 1 + j, ZooKeeper the next one; "
+                    + "0 picks free ports, -1 turns them off (default: ${DEFAULT-VALUE})."})
     int metricsPort;
 
     @Option(names = "--no-fsync", description = "Acknowledge entries before the bookie journal is synced to disk (faster, less durable).")
@@ -62,15 +63,13 @@ final class StandaloneCommand implements Callable<Integer> {
         System.out.println("Tributary standalone is running.");
         System.out.println("  proxy (clients connect here): localhost:" + standalone.proxyPort());
         for (int i = 0; i < standalone.brokers().size(); i++) {
-            int port = standalone.brokers().get(i).metricsPort();
-            if (port >= 0) {
-                System.out.println(String.format("  %-30s", "broker " + i + " metrics:") + "http://localhost:" + port + "/metrics");
-            }
+            printMetrics("broker " + i + " metrics:", standalone.brokers().get(i).metricsPort());
         }
-        if (standalone.proxyMetricsPort() >= 0) {
-            System.out.println(String.format("  %-30s", "proxy metrics:") + "http://localhost:" + standalone.proxyMetricsPort()
-                    + "/metrics");
+        printMetrics("proxy metrics:", standalone.proxyMetricsPort());
+        for (int i = 0; i < standalone.bookieMetricsPorts().size(); i++) {
+            printMetrics("bookie " + i + " metrics:", standalone.bookieMetricsPorts().get(i));
         }
+        printMetrics("ZooKeeper metrics:", standalone.zookeeperMetricsPort());
         System.out.println("  data directory:                " + dataDir.getAbsolutePath());
         if (security == null) {
             System.out.println("  security: none (plaintext on 127.0.0.1, no authentication; for development only: use --secure)");
@@ -86,5 +85,11 @@ final class StandaloneCommand implements Callable<Integer> {
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    private static void printMetrics(String what, int port) {
+        if (port >= 0) {
+            System.out.println(String.format("  %-30s", what) + "http://localhost:" + port + "/metrics");
+        }
     }
 }
