@@ -1,7 +1,6 @@
 package io.tributary.it.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.tributary.client.Consumer;
 import io.tributary.client.Message;
@@ -13,7 +12,6 @@ import io.tributary.client.TributaryClient;
 import io.tributary.proxy.ProxyConfig;
 import io.tributary.proxy.ProxyServer;
 import io.tributary.security.tls.CertificateAuthority;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,37 +35,15 @@ class StorageTlsProcessesTest {
     @TempDir
     Path dir;
 
-    private final List<Process> servers = new ArrayList<>();
+    private final ServerProcesses servers = new ServerProcesses();
 
     @AfterEach
     void stopServers() throws Exception {
-        for (int i = servers.size() - 1; i >= 0; i--) {
-            Process p = servers.get(i);
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-            ChildProcesses.forget(p);
-        }
+        servers.close();
     }
 
-    /** Starts {@code tributary <args>} and waits for {@code ready} in its output. */
     private void startServer(String name, List<String> args, Pattern ready) throws Exception {
-        Path log = ChildProcesses.newLogFile(name);
-        List<String> all = new ArrayList<>(args);
-        all.addAll(List.of("--parent-pid", Long.toString(ProcessHandle.current().pid())));
-        ProcessBuilder pb = new ProcessBuilder(ChildProcesses.tributaryCommand(List.of("-Xmx256m", "-XX:+UseSerialGC"), all))
-                .redirectErrorStream(true);
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        Process p = pb.start();
-        ChildProcesses.register(p);
-        servers.add(p);
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            if (!p.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + p.exitValue() + ":\n" + ChildProcesses.tail(log, 40));
-            }
-            return ready.matcher(Files.readString(log)).find();
-        });
+        servers.start(name, args, ready);
     }
 
     private static List<String> defines(Map<String, String> keys) {
