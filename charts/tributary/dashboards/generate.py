@@ -153,6 +153,15 @@ def brokers():
     b.panel("Bundle move time", "Time to hand one bundle to another broker, as the old owner sees it: the pause its topics' publishers feel.", "s",
             [('histogram_quantile(0.99, sum by (le) (rate(tributary_broker_bundle_move_seconds_bucket[%s])))' % RATE, "p99"),
              ('sum(tributary_broker_bundle_move_seconds_sum) / clamp_min(sum(tributary_broker_bundle_move_seconds_count), 1)', "mean since start")], w=12)
+    b.row("Storage")
+    b.panel("Ledger rollovers and trims", "Ledgers closed for a new one, and ledgers deleted after consumption, per minute.", "short",
+            [('sum by (instance) (increase(tributary_broker_ledger_rollovers_total{instance=~"$instance"}[1m]))', "rolled {{instance}}"),
+             ('sum by (instance) (increase(tributary_broker_ledgers_trimmed_total{instance=~"$instance"}[1m]))', "trimmed {{instance}}")])
+    b.panel("Cursor writes", "Time to store a subscription's acknowledgements (99th percentile), and failed writes per minute.", "s",
+            [('histogram_quantile(0.99, sum by (le, instance) (rate(tributary_broker_cursor_persist_seconds_bucket{instance=~"$instance"}[%s])))' % RATE, "p99 {{instance}}"),
+             ('sum by (instance) (increase(tributary_broker_cursor_persist_failures_total{instance=~"$instance"}[1m]))', "failed {{instance}}")])
+    b.panel("Entry cache", "Reads of tailing consumers answered from the cache, against all reads.", "percentunit",
+            [('sum by (instance) (rate(tributary_broker_entry_cache_hits_total{instance=~"$instance"}[%s])) / clamp_min(sum by (instance) (rate(tributary_broker_entry_cache_hits_total{instance=~"$instance"}[%s])) + sum by (instance) (rate(tributary_broker_entry_cache_misses_total{instance=~"$instance"}[%s])), 1e-9)' % (RATE, RATE, RATE), "hit ratio {{instance}}")])
     b.panel("Lookup redirects", "Requests answered with NOT_OWNER or BUNDLE_MOVING, per second, by broker.", "ops",
             [('sum by (instance) (rate(tributary_broker_lookup_redirects_total{instance=~"$instance"}[%s]))' % RATE, "{{instance}}")], w=12)
     return b

@@ -31,10 +31,10 @@ import io.tributary.protocol.security.BearerCredentials;
 import io.tributary.protocol.security.TokenFile;
 import io.tributary.storage.StorageClients;
 import io.tributary.storage.log.ManagedLogFactory;
-import io.tributary.storage.metrics.BookKeeperStats;
 import io.tributary.storage.log.SequenceMark;
 import io.tributary.storage.meta.MetadataPaths;
 import io.tributary.storage.meta.MetadataStore;
+import io.tributary.storage.metrics.BookKeeperStats;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
@@ -168,6 +168,7 @@ public final class Broker implements AutoCloseable {
         topics = new TopicService(config, store, namespaces, ownership, logs, executor, scheduler);
         metrics.registerTopics(topics::loadedTopicsNow, config.clusterName(), config.metricsTopicLevel());
         metrics.registerEntryCache(logs.cacheBudget());
+        metrics.registerStorage(logs.stats());
         ClusterView cluster = new ClusterView(store);
         InternalListenerConfig internal = config.internal();
         CallCredentials brokerCredentials = internal.clientAuthTokenFile() == null ? null

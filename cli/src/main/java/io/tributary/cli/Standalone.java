@@ -133,25 +133,7 @@ public final class Standalone implements AutoCloseable {
                         options.syncJournal(), EmbeddedBookie.DEFAULT_ZK_TIMEOUT_MS, tls == null ? null : tls.bookies(),
                         tls == null ? null : tls.zookeeperClients(), bookieMetrics)));
             }
-            // one bookie: one copy (allowed explicitly, as only standalone may); more: two copies of every
-            // entry on two of them, so that one bookie can go while the others take over its ledgers
-            int replicas = Math.min(options.bookies(), 2);
-            // the internal listener (broker-to-broker control) on any free port: several brokers share this host
-            // on this host only, like ZooKeeper, the bookies and the proxy
-            BrokerConfig.Builder settings = BrokerConfig.defaults(zkConnect).toBuilder().bindAddress("127.0.0.1")
-                    .port(options.brokerPort()).internalPort(0);
-            if (tls != null) {
-                settings.storageTls(new StorageTls(tls.zookeeperClients(), tls.clients()));
-            }
-            if (options.security() != null) {
-                options.security().secureBroker(settings);
-            }
-            if (replicas < 2) {
-                settings.singleCopy();
-            } else {
-                settings.log(BrokerConfig.DEFAULT_LOG.withQuorum(replicas, replicas, replicas));
-            }
-            BrokerConfig brokerConfig = settings.build();
+            BrokerConfig brokerConfig = brokerBase(zkConnect);
             int metricsPort = -1; // the first broker's; the others and the proxy take the next ones
             for (int i = 0; i < options.brokers(); i++) {
                 int port = options.brokerPort() == 0 ? 0 : options.brokerPort() + i;
@@ -183,13 +165,38 @@ public final class Standalone implements AutoCloseable {
         }
     }
 
+    /** What every broker of this standalone starts from, before {@link Options#brokerSettings()} and its port. */
+    private BrokerConfig brokerBase(String zkConnect) {
+        StorageTlsSetup tls = options.storageTls();
+        // one bookie: one copy (allowed explicitly, as only standalone may); more: two copies of every
+        // entry on two of them, so that one bookie can go while the others take over its ledgers
+        int replicas = Math.min(options.bookies(), 2);
+        // the internal listener (broker-to-broker control) on any free port: several brokers share this host
+        // on this host only, like ZooKeeper, the bookies and the proxy
+        BrokerConfig.Builder settings = BrokerConfig.defaults(zkConnect).toBuilder().bindAddress("127.0.0.1")
+                .port(options.brokerPort()).internalPort(0);
+        if (tls != null) {
+            settings.storageTls(new StorageTls(tls.zookeeperClients(), tls.clients()));
+        }
+        if (options.security() != null) {
+            options.security().secureBroker(settings);
+        }
+        if (replicas < 2) {
+            settings.singleCopy();
+        } else {
+            settings.log(BrokerConfig.DEFAULT_LOG.withQuorum(replicas, replicas, replicas));
+        }
+        return settings.build();
+    }
+
     /**
      * Where storage server {@code offset} serves metrics: after the brokers' ports (base + i) and the proxy's
      * (base + brokers), bookie j at base + brokers + 1 + j and ZooKeeper at base + brokers + 1 + bookies; every
      * one on a free port when the base is 0, none when it is -1.
      */
     private MetricsSettings storageMetrics(int offset) {
-        int base = options.brokerSettings().apply(BrokerConfig.defaults("127.0.0.1:" + options.zkPort())).metricsPort();
+        // the brokers' configuration as they will have it (ZooKeeper's address does not matter here)
+        int base = options.brokerSettings().apply(brokerBase("127.0.0.1:" + options.zkPort())).metricsPort();
         return new MetricsSettings("127.0.0.1", base <= 0 ? base : base + options.brokers() + 1 + offset);
     }
 

@@ -375,12 +375,17 @@ public final class ManagedCursor {
      */
     private CompletableFuture<Void> persist(boolean merge, int attempt) {
         dirty = false;
+        long started = System.nanoTime();
         CompletableFuture<Void> write = store.write(markDelete, CursorAckCodec.encode(markDelete, acked, batchAcks));
         return write.handleAsync((v, e) -> {
             if (e == null) {
+                log.stats().cursorPersisted(System.nanoTime() - started, true);
                 return CompletableFuture.<Void>completedFuture(null);
             }
             CursorStore.StoredByOther other = CursorStore.StoredByOther.in(e);
+            if (other == null) {
+                log.stats().cursorPersisted(System.nanoTime() - started, false); // another writer's state is no failure
+            }
             if (other != null && store.persisting() && attempt < MAX_MERGES) {
                 if (merge) {
                     merge(other.stored());

@@ -45,6 +45,7 @@ import org.slf4j.LoggerFactory;
  * (and is retried) rather than recording a length BookKeeper does not hold.
  */
 final class LogAppender {
+    private final StorageStats stats;
     private static final Logger LOG = LoggerFactory.getLogger(LogAppender.class);
 
     static final long MIN_RETRY_MS = 100;
@@ -92,8 +93,9 @@ final class LogAppender {
 
     LogAppender(String name, BookKeeper bk, ManagedLogConfig config, Executor executor, LedgerChain chain,
                 TailCache cache, LedgerReader reader, WriteHandle current, long currentCreatedMs,
-                Function<byte[], SequenceMark> sequenceOf) {
+                Function<byte[], SequenceMark> sequenceOf, StorageStats stats) {
         this.name = name;
+        this.stats = stats;
         this.bk = bk;
         this.config = config;
         this.executor = executor;
@@ -392,6 +394,7 @@ final class LogAppender {
             } else {
                 bk.newDeleteLedgerOp().withLedgerId(old.ledgerId()).execute();
             }
+            stats.rolledOver();
             LOG.debug("log {}: rolled over from ledger {} ({} entries) to {}", name, old.ledgerId(), oldEntries, newHandle.getId());
             return null;
         }, executor);

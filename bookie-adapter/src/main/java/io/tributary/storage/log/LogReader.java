@@ -10,6 +10,11 @@ import java.util.concurrent.Executor;
  */
 public interface LogReader {
 
+    /** Where this log's and its cursors' doings are counted (shared by the logs of one broker). */
+    default StorageStats stats() {
+        return new StorageStats();
+    }
+
     /** The log's name: the canonical topic name. */
     String name();
 

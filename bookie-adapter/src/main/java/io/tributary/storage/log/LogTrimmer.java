@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
  * out of this log's view, cache and read handles, and last out of BookKeeper.
  */
 final class LogTrimmer {
+    private final StorageStats stats;
     private static final Logger LOG = LoggerFactory.getLogger(LogTrimmer.class);
 
     private final String name;
@@ -33,8 +34,9 @@ final class LogTrimmer {
     private final LedgerReader reader;
 
     LogTrimmer(String name, BookKeeper bk, Executor executor, LedgerChain chain, LogAppender appender,
-               TailCache cache, LedgerReader reader) {
+               TailCache cache, LedgerReader reader, StorageStats stats) {
         this.name = name;
+        this.stats = stats;
         this.bk = bk;
         this.executor = executor;
         this.chain = chain;
@@ -97,6 +99,7 @@ final class LogTrimmer {
                 cache.forgetLedger(id);
                 reader.forgetLedger(id);
             }
+            stats.trimmed(doomed.size());
             LOG.info("log {}: trimmed ledgers {}", name, doomed);
             return doomed;
         }, executor);

@@ -40,6 +40,7 @@ public final class ManagedLogFactory {
     private final Function<byte[], SequenceMark> sequenceOf;
     /** Shared by the tail caches of all the logs this factory opens. */
     private final CacheBudget cacheBudget;
+    private final StorageStats stats;
 
     /**
      * @param executors gives the single-threaded executor that owns a log's state, by log name
@@ -62,6 +63,7 @@ public final class ManagedLogFactory {
         this.executors = executors;
         this.sequenceOf = sequenceOf;
         this.cacheBudget = new CacheBudget(config.cacheSizeBytes());
+        this.stats = new StorageStats();
     }
 
     public ManagedLogConfig config() {
@@ -75,6 +77,11 @@ public final class ManagedLogFactory {
     /** The memory the tail caches of all the logs opened here share ({@link ManagedLogConfig#cacheSizeBytes()}). */
     public CacheBudget cacheBudget() {
         return cacheBudget;
+    }
+
+    /** What the logs and cursors opened here did (rollovers, trims, cursor writes), for the broker's metrics. */
+    public StorageStats stats() {
+        return stats;
     }
 
     public CompletableFuture<Boolean> exists(String name) {
@@ -151,7 +158,7 @@ public final class ManagedLogFactory {
                                 name, handle.getId(), list.size(), sequences.size());
                         List<RecoveredBatch> batches = new ArrayList<>();
                         recoveredBatches.values().forEach(batches::addAll);
-                        return new ManagedLogImpl(name, store, bk, config, cacheBudget, executors.apply(name), next, newVersion,
+                        return new ManagedLogImpl(name, store, bk, config, cacheBudget, stats, executors.apply(name), next, newVersion,
                                 handle, sequences, sequenceOf, List.copyOf(batches));
                     })
                     .whenComplete((log, err) -> {

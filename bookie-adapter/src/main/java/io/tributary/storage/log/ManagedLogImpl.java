@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 final class ManagedLogImpl implements ManagedLog {
+    private final StorageStats stats;
     private static final Logger LOG = LoggerFactory.getLogger(ManagedLogImpl.class);
 
     private final String name;
@@ -41,7 +42,7 @@ final class ManagedLogImpl implements ManagedLog {
     private final LogTrimmer trimmer;
     private final List<RecoveredBatch> recoveredBatches;
 
-    ManagedLogImpl(String name, MetadataStore store, BookKeeper bk, ManagedLogConfig config, CacheBudget budget,
+    ManagedLogImpl(String name, MetadataStore store, BookKeeper bk, ManagedLogConfig config, CacheBudget budget, StorageStats stats,
                    Executor executor, LogMetadata metadata, int metadataVersion, WriteHandle current,
                    ProducerSequences sequences, Function<byte[], SequenceMark> sequenceOf,
                    List<RecoveredBatch> recoveredBatches) {
@@ -50,13 +51,14 @@ final class ManagedLogImpl implements ManagedLog {
         this.bk = bk;
         this.executor = executor;
         this.recoveredBatches = recoveredBatches;
+        this.stats = stats;
         List<LedgerInfo> ls = metadata.getLedgersList();
         long createdMs = ls.isEmpty() ? System.currentTimeMillis() : ls.get(ls.size() - 1).getCreatedMs();
         this.chain = new LedgerChain(name, store, executor, metadata, metadataVersion, current.getId(), sequences);
         this.cache = new TailCache(budget);
         this.reader = new LedgerReader(name, bk, chain, cache, executor, current);
-        this.appender = new LogAppender(name, bk, config, executor, chain, cache, reader, current, createdMs, sequenceOf);
-        this.trimmer = new LogTrimmer(name, bk, executor, chain, appender, cache, reader);
+        this.appender = new LogAppender(name, bk, config, executor, chain, cache, reader, current, createdMs, sequenceOf, stats);
+        this.trimmer = new LogTrimmer(name, bk, executor, chain, appender, cache, reader, stats);
     }
 
     @Override
@@ -225,5 +227,10 @@ final class ManagedLogImpl implements ManagedLog {
             });
         });
         return result;
+    }
+
+    @Override
+    public StorageStats stats() {
+        return stats;
     }
 }

@@ -12,6 +12,8 @@ import io.tributary.broker.topic.Topic;
 import io.tributary.internal.v1.LoadReport;
 import io.tributary.metrics.MetricsServer;
 import io.tributary.storage.log.CacheBudget;
+import io.tributary.storage.log.StorageStats;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -97,6 +99,36 @@ public final class BrokerMetrics implements AutoCloseable {
 
     private static GaugeMetricFamily gauge(String name, String help, List<String> labels, List<String> values, double value) {
         return new GaugeMetricFamily(name, help, labels).addMetric(values, value);
+    }
+
+    /** Adds what the broker's logs and cursors did (rollovers, trims, cursor writes), read from {@code stats} at each scrape. */
+    public void registerStorage(StorageStats stats) {
+        new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                List<MetricFamilySamples.Sample> persist = new ArrayList<>();
+                long[] buckets = stats.persistCumulativeBuckets();
+                for (int i = 0; i < buckets.length; i++) {
+                    String le = i < StorageStats.PERSIST_BUCKETS.length ? Collector.doubleToGoString(StorageStats.PERSIST_BUCKETS[i]) : "+Inf";
+                    persist.add(new MetricFamilySamples.Sample("tributary_broker_cursor_persist_seconds_bucket", List.of("le"),
+                            List.of(le), buckets[i]));
+                }
+                persist.add(new MetricFamilySamples.Sample("tributary_broker_cursor_persist_seconds_count", List.of(), List.of(),
+                        buckets[buckets.length - 1]));
+                persist.add(new MetricFamilySamples.Sample("tributary_broker_cursor_persist_seconds_sum", List.of(), List.of(),
+                        stats.persistSeconds()));
+                return List.of(
+                        new CounterMetricFamily("tributary_broker_ledger_rollovers_total",
+                                "Ledgers closed for a new one (entries, size or age reached)", stats.rollovers()),
+                        new CounterMetricFamily("tributary_broker_ledgers_trimmed_total",
+                                "Ledgers deleted once consumed by every subscription and out of retention", stats.ledgersTrimmed()),
+                        new CounterMetricFamily("tributary_broker_cursor_persist_failures_total",
+                                "Writes of a subscription's acknowledgement state that failed (retried after the persist interval)",
+                                stats.persistFailures()),
+                        new MetricFamilySamples("tributary_broker_cursor_persist_seconds", Type.HISTOGRAM,
+                                "Time to write a subscription's acknowledgement state (znode or cursor ledger)", persist));
+            }
+        }.register(registry);
     }
 
     /** Adds the entry cache's figures, read from {@code budget} at each scrape. */

@@ -2,6 +2,7 @@ package io.tributary.it.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -20,7 +21,9 @@ import io.tributary.client.admin.SubscriptionStats;
 import io.tributary.client.admin.TopicStats;
 import io.tributary.client.admin.TributaryAdmin;
 import io.tributary.it.TestClusters;
+import io.tributary.storage.log.ManagedLogConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -112,6 +115,33 @@ class TopicMetricsTest {
                     .containsEntry("standalone|public/default", 60.0);
             assertThat(samples(standalone, "tributary_subscription_backlog_messages")).containsOnlyKeys("standalone|public/default")
                     .containsEntry("standalone|public/default", 40.0);
+        }
+    }
+
+    @Test
+    void rolloversTrimsAndCursorWritesAreCounted() throws Exception {
+        try (Standalone standalone = new Standalone(TestClusters.options(dir.toFile(), c -> c.toBuilder()
+                .log(ManagedLogConfig.DEFAULT.withRollover(1 << 30, 10, Duration.ofHours(1)))
+                .policyCheckInterval(Duration.ofMillis(200)).build())).start();
+             TributaryClient client = TributaryClient.builder().serviceUrl(standalone.serviceUrl()).build();
+             Consumer<String> consumer = client.newConsumer(Schema.STRING).topic("public/default/rolled").subscriptionName("s")
+                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe();
+             Producer<String> producer = client.newProducer(Schema.STRING).topic("public/default/rolled").create()) {
+            for (int i = 0; i < 50; i++) {
+                producer.send("m" + i); // one entry each: a new ledger every ten
+            }
+            for (int i = 0; i < 50; i++) {
+                Message<String> m = consumer.receive(30, TimeUnit.SECONDS);
+                assertThat(m).isNotNull();
+                consumer.acknowledge(m);
+            }
+            assertThat(samples(standalone, "tributary_broker_ledger_rollovers_total").get("")).isGreaterThanOrEqualTo(4.0);
+            // everything acknowledged and no retention: the consumed ledgers go, and the cursor was written
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(samples(standalone, "tributary_broker_ledgers_trimmed_total").get("")).isGreaterThanOrEqualTo(1.0);
+                assertThat(samples(standalone, "tributary_broker_cursor_persist_seconds_count").get("")).isGreaterThanOrEqualTo(1.0);
+            });
+            assertThat(samples(standalone, "tributary_broker_cursor_persist_failures_total").get("")).isZero();
         }
     }
 }
