@@ -4,10 +4,10 @@ import io.tributary.broker.BrokerConfig;
 import io.tributary.cli.Standalone;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
@@ -21,12 +21,16 @@ import org.apache.zookeeper.client.ZKClientConfig;
 public final class TestClusters {
     private TestClusters() {}
 
+    /**
+     * Ports tests choose come from below the ephemeral range (32768 and up on Linux), from which
+     * every listener bound to port 0 draws: a port chosen here and bound a moment later cannot
+     * have been handed to such a listener meanwhile.
+     */
+    private static final int LOWEST = 20_000;
+    private static final int HIGHEST = 32_000;
+
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return freePorts(1);
     }
 
     /**
@@ -34,9 +38,9 @@ public final class TestClusters {
      * standalone with several bookies listens on the bookie port and the ones after it.
      */
     public static int freePorts(int n, int... taken) {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            int first = freePort();
-            if (first + n - 1 > 65535 || IntStream.of(taken).anyMatch(t -> t >= first && t < first + n)) {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int first = LOWEST + ThreadLocalRandom.current().nextInt(HIGHEST - LOWEST - n);
+            if (IntStream.of(taken).anyMatch(t -> t >= first && t < first + n)) {
                 continue;
             }
             List<ServerSocket> held = new ArrayList<>();
@@ -63,7 +67,10 @@ public final class TestClusters {
     /** Options on free ports; reuse the same options to restart on the same data. */
     public static Standalone.Options options(File dataDir, UnaryOperator<BrokerConfig> brokerSettings) {
         UnaryOperator<BrokerConfig> settings = c -> brokerSettings.apply(c.toBuilder().metricsPort(0).build());
-        return new Standalone.Options(dataDir, 1, freePort(), freePort(), freePort(), freePort(), false, settings);
+        // several bookies listen on the bookie port and the ones after it, several brokers likewise
+        int bookies = freePorts(4);
+        int brokers = freePorts(4, bookies, bookies + 1, bookies + 2, bookies + 3);
+        return new Standalone.Options(dataDir, 1, freePort(), bookies, brokers, freePort(), false, settings);
     }
 
     public static Standalone start(File dataDir) throws Exception {
