@@ -166,6 +166,18 @@ class AuthorizationTest {
             r.setNamespace(namespace);
         }
         admin("root").grantPermission(r.build());
+        // grants reach the broker's checks through its watch, "within about a second": wait for this one to, by a call
+        // any grant on the resource allows (a lookup of the topic, the namespace's topic list)
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).ignoreExceptionsMatching(
+                e -> e instanceof StatusRuntimeException sre && sre.getStatus().getCode() == Status.Code.PERMISSION_DENIED)
+                .until(() -> {
+                    if (topic != null) {
+                        as(LookupServiceGrpc.newBlockingStub(toBroker), role).lookup(LookupRequest.newBuilder().setTopic(topic).build());
+                    } else {
+                        admin(role).listTopics(ListTopicsRequest.newBuilder().setNamespace(namespace).build());
+                    }
+                    return true;
+                });
     }
 
     /** Opens a Publish stream as {@code role} and sends one message; the first reply (or the refusal). */
