@@ -82,8 +82,8 @@ public final class ChaosCluster implements AutoCloseable {
         for (int i = 1; i <= t.zookeepers(); i++) {
             List<String> args = new ArrayList<>(List.of("zookeeper", "--data-dir", dataDir("zookeeper-" + i),
                     "--port", clientPorts.get(i - 1).toString(), "--bind-address", BIND_HOST,
-                    // several servers on one host: metrics on free ports, not the fixed default
-                    "-D", "zookeeper.metricsPort=0", "-D", "zookeeper.metricsBindAddress=" + BIND_HOST));
+                    // several servers on one host, and nothing here reads their metrics: no endpoint, no port to clash
+                    "-D", "zookeeper.metricsPort=-1"));
             if (t.zookeepers() > 1) {
                 args.addAll(List.of("--servers", String.join(",", quorum), "--myid", Integer.toString(i)));
             }
@@ -101,7 +101,7 @@ public final class ChaosCluster implements AutoCloseable {
             List<String> args = List.of("bookie", "--zookeeper", zkDirect, "--data-dir", dataDir("bookie-" + k),
                     "--port", Integer.toString(r.port()), "--bind-address", BIND_HOST, "--advertised-address", ADVERTISED_HOST,
                     "--zk-session-timeout", t.zkSessionTimeout().toMillis() + "ms", "--no-fsync",
-                    "-D", "bookie.metricsPort=0", "-D", "bookie.metricsBindAddress=" + BIND_HOST);
+                    "-D", "bookie.metricsPort=-1");
             ServerProcess b = add(new ServerProcess("bookie-" + k, launcher, args, BOOKIE_READY, logDir)).launch();
             if (k == 1) {
                 b.awaitReady(START_TIMEOUT);
@@ -144,7 +144,7 @@ public final class ChaosCluster implements AutoCloseable {
             Relay r = relay("client-proxy-" + n, new InetSocketAddress(BIND_HOST, 0), new InetSocketAddress(BIND_HOST, port));
             serviceUrls.add(r.address());
             List<String> args = List.of("proxy", "--port", Integer.toString(port), "--brokers", String.join(",", brokerAddresses),
-                    "-D", "proxy.bindAddress=" + BIND_HOST, "-D", "proxy.metricsPort=0");
+                    "-D", "proxy.bindAddress=" + BIND_HOST, "-D", "proxy.metricsPort=-1");
             proxies.add(add(new ServerProcess("proxy-" + n, launcher, args, PROXY_READY, logDir)).launch());
         }
         for (ServerProcess p : proxies) {

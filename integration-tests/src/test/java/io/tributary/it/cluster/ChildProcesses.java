@@ -1,8 +1,8 @@
 package io.tributary.it.cluster;
 
+import io.tributary.it.TestClusters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -133,12 +133,9 @@ final class ChildProcesses {
         return f;
     }
 
+    /** A free port below the ephemeral range ({@link TestClusters#freePort}). */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TestClusters.freePort();
     }
 
     /** The last {@code maxLines} lines of a log, for failure messages. */
