@@ -104,12 +104,13 @@ public final class OwnershipService {
 
     /** The owner of a bundle; an unowned bundle is assigned first. */
     public CompletableFuture<Owner> lookup(Bundle b) {
-        if (owned.containsKey(b)) {
-            return CompletableFuture.completedFuture(self());
-        }
+        // a bundle being handed away is still owned until released: the destination answers for it
         Owner dest = moving.get(b);
         if (dest != null) {
             return CompletableFuture.completedFuture(dest);
+        }
+        if (owned.containsKey(b)) {
+            return CompletableFuture.completedFuture(self());
         }
         CompletableFuture<Void> arriving = incoming.get(b);
         if (arriving != null) {
@@ -121,14 +122,21 @@ public final class OwnershipService {
     /**
      * Completes if this broker serves the bundle (waiting for a bundle being handed to it);
      * otherwise fails with NOT_OWNER naming the owner, which the proxy and the SDK follow.
+     *
+     * <p>A bundle being handed away is refused from the moment it is marked moving, although it is
+     * owned until released. This is what keeps a topic load from outliving the move: a load checks
+     * ownership after it has registered with the {@code TopicService}, and the move closes every
+     * topic registered by the time it was marked; a load that registered later sees the mark here.
+     * Without this, a load that passed the check during the hand-over opened the log after the new
+     * owner had, fencing the new owner's ledger.
      */
     public CompletableFuture<Void> checkOwnership(Bundle b) {
-        if (owned.containsKey(b)) {
-            return CompletableFuture.completedFuture(null);
-        }
         Owner dest = moving.get(b);
         if (dest != null) {
             return CompletableFuture.failedFuture(notOwner(b, dest));
+        }
+        if (owned.containsKey(b)) {
+            return CompletableFuture.completedFuture(null);
         }
         return lookup(b).thenAccept(owner -> {
             if (!owner.brokerId().equals(brokerId)) {
