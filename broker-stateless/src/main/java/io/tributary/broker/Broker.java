@@ -166,7 +166,8 @@ public final class Broker implements AutoCloseable {
         address = config.serviceAddress(port);
         ownership = new OwnershipService(store, brokerId, address, metrics);
         topics = new TopicService(config, store, namespaces, ownership, logs, executor, scheduler);
-        metrics.registerTopics(topics::loadedTopicsNow, config.clusterName(), config.metricsTopicLevel());
+        metrics.registerTopics(topics::loadedTopicsNow, config.clusterName(), config.metricsTopicLevel(),
+                config.metricsProducerLevel());
         metrics.registerEntryCache(logs.cacheBudget());
         metrics.registerStorage(logs.stats());
         ClusterView cluster = new ClusterView(store);

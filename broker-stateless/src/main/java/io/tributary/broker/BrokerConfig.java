@@ -68,6 +68,8 @@ import java.util.Properties;
  * @param metricsTopicLevel whether topic and subscription metrics carry {@code topic} and
  *                          {@code subscription} labels ({@code broker.metrics.topicLevel}, default true);
  *                          false: one series per namespace, for clusters with many topics
+ * @param metricsProducerLevel whether each connected producer has its own series, labelled {@code producer}
+ *                             ({@code broker.metrics.producerLevel}, default true; only with topic level)
  */
 public record BrokerConfig(
         String bindAddress,
@@ -103,7 +105,8 @@ public record BrokerConfig(
         InternalListenerConfig internal,
         AuthorizationConfig authorization,
         String clusterName,
-        boolean metricsTopicLevel) {
+        boolean metricsTopicLevel,
+        boolean metricsProducerLevel) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
     /** A cluster's ledgers: three copies of each entry, acknowledged once two bookies have it. */
@@ -236,6 +239,7 @@ public record BrokerConfig(
         private AuthorizationConfig authorization = AuthorizationConfig.DISABLED;
         private String clusterName = "standalone";
         private boolean metricsTopicLevel = true;
+        private boolean metricsProducerLevel = true;
 
         private Builder() {
         }
@@ -275,6 +279,7 @@ public record BrokerConfig(
             authorization = c.authorization;
             clusterName = c.clusterName;
             metricsTopicLevel = c.metricsTopicLevel;
+            metricsProducerLevel = c.metricsProducerLevel;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -323,6 +328,7 @@ public record BrokerConfig(
         public Builder authorization(AuthorizationConfig v) { authorization = v; return this; }
         public Builder clusterName(String v) { clusterName = v; return this; }
         public Builder metricsTopicLevel(boolean v) { metricsTopicLevel = v; return this; }
+        public Builder metricsProducerLevel(boolean v) { metricsProducerLevel = v; return this; }
         /** The internal listener's port (0 picks a free one), its other settings kept. */
         public Builder internalPort(int v) { internal = internal.withPort(v); return this; }
 
@@ -333,7 +339,7 @@ public record BrokerConfig(
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
                     metricsBindAddress, drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
                     dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, storageTls, tls, authentication,
-                    internal, authorization, clusterName, metricsTopicLevel);
+                    internal, authorization, clusterName, metricsTopicLevel, metricsProducerLevel);
         }
     }
 
@@ -405,6 +411,7 @@ public record BrokerConfig(
                 .authorization(AuthorizationConfig.from(s))
                 .clusterName(s.get("broker.clusterName", d.clusterName()))
                 .metricsTopicLevel(s.getBoolean("broker.metrics.topicLevel", d.metricsTopicLevel()))
+                .metricsProducerLevel(s.getBoolean("broker.metrics.producerLevel", d.metricsProducerLevel()))
                 .build();
     }
 

@@ -21,6 +21,7 @@ import io.tributary.client.TributaryClientException;
 import io.tributary.client.admin.BacklogQuotaPolicy;
 import io.tributary.client.admin.ConsumerStats;
 import io.tributary.client.admin.NamespacePolicies;
+import io.tributary.client.admin.PublisherStats;
 import io.tributary.client.admin.SubscriptionStats;
 import io.tributary.client.admin.TopicStats;
 import io.tributary.client.admin.TributaryAdmin;
@@ -282,6 +283,13 @@ final class AdminCommand implements Runnable {
         System.out.printf("rate out:       %.1f msg/s, %.1f bytes/s (%d messages in all)%n", s.msgRateOut(), s.bytesRateOut(), s.msgOutTotal());
         System.out.printf("storage:        %d bytes in %d entries, %d ledgers%n", s.storageSizeBytes(), s.entries(), s.ledgers());
         System.out.printf("producers:      %d%n", s.producers());
+        for (PublisherStats p : s.publishers()) {
+            System.out.printf("  producer %s: %.1f msg/s, %.1f bytes/s (%d messages since it connected)%n", p.producerName(),
+                    p.msgRateIn(), p.bytesRateIn(), p.msgInTotal());
+        }
+        if (s.backlogQuotaLimitBytes() > 0) {
+            System.out.printf("backlog quota:  %d bytes (largest backlog %d bytes)%n", s.backlogQuotaLimitBytes(), s.backlogBytes());
+        }
         for (TopicStats p : s.partitions()) {
             System.out.printf("partition %s: %d entries, backlog %d bytes%n", p.topic(), p.entries(), p.backlogBytes());
         }
@@ -290,8 +298,12 @@ final class AdminCommand implements Runnable {
             System.out.printf("subscription %s (%s%s):%n", sub.name(), type, sub.durable() ? "" : ", reader");
             System.out.printf("  backlog:      %d messages, %d bytes; %d unacknowledged at consumers; %d delayed%n",
                     sub.msgBacklog(), sub.backlogBytes(), sub.unackedMessages(), sub.delayedMessages());
-            System.out.printf("  rate out:     %.1f msg/s (%d in all); redelivered %.1f msg/s (%d in all); expired %d%n",
-                    sub.msgRateOut(), sub.msgOutTotal(), sub.msgRateRedeliver(), sub.redeliveredTotal(), sub.expiredTotal());
+            if (sub.oldestBacklogPublishTimeMs() > 0) {
+                System.out.printf("  oldest:       published %s%n", java.time.Instant.ofEpochMilli(sub.oldestBacklogPublishTimeMs()));
+            }
+            System.out.printf("  rate out:     %.1f msg/s (%d in all); redelivered %.1f msg/s (%d in all); expired %d; dead-lettered %d%n",
+                    sub.msgRateOut(), sub.msgOutTotal(), sub.msgRateRedeliver(), sub.redeliveredTotal(), sub.expiredTotal(),
+                    sub.deadLetteredTotal());
             if (sub.markDeletePosition() != null) {
                 System.out.printf("  acknowledged: up to %d:%d, plus %d ranges beyond%n", sub.markDeletePosition().getLedgerId(),
                         sub.markDeletePosition().getEntryId(), sub.ackedRanges());

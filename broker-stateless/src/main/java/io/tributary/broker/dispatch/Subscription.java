@@ -14,6 +14,7 @@ import io.tributary.storage.log.Position;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,9 @@ public final class Subscription {
     private final Rate messagesOut = new Rate();
     private final Rate redelivered = new Rate();
     private long expiredMessages;
+    /** Messages its consumers acknowledged after sending them to the dead-letter topic; any thread. */
+    private final LongAdder deadLettered = new LongAdder();
+    private final BacklogAge backlogAge;
 
     public Subscription(SubscriptionContext context, String name, ManagedCursor cursor) {
         this.context = context;
@@ -68,6 +72,7 @@ public final class Subscription {
         this.cursor = cursor;
         this.delayed = new DelayedDeliveryTracker(context.executor(), context.scheduler(), this::due);
         this.readAhead = new EntryReadAhead(context, name, cursor, redeliveries, this::dispatch);
+        this.backlogAge = new BacklogAge(context.log(), context.executor());
         this.acks = new AckValidator(context, cursor);
     }
 
@@ -456,6 +461,11 @@ public final class Subscription {
 
     // ------------------------------------------------------------------ stats, close
 
+    /** {@code messages} acknowledged by a consumer were sent to the dead-letter topic first. Any thread. */
+    public void countDeadLettered(int messages) {
+        deadLettered.add(messages);
+    }
+
     /** Backlog bytes: what the slowest reader of this subscription still has to consume. */
     public long backlogBytes() {
         return context.backlogSize().bytesFrom(cursor.firstUnacknowledged());
@@ -477,7 +487,10 @@ public final class Subscription {
                 .setDelayedMessages(delayed.delayedCount())
                 .setMarkDeletePosition(MessageId.newBuilder().setLedgerId(md.ledgerId()).setEntryId(md.entryId()).setPartition(-1))
                 .setAckedRanges(cursor.ackedRangeCount())
-                .setExpiredTotal(expiredMessages);
+                .setExpiredTotal(expiredMessages)
+                .setDeadLetteredTotal(deadLettered.sum())
+                .setOldestBacklogPublishTimeMs(backlogAge.oldestPublishTimeMs(cursor.firstUnacknowledged(),
+                        cursor.backlog() > 0));
         long unacked = 0;
         for (Consumer c : consumers()) {
             long u = c.unackedMessages();

@@ -152,8 +152,8 @@ public final class BrokerMetrics implements AutoCloseable {
     }
 
     /** Adds the topic and subscription metrics, read from {@code topics} at each scrape. */
-    public void registerTopics(Supplier<List<Topic>> topics, String cluster, boolean topicLevel) {
-        new TopicMetrics(topics, cluster, topicLevel, topicStatsTimeouts).register(registry);
+    public void registerTopics(Supplier<List<Topic>> topics, String cluster, boolean topicLevel, boolean producerLevel) {
+        new TopicMetrics(topics, cluster, topicLevel, producerLevel, topicStatsTimeouts).register(registry);
     }
 
     public CollectorRegistry registry() {

@@ -3,6 +3,7 @@ package io.tributary.broker.metrics;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CounterMetricFamily;
 import io.prometheus.client.GaugeMetricFamily;
+import io.tributary.api.v1.PublisherStats;
 import io.tributary.api.v1.SubscriptionStats;
 import io.tributary.api.v1.TopicStats;
 import io.tributary.broker.topic.Topic;
@@ -12,16 +13,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.BinaryOperator;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The topics and subscriptions this broker serves, read at each scrape from the same stats the
- * admin API's GetTopicStats returns (each topic assembles them on its own thread). With
+ * The topics, subscriptions and producers this broker serves, read at each scrape from the same
+ * stats the admin API's GetTopicStats returns (each topic assembles them on its own thread). With
  * {@code topicLevel} every series has {@code namespace} and {@code topic} labels, subscription series
- * also {@code subscription}; without it the same families are summed by namespace, for clusters
+ * also {@code subscription}, producer series (with {@code producerLevel}) also {@code producer};
+ * without {@code topicLevel} the topic and subscription families are aggregated by namespace (summed,
+ * or the largest value for ages and quota figures) and there are no producer series, for clusters
  * with many topics. A topic that does not answer within {@link #TIMEOUT_MS} is left out of that
  * scrape and counted in {@code tributary_broker_topic_stats_timeouts_total}.
  */
@@ -29,54 +34,94 @@ public final class TopicMetrics extends Collector {
     private static final Logger LOG = LoggerFactory.getLogger(TopicMetrics.class);
     static final long TIMEOUT_MS = 2_000;
 
-    /** One family: its name, help, whether a counter, and how it reads a value. */
-    private record Family<S>(String name, String help, boolean counter, Function<S, Double> value) {}
+    /** How a family's values are typed and aggregated by namespace. */
+    private enum Kind {
+        COUNTER(Double::sum), GAUGE(Double::sum), GAUGE_MAX(Math::max);
+
+        final BinaryOperator<Double> merge;
+
+        Kind(BinaryOperator<Double> merge) {
+            this.merge = merge;
+        }
+    }
+
+    /** One family: its name, help, kind, and how it reads a value (null: no sample for this one). */
+    private record Family<S>(String name, String help, Kind kind, BiFunction<S, Long, Double> value) {
+        Family(String name, String help, Kind kind, Function<S, Double> value) {
+            this(name, help, kind, (stats, nowMs) -> value.apply(stats));
+        }
+    }
 
     private static final List<Family<TopicStats>> TOPIC = List.of(
             new Family<>("tributary_topic_messages_in_total", "Messages stored on the topic since it was loaded on this broker",
-                    true, t -> (double) t.getMsgInTotal()),
+                    Kind.COUNTER, t -> (double) t.getMsgInTotal()),
             new Family<>("tributary_topic_bytes_in_total", "Bytes stored on the topic since it was loaded on this broker",
-                    true, t -> (double) t.getBytesInTotal()),
+                    Kind.COUNTER, t -> (double) t.getBytesInTotal()),
             new Family<>("tributary_topic_messages_out_total", "Messages delivered to the topic's consumers since it was loaded on this broker",
-                    true, t -> (double) t.getMsgOutTotal()),
+                    Kind.COUNTER, t -> (double) t.getMsgOutTotal()),
             new Family<>("tributary_topic_bytes_out_total", "Bytes delivered to the topic's consumers since it was loaded on this broker",
-                    true, t -> (double) t.getBytesOutTotal()),
-            new Family<>("tributary_topic_publish_rate", "Messages published per second (the broker's one-minute rate)",
-                    false, TopicStats::getMsgRateIn),
+                    Kind.COUNTER, t -> (double) t.getBytesOutTotal()),
+            new Family<>("tributary_topic_publish_rate", "Messages published per second (the broker's five-second rate)",
+                    Kind.GAUGE, TopicStats::getMsgRateIn),
             new Family<>("tributary_topic_storage_size_bytes", "Bytes the topic's ledgers hold in BookKeeper (one copy)",
-                    false, t -> (double) t.getStorageSizeBytes()),
-            new Family<>("tributary_topic_ledgers", "Ledgers the topic's log is made of", false, t -> (double) t.getLedgers()),
-            new Family<>("tributary_topic_producers", "Producers connected to the topic", false, t -> (double) t.getProducers()),
+                    Kind.GAUGE, t -> (double) t.getStorageSizeBytes()),
+            new Family<>("tributary_topic_ledgers", "Ledgers the topic's log is made of", Kind.GAUGE, t -> (double) t.getLedgers()),
+            new Family<>("tributary_topic_producers", "Producers connected to the topic", Kind.GAUGE, t -> (double) t.getProducers()),
             new Family<>("tributary_topic_subscriptions", "Subscriptions of the topic with state on this broker",
-                    false, t -> (double) t.getSubscriptionsCount()));
+                    Kind.GAUGE, t -> (double) t.getSubscriptionsCount()),
+            new Family<>("tributary_topic_backlog_quota_limit_bytes",
+                    "The backlog quota in force: the largest backlog one subscription may have (topics with a quota only)",
+                    Kind.GAUGE_MAX, t -> t.getBacklogQuotaLimitBytes() > 0 ? (double) t.getBacklogQuotaLimitBytes() : null),
+            new Family<>("tributary_topic_backlog_quota_usage_ratio",
+                    "The largest subscription backlog as a share of the backlog quota; at 1 the quota's policy acts (topics with a quota only)",
+                    Kind.GAUGE_MAX, t -> t.getBacklogQuotaLimitBytes() > 0
+                            ? t.getBacklogBytes() / (double) t.getBacklogQuotaLimitBytes() : null));
 
     private static final List<Family<SubscriptionStats>> SUBSCRIPTION = List.of(
             new Family<>("tributary_subscription_backlog_messages", "Messages not yet acknowledged by the subscription",
-                    false, s -> (double) s.getMsgBacklog()),
+                    Kind.GAUGE, s -> (double) s.getMsgBacklog()),
             new Family<>("tributary_subscription_backlog_bytes", "Bytes not yet acknowledged by the subscription",
-                    false, s -> (double) s.getBacklogBytes()),
+                    Kind.GAUGE, s -> (double) s.getBacklogBytes()),
+            new Family<>("tributary_subscription_backlog_age_seconds",
+                    "Age of the oldest unacknowledged message, by its publish time; 0 without a backlog",
+                    Kind.GAUGE_MAX, (s, nowMs) -> s.getOldestBacklogPublishTimeMs() > 0
+                            ? Math.max(0, nowMs - s.getOldestBacklogPublishTimeMs()) / 1000.0 : 0.0),
             new Family<>("tributary_subscription_unacked_messages", "Messages delivered to consumers and not acknowledged yet",
-                    false, s -> (double) s.getUnackedMessages()),
+                    Kind.GAUGE, s -> (double) s.getUnackedMessages()),
             new Family<>("tributary_subscription_delayed_messages", "Messages held back until their delivery time",
-                    false, s -> (double) s.getDelayedMessages()),
+                    Kind.GAUGE, s -> (double) s.getDelayedMessages()),
             new Family<>("tributary_subscription_consumers", "Consumers attached to the subscription",
-                    false, s -> (double) s.getConsumersCount()),
+                    Kind.GAUGE, s -> (double) s.getConsumersCount()),
             new Family<>("tributary_subscription_messages_out_total", "Messages delivered to the subscription's consumers",
-                    true, s -> (double) s.getMsgOutTotal()),
+                    Kind.COUNTER, s -> (double) s.getMsgOutTotal()),
             new Family<>("tributary_subscription_redelivered_messages_total", "Messages delivered again (negative acks, ack timeouts, consumers gone)",
-                    true, s -> (double) s.getRedeliveredTotal()),
+                    Kind.COUNTER, s -> (double) s.getRedeliveredTotal()),
             new Family<>("tributary_subscription_expired_messages_total", "Messages acknowledged by the broker because their TTL passed",
-                    true, s -> (double) s.getExpiredTotal()));
+                    Kind.COUNTER, s -> (double) s.getExpiredTotal()),
+            new Family<>("tributary_subscription_dead_lettered_messages_total",
+                    "Messages the subscription's consumers sent to its dead-letter topic (after too many deliveries)",
+                    Kind.COUNTER, s -> (double) s.getDeadLetteredTotal()));
+
+    private static final List<Family<PublisherStats>> PRODUCER = List.of(
+            new Family<>("tributary_producer_messages_in_total", "Messages the producer stored on the topic since it connected",
+                    Kind.COUNTER, p -> (double) p.getMsgInTotal()),
+            new Family<>("tributary_producer_bytes_in_total", "Bytes the producer stored on the topic since it connected",
+                    Kind.COUNTER, p -> (double) p.getBytesInTotal()),
+            new Family<>("tributary_producer_publish_rate", "Messages the producer published per second (the broker's five-second rate)",
+                    Kind.GAUGE, PublisherStats::getMsgRateIn));
 
     private final Supplier<List<Topic>> topics;
     private final String cluster;
     private final boolean topicLevel;
+    private final boolean producerLevel;
     private final io.prometheus.client.Counter timeouts;
 
-    public TopicMetrics(Supplier<List<Topic>> topics, String cluster, boolean topicLevel, io.prometheus.client.Counter timeouts) {
+    public TopicMetrics(Supplier<List<Topic>> topics, String cluster, boolean topicLevel, boolean producerLevel,
+                        io.prometheus.client.Counter timeouts) {
         this.topics = topics;
         this.cluster = cluster;
         this.topicLevel = topicLevel;
+        this.producerLevel = topicLevel && producerLevel;
         this.timeouts = timeouts;
     }
 
@@ -88,7 +133,8 @@ public final class TopicMetrics extends Collector {
             asked.add(t.stats());
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
-        // label values → sums, per family, in a stable order
+        long nowMs = System.currentTimeMillis();
+        // label values → aggregated values, per family, in a stable order
         Map<String, Map<List<String>, Double>> values = new LinkedHashMap<>();
         for (int i = 0; i < loaded.size(); i++) {
             TopicStats stats;
@@ -104,14 +150,15 @@ public final class TopicMetrics extends Collector {
             }
             String namespace = loaded.get(i).name().namespace();
             List<String> topicLabels = topicLevel ? List.of(cluster, namespace, stats.getTopic()) : List.of(cluster, namespace);
-            for (Family<TopicStats> f : TOPIC) {
-                values.computeIfAbsent(f.name(), k -> new LinkedHashMap<>()).merge(topicLabels, f.value().apply(stats), Double::sum);
-            }
+            put(values, TOPIC, topicLabels, stats, nowMs);
             for (SubscriptionStats s : stats.getSubscriptionsList()) {
                 List<String> subLabels = topicLevel ? List.of(cluster, namespace, stats.getTopic(), s.getSubscription())
                         : topicLabels;
-                for (Family<SubscriptionStats> f : SUBSCRIPTION) {
-                    values.computeIfAbsent(f.name(), k -> new LinkedHashMap<>()).merge(subLabels, f.value().apply(s), Double::sum);
+                put(values, SUBSCRIPTION, subLabels, s, nowMs);
+            }
+            if (producerLevel) {
+                for (PublisherStats p : stats.getPublishersList()) {
+                    put(values, PRODUCER, List.of(cluster, namespace, stats.getTopic(), p.getProducerName()), p, nowMs);
                 }
             }
         }
@@ -120,14 +167,27 @@ public final class TopicMetrics extends Collector {
         List<String> subNames = topicLevel ? List.of("cluster", "namespace", "topic", "subscription") : topicNames;
         add(out, TOPIC, topicNames, values);
         add(out, SUBSCRIPTION, subNames, values);
+        if (producerLevel) {
+            add(out, PRODUCER, List.of("cluster", "namespace", "topic", "producer"), values);
+        }
         return out;
+    }
+
+    private static <S> void put(Map<String, Map<List<String>, Double>> values, List<Family<S>> families, List<String> labels,
+                                S stats, long nowMs) {
+        for (Family<S> f : families) {
+            Double v = f.value().apply(stats, nowMs);
+            if (v != null) {
+                values.computeIfAbsent(f.name(), k -> new LinkedHashMap<>()).merge(labels, v, f.kind().merge);
+            }
+        }
     }
 
     private static <S> void add(List<MetricFamilySamples> out, List<Family<S>> families, List<String> labelNames,
                                 Map<String, Map<List<String>, Double>> values) {
         for (Family<S> f : families) {
             Map<List<String>, Double> series = values.getOrDefault(f.name(), Map.of());
-            if (f.counter()) {
+            if (f.kind() == Kind.COUNTER) {
                 CounterMetricFamily c = new CounterMetricFamily(f.name(), f.help(), labelNames);
                 series.forEach(c::addMetric);
                 out.add(c);

@@ -155,7 +155,12 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
         if (consumer != null) {
             consumer.touch();
         }
-        return sub.acknowledge(consumer, req.getMessageIdsList(), req.getCumulative());
+        return sub.acknowledge(consumer, req.getMessageIdsList(), req.getCumulative()).thenApply(err -> {
+            if (err == null && req.getDeadLettered()) {
+                sub.countDeadLettered(req.getMessageIdsCount());
+            }
+            return err;
+        });
     }
 
     @Override

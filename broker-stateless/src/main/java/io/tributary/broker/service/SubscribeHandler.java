@@ -259,6 +259,9 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
 
     private void ack(Ack ack) {
         onTopic(sub -> sub.acknowledge(this, ack.getMessageIdsList(), ack.getCumulative()).whenComplete((err, e) -> {
+            if (e == null && err == null && ack.getDeadLettered()) {
+                sub.countDeadLettered(ack.getMessageIdsCount());
+            }
             if (ack.getRequestId() != 0) {
                 AckResponse.Builder r = AckResponse.newBuilder().setRequestId(ack.getRequestId());
                 if (e != null) {

@@ -53,6 +53,12 @@ final class BacklogQuotaGuard {
         this.anyBacklogOver = anyBacklogOver;
     }
 
+    /** The largest backlog one durable subscription may have under the policies in force; 0: no quota. Any thread. */
+    long limitBytes() {
+        Policies p = policies;
+        return p.hasBacklogQuota() ? p.backlogQuotaBytes() : 0;
+    }
+
     /** The policies in force from now on (the enforcer's check applies them first). */
     void policies(Policies p) {
         policies = p;

@@ -67,8 +67,8 @@ public final class Topic {
     private final TopicCounters counters = new TopicCounters();
 
     private final Map<String, CompletableFuture<Subscription>> subscriptions = new HashMap<>();
-    /** The live producers' streams by producer name (one each), as ways to disconnect them. */
-    private final Map<String, Consumer<ErrorDetail>> producers = new ConcurrentHashMap<>();
+    /** The live producers' streams by producer name (one each): how to disconnect them, what they published. */
+    private final Map<String, ConnectedProducer> producers = new ConcurrentHashMap<>();
     private volatile boolean closing;
     /** The broker's ZooKeeper session is suspended: subscriptions dispatch nothing and hold acknowledgements. */
     private volatile boolean paused;
@@ -156,9 +156,10 @@ public final class Topic {
                 throw new TributaryException(ErrorReason.PRODUCER_BUSY, "topic " + name + " already has " + maxProducers
                         + " producers on this broker, the maximum (broker.maxProducersPerTopic)");
             }
-            producers.put(producerName, closer);
+            ConnectedProducer connected = new ConnectedProducer(producerName, closer);
+            producers.put(producerName, connected);
+            return () -> producers.remove(producerName, connected);
         }
-        return () -> producers.remove(producerName, closer);
     }
 
     /**
@@ -245,6 +246,10 @@ public final class Topic {
                 return;
             }
             counters.recordPublished(Math.max(1, messageCount), entry.length);
+            ConnectedProducer producer = producers.get(producerName);
+            if (producer != null) {
+                producer.recordPublished(Math.max(1, messageCount), entry.length);
+            }
             dedup.stored(producerName, lastEnd, p);
             positions.appended(p, messageCount);
             result.complete(new PublishResult(p, false));
@@ -517,8 +522,8 @@ public final class Topic {
 
     /** Stats of this topic and its subscriptions. */
     public CompletableFuture<TopicStats> stats() {
-        return CompletableFuture.supplyAsync(() -> counters.stats(name, log, producers.size(), openSubscriptions()),
-                executor);
+        return CompletableFuture.supplyAsync(() -> counters.stats(name, log, producers.values(), quota.limitBytes(),
+                        openSubscriptions()), executor);
     }
 
     /** Names of the subscriptions stored for this topic (also those with no consumer now). */
@@ -552,8 +557,8 @@ public final class Topic {
                 }
             }
             quota.close(this::closingException);
-            for (Consumer<ErrorDetail> p : List.copyOf(producers.values())) {
-                p.accept(reason);
+            for (ConnectedProducer p : List.copyOf(producers.values())) {
+                p.disconnect(reason);
             }
             producers.clear();
             List<CompletableFuture<Void>> closes = new ArrayList<>();

@@ -1,11 +1,13 @@
 package io.tributary.broker.topic;
 
+import io.tributary.api.v1.PublisherStats;
 import io.tributary.api.v1.TopicStats;
 import io.tributary.broker.dispatch.Subscription;
 import io.tributary.broker.metrics.Rate;
 import io.tributary.protocol.TopicName;
 import io.tributary.storage.log.ManagedLog;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 
@@ -34,8 +36,12 @@ final class TopicCounters {
         return new long[] {messagesInRate.total(), bytesInRate.total(), messagesOutRate.total(), bytesOutRate.total()};
     }
 
-    /** Stats of the topic and of {@code subscriptions} (sorted by name); the backlog is the largest one. */
-    TopicStats stats(TopicName name, ManagedLog log, int producers, List<Subscription> subscriptions) {
+    /**
+     * Stats of the topic, of its connected {@code producers} and of {@code subscriptions} (both sorted by
+     * name); the backlog is the largest one; {@code quotaLimitBytes} is the backlog quota in force (0: none).
+     */
+    TopicStats stats(TopicName name, ManagedLog log, Collection<ConnectedProducer> producers, long quotaLimitBytes,
+                     List<Subscription> subscriptions) {
         TopicStats.Builder b = TopicStats.newBuilder()
                 .setTopic(name.toString())
                 .setMsgRateIn(messagesInRate.perSecond())
@@ -49,7 +55,10 @@ final class TopicCounters {
                 .setStorageSizeBytes(log.sizeBytes())
                 .setEntries(log.numberOfEntries())
                 .setLedgers(log.ledgerCount())
-                .setProducers(producers);
+                .setProducers(producers.size())
+                .setBacklogQuotaLimitBytes(quotaLimitBytes);
+        producers.stream().map(ConnectedProducer::stats).sorted(Comparator.comparing(PublisherStats::getProducerName))
+                .forEach(b::addPublishers);
         long backlog = 0;
         List<Subscription> subs = new ArrayList<>(subscriptions);
         subs.sort(Comparator.comparing(Subscription::name));

@@ -25,11 +25,16 @@ import java.util.List;
  * @param ackedRanges        ranges acknowledged out of order beyond the mark-delete position
  * @param expiredTotal       messages expired by the namespace's TTL
  * @param consumers          the connected consumers
+ * @param deadLetteredTotal  messages its consumers sent to the dead-letter topic since the topic was loaded
+ * @param oldestBacklogPublishTimeMs the publish time (epoch ms) of the oldest unacknowledged message:
+ *                           the backlog's age is now minus this; 0 with no backlog or not known yet
+ *                           (of a partitioned topic: the oldest over the partitions)
  */
 public record SubscriptionStats(String name, SubscriptionType type, boolean durable, long msgBacklog, long backlogBytes,
                                 double msgRateOut, long msgOutTotal, double msgRateRedeliver, long redeliveredTotal,
                                 long unackedMessages, long delayedMessages, MessageId markDeletePosition,
-                                long ackedRanges, long expiredTotal, List<ConsumerStats> consumers) {
+                                long ackedRanges, long expiredTotal, List<ConsumerStats> consumers, long deadLetteredTotal,
+                                long oldestBacklogPublishTimeMs) {
 
     /** Copies the list of consumers, so that the record stays immutable. */
     public SubscriptionStats {

@@ -23,16 +23,20 @@ import java.util.List;
  * @param backlogBytes     the largest backlog of any subscription, in bytes
  * @param subscriptions    the subscriptions, by name
  * @param partitions       each partition's stats, in partition order; empty if not partitioned
+ * @param publishers       the producers connected, by name (of a partitioned topic: every partition's)
+ * @param backlogQuotaLimitBytes the backlog quota in force, the largest backlog one subscription may
+ *                         have; 0 when there is none
  */
 public record TopicStats(String topic, double msgRateIn, double msgRateOut, double bytesRateIn, double bytesRateOut,
                          long msgInTotal, long msgOutTotal, long storageSizeBytes, long entries, int ledgers,
                          int producers, long backlogBytes, List<SubscriptionStats> subscriptions,
-                         List<TopicStats> partitions) {
+                         List<TopicStats> partitions, List<PublisherStats> publishers, long backlogQuotaLimitBytes) {
 
     /** Copies the lists, so that the record stays immutable. */
     public TopicStats {
         subscriptions = List.copyOf(subscriptions);
         partitions = List.copyOf(partitions);
+        publishers = List.copyOf(publishers);
     }
 
     /** The subscription of that name, or null. */

@@ -2,6 +2,7 @@ package io.tributary.it.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
@@ -11,12 +12,16 @@ import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.GetTopicStatsRequest;
 import io.tributary.cli.Standalone;
 import io.tributary.client.Consumer;
+import io.tributary.client.DeadLetterPolicy;
 import io.tributary.client.Message;
 import io.tributary.client.Producer;
 import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.SubscriptionType;
 import io.tributary.client.TributaryClient;
+import io.tributary.client.admin.BacklogQuotaPolicy;
+import io.tributary.client.admin.NamespacePolicies;
+import io.tributary.client.admin.PublisherStats;
 import io.tributary.client.admin.SubscriptionStats;
 import io.tributary.client.admin.TopicStats;
 import io.tributary.client.admin.TributaryAdmin;
@@ -142,6 +147,88 @@ class TopicMetricsTest {
                 assertThat(samples(standalone, "tributary_broker_cursor_persist_seconds_count").get("")).isGreaterThanOrEqualTo(1.0);
             });
             assertThat(samples(standalone, "tributary_broker_cursor_persist_failures_total").get("")).isZero();
+        }
+    }
+
+    @Test
+    void producersBacklogAgeDeadLettersAndTheBacklogQuotaHaveSeriesThatMatchTheAdminApi() throws Exception {
+        String topic = "public/default/watched";
+        String key = "standalone|public/default|" + topic;
+        try (Standalone standalone = new Standalone(TestClusters.options(dir.toFile(), c -> c.toBuilder()
+                .policyCheckInterval(Duration.ofMillis(200)).build())).start();
+             TributaryClient client = TributaryClient.builder().serviceUrl(standalone.serviceUrl()).build();
+             TributaryAdmin admin = TributaryAdmin.builder().serviceUrl(standalone.serviceUrl()).build()) {
+            admin.namespaces().setPolicies("public/default", NamespacePolicies.builder()
+                    .backlogQuota(1 << 20, BacklogQuotaPolicy.PRODUCER_EXCEPTION).build());
+            Consumer<String> late = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("late")
+                    .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe();
+            late.close(); // a subscription nobody reads: its backlog ages
+            try (Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).producerName("orders-1").create();
+                 Consumer<String> picky = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("picky")
+                         .subscriptionType(SubscriptionType.Shared).negativeAckRedeliveryDelay(0, TimeUnit.MILLISECONDS)
+                         .deadLetterPolicy(DeadLetterPolicy.builder().maxRedeliverCount(1).build())
+                         .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe()) {
+                long firstSent = System.currentTimeMillis();
+                for (int i = 0; i < 20; i++) {
+                    producer.send("order " + i);
+                }
+                // the first message is refused on its two deliveries and goes to the dead-letter topic; the rest are acknowledged
+                int acked = 0;
+                int refused = 0;
+                while (acked < 19 || refused < 2) {
+                    Message<String> m = picky.receive(30, TimeUnit.SECONDS);
+                    assertThat(m).isNotNull();
+                    if (m.getValue().equals("order 0")) {
+                        picky.negativeAcknowledge(m);
+                        refused++;
+                    } else {
+                        picky.acknowledge(m);
+                        acked++;
+                    }
+                }
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                        admin.topics().getStats(topic).subscription("picky").deadLetteredTotal()).isEqualTo(1));
+                assertThat(samples(standalone, "tributary_subscription_dead_lettered_messages_total"))
+                        .containsEntry(key + "|picky", 1.0).containsEntry(key + "|late", 0.0);
+
+                TopicStats stats = admin.topics().getStats(topic);
+                assertThat(stats.publishers()).extracting(PublisherStats::producerName).containsExactly("orders-1");
+                assertThat(stats.publishers().get(0).msgInTotal()).isEqualTo(20);
+                // the dead-letter topic's producer (the consumer's) has its own series on that topic
+                assertThat(samples(standalone, "tributary_producer_messages_in_total")).containsEntry(key + "|orders-1", 20.0);
+                // the rate counts complete seconds: it shows once a second with a send has passed
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                    producer.send("tick");
+                    assertThat(samples(standalone, "tributary_producer_publish_rate").get(key + "|orders-1")).isPositive();
+                });
+
+                // the backlog of "late" began with the first message: its age grows from there
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    double age = samples(standalone, "tributary_subscription_backlog_age_seconds").get(key + "|late");
+                    assertThat(age).isGreaterThanOrEqualTo(1.0)
+                            .isLessThanOrEqualTo((System.currentTimeMillis() - firstSent) / 1000.0 + 1);
+                });
+                SubscriptionStats lateStats = admin.topics().getStats(topic).subscription("late");
+                assertThat(lateStats.oldestBacklogPublishTimeMs()).isBetween(firstSent - 1000, System.currentTimeMillis());
+                // picky takes the ticks too: without a backlog its age is 0
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    for (Message<String> m = picky.receive(100, TimeUnit.MILLISECONDS); m != null;
+                         m = picky.receive(100, TimeUnit.MILLISECONDS)) {
+                        picky.acknowledge(m);
+                    }
+                    assertThat(samples(standalone, "tributary_subscription_backlog_age_seconds")).containsEntry(key + "|picky", 0.0);
+                });
+
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                        samples(standalone, "tributary_topic_backlog_quota_limit_bytes")).containsEntry(key, (double) (1 << 20)));
+                TopicStats now = admin.topics().getStats(topic);
+                assertThat(now.backlogQuotaLimitBytes()).isEqualTo(1 << 20);
+                assertThat(samples(standalone, "tributary_topic_backlog_quota_usage_ratio").get(key))
+                        .isCloseTo(now.backlogBytes() / (double) (1 << 20), within(1e-9)).isPositive();
+            }
+            // a producer gone has no series any more
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(samples(standalone, "tributary_producer_messages_in_total")).doesNotContainKey(key + "|orders-1"));
         }
     }
 }

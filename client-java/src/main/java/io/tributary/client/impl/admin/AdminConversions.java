@@ -7,6 +7,7 @@ import io.tributary.client.admin.BacklogQuota;
 import io.tributary.client.admin.BacklogQuotaPolicy;
 import io.tributary.client.admin.ConsumerStats;
 import io.tributary.client.admin.NamespacePolicies;
+import io.tributary.client.admin.PublisherStats;
 import io.tributary.client.admin.SubscriptionStats;
 import io.tributary.client.admin.TopicInfo;
 import io.tributary.client.admin.TopicStats;
@@ -110,7 +111,16 @@ final class AdminConversions {
         }
         return new TopicStats(s.getTopic(), s.getMsgRateIn(), s.getMsgRateOut(), s.getBytesRateIn(), s.getBytesRateOut(),
                 s.getMsgInTotal(), s.getMsgOutTotal(), s.getStorageSizeBytes(), s.getEntries(), s.getLedgers(),
-                s.getProducers(), s.getBacklogBytes(), subs, List.of());
+                s.getProducers(), s.getBacklogBytes(), subs, List.of(), publishers(s), s.getBacklogQuotaLimitBytes());
+    }
+
+    private static List<PublisherStats> publishers(io.tributary.api.v1.TopicStats s) {
+        List<PublisherStats> out = new ArrayList<>(s.getPublishersCount());
+        for (io.tributary.api.v1.PublisherStats p : s.getPublishersList()) {
+            out.add(new PublisherStats(p.getProducerName(), p.getMsgRateIn(), p.getBytesRateIn(), p.getMsgInTotal(),
+                    p.getBytesInTotal(), p.getConnectedSinceMs()));
+        }
+        return out;
     }
 
     private static SubscriptionStats subscription(io.tributary.api.v1.SubscriptionStats s, int partition) {
@@ -124,7 +134,8 @@ final class AdminConversions {
                 : null;
         return new SubscriptionStats(s.getSubscription(), type(s.getType()), s.getDurable(), s.getMsgBacklog(),
                 s.getBacklogBytes(), s.getMsgRateOut(), s.getMsgOutTotal(), s.getMsgRateRedeliver(), s.getRedeliveredTotal(),
-                s.getUnackedMessages(), s.getDelayedMessages(), md, s.getAckedRanges(), s.getExpiredTotal(), consumers);
+                s.getUnackedMessages(), s.getDelayedMessages(), md, s.getAckedRanges(), s.getExpiredTotal(), consumers,
+                s.getDeadLetteredTotal(), s.getOldestBacklogPublishTimeMs());
     }
 
     static SubscriptionType type(io.tributary.api.v1.SubscriptionType t) {
@@ -157,6 +168,8 @@ final class AdminConversions {
         long entries = 0;
         int ledgers = 0;
         int producers = 0;
+        long quota = 0;
+        List<PublisherStats> publishers = new ArrayList<>();
         Map<String, List<SubscriptionStats>> byName = new TreeMap<>();
         for (TopicStats p : partitions) {
             rateIn += p.msgRateIn();
@@ -169,6 +182,8 @@ final class AdminConversions {
             entries += p.entries();
             ledgers += p.ledgers();
             producers += p.producers();
+            quota = Math.max(quota, p.backlogQuotaLimitBytes());
+            publishers.addAll(p.publishers());
             for (SubscriptionStats s : p.subscriptions()) {
                 byName.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(s);
             }
@@ -181,7 +196,7 @@ final class AdminConversions {
             subs.add(s);
         }
         return new TopicStats(topic, rateIn, rateOut, bytesIn, bytesOut, in, out, storage, entries, ledgers, producers,
-                backlog, subs, partitions);
+                backlog, subs, partitions, publishers, quota);
     }
 
     private static SubscriptionStats sumSubscription(String name, List<SubscriptionStats> parts) {
@@ -197,6 +212,8 @@ final class AdminConversions {
         long delayed = 0;
         long ranges = 0;
         long expired = 0;
+        long deadLettered = 0;
+        long oldest = 0;
         // a consumer of a partitioned topic is one consumer per partition, under one name
         Map<String, ConsumerStats> consumers = new LinkedHashMap<>();
         for (SubscriptionStats s : parts) {
@@ -212,6 +229,10 @@ final class AdminConversions {
             delayed += s.delayedMessages();
             ranges += s.ackedRanges();
             expired += s.expiredTotal();
+            deadLettered += s.deadLetteredTotal();
+            if (s.oldestBacklogPublishTimeMs() > 0) {
+                oldest = oldest == 0 ? s.oldestBacklogPublishTimeMs() : Math.min(oldest, s.oldestBacklogPublishTimeMs());
+            }
             for (ConsumerStats c : s.consumers()) {
                 consumers.merge(c.consumerName(), c, (a, b) -> new ConsumerStats(a.consumerName(), a.permits() + b.permits(),
                         a.unackedMessages() + b.unackedMessages(), a.msgRateOut() + b.msgRateOut(),
@@ -219,6 +240,6 @@ final class AdminConversions {
             }
         }
         return new SubscriptionStats(name, type, durable, backlog, backlogBytes, rateOut, out, rateRedeliver, redelivered,
-                unacked, delayed, null, ranges, expired, List.copyOf(consumers.values()));
+                unacked, delayed, null, ranges, expired, List.copyOf(consumers.values()), deadLettered, oldest);
     }
 }

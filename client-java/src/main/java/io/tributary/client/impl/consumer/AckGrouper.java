@@ -149,14 +149,17 @@ final class AckGrouper<T> {
         return CompletableFuture.allOf(sent.toArray(CompletableFuture<?>[]::new));
     }
 
-    /** Acknowledges {@code id} on {@code s} at once (after a dead-letter or retry copy was published). */
-    CompletableFuture<Void> ackNow(TopicSubscription<T> s, MessageId id) {
+    /**
+     * Acknowledges {@code id} on {@code s} at once, after a dead-letter or retry copy was published;
+     * {@code deadLettered}: the copy went to the dead-letter topic, which the broker counts.
+     */
+    CompletableFuture<Void> ackNow(TopicSubscription<T> s, MessageId id, boolean deadLettered) {
         consumer.lock.lock();
         try {
             if (!consumer.openLocked()) {
                 return Futures.failed(consumer.closedErrorLocked());
             }
-            return sendLocked(s, List.of(id), false, false);
+            return sendLocked(s, List.of(id), false, false, deadLettered);
         } finally {
             consumer.lock.unlock();
         }
@@ -281,10 +284,15 @@ final class AckGrouper<T> {
      * acknowledged" counts as done.
      */
     CompletableFuture<Void> sendLocked(TopicSubscription<T> s, List<MessageId> ids, boolean cumulative, boolean recheck) {
+        return sendLocked(s, ids, cumulative, recheck, false);
+    }
+
+    private CompletableFuture<Void> sendLocked(TopicSubscription<T> s, List<MessageId> ids, boolean cumulative, boolean recheck,
+                                               boolean deadLettered) {
         if (s.removed()) {
             return Futures.failed(s.noLongerRead());
         }
-        Ack.Builder ack = Ack.newBuilder().setCumulative(cumulative);
+        Ack.Builder ack = Ack.newBuilder().setCumulative(cumulative).setDeadLettered(deadLettered);
         for (MessageId id : ids) {
             if (cumulative) {
                 unacked.removeThrough(s, id);

@@ -85,7 +85,7 @@ final class DeadLetterRouter<T> {
                 owner.unacked().redeliver(s, message.getMessageId());
             }
         });
-        return published.thenCompose(id -> owner.acks().ackNow(s, message.getMessageId()));
+        return published.thenCompose(id -> owner.acks().ackNow(s, message.getMessageId(), true));
     }
 
     /**
@@ -126,7 +126,7 @@ final class DeadLetterRouter<T> {
         props.putIfAbsent(DeadLetterPolicy.ORIGIN_MESSAGE_ID, message.getMessageId().toString());
         return producer(true)
                 .thenCompose(p -> copy(p, message, props).deliverAfter(delay, unit).sendAsync())
-                .thenCompose(id -> owner.acks().ackNow(s, message.getMessageId()));
+                .thenCompose(id -> owner.acks().ackNow(s, message.getMessageId(), false));
     }
 
     private static int reconsumeTimes(Message<?> message) {
