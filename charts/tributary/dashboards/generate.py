@@ -106,6 +106,11 @@ def overview():
             [('sum by (namespace) (tributary_topic_storage_size_bytes)', "{{namespace}}")], w=12, stacked=True)
     b.panel("Backlog", "Messages not yet acknowledged, by namespace.", "short",
             [('sum by (namespace) (tributary_subscription_backlog_messages)', "{{namespace}}")], w=12, stacked=True)
+    b.panel("Oldest backlogs", "The ten subscriptions whose oldest unacknowledged message is oldest: how far behind in time.", "s",
+            [('topk(10, max by (topic, subscription) (tributary_subscription_backlog_age_seconds))', "{{topic}} {{subscription}}")],
+            kind="bargauge", w=12)
+    b.panel("Fullest backlog quotas", "The ten topics closest to their backlog quota (at 100% the quota's policy acts).", "percentunit",
+            [('topk(10, max by (topic) (tributary_topic_backlog_quota_usage_ratio))', "{{topic}}")], kind="bargauge", w=12)
     b.row("Ownership")
     b.panel("Bundles owned", "Namespace bundles each broker owns.", "short",
             [('sum by (instance) (tributary_broker_bundles_owned)', "{{instance}}")], stacked=True)
@@ -237,11 +242,15 @@ def topics():
             [('topk(10, sum by (topic) (tributary_topic_publish_rate{%s}))' % sel, "{{topic}}")], kind="bargauge", w=12)
     b.panel("Producers", "Producers connected, by topic.", "short",
             [('sum by (topic) (tributary_topic_producers{%s})' % sel, "{{topic}}")], w=12)
+    b.panel("Publish rate by producer", "Messages each connected producer publishes per second (the twenty busiest).", "ops",
+            [('topk(20, sum by (topic, producer) (tributary_producer_publish_rate{%s}))' % sel, "{{topic}} {{producer}}")], w=24)
     b.row("Storage")
     b.panel("Storage size", "Bytes the topics' ledgers hold (one copy).", "bytes",
             [('sum by (topic) (tributary_topic_storage_size_bytes{%s})' % sel, "{{topic}}")], w=12, stacked=True)
     b.panel("Ledgers", "Ledgers each topic's log is made of.", "short",
             [('sum by (topic) (tributary_topic_ledgers{%s})' % sel, "{{topic}}")], w=12)
+    b.panel("Backlog quota usage", "Each topic's largest subscription backlog against its backlog quota (topics with a quota); at 100% the quota's policy acts.",
+            "percentunit", [('max by (topic) (tributary_topic_backlog_quota_usage_ratio{%s})' % sel, "{{topic}}")], w=24)
     b.row("Subscriptions")
     b.panel("Backlog", "Messages not yet acknowledged, by subscription.", "short",
             [('sum by (topic, subscription) (tributary_subscription_backlog_messages{%s})' % sub, "{{topic}} {{subscription}}")])
@@ -250,6 +259,8 @@ def topics():
     b.panel("Top backlogs", "The ten subscriptions furthest behind, in messages.", "short",
             [('topk(10, sum by (topic, subscription) (tributary_subscription_backlog_messages{%s}))' % sub, "{{topic}} {{subscription}}")],
             kind="bargauge")
+    b.panel("Backlog age", "Age of each subscription's oldest unacknowledged message, by its publish time; 0 without a backlog.", "s",
+            [('max by (topic, subscription) (tributary_subscription_backlog_age_seconds{%s})' % sub, "{{topic}} {{subscription}}")])
     b.panel("Unacknowledged", "Messages delivered and not acknowledged yet.", "short",
             [('sum by (subscription) (tributary_subscription_unacked_messages{%s})' % sub, "{{subscription}}")])
     b.panel("Redeliveries", "Messages delivered again per second (negative acks, ack timeouts, consumers gone).", "ops",
@@ -260,6 +271,8 @@ def topics():
             [('sum by (subscription) (tributary_subscription_delayed_messages{%s})' % sub, "{{subscription}}")], w=12)
     b.panel("Expired", "Messages acknowledged by the broker as their TTL passed, per second.", "ops",
             [('sum by (subscription) (rate(tributary_subscription_expired_messages_total{%s}[%s]))' % (sub, RATE), "{{subscription}}")], w=12)
+    b.panel("Dead-lettered", "Messages consumers sent to the subscription's dead-letter topic after too many deliveries, per minute.", "short",
+            [('sum by (subscription) (increase(tributary_subscription_dead_lettered_messages_total{%s}[1m]))' % sub, "{{subscription}}")], w=12)
     return b
 
 

@@ -13,6 +13,8 @@ import io.tributary.client.Producer;
 import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.TributaryClient;
+import io.tributary.client.admin.BacklogQuotaPolicy;
+import io.tributary.client.admin.NamespacePolicies;
 import io.tributary.client.admin.TributaryAdmin;
 import io.tributary.it.CliRun;
 import io.tributary.it.TestClusters;
@@ -96,7 +98,9 @@ class DashboardsTest {
 
     @Test
     void everyPanelOfEveryDashboardShowsDataFromARealCluster() throws Exception {
-        Standalone.Options options = TestClusters.options(dir.resolve("data").toFile(), c -> c).withBrokers(2);
+        // policies applied each second, so that the backlog quota's series show soon
+        Standalone.Options options = TestClusters.options(dir.resolve("data").toFile(),
+                c -> c.toBuilder().policyCheckInterval(Duration.ofSeconds(1)).build()).withBrokers(2);
         try (Standalone standalone = new Standalone(options).start();
              TributaryClient client = TributaryClient.builder().serviceUrl(standalone.serviceUrl()).build()) {
             Map<String, List<Integer>> jobs = new LinkedHashMap<>();
@@ -104,6 +108,10 @@ class DashboardsTest {
             jobs.put("proxy", List.of(standalone.proxyMetricsPort()));
             jobs.put("bookie", standalone.bookieMetricsPorts());
             jobs.put("zookeeper", List.of(standalone.zookeeperMetricsPort()));
+            try (TributaryAdmin admin = TributaryAdmin.builder().serviceUrl(standalone.serviceUrl()).build()) {
+                admin.namespaces().setPolicies("public/default", NamespacePolicies.builder()
+                        .backlogQuota(64L << 20, BacklogQuotaPolicy.PRODUCER_REQUEST_HOLD).build());
+            }
             try (PrometheusServer prometheus = PrometheusServer.start(dir, jobs, List.of());
                  Producer<String> producer = client.newProducer(Schema.STRING).topic("public/default/watched").create();
                  Consumer<String> consumer = client.newConsumer(Schema.STRING).topic("public/default/watched")
