@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.bookkeeper.stats.StatsLogger;
 import org.apache.bookkeeper.stats.StatsProvider;
 import org.apache.bookkeeper.stats.prometheus.PrometheusMetricsProvider;
@@ -34,7 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class BookKeeperStats extends Collector implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BookKeeperStats.class);
-    private static final Pattern LABEL = Pattern.compile("\\s*([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"\\s*,?");
 
     private final PrometheusMetricsProvider provider;
     /** The names in the provider's own registry (its JVM collectors), left out of what this collector gives. */
@@ -100,9 +97,14 @@ public final class BookKeeperStats extends Collector implements AutoCloseable {
         Map<String, List<MetricFamilySamples.Sample>> samples = new HashMap<>();
         for (String line : text.split("\n")) {
             if (line.startsWith("# TYPE ")) {
-                String[] parts = line.substring(7).trim().split("\\s+");
-                if (parts.length == 2 && !skipped.contains(parts[0])) {
-                    types.putIfAbsent(parts[0], type(parts[0], parts[1]));
+                String declared = line.substring(7).trim();
+                int space = declared.indexOf(' ');
+                if (space > 0) {
+                    String family = declared.substring(0, space);
+                    String type = declared.substring(space + 1).trim();
+                    if (!type.isEmpty() && type.indexOf(' ') < 0 && !skipped.contains(family)) {
+                        types.putIfAbsent(family, type(family, type));
+                    }
                 }
             }
         }
@@ -163,33 +165,41 @@ public final class BookKeeperStats extends Collector implements AutoCloseable {
         return null;
     }
 
-    private static MetricFamilySamples.Sample sample(String line) {
+    /**
+     * One sample line, {@code name{label="value",...} value [timestamp]}, or null if it is not one. Parsed by hand:
+     * this runs for every line of BookKeeper's text at every scrape, and regular expressions made it the
+     * scrape's largest cost.
+     */
+    static MetricFamilySamples.Sample sample(String line) {
         int brace = line.indexOf('{');
-        int space;
+        int firstSpace = line.indexOf(' ');
+        int end;
         String name;
         List<String> names = new ArrayList<>();
         List<String> values = new ArrayList<>();
-        if (brace >= 0 && brace < line.indexOf(' ')) {
+        if (brace >= 0 && (firstSpace < 0 || brace < firstSpace)) {
             name = line.substring(0, brace);
             int close = line.lastIndexOf('}');
-            if (close < brace) {
+            if (close < brace || !labels(line, brace + 1, close, names, values)) {
                 return null;
             }
-            Matcher m = LABEL.matcher(line.substring(brace + 1, close));
-            while (m.lookingAt()) {
-                names.add(m.group(1));
-                values.add(m.group(2).replace("\\\"", "\"").replace("\\\\", "\\"));
-                m.region(m.end(), m.regionEnd());
-            }
-            space = close + 1;
+            end = close + 1;
         } else {
-            space = line.indexOf(' ');
-            if (space < 0) {
+            if (firstSpace < 0) {
                 return null;
             }
-            name = line.substring(0, space);
+            name = line.substring(0, firstSpace);
+            end = firstSpace;
         }
-        String value = line.substring(space).trim().split("\\s+")[0];
+        int from = end;
+        while (from < line.length() && Character.isWhitespace(line.charAt(from))) {
+            from++;
+        }
+        int to = from;
+        while (to < line.length() && !Character.isWhitespace(line.charAt(to))) {
+            to++;
+        }
+        String value = line.substring(from, to);
         double v;
         try {
             v = switch (value) {
@@ -201,6 +211,43 @@ public final class BookKeeperStats extends Collector implements AutoCloseable {
             return null;
         }
         return new MetricFamilySamples.Sample(name, names, values, v);
+    }
+
+    /** The labels between {@code from} and {@code to} ({@code a="x",b="y"}, escapes \\ \" \n); false if malformed. */
+    private static boolean labels(String line, int from, int to, List<String> names, List<String> values) {
+        int i = from;
+        while (true) {
+            while (i < to && (line.charAt(i) == ',' || Character.isWhitespace(line.charAt(i)))) {
+                i++;
+            }
+            if (i >= to) {
+                return true;
+            }
+            int eq = line.indexOf('=', i);
+            if (eq < 0 || eq + 1 >= to || line.charAt(eq + 1) != '"') {
+                return false;
+            }
+            StringBuilder value = new StringBuilder();
+            int j = eq + 2;
+            for (; j < to; j++) {
+                char c = line.charAt(j);
+                if (c == '"') {
+                    break;
+                }
+                if (c == '\\' && j + 1 < to) {
+                    char escaped = line.charAt(++j);
+                    value.append(escaped == 'n' ? '\n' : escaped);
+                } else {
+                    value.append(c);
+                }
+            }
+            if (j >= to) {
+                return false;
+            }
+            names.add(line.substring(i, eq).trim());
+            values.add(value.toString());
+            i = j + 1;
+        }
     }
 
     /** Stops the provider and its latency thread (BookKeeper's stop leaves that thread running). */

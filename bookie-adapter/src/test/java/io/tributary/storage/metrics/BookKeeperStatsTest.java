@@ -1,6 +1,7 @@
 package io.tributary.storage.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.prometheus.client.Collector;
 import io.prometheus.client.Collector.MetricFamilySamples;
@@ -46,5 +47,19 @@ class BookKeeperStatsTest {
         assertEquals(3, sync.samples.size());
         assertEquals(List.of("success", "quantile", "journalIndex"), sync.samples.get(0).labelNames);
         assertEquals(4.0, sync.samples.get(1).value);
+    }
+
+    @Test
+    void readsEscapesBracesAndTimestampsAndDropsMalformedLines() {
+        MetricFamilySamples.Sample s = BookKeeperStats.sample("bk_dir_usage{path=\"C:\\\\data {x}\",line=\"a\\nb\"}  0.25 1700000000000");
+        assertEquals("bk_dir_usage", s.name);
+        assertEquals(List.of("path", "line"), s.labelNames);
+        assertEquals(List.of("C:\\data {x}", "a\nb"), s.labelValues);
+        assertEquals(0.25, s.value);
+        assertEquals(Double.POSITIVE_INFINITY, BookKeeperStats.sample("bk_x +Inf").value);
+        assertNull(BookKeeperStats.sample("bk_x{path=\"unclosed} 1"));
+        assertNull(BookKeeperStats.sample("bk_x{path=unquoted} 1"));
+        assertNull(BookKeeperStats.sample("bk_x not-a-number"));
+        assertNull(BookKeeperStats.sample("bk_x"));
     }
 }
