@@ -507,7 +507,7 @@ final class ConsumerImpl<T> implements Consumer<T>, ClientResource {
     private void finishCloseLocked(Completions done) {
         state = State.CLOSED;
         endLocked(new AlreadyClosedException("the consumer was closed before the broker answered"), done);
-        LOG.info("[{}/{}] Consumer {} closed", conf.topic(), conf.subscription(), consumerName);
+        LOG.info("[{}/{}] Consumer {} closed", conf.topic(), conf.subscription(), nameForLogs());
         done.add(() -> deadLetters.close().whenComplete((v, t) -> closeFuture.complete(null)));
     }
 
@@ -552,6 +552,12 @@ final class ConsumerImpl<T> implements Consumer<T>, ClientResource {
     @Override
     public String getConsumerName() {
         return consumerName;
+    }
+
+    /** The name for log lines: the broker names an unnamed consumer when it first subscribes. */
+    String nameForLogs() {
+        String name = consumerName;
+        return name != null ? name : "(not named yet)";
     }
 
     /** Whether every stream of the consumer is connected. */

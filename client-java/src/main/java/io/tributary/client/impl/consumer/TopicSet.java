@@ -104,11 +104,11 @@ final class TopicSet<T> {
     void failedLocked(TopicSubscription<T> s, TributaryClientException e, Completions done) {
         if (dynamic && (s.subscribed() || consumer.subscribedLocked())) {
             LOG.warn("[{}/{}] Consumer {} stops reading the topic: {}", s.topic(), consumer.conf().subscription(),
-                    consumer.getConsumerName(), e.getMessage());
+                    consumer.nameForLogs(), e.getMessage());
             removeLocked(s, done);
         } else {
             LOG.warn("[{}/{}] Consumer {} failed: {}", s.topic(), consumer.conf().subscription(),
-                    consumer.getConsumerName(), e.getMessage());
+                    consumer.nameForLogs(), e.getMessage());
             consumer.failLocked(e, done);
         }
     }
