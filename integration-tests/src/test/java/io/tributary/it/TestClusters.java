@@ -1,16 +1,11 @@
 package io.tributary.it;
 
 import io.tributary.broker.BrokerConfig;
+import io.tributary.chaos.cluster.FreePorts;
 import io.tributary.cli.Standalone;
 import java.io.File;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.stream.IntStream;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
@@ -21,47 +16,17 @@ import org.apache.zookeeper.client.ZKClientConfig;
 public final class TestClusters {
     private TestClusters() {}
 
-    /**
-     * Ports tests choose come from below the ephemeral range (32768 and up on Linux), from which
-     * every listener bound to port 0 draws: a port chosen here and bound a moment later cannot
-     * have been handed to such a listener meanwhile.
-     */
-    private static final int LOWEST = 20_000;
-    private static final int HIGHEST = 32_000;
-
+    /** A free port below the ephemeral range ({@link FreePorts}). */
     public static int freePort() {
-        return freePorts(1);
+        return FreePorts.one();
     }
 
     /**
-     * The first of {@code n} consecutive ports that are free now and none of {@code taken}: a
-     * standalone with several bookies listens on the bookie port and the ones after it.
+     * The first of {@code n} consecutive free ports, none of {@code taken}: a standalone with several
+     * bookies listens on the bookie port and the ones after it.
      */
     public static int freePorts(int n, int... taken) {
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int first = LOWEST + ThreadLocalRandom.current().nextInt(HIGHEST - LOWEST - n);
-            if (IntStream.of(taken).anyMatch(t -> t >= first && t < first + n)) {
-                continue;
-            }
-            List<ServerSocket> held = new ArrayList<>();
-            try {
-                for (int i = 0; i < n; i++) {
-                    held.add(new ServerSocket(first + i));
-                }
-                return first;
-            } catch (IOException busy) {
-                // one of them is in use: try another range
-            } finally {
-                for (ServerSocket s : held) {
-                    try {
-                        s.close();
-                    } catch (IOException ignored) {
-                        // closing a socket we only opened to test the port
-                    }
-                }
-            }
-        }
-        throw new IllegalStateException("no " + n + " consecutive free ports found");
+        return FreePorts.consecutive(n, taken);
     }
 
     /** Options on free ports; reuse the same options to restart on the same data. */
