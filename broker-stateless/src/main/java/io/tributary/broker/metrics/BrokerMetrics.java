@@ -20,6 +20,7 @@ import io.tributary.storage.log.CacheBudget;
 import io.tributary.storage.log.StorageStats;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -71,6 +72,18 @@ public final class BrokerMetrics implements AutoCloseable {
             "ZooKeeper sessions of this broker that expired: its bundles were free for other brokers").register(registry);
     public final Counter rejections = Counter.build("tributary_broker_rejections_total",
             "Client-port calls ended with an error naming a reason, by ErrorReason").labelNames("reason").register(registry);
+    /** Times a Publish stream stopped reading, by why: {@code pending} (its appends in flight) or {@code buffer} (the broker's). */
+    public final Counter publishThrottled = Counter.build("tributary_broker_publish_throttled_total",
+            "Times a producer's stream stopped being read (back-pressure), by reason: pending (broker.maxPendingPublishes "
+                    + "appends in flight) or buffer (broker.maxPublishBufferBytes full)").labelNames("reason").register(registry);
+    public final Counter publishThrottledSeconds = Counter.build("tributary_broker_publish_throttled_seconds_total",
+            "Time producers' streams spent not being read, summed over streams, by reason (pending, buffer)")
+            .labelNames("reason").register(registry);
+    /** The children of the throttling counters, resolved once: a stream pausing looks nothing up. */
+    public final Counter.Child throttledPending = publishThrottled.labels("pending");
+    public final Counter.Child throttledBuffer = publishThrottled.labels("buffer");
+    public final Counter.Child throttledPendingSeconds = publishThrottledSeconds.labels("pending");
+    public final Counter.Child throttledBufferSeconds = publishThrottledSeconds.labels("buffer");
     public final Counter topicStatsTimeouts = Counter.build("tributary_broker_topic_stats_timeouts_total",
             "Topics left out of a scrape because they did not give their stats in time").register(registry);
 
@@ -198,6 +211,21 @@ public final class BrokerMetrics implements AutoCloseable {
                                 stats.persistFailures()),
                         new MetricFamilySamples("tributary_broker_cursor_persist_seconds", Type.HISTOGRAM,
                                 "Time to write a subscription's acknowledgement state (znode or cursor ledger)", persist));
+            }
+        }.register(registry);
+    }
+
+    /** Adds the broker-wide publish buffer's use and limit, read at each scrape. */
+    public void registerPublishBuffer(LongSupplier usedBytes, long limitBytes) {
+        new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                return List.of(
+                        new GaugeMetricFamily("tributary_broker_publish_buffer_used_bytes",
+                                "Bytes of publish requests read and not yet stored, all producers together", usedBytes.getAsLong()),
+                        new GaugeMetricFamily("tributary_broker_publish_buffer_limit_bytes",
+                                "The publish buffer's limit (broker.maxPublishBufferBytes): at or above it, no stream is read",
+                                limitBytes));
             }
         }.register(registry);
     }
