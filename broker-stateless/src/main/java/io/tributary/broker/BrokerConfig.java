@@ -64,7 +64,7 @@ import java.util.Properties;
  * @param internal the internal listener for other brokers' control calls ({@code broker.internal.*})
  * @param authorization whether each call's role is checked against grants ({@code broker.authorization.enabled},
  *                      {@code broker.superUserRoles}); off by default, needs authentication
- * @param clusterName the {@code cluster} label of the broker's metrics ({@code broker.clusterName})
+ * @param clusterName the {@code cluster} label of every series of the broker's metrics ({@code broker.clusterName})
  * @param metricsTopicLevel whether topic and subscription metrics carry {@code topic} and
  *                          {@code subscription} labels ({@code broker.metrics.topicLevel}, default true);
  *                          false: one series per namespace, for clusters with many topics
@@ -430,7 +430,7 @@ public record BrokerConfig(
      * {@code broker.metricsBindAddress}, by default the broker's own bind address.
      */
     public MetricsSettings metricsSettings() {
-        return new MetricsSettings(metricsBindAddress != null ? metricsBindAddress : bindAddress, metricsPort);
+        return new MetricsSettings(metricsBindAddress != null ? metricsBindAddress : bindAddress, metricsPort, clusterName);
     }
 
     /** The interface the internal listener binds. */

@@ -135,12 +135,14 @@ public final class Standalone implements AutoCloseable {
             }
             BrokerConfig brokerConfig = brokerBase(zkConnect);
             int metricsPort = -1; // the first broker's; the others and the proxy take the next ones
+            String cluster = MetricsSettings.DEFAULT_CLUSTER; // the brokers', for every process's series
             for (int i = 0; i < options.brokers(); i++) {
                 int port = options.brokerPort() == 0 ? 0 : options.brokerPort() + i;
                 int index = i;
                 BrokerConfig c = options.brokerSettings().apply(brokerConfig.withPort(port));
                 if (index == 0) {
                     metricsPort = c.metricsPort();
+                    cluster = c.clusterName();
                 }
                 if (index > 0 && c.metricsPort() > 0) {
                     c = c.toBuilder().metricsPort(c.metricsPort() + index).build();
@@ -151,7 +153,7 @@ public final class Standalone implements AutoCloseable {
             String all = String.join(",", brokers.stream().map(Broker::address).toList());
             // the proxy's metrics after the brokers': metricsPort + brokers (0: a free port, -1: none)
             ProxyConfig proxyConfig = ProxyConfig.withBrokers(all).withPort(options.proxyPort()).withBindAddress("127.0.0.1")
-                    .withMetrics(metricsPort > 0 ? metricsPort + options.brokers() : metricsPort, null);
+                    .withMetrics(metricsPort > 0 ? metricsPort + options.brokers() : metricsPort, null).withClusterName(cluster);
             ProxyConfig secured = options.security() == null ? proxyConfig : options.security().secureProxy(proxyConfig);
             proxy = onPort("the proxy", options.proxyPort(), "--port", () -> new ProxyServer(secured).start());
             if (options.security() != null) {
@@ -192,12 +194,13 @@ public final class Standalone implements AutoCloseable {
     /**
      * Where storage server {@code offset} serves metrics: after the brokers' ports (base + i) and the proxy's
      * (base + brokers), bookie j at base + brokers + 1 + j and ZooKeeper at base + brokers + 1 + bookies; every
-     * one on a free port when the base is 0, none when it is -1.
+     * one on a free port when the base is 0, none when it is -1; their series in the brokers' cluster.
      */
     private MetricsSettings storageMetrics(int offset) {
         // the brokers' configuration as they will have it (ZooKeeper's address does not matter here)
-        int base = options.brokerSettings().apply(brokerBase("127.0.0.1:" + options.zkPort())).metricsPort();
-        return new MetricsSettings("127.0.0.1", base <= 0 ? base : base + options.brokers() + 1 + offset);
+        BrokerConfig brokers = options.brokerSettings().apply(brokerBase("127.0.0.1:" + options.zkPort()));
+        int base = brokers.metricsPort();
+        return new MetricsSettings("127.0.0.1", base <= 0 ? base : base + options.brokers() + 1 + offset, brokers.clusterName());
     }
 
     /** The bookies' metrics ports, in their order (-1 where off). */

@@ -1,15 +1,20 @@
 package io.tributary.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.api.v1.AdminServiceGrpc;
+import io.tributary.api.v1.BundleInfo;
+import io.tributary.api.v1.DrainBrokerRequest;
 import io.tributary.api.v1.ListBundlesRequest;
 import io.tributary.api.v1.LookupRequest;
 import io.tributary.api.v1.LookupResponse;
 import io.tributary.api.v1.LookupServiceGrpc;
+import io.tributary.api.v1.SplitBundleRequest;
 import io.tributary.api.v1.UnloadBundleRequest;
 import io.tributary.api.v1.UnloadBundleResponse;
 import io.tributary.broker.Broker;
@@ -47,8 +52,9 @@ class BundleMoveTest {
         // automatic balancing off: this test moves bundles itself
         LoadBalancerConfig manual = new LoadBalancerConfig(false, Duration.ofMillis(500), Duration.ofSeconds(1),
                 0.25, Duration.ofSeconds(3), 0.3, 8, 50, 1000, 1_000_000, 128);
-        cluster.addBroker(c -> c.toBuilder().loadBalancer(manual).build());
-        cluster.addBroker(c -> c.toBuilder().loadBalancer(manual).build());
+        // each with its metrics endpoint, read by the failure test
+        cluster.addBroker(c -> c.toBuilder().loadBalancer(manual).metricsPort(0).build());
+        cluster.addBroker(c -> c.toBuilder().loadBalancer(manual).metricsPort(0).build());
         channel = NettyChannelBuilder.forTarget(cluster.serviceUrl()).usePlaintext().build();
     }
 
@@ -150,5 +156,76 @@ class BundleMoveTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> !lookup(topic).getBrokerId().equals(ownerId));
             assertThat(producer.send("after")).isNotNull();
         }
+    }
+
+    /**
+     * Moves and splits that fail are counted by reason and error on the brokers' /metrics: a move to a
+     * draining broker (it refuses to acquire the bundle, after the owner has released it), a move to a broker
+     * that does not exist, and a split of a bundle nobody owns.
+     */
+    @Test
+    void failedMovesAndSplitsAreCountedByReasonAndError() throws Exception {
+        String topic = "public/default/refused";
+        String ns = "public/default";
+        try (TributaryClient client = TributaryClient.builder().serviceUrl(cluster.serviceUrl()).build();
+             Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).create()) {
+            producer.send("owned");
+        }
+        String bundle = lookup(topic).getBundle();
+        String ownerId = lookup(topic).getBrokerId();
+        String otherId = otherBroker(ownerId);
+        assertThat(sumOfBrokers("tributary_loadmanager_unload_failures_total{")).isZero();
+        // the admin API of the broker that does not own the bundle, not the proxy's (which retries a call that
+        // failed as UNAVAILABLE): it forwards the move to the owner
+        Broker other = cluster.brokers.stream().filter(b -> b.brokerId().equals(otherId)).findFirst().orElseThrow();
+        ManagedChannel direct = NettyChannelBuilder.forTarget(other.address()).usePlaintext().build();
+        try {
+            failedMovesAndSplits(AdminServiceGrpc.newBlockingStub(direct), ns, bundle, ownerId, otherId);
+        } finally {
+            direct.shutdownNow();
+        }
+    }
+
+    private void failedMovesAndSplits(AdminServiceGrpc.AdminServiceBlockingStub admin, String ns, String bundle, String ownerId,
+                                      String otherId) throws Exception {
+
+        // the other broker drains (it has nothing of this topic's to hand over) and takes no bundle from then on
+        admin.drainBroker(DrainBrokerRequest.newBuilder().setBrokerId(otherId).build());
+        assertThatThrownBy(() -> admin.unloadBundle(UnloadBundleRequest.newBuilder().setNamespace(ns).setBundle(bundle)
+                .setDestinationBrokerId(otherId).build())).isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("draining");
+        // counted once, by the owner that tried; the broker that forwarded the admin call got the owner's answer
+        assertThat(brokerMetric(ownerId,
+                "tributary_loadmanager_unload_failures_total{reason=\"admin\",error=\"SERVICE_NOT_READY\",")).isEqualTo(1.0);
+        assertThat(brokerMetric(otherId, "tributary_loadmanager_unload_failures_total{")).isZero();
+        assertThat(sumOfBrokers("tributary_loadmanager_unloads_total{reason=\"admin\",")).as("no move succeeded").isZero();
+
+        assertThatThrownBy(() -> admin.unloadBundle(UnloadBundleRequest.newBuilder().setNamespace(ns).setBundle(bundle)
+                .setDestinationBrokerId("no-such-broker").build())).isInstanceOf(StatusRuntimeException.class);
+        // the bundle may be unowned after the failed move: then it is refused as having no owner, else as an unknown broker
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(sumOfBrokers("tributary_loadmanager_unload_failures_total{reason=\"admin\",error=\"INVALID_REQUEST\",")
+                        + sumOfBrokers("tributary_loadmanager_unload_failures_total{reason=\"admin\",error=\"NOT_ALLOWED\","))
+                        .isEqualTo(1.0));
+
+        String unowned = admin.listBundles(ListBundlesRequest.newBuilder().setNamespace(ns).build()).getBundlesList().stream()
+                .filter(b -> b.getOwnerBrokerId().isEmpty()).map(BundleInfo::getBundle).findFirst().orElseThrow();
+        assertThatThrownBy(() -> admin.splitBundle(SplitBundleRequest.newBuilder().setNamespace(ns).setBundle(unowned).build()))
+                .isInstanceOf(StatusRuntimeException.class);
+        assertThat(sumOfBrokers("tributary_loadmanager_split_failures_total{reason=\"admin\",error=\"NOT_ALLOWED\","))
+                .isEqualTo(1.0);
+    }
+
+    private double brokerMetric(String brokerId, String seriesPrefix) throws Exception {
+        Broker b = cluster.brokers.stream().filter(x -> x.brokerId().equals(brokerId)).findFirst().orElseThrow();
+        return MetricsScrape.sum(b.metricsPort(), seriesPrefix);
+    }
+
+    private double sumOfBrokers(String seriesPrefix) throws Exception {
+        double sum = 0;
+        for (Broker b : cluster.brokers) {
+            sum += MetricsScrape.sum(b.metricsPort(), seriesPrefix);
+        }
+        return sum;
     }
 }

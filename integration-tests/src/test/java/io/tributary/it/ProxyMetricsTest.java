@@ -272,14 +272,19 @@ class ProxyMetricsTest {
         return null;
     }
 
-    /** Samples by their name and labels in the order written, without a trailing comma ({@code name{a="b"}}). */
+    /**
+     * Samples by their name and labels in the order written, without a trailing comma ({@code name{a="b"}}) and
+     * without the {@code cluster} label every sample of the proxy ends with (checked here).
+     */
     private static Map<String, Double> samples(String text) {
         Map<String, Double> out = new HashMap<>();
         for (String line : text.split("\n")) {
             Matcher m = SAMPLE.matcher(line);
             if (!line.startsWith("#") && m.matches()) {
                 String value = m.group(3);
-                out.put(m.group(1) + (m.group(2) == null ? "" : m.group(2).replace(",}", "}")), value.endsWith("Inf") || value.equals("NaN")
+                assertThat(m.group(2)).as(line).endsWith("cluster=\"standalone\",}");
+                String labels = m.group(2).replace("cluster=\"standalone\",}", "}").replace(",}", "}").replace("{}", "");
+                out.put(m.group(1) + labels, value.endsWith("Inf") || value.equals("NaN")
                         ? Double.NaN : Double.parseDouble(value));
             }
         }

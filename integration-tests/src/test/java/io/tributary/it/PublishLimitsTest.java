@@ -1,6 +1,7 @@
 package io.tributary.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
@@ -24,6 +25,7 @@ import io.tributary.client.Schema;
 import io.tributary.client.TributaryClient;
 import io.tributary.protocol.EntryCodec;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -157,6 +159,13 @@ class PublishLimitsTest {
         long peak = standalone.broker().publishBufferPeakBytes();
         // the limit was reached, and each stream read at most one batch past it
         assertThat(peak).isGreaterThanOrEqualTo(BUFFER).isLessThanOrEqualTo(BUFFER + producers * (size + 1024L));
+        // the broker's /metrics says so: streams stopped for the full buffer, for some time, all read again now
+        int port = standalone.broker().metricsPort();
+        assertThat(MetricsScrape.sum(port, "tributary_broker_publish_throttled_total{reason=\"buffer\",")).isPositive();
+        assertThat(MetricsScrape.sum(port, "tributary_broker_publish_throttled_seconds_total{reason=\"buffer\",")).isPositive();
+        assertThat(MetricsScrape.sum(port, "tributary_broker_publish_buffer_limit_bytes{")).isEqualTo((double) BUFFER);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(MetricsScrape.sum(port, "tributary_broker_publish_buffer_used_bytes{")).isZero());
     }
 
     @Test

@@ -40,11 +40,11 @@ class StandaloneStorageMetricsTest {
                 assertEquals(200, get(port, "/health/ready").statusCode());
                 String metrics = get(port, "/metrics").body();
                 assertTrue(metrics.contains("\nbookie_SERVER_STATUS"), metrics);
-                assertTrue(metrics.contains("\ntributary_bookie_writable 1.0"), metrics);
+                assertTrue(metrics.contains("\ntributary_bookie_writable{cluster=\"standalone\",} 1.0"), metrics);
             }
             int zk = standalone.zookeeperMetricsPort();
             assertEquals(200, get(zk, "/health/ready").statusCode());
-            assertTrue(get(zk, "/metrics").body().contains("\nznode_count "));
+            assertTrue(get(zk, "/metrics").body().contains("\nznode_count{cluster=\"standalone\",} "));
         }
     }
 

@@ -39,7 +39,8 @@ public final class MetricsServer implements AutoCloseable {
 
     /**
      * Serves {@code registry} and the health endpoints on {@code settings}; null when the settings
-     * turn the endpoint off (port -1).
+     * turn the endpoint off (port -1). Every sample served carries {@code cluster="<settings.clusterName>"}
+     * unless it has a {@code cluster} label of its own.
      *
      * @throws IOException when the port cannot be bound (the message names it)
      */
@@ -65,7 +66,7 @@ public final class MetricsServer implements AutoCloseable {
             }
             answer(exchange, why == null ? 200 : 503, why == null ? "ready\n" : "not ready: " + why + "\n");
         });
-        HTTPServer server = new HTTPServer.Builder().withHttpServer(http).withRegistry(registry).withDaemonThreads(true).build();
+        HTTPServer server = new HTTPServer.Builder().withHttpServer(http).withRegistry(new ClusterLabelledRegistry(registry, settings.clusterName())).withDaemonThreads(true).build();
         LOG.debug("metrics and health at {}:{}", settings.bindAddress(), server.getPort());
         return new MetricsServer(server);
     }

@@ -31,10 +31,10 @@ class MetricsServerTest {
             HttpResponse<String> text = get(server.port(), "/metrics", null);
             assertThat(text.statusCode()).isEqualTo(200);
             assertThat(text.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain; version=0.0.4");
-            assertThat(text.body()).contains("tributary_test_things_total 3.0", "jvm_memory_bytes_used");
+            assertThat(text.body()).contains("tributary_test_things_total{cluster=\"standalone\",} 3.0", "jvm_memory_bytes_used");
             HttpResponse<String> open = get(server.port(), "/metrics", "application/openmetrics-text; version=1.0.0");
             assertThat(open.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/openmetrics-text");
-            assertThat(open.body()).contains("tributary_test_things_total 3.0").endsWith("# EOF\n");
+            assertThat(open.body()).contains("tributary_test_things_total{cluster=\"standalone\"} 3.0").endsWith("# EOF\n");
 
             assertThat(get(server.port(), "/health/live", null).statusCode()).isEqualTo(200);
             HttpResponse<String> waiting = get(server.port(), "/health/ready", null);

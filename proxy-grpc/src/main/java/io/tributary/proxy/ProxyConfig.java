@@ -38,6 +38,8 @@ import java.util.Properties;
  * @param metricsPort            port of the metrics and health endpoint ({@code /metrics}, {@code /health/live},
  *                               {@code /health/ready}); default {@value #DEFAULT_METRICS_PORT}, -1 off, 0 a free port
  * @param metricsBindAddress     interface of the metrics endpoint; null (default): {@code bindAddress}
+ * @param clusterName            the {@code cluster} label of every series of the proxy's metrics
+ *                               ({@code proxy.clusterName}); default {@value MetricsSettings#DEFAULT_CLUSTER}
  */
 public record ProxyConfig(
         String bindAddress,
@@ -50,7 +52,8 @@ public record ProxyConfig(
         Path brokerClientAuthTokenFile,
         TlsFiles brokerClientTls,
         int metricsPort,
-        String metricsBindAddress) {
+        String metricsBindAddress,
+        String clusterName) {
 
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 6650;
@@ -69,6 +72,7 @@ public record ProxyConfig(
     public static final String PREFIX_BROKER_CLIENT_TLS = "proxy.brokerClient.tls";
     public static final String KEY_METRICS_PORT = "proxy.metricsPort";
     public static final String KEY_METRICS_BIND_ADDRESS = "proxy.metricsBindAddress";
+    public static final String KEY_CLUSTER_NAME = "proxy.clusterName";
 
     public ProxyConfig {
         if (bindAddress == null || bindAddress.isBlank()) {
@@ -109,62 +113,75 @@ public record ProxyConfig(
             }
             metricsBindAddress = metricsBindAddress.trim();
         }
+        if (clusterName == null || clusterName.isBlank()) {
+            throw new IllegalArgumentException(KEY_CLUSTER_NAME + " must not be blank");
+        }
+        clusterName = clusterName.trim();
     }
 
     /** A configuration with every default and the given brokers. */
     public static ProxyConfig withBrokers(String brokerServiceUrl) {
         return new ProxyConfig(DEFAULT_BIND_ADDRESS, DEFAULT_PORT, brokerServiceUrl,
                 DEFAULT_MAX_INBOUND_MESSAGE_SIZE, DEFAULT_LOOKUP_CACHE_TTL, null, AuthenticationSettings.DISABLED, null, null,
-                DEFAULT_METRICS_PORT, null);
+                DEFAULT_METRICS_PORT, null, MetricsSettings.DEFAULT_CLUSTER);
     }
 
     public ProxyConfig withPort(int newPort) {
         return new ProxyConfig(bindAddress, newPort, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName);
     }
 
     public ProxyConfig withBindAddress(String newBindAddress) {
         return new ProxyConfig(newBindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName);
     }
 
     public ProxyConfig withLookupCacheTtl(Duration ttl) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, ttl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName);
     }
 
     public ProxyConfig withMaxInboundMessageSize(int bytes) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, bytes, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName);
     }
 
     /** TLS on the public port (null: plaintext). */
     public ProxyConfig withTls(ServerTlsSettings newTls) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, newTls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName);
     }
 
     /** How clients authenticate to the proxy. */
     public ProxyConfig withAuthentication(AuthenticationSettings newAuthentication) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                newAuthentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
+                newAuthentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName);
     }
 
     /** What the proxy presents to brokers: its token file and TLS (either may be null). */
     public ProxyConfig withBrokerClient(Path authTokenFile, TlsFiles newBrokerClientTls) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, authTokenFile, newBrokerClientTls, metricsPort, metricsBindAddress);
+                authentication, authTokenFile, newBrokerClientTls, metricsPort, metricsBindAddress, clusterName);
     }
 
     /** The metrics and health endpoint on {@code port} (-1: off, 0: a free port) and {@code bindAddress} (null: the proxy's). */
     public ProxyConfig withMetrics(int newMetricsPort, String newMetricsBindAddress) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, newMetricsPort, newMetricsBindAddress);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, newMetricsPort, newMetricsBindAddress, clusterName);
     }
 
-    /** Where the metrics and health endpoint listens: {@link #metricsBindAddress()}, else {@link #bindAddress()}. */
+    /** The {@code cluster} label of the proxy's series. */
+    public ProxyConfig withClusterName(String name) {
+        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, name);
+    }
+
+    /**
+     * Where the metrics and health endpoint listens: {@link #metricsBindAddress()}, else {@link #bindAddress()};
+     * its series labelled with {@link #clusterName()}.
+     */
     public MetricsSettings metricsSettings() {
-        return new MetricsSettings(metricsBindAddress != null ? metricsBindAddress : bindAddress, metricsPort);
+        return new MetricsSettings(metricsBindAddress != null ? metricsBindAddress : bindAddress, metricsPort, clusterName);
     }
 
     /** The brokers of {@link #brokerServiceUrl()}, in the order given. */
@@ -179,7 +196,7 @@ public record ProxyConfig(
      * the key ({@code TRIBUTARY_PROXY_BIND_ADDRESS}, {@code TRIBUTARY_PROXY_PORT},
      * {@code TRIBUTARY_PROXY_BROKER_SERVICE_URL}, {@code TRIBUTARY_PROXY_MAX_INBOUND_MESSAGE_SIZE},
      * {@code TRIBUTARY_PROXY_LOOKUP_CACHE_TTL}) overrides the property. Missing values take their defaults.
-     * Metrics and health: {@code proxy.metricsPort} and {@code proxy.metricsBindAddress}.
+     * Metrics and health: {@code proxy.metricsPort}, {@code proxy.metricsBindAddress} and {@code proxy.clusterName}.
      * Security: {@code proxy.tls.*}, {@code proxy.authentication.*}, {@code proxy.brokerClient.authTokenFile}
      * and {@code proxy.brokerClient.tls.certFile/keyFile/trustCertsFile} (docs/configuration.md).
      */
@@ -202,7 +219,8 @@ public record ProxyConfig(
                 path(s.get(KEY_BROKER_CLIENT_AUTH_TOKEN_FILE, null)),
                 brokerClientTls(s),
                 s.getInt(KEY_METRICS_PORT, DEFAULT_METRICS_PORT),
-                s.get(KEY_METRICS_BIND_ADDRESS, null));
+                s.get(KEY_METRICS_BIND_ADDRESS, null),
+                s.get(KEY_CLUSTER_NAME, MetricsSettings.DEFAULT_CLUSTER));
     }
 
     private static Path path(String v) {

@@ -93,8 +93,8 @@ class StorageMetricsTest {
                 .matcher(metrics).find(), metrics);
         assertTrue(metrics.contains("bookie_journal_JOURNAL_SYNC_count"), metrics);
         assertTrue(metrics.contains("\nbookie_SERVER_STATUS"), metrics);
-        assertTrue(metrics.contains("\ntributary_bookie_writable 1.0"), metrics);
-        assertTrue(metrics.contains("\ntributary_bookie_disk_usage_ratio "), metrics);
+        assertTrue(metrics.contains("\ntributary_bookie_writable{cluster=\"standalone\",} 1.0"), metrics);
+        assertTrue(metrics.contains("\ntributary_bookie_disk_usage_ratio{cluster=\"standalone\",} "), metrics);
         assertTrue(metrics.contains("\njvm_memory_bytes_used{"), metrics);
     }
 
@@ -107,7 +107,7 @@ class StorageMetricsTest {
             HttpResponse<String> ready = get(bookie.metricsPort(), "/health/ready");
             assertEquals(503, ready.statusCode());
             assertTrue(ready.body().contains("read-only"), ready.body());
-            assertTrue(get(bookie.metricsPort(), "/metrics").body().contains("\ntributary_bookie_writable 0.0"));
+            assertTrue(get(bookie.metricsPort(), "/metrics").body().contains("\ntributary_bookie_writable{cluster=\"standalone\",} 0.0"));
         } finally {
             bookie.transitionToWritable();
         }
@@ -120,14 +120,14 @@ class StorageMetricsTest {
         // the bookie's registration and the test's clients are requests and sessions of this ZooKeeper
         String metrics = get(zk.metricsPort(), "/metrics").body();
         wellFormed(metrics);
-        assertTrue(Pattern.compile("(?m)^znode_count [1-9]").matcher(metrics).find(), metrics);
-        assertTrue(Pattern.compile("(?m)^global_sessions [1-9]").matcher(metrics).find(), metrics);
-        assertTrue(Pattern.compile("(?m)^outstanding_requests ").matcher(metrics).find(), metrics);
+        assertTrue(Pattern.compile("(?m)^znode_count\\{cluster=\"standalone\",\\} [1-9]").matcher(metrics).find(), metrics);
+        assertTrue(Pattern.compile("(?m)^global_sessions\\{cluster=\"standalone\",\\} [1-9]").matcher(metrics).find(), metrics);
+        assertTrue(Pattern.compile("(?m)^outstanding_requests\\{cluster=\"standalone\",\\} ").matcher(metrics).find(), metrics);
         // ZooKeeper's request latency, in milliseconds: reads and writes apart, and its running average
-        assertTrue(Pattern.compile("(?m)^readlatency_count [1-9]").matcher(metrics).find(), metrics);
-        assertTrue(Pattern.compile("(?m)^updatelatency_count [1-9]").matcher(metrics).find(), metrics);
-        assertTrue(Pattern.compile("(?m)^avg_latency ").matcher(metrics).find(), metrics);
-        assertTrue(metrics.contains("\njvm_threads_current "), metrics);
+        assertTrue(Pattern.compile("(?m)^readlatency_count\\{cluster=\"standalone\",\\} [1-9]").matcher(metrics).find(), metrics);
+        assertTrue(Pattern.compile("(?m)^updatelatency_count\\{cluster=\"standalone\",\\} [1-9]").matcher(metrics).find(), metrics);
+        assertTrue(Pattern.compile("(?m)^avg_latency\\{cluster=\"standalone\",\\} ").matcher(metrics).find(), metrics);
+        assertTrue(metrics.contains("\njvm_threads_current{cluster=\"standalone\",} "), metrics);
     }
 
     /** Every sample belongs to a family announced with # HELP and # TYPE, each family announced once. */

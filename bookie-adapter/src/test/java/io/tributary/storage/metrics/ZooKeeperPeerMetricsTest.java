@@ -71,9 +71,9 @@ class ZooKeeperPeerMetricsTest {
                 client.create().forPath("/written", "hello".getBytes(StandardCharsets.UTF_8));
             }
             String metrics = get(peers.get(0).metricsPort(), "/metrics").body();
-            assertTrue(Pattern.compile("(?m)^znode_count [1-9]").matcher(metrics).find(), metrics);
-            assertTrue(Pattern.compile("(?m)^election_time_count [1-9]").matcher(metrics).find(), metrics);
-            assertTrue(metrics.contains("\njvm_threads_current "), metrics);
+            assertTrue(Pattern.compile("(?m)^znode_count\\{cluster=\"standalone\",\\} [1-9]").matcher(metrics).find(), metrics);
+            assertTrue(Pattern.compile("(?m)^election_time_count\\{cluster=\"standalone\",\\} [1-9]").matcher(metrics).find(), metrics);
+            assertTrue(metrics.contains("\njvm_threads_current{cluster=\"standalone\",} "), metrics);
         } finally {
             for (ZooKeeperPeer peer : peers) {
                 peer.close();

@@ -142,6 +142,7 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
                 .whenComplete((owner, err) -> {
                     assigning.remove(bundle, f);
                     if (err != null) {
+                        metrics.assignmentFailed("unowned", err);
                         f.completeExceptionally(err);
                     } else {
                         f.complete(owner);
@@ -216,7 +217,12 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
                 LOG.info("splitting bundle {}/{} on {}: {}", s.namespace(), s.bundle(), s.owner(), s.reason());
                 chain = chain.thenCompose(v -> control(reports, s.owner(), c -> c.splitBundle(SplitBundleRequest.newBuilder()
                         .setNamespace(s.namespace()).setBundle(s.bundle()).setReason(s.reason()).build()))
-                        .handle((x, e) -> logFailure(e, "split of " + s.bundle())));
+                        .handle((x, e) -> {
+                            if (e != null && !BrokerMetrics.answeredByPeer(e)) {
+                                metrics.splitFailed(s.reason(), e); // the owner never heard of it
+                            }
+                            return logFailure(e, "split of " + s.bundle());
+                        }));
             }
             for (BalancingPolicy.Move m : BalancingPolicy.shed(reports.values(), config, System.currentTimeMillis())) {
                 LOG.info("moving bundle {}/{} from {} to {} ({} msg/s): {}", m.namespace(), m.bundle(), m.from(), m.to(),
@@ -224,7 +230,12 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
                 chain = chain.thenCompose(v -> control(reports, m.from(), c -> c.unloadBundle(UnloadBundleRequest.newBuilder()
                         .setNamespace(m.namespace()).setBundle(m.bundle()).setDestinationBrokerId(m.to())
                         .setReason("shed: " + m.reason()).build()))
-                        .handle((x, e) -> logFailure(e, "move of " + m.bundle())));
+                        .handle((x, e) -> {
+                            if (e != null && !BrokerMetrics.answeredByPeer(e)) {
+                                metrics.unloadFailed("shed", e); // the owner never heard of it
+                            }
+                            return logFailure(e, "move of " + m.bundle());
+                        }));
             }
             return chain;
         });
@@ -256,15 +267,26 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
                 throw new CompletionException(new TributaryException(ErrorReason.NOT_ALLOWED,
                         "bundle " + bundle + " has no owner; it is assigned when a client first uses it"));
             }
-            return destination(bundle, destinationId, Set.of(owner.get().brokerId())).thenCompose(dest -> {
-                if (owner.get().brokerId().equals(ownership.brokerId())) {
-                    return mover.unload(bundle, dest, reason);
-                }
-                return clients.control(owner.get().brokerId(), Duration.ofSeconds(60),
-                                c -> c.unloadBundle(UnloadBundleRequest.newBuilder().setNamespace(bundle.namespace())
-                                        .setBundle(bundle.name()).setDestinationBrokerId(dest.brokerId()).setReason(reason).build()))
-                        .thenApply(r -> new Owner(r.getNewOwner().getBrokerId(), r.getNewOwner().getAddress()));
-            });
+            return destination(bundle, destinationId, Set.of(owner.get().brokerId())).thenApply(dest -> Map.entry(owner.get(), dest));
+        }).whenComplete((target, e) -> {
+            if (e != null) {
+                metrics.unloadFailed(reason, e); // refused before any broker tried
+            }
+        }).thenCompose(target -> {
+            Owner owner = target.getKey();
+            Owner dest = target.getValue();
+            if (owner.brokerId().equals(ownership.brokerId())) {
+                return mover.unload(bundle, dest, reason);
+            }
+            return clients.control(owner.brokerId(), Duration.ofSeconds(60),
+                            c -> c.unloadBundle(UnloadBundleRequest.newBuilder().setNamespace(bundle.namespace())
+                                    .setBundle(bundle.name()).setDestinationBrokerId(dest.brokerId()).setReason(reason).build()))
+                    .whenComplete((r, e) -> {
+                        if (e != null && !BrokerMetrics.answeredByPeer(e)) {
+                            metrics.unloadFailed(reason, e); // the owner never heard of it
+                        }
+                    })
+                    .thenApply(r -> new Owner(r.getNewOwner().getBrokerId(), r.getNewOwner().getAddress()));
         });
     }
 
@@ -325,8 +347,7 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
             LOG.info("draining broker {}: {} bundles to move", ownership.brokerId(), bundles.size());
             CompletableFuture<Integer> chain = CompletableFuture.completedFuture(0);
             for (Bundle b : bundles) {
-                chain = chain.thenCompose(moved -> destination(b, "", Set.of(ownership.brokerId()))
-                        .thenCompose(dest -> mover.unload(b, dest, "drain"))
+                chain = chain.thenCompose(moved -> mover.unloadTo(b, destination(b, "", Set.of(ownership.brokerId())), "drain")
                         .handle((owner, e) -> {
                             if (e != null) {
                                 LOG.warn("draining bundle {} failed: {}", b, e.toString());
@@ -343,8 +364,10 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
     public CompletableFuture<List<String>> split(Bundle bundle, String reason) {
         return ownership.ownerOf(bundle).thenCompose(owner -> {
             if (owner.isEmpty()) {
-                throw new CompletionException(new TributaryException(ErrorReason.NOT_ALLOWED,
-                        "bundle " + bundle + " has no owner; it can be split once it is used"));
+                TributaryException e = new TributaryException(ErrorReason.NOT_ALLOWED,
+                        "bundle " + bundle + " has no owner; it can be split once it is used");
+                metrics.splitFailed(reason, e);
+                throw new CompletionException(e);
             }
             if (owner.get().brokerId().equals(ownership.brokerId())) {
                 return mover.split(bundle, reason).thenApply(bs -> bs.stream().map(Bundle::name).toList());
@@ -352,6 +375,11 @@ public final class LoadManager implements OwnershipService.Assigner, AutoCloseab
             return clients.control(owner.get().brokerId(), Duration.ofSeconds(60),
                     c -> c.splitBundle(SplitBundleRequest.newBuilder().setNamespace(bundle.namespace()).setBundle(bundle.name())
                             .setReason(reason).build()))
+                    .whenComplete((r, e) -> {
+                        if (e != null && !BrokerMetrics.answeredByPeer(e)) {
+                            metrics.splitFailed(reason, e); // the owner never heard of it
+                        }
+                    })
                     .thenApply(r -> List.copyOf(r.getBundlesList()));
         });
     }

@@ -1,5 +1,8 @@
 package io.tributary.broker.metrics;
 
+import io.grpc.Metadata;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
@@ -7,14 +10,17 @@ import io.prometheus.client.CounterMetricFamily;
 import io.prometheus.client.Gauge;
 import io.prometheus.client.GaugeMetricFamily;
 import io.prometheus.client.Histogram;
+import io.tributary.api.v1.ErrorReason;
 import io.tributary.broker.loadmanager.BalancingPolicy;
 import io.tributary.broker.topic.Topic;
 import io.tributary.internal.v1.LoadReport;
 import io.tributary.metrics.MetricsServer;
+import io.tributary.protocol.ErrorReasons;
 import io.tributary.storage.log.CacheBudget;
 import io.tributary.storage.log.StorageStats;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -44,6 +50,15 @@ public final class BrokerMetrics implements AutoCloseable {
             "Bundles moved off a broker, by reason (shed, drain, admin)").labelNames("reason").register(registry);
     public final Counter splits = Counter.build("tributary_loadmanager_splits_total",
             "Bundles split, by reason (topics, rate, admin)").labelNames("reason").register(registry);
+    public final Counter assignmentFailures = Counter.build("tributary_loadmanager_assignment_failures_total",
+                    "Assignments of unowned bundles by the leader that failed, by reason and error (ErrorReason or gRPC status)")
+            .labelNames("reason", "error").register(registry);
+    public final Counter unloadFailures = Counter.build("tributary_loadmanager_unload_failures_total",
+                    "Bundle moves that failed, by reason (shed, drain, admin) and error (ErrorReason or gRPC status)")
+            .labelNames("reason", "error").register(registry);
+    public final Counter splitFailures = Counter.build("tributary_loadmanager_split_failures_total",
+                    "Bundle splits that failed, by reason (topics, rate, admin) and error (ErrorReason or gRPC status)")
+            .labelNames("reason", "error").register(registry);
     public final Histogram bundleMoveDuration = Histogram.build("tributary_broker_bundle_move_seconds",
                     "Time to hand one bundle to another broker, as seen by the old owner")
             .buckets(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -57,8 +72,77 @@ public final class BrokerMetrics implements AutoCloseable {
             "ZooKeeper sessions of this broker that expired: its bundles were free for other brokers").register(registry);
     public final Counter rejections = Counter.build("tributary_broker_rejections_total",
             "Client-port calls ended with an error naming a reason, by ErrorReason").labelNames("reason").register(registry);
+    /** Times a Publish stream stopped reading, by why: {@code pending} (its appends in flight) or {@code buffer} (the broker's). */
+    public final Counter publishThrottled = Counter.build("tributary_broker_publish_throttled_total",
+            "Times a producer's stream stopped being read (back-pressure), by reason: pending (broker.maxPendingPublishes "
+                    + "appends in flight) or buffer (broker.maxPublishBufferBytes full)").labelNames("reason").register(registry);
+    public final Counter publishThrottledSeconds = Counter.build("tributary_broker_publish_throttled_seconds_total",
+            "Time producers' streams spent not being read, summed over streams, by reason (pending, buffer)")
+            .labelNames("reason").register(registry);
+    /** The children of the throttling counters, resolved once: a stream pausing looks nothing up. */
+    public final Counter.Child throttledPending = publishThrottled.labels("pending");
+    public final Counter.Child throttledBuffer = publishThrottled.labels("buffer");
+    public final Counter.Child throttledPendingSeconds = publishThrottledSeconds.labels("pending");
+    public final Counter.Child throttledBufferSeconds = publishThrottledSeconds.labels("buffer");
     public final Counter topicStatsTimeouts = Counter.build("tributary_broker_topic_stats_timeouts_total",
             "Topics left out of a scrape because they did not give their stats in time").register(registry);
+
+    /** Counts a failed move of a bundle asked for {@code reason} ("shed: ..." counts as shed). */
+    public void unloadFailed(String reason, Throwable error) {
+        unloadFailures.labels(reasonLabel(reason), errorLabel(error)).inc();
+    }
+
+    /** Counts a failed split of a bundle asked for {@code reason}. */
+    public void splitFailed(String reason, Throwable error) {
+        splitFailures.labels(reasonLabel(reason), errorLabel(error)).inc();
+    }
+
+    /** Counts a failed assignment of a bundle asked for {@code reason}. */
+    public void assignmentFailed(String reason, Throwable error) {
+        assignmentFailures.labels(reasonLabel(reason), errorLabel(error)).inc();
+    }
+
+    /** The label of why an operation was asked: what precedes the first colon ("shed: overloaded" is shed). */
+    public static String reasonLabel(String reason) {
+        int colon = reason.indexOf(':');
+        return colon > 0 ? reason.substring(0, colon) : reason;
+    }
+
+    /**
+     * The {@code error} label of a failure: its {@link ErrorReason} name when Tributary's code raised it (here or
+     * on the broker that answered), the gRPC status code ({@code UNAVAILABLE}, {@code DEADLINE_EXCEEDED}) when a
+     * call failed without one, {@code TIMEOUT} for a timeout, else {@code INTERNAL_ERROR}: a few values, never a message.
+     */
+    public static String errorLabel(Throwable error) {
+        Throwable cause = ErrorReasons.unwrap(error);
+        if (cause instanceof StatusRuntimeException sre && !hasDetail(sre.getTrailers())) {
+            return sre.getStatus().getCode().name();
+        }
+        if (cause instanceof StatusException se && !hasDetail(se.getTrailers())) {
+            return se.getStatus().getCode().name();
+        }
+        return ErrorReasons.detailOf(cause).getReason().name();
+    }
+
+    /**
+     * Whether {@code error} is the answer of another broker (a status carrying Tributary's
+     * {@link io.tributary.api.v1.ErrorDetail}), which counted its own failure; false for a call that got no
+     * answer (unreachable, deadline) and for a failure raised here.
+     */
+    public static boolean answeredByPeer(Throwable error) {
+        Throwable cause = ErrorReasons.unwrap(error);
+        if (cause instanceof StatusRuntimeException sre) {
+            return hasDetail(sre.getTrailers());
+        }
+        if (cause instanceof StatusException se) {
+            return hasDetail(se.getTrailers());
+        }
+        return false;
+    }
+
+    private static boolean hasDetail(Metadata trailers) {
+        return trailers != null && trailers.containsKey(ErrorReasons.DETAIL_KEY);
+    }
 
     /**
      * Adds this broker's last load report, what the load manager's leader balances by: the load
@@ -127,6 +211,21 @@ public final class BrokerMetrics implements AutoCloseable {
                                 stats.persistFailures()),
                         new MetricFamilySamples("tributary_broker_cursor_persist_seconds", Type.HISTOGRAM,
                                 "Time to write a subscription's acknowledgement state (znode or cursor ledger)", persist));
+            }
+        }.register(registry);
+    }
+
+    /** Adds the broker-wide publish buffer's use and limit, read at each scrape. */
+    public void registerPublishBuffer(LongSupplier usedBytes, long limitBytes) {
+        new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                return List.of(
+                        new GaugeMetricFamily("tributary_broker_publish_buffer_used_bytes",
+                                "Bytes of publish requests read and not yet stored, all producers together", usedBytes.getAsLong()),
+                        new GaugeMetricFamily("tributary_broker_publish_buffer_limit_bytes",
+                                "The publish buffer's limit (broker.maxPublishBufferBytes): at or above it, no stream is read",
+                                limitBytes));
             }
         }.register(registry);
     }

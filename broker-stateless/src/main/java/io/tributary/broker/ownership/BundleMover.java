@@ -63,8 +63,8 @@ public final class BundleMover {
     /** Hands a bundle this broker owns to {@code destination}. */
     public CompletableFuture<OwnershipService.Owner> unload(Bundle bundle, OwnershipService.Owner destination, String reason) {
         if (!ownership.ownsLocally(bundle)) {
-            return CompletableFuture.failedFuture(new TributaryException(ErrorReason.NOT_OWNER,
-                    "broker " + ownership.brokerId() + " does not own bundle " + bundle));
+            return failed(new TributaryException(ErrorReason.NOT_OWNER,
+                    "broker " + ownership.brokerId() + " does not own bundle " + bundle), e -> metrics.unloadFailed(reason, e));
         }
         if (destination.brokerId().equals(ownership.brokerId())) {
             return CompletableFuture.completedFuture(destination);
@@ -98,10 +98,11 @@ public final class BundleMover {
                         // the bundle may be unowned now: the next lookup assigns it again
                         LOG.warn("moving bundle {} to {} failed after {} s: {}", bundle, destination.brokerId(),
                                 String.format("%.3f", seconds), err.toString());
+                        metrics.unloadFailed(reason, err);
                         f.completeExceptionally(err);
                     } else {
                         metrics.bundleMoveDuration.observe(seconds);
-                        metrics.unloads.labels(reasonLabel(reason)).inc();
+                        metrics.unloads.labels(BrokerMetrics.reasonLabel(reason)).inc();
                         LOG.info("bundle {} moved to {} in {} ms", bundle, owner.getBrokerId(), Math.round(seconds * 1000));
                         f.complete(new OwnershipService.Owner(owner.getBrokerId(), owner.getAddress()));
                     }
@@ -109,9 +110,22 @@ public final class BundleMover {
         return f;
     }
 
-    private static String reasonLabel(String reason) {
-        int colon = reason.indexOf(':');
-        return colon > 0 ? reason.substring(0, colon) : reason;
+    /**
+     * {@link #unload} to where {@code destination} says; a destination that cannot be had (no such live
+     * broker, no other broker) is a failed move too.
+     */
+    public CompletableFuture<OwnershipService.Owner> unloadTo(Bundle bundle, CompletableFuture<OwnershipService.Owner> destination,
+                                                              String reason) {
+        return destination.whenComplete((d, e) -> {
+            if (e != null) {
+                metrics.unloadFailed(reason, e);
+            }
+        }).thenCompose(d -> unload(bundle, d, reason));
+    }
+
+    private static <T> CompletableFuture<T> failed(Throwable e, java.util.function.Consumer<Throwable> count) {
+        count.accept(e);
+        return CompletableFuture.failedFuture(e);
     }
 
     /** Called on the destination of a move once it owns the bundle: opens the topics before clients ask. */
@@ -131,12 +145,12 @@ public final class BundleMover {
      */
     public CompletableFuture<List<Bundle>> split(Bundle bundle, String reason) {
         if (!ownership.ownsLocally(bundle)) {
-            return CompletableFuture.failedFuture(new TributaryException(ErrorReason.NOT_OWNER,
-                    "broker " + ownership.brokerId() + " does not own bundle " + bundle));
+            return failed(new TributaryException(ErrorReason.NOT_OWNER,
+                    "broker " + ownership.brokerId() + " does not own bundle " + bundle), e -> metrics.splitFailed(reason, e));
         }
         if (bundle.upper() - bundle.lower() < 2) {
-            return CompletableFuture.failedFuture(new TributaryException(ErrorReason.NOT_ALLOWED,
-                    "bundle " + bundle + " is too small to split"));
+            return failed(new TributaryException(ErrorReason.NOT_ALLOWED,
+                    "bundle " + bundle + " is too small to split"), e -> metrics.splitFailed(reason, e));
         }
         long mid = bundle.lower() + (bundle.upper() - bundle.lower()) / 2;
         Bundle low = new Bundle(bundle.namespace(), bundle.lower(), mid);
@@ -172,9 +186,10 @@ public final class BundleMover {
                             ownership.release(low);
                             ownership.release(high);
                         }
+                        metrics.splitFailed(reason, err);
                         throw ErrorReasons.asCompletion(err);
                     }
-                    metrics.splits.labels(reasonLabel(reason)).inc();
+                    metrics.splits.labels(BrokerMetrics.reasonLabel(reason)).inc();
                     LOG.info("split bundle {} into {} and {} ({})", bundle, low.name(), high.name(), reason);
                     return List.of(low, high);
                 });

@@ -74,8 +74,8 @@ public final class ControlServiceImpl extends BrokerControlServiceGrpc.BrokerCon
     @Override
     public void unloadBundle(UnloadBundleRequest req, StreamObserver<UnloadBundleResponse> out) {
         Replies.reply(out, () -> namespaces.bundle(req.getNamespace(), req.getBundle())
-                .thenCompose(b -> loadManager.destination(b, req.getDestinationBrokerId(), java.util.Set.of(ownership.brokerId()))
-                        .thenCompose(dest -> mover.unload(b, dest, req.getReason().isEmpty() ? "admin" : req.getReason())))
+                .thenCompose(b -> mover.unloadTo(b, loadManager.destination(b, req.getDestinationBrokerId(),
+                        java.util.Set.of(ownership.brokerId())), req.getReason().isEmpty() ? "admin" : req.getReason()))
                 .thenApply(o -> UnloadBundleResponse.newBuilder().setNewOwner(BundleMover.toProto(o)).build()));
     }
 

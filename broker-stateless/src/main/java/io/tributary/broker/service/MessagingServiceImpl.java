@@ -57,6 +57,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
         this.brokerId = brokerId;
         this.scheduler = scheduler;
         this.publishBuffer = new PublishBuffer(config.limits().maxPublishBufferBytes());
+        metrics.registerPublishBuffer(publishBuffer::used, publishBuffer.limit());
         this.maxProducersPerTopic = config.limits().maxProducersPerTopic();
     }
 

@@ -2,6 +2,7 @@ package io.tributary.broker.service;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.prometheus.client.Counter;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.MessageId;
@@ -53,6 +54,9 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private int pending;
     private boolean paused;
     private boolean done;
+    /** Why this stream is not read now, for the throttling metrics: null while it is read. */
+    private Counter.Child throttledBy;
+    private long throttledSince;
 
     PublishHandler(StreamObserver<PublishResponse> out, TopicService topics, String brokerId, int maxMessageSize, int maxPending,
                    io.tributary.broker.metrics.BrokerMetrics metrics, PublishBuffer buffer, int maxProducersPerTopic) {
@@ -193,12 +197,40 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
             if (done) {
                 return;
             }
-            if (pending >= maxPending || !buffer.roomOrWait(resumeReading)) {
+            if (pending >= maxPending) {
                 paused = true;
+                throttled(metrics.throttledPending);
                 return;
             }
+            if (!buffer.roomOrWait(resumeReading)) {
+                paused = true;
+                throttled(metrics.throttledBuffer);
+                return;
+            }
+            throttled(null);
             out.request(1);
         }
+    }
+
+    /**
+     * Notes, under the lock, why the stream is not read ({@code by}) or that it is read again (null): a
+     * stop is counted once, however often it is checked, and its time is added when it ends or its
+     * reason changes. Nothing is allocated.
+     */
+    private void throttled(Counter.Child by) {
+        if (by == throttledBy) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (throttledBy != null) {
+            (throttledBy == metrics.throttledPending ? metrics.throttledPendingSeconds : metrics.throttledBufferSeconds)
+                    .inc((now - throttledSince) / 1e9);
+        }
+        if (by != null) {
+            by.inc();
+        }
+        throttledBy = by;
+        throttledSince = now;
     }
 
     /** The broker's buffer has room again. */
@@ -291,6 +323,7 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
         buffer.forget(resumeReading);
         Runnable d;
         synchronized (lock) {
+            throttled(null); // a stream that ended waits no more
             d = deregister;
             deregister = () -> {};
         }

@@ -46,12 +46,12 @@ class StorageMetricsProcessesTest {
     void zooKeeperAndBookieProcessesServeTheirStatistics() throws Exception {
         String zkLog = startServer("zookeeper-metrics", List.of("zookeeper", "--data-dir", dir.resolve("zk").toString(),
                 "--bind-address", "127.0.0.1", "--port", "0", "-D", "zookeeper.metricsPort=0",
-                "-D", "zookeeper.metricsBindAddress=127.0.0.1"), Pattern.compile("(?m)^zookeeper metrics on "));
+                "-D", "zookeeper.metricsBindAddress=127.0.0.1", "-D", "zookeeper.clusterName=east"), Pattern.compile("(?m)^zookeeper metrics on "));
         int zkMetrics = group(zkLog, "(?m)^zookeeper metrics on \\S+:(\\d+)$");
         String zkConnect = "127.0.0.1:" + group(zkLog, "(?m)^zookeeper listening on (\\d+)$");
         String bookieLog = startServer("bookie-metrics", List.of("bookie", "--zookeeper", zkConnect, "--data-dir", dir.resolve("bookie").toString(),
                 "--port", Integer.toString(ChildProcesses.freePort()), "--no-fsync", "-D", "bookie.metricsPort=0",
-                "-D", "bookie.metricsBindAddress=127.0.0.1"), Pattern.compile("(?m)^bookie metrics on \\S+:(\\d+)$"));
+                "-D", "bookie.metricsBindAddress=127.0.0.1", "-D", "bookie.clusterName=east"), Pattern.compile("(?m)^bookie metrics on \\S+:(\\d+)$"));
         int bookieMetrics = group(bookieLog, "(?m)^bookie metrics on \\S+:(\\d+)$");
 
         try (BookKeeper bk = StorageClients.bookKeeper(zkConnect, "/ledgers")) {
@@ -64,12 +64,13 @@ class StorageMetricsProcessesTest {
         }
         assertThat(get(bookieMetrics, "/health/ready").statusCode()).isEqualTo(200);
         String bookie = get(bookieMetrics, "/metrics").body();
-        assertThat(bookie).containsPattern("(?m)^bookkeeper_server_ADD_ENTRY_REQUEST_count\\{success=\"true\"\\S*\\} [1-9]")
+        assertThat(bookie).containsPattern("(?m)^bookkeeper_server_ADD_ENTRY_REQUEST_count\\{success=\"true\"\\S*,cluster=\"east\",\\} [1-9]")
                 .containsPattern("(?m)^bookie_journal_JOURNAL_ADD_ENTRY_count\\{success=\"true\"\\S*\\} [1-9]")
-                .contains("\ntributary_bookie_writable 1.0").contains("# HELP bookie_SERVER_STATUS ");
+                .contains("\ntributary_bookie_writable{cluster=\"east\",} 1.0").contains("# HELP bookie_SERVER_STATUS ");
         assertThat(get(zkMetrics, "/health/ready").statusCode()).isEqualTo(200);
-        assertThat(get(zkMetrics, "/metrics").body()).containsPattern("(?m)^znode_count [1-9]")
-                .containsPattern("(?m)^global_sessions [1-9]").containsPattern("(?m)^updatelatency_count [1-9]");
+        assertThat(get(zkMetrics, "/metrics").body()).containsPattern("(?m)^znode_count\\{cluster=\"east\",\\} [1-9]")
+                .containsPattern("(?m)^global_sessions\\{cluster=\"east\",\\} [1-9]")
+                .containsPattern("(?m)^updatelatency_count\\{cluster=\"east\",\\} [1-9]");
     }
 
     private static int group(String log, String regex) {

@@ -111,6 +111,16 @@ class MetricsExpositionTest {
         }
     }
 
+    /** Every sample of every process, ours, the JVM's, BookKeeper's and ZooKeeper's, names the cluster once. */
+    @Test
+    void everySampleOfEveryProcessNamesItsCluster() throws Exception {
+        for (Map.Entry<String, Integer> e : endpoints().entrySet()) {
+            List<String> samples = scrape(e.getValue()).lines().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+            assertThat(samples).as("samples of the %s", e.getKey()).isNotEmpty()
+                    .allMatch(l -> l.contains("cluster=\"standalone\"") && l.indexOf("cluster=") == l.lastIndexOf("cluster="));
+        }
+    }
+
     @Test
     void promtoolFindsAMisnamedCounter() throws Exception {
         // the checker can fail: a counter without _total is reported
