@@ -155,6 +155,9 @@ def brokers():
             [('sum by (reason) (increase(tributary_loadmanager_unloads_total[1m]))', "{{reason}}")])
     b.panel("Splits", "Bundles split, by reason (topics, rate, admin), per minute.", "short",
             [('sum by (reason) (increase(tributary_loadmanager_splits_total[1m]))', "{{reason}}")])
+    b.panel("Failed moves and splits", "Bundle moves and splits that failed, by why they were asked and the error, per 5 minutes.", "short",
+            [('sum by (reason, error) (increase(tributary_loadmanager_unload_failures_total[5m]))', "move {{reason}} {{error}}"),
+             ('sum by (reason, error) (increase(tributary_loadmanager_split_failures_total[5m]))', "split {{reason}} {{error}}")], w=12)
     b.panel("Bundle move time", "Time to hand one bundle to another broker, as the old owner sees it: the pause its topics' publishers feel.", "s",
             [('histogram_quantile(0.99, sum by (le) (rate(tributary_broker_bundle_move_seconds_bucket[%s])))' % RATE, "p99"),
              ('sum(tributary_broker_bundle_move_seconds_sum) / clamp_min(sum(tributary_broker_bundle_move_seconds_count), 1)', "mean since start")], w=12)
@@ -167,6 +170,11 @@ def brokers():
              ('sum by (instance) (increase(tributary_broker_cursor_persist_failures_total{instance=~"$instance"}[1m]))', "failed {{instance}}")])
     b.panel("Entry cache", "Reads of tailing consumers answered from the cache, against all reads.", "percentunit",
             [('sum by (instance) (rate(tributary_broker_entry_cache_hits_total{instance=~"$instance"}[%s])) / clamp_min(sum by (instance) (rate(tributary_broker_entry_cache_hits_total{instance=~"$instance"}[%s])) + sum by (instance) (rate(tributary_broker_entry_cache_misses_total{instance=~"$instance"}[%s])), 1e-9)' % (RATE, RATE, RATE), "hit ratio {{instance}}")])
+    b.panel("Publish throttling", "Producers held back by the broker's back-pressure (average number of streams not read), by reason: pending appends or the full publish buffer.", "short",
+            [('sum by (instance, reason) (rate(tributary_broker_publish_throttled_seconds_total{instance=~"$instance"}[%s]))' % RATE, "{{instance}} {{reason}}")])
+    b.panel("Publish buffer", "Bytes of publishes read and not yet stored, against the buffer's limit (at the limit no producer is read).", "bytes",
+            [('tributary_broker_publish_buffer_used_bytes{instance=~"$instance"}', "used {{instance}}"),
+             ('tributary_broker_publish_buffer_limit_bytes{instance=~"$instance"}', "limit {{instance}}")])
     b.panel("Lookup redirects", "Requests answered with NOT_OWNER or BUNDLE_MOVING, per second, by broker.", "ops",
             [('sum by (instance) (rate(tributary_broker_lookup_redirects_total{instance=~"$instance"}[%s]))' % RATE, "{{instance}}")], w=12)
     return b

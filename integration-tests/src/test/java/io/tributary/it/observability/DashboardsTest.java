@@ -178,5 +178,15 @@ class DashboardsTest {
         // then split it on its new owner (bundles are owned once a topic in them is used: it may be the only one)
         CliRun splitRun = CliRun.admin(standalone.serviceUrl(), "bundles", "split", "public/default", moved[1]);
         assertThat(splitRun.code()).as("%s%s%s", bundles.out(), splitRun.out(), splitRun.err()).isZero();
+        // and the failures an operator can cause, for the failure panels: a move to a broker that does
+        // not exist, and a split of a bundle no broker owns
+        List<String[]> after = CliRun.admin(standalone.serviceUrl(), "bundles", "list", "public/default").out().lines()
+                .filter(l -> l.startsWith("public/default")).map(l -> l.trim().split("\\s+")).toList();
+        String[] owned = after.stream().filter(r -> !r[2].startsWith("(")).findFirst().orElseThrow();
+        CliRun nowhere = CliRun.admin(standalone.serviceUrl(), "bundles", "unload", "public/default", owned[1], "--to", "no-such-broker");
+        assertThat(nowhere.code()).as(nowhere.out()).isNotZero();
+        String[] unowned = after.stream().filter(r -> r[2].startsWith("(")).findFirst()
+                .orElseThrow(() -> new AssertionError("every bundle is owned:\n" + after.stream().map(r -> String.join(" ", r)).toList()));
+        assertThat(CliRun.admin(standalone.serviceUrl(), "bundles", "split", "public/default", unowned[1]).code()).isNotZero();
     }
 }
