@@ -1,15 +1,18 @@
 package io.tributary.metrics;
 
 import io.tributary.protocol.config.Settings;
+import io.tributary.protocol.security.ServerTlsSettings;
 
 /**
  * Where a process serves its metrics and health endpoints: {@code <prefix>.metricsPort} (-1: off,
- * 0: any free port) and {@code <prefix>.metricsBindAddress}.
+ * 0: any free port) and {@code <prefix>.metricsBindAddress}, and whether over HTTPS
+ * ({@code <prefix>.metrics.tls.*}).
  *
  * @param bindAddress the interface to listen on
  * @param port the port (-1: no endpoint, 0: any free port)
+ * @param tls the endpoint's certificate, key and client certificate checks: HTTPS only (null: plain HTTP)
  */
-public record MetricsSettings(String bindAddress, int port) {
+public record MetricsSettings(String bindAddress, int port, ServerTlsSettings tls) {
     /** No endpoint. */
     public static final MetricsSettings OFF = new MetricsSettings("127.0.0.1", -1);
 
@@ -22,12 +25,40 @@ public record MetricsSettings(String bindAddress, int port) {
         }
     }
 
-    /** {@code <prefix>.metricsPort} and {@code <prefix>.metricsBindAddress}, with these defaults; a bad value names its key. */
+    /** Plain HTTP on {@code bindAddress:port}. */
+    public MetricsSettings(String bindAddress, int port) {
+        this(bindAddress, port, null);
+    }
+
+    /** The same endpoint over HTTPS with {@code newTls} (null: plain HTTP). */
+    public MetricsSettings withTls(ServerTlsSettings newTls) {
+        return new MetricsSettings(bindAddress, port, newTls);
+    }
+
+    /** {@code https} or {@code http}, for the addresses a process prints. */
+    public String scheme() {
+        return tls == null ? "http" : "https";
+    }
+
+    /**
+     * {@code <prefix>.metricsPort} and {@code <prefix>.metricsBindAddress}, with these defaults, and
+     * {@link #tlsFrom(Settings, String)}; a bad value names its key.
+     */
     public static MetricsSettings from(Settings s, String prefix, String defaultBindAddress, int defaultPort) {
         int port = s.getInt(prefix + ".metricsPort", defaultPort);
         if (port < -1 || port > 65535) {
             throw new IllegalArgumentException(prefix + ".metricsPort must be -1 (off), 0 (any free port) or a port, was " + port);
         }
-        return new MetricsSettings(s.get(prefix + ".metricsBindAddress", defaultBindAddress), port);
+        return new MetricsSettings(s.get(prefix + ".metricsBindAddress", defaultBindAddress), port, tlsFrom(s, prefix));
+    }
+
+    /**
+     * The endpoint's TLS: {@code <prefix>.metrics.tls.enabled} (default false), {@code .certFile},
+     * {@code .keyFile} and {@code .trustCertsFile} (each by default the process's own listener's, under
+     * {@code <prefix>.tls}), {@code .clientAuth} (none, optional, require; default none: a scraper
+     * needs no certificate). Null when not enabled.
+     */
+    public static ServerTlsSettings tlsFrom(Settings s, String prefix) {
+        return ServerTlsSettings.from(s, prefix + ".metrics.tls", prefix + ".tls");
     }
 }
