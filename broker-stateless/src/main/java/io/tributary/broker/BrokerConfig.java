@@ -68,6 +68,8 @@ import java.util.Properties;
  * @param metricsTopicLevel whether topic and subscription metrics carry {@code topic} and
  *                          {@code subscription} labels ({@code broker.metrics.topicLevel}, default true);
  *                          false: one series per namespace, for clusters with many topics
+ * @param metricsTls TLS of the metrics endpoint ({@code broker.metrics.tls.*}, its files by default the
+ *                   client port's {@code broker.tls.*}), or null for plain HTTP
  */
 public record BrokerConfig(
         String bindAddress,
@@ -103,7 +105,8 @@ public record BrokerConfig(
         InternalListenerConfig internal,
         AuthorizationConfig authorization,
         String clusterName,
-        boolean metricsTopicLevel) {
+        boolean metricsTopicLevel,
+        ServerTlsSettings metricsTls) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
     /** A cluster's ledgers: three copies of each entry, acknowledged once two bookies have it. */
@@ -236,6 +239,7 @@ public record BrokerConfig(
         private AuthorizationConfig authorization = AuthorizationConfig.DISABLED;
         private String clusterName = "standalone";
         private boolean metricsTopicLevel = true;
+        private ServerTlsSettings metricsTls = null;
 
         private Builder() {
         }
@@ -275,6 +279,7 @@ public record BrokerConfig(
             authorization = c.authorization;
             clusterName = c.clusterName;
             metricsTopicLevel = c.metricsTopicLevel;
+            metricsTls = c.metricsTls;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -323,6 +328,8 @@ public record BrokerConfig(
         public Builder authorization(AuthorizationConfig v) { authorization = v; return this; }
         public Builder clusterName(String v) { clusterName = v; return this; }
         public Builder metricsTopicLevel(boolean v) { metricsTopicLevel = v; return this; }
+        /** TLS of the metrics endpoint; null: plain HTTP. */
+        public Builder metricsTls(ServerTlsSettings v) { metricsTls = v; return this; }
         /** The internal listener's port (0 picks a free one), its other settings kept. */
         public Builder internalPort(int v) { internal = internal.withPort(v); return this; }
 
@@ -333,7 +340,7 @@ public record BrokerConfig(
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
                     metricsBindAddress, drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
                     dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, storageTls, tls, authentication,
-                    internal, authorization, clusterName, metricsTopicLevel);
+                    internal, authorization, clusterName, metricsTopicLevel, metricsTls);
         }
     }
 
@@ -405,6 +412,7 @@ public record BrokerConfig(
                 .authorization(AuthorizationConfig.from(s))
                 .clusterName(s.get("broker.clusterName", d.clusterName()))
                 .metricsTopicLevel(s.getBoolean("broker.metrics.topicLevel", d.metricsTopicLevel()))
+                .metricsTls(MetricsSettings.tlsFrom(s, "broker"))
                 .build();
     }
 
@@ -420,10 +428,11 @@ public record BrokerConfig(
 
     /**
      * Where the metrics and health endpoint listens: {@code broker.metricsPort} on
-     * {@code broker.metricsBindAddress}, by default the broker's own bind address.
+     * {@code broker.metricsBindAddress}, by default the broker's own bind address; over HTTPS with
+     * {@code metricsTls}.
      */
     public MetricsSettings metricsSettings() {
-        return new MetricsSettings(metricsBindAddress != null ? metricsBindAddress : bindAddress, metricsPort);
+        return new MetricsSettings(metricsBindAddress != null ? metricsBindAddress : bindAddress, metricsPort, metricsTls);
     }
 
     /** The interface the internal listener binds. */

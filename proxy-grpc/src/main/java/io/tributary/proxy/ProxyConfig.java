@@ -38,6 +38,8 @@ import java.util.Properties;
  * @param metricsPort            port of the metrics and health endpoint ({@code /metrics}, {@code /health/live},
  *                               {@code /health/ready}); default {@value #DEFAULT_METRICS_PORT}, -1 off, 0 a free port
  * @param metricsBindAddress     interface of the metrics endpoint; null (default): {@code bindAddress}
+ * @param metricsTls             TLS of the metrics endpoint ({@code proxy.metrics.tls.*}, its files by default
+ *                               the public port's {@code proxy.tls.*}); null (default): plain HTTP
  */
 public record ProxyConfig(
         String bindAddress,
@@ -50,7 +52,8 @@ public record ProxyConfig(
         Path brokerClientAuthTokenFile,
         TlsFiles brokerClientTls,
         int metricsPort,
-        String metricsBindAddress) {
+        String metricsBindAddress,
+        ServerTlsSettings metricsTls) {
 
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 6650;
@@ -115,56 +118,65 @@ public record ProxyConfig(
     public static ProxyConfig withBrokers(String brokerServiceUrl) {
         return new ProxyConfig(DEFAULT_BIND_ADDRESS, DEFAULT_PORT, brokerServiceUrl,
                 DEFAULT_MAX_INBOUND_MESSAGE_SIZE, DEFAULT_LOOKUP_CACHE_TTL, null, AuthenticationSettings.DISABLED, null, null,
-                DEFAULT_METRICS_PORT, null);
+                DEFAULT_METRICS_PORT, null, null);
     }
 
     public ProxyConfig withPort(int newPort) {
         return new ProxyConfig(bindAddress, newPort, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, metricsTls);
     }
 
     public ProxyConfig withBindAddress(String newBindAddress) {
         return new ProxyConfig(newBindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, metricsTls);
     }
 
     public ProxyConfig withLookupCacheTtl(Duration ttl) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, ttl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, metricsTls);
     }
 
     public ProxyConfig withMaxInboundMessageSize(int bytes) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, bytes, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, metricsTls);
     }
 
     /** TLS on the public port (null: plaintext). */
     public ProxyConfig withTls(ServerTlsSettings newTls) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, newTls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, metricsTls);
     }
 
     /** How clients authenticate to the proxy. */
     public ProxyConfig withAuthentication(AuthenticationSettings newAuthentication) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                newAuthentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress);
+                newAuthentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, metricsTls);
     }
 
     /** What the proxy presents to brokers: its token file and TLS (either may be null). */
     public ProxyConfig withBrokerClient(Path authTokenFile, TlsFiles newBrokerClientTls) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, authTokenFile, newBrokerClientTls, metricsPort, metricsBindAddress);
+                authentication, authTokenFile, newBrokerClientTls, metricsPort, metricsBindAddress, metricsTls);
     }
 
     /** The metrics and health endpoint on {@code port} (-1: off, 0: a free port) and {@code bindAddress} (null: the proxy's). */
     public ProxyConfig withMetrics(int newMetricsPort, String newMetricsBindAddress) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, newMetricsPort, newMetricsBindAddress);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, newMetricsPort, newMetricsBindAddress, metricsTls);
     }
 
-    /** Where the metrics and health endpoint listens: {@link #metricsBindAddress()}, else {@link #bindAddress()}. */
+    /** The metrics and health endpoint over HTTPS with {@code newMetricsTls} (null: plain HTTP). */
+    public ProxyConfig withMetricsTls(ServerTlsSettings newMetricsTls) {
+        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, newMetricsTls);
+    }
+
+    /**
+     * Where the metrics and health endpoint listens: {@link #metricsBindAddress()}, else {@link #bindAddress()};
+     * over HTTPS with {@link #metricsTls()}.
+     */
     public MetricsSettings metricsSettings() {
-        return new MetricsSettings(metricsBindAddress != null ? metricsBindAddress : bindAddress, metricsPort);
+        return new MetricsSettings(metricsBindAddress != null ? metricsBindAddress : bindAddress, metricsPort, metricsTls);
     }
 
     /** The brokers of {@link #brokerServiceUrl()}, in the order given. */
@@ -179,7 +191,7 @@ public record ProxyConfig(
      * the key ({@code TRIBUTARY_PROXY_BIND_ADDRESS}, {@code TRIBUTARY_PROXY_PORT},
      * {@code TRIBUTARY_PROXY_BROKER_SERVICE_URL}, {@code TRIBUTARY_PROXY_MAX_INBOUND_MESSAGE_SIZE},
      * {@code TRIBUTARY_PROXY_LOOKUP_CACHE_TTL}) overrides the property. Missing values take their defaults.
-     * Metrics and health: {@code proxy.metricsPort} and {@code proxy.metricsBindAddress}.
+     * Metrics and health: {@code proxy.metricsPort}, {@code proxy.metricsBindAddress} and {@code proxy.metrics.tls.*}.
      * Security: {@code proxy.tls.*}, {@code proxy.authentication.*}, {@code proxy.brokerClient.authTokenFile}
      * and {@code proxy.brokerClient.tls.certFile/keyFile/trustCertsFile} (docs/configuration.md).
      */
@@ -202,7 +214,8 @@ public record ProxyConfig(
                 path(s.get(KEY_BROKER_CLIENT_AUTH_TOKEN_FILE, null)),
                 brokerClientTls(s),
                 s.getInt(KEY_METRICS_PORT, DEFAULT_METRICS_PORT),
-                s.get(KEY_METRICS_BIND_ADDRESS, null));
+                s.get(KEY_METRICS_BIND_ADDRESS, null),
+                MetricsSettings.tlsFrom(s, "proxy"));
     }
 
     private static Path path(String v) {
