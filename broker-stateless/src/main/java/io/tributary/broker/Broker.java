@@ -221,7 +221,8 @@ public final class Broker implements AutoCloseable {
         health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
         started = true;
         LOG.info("broker {} serving at {}{}", brokerId, address, metricsPort > 0
-                ? ", metrics and health at " + config.metricsSettings().bindAddress() + ":" + metricsPort : "");
+                ? ", metrics and health at " + config.metricsSettings().scheme() + "://" + config.metricsSettings().bindAddress()
+                        + ":" + metricsPort : "");
         LOG.info("broker {} internal listener (other brokers only) at {}{}{}", brokerId, internalAddress,
                 internal.tls() != null ? ", TLS" : "", config.authentication().enabled() ? ", authenticated" : "");
         return this;

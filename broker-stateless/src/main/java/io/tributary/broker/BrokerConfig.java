@@ -70,6 +70,8 @@ import java.util.Properties;
  *                          false: one series per namespace, for clusters with many topics
  * @param metricsProducerLevel whether each connected producer has its own series, labelled {@code producer}
  *                             ({@code broker.metrics.producerLevel}, default true; only with topic level)
+ * @param metricsTls TLS of the metrics endpoint ({@code broker.metrics.tls.*}, its files by default the
+ *                   client port's {@code broker.tls.*}), or null for plain HTTP
  */
 public record BrokerConfig(
         String bindAddress,
@@ -106,7 +108,8 @@ public record BrokerConfig(
         AuthorizationConfig authorization,
         String clusterName,
         boolean metricsTopicLevel,
-        boolean metricsProducerLevel) {
+        boolean metricsProducerLevel,
+        ServerTlsSettings metricsTls) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
     /** A cluster's ledgers: three copies of each entry, acknowledged once two bookies have it. */
@@ -240,6 +243,7 @@ public record BrokerConfig(
         private String clusterName = "standalone";
         private boolean metricsTopicLevel = true;
         private boolean metricsProducerLevel = true;
+        private ServerTlsSettings metricsTls = null;
 
         private Builder() {
         }
@@ -280,6 +284,7 @@ public record BrokerConfig(
             clusterName = c.clusterName;
             metricsTopicLevel = c.metricsTopicLevel;
             metricsProducerLevel = c.metricsProducerLevel;
+            metricsTls = c.metricsTls;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -329,6 +334,8 @@ public record BrokerConfig(
         public Builder clusterName(String v) { clusterName = v; return this; }
         public Builder metricsTopicLevel(boolean v) { metricsTopicLevel = v; return this; }
         public Builder metricsProducerLevel(boolean v) { metricsProducerLevel = v; return this; }
+        /** TLS of the metrics endpoint; null: plain HTTP. */
+        public Builder metricsTls(ServerTlsSettings v) { metricsTls = v; return this; }
         /** The internal listener's port (0 picks a free one), its other settings kept. */
         public Builder internalPort(int v) { internal = internal.withPort(v); return this; }
 
@@ -339,7 +346,7 @@ public record BrokerConfig(
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
                     metricsBindAddress, drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
                     dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, storageTls, tls, authentication,
-                    internal, authorization, clusterName, metricsTopicLevel, metricsProducerLevel);
+                    internal, authorization, clusterName, metricsTopicLevel, metricsProducerLevel, metricsTls);
         }
     }
 
@@ -412,6 +419,7 @@ public record BrokerConfig(
                 .clusterName(s.get("broker.clusterName", d.clusterName()))
                 .metricsTopicLevel(s.getBoolean("broker.metrics.topicLevel", d.metricsTopicLevel()))
                 .metricsProducerLevel(s.getBoolean("broker.metrics.producerLevel", d.metricsProducerLevel()))
+                .metricsTls(MetricsSettings.tlsFrom(s, "broker"))
                 .build();
     }
 
@@ -427,10 +435,12 @@ public record BrokerConfig(
 
     /**
      * Where the metrics and health endpoint listens: {@code broker.metricsPort} on
-     * {@code broker.metricsBindAddress}, by default the broker's own bind address.
+     * {@code broker.metricsBindAddress}, by default the broker's own bind address; over HTTPS with
+     * {@code metricsTls}.
      */
     public MetricsSettings metricsSettings() {
-        return new MetricsSettings(metricsBindAddress != null ? metricsBindAddress : bindAddress, metricsPort, clusterName);
+        return new MetricsSettings(metricsBindAddress != null ? metricsBindAddress : bindAddress, metricsPort, clusterName,
+                metricsTls);
     }
 
     /** The interface the internal listener binds. */

@@ -180,6 +180,22 @@ class BrokerConfigTest {
     }
 
     @Test
+    void theMetricsEndpointServesHttpsWhenAskedWithTheClientPortsCertificateByDefault() {
+        assertThat(BrokerConfig.fromProperties(new Properties(), Map.of()).metricsSettings().tls()).isNull();
+        BrokerConfig c = BrokerConfig.fromProperties(props("broker.tls.enabled", "true", "broker.tls.certFile", "/tls/broker.crt",
+                "broker.tls.keyFile", "/tls/broker.key", "broker.metrics.tls.enabled", "true"), Map.of());
+        assertThat(c.metricsSettings().scheme()).isEqualTo("https");
+        assertThat(c.metricsSettings().tls().certFile()).hasToString("/tls/broker.crt");
+        assertThat(c.toBuilder().port(1).build().metricsTls()).isEqualTo(c.metricsTls());
+        BrokerConfig own = BrokerConfig.fromProperties(props("broker.metrics.tls.enabled", "true",
+                "broker.metrics.tls.certFile", "/tls/metrics.crt", "broker.metrics.tls.keyFile", "/tls/metrics.key",
+                "broker.metrics.tls.clientAuth", "require", "broker.metrics.tls.trustCertsFile", "/tls/ca.crt"), Map.of());
+        assertThat(own.metricsSettings().tls().clientAuth()).isEqualTo(ServerTlsSettings.ClientAuth.REQUIRE);
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.metrics.tls.enabled", "true"), Map.of()))
+                .hasMessageContaining("broker.metrics.tls.certFile");
+    }
+
+    @Test
     void theInternalListenerIsPlaintextOnPort6652AndSecurityIsOffByDefault() {
         BrokerConfig c = BrokerConfig.fromProperties(new Properties(), Map.of());
         assertThat(c.internal().port()).isEqualTo(6652);

@@ -100,7 +100,8 @@ final class BookieCommand implements Callable<Integer> {
                 () -> { });
         ServerRunner.announce("bookie listening on " + advertisedAddress + ":" + bookie.port());
         if (bookie.metricsPort() >= 0) {
-            ServerRunner.announce("bookie metrics on " + metrics.bindAddress() + ":" + bookie.metricsPort());
+            ServerRunner.announce("bookie metrics" + (metrics.tls() != null ? " (HTTPS)" : "") + " on " + metrics.bindAddress()
+                    + ":" + bookie.metricsPort());
         }
         return stopper.runUntilStopped(bookie::close);
     }

@@ -57,7 +57,8 @@ final class BrokerCommand implements Callable<Integer> {
         }
         ServerRunner.announce("broker " + broker.brokerId() + " serving at " + broker.address());
         if (broker.metricsPort() >= 0) {
-            ServerRunner.announce("broker metrics and health at http://" + brokerConfig.metricsSettings().bindAddress() + ":"
+            ServerRunner.announce("broker metrics and health at " + brokerConfig.metricsSettings().scheme() + "://"
+                    + brokerConfig.metricsSettings().bindAddress() + ":"
                     + broker.metricsPort() + " (/metrics, /health/live, /health/ready)");
         }
         return stopper.runUntilStopped(broker::close);

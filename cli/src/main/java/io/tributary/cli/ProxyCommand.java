@@ -50,7 +50,8 @@ final class ProxyCommand implements Callable<Integer> {
         ServerRunner.start("the proxy", proxyConfig.port(), "--port", proxy::start, proxy::close);
         ServerRunner.announce("proxy listening on " + proxy.port());
         if (proxy.metricsPort() >= 0) {
-            ServerRunner.announce("proxy metrics and health at http://" + proxyConfig.metricsSettings().bindAddress() + ":"
+            ServerRunner.announce("proxy metrics and health at " + proxyConfig.metricsSettings().scheme() + "://"
+                    + proxyConfig.metricsSettings().bindAddress() + ":"
                     + proxy.metricsPort() + " (/metrics, /health/live, /health/ready)");
         }
         return stopper.runUntilStopped(proxy::close);

@@ -103,19 +103,32 @@ public record SecureSetup(Path dir, Path caFile, Path certFile, Path keyFile, Pa
         return new Standalone.StorageTlsSetup(server, server, new TlsFiles(certFile, keyFile, caFile));
     }
 
-    /** The brokers' listeners on TLS, tokens checked, the proxy's forwarded roles accepted, {@value #ADMIN_ROLE} a superuser. */
+    /**
+     * Every process's metrics and health endpoint: HTTPS with the one certificate, no client certificate
+     * asked for (a scraper trusts {@link #caFile()}).
+     */
+    ServerTlsSettings metricsTls() {
+        return new ServerTlsSettings(certFile, keyFile, null, ServerTlsSettings.ClientAuth.NONE);
+    }
+
+    /**
+     * The brokers' listeners on TLS (their metrics endpoints on HTTPS), tokens checked, the proxy's
+     * forwarded roles accepted, {@value #ADMIN_ROLE} a superuser.
+     */
     void secureBroker(BrokerConfig.Builder broker) {
         ServerTlsSettings tls = new ServerTlsSettings(certFile, keyFile, null, ServerTlsSettings.ClientAuth.NONE);
         broker.tls(tls)
+                .metricsTls(metricsTls())
                 .authentication(AuthenticationSettings.withSecretKey(secretKeyFile).withProxyRoles(Set.of(PROXY_ROLE)))
                 .authorization(AuthorizationConfig.enabled(Set.of(ADMIN_ROLE)))
                 .internal(new InternalListenerConfig("127.0.0.1", 0, null, tls, Set.of(BROKER_ROLE), brokerTokenFile,
                         TlsFiles.trusting(caFile)));
     }
 
-    /** The proxy on TLS checking tokens; to brokers over TLS with its own token. */
+    /** The proxy on TLS checking tokens (its metrics endpoint on HTTPS); to brokers over TLS with its own token. */
     ProxyConfig secureProxy(ProxyConfig proxy) {
         return proxy.withTls(new ServerTlsSettings(certFile, keyFile, null, ServerTlsSettings.ClientAuth.NONE))
+                .withMetricsTls(metricsTls())
                 .withAuthentication(AuthenticationSettings.withSecretKey(secretKeyFile))
                 .withBrokerClient(proxyTokenFile, TlsFiles.trusting(caFile));
     }

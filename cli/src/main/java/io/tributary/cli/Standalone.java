@@ -194,13 +194,20 @@ public final class Standalone implements AutoCloseable {
     /**
      * Where storage server {@code offset} serves metrics: after the brokers' ports (base + i) and the proxy's
      * (base + brokers), bookie j at base + brokers + 1 + j and ZooKeeper at base + brokers + 1 + bookies; every
-     * one on a free port when the base is 0, none when it is -1; their series in the brokers' cluster.
+     * one on a free port when the base is 0, none when it is -1; their series in the brokers' cluster,
+     * over HTTPS when secured, like the brokers' and the proxy's.
      */
     private MetricsSettings storageMetrics(int offset) {
         // the brokers' configuration as they will have it (ZooKeeper's address does not matter here)
         BrokerConfig brokers = options.brokerSettings().apply(brokerBase("127.0.0.1:" + options.zkPort()));
         int base = brokers.metricsPort();
-        return new MetricsSettings("127.0.0.1", base <= 0 ? base : base + options.brokers() + 1 + offset, brokers.clusterName());
+        return new MetricsSettings("127.0.0.1", base <= 0 ? base : base + options.brokers() + 1 + offset, brokers.clusterName(),
+                options.security() == null ? null : options.security().metricsTls());
+    }
+
+    /** {@code https} when every metrics endpoint serves HTTPS ({@code --secure}), else {@code http}. */
+    public String metricsScheme() {
+        return options.security() == null ? "http" : "https";
     }
 
     /** The bookies' metrics ports, in their order (-1 where off). */

@@ -62,14 +62,15 @@ final class StandaloneCommand implements Callable<Integer> {
         standalone.start();
         System.out.println("Tributary standalone is running.");
         System.out.println("  proxy (clients connect here): localhost:" + standalone.proxyPort());
+        String scheme = standalone.metricsScheme();
         for (int i = 0; i < standalone.brokers().size(); i++) {
-            printMetrics("broker " + i + " metrics:", standalone.brokers().get(i).metricsPort());
+            printMetrics("broker " + i + " metrics:", scheme, standalone.brokers().get(i).metricsPort());
         }
-        printMetrics("proxy metrics:", standalone.proxyMetricsPort());
+        printMetrics("proxy metrics:", scheme, standalone.proxyMetricsPort());
         for (int i = 0; i < standalone.bookieMetricsPorts().size(); i++) {
-            printMetrics("bookie " + i + " metrics:", standalone.bookieMetricsPorts().get(i));
+            printMetrics("bookie " + i + " metrics:", scheme, standalone.bookieMetricsPorts().get(i));
         }
-        printMetrics("ZooKeeper metrics:", standalone.zookeeperMetricsPort());
+        printMetrics("ZooKeeper metrics:", scheme, standalone.zookeeperMetricsPort());
         System.out.println("  data directory:                " + dataDir.getAbsolutePath());
         if (security == null) {
             System.out.println("  security: none (plaintext on 127.0.0.1, no authentication; for development only: use --secure)");
@@ -80,6 +81,12 @@ final class StandaloneCommand implements Callable<Integer> {
             System.out.println("  superuser token file:          " + security.adminTokenFile().toAbsolutePath());
             System.out.println("  client settings:               " + clientConfig.toAbsolutePath());
             System.out.println("  try: bin/tributary admin --client-config " + clientConfig.toAbsolutePath() + " tenants list");
+            if (standalone.proxyMetricsPort() > 0) {
+                System.out.println("  metrics over HTTPS, trusting the CA: curl --cacert " + security.caFile().toAbsolutePath()
+                        + " https://localhost:" + standalone.proxyMetricsPort() + "/metrics");
+                System.out.println("    (Prometheus: scheme: https, tls_config: {ca_file: " + security.caFile().toAbsolutePath()
+                        + "}; docs/metrics.md)");
+            }
         }
         System.out.println("Press Ctrl-C to stop.");
         System.out.flush();
@@ -87,9 +94,9 @@ final class StandaloneCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void printMetrics(String what, int port) {
+    private static void printMetrics(String what, String scheme, int port) {
         if (port >= 0) {
-            System.out.println(String.format("  %-30s", what) + "http://localhost:" + port + "/metrics");
+            System.out.println(String.format("  %-30s", what) + scheme + "://localhost:" + port + "/metrics");
         }
     }
 }

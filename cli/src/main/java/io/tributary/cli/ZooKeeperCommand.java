@@ -74,7 +74,8 @@ final class ZooKeeperCommand implements Callable<Integer> {
                 () -> EmbeddedZooKeeper.start(dataDir, bindAddress, port, tls, metrics), () -> { });
         ServerRunner.announce("zookeeper listening on " + zk.port());
         if (zk.metricsPort() >= 0) {
-            ServerRunner.announce("zookeeper metrics on " + metrics.bindAddress() + ":" + zk.metricsPort());
+            ServerRunner.announce("zookeeper metrics" + (metrics.tls() != null ? " (HTTPS)" : "") + " on " + metrics.bindAddress()
+                    + ":" + zk.metricsPort());
         }
         if (tls != null) {
             ServerRunner.announce("zookeeper TLS listening on " + zk.securePort());
@@ -95,7 +96,8 @@ final class ZooKeeperCommand implements Callable<Integer> {
                         metrics), () -> { });
         ServerRunner.announce("zookeeper listening on " + peer.clientPort());
         if (peer.metricsPort() >= 0) {
-            ServerRunner.announce("zookeeper metrics on " + metrics.bindAddress() + ":" + peer.metricsPort());
+            ServerRunner.announce("zookeeper metrics" + (metrics.tls() != null ? " (HTTPS)" : "") + " on " + metrics.bindAddress()
+                    + ":" + peer.metricsPort());
         }
         if (tls != null) {
             ServerRunner.announce("zookeeper TLS listening on " + tls.port());

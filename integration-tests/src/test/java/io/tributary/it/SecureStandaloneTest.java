@@ -2,7 +2,9 @@ package io.tributary.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
@@ -30,12 +32,19 @@ import io.tributary.client.admin.AuthAction;
 import io.tributary.client.admin.TributaryAdmin;
 import io.tributary.internal.v1.BrokerControlServiceGrpc;
 import io.tributary.internal.v1.PrepareBundleRequest;
+import io.tributary.it.observability.PrometheusServer;
 import io.tributary.protocol.security.BearerCredentials;
 import io.tributary.protocol.security.ClientTls;
 import io.tributary.protocol.security.TlsFiles;
 import io.tributary.security.auth.Tokens;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +53,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -256,6 +267,43 @@ class SecureStandaloneTest {
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         } finally {
             plaintext.shutdownNow();
+        }
+    }
+
+    @Test
+    void prometheusScrapesEveryProcessOverHttpsTrustingTheCa() throws Exception {
+        Map<String, List<Integer>> jobs = new LinkedHashMap<>();
+        jobs.put("broker", standalone.brokers().stream().map(b -> b.metricsPort()).toList());
+        jobs.put("proxy", List.of(standalone.proxyMetricsPort()));
+        jobs.put("bookie", standalone.bookieMetricsPorts());
+        jobs.put("zookeeper", List.of(standalone.zookeeperMetricsPort()));
+        int targets = jobs.values().stream().mapToInt(List::size).sum();
+        assertThat(jobs.values().stream().flatMap(List::stream)).as("every process serves metrics").allMatch(p -> p > 0);
+        assertThat(standalone.metricsScheme()).isEqualTo("https");
+
+        // plain HTTP to any of them is refused at once, not answered and not left hanging
+        HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        for (int port : jobs.values().stream().flatMap(List::stream).toList()) {
+            assertThatThrownBy(() -> plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()))
+                    .as("plain HTTP to port %s", port).isInstanceOf(IOException.class)
+                    .isNotInstanceOf(HttpTimeoutException.class);
+        }
+
+        Path prometheusDir = Files.createDirectories(dir.resolve("prometheus"));
+        try (PrometheusServer prometheus = PrometheusServer.start(prometheusDir, jobs, List.of(), setup.caFile())) {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                JsonNode up = prometheus.query("up");
+                String log = prometheus.log();
+                assertThat(up).as("up of every target (Prometheus log: %s)", log).hasSize(targets);
+                for (JsonNode series : up) {
+                    assertThat(series.path("value").get(1).asText()).as("up of %s (Prometheus log: %s)", series.path("metric"), log)
+                            .isEqualTo("1");
+                }
+            });
+            // real scrapes: each target gave its metrics, the JVM's at least
+            assertThat(prometheus.query("count(jvm_memory_bytes_used{area=\"heap\"})").get(0).path("value").get(1).asText())
+                    .isEqualTo(String.valueOf(targets));
         }
     }
 

@@ -43,7 +43,7 @@ class ClusterLabelTest {
         Gauge.build("tributary_topic_backlog_messages", "Backlog").labelNames("cluster", "namespace", "topic")
                 .register(registry).labels("elsewhere", "t/n", "persistent://t/n/a").set(7);
 
-        try (MetricsServer server = MetricsServer.start(new MetricsSettings("127.0.0.1", 0, "east-1"), registry,
+        try (MetricsServer server = MetricsServer.start(new MetricsSettings("127.0.0.1", 0, "east-1", null), registry,
                 Readiness.ALWAYS)) {
             for (String accept : new String[] {null, "application/openmetrics-text; version=1.0.0"}) {
                 // the text format ends label sets with a comma, OpenMetrics does not
@@ -69,7 +69,7 @@ class ClusterLabelTest {
         Properties p = new Properties();
         p.setProperty("bookie.clusterName", "west");
         assertThat(MetricsSettings.from(new Settings(p, Map.of()), "bookie", "0.0.0.0", 8000))
-                .isEqualTo(new MetricsSettings("0.0.0.0", 8000, "west"));
+                .isEqualTo(new MetricsSettings("0.0.0.0", 8000, "west", null));
         assertThat(MetricsSettings.from(new Settings(new Properties(), Map.of()), "zookeeper", "0.0.0.0", 7000).clusterName())
                 .isEqualTo("standalone");
     }

@@ -40,6 +40,8 @@ import java.util.Properties;
  * @param metricsBindAddress     interface of the metrics endpoint; null (default): {@code bindAddress}
  * @param clusterName            the {@code cluster} label of every series of the proxy's metrics
  *                               ({@code proxy.clusterName}); default {@value MetricsSettings#DEFAULT_CLUSTER}
+ * @param metricsTls             TLS of the metrics endpoint ({@code proxy.metrics.tls.*}, its files by default
+ *                               the public port's {@code proxy.tls.*}); null (default): plain HTTP
  */
 public record ProxyConfig(
         String bindAddress,
@@ -53,7 +55,8 @@ public record ProxyConfig(
         TlsFiles brokerClientTls,
         int metricsPort,
         String metricsBindAddress,
-        String clusterName) {
+        String clusterName,
+        ServerTlsSettings metricsTls) {
 
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 6650;
@@ -123,65 +126,81 @@ public record ProxyConfig(
     public static ProxyConfig withBrokers(String brokerServiceUrl) {
         return new ProxyConfig(DEFAULT_BIND_ADDRESS, DEFAULT_PORT, brokerServiceUrl,
                 DEFAULT_MAX_INBOUND_MESSAGE_SIZE, DEFAULT_LOOKUP_CACHE_TTL, null, AuthenticationSettings.DISABLED, null, null,
-                DEFAULT_METRICS_PORT, null, MetricsSettings.DEFAULT_CLUSTER);
+                DEFAULT_METRICS_PORT, null, MetricsSettings.DEFAULT_CLUSTER, null);
     }
 
     public ProxyConfig withPort(int newPort) {
         return new ProxyConfig(bindAddress, newPort, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
+                metricsTls);
     }
 
     public ProxyConfig withBindAddress(String newBindAddress) {
         return new ProxyConfig(newBindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
+                metricsTls);
     }
 
     public ProxyConfig withLookupCacheTtl(Duration ttl) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, ttl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
+                metricsTls);
     }
 
     public ProxyConfig withMaxInboundMessageSize(int bytes) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, bytes, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
+                metricsTls);
     }
 
     /** TLS on the public port (null: plaintext). */
     public ProxyConfig withTls(ServerTlsSettings newTls) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, newTls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
+                metricsTls);
     }
 
     /** How clients authenticate to the proxy. */
     public ProxyConfig withAuthentication(AuthenticationSettings newAuthentication) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                newAuthentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName);
+                newAuthentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
+                metricsTls);
     }
 
     /** What the proxy presents to brokers: its token file and TLS (either may be null). */
     public ProxyConfig withBrokerClient(Path authTokenFile, TlsFiles newBrokerClientTls) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, authTokenFile, newBrokerClientTls, metricsPort, metricsBindAddress, clusterName);
+                authentication, authTokenFile, newBrokerClientTls, metricsPort, metricsBindAddress, clusterName,
+                metricsTls);
     }
 
     /** The metrics and health endpoint on {@code port} (-1: off, 0: a free port) and {@code bindAddress} (null: the proxy's). */
     public ProxyConfig withMetrics(int newMetricsPort, String newMetricsBindAddress) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, newMetricsPort, newMetricsBindAddress, clusterName);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, newMetricsPort, newMetricsBindAddress, clusterName,
+                metricsTls);
     }
 
     /** The {@code cluster} label of the proxy's series. */
     public ProxyConfig withClusterName(String name) {
         return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, name);
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, name, metricsTls);
+    }
+
+    /** The metrics and health endpoint over HTTPS with {@code newMetricsTls} (null: plain HTTP). */
+    public ProxyConfig withMetricsTls(ServerTlsSettings newMetricsTls) {
+        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
+                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
+                newMetricsTls);
     }
 
     /**
      * Where the metrics and health endpoint listens: {@link #metricsBindAddress()}, else {@link #bindAddress()};
-     * its series labelled with {@link #clusterName()}.
+     * its series labelled with {@link #clusterName()}, over HTTPS with {@link #metricsTls()}.
      */
     public MetricsSettings metricsSettings() {
-        return new MetricsSettings(metricsBindAddress != null ? metricsBindAddress : bindAddress, metricsPort, clusterName);
+        return new MetricsSettings(metricsBindAddress != null ? metricsBindAddress : bindAddress, metricsPort, clusterName,
+                metricsTls);
     }
 
     /** The brokers of {@link #brokerServiceUrl()}, in the order given. */
@@ -196,7 +215,7 @@ public record ProxyConfig(
      * the key ({@code TRIBUTARY_PROXY_BIND_ADDRESS}, {@code TRIBUTARY_PROXY_PORT},
      * {@code TRIBUTARY_PROXY_BROKER_SERVICE_URL}, {@code TRIBUTARY_PROXY_MAX_INBOUND_MESSAGE_SIZE},
      * {@code TRIBUTARY_PROXY_LOOKUP_CACHE_TTL}) overrides the property. Missing values take their defaults.
-     * Metrics and health: {@code proxy.metricsPort}, {@code proxy.metricsBindAddress} and {@code proxy.clusterName}.
+     * Metrics and health: {@code proxy.metricsPort}, {@code proxy.metricsBindAddress}, {@code proxy.clusterName} and {@code proxy.metrics.tls.*}.
      * Security: {@code proxy.tls.*}, {@code proxy.authentication.*}, {@code proxy.brokerClient.authTokenFile}
      * and {@code proxy.brokerClient.tls.certFile/keyFile/trustCertsFile} (docs/configuration.md).
      */
@@ -220,7 +239,8 @@ public record ProxyConfig(
                 brokerClientTls(s),
                 s.getInt(KEY_METRICS_PORT, DEFAULT_METRICS_PORT),
                 s.get(KEY_METRICS_BIND_ADDRESS, null),
-                s.get(KEY_CLUSTER_NAME, MetricsSettings.DEFAULT_CLUSTER));
+                s.get(KEY_CLUSTER_NAME, MetricsSettings.DEFAULT_CLUSTER),
+                MetricsSettings.tlsFrom(s, "proxy"));
     }
 
     private static Path path(String v) {

@@ -163,7 +163,8 @@ public final class ProxyServer implements AutoCloseable {
         LOG.info("Tributary proxy listening on {}:{}{}{}, forwarding to brokers {}{}{}", config.bindAddress(), port(),
                 tls != null ? ", TLS" : "", config.authentication().enabled() ? ", clients authenticated" : "",
                 config.brokerServiceUrl(), config.brokerClientTls() != null ? " over TLS" : "",
-                metricsServer == null ? "" : "; metrics and health at " + config.metricsSettings().bindAddress() + ":"
+                metricsServer == null ? "" : "; metrics and health at " + config.metricsSettings().scheme() + "://"
+                        + config.metricsSettings().bindAddress() + ":"
                         + metricsServer.port());
         return this;
     }

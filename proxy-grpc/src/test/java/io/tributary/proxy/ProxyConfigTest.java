@@ -119,6 +119,14 @@ class ProxyConfigTest {
         assertThat(on.brokerClientTls().trustCertsFile()).hasToString("/tls/ca.crt");
         assertThat(on.brokerClientTls().certFile()).hasToString("/tls/client.crt");
         assertThat(on.withPort(1).brokerClientTls()).isEqualTo(on.brokerClientTls());
+        // the metrics endpoint stays plain HTTP until asked, then serves the public port's certificate
+        assertThat(on.metricsSettings().tls()).isNull();
+        ProxyConfig https = ProxyConfig.fromProperties(props("proxy.brokerServiceUrl", "b1:6651",
+                "proxy.tls.enabled", "true", "proxy.tls.certFile", "/tls/proxy.crt", "proxy.tls.keyFile", "/tls/proxy.key",
+                "proxy.metrics.tls.enabled", "true"), Map.of());
+        assertThat(https.metricsSettings().scheme()).isEqualTo("https");
+        assertThat(https.metricsSettings().tls().certFile()).hasToString("/tls/proxy.crt");
+        assertThat(https.withMetrics(0, null).withPort(1).metricsSettings().tls()).isEqualTo(https.metricsTls());
     }
 
     @Test

@@ -226,7 +226,7 @@ public final class EmbeddedBookie implements AutoCloseable {
                     }
                 }).register(registry);
         metricsServer = MetricsServer.start(metrics, registry, this::notReadyBecause);
-        LOG.info("bookie {} serves metrics on {}:{}", port, metrics.bindAddress(), metricsServer.port());
+        LOG.info("bookie {} serves metrics on {}://{}:{}", port, metrics.scheme(), metrics.bindAddress(), metricsServer.port());
     }
 
     /** Null while the bookie runs and takes writes, else why not (its /health/ready answer). */

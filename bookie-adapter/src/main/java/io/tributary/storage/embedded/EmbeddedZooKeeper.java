@@ -116,7 +116,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
                 zk.close();
                 throw e;
             }
-            LOG.info("ZooKeeper serves metrics on {}:{}", metrics.bindAddress(), zk.metricsServer.port());
+            LOG.info("ZooKeeper serves metrics on {}://{}:{}", metrics.scheme(), metrics.bindAddress(), zk.metricsServer.port());
         }
         LOG.info("ZooKeeper listening on {}{} with data in {}", plain == null ? "" : host + ":" + plain.getLocalPort(),
                 secure == null ? "" : (plain == null ? "" : " and ") + host + ":" + secure.getLocalPort() + " (TLS)", dataDir);

@@ -176,7 +176,8 @@ public final class ZooKeeperPeer implements AutoCloseable {
                 peer.close();
                 throw e;
             }
-            LOG.info("ZooKeeper peer {} serves metrics on {}:{}", myid, metrics.bindAddress(), peer.metricsServer.port());
+            LOG.info("ZooKeeper peer {} serves metrics on {}://{}:{}", myid, metrics.scheme(), metrics.bindAddress(),
+                    peer.metricsServer.port());
         }
         return peer;
     }

@@ -20,9 +20,9 @@ import java.util.stream.Collectors;
 
 /**
  * A real Prometheus server (Debian's {@code prometheus}, which {@code scripts/test.sh} installs)
- * scraping loopback targets every second, queried through its HTTP API.
+ * scraping loopback targets every second, over HTTP or HTTPS, queried through its HTTP API.
  */
-final class PrometheusServer implements AutoCloseable {
+public final class PrometheusServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -41,6 +41,16 @@ final class PrometheusServer implements AutoCloseable {
      * rule files given (alerts are evaluated too).
      */
     static PrometheusServer start(Path dir, Map<String, List<Integer>> jobs, List<Path> ruleFiles) throws IOException, InterruptedException {
+        return start(dir, jobs, ruleFiles, null);
+    }
+
+    /**
+     * As {@link #start(Path, Map, List)}, scraping over HTTPS ({@code scheme: https}) and checking the
+     * targets' certificates against {@code caFile} ({@code tls_config.ca_file}) when it is not null.
+     * Targets are {@code 127.0.0.1:port}: their certificates must name that address.
+     */
+    public static PrometheusServer start(Path dir, Map<String, List<Integer>> jobs, List<Path> ruleFiles, Path caFile)
+            throws IOException, InterruptedException {
         Path binary = Promtool.path().resolveSibling("prometheus");
         if (!Files.isExecutable(binary)) {
             throw new IllegalStateException("prometheus is not next to promtool: run the suite with scripts/test.sh");
@@ -51,7 +61,9 @@ final class PrometheusServer implements AutoCloseable {
             ruleFiles.forEach(f -> config.append("  - '").append(f.toAbsolutePath()).append("'\n"));
         }
         config.append("scrape_configs:\n");
-        jobs.forEach((job, ports) -> config.append("  - job_name: '").append(job).append("'\n")
+        String https = caFile == null ? ""
+                : "    scheme: https\n    tls_config:\n      ca_file: '" + caFile.toAbsolutePath() + "'\n";
+        jobs.forEach((job, ports) -> config.append("  - job_name: '").append(job).append("'\n").append(https)
                 .append("    static_configs:\n      - targets: [")
                 .append(ports.stream().map(p -> "'127.0.0.1:" + p + "'").collect(Collectors.joining(", ")))
                 .append("]\n"));
@@ -86,7 +98,7 @@ final class PrometheusServer implements AutoCloseable {
     }
 
     /** The result of an instant query: its {@code data.result} array; fails on a query error. */
-    JsonNode query(String promql) throws IOException, InterruptedException {
+    public JsonNode query(String promql) throws IOException, InterruptedException {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/api/v1/query?query="
                 + URLEncoder.encode(promql, StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
         JsonNode body = JSON.readTree(r.body());
@@ -103,7 +115,7 @@ final class PrometheusServer implements AutoCloseable {
         return JSON.readTree(r.body()).path("data").path("alerts");
     }
 
-    String log() throws IOException {
+    public String log() throws IOException {
         return Files.readString(log);
     }
 

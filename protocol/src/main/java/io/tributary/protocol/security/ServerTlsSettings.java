@@ -43,15 +43,26 @@ public record ServerTlsSettings(Path certFile, Path keyFile, Path trustCertsFile
      * when {@code prefix.enabled} is false (the default). A bad value names its key.
      */
     public static ServerTlsSettings from(Settings s, String prefix) {
+        return from(s, prefix, null);
+    }
+
+    /**
+     * As {@link #from(Settings, String)}, each file not set under {@code prefix} taken from under
+     * {@code filesPrefix} (a process's metrics endpoint, {@code broker.metrics.tls}, serves the
+     * certificate of its main listener, {@code broker.tls}, unless given its own); {@code .enabled} and
+     * {@code .clientAuth} are never taken from there. {@code filesPrefix} null: no defaults.
+     */
+    public static ServerTlsSettings from(Settings s, String prefix, String filesPrefix) {
         if (!s.getBoolean(prefix + ".enabled", false)) {
             return null;
         }
-        String cert = s.get(prefix + ".certFile", null);
-        String key = s.get(prefix + ".keyFile", null);
+        String cert = file(s, prefix, filesPrefix, ".certFile");
+        String key = file(s, prefix, filesPrefix, ".keyFile");
         if (cert == null || key == null) {
-            throw new IllegalArgumentException(prefix + ".enabled needs " + prefix + ".certFile and " + prefix + ".keyFile");
+            throw new IllegalArgumentException(prefix + ".enabled needs " + prefix + ".certFile and " + prefix + ".keyFile"
+                    + (filesPrefix == null ? "" : " (or " + filesPrefix + ".certFile and " + filesPrefix + ".keyFile)"));
         }
-        String trust = s.get(prefix + ".trustCertsFile", null);
+        String trust = file(s, prefix, filesPrefix, ".trustCertsFile");
         String auth = s.get(prefix + ".clientAuth", "none");
         ClientAuth clientAuth;
         try {
@@ -64,5 +75,10 @@ public record ServerTlsSettings(Path certFile, Path keyFile, Path trustCertsFile
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(prefix + ": " + e.getMessage(), e);
         }
+    }
+
+    private static String file(Settings s, String prefix, String filesPrefix, String suffix) {
+        String value = s.get(prefix + suffix, null);
+        return value != null || filesPrefix == null ? value : s.get(filesPrefix + suffix, null);
     }
 }

@@ -8,6 +8,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.tributary.protocol.security.ServerTlsSettings;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -17,9 +18,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +40,9 @@ import org.slf4j.LoggerFactory;
  * new handshakes see new files: connections already open keep the certificate they agreed on.
  * Cached TLS sessions are dropped at each reload, so a client cannot resume its way past a rotated
  * CA.
+ *
+ * <p>A JDK server ({@code HttpsServer}, the metrics endpoint) takes {@link #jdkSslContext()} instead,
+ * from {@link #startJdk}: the same files, watched and reloaded the same way.
  */
 public final class ServerTls implements AutoCloseable {
     /** How often the files are looked at. */
@@ -44,7 +51,9 @@ public final class ServerTls implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ServerTlsSettings settings;
+    // exactly one of the two: Netty's for gRPC listeners, the JDK's for HttpsServer
     private final SslContext sslContext;
+    private final SSLContext jdkSslContext;
     private final ScheduledExecutorService watcher;
     private final AtomicLong reloads = new AtomicLong();
     private final AtomicLong failedReloads = new AtomicLong();
@@ -55,7 +64,7 @@ public final class ServerTls implements AutoCloseable {
     private long generation;
     private boolean failing;
 
-    private ServerTls(ServerTlsSettings settings, Duration interval, SslProvider provider) {
+    private ServerTls(ServerTlsSettings settings, Duration interval, SslProvider provider, boolean jdk) {
         this.settings = settings;
         TlsMaterial.Files3 files = TlsMaterial.Files3.look(settings);
         try {
@@ -65,7 +74,8 @@ public final class ServerTls implements AutoCloseable {
         }
         lastSeen = files;
         warnIfNotValid(current);
-        sslContext = buildContext(provider);
+        sslContext = jdk ? null : buildContext(provider);
+        jdkSslContext = jdk ? buildJdkContext() : null;
         watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tls-watch-" + settings.certFile().getFileName());
             t.setDaemon(true);
@@ -86,17 +96,43 @@ public final class ServerTls implements AutoCloseable {
 
     /** As {@link #start(ServerTlsSettings)}, looking at the files every {@code interval}. */
     public static ServerTls start(ServerTlsSettings settings, Duration interval) {
-        return new ServerTls(settings, interval, null);
+        return new ServerTls(settings, interval, null, false);
+    }
+
+    /**
+     * As {@link #start(ServerTlsSettings)} for a server made with the JDK's TLS ({@code HttpsServer}):
+     * use {@link #jdkSslContext()}. Client certificates are asked for by the server's
+     * {@code SSLParameters} ({@code setNeedClientAuth}, {@code setWantClientAuth}) after
+     * {@link ServerTlsSettings#clientAuth()}; this context checks them against the trust file.
+     */
+    public static ServerTls startJdk(ServerTlsSettings settings) {
+        return startJdk(settings, CHECK_INTERVAL);
+    }
+
+    /** As {@link #startJdk(ServerTlsSettings)}, looking at the files every {@code interval}. */
+    public static ServerTls startJdk(ServerTlsSettings settings, Duration interval) {
+        return new ServerTls(settings, interval, null, true);
     }
 
     /** With the TLS implementation {@code provider} (null: OpenSSL where Netty has it, else the JDK's), for tests. */
     static ServerTls start(ServerTlsSettings settings, Duration interval, SslProvider provider) {
-        return new ServerTls(settings, interval, provider);
+        return new ServerTls(settings, interval, provider, false);
     }
 
     /** The context to build the server with; new handshakes use the files as last read. */
     public SslContext sslContext() {
+        if (sslContext == null) {
+            throw new IllegalStateException("this TLS was started for the JDK's TLS (startJdk): use jdkSslContext()");
+        }
         return sslContext;
+    }
+
+    /** The JDK context of a {@link #startJdk} server; new handshakes use the files as last read. */
+    public SSLContext jdkSslContext() {
+        if (jdkSslContext == null) {
+            throw new IllegalStateException("this TLS was started for Netty (start): use sslContext()");
+        }
+        return jdkSslContext;
     }
 
     /**
@@ -176,6 +212,19 @@ public final class ServerTls implements AutoCloseable {
         }
     }
 
+    private SSLContext buildJdkContext() {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            TrustManager[] trust = settings.trustCertsFile() == null ? null
+                    : new TrustManager[] {new ReloadingTrustManager(() -> current)};
+            context.init(new KeyManager[] {new ReloadingKeyManager(() -> current, () -> previous)}, trust, RANDOM);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("TLS: cannot make a server context from " + settings.certFile() + " and "
+                    + settings.keyFile() + ": " + Pem.describe(e), e);
+        }
+    }
+
     private void checkQuietly() {
         try {
             reloadNow();
@@ -190,7 +239,7 @@ public final class ServerTls implements AutoCloseable {
      * connection makes a full handshake against the new certificate and CAs.
      */
     private void dropSessions() {
-        SSLSessionContext sessions = sslContext.sessionContext();
+        SSLSessionContext sessions = sslContext != null ? sslContext.sessionContext() : jdkSslContext.getServerSessionContext();
         if (sessions == null) {
             return;
         }
