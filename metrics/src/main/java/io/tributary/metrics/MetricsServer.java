@@ -6,7 +6,6 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.prometheus.client.CollectorRegistry;
-import io.prometheus.client.exporter.HTTPServer;
 import io.prometheus.client.hotspot.DefaultExports;
 import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.security.tls.ServerTls;
@@ -15,6 +14,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
@@ -34,11 +35,13 @@ import org.slf4j.LoggerFactory;
 public final class MetricsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
 
-    private final HTTPServer server;
+    private final HttpServer server;
+    private final ExecutorService executor;
     private final ServerTls tls;
 
-    private MetricsServer(HTTPServer server, ServerTls tls) {
+    private MetricsServer(HttpServer server, ExecutorService executor, ServerTls tls) {
         this.server = server;
+        this.executor = executor;
         this.tls = tls;
     }
 
@@ -102,10 +105,19 @@ public final class MetricsServer implements AutoCloseable {
             }
             answer(exchange, why == null ? 200 : 503, why == null ? "ready\n" : "not ready: " + why + "\n");
         });
-        HTTPServer server = new HTTPServer.Builder().withHttpServer(http)
-                .withRegistry(new ClusterLabelledRegistry(registry, settings.clusterName())).withDaemonThreads(true).build();
-        LOG.debug("metrics and health at {}://{}:{}", settings.scheme(), settings.bindAddress(), server.getPort());
-        return new MetricsServer(server, tls);
+        MetricsHandler metrics = new MetricsHandler(new ClusterLabelledRegistry(registry, settings.clusterName()));
+        http.createContext("/metrics", metrics);
+        http.createContext("/", metrics);
+        // two scrapes at once at most (two Prometheus replicas); daemon threads: a process never waits for them
+        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "metrics-http");
+            t.setDaemon(true);
+            return t;
+        });
+        http.setExecutor(executor);
+        http.start();
+        LOG.debug("metrics and health at {}://{}:{}", settings.scheme(), settings.bindAddress(), http.getAddress().getPort());
+        return new MetricsServer(http, executor, tls);
     }
 
     /** Each connection's TLS: the context's defaults, client certificates asked for as {@code clientAuth} says. */
@@ -135,7 +147,7 @@ public final class MetricsServer implements AutoCloseable {
 
     /** The port it listens on (the chosen one when asked for port 0). */
     public int port() {
-        return server.getPort();
+        return server.getAddress().getPort();
     }
 
     /** Whether it serves HTTPS. */
@@ -150,7 +162,8 @@ public final class MetricsServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.close();
+        server.stop(0);
+        executor.shutdownNow();
         if (tls != null) {
             tls.close();
         }

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 
 class MetricsServerTest {
@@ -42,6 +45,30 @@ class MetricsServerTest {
             assertThat(waiting.body()).contains("not registered yet");
             notReady.set(null);
             assertThat(get(server.port(), "/health/ready", null).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void answersGzipNameFiltersAndHeadAsPrometheusExpects() throws Exception {
+        CollectorRegistry registry = MetricsServer.newRegistry();
+        Counter.build("tributary_test_things_total", "Things counted").labelNames("kind").register(registry)
+                .labels("a \"quoted\" value").inc(2);
+        try (MetricsServer server = MetricsServer.start(new MetricsSettings("127.0.0.1", 0), registry, Readiness.ALWAYS)) {
+            HttpResponse<byte[]> zipped = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                    .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(zipped.headers().firstValue("Content-Encoding")).hasValue("gzip");
+            String unzipped = new String(new GZIPInputStream(new ByteArrayInputStream(zipped.body())).readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(unzipped).contains("tributary_test_things_total{kind=\"a \\\"quoted\\\" value\",cluster=\"standalone\",} 2.0");
+
+            HttpResponse<String> one = get(server.port(), "/metrics?name[]=tributary_test_things_total", null);
+            assertThat(one.body()).contains("tributary_test_things_total{").doesNotContain("jvm_memory_bytes_used");
+            assertThat(get(server.port(), "/metrics?name%5B%5D=jvm_threads_current", null).body())
+                    .contains("jvm_threads_current").doesNotContain("tributary_test_things_total");
+
+            HttpResponse<String> head = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.body()).isEmpty();
         }
     }
 
