@@ -6,6 +6,7 @@
 # Runs PAIRS pairs, alternating which setting goes first; each run is a fresh standalone (journal
 # fsync on) with TOPICS topics, a producer at RATE msg/s in all (1 KiB messages) and one consumer per
 # topic, both through the proxy; the standalone's CPU is counted over SECONDS after WARMUP (15) s.
+# SCRAPE sets the scrape interval (default 1s, fifteen times the usual, to make the cost visible).
 # Prints one line per run and the means. Needs `prometheus`
 # (Debian's package) on the PATH for the runs with metrics on.
 set -euo pipefail
@@ -16,6 +17,7 @@ SECONDS_RUN=${3:-60}
 TOPICS=${4:-10}
 METRICS_PORT=${METRICS_PORT:-18080}
 WARMUP=${WARMUP:-15}
+SCRAPE=${SCRAPE:-1s}
 WORK=$(mktemp -d /tmp/tributary-overhead-XXXXXX)
 TICKS=$(getconf CLK_TCK)
 export TRIBUTARY_SKIP_BUILD=${TRIBUTARY_SKIP_BUILD:-0}
@@ -35,7 +37,7 @@ run() {   # run SETTING (on|off) N
   if [ "$setting" = on ]; then
     # broker, proxy, bookie and ZooKeeper: the standalone's ports from --metrics-port on
     cat >"$dir/prometheus.yml" <<EOF
-global: {scrape_interval: 1s, scrape_timeout: 1s}
+global: {scrape_interval: $SCRAPE, scrape_timeout: 1s}
 scrape_configs:
   - job_name: tributary
     static_configs:

@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
  * The publish time of a subscription's oldest unacknowledged entry, from which its backlog's age is
  * told. Reading it costs a read of one entry (usually from the log's cache), so it is read only when
  * the first unacknowledged position has moved since the last read, at most one read at a time, and
- * the answer of the last completed read is given meanwhile: an entry older than the one now first,
- * so an age that is briefly too high, never too low.
+ * the answer of the last completed read is given meanwhile: after acknowledgements that is an older
+ * entry than the one now first (an age briefly too high), after a seek back a newer one (briefly too
+ * low); the next stats have it right.
  *
  * <p>Owned by the subscription's executor: every method runs there, and reads complete there.
  */
