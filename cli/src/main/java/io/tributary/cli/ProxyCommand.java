@@ -1,5 +1,6 @@
 package io.tributary.cli;
 
+import io.tributary.proxy.BrokerDiscoverySettings;
 import io.tributary.proxy.ProxyConfig;
 import io.tributary.proxy.ProxyServer;
 import java.io.File;
@@ -22,8 +23,13 @@ final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "N", description = "Public gRPC port, 0 picks a free one (proxy.port).")
     Integer port;
 
-    @Option(names = "--brokers", paramLabel = "HOST:PORT[,...]", description = "Brokers used for lookups and admin (proxy.brokerServiceUrl).")
+    @Option(names = "--brokers", paramLabel = "HOST:PORT[,...]", description = "Brokers used for lookups and admin (proxy.brokerServiceUrl); "
+            + "with --zookeeper, only while ZooKeeper names no broker.")
     String brokers;
+
+    @Option(names = "--zookeeper", paramLabel = "HOST:PORT[,...]", description = "Discover the brokers registered in this "
+            + "ZooKeeper and follow them as they come and go (proxy.zookeeperServers).")
+    String zookeeper;
 
     @Option(names = "-D", paramLabel = "key=value", description = "Any proxy.* setting, e.g. -D proxy.lookupCacheTtl=10s; repeatable.")
     Map<String, String> defines = new LinkedHashMap<>();
@@ -39,6 +45,7 @@ final class ProxyCommand implements Callable<Integer> {
             Map<String, Object> options = new LinkedHashMap<>();
             options.put(ProxyConfig.KEY_PORT, port);
             options.put(ProxyConfig.KEY_BROKER_SERVICE_URL, brokers);
+            options.put(BrokerDiscoverySettings.KEY_ZOOKEEPER_SERVERS, zookeeper);
             Properties props = ServerConfigFiles.compose(config, defines, options);
             proxyConfig = ProxyConfig.fromProperties(props, System.getenv());
             proxy = new ProxyServer(proxyConfig);

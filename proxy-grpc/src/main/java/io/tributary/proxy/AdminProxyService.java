@@ -63,10 +63,10 @@ import io.tributary.protocol.TopicName;
  * unchanged; the client's deadline and cancellation carry over to the broker call.
  */
 public final class AdminProxyService extends AdminServiceGrpc.AdminServiceImplBase {
-    private final ConfiguredBrokers brokers;
+    private final KnownBrokers brokers;
     private final OwnerForwarder owners;
 
-    public AdminProxyService(ConfiguredBrokers brokers, OwnerLookup lookup) {
+    public AdminProxyService(KnownBrokers brokers, OwnerLookup lookup) {
         this.brokers = brokers;
         this.owners = new OwnerForwarder(lookup, brokers.channels());
     }

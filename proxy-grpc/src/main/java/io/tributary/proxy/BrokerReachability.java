@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Whether the proxy can reach a broker, for {@code /health/ready}: ready while some broker answered a
@@ -40,15 +41,15 @@ final class BrokerReachability implements Readiness {
     /** The longest a probe waits for the brokers' health checks. */
     static final Duration CHECK_TIMEOUT = Duration.ofSeconds(2);
 
-    private final List<String> addresses;
+    private final Supplier<List<String>> addresses;
     private final Function<String, Channel> channels;
     /** System.nanoTime() of the last answer from a broker; 0: none yet. */
     private volatile long lastAnswerNanos;
     private CompletableFuture<String> check;
 
     /** @param channels the channel to a broker address (the proxy's {@link BrokerChannels}) */
-    BrokerReachability(List<String> addresses, Function<String, Channel> channels) {
-        this.addresses = List.copyOf(addresses);
+    BrokerReachability(Supplier<List<String>> addresses, Function<String, Channel> channels) {
+        this.addresses = addresses;
         this.channels = channels;
     }
 
@@ -113,7 +114,7 @@ final class BrokerReachability implements Readiness {
         try {
             return current.get(CHECK_TIMEOUT.toMillis() + 250, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            return "no broker answered a health check within " + CHECK_TIMEOUT.toMillis() + " ms (" + addresses + ")";
+            return "no broker answered a health check within " + CHECK_TIMEOUT.toMillis() + " ms (" + addresses.get() + ")";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted while checking the brokers";
@@ -134,15 +135,20 @@ final class BrokerReachability implements Readiness {
     private CompletableFuture<String> checkBrokers() {
         CompletableFuture<String> result = new CompletableFuture<>();
         Map<String, String> failures = new TreeMap<>();
+        List<String> known = addresses.get();
+        if (known.isEmpty()) {
+            result.complete("no broker known: none is registered in ZooKeeper and no broker service URL is configured");
+            return result;
+        }
         HealthCheckRequest request = HealthCheckRequest.getDefaultInstance();
         Context previous = Context.ROOT.attach(); // no client's role or deadline goes with it
         try {
-            for (String address : addresses) {
+            for (String address : known) {
                 Channel channel;
                 try {
                     channel = channels.apply(address);
                 } catch (RuntimeException e) {
-                    failed(result, failures, address, e.getMessage());
+                    failed(result, failures, known.size(), address, e.getMessage());
                     continue;
                 }
                 Futures.addCallback(HealthGrpc.newFutureStub(channel)
@@ -154,14 +160,14 @@ final class BrokerReachability implements Readiness {
                                     answered();
                                     result.complete(null);
                                 } else {
-                                    failed(result, failures, address, response.getStatus().name());
+                                    failed(result, failures, known.size(), address, response.getStatus().name());
                                 }
                             }
 
                             @Override
                             public void onFailure(Throwable t) {
                                 Status s = Status.fromThrowable(t);
-                                failed(result, failures, address, s.getCode()
+                                failed(result, failures, known.size(), address, s.getCode()
                                         + (s.getDescription() == null ? "" : " " + s.getDescription()));
                             }
                         }, MoreExecutors.directExecutor());
@@ -172,10 +178,11 @@ final class BrokerReachability implements Readiness {
         return result;
     }
 
-    private void failed(CompletableFuture<String> result, Map<String, String> failures, String address, String why) {
+    private void failed(CompletableFuture<String> result, Map<String, String> failures, int asked, String address,
+                        String why) {
         synchronized (failures) {
             failures.put(address, why);
-            if (failures.size() == addresses.size()) {
+            if (failures.size() == asked) {
                 result.complete("no broker reachable: " + failures);
             }
         }

@@ -5,35 +5,51 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.tributary.api.v1.ErrorReason;
 import io.tributary.protocol.ErrorReasons;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The brokers of the configured broker service URL, used for calls any broker can answer (lookups, admin).
- * Calls start at the next broker in turn and move on to the following one while a broker is unavailable.
+ * The brokers the proxy knows, for calls any broker can answer (lookups, admin): those registered in
+ * ZooKeeper when the proxy discovers them ({@link BrokerDiscovery}), else (or while none is registered)
+ * those of the configured broker service URL. Calls start at the next broker in turn and move on to the
+ * following one while a broker is unavailable.
  */
-public final class ConfiguredBrokers {
-    private static final Logger LOG = LoggerFactory.getLogger(ConfiguredBrokers.class);
+public final class KnownBrokers {
+    private static final Logger LOG = LoggerFactory.getLogger(KnownBrokers.class);
 
-    private final List<String> addresses;
+    private final Supplier<List<String>> addresses;
     private final BrokerChannels channels;
     private final AtomicInteger next = new AtomicInteger();
 
-    public ConfiguredBrokers(List<String> addresses, BrokerChannels channels) {
-        if (addresses == null || addresses.isEmpty()) {
-            throw new IllegalArgumentException("at least one broker address is required");
-        }
-        this.addresses = List.copyOf(addresses);
+    /** A fixed list of brokers. */
+    public KnownBrokers(List<String> addresses, BrokerChannels channels) {
+        this(fixed(addresses), channels);
+    }
+
+    /** The brokers {@code addresses} names at each call. */
+    public KnownBrokers(Supplier<List<String>> addresses, BrokerChannels channels) {
+        this.addresses = addresses;
         this.channels = channels;
     }
 
+    private static Supplier<List<String>> fixed(List<String> addresses) {
+        if (addresses == null || addresses.isEmpty()) {
+            throw new IllegalArgumentException("at least one broker address is required");
+        }
+        List<String> copy = List.copyOf(addresses);
+        return () -> copy;
+    }
+
+    /** The brokers known now. */
     public List<String> addresses() {
-        return addresses;
+        return addresses.get();
     }
 
     public BrokerChannels channels() {
@@ -48,13 +64,19 @@ public final class ConfiguredBrokers {
     public <Q, R> CompletableFuture<R> call(MethodDescriptor<Q, R> method, Q request, CallOptions options,
                                             Context ctx) {
         CompletableFuture<R> result = new CompletableFuture<>();
-        int start = Math.floorMod(next.getAndIncrement(), addresses.size());
-        attempt(method, request, options, ctx, start, 0, result);
+        List<String> known = addresses.get();
+        if (known.isEmpty()) {
+            result.completeExceptionally(ErrorReasons.toStatus(ErrorReasons.detail(ErrorReason.BROKER_UNAVAILABLE,
+                    "no broker is known: none is registered in ZooKeeper and no broker service URL is configured")));
+            return result;
+        }
+        int start = Math.floorMod(next.getAndIncrement(), known.size());
+        attempt(method, request, options, ctx, known, start, 0, result);
         return result;
     }
 
     private <Q, R> void attempt(MethodDescriptor<Q, R> method, Q request, CallOptions options, Context ctx,
-                                int start, int tried, CompletableFuture<R> result) {
+                                List<String> addresses, int start, int tried, CompletableFuture<R> result) {
         String address = addresses.get((start + tried) % addresses.size());
         // a frozen broker (its connection open, nothing answering) must not hold the call until its deadline
         // while other brokers could answer: every attempt but the last is bounded by the stall time
@@ -79,7 +101,7 @@ public final class ConfiguredBrokers {
                     && Status.fromThrowable(ErrorReasons.unwrap(error)).getCode() == Status.Code.DEADLINE_EXCEEDED)) {
                 LOG.debug("{} failed on broker {} ({}); trying the next broker",
                         method.getBareMethodName(), address, error.getMessage());
-                attempt(method, request, options, ctx, start, tried + 1, result);
+                attempt(method, request, options, ctx, addresses, start, tried + 1, result);
             } else {
                 result.completeExceptionally(error);
             }

@@ -17,9 +17,9 @@ import io.tributary.protocol.TopicName;
  */
 public final class LookupProxyService extends LookupServiceGrpc.LookupServiceImplBase {
     private final OwnerLookup lookup;
-    private final ConfiguredBrokers brokers;
+    private final KnownBrokers brokers;
 
-    public LookupProxyService(OwnerLookup lookup, ConfiguredBrokers brokers) {
+    public LookupProxyService(OwnerLookup lookup, KnownBrokers brokers) {
         this.lookup = lookup;
         this.brokers = brokers;
     }

@@ -35,26 +35,26 @@ public final class OwnerLookup {
     /** Above this many cached topics, expired entries are swept (and, if that is not enough, all of them). */
     static final int MAX_ENTRIES = 100_000;
 
-    private final ConfiguredBrokers brokers;
+    private final KnownBrokers brokers;
     private final long ttlNanos;
     private final LongSupplier nanoClock;
     private final Map<TopicName, Entry> cache = new ConcurrentHashMap<>();
     private final ProxyMetrics metrics;
 
-    public OwnerLookup(ConfiguredBrokers brokers, Duration ttl) {
+    public OwnerLookup(KnownBrokers brokers, Duration ttl) {
         this(brokers, ttl, new ProxyMetrics());
     }
 
     /** @param metrics counts lookups, cache hits and misses, and the redirects the forwarders follow */
-    public OwnerLookup(ConfiguredBrokers brokers, Duration ttl, ProxyMetrics metrics) {
+    public OwnerLookup(KnownBrokers brokers, Duration ttl, ProxyMetrics metrics) {
         this(brokers, ttl, System::nanoTime, metrics);
     }
 
-    OwnerLookup(ConfiguredBrokers brokers, Duration ttl, LongSupplier nanoClock) {
+    OwnerLookup(KnownBrokers brokers, Duration ttl, LongSupplier nanoClock) {
         this(brokers, ttl, nanoClock, new ProxyMetrics());
     }
 
-    private OwnerLookup(ConfiguredBrokers brokers, Duration ttl, LongSupplier nanoClock, ProxyMetrics metrics) {
+    private OwnerLookup(KnownBrokers brokers, Duration ttl, LongSupplier nanoClock, ProxyMetrics metrics) {
         this.brokers = Objects.requireNonNull(brokers, "brokers");
         this.ttlNanos = ttl.toNanos();
         this.nanoClock = nanoClock;

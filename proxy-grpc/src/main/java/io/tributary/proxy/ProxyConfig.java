@@ -20,7 +20,8 @@ import java.util.Properties;
  * @param bindAddress            address the gRPC server listens on; default {@value #DEFAULT_BIND_ADDRESS}
  * @param port                   port the gRPC server listens on; default {@value #DEFAULT_PORT}, 0 picks a free port
  * @param brokerServiceUrl       comma-separated {@code host:port} list of brokers, used for lookups and admin calls;
- *                               required
+ *                               required unless {@code discovery} is set, then used only while discovery knows no
+ *                               broker (e.g. a Kubernetes Service in front of the brokers); null: none
  * @param maxInboundMessageSize  the largest gRPC message accepted from clients and from brokers, in bytes; default
  *                               16 MiB + 64 KiB, the same as the broker's and the SDK's ({@code Transport}). It must
  *                               stay above the broker's message limit (5 MiB) so that the broker, not the transport,
@@ -42,6 +43,9 @@ import java.util.Properties;
  *                               ({@code proxy.clusterName}); default {@value MetricsSettings#DEFAULT_CLUSTER}
  * @param metricsTls             TLS of the metrics endpoint ({@code proxy.metrics.tls.*}, its files by default
  *                               the public port's {@code proxy.tls.*}); null (default): plain HTTP
+ * @param discovery              where the proxy learns which brokers run ({@code proxy.zookeeperServers} and the
+ *                               keys with it): the brokers registered in ZooKeeper; null (default): only
+ *                               {@code brokerServiceUrl}
  */
 public record ProxyConfig(
         String bindAddress,
@@ -56,7 +60,8 @@ public record ProxyConfig(
         int metricsPort,
         String metricsBindAddress,
         String clusterName,
-        ServerTlsSettings metricsTls) {
+        ServerTlsSettings metricsTls,
+        BrokerDiscoverySettings discovery) {
 
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 6650;
@@ -85,11 +90,17 @@ public record ProxyConfig(
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException(KEY_PORT + " must be within 0..65535 (0 picks a free port), got " + port);
         }
-        if (brokerServiceUrl == null || brokerServiceUrl.isBlank()) {
-            throw new IllegalArgumentException(KEY_BROKER_SERVICE_URL
-                    + " must list at least one broker as host:port (comma-separated for several)");
+        if (brokerServiceUrl != null && brokerServiceUrl.isBlank()) {
+            brokerServiceUrl = null;
         }
-        brokerServiceUrl = String.join(",", parseAddresses(brokerServiceUrl));
+        if (brokerServiceUrl == null && discovery == null) {
+            throw new IllegalArgumentException(KEY_BROKER_SERVICE_URL
+                    + " must list at least one broker as host:port (comma-separated for several), or "
+                    + BrokerDiscoverySettings.KEY_ZOOKEEPER_SERVERS + " name the ZooKeeper the brokers register in");
+        }
+        if (brokerServiceUrl != null) {
+            brokerServiceUrl = String.join(",", parseAddresses(brokerServiceUrl));
+        }
         if (maxInboundMessageSize <= 0) {
             throw new IllegalArgumentException(KEY_MAX_INBOUND_MESSAGE_SIZE + " must be positive, got "
                     + maxInboundMessageSize);
@@ -124,74 +135,121 @@ public record ProxyConfig(
 
     /** A configuration with every default and the given brokers. */
     public static ProxyConfig withBrokers(String brokerServiceUrl) {
-        return new ProxyConfig(DEFAULT_BIND_ADDRESS, DEFAULT_PORT, brokerServiceUrl,
-                DEFAULT_MAX_INBOUND_MESSAGE_SIZE, DEFAULT_LOOKUP_CACHE_TTL, null, AuthenticationSettings.DISABLED, null, null,
-                DEFAULT_METRICS_PORT, null, MetricsSettings.DEFAULT_CLUSTER, null);
+        return new Builder().brokerServiceUrl(brokerServiceUrl).build();
     }
 
     public ProxyConfig withPort(int newPort) {
-        return new ProxyConfig(bindAddress, newPort, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
-                metricsTls);
+        return toBuilder().port(newPort).build();
     }
 
     public ProxyConfig withBindAddress(String newBindAddress) {
-        return new ProxyConfig(newBindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
-                metricsTls);
+        return toBuilder().bindAddress(newBindAddress).build();
     }
 
     public ProxyConfig withLookupCacheTtl(Duration ttl) {
-        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, ttl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
-                metricsTls);
+        return toBuilder().lookupCacheTtl(ttl).build();
     }
 
     public ProxyConfig withMaxInboundMessageSize(int bytes) {
-        return new ProxyConfig(bindAddress, port, brokerServiceUrl, bytes, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
-                metricsTls);
+        return toBuilder().maxInboundMessageSize(bytes).build();
     }
 
     /** TLS on the public port (null: plaintext). */
     public ProxyConfig withTls(ServerTlsSettings newTls) {
-        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, newTls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
-                metricsTls);
+        return toBuilder().tls(newTls).build();
     }
 
     /** How clients authenticate to the proxy. */
     public ProxyConfig withAuthentication(AuthenticationSettings newAuthentication) {
-        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                newAuthentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
-                metricsTls);
+        return toBuilder().authentication(newAuthentication).build();
     }
 
     /** What the proxy presents to brokers: its token file and TLS (either may be null). */
     public ProxyConfig withBrokerClient(Path authTokenFile, TlsFiles newBrokerClientTls) {
-        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, authTokenFile, newBrokerClientTls, metricsPort, metricsBindAddress, clusterName,
-                metricsTls);
+        return toBuilder().brokerClientAuthTokenFile(authTokenFile).brokerClientTls(newBrokerClientTls).build();
     }
 
     /** The metrics and health endpoint on {@code port} (-1: off, 0: a free port) and {@code bindAddress} (null: the proxy's). */
     public ProxyConfig withMetrics(int newMetricsPort, String newMetricsBindAddress) {
-        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, newMetricsPort, newMetricsBindAddress, clusterName,
-                metricsTls);
+        return toBuilder().metricsPort(newMetricsPort).metricsBindAddress(newMetricsBindAddress).build();
     }
 
     /** The {@code cluster} label of the proxy's series. */
     public ProxyConfig withClusterName(String name) {
-        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, name, metricsTls);
+        return toBuilder().clusterName(name).build();
     }
 
     /** The metrics and health endpoint over HTTPS with {@code newMetricsTls} (null: plain HTTP). */
     public ProxyConfig withMetricsTls(ServerTlsSettings newMetricsTls) {
-        return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
-                authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
-                newMetricsTls);
+        return toBuilder().metricsTls(newMetricsTls).build();
+    }
+
+    /** Brokers learned from ZooKeeper's registrations (null: only {@link #brokerServiceUrl()}). */
+    public ProxyConfig withDiscovery(BrokerDiscoverySettings newDiscovery) {
+        return toBuilder().discovery(newDiscovery).build();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Builds a {@link ProxyConfig}: every value starts at its default, and {@link #build()} checks them all. */
+    public static final class Builder {
+        private String bindAddress = DEFAULT_BIND_ADDRESS;
+        private int port = DEFAULT_PORT;
+        private String brokerServiceUrl;
+        private int maxInboundMessageSize = DEFAULT_MAX_INBOUND_MESSAGE_SIZE;
+        private Duration lookupCacheTtl = DEFAULT_LOOKUP_CACHE_TTL;
+        private ServerTlsSettings tls;
+        private AuthenticationSettings authentication = AuthenticationSettings.DISABLED;
+        private Path brokerClientAuthTokenFile;
+        private TlsFiles brokerClientTls;
+        private int metricsPort = DEFAULT_METRICS_PORT;
+        private String metricsBindAddress;
+        private String clusterName = MetricsSettings.DEFAULT_CLUSTER;
+        private ServerTlsSettings metricsTls;
+        private BrokerDiscoverySettings discovery;
+
+        public Builder() {
+        }
+
+        private Builder(ProxyConfig c) {
+            bindAddress = c.bindAddress;
+            port = c.port;
+            brokerServiceUrl = c.brokerServiceUrl;
+            maxInboundMessageSize = c.maxInboundMessageSize;
+            lookupCacheTtl = c.lookupCacheTtl;
+            tls = c.tls;
+            authentication = c.authentication;
+            brokerClientAuthTokenFile = c.brokerClientAuthTokenFile;
+            brokerClientTls = c.brokerClientTls;
+            metricsPort = c.metricsPort;
+            metricsBindAddress = c.metricsBindAddress;
+            clusterName = c.clusterName;
+            metricsTls = c.metricsTls;
+            discovery = c.discovery;
+        }
+
+        public Builder bindAddress(String v) { bindAddress = v; return this; }
+        public Builder port(int v) { port = v; return this; }
+        public Builder brokerServiceUrl(String v) { brokerServiceUrl = v; return this; }
+        public Builder maxInboundMessageSize(int v) { maxInboundMessageSize = v; return this; }
+        public Builder lookupCacheTtl(Duration v) { lookupCacheTtl = v; return this; }
+        public Builder tls(ServerTlsSettings v) { tls = v; return this; }
+        public Builder authentication(AuthenticationSettings v) { authentication = v; return this; }
+        public Builder brokerClientAuthTokenFile(Path v) { brokerClientAuthTokenFile = v; return this; }
+        public Builder brokerClientTls(TlsFiles v) { brokerClientTls = v; return this; }
+        public Builder metricsPort(int v) { metricsPort = v; return this; }
+        public Builder metricsBindAddress(String v) { metricsBindAddress = v; return this; }
+        public Builder clusterName(String v) { clusterName = v; return this; }
+        public Builder metricsTls(ServerTlsSettings v) { metricsTls = v; return this; }
+        public Builder discovery(BrokerDiscoverySettings v) { discovery = v; return this; }
+
+        public ProxyConfig build() {
+            return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
+                    authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
+                    metricsTls, discovery);
+        }
     }
 
     /**
@@ -203,9 +261,9 @@ public record ProxyConfig(
                 metricsTls);
     }
 
-    /** The brokers of {@link #brokerServiceUrl()}, in the order given. */
+    /** The brokers of {@link #brokerServiceUrl()}, in the order given; empty when it is not set. */
     public List<String> brokerAddresses() {
-        return parseAddresses(brokerServiceUrl);
+        return brokerServiceUrl == null ? List.of() : parseAddresses(brokerServiceUrl);
     }
 
     /**
@@ -216,6 +274,8 @@ public record ProxyConfig(
      * {@code TRIBUTARY_PROXY_BROKER_SERVICE_URL}, {@code TRIBUTARY_PROXY_MAX_INBOUND_MESSAGE_SIZE},
      * {@code TRIBUTARY_PROXY_LOOKUP_CACHE_TTL}) overrides the property. Missing values take their defaults.
      * Metrics and health: {@code proxy.metricsPort}, {@code proxy.metricsBindAddress}, {@code proxy.clusterName} and {@code proxy.metrics.tls.*}.
+     * Broker discovery: {@code proxy.zookeeperServers}, {@code proxy.metadataRoot}, {@code proxy.zookeeperSessionTimeout}
+     * and {@code proxy.zookeeper.tls.*} ({@link BrokerDiscoverySettings}).
      * Security: {@code proxy.tls.*}, {@code proxy.authentication.*}, {@code proxy.brokerClient.authTokenFile}
      * and {@code proxy.brokerClient.tls.certFile/keyFile/trustCertsFile} (docs/configuration.md).
      */
@@ -240,7 +300,8 @@ public record ProxyConfig(
                 s.getInt(KEY_METRICS_PORT, DEFAULT_METRICS_PORT),
                 s.get(KEY_METRICS_BIND_ADDRESS, null),
                 s.get(KEY_CLUSTER_NAME, MetricsSettings.DEFAULT_CLUSTER),
-                MetricsSettings.tlsFrom(s, "proxy"));
+                MetricsSettings.tlsFrom(s, "proxy"),
+                BrokerDiscoverySettings.from(s));
     }
 
     private static Path path(String v) {

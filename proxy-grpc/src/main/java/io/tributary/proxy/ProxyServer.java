@@ -30,6 +30,7 @@ import java.util.Properties;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +69,9 @@ public final class ProxyServer implements AutoCloseable {
 
     private final ProxyConfig config;
     private final BrokerChannels channels;
-    private final ConfiguredBrokers brokers;
+    private final KnownBrokers brokers;
+    /** The brokers registered in ZooKeeper (null: only the configured broker service URL). */
+    private final BrokerDiscovery discovery;
     private final OwnerLookup ownerLookup;
     private final HealthStatusManager health = new HealthStatusManager();
     private final ProxyMetrics metrics = new ProxyMetrics();
@@ -88,7 +91,9 @@ public final class ProxyServer implements AutoCloseable {
 
     public ProxyServer(ProxyConfig config) {
         this.config = config;
-        this.reachability = new BrokerReachability(config.brokerAddresses(), this::brokerChannel);
+        this.discovery = config.discovery() == null ? null : BrokerDiscovery.start(config.discovery());
+        Supplier<List<String>> known = knownBrokers(config.brokerAddresses(), discovery);
+        this.reachability = new BrokerReachability(known, this::brokerChannel);
         this.channels = new BrokerChannels(config.maxInboundMessageSize(), BrokerChannels.DEFAULT_KEEPALIVE_TIME,
                 config.brokerClientTls(), config.brokerClientAuthTokenFile() == null ? null
                         : new BearerCredentials(new TokenFile(config.brokerClientAuthTokenFile())),
@@ -97,7 +102,7 @@ public final class ProxyServer implements AutoCloseable {
             LOG.warn("{} is set but {}.enabled is false: brokers serve every client of this proxy with the proxy's "
                     + "own role", ProxyConfig.KEY_BROKER_CLIENT_AUTH_TOKEN_FILE, ProxyConfig.PREFIX_AUTHENTICATION);
         }
-        this.brokers = new ConfiguredBrokers(config.brokerAddresses(), channels);
+        this.brokers = new KnownBrokers(known, channels);
         this.ownerLookup = new OwnerLookup(brokers, config.lookupCacheTtl(), metrics);
         // one for all services: they share its key cache (a JWKS document is fetched once, not per service)
         this.authentication = config.authentication().enabled() ? AuthenticationInterceptor.create(config.authentication()) : null;
@@ -119,6 +124,21 @@ public final class ProxyServer implements AutoCloseable {
                 .addService(authenticated(new AdminProxyService(brokers, ownerLookup)))
                 .addService(health.getHealthService()) // probes carry no token
                 .build();
+    }
+
+    /**
+     * The brokers to ask: those registered in ZooKeeper when discovering; the configured ones without
+     * discovery, and with it while ZooKeeper names none (not read yet, or no broker registered): a broker
+     * service URL naming a Kubernetes Service in front of the brokers serves then.
+     */
+    static Supplier<List<String>> knownBrokers(List<String> configured, BrokerDiscovery discovery) {
+        if (discovery == null) {
+            return () -> configured;
+        }
+        return () -> {
+            List<String> registered = discovery.addresses();
+            return registered.isEmpty() ? configured : registered;
+        };
     }
 
     /**
@@ -162,11 +182,19 @@ public final class ProxyServer implements AutoCloseable {
         }
         LOG.info("Tributary proxy listening on {}:{}{}{}, forwarding to brokers {}{}{}", config.bindAddress(), port(),
                 tls != null ? ", TLS" : "", config.authentication().enabled() ? ", clients authenticated" : "",
-                config.brokerServiceUrl(), config.brokerClientTls() != null ? " over TLS" : "",
+                brokersDescription(), config.brokerClientTls() != null ? " over TLS" : "",
                 metricsServer == null ? "" : "; metrics and health at " + config.metricsSettings().scheme() + "://"
                         + config.metricsSettings().bindAddress() + ":"
                         + metricsServer.port());
         return this;
+    }
+
+    private String brokersDescription() {
+        if (config.discovery() == null) {
+            return config.brokerServiceUrl();
+        }
+        return "registered in ZooKeeper " + config.discovery().zookeeperServers() + config.discovery().metadataRoot()
+                + (config.brokerServiceUrl() == null ? "" : " (else " + config.brokerServiceUrl() + ")");
     }
 
     /** Null when the proxy serves and some broker is reachable, else why not ({@code /health/ready}). */
@@ -244,6 +272,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         channels.close(SHUTDOWN_GRACE);
         timer.shutdownNow();
+        if (discovery != null) {
+            discovery.close();
+        }
         if (tls != null) {
             tls.close();
         }

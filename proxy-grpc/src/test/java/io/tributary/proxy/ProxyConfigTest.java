@@ -43,6 +43,24 @@ class ProxyConfigTest {
     }
 
     @Test
+    void discoveryReplacesTheBrokerListOrFallsBackToIt() {
+        Properties p = new Properties();
+        p.setProperty("proxy.zookeeperServers", "zk-0:2181,zk-1:2181");
+        p.setProperty("proxy.zookeeperSessionTimeout", "10s");
+        ProxyConfig c = ProxyConfig.fromProperties(p, Map.of("TRIBUTARY_PROXY_METADATA_ROOT", "/east"));
+        assertThat(c.brokerServiceUrl()).isNull();
+        assertThat(c.brokerAddresses()).isEmpty();
+        assertThat(c.discovery()).isEqualTo(new BrokerDiscoverySettings("zk-0:2181,zk-1:2181", "/east", Duration.ofSeconds(10), null));
+        p.setProperty("proxy.brokerServiceUrl", "tributary-broker:6651");
+        assertThat(ProxyConfig.fromProperties(p, Map.of()).brokerAddresses()).containsExactly("tributary-broker:6651");
+
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(new Properties(), Map.of()))
+                .hasMessageContaining("proxy.brokerServiceUrl").hasMessageContaining("proxy.zookeeperServers");
+        p.setProperty("proxy.metadataRoot", "tributary");
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(p, Map.of())).hasMessageContaining("proxy.metadataRoot");
+    }
+
+    @Test
     void invalidValuesAreRefusedWithTheKeyInTheMessage() {
         assertThatThrownBy(() -> ProxyConfig.withBrokers(""))
                 .hasMessageContaining("proxy.brokerServiceUrl");
