@@ -189,7 +189,7 @@ public final class Broker implements AutoCloseable {
         // acquire, unload, split or drain anything
         server = listeners.startClientPort(port, health.getHealthService().bindService(), List.of(messaging,
                 new LookupServiceImpl(namespaces, ownership, topics),
-                new AdminServiceImpl(namespaces, topics, loadManager, ownership, cluster, new GrantStore(store))));
+                new AdminServiceImpl(namespaces, topics, loadManager, ownership, cluster, new GrantStore(store, authorization::written))));
         internalServer = listeners.startInternal(new ControlServiceImpl(namespaces, ownership, mover, loadManager));
         internalAddress = config.internalAddress(internalServer.getPort());
 

@@ -46,6 +46,8 @@ public final class AuthorizationService {
     /** namespace → role → its grants there (namespace-wide and per topic). */
     private final Map<String, Map<String, List<Grant>>> grants = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> loaded = new CompletableFuture<>();
+    /** The version of each record applied, by path, so that a late watch event does not undo a later write. */
+    private final Map<String, Integer> versions = new HashMap<>();
 
     public AuthorizationService(AuthorizationConfig config) {
         this.config = config;
@@ -80,29 +82,59 @@ public final class AuthorizationService {
         if (d == null) {
             return;
         }
-        String[] parts = d.getPath().split("/");
-        if (parts.length < 3 || !("/" + parts[1]).equals(MetadataPaths.POLICIES)) {
+        if (after == null || after.getData() == null) {
+            apply(d.getPath(), null, -1);
+        } else {
+            apply(d.getPath(), after.getData(), after.getStat() == null ? -1 : after.getStat().getVersion());
+        }
+    }
+
+    /**
+     * A tenant's or namespace's policies this broker has just written, at {@code version}: applied at
+     * once, so that a grant made through this broker holds for its next call (read your own writes)
+     * instead of when the watch delivers it. Other brokers learn it from their watch, within moments.
+     */
+    public void written(String path, byte[] data, int version) {
+        apply(path, data, version);
+    }
+
+    /**
+     * Applies the record at {@code path} ({@code data} null: deleted). A version older than one applied
+     * already is ignored: the watch may deliver a change after this broker applied a later one it wrote.
+     */
+    private synchronized void apply(String path, byte[] data, int version) {
+        String[] parts = path.split("/");
+        if (parts.length < 3 || parts.length > 4 || !("/" + parts[1]).equals(MetadataPaths.POLICIES)) {
             return;
+        }
+        if (data == null) {
+            versions.remove(path);
+        } else {
+            Integer applied = versions.get(path);
+            if (applied != null && version >= 0 && applied > version) {
+                return;
+            }
+            versions.put(path, version);
         }
         try {
             if (parts.length == 3) {
                 String tenant = parts[2];
-                if (after == null || after.getData() == null) {
+                if (data == null) {
                     tenantAdmins.remove(tenant);
                 } else {
-                    tenantAdmins.put(tenant, Set.copyOf(TenantPolicies.parseFrom(after.getData()).getAdminRolesList()));
+                    tenantAdmins.put(tenant, Set.copyOf(TenantPolicies.parseFrom(data).getAdminRolesList()));
                 }
-            } else if (parts.length == 4) {
+            } else {
                 String namespace = parts[2] + "/" + parts[3];
-                if (after == null || after.getData() == null) {
+                if (data == null) {
                     grants.remove(namespace);
                 } else {
-                    grants.put(namespace, byRole(NamespacePolicies.parseFrom(after.getData()).getGrantsList()));
+                    grants.put(namespace, byRole(NamespacePolicies.parseFrom(data).getGrantsList()));
                 }
             }
         } catch (InvalidProtocolBufferException e) {
             // fail closed: an unreadable record grants nothing
-            LOG.warn("authorization: cannot read {}, granting nothing there: {}", d.getPath(), e.toString());
+            LOG.warn("authorization: cannot read {}, granting nothing there: {}", path, e.toString());
             if (parts.length == 3) {
                 tenantAdmins.remove(parts[2]);
             } else {

@@ -24,17 +24,30 @@ import org.apache.zookeeper.KeeperException;
  * Writes grants into a namespace's policies znode ({@code /policies/{tenant}/{namespace}}, field
  * {@code grants}) and a tenant's admin roles into its znode, each with compare-and-set on the znode
  * version (retried on a race), so concurrent grants, policy changes and bundle splits lose nothing.
- * Brokers see the change through their watch on {@code /policies} ({@link AuthorizationService}).
+ * Brokers see the change through their watch on {@code /policies} ({@link AuthorizationService}); the
+ * broker that wrote it is told at once ({@link Written}), so that its next check sees the change.
  */
 public final class GrantStore {
     /** Keeps a namespace's record far below ZooKeeper's 1 MiB limit. */
     static final int MAX_GRANTS_PER_NAMESPACE = 5_000;
     private static final int MAX_RETRIES = 20;
 
+    /** Told of each record written: its path, its bytes and the znode's new version. */
+    @FunctionalInterface
+    public interface Written {
+        void written(String path, byte[] data, int version);
+    }
+
     private final MetadataStore store;
+    private final Written written;
 
     public GrantStore(MetadataStore store) {
+        this(store, (path, data, version) -> { });
+    }
+
+    public GrantStore(MetadataStore store, Written written) {
         this.store = store;
+        this.written = written;
     }
 
     /** A namespace ({@code tenant/namespace}) or one topic, as a grant names it. */
@@ -119,7 +132,7 @@ public final class GrantStore {
                 throw new CompletionException(e);
             }
             byte[] next = p.toBuilder().clearAdminRoles().addAllAdminRoles(clean).build().toByteArray();
-            return store.set(path, next, v.get().version()).thenApply(x -> (Void) null)
+            return store.set(path, next, v.get().version()).thenAccept(version -> written.written(path, next, version))
                     .exceptionallyCompose(e -> MetadataStore.is(e, KeeperException.Code.BADVERSION)
                             ? setTenantAdmins(tenant, roles) : CompletableFuture.failedFuture(e));
         });
@@ -170,7 +183,12 @@ public final class GrantStore {
             if (next == null) {
                 return CompletableFuture.completedFuture(v.value());
             }
-            return store.set(MetadataPaths.namespace(namespace), next.toByteArray(), v.version()).thenApply(x -> next)
+            byte[] bytes = next.toByteArray();
+            String path = MetadataPaths.namespace(namespace);
+            return store.set(path, bytes, v.version()).thenApply(version -> {
+                        written.written(path, bytes, version);
+                        return next;
+                    })
                     .exceptionallyCompose(e -> MetadataStore.is(e, KeeperException.Code.BADVERSION) && attempt < MAX_RETRIES
                             ? update(namespace, change, attempt + 1) : CompletableFuture.failedFuture(e));
         });

@@ -23,7 +23,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -125,6 +127,31 @@ class AuthorizationServiceTest {
                 .contains("cover only subscriptions starting with 'team-a-'");
         // no subscription involved (a lookup): the grant still counts
         assertThat(auth.whyNotTopic(role("team-a"), topic("acme/billing/x"), MethodPermissions.ANY, null, "look up")).isNull();
+    }
+
+    @Test
+    void theBrokerThatWritesAGrantAppliesItAtOnceAndALateWatchEventDoesNotUndoIt() throws Exception {
+        // a second broker's service, fed only by its own writes: no watch delivers anything to it
+        AuthorizationService own = new AuthorizationService(AuthorizationConfig.enabled(Set.of("root")));
+        GrantStore writing = new GrantStore(new MetadataStore(writer), own::written);
+        GrantStore.Resource ns = GrantStore.Resource.of("acme/billing", null);
+        writing.grant(ns, "at-once", EnumSet.of(AuthAction.PRODUCE), "").join();
+        assertThat(own.whyNotTopic(role("at-once"), topic("acme/billing/x"), MethodPermissions.PRODUCE, null, "produce on")).isNull();
+
+        // the watch then delivers that same change late, then the older record: neither undoes the write
+        String path = MetadataPaths.namespace("acme/billing");
+        org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+        byte[] current = writer.getData().storingStatIn(stat).forPath(path);
+        io.tributary.internal.v1.NamespacePolicies older = io.tributary.internal.v1.NamespacePolicies.parseFrom(current).toBuilder().clearGrants().build();
+        org.apache.zookeeper.data.Stat olderStat = new org.apache.zookeeper.data.Stat();
+        olderStat.setVersion(stat.getVersion() - 1);
+        own.listener().event(CuratorCacheListener.Type.NODE_CHANGED, null, new ChildData(path, stat, current));
+        own.listener().event(CuratorCacheListener.Type.NODE_CHANGED, null, new ChildData(path, olderStat, older.toByteArray()));
+        assertThat(own.whyNotTopic(role("at-once"), topic("acme/billing/x"), MethodPermissions.PRODUCE, null, "produce on")).isNull();
+
+        assertThat(writing.revoke(ns, "at-once").join()).isTrue();
+        assertThat(own.whyNotTopic(role("at-once"), topic("acme/billing/x"), MethodPermissions.PRODUCE, null, "produce on"))
+                .contains("may not produce on");
     }
 
     @Test
