@@ -79,7 +79,8 @@ final class InitClusterCommand implements Callable<Integer> {
                 throw new IOException("cannot reach ZooKeeper at " + zk + " within " + wait.toMillis() / 1000.0 + " s");
             }
             out.println("ZooKeeper at " + zk + " answers");
-            boolean created = initBookKeeper(config);
+            // BookKeeper logs an ERROR when asked to lay out what is there: look first
+            boolean created = curator.checkExists().forPath(config.ledgersRoot()) == null && initBookKeeper(config);
             out.println("BookKeeper metadata under " + config.ledgersRoot() + ": " + (created ? "created" : "already present"));
             int made = 0;
             for (String path : List.of("", MetadataPaths.BROKERS, MetadataPaths.LOAD, MetadataPaths.POLICIES,

@@ -100,7 +100,7 @@ class ImageTest {
     }
 
     @Test
-    void standaloneServesFromTheImageAndStopsCleanlyOnSigterm() throws Exception {
+    void standaloneServesFromTheImageInitClusterFindsItInitialisedAndSigtermStopsItCleanly() throws Exception {
         int proxyPort = TestClusters.freePort();
         int brokerPort = TestClusters.freePort();
         int zkPort = TestClusters.freePort();
@@ -135,6 +135,15 @@ class ImageTest {
                 consumer.acknowledge(m);
             }
         }
+
+        // init-cluster from the image, configured by environment, on the running cluster: nothing left to do
+        Path init = Paths.get("target", "cluster-logs", "image-init-cluster.log").toAbsolutePath();
+        Process i = start(init, Map.of("TRIBUTARY_BROKER_ZOOKEEPER_SERVERS", "127.0.0.1:" + zkPort), "init-cluster",
+                "--timeout", "30s");
+        assertThat(i.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(i.exitValue()).as(read(init)).isZero();
+        assertThat(read(init)).contains("BookKeeper metadata under /ledgers: already present")
+                .contains("tenant public and namespace public/default: already present").contains("cluster initialised");
 
         long stopping = System.nanoTime();
         pid1.destroy(); // SIGTERM, as a runtime stops a container
