@@ -27,8 +27,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "init-cluster", mixinStandardHelpOptions = true,
-        description = {"Initialises a new cluster's metadata in ZooKeeper, and does nothing that is already done (run it "
-                + "as often as you like, e.g. as a Kubernetes Job on every install and upgrade):",
+        description = {"Initialises a new cluster's metadata in ZooKeeper; does nothing already done, so it can run on "
+                + "every install and upgrade (a Kubernetes Job).",
+                "It lays out, when missing:",
                 "  BookKeeper's metadata under broker.ledgersRoot (what the first bookie otherwise lays out),",
                 "  Tributary's root znodes under broker.metadataRoot,",
                 "  the tenant 'public' and the namespace 'public/default' (what every broker otherwise creates at start-up).",
