@@ -64,6 +64,18 @@ final class BookieCommand implements Callable<Integer> {
     @Option(names = "--parent-pid", hidden = true, description = "Exit at once when this process exits (used by the test harness).")
     Long parentPid;
 
+    /** The bookie's settings from its keys ({@code bookie.*}); a bad value names its key. */
+    record Config(ServerTlsSettings tls, TlsFiles zookeeperTls, MetricsSettings metrics) {
+        static Config from(Settings settings) {
+            ServerTlsSettings tls = ServerTlsSettings.from(settings, "bookie.tls");
+            if (tls != null && tls.clientAuth() == ServerTlsSettings.ClientAuth.OPTIONAL) {
+                throw new IllegalArgumentException("bookie.tls.clientAuth=optional is not supported by BookKeeper: use none or require");
+            }
+            return new Config(tls, StorageTls.clientFiles(settings, "bookie.zookeeper.tls"),
+                    MetricsSettings.from(settings, "bookie", "0.0.0.0", 8000));
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (port < 1 || port > 65535) {
@@ -81,13 +93,11 @@ final class BookieCommand implements Callable<Integer> {
         try {
             zkTimeoutMs = (int) Math.min(Integer.MAX_VALUE, Settings.parseDuration("--zk-session-timeout",
                     zkSessionTimeout).toMillis());
-            Settings settings = new Settings(ServerConfigFiles.compose(config, defines, null), System.getenv());
-            tls = ServerTlsSettings.from(settings, "bookie.tls");
-            if (tls != null && tls.clientAuth() == ServerTlsSettings.ClientAuth.OPTIONAL) {
-                throw new IllegalArgumentException("bookie.tls.clientAuth=optional is not supported by BookKeeper: use none or require");
-            }
-            zookeeperTls = StorageTls.clientFiles(settings, "bookie.zookeeper.tls");
-            metrics = MetricsSettings.from(settings, "bookie", "0.0.0.0", 8000);
+            EnvironmentCheck.require(EnvironmentCheck.Role.BOOKIE, System.getenv());
+            Config c = Config.from(new Settings(ServerConfigFiles.compose(config, defines, null), System.getenv()));
+            tls = c.tls();
+            zookeeperTls = c.zookeeperTls();
+            metrics = c.metrics();
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return 1;

@@ -38,6 +38,7 @@ final class BrokerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BrokerConfig brokerConfig;
         try {
+            EnvironmentCheck.require(EnvironmentCheck.Role.BROKER, System.getenv());
             Map<String, Object> options = new LinkedHashMap<>();
             options.put("broker.zookeeperServers", zookeeper);
             options.put("broker.port", port);

@@ -42,6 +42,7 @@ final class ProxyCommand implements Callable<Integer> {
         ProxyServer proxy;
         ProxyConfig proxyConfig;
         try {
+            EnvironmentCheck.require(EnvironmentCheck.Role.PROXY, System.getenv());
             Map<String, Object> options = new LinkedHashMap<>();
             options.put(ProxyConfig.KEY_PORT, port);
             options.put(ProxyConfig.KEY_BROKER_SERVICE_URL, brokers);

@@ -3,13 +3,12 @@ package io.tributary.cli;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "standalone", mixinStandardHelpOptions = true,
         description = {"Runs ZooKeeper, BookKeeper bookie(s), a broker and the gRPC proxy in one process.",
-                "Data is kept under --data-dir across restarts. Ctrl-C stops everything cleanly."})
+                "Data is kept under --data-dir across restarts. SIGTERM or Ctrl-C stops everything cleanly (exit status 0)."})
 final class StandaloneCommand implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "data", description = "Where all data is kept (default: ${DEFAULT-VALUE}).")
     File dataDir;
@@ -49,16 +48,18 @@ final class StandaloneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try {
+            EnvironmentCheck.require(EnvironmentCheck.Role.STANDALONE, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return 1;
+        }
         Standalone.Options options = new Standalone.Options(dataDir, bookies, zkPort, bookiePort, brokerPort,
                 proxyPort, !noFsync, c -> c.toBuilder().metricsPort(metricsPort).build()).withBrokers(brokers);
         SecureSetup security = secure ? SecureSetup.prepare(dataDir.toPath()) : null;
         Standalone standalone = new Standalone(security == null ? options : options.withSecurity(security));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.err.println("Stopping Tributary standalone...");
-            standalone.close();
-            stopped.countDown();
-        }, "tributary-shutdown"));
+        // SIGTERM (a container's stop) and Ctrl-C close every component and exit 0, with logging still on
+        ServerRunner.Stopper stopper = ServerRunner.installStopHandlers("Tributary standalone", null);
         standalone.start();
         System.out.println("Tributary standalone is running.");
         System.out.println("  proxy (clients connect here): localhost:" + standalone.proxyPort());
@@ -90,8 +91,7 @@ final class StandaloneCommand implements Callable<Integer> {
         }
         System.out.println("Press Ctrl-C to stop.");
         System.out.flush();
-        stopped.await();
-        return 0;
+        return stopper.runUntilStopped(standalone::close);
     }
 
     private static void printMetrics(String what, String scheme, int port) {

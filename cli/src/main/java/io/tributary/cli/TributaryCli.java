@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         version = "tributary 0.1.0",
         description = "Storage-compute separated messaging on BookKeeper and ZooKeeper.",
         subcommands = {StandaloneCommand.class, AdminCommand.class, ProduceCommand.class, ConsumeCommand.class, TokensCommand.class,
-                BrokerCommand.class, ProxyCommand.class, BookieCommand.class, ZooKeeperCommand.class, ChaosCommand.class,
+                BrokerCommand.class, ProxyCommand.class, BookieCommand.class, ZooKeeperCommand.class, InitClusterCommand.class,
+                ConfigCommand.class, ChaosCommand.class,
                 io.tributary.cli.perf.PerfCommand.class, CommandLine.HelpCommand.class})
 public final class TributaryCli implements Runnable {
 

@@ -6,9 +6,13 @@ import io.tributary.storage.embedded.EmbeddedZooKeeper;
 import io.tributary.storage.embedded.ZooKeeperPeer;
 import io.tributary.storage.tls.ZooKeeperServerTls;
 import java.io.File;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,7 +37,11 @@ final class ZooKeeperCommand implements Callable<Integer> {
             description = "Every member of the ensemble, in id order (member 1 first); with --myid, runs this one as a member.")
     java.util.List<String> servers;
 
-    @Option(names = "--myid", paramLabel = "N", description = "This member's id in --servers (1-based).")
+    @Option(names = "--myid", paramLabel = "N|auto",
+            description = {"This member's id in --servers (1-based), or auto: the ordinal of a StatefulSet pod's host name "
+                    + "plus one (tributary-zookeeper-0 is 1, -1 is 2, ...), so every pod of a StatefulSet takes the same arguments."})
+    String myidOption;
+
     Integer myid;
 
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file with zookeeper.tls.* keys (see conf/zookeeper.properties).")
@@ -45,22 +53,74 @@ final class ZooKeeperCommand implements Callable<Integer> {
     @Option(names = "--parent-pid", hidden = true, description = "Exit at once when this process exits (used by the test harness).")
     Long parentPid;
 
+    /** ZooKeeper's settings from its keys ({@code zookeeper.*}); a bad value names its key. */
+    record Config(ZooKeeperServerTls tls, MetricsSettings metrics) {
+        static Config from(Settings settings) {
+            return new Config(ZooKeeperServerTls.from(settings), MetricsSettings.from(settings, "zookeeper", "0.0.0.0", 7000));
+        }
+    }
+
+    /**
+     * {@code --myid}: a number, or {@code auto} for the StatefulSet ordinal of this host's name plus one
+     * ({@code tributary-zookeeper-2} is 3; a domain after the first dot is ignored).
+     *
+     * @param hostEnv the {@code HOSTNAME} variable (a container's runtime sets it to the pod's name), or null to
+     *                ask the system
+     */
+    static int parseMyid(String option, String hostEnv) {
+        if (!"auto".equalsIgnoreCase(option.trim())) {
+            try {
+                return Integer.parseInt(option.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--myid must be a number or auto, was '" + option + "'");
+            }
+        }
+        String host = hostEnv;
+        if (host == null || host.isBlank()) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("--myid auto: cannot read this host's name: " + e.getMessage(), e);
+            }
+        }
+        return myidOfHost(host);
+    }
+
+    /** {@code name-N} (or {@code name-N.domain}) is N + 1. */
+    static int myidOfHost(String host) {
+        String name = host.trim();
+        int dot = name.indexOf('.');
+        if (dot >= 0) {
+            name = name.substring(0, dot);
+        }
+        Matcher m = Pattern.compile(".*-([0-9]{1,9})").matcher(name);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--myid auto needs a host name ending in -N (a StatefulSet pod's, e.g. "
+                    + "tributary-zookeeper-0), but this host is '" + host + "': give --myid a number");
+        }
+        return Integer.parseInt(m.group(1)) + 1;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
             System.err.println("error: --port must be in [0, 65535], was " + port);
             return 1;
         }
-        if ((servers == null) != (myid == null)) {
+        if ((servers == null) != (myidOption == null)) {
             System.err.println("error: --servers and --myid go together (an ensemble member needs both)");
             return 1;
         }
         ZooKeeperServerTls tls;
         MetricsSettings metrics;
         try {
-            Settings settings = new Settings(ServerConfigFiles.compose(config, defines, null), System.getenv());
-            tls = ZooKeeperServerTls.from(settings);
-            metrics = MetricsSettings.from(settings, "zookeeper", "0.0.0.0", 7000);
+            EnvironmentCheck.require(EnvironmentCheck.Role.ZOOKEEPER, System.getenv());
+            Config c = Config.from(new Settings(ServerConfigFiles.compose(config, defines, null), System.getenv()));
+            tls = c.tls();
+            metrics = c.metrics();
+            if (myidOption != null) {
+                myid = parseMyid(myidOption, System.getenv("HOSTNAME"));
+            }
         } catch (RuntimeException e) {
             System.err.println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 1;
