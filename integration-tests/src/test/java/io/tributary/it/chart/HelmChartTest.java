@@ -411,6 +411,49 @@ class HelmChartTest {
     }
 
     @Test
+    void theOtherSwitchesRenderWhatTheySay() throws Exception {
+        RenderedChart r = renderWith("""
+                restartPodsOnConfigChange: false
+                antiAffinity: none
+                broker:
+                  antiAffinity: hard
+                  autoscaling:
+                    enabled: true
+                    targetCPUUtilizationPercentage: null
+                    podsMetric: {enabled: true, name: tributary_broker_messages_in_per_second, averageValue: "5000"}
+                proxy:
+                  service: {type: LoadBalancer, loadBalancerSourceRanges: ["10.0.0.0/8"], externalTrafficPolicy: Local}
+                auth:
+                  enabled: true
+                  keys: {kind: public, publicKey: "PUBLIC PEM"}
+                  tokens: {existingSecret: my-tokens}
+                monitoring:
+                  dashboards: {enabled: true, namespace: grafana}
+                """);
+        assertThat(r.podTemplates().values()).allSatisfy(t -> assertThat(t.getMetadata().getAnnotations()).isNullOrEmpty());
+        assertThat(r.podTemplates().get("Deployment " + FULLNAME + "-proxy").getSpec().getAffinity()).isNull();
+        assertThat(r.podTemplates().get("Deployment " + FULLNAME + "-broker").getSpec().getAffinity().getPodAntiAffinity()
+                .getRequiredDuringSchedulingIgnoredDuringExecution()).hasSize(1);
+        HorizontalPodAutoscaler hpa = r.get(HorizontalPodAutoscaler.class, FULLNAME + "-broker");
+        assertThat(hpa.getSpec().getMetrics()).singleElement().satisfies(m -> {
+            assertThat(m.getPods().getMetric().getName()).isEqualTo("tributary_broker_messages_in_per_second");
+            assertThat(m.getPods().getTarget().getAverageValue().toString()).isEqualTo("5000");
+        });
+        Service proxy = r.get(Service.class, FULLNAME + "-proxy");
+        assertThat(proxy.getSpec().getLoadBalancerSourceRanges()).containsExactly("10.0.0.0/8");
+        assertThat(proxy.getSpec().getExternalTrafficPolicy()).isEqualTo("Local");
+        assertThat(decoded(r.get(Secret.class, FULLNAME + "-auth-keys"))).containsOnlyKeys("public.key");
+        assertThat(r.find(Secret.class, FULLNAME + "-tokens")).isEmpty();
+        assertThat(r.get(ConfigMap.class, FULLNAME + "-proxy").getData())
+                .containsEntry("TRIBUTARY_PROXY_AUTHENTICATION_PUBLIC_KEY_FILE", "/etc/tributary/auth/public.key");
+        assertThat(r.podTemplates().get("Deployment " + FULLNAME + "-broker").getSpec().getVolumes())
+                .filteredOn(v -> v.getName().equals("tokens")).singleElement()
+                .satisfies(v -> assertThat(v.getSecret().getSecretName()).isEqualTo("my-tokens"));
+        assertThat(r.all(ConfigMap.class)).filteredOn(c -> c.getMetadata().getName().contains("dashboard"))
+                .isNotEmpty().allSatisfy(c -> assertThat(c.getMetadata().getNamespace()).isEqualTo("grafana"));
+    }
+
+    @Test
     void anExternalZooKeeperReplacesTheEnsemble() throws Exception {
         RenderedChart r = renderWith("zookeeper:\n  enabled: false\n  external:\n    servers: zk1:2181,zk2:2181\n");
         assertThat(r.find(StatefulSet.class, FULLNAME + "-zookeeper")).isEmpty();
@@ -429,21 +472,27 @@ class HelmChartTest {
     @MethodSource("valueSets")
     void theProcessesAcceptEveryVariableTheChartSets(String values) throws Exception {
         RenderedChart r = RENDERS.get(values);
+        // one JVM per container, started together
+        Map<String, Process> checks = new LinkedHashMap<>();
         for (Map.Entry<String, PodTemplateSpec> e : r.podTemplates().entrySet()) {
             for (Container c : e.getValue().getSpec().getContainers()) {
                 Map<String, String> env = r.containerEnvironment(c);
                 String role = c.getArgs().get(0);
-                List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                        "io.tributary.cli.TributaryCli", "config", "check", role));
+                        "io.tributary.cli.TributaryCli", "config", "check", role);
                 ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
                 pb.environment().keySet().removeIf(k -> k.startsWith("TRIBUTARY_"));
                 pb.environment().putAll(env);
-                Process p = pb.start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-                assertThat(p.exitValue()).as("tributary config check %s on %s (%s):\n%s", role, e.getKey(), env, out).isZero();
+                checks.put("tributary config check " + role + " on " + e.getKey() + " (" + env + ")", pb.start());
             }
+        }
+        assertThat(checks).hasSizeGreaterThanOrEqualTo(5);
+        for (Map.Entry<String, Process> check : checks.entrySet()) {
+            Process p = check.getValue();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as("%s:%n%s", check.getKey(), out).isZero();
         }
     }
 
