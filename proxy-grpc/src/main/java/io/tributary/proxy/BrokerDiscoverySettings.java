@@ -47,12 +47,14 @@ public record BrokerDiscoverySettings(String zookeeperServers, String metadataRo
 
     /** The settings under {@code proxy.*}; null when {@code proxy.zookeeperServers} is not set (no discovery). */
     public static BrokerDiscoverySettings from(Settings s) {
+        // every key read, set or not: a key set without proxy.zookeeperServers is checked all the same
         String servers = s.get(KEY_ZOOKEEPER_SERVERS, null);
+        String root = s.get(KEY_METADATA_ROOT, DEFAULT_METADATA_ROOT);
+        Duration timeout = s.getDuration(KEY_SESSION_TIMEOUT, DEFAULT_SESSION_TIMEOUT, ChronoUnit.MILLIS);
+        TlsFiles tls = StorageTls.clientFiles(s, PREFIX_ZOOKEEPER_TLS);
         if (servers == null || servers.isBlank()) {
             return null;
         }
-        return new BrokerDiscoverySettings(servers, s.get(KEY_METADATA_ROOT, DEFAULT_METADATA_ROOT),
-                s.getDuration(KEY_SESSION_TIMEOUT, DEFAULT_SESSION_TIMEOUT, ChronoUnit.MILLIS),
-                StorageTls.clientFiles(s, PREFIX_ZOOKEEPER_TLS));
+        return new BrokerDiscoverySettings(servers, root, timeout, tls);
     }
 }

@@ -227,6 +227,8 @@ class HelmChartTest {
             PodSecurityContext pod = e.getValue().getSpec().getSecurityContext();
             assertThat(pod.getRunAsNonRoot()).as(e.getKey()).isTrue();
             assertThat(pod.getRunAsUser()).as(e.getKey()).isEqualTo(10000L);
+            // Services would inject TRIBUTARY_BROKER_PORT and the like, which every role refuses
+            assertThat(e.getValue().getSpec().getEnableServiceLinks()).as(e.getKey() + " service links").isFalse();
             List<Container> containers = new ArrayList<>(e.getValue().getSpec().getContainers());
             containers.addAll(e.getValue().getSpec().getInitContainers());
             for (Container c : containers) {
