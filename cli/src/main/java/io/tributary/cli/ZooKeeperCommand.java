@@ -149,7 +149,8 @@ final class ZooKeeperCommand implements Callable<Integer> {
                     + "], was " + port + " and " + myid);
             return 1;
         }
-        String host = "0.0.0.0".equals(bindAddress) ? "127.0.0.1" : bindAddress;
+        // the client port on --bind-address as given: every interface by default, so that other hosts' clients reach it
+        String host = bindAddress;
         ServerRunner.Stopper stopper = ServerRunner.installStopHandlers("zookeeper " + myid, parentPid);
         ZooKeeperPeer peer = ServerRunner.start("ZooKeeper", port, "--port",
                 () -> ZooKeeperPeer.start(dataDir, myid, servers, host, port, java.time.Duration.ofSeconds(60), tls,

@@ -149,7 +149,9 @@ public final class ZooKeeperPeer implements AutoCloseable {
         runner.setDaemon(true);
         runner.start();
         long deadline = System.nanoTime() + listenTimeout.toNanos();
-        while (!listening(clientHost, listenPort)) {
+        // listening on every interface: loopback answers too
+        String probeHost = "0.0.0.0".equals(clientHost) || "::".equals(clientHost) ? "127.0.0.1" : clientHost;
+        while (!listening(probeHost, listenPort)) {
             if (failure.get() != null) {
                 if (lease != null) {
                     lease.close();
