@@ -28,23 +28,10 @@ public final class KnownBrokers {
     private final BrokerChannels channels;
     private final AtomicInteger next = new AtomicInteger();
 
-    /** A fixed list of brokers. */
-    public KnownBrokers(List<String> addresses, BrokerChannels channels) {
-        this(fixed(addresses), channels);
-    }
-
     /** The brokers {@code addresses} names at each call. */
     public KnownBrokers(Supplier<List<String>> addresses, BrokerChannels channels) {
         this.addresses = addresses;
         this.channels = channels;
-    }
-
-    private static Supplier<List<String>> fixed(List<String> addresses) {
-        if (addresses == null || addresses.isEmpty()) {
-            throw new IllegalArgumentException("at least one broker address is required");
-        }
-        List<String> copy = List.copyOf(addresses);
-        return () -> copy;
     }
 
     /** The brokers known now. */

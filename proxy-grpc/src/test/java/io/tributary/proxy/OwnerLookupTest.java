@@ -23,7 +23,7 @@ class OwnerLookupTest {
     void setUp() throws Exception {
         broker = new FakeBroker("A");
         channels = new BrokerChannels(1024 * 1024);
-        lookup = new OwnerLookup(new KnownBrokers(List.of(broker.address), channels), Duration.ofSeconds(60),
+        lookup = new OwnerLookup(new KnownBrokers(() -> List.of(broker.address), channels), Duration.ofSeconds(60),
                 clock::get);
     }
 
@@ -75,7 +75,7 @@ class OwnerLookupTest {
 
     @Test
     void zeroTtlCachesNothing() throws Exception {
-        lookup = new OwnerLookup(new KnownBrokers(List.of(broker.address), channels), Duration.ZERO, clock::get);
+        lookup = new OwnerLookup(new KnownBrokers(() -> List.of(broker.address), channels), Duration.ZERO, clock::get);
         owner("t/n/z");
         owner("t/n/z");
         assertThat(broker.lookups).hasValue(2);

@@ -4,6 +4,8 @@ import io.grpc.Metadata;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.prometheus.client.Collector;
+import io.prometheus.client.Collector.MetricFamilySamples;
+import io.prometheus.client.Collector.Type;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
 import io.prometheus.client.CounterMetricFamily;
@@ -149,34 +151,41 @@ public final class BrokerMetrics implements AutoCloseable {
      * score and its inputs, labelled with the broker's id.
      */
     public void registerLoad(String brokerId, Supplier<LoadReport> latest) {
+        registerCollector(() -> {
+            LoadReport r = latest.get();
+            if (r == null) {
+                return List.of();
+            }
+            List<String> labels = List.of("broker");
+            List<String> values = List.of(brokerId);
+            return List.of(
+                    gauge("tributary_loadmanager_broker_load", "The load score the leader balances by (messages in and out per second)",
+                            labels, values, BalancingPolicy.brokerLoad(r)),
+                    gauge("tributary_loadmanager_broker_cpu_usage_ratio", "This broker's share of the machine's CPUs, 0 to 1",
+                            labels, values, r.getCpuUsage()),
+                    gauge("tributary_loadmanager_broker_heap_used_bytes", "Heap in use when the load was reported",
+                            labels, values, r.getHeapUsedBytes()),
+                    gauge("tributary_loadmanager_broker_direct_memory_used_bytes", "Direct memory in use when the load was reported",
+                            labels, values, r.getDirectUsedBytes()),
+                    gauge("tributary_loadmanager_broker_messages_in_rate", "Messages stored per second",
+                            labels, values, r.getMsgRateIn()),
+                    gauge("tributary_loadmanager_broker_messages_out_rate", "Messages delivered per second",
+                            labels, values, r.getMsgRateOut()),
+                    gauge("tributary_loadmanager_broker_bytes_in_rate", "Bytes stored per second (bandwidth in)",
+                            labels, values, r.getBytesRateIn()),
+                    gauge("tributary_loadmanager_broker_bytes_out_rate", "Bytes delivered per second (bandwidth out)",
+                            labels, values, r.getBytesRateOut()),
+                    gauge("tributary_loadmanager_broker_draining", "1 while the broker is draining: it takes no new bundles",
+                            labels, values, r.getDraining() ? 1 : 0));
+        });
+    }
+
+    /** Registers families read from {@code families} at each scrape. */
+    private void registerCollector(Supplier<List<MetricFamilySamples>> families) {
         new Collector() {
             @Override
             public List<MetricFamilySamples> collect() {
-                LoadReport r = latest.get();
-                if (r == null) {
-                    return List.of();
-                }
-                List<String> labels = List.of("broker");
-                List<String> values = List.of(brokerId);
-                return List.of(
-                        gauge("tributary_loadmanager_broker_load", "The load score the leader balances by (messages in and out per second)",
-                                labels, values, BalancingPolicy.brokerLoad(r)),
-                        gauge("tributary_loadmanager_broker_cpu_usage_ratio", "This broker's share of the machine's CPUs, 0 to 1",
-                                labels, values, r.getCpuUsage()),
-                        gauge("tributary_loadmanager_broker_heap_used_bytes", "Heap in use when the load was reported",
-                                labels, values, r.getHeapUsedBytes()),
-                        gauge("tributary_loadmanager_broker_direct_memory_used_bytes", "Direct memory in use when the load was reported",
-                                labels, values, r.getDirectUsedBytes()),
-                        gauge("tributary_loadmanager_broker_messages_in_rate", "Messages stored per second",
-                                labels, values, r.getMsgRateIn()),
-                        gauge("tributary_loadmanager_broker_messages_out_rate", "Messages delivered per second",
-                                labels, values, r.getMsgRateOut()),
-                        gauge("tributary_loadmanager_broker_bytes_in_rate", "Bytes stored per second (bandwidth in)",
-                                labels, values, r.getBytesRateIn()),
-                        gauge("tributary_loadmanager_broker_bytes_out_rate", "Bytes delivered per second (bandwidth out)",
-                                labels, values, r.getBytesRateOut()),
-                        gauge("tributary_loadmanager_broker_draining", "1 while the broker is draining: it takes no new bundles",
-                                labels, values, r.getDraining() ? 1 : 0));
+                return families.get();
             }
         }.register(registry);
     }
@@ -187,67 +196,58 @@ public final class BrokerMetrics implements AutoCloseable {
 
     /** Adds what the broker's logs and cursors did (rollovers, trims, cursor writes), read from {@code stats} at each scrape. */
     public void registerStorage(StorageStats stats) {
-        new Collector() {
-            @Override
-            public List<MetricFamilySamples> collect() {
-                List<MetricFamilySamples.Sample> persist = new ArrayList<>();
-                long[] buckets = stats.persistCumulativeBuckets();
-                for (int i = 0; i < buckets.length; i++) {
-                    String le = i < StorageStats.PERSIST_BUCKETS.length ? Collector.doubleToGoString(StorageStats.PERSIST_BUCKETS[i]) : "+Inf";
-                    persist.add(new MetricFamilySamples.Sample("tributary_broker_cursor_persist_seconds_bucket", List.of("le"),
-                            List.of(le), buckets[i]));
-                }
-                persist.add(new MetricFamilySamples.Sample("tributary_broker_cursor_persist_seconds_count", List.of(), List.of(),
-                        buckets[buckets.length - 1]));
-                persist.add(new MetricFamilySamples.Sample("tributary_broker_cursor_persist_seconds_sum", List.of(), List.of(),
-                        stats.persistSeconds()));
-                return List.of(
-                        new CounterMetricFamily("tributary_broker_ledger_rollovers_total",
-                                "Ledgers closed for a new one (entries, size or age reached)", stats.rollovers()),
-                        new CounterMetricFamily("tributary_broker_ledgers_trimmed_total",
-                                "Ledgers deleted once consumed by every subscription and out of retention", stats.ledgersTrimmed()),
-                        new CounterMetricFamily("tributary_broker_cursor_persist_failures_total",
-                                "Writes of a subscription's acknowledgement state that failed (retried after the persist interval)",
-                                stats.persistFailures()),
-                        new MetricFamilySamples("tributary_broker_cursor_persist_seconds", Type.HISTOGRAM,
-                                "Time to write a subscription's acknowledgement state (znode or cursor ledger)", persist));
+        registerCollector(() -> {
+            List<MetricFamilySamples.Sample> persist = new ArrayList<>();
+            long[] buckets = stats.persistCumulativeBuckets();
+            for (int i = 0; i < buckets.length; i++) {
+                String le = i < StorageStats.PERSIST_BUCKETS.length ? Collector.doubleToGoString(StorageStats.PERSIST_BUCKETS[i]) : "+Inf";
+                persist.add(new MetricFamilySamples.Sample("tributary_broker_cursor_persist_seconds_bucket", List.of("le"),
+                        List.of(le), buckets[i]));
             }
-        }.register(registry);
+            persist.add(new MetricFamilySamples.Sample("tributary_broker_cursor_persist_seconds_count", List.of(), List.of(),
+                    buckets[buckets.length - 1]));
+            persist.add(new MetricFamilySamples.Sample("tributary_broker_cursor_persist_seconds_sum", List.of(), List.of(),
+                    stats.persistSeconds()));
+            return List.of(
+                    new CounterMetricFamily("tributary_broker_ledger_rollovers_total",
+                            "Ledgers closed for a new one (entries, size or age reached)", stats.rollovers()),
+                    new CounterMetricFamily("tributary_broker_ledgers_trimmed_total",
+                            "Ledgers deleted once consumed by every subscription and out of retention", stats.ledgersTrimmed()),
+                    new CounterMetricFamily("tributary_broker_cursor_persist_failures_total",
+                            "Writes of a subscription's acknowledgement state that failed (retried after the persist interval)",
+                            stats.persistFailures()),
+                    new MetricFamilySamples("tributary_broker_cursor_persist_seconds", Type.HISTOGRAM,
+                            "Time to write a subscription's acknowledgement state (znode or cursor ledger)", persist));
+        });
     }
 
     /** Adds the broker-wide publish buffer's use and limit, read at each scrape. */
     public void registerPublishBuffer(LongSupplier usedBytes, long limitBytes) {
-        new Collector() {
-            @Override
-            public List<MetricFamilySamples> collect() {
-                return List.of(
-                        new GaugeMetricFamily("tributary_broker_publish_buffer_used_bytes",
-                                "Bytes of publish requests read and not yet stored, all producers together", usedBytes.getAsLong()),
-                        new GaugeMetricFamily("tributary_broker_publish_buffer_limit_bytes",
-                                "The publish buffer's limit (broker.maxPublishBufferBytes): at or above it, no stream is read",
-                                limitBytes));
-            }
-        }.register(registry);
+        registerCollector(() -> {
+            return List.of(
+                    new GaugeMetricFamily("tributary_broker_publish_buffer_used_bytes",
+                            "Bytes of publish requests read and not yet stored, all producers together", usedBytes.getAsLong()),
+                    new GaugeMetricFamily("tributary_broker_publish_buffer_limit_bytes",
+                            "The publish buffer's limit (broker.maxPublishBufferBytes): at or above it, no stream is read",
+                            limitBytes));
+        });
     }
 
     /** Adds the entry cache's figures, read from {@code budget} at each scrape. */
     public void registerEntryCache(CacheBudget budget) {
-        new Collector() {
-            @Override
-            public List<MetricFamilySamples> collect() {
-                return List.of(
-                        new CounterMetricFamily("tributary_broker_entry_cache_hits_total",
-                                "Reads answered from the entry cache", budget.hits()),
-                        new CounterMetricFamily("tributary_broker_entry_cache_misses_total",
-                                "Reads that went to the bookies, not found in the entry cache", budget.misses()),
-                        new CounterMetricFamily("tributary_broker_entry_cache_evictions_total",
-                                "Entries evicted from the cache to keep within broker.entryCacheSizeBytes", budget.evictions()),
-                        new GaugeMetricFamily("tributary_broker_entry_cache_size_bytes",
-                                "Bytes of entries cached now, by all topics together", budget.usedBytes()),
-                        new GaugeMetricFamily("tributary_broker_entry_cache_max_bytes",
-                                "The cache's budget (broker.entryCacheSizeBytes)", budget.maxBytes()));
-            }
-        }.register(registry);
+        registerCollector(() -> {
+            return List.of(
+                    new CounterMetricFamily("tributary_broker_entry_cache_hits_total",
+                            "Reads answered from the entry cache", budget.hits()),
+                    new CounterMetricFamily("tributary_broker_entry_cache_misses_total",
+                            "Reads that went to the bookies, not found in the entry cache", budget.misses()),
+                    new CounterMetricFamily("tributary_broker_entry_cache_evictions_total",
+                            "Entries evicted from the cache to keep within broker.entryCacheSizeBytes", budget.evictions()),
+                    new GaugeMetricFamily("tributary_broker_entry_cache_size_bytes",
+                            "Bytes of entries cached now, by all topics together", budget.usedBytes()),
+                    new GaugeMetricFamily("tributary_broker_entry_cache_max_bytes",
+                            "The cache's budget (broker.entryCacheSizeBytes)", budget.maxBytes()));
+        });
     }
 
     /** Adds the topic and subscription metrics, read from {@code topics} at each scrape. */

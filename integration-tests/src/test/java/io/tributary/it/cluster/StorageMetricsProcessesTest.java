@@ -48,18 +48,14 @@ class StorageMetricsProcessesTest {
         servers.close();
     }
 
-    private String startServer(String name, List<String> args, Pattern ready) throws Exception {
-        return servers.start(name, args, ready);
-    }
-
     @Test
     void zooKeeperAndBookieProcessesServeTheirStatistics() throws Exception {
-        String zkLog = startServer("zookeeper-metrics", List.of("zookeeper", "--data-dir", dir.resolve("zk").toString(),
+        String zkLog = servers.start("zookeeper-metrics", List.of("zookeeper", "--data-dir", dir.resolve("zk").toString(),
                 "--bind-address", "127.0.0.1", "--port", "0", "-D", "zookeeper.metricsPort=0",
                 "-D", "zookeeper.metricsBindAddress=127.0.0.1", "-D", "zookeeper.clusterName=east"), Pattern.compile("(?m)^zookeeper metrics on "));
         int zkMetrics = group(zkLog, "(?m)^zookeeper metrics on \\S+:(\\d+)$");
         String zkConnect = "127.0.0.1:" + group(zkLog, "(?m)^zookeeper listening on (\\d+)$");
-        String bookieLog = startServer("bookie-metrics", List.of("bookie", "--zookeeper", zkConnect, "--data-dir", dir.resolve("bookie").toString(),
+        String bookieLog = servers.start("bookie-metrics", List.of("bookie", "--zookeeper", zkConnect, "--data-dir", dir.resolve("bookie").toString(),
                 "--port", Integer.toString(ChildProcesses.freePort()), "--no-fsync", "-D", "bookie.metricsPort=0",
                 "-D", "bookie.metricsBindAddress=127.0.0.1", "-D", "bookie.clusterName=east"), Pattern.compile("(?m)^bookie metrics on \\S+:(\\d+)$"));
         int bookieMetrics = group(bookieLog, "(?m)^bookie metrics on \\S+:(\\d+)$");
@@ -89,14 +85,14 @@ class StorageMetricsProcessesTest {
         Path caFile = ca.writeCertificate(dir.resolve("ca.crt"));
         CertificateAuthority.Issued cert = ca.issue(dir, "server", "localhost", List.of("localhost"), List.of("127.0.0.1"));
         // ZooKeeper's endpoint with files of its own; the bookie's with its listener's (bookie.tls.*), by default
-        String zkLog = startServer("zookeeper-metrics-tls", List.of("zookeeper", "--data-dir", dir.resolve("zk").toString(),
+        String zkLog = servers.start("zookeeper-metrics-tls", List.of("zookeeper", "--data-dir", dir.resolve("zk").toString(),
                 "--bind-address", "127.0.0.1", "--port", "0", "-D", "zookeeper.metricsPort=0",
                 "-D", "zookeeper.metricsBindAddress=127.0.0.1", "-D", "zookeeper.metrics.tls.enabled=true",
                 "-D", "zookeeper.metrics.tls.certFile=" + cert.certFile(), "-D", "zookeeper.metrics.tls.keyFile=" + cert.keyFile()),
                 Pattern.compile("(?m)^zookeeper metrics \\(HTTPS\\) on "));
         int zkMetrics = group(zkLog, "(?m)^zookeeper metrics \\(HTTPS\\) on \\S+:(\\d+)$");
         String zkConnect = "127.0.0.1:" + group(zkLog, "(?m)^zookeeper listening on (\\d+)$");
-        String bookieLog = startServer("bookie-metrics-tls", List.of("bookie", "--zookeeper", zkConnect,
+        String bookieLog = servers.start("bookie-metrics-tls", List.of("bookie", "--zookeeper", zkConnect,
                 "--data-dir", dir.resolve("bookie").toString(), "--port", Integer.toString(ChildProcesses.freePort()), "--no-fsync",
                 "-D", "bookie.metricsPort=0", "-D", "bookie.metricsBindAddress=127.0.0.1",
                 "-D", "bookie.tls.enabled=true", "-D", "bookie.tls.certFile=" + cert.certFile(),

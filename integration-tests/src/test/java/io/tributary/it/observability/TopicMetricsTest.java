@@ -124,6 +124,23 @@ class TopicMetricsTest {
     }
 
     @Test
+    void withoutProducerLevelTopicsKeepTheirSeriesAndProducersHaveNone() throws Exception {
+        try (Standalone standalone = new Standalone(TestClusters.options(dir.toFile(), c -> c.toBuilder().metricsProducerLevel(false).build()))
+                .start()) {
+            try (TributaryClient client = TributaryClient.builder().serviceUrl(standalone.serviceUrl()).build();
+                 Producer<String> producer = client.newProducer(Schema.STRING).topic("public/default/quiet").create()) {
+                producer.send("one");
+                // the producer is connected: with producer level on it would have its series now
+                assertThat(samples(standalone, "tributary_topic_messages_in_total"))
+                        .containsEntry("standalone|public/default|public/default/quiet", 1.0);
+                assertThat(samples(standalone, "tributary_topic_producers"))
+                        .containsEntry("standalone|public/default|public/default/quiet", 1.0);
+                assertThat(samples(standalone, "tributary_producer_messages_in_total")).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void rolloversTrimsAndCursorWritesAreCounted() throws Exception {
         try (Standalone standalone = new Standalone(TestClusters.options(dir.toFile(), c -> c.toBuilder()
                 .log(ManagedLogConfig.DEFAULT.withRollover(1 << 30, 10, Duration.ofHours(1)))
