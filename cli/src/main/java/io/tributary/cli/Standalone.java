@@ -41,13 +41,19 @@ public final class Standalone implements AutoCloseable {
      * @param storageTls TLS of ZooKeeper and the bookies, and of every client of theirs (null: plaintext)
      * @param security TLS on every listener, token authentication and authorization with the keys and
      *                 tokens of {@link SecureSetup} ({@code --secure}); null: plaintext, no authentication
+     * @param bindAddress the interface of what is meant to be reached from outside: the proxy's port and every
+     *                    metrics endpoint ({@code --bind-address}; {@value #LOOPBACK} by default, {@code 0.0.0.0}
+     *                    in a container whose ports are published); ZooKeeper, the bookies and the brokers'
+     *                    ports stay on {@value #LOOPBACK}
      */
     public record Options(File dataDir, int bookies, int zkPort, int bookiePort, int brokerPort, int proxyPort,
                           boolean syncJournal, UnaryOperator<BrokerConfig> brokerSettings, int brokers,
-                          StorageTlsSetup storageTls, SecureSetup security) {
+                          StorageTlsSetup storageTls, SecureSetup security, String bindAddress) {
+        public static final String LOOPBACK = "127.0.0.1";
+
         public Options(File dataDir, int bookies, int zkPort, int bookiePort, int brokerPort, int proxyPort,
                        boolean syncJournal, UnaryOperator<BrokerConfig> brokerSettings) {
-            this(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, 1, null, null);
+            this(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, 1, null, null, LOOPBACK);
         }
 
         public static Options defaults(File dataDir) {
@@ -56,13 +62,13 @@ public final class Standalone implements AutoCloseable {
 
         public Options withBrokers(int n) {
             return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, n,
-                    storageTls, security);
+                    storageTls, security, bindAddress);
         }
 
         /** ZooKeeper (on zkPort, TLS only) and the bookies (TLS only) with {@code tls}; null for plaintext. */
         public Options withStorageTls(StorageTlsSetup tls) {
             return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, brokers,
-                    tls, security);
+                    tls, security, bindAddress);
         }
 
         /**
@@ -71,7 +77,13 @@ public final class Standalone implements AutoCloseable {
          */
         public Options withSecurity(SecureSetup setup) {
             return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, brokers,
-                    setup.storageTls(), setup);
+                    setup.storageTls(), setup, bindAddress);
+        }
+
+        /** The proxy's port and every metrics endpoint on {@code address} ({@code --bind-address}). */
+        public Options withBindAddress(String address) {
+            return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, brokers,
+                    storageTls, security, address);
         }
     }
 
@@ -152,8 +164,8 @@ public final class Standalone implements AutoCloseable {
             }
             String all = String.join(",", brokers.stream().map(Broker::address).toList());
             // the proxy's metrics after the brokers': metricsPort + brokers (0: a free port, -1: none)
-            ProxyConfig proxyConfig = ProxyConfig.withBrokers(all).withPort(options.proxyPort()).withBindAddress("127.0.0.1")
-                    .withMetrics(metricsPort > 0 ? metricsPort + options.brokers() : metricsPort, null).withClusterName(cluster);
+            ProxyConfig proxyConfig = ProxyConfig.withBrokers(all).withPort(options.proxyPort()).withBindAddress(options.bindAddress())
+                    .withMetrics(metricsPort > 0 ? metricsPort + options.brokers() : metricsPort, options.bindAddress()).withClusterName(cluster);
             ProxyConfig secured = options.security() == null ? proxyConfig : options.security().secureProxy(proxyConfig);
             proxy = onPort("the proxy", options.proxyPort(), "--port", () -> new ProxyServer(secured).start());
             if (options.security() != null) {
@@ -175,8 +187,8 @@ public final class Standalone implements AutoCloseable {
         int replicas = Math.min(options.bookies(), 2);
         // the internal listener (broker-to-broker control) on any free port: several brokers share this host
         // on this host only, like ZooKeeper, the bookies and the proxy
-        BrokerConfig.Builder settings = BrokerConfig.defaults(zkConnect).toBuilder().bindAddress("127.0.0.1")
-                .port(options.brokerPort()).internalPort(0);
+        BrokerConfig.Builder settings = BrokerConfig.defaults(zkConnect).toBuilder().bindAddress(Options.LOOPBACK)
+                .metricsBindAddress(options.bindAddress()).port(options.brokerPort()).internalPort(0);
         if (tls != null) {
             settings.storageTls(new StorageTls(tls.zookeeperClients(), tls.clients()));
         }
@@ -201,7 +213,7 @@ public final class Standalone implements AutoCloseable {
         // the brokers' configuration as they will have it (ZooKeeper's address does not matter here)
         BrokerConfig brokers = options.brokerSettings().apply(brokerBase("127.0.0.1:" + options.zkPort()));
         int base = brokers.metricsPort();
-        return new MetricsSettings("127.0.0.1", base <= 0 ? base : base + options.brokers() + 1 + offset, brokers.clusterName(),
+        return new MetricsSettings(options.bindAddress(), base <= 0 ? base : base + options.brokers() + 1 + offset, brokers.clusterName(),
                 options.security() == null ? null : options.security().metricsTls());
     }
 

@@ -39,6 +39,12 @@ final class StandaloneCommand implements Callable<Integer> {
                     + "0 picks free ports, -1 turns them off (default: ${DEFAULT-VALUE})."})
     int metricsPort;
 
+    @Option(names = "--bind-address", defaultValue = Standalone.Options.LOOPBACK, paramLabel = "ADDRESS",
+            description = {"Interface of the proxy's port and of every metrics endpoint: 0.0.0.0 for every interface, as in "
+                    + "a container whose ports are published (default: ${DEFAULT-VALUE}). ZooKeeper, the bookies and "
+                    + "the brokers stay on 127.0.0.1."})
+    String bindAddress;
+
     @Option(names = "--no-fsync", description = "Acknowledge entries before the bookie journal is synced to disk (faster, less durable).")
     boolean noFsync;
 
@@ -55,14 +61,17 @@ final class StandaloneCommand implements Callable<Integer> {
             return 1;
         }
         Standalone.Options options = new Standalone.Options(dataDir, bookies, zkPort, bookiePort, brokerPort,
-                proxyPort, !noFsync, c -> c.toBuilder().metricsPort(metricsPort).build()).withBrokers(brokers);
+                proxyPort, !noFsync, c -> c.toBuilder().metricsPort(metricsPort).build()).withBrokers(brokers)
+                .withBindAddress(bindAddress);
         SecureSetup security = secure ? SecureSetup.prepare(dataDir.toPath()) : null;
         Standalone standalone = new Standalone(security == null ? options : options.withSecurity(security));
         // SIGTERM (a container's stop) and Ctrl-C close every component and exit 0, with logging still on
         ServerRunner.Stopper stopper = ServerRunner.installStopHandlers("Tributary standalone", null);
         standalone.start();
         System.out.println("Tributary standalone is running.");
-        System.out.println("  proxy (clients connect here): localhost:" + standalone.proxyPort());
+        boolean loopback = bindAddress.equals(Standalone.Options.LOOPBACK);
+        System.out.println("  proxy (clients connect here): localhost:" + standalone.proxyPort()
+                + (loopback ? "" : " (listening on " + bindAddress + ")"));
         String scheme = standalone.metricsScheme();
         for (int i = 0; i < standalone.brokers().size(); i++) {
             printMetrics("broker " + i + " metrics:", scheme, standalone.brokers().get(i).metricsPort());
@@ -74,7 +83,7 @@ final class StandaloneCommand implements Callable<Integer> {
         printMetrics("ZooKeeper metrics:", scheme, standalone.zookeeperMetricsPort());
         System.out.println("  data directory:                " + dataDir.getAbsolutePath());
         if (security == null) {
-            System.out.println("  security: none (plaintext on 127.0.0.1, no authentication; for development only: use --secure)");
+            System.out.println("  security: none (plaintext on " + bindAddress + ", no authentication; for development only: use --secure)");
         } else {
             System.out.println("  security: TLS on every listener, tokens required, permissions enforced");
             Path clientConfig = security.clientConfigFile();
