@@ -1,10 +1,10 @@
 package io.tributary.it.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.client.Consumer;
 import io.tributary.client.Message;
 import io.tributary.client.Producer;
@@ -12,8 +12,13 @@ import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.TributaryClient;
 import io.tributary.it.TestClusters;
-import java.io.File;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,52 +28,26 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The container image works, without a container engine: {@code scripts/build-image.sh} builds the OCI image
- * (its Debian base cached under {@code target/image/cache}, so a run builds it once), {@code umoci unpack} lays
- * out its root file system and runtime configuration, and each test runs the image's entrypoint the way a
- * runtime would: as the image's user, in its working directory, with its environment only, in a {@code chroot}
- * of the unpacked root (bound onto itself, a mount point as a runtime's root is) inside
- * {@code unshare --mount --pid --fork} (its own {@code /proc}; {@code /dev},
- * {@code /etc/hosts} and {@code /etc/resolv.conf} bound from the host as a runtime provides them), with the
- * entrypoint's process as PID 1 of that namespace. Needs root, debootstrap and umoci ({@code scripts/test.sh}
- * installs them) and the Debian mirror once.
+ * The container image works, without a container engine: built with {@code scripts/build-image.sh}, unpacked
+ * with {@code umoci unpack}, and its entrypoint run the way a runtime would ({@link UnpackedImage}).
  */
 class ImageTest {
-    private static final String TAG = "0.1.0";
-    private static Path repo;
-    private static Path bundle;
+    private static UnpackedImage image;
     private static Path rootfs;
     private static JsonNode process;
-    private static String sizeLine;
     private static final List<Process> STARTED = new ArrayList<>();
 
     @BeforeAll
     static void buildAndUnpack() throws Exception {
-        assertThat(System.getProperty("user.name")).as("the image test runs as root (debootstrap, chroot, unshare), as CI does")
-                .isEqualTo("root");
-        repo = repoRoot();
-        Path out = repo.resolve("target/image");
-        Path log = Paths.get("target", "image-build.log").toAbsolutePath();
-        long started = System.nanoTime();
-        int code = new ProcessBuilder(repo.resolve("scripts/build-image.sh").toString(), "--out", out.toString(), "--tag", TAG)
-                .directory(repo.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start().waitFor();
-        assertThat(code).as("scripts/build-image.sh exit status (log: " + log + ")").isZero();
-        System.out.printf("image built in %.1f s%n", (System.nanoTime() - started) / 1e9);
-        sizeLine = Files.readString(out.resolve("size.txt")).strip();
-        System.out.println(sizeLine);
-
-        bundle = Paths.get("target", "image-bundle").toAbsolutePath();
-        run(List.of("rm", "-rf", "--one-file-system", bundle.toString()));
-        run(List.of("umoci", "unpack", "--image", out.resolve("oci") + ":" + TAG, bundle.toString()));
-        rootfs = bundle.resolve("rootfs");
-        process = new ObjectMapper().readTree(bundle.resolve("config.json").toFile()).get("process");
+        image = UnpackedImage.get();
+        rootfs = image.rootfs;
+        process = image.process;
     }
 
     @AfterAll
@@ -94,9 +73,9 @@ class ImageTest {
         assertThat(Files.readSymbolicLink(rootfs.resolve("usr/local/bin/tributary")).toString())
                 .isEqualTo("/opt/tributary/bin/entrypoint.sh");
         // three layers: the Debian base, third-party jars, Tributary's own (docs/kubernetes.md#image)
-        assertThat(sizeLine).contains("3 layers");
-        long compressedMb = Long.parseLong(sizeLine.replaceAll(".*: 3 layers, ([0-9]+) MB compressed.*", "$1"));
-        assertThat(compressedMb).as(sizeLine).isLessThan(250);
+        assertThat(image.sizeLine).contains("3 layers");
+        long compressedMb = Long.parseLong(image.sizeLine.replaceAll(".*: 3 layers, ([0-9]+) MB compressed.*", "$1"));
+        assertThat(compressedMb).as(image.sizeLine).isLessThan(250);
     }
 
     @Test
@@ -120,21 +99,7 @@ class ImageTest {
         assertThat(Files.readAllLines(Path.of("/proc", Long.toString(pid1.pid()), "status"))).anyMatch(
                 l -> l.matches("Uid:\\s+10000\\s+10000\\s+10000\\s+10000"));
 
-        String topic = "public/default/image-" + System.nanoTime();
-        try (TributaryClient client = TributaryClient.builder().serviceUrl("127.0.0.1:" + proxyPort).build();
-             Consumer<String> consumer = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("image")
-                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe();
-             Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).create()) {
-            for (int i = 0; i < 10; i++) {
-                producer.send("message " + i);
-            }
-            for (int i = 0; i < 10; i++) {
-                Message<String> m = consumer.receive(30, TimeUnit.SECONDS);
-                assertThat(m).as("message " + i).isNotNull();
-                assertThat(m.getValue()).isEqualTo("message " + i);
-                consumer.acknowledge(m);
-            }
-        }
+        produceAndConsume("127.0.0.1:" + proxyPort);
 
         // init-cluster from the image, configured by environment, on the running cluster: nothing left to do
         Path init = Paths.get("target", "cluster-logs", "image-init-cluster.log").toAbsolutePath();
@@ -152,6 +117,35 @@ class ImageTest {
         System.out.printf("standalone in the image stopped %.1f s after SIGTERM%n", seconds);
         assertThat(p.exitValue()).as("exit status after SIGTERM; output in " + log).isZero();
         assertThat(read(log)).contains("Stopping Tributary standalone (SIGTERM)").contains("Tributary standalone stopped");
+    }
+
+    @Test
+    void standaloneBoundToEveryInterfaceServesClientsOutsideItsContainer() throws Exception {
+        // as `docker run -p 6650:6650 IMAGE standalone --bind-address 0.0.0.0`: the container has a network of its
+        // own, and the host reaches the published ports at the container's address
+        try (PodNetwork network = new PodNetwork("tribimage", "10.254.2.")) {
+            PodNetwork.Attachment container = network.attach();
+            Path log = Paths.get("target", "cluster-logs", "image-standalone-published.log").toAbsolutePath();
+            List<String> command = new ArrayList<>(image.entrypoint());
+            command.addAll(List.of("standalone", "--bind-address", "0.0.0.0", "--no-fsync"));
+            Process p = image.start(new UnpackedImage.Launch(log, Map.of(), command).network(container.netns(), "standalone"));
+            STARTED.add(p);
+            await().atMost(Duration.ofSeconds(90)).until(() -> read(log).contains("Tributary standalone is running.") || !p.isAlive());
+            assertThat(read(log)).as("the standalone's output").contains("proxy (clients connect here): localhost:6650 "
+                    + "(listening on 0.0.0.0)");
+
+            produceAndConsume(container.address() + ":6650");
+            // the proxy's metrics too (the first broker's port + 1 broker)
+            HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://" + container.address() + ":8081/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            // the broker's own port stays inside the container
+            assertThatThrownBy(() -> new Socket(container.address(), 6651).close()).isInstanceOf(ConnectException.class);
+
+            p.toHandle().children().forEach(ProcessHandle::destroy);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(read(log)).isZero();
+        }
     }
 
     @Test
@@ -173,57 +167,33 @@ class ImageTest {
                 + "TRIBUTARY_BROKER_ZOOKEEPER_SERVERS (broker.zookeeperServers)?");
     }
 
-    /**
-     * The image's entrypoint with {@code args}, as a runtime would start it: the image's user, working directory
-     * and environment (plus {@code env}), in a chroot of the unpacked root, in new mount and PID namespaces.
-     */
+    /** Ten messages produced and consumed through the proxy at {@code serviceUrl}. */
+    private static void produceAndConsume(String serviceUrl) throws Exception {
+        String topic = "public/default/image-" + System.nanoTime();
+        try (TributaryClient client = TributaryClient.builder().serviceUrl(serviceUrl).build();
+             Consumer<String> consumer = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("image")
+                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe();
+             Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).create()) {
+            for (int i = 0; i < 10; i++) {
+                producer.send("message " + i);
+            }
+            for (int i = 0; i < 10; i++) {
+                Message<String> m = consumer.receive(30, TimeUnit.SECONDS);
+                assertThat(m).as("message " + i).isNotNull();
+                assertThat(m.getValue()).isEqualTo("message " + i);
+                consumer.acknowledge(m);
+            }
+        }
+    }
+
+    /** The image's entrypoint with {@code args}, as a runtime would start it ({@link UnpackedImage#start}). */
     private static Process start(Path log, Map<String, String> env, String... args) throws IOException {
-        Files.createDirectories(log.getParent());
-        JsonNode user = process.get("user");
-        Map<String, String> environment = new TreeMap<>();
-        process.get("env").forEach(e -> {
-            String[] kv = e.asText().split("=", 2);
-            environment.put(kv[0], kv[1]);
-        });
-        environment.putAll(env);
-        String script = "root=$1; user=$2; cwd=$3; shift 3; "
-                // the root a mount point of its own, as a runtime's is (the JVM looks up a path's file store in
-                // /proc/self/mounts); --rbind keeps the /proc mounted on it
-                + "mount --rbind \"$root\" \"$root\" && "
-                + "mount --rbind /dev \"$root/dev\" && mount --bind /etc/hosts \"$root/etc/hosts\" "
-                + "&& mount --bind /etc/resolv.conf \"$root/etc/resolv.conf\" "
-                + "&& exec chroot --userspec=\"$user\" \"$root\" /usr/bin/env -i -C \"$cwd\" \"$@\"";
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--pid", "--fork", "--mount-proc=" + rootfs.resolve("proc"),
-                "sh", "-c", script, "sh", rootfs.toString(), user.get("uid").asInt() + ":" + user.get("gid").asInt(),
-                process.get("cwd").asText()));
-        environment.forEach((k, v) -> cmd.add(k + "=" + v));
-        process.get("args").forEach(a -> cmd.add(a.asText()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().clear();
-        pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-        Process p = pb.start();
+        Process p = image.start(log, env, args);
         STARTED.add(p);
         return p;
     }
 
     private static String read(Path log) throws IOException {
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-    }
-
-    private static void run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + output).isZero();
-    }
-
-    /** The first directory upwards from the working directory that holds scripts/build-image.sh. */
-    private static Path repoRoot() {
-        for (Path d = Paths.get("").toAbsolutePath(); d != null; d = d.getParent()) {
-            if (Files.isRegularFile(d.resolve("scripts/build-image.sh"))) {
-                return d;
-            }
-        }
-        throw new IllegalStateException("scripts/build-image.sh not found above " + new File("").getAbsolutePath());
     }
 }
