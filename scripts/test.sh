@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as README.md and .ci/run call it. Installs first what the tests run besides
 # Maven's artifacts: Prometheus (promtool checks every process's /metrics output and the alert rules),
-# debootstrap and umoci (the image test builds the container image with scripts/build-image.sh and unpacks it).
+# debootstrap and umoci (the image test builds the container image with scripts/build-image.sh and unpacks it),
+# iproute2 (the chart's pods run as processes from the image, each in a network namespace of its own).
 # A test never skips for want of a program: this script is where programs come from.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v umoci >/dev/null 2>&1 || missing+=(umoci)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} (Debian packages)" >&2
   sudo=""

@@ -190,6 +190,11 @@ final class RenderedChart {
      * and {@link #FIELD_REFS}, and {@code $(VAR)} expanded as Kubernetes does.
      */
     Map<String, String> containerEnvironment(Container container) {
+        return containerEnvironment(container, FIELD_REFS);
+    }
+
+    /** {@link #containerEnvironment(Container)} in a pod whose downward API gives {@code fieldRefs}. */
+    Map<String, String> containerEnvironment(Container container, Map<String, String> fieldRefs) {
         Map<String, String> env = new LinkedHashMap<>();
         for (EnvFromSource from : container.getEnvFrom()) {
             if (from.getConfigMapRef() != null) {
@@ -205,7 +210,7 @@ final class RenderedChart {
             if (var.getValueFrom() == null) {
                 value = expand(var.getValue() == null ? "" : var.getValue(), env);
             } else if (var.getValueFrom().getFieldRef() != null) {
-                value = FIELD_REFS.get(var.getValueFrom().getFieldRef().getFieldPath());
+                value = fieldRefs.get(var.getValueFrom().getFieldRef().getFieldPath());
             } else if (var.getValueFrom().getConfigMapKeyRef() != null) {
                 value = get(ConfigMap.class, var.getValueFrom().getConfigMapKeyRef().getName()).getData()
                         .get(var.getValueFrom().getConfigMapKeyRef().getKey());
@@ -231,7 +236,12 @@ final class RenderedChart {
 
     /** The container's arguments with {@code $(VAR)} expanded against its environment. */
     List<String> containerArgs(Container container) {
-        Map<String, String> env = containerEnvironment(container);
+        return containerArgs(container, FIELD_REFS);
+    }
+
+    /** {@link #containerArgs(Container)} in a pod whose downward API gives {@code fieldRefs}. */
+    List<String> containerArgs(Container container, Map<String, String> fieldRefs) {
+        Map<String, String> env = containerEnvironment(container, fieldRefs);
         return container.getArgs().stream().map(a -> expand(a, env)).toList();
     }
 
