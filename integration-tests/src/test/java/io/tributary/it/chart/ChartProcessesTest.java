@@ -21,15 +21,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The chart's default values run: every pod of {@code helm template} (with two brokers and one proxy, to
  * spare a 2-core machine) started as processes from the image with what Kubernetes would give it
  * ({@link PodCluster}). Messages go through the proxy Service's port, and a broker stopped as Kubernetes
- * scales a Deployment down (SIGTERM) hands its topics over without a client error. A setting the chart
- * renders but a process refuses fails here.
+ * scales a Deployment down (SIGTERM) hands its topics over without a client error; every pod deleted and
+ * recreated on the same claims finds every message and subscription again. A setting the chart renders but a
+ * process refuses fails here.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChartProcessesTest {
     private static PodCluster cluster;
 
@@ -50,10 +55,10 @@ class ChartProcessesTest {
     }
 
     @Test
+    @Order(1)
     void messagesGoThroughTheProxyServiceAndABrokerScaledDownHandsItsTopicsOver() throws Exception {
         String topic = "public/default/chart-" + System.nanoTime();
-        try (TributaryClient client = TributaryClient.builder().serviceUrl(cluster.serviceAddress("tributary-proxy"))
-                     .operationTimeout(Duration.ofSeconds(60)).build();
+        try (TributaryClient client = client();
              Consumer<String> consumer = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("chart")
                      .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe();
              Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).create()) {
@@ -85,6 +90,38 @@ class ChartProcessesTest {
             Pod other = await().atMost(Duration.ofSeconds(30)).until(() -> owner(topic), o -> o != null);
             assertThat(other).isNotSameAs(owner);
         }
+    }
+
+    @Test
+    @Order(2)
+    void everyPodDeletedAndRecreatedOnTheSameClaimsKeepsMessagesAndSubscriptions() throws Exception {
+        // what a backup of the claims restores, and what an upgrade that replaces every pod keeps
+        String topic = "public/default/claims-" + System.nanoTime();
+        try (TributaryClient client = client();
+             Consumer<String> consumer = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("kept")
+                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe();
+             Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).create()) {
+            for (int i = 0; i < 20; i++) {
+                producer.send("message " + i);
+            }
+            receive(consumer, 0, 10);
+        }
+
+        cluster.stop();
+        cluster.start();
+
+        try (TributaryClient client = client();
+             Consumer<String> consumer = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("kept").subscribe();
+             Consumer<String> fromTheStart = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("new")
+                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe()) {
+            receive(consumer, 10, 20);
+            receive(fromTheStart, 0, 20);
+        }
+    }
+
+    private static TributaryClient client() throws Exception {
+        return TributaryClient.builder().serviceUrl(cluster.serviceAddress("tributary-proxy")).operationTimeout(Duration.ofSeconds(60))
+                .build();
     }
 
     /** Receives and acknowledges {@code "message " + i} for i in [from, to), in order. */

@@ -83,6 +83,7 @@ final class PodCluster implements AutoCloseable {
         final String netns;
         Path log;
         Process process;
+        int starts;
 
         Pod(String name, String owner, PodTemplateSpec template, String subdomain) throws Exception {
             PodNetwork.Attachment attachment = network.attach();
@@ -176,6 +177,24 @@ final class PodCluster implements AutoCloseable {
         System.out.printf("%s: the chart's cluster (%d pods) ready in %.1f s%n", prefix, pods.size(), (System.nanoTime() - started) / 1e9);
     }
 
+    /**
+     * Deletes every pod as Kubernetes does (SIGTERM), proxies first and ZooKeeper last, each component's pods
+     * together; each must exit 0 within its termination grace period. Claims stay; the pods may be started
+     * again ({@link #start()}), as the controllers recreate them.
+     */
+    void stop() throws Exception {
+        for (String component : List.of("proxy", "broker", "bookie", "zookeeper")) {
+            List<Pod> running = pods(component).stream().filter(p -> p.process != null && p.process.isAlive()).toList();
+            running.forEach(p -> p.pid1().destroy());
+            for (Pod p : running) {
+                long grace = p.template.getSpec().getTerminationGracePeriodSeconds();
+                assertThat(p.process.waitFor(grace, TimeUnit.SECONDS)).as(p.name + " stopped within its grace period of %d s", grace)
+                        .isTrue();
+                assertThat(p.process.exitValue()).as(p.name + "'s exit status after SIGTERM; " + p.log).isZero();
+            }
+        }
+    }
+
     List<Pod> pods(String component) {
         return pods.stream().filter(p -> component.equals(p.component())).toList();
     }
@@ -223,7 +242,9 @@ final class PodCluster implements AutoCloseable {
         env.putAll(chart.containerEnvironment(c, fieldRefs));
         List<String> command = new ArrayList<>(c.getCommand() == null || c.getCommand().isEmpty() ? image.entrypoint() : c.getCommand());
         command.addAll(chart.containerArgs(c, fieldRefs));
-        pod.log = Paths.get("target", "cluster-logs", prefix + "-" + pod.name + ".log").toAbsolutePath();
+        pod.starts++;
+        pod.log = Paths.get("target", "cluster-logs", prefix + "-" + pod.name + (pod.starts > 1 ? "-" + pod.starts : "") + ".log")
+                .toAbsolutePath();
         Launch launch = new Launch(pod.log, env, command).network(pod.netns, pod.name).hosts(hostsFile(pod));
 
         PodSecurityContext podSecurity = pod.template.getSpec().getSecurityContext();
@@ -240,17 +261,30 @@ final class PodCluster implements AutoCloseable {
     }
 
     /**
-     * The directory standing in for the pod's volume {@code name}, as the kubelet makes it: an emptyDir or a
-     * claim (a StatefulSet's {@code volumeClaimTemplates}) an empty directory writable by the pod's
-     * {@code fsGroup}; a Secret its entries (or the volume's {@code items}) as files of the group
-     * {@code fsGroup} with the volume's {@code defaultMode}.
+     * The directory standing in for the pod's volume {@code name}, as the kubelet makes it: a claim (a
+     * StatefulSet's {@code volumeClaimTemplates}) a directory writable by the pod's {@code fsGroup}, kept for the
+     * next pod of the same name; an emptyDir a new empty one; a Secret its entries (or the volume's
+     * {@code items}) as files of the group {@code fsGroup} with the volume's {@code defaultMode}.
      */
     private Path volume(Pod pod, String name, Long fsGroup) throws IOException, InterruptedException {
         Path dir = work.resolve("volumes").resolve(pod.name).resolve(name);
-        Files.createDirectories(dir);
         String group = "0:" + (fsGroup == null ? 0 : fsGroup);
         Volume v = pod.template.getSpec().getVolumes() == null ? null
                 : pod.template.getSpec().getVolumes().stream().filter(x -> x.getName().equals(name)).findFirst().orElse(null);
+        boolean claim = pod.owner.startsWith("StatefulSet ") && chart.get(StatefulSet.class, pod.owner.substring("StatefulSet ".length()))
+                .getSpec().getVolumeClaimTemplates().stream().map(PersistentVolumeClaim::getMetadata).anyMatch(m -> m.getName().equals(name));
+        if (claim) {
+            // a claim outlives its pod: the next pod of the same name mounts the same volume
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+                UnpackedImage.run(List.of("chown", group, dir.toString()));
+                UnpackedImage.run(List.of("chmod", "2775", dir.toString()));
+            }
+            return dir;
+        }
+        // an emptyDir or a Secret volume is made anew for each pod
+        UnpackedImage.run(List.of("rm", "-rf", "--one-file-system", dir.toString()));
+        Files.createDirectories(dir);
         if (v != null && v.getSecret() != null) {
             SecretVolumeSource source = v.getSecret();
             Map<String, String> data = chart.get(Secret.class, source.getSecretName()).getData();
@@ -271,9 +305,7 @@ final class PodCluster implements AutoCloseable {
             }
             return dir;
         }
-        boolean claim = pod.owner.startsWith("StatefulSet ") && chart.get(StatefulSet.class, pod.owner.substring("StatefulSet ".length()))
-                .getSpec().getVolumeClaimTemplates().stream().map(PersistentVolumeClaim::getMetadata).anyMatch(m -> m.getName().equals(name));
-        assertThat(claim || (v != null && v.getEmptyDir() != null))
+        assertThat(v != null && v.getEmptyDir() != null)
                 .as(pod.owner + ": volume " + name + " is a claim, an emptyDir or a Secret (this test lays out no other kind)").isTrue();
         UnpackedImage.run(List.of("chown", group, dir.toString()));
         UnpackedImage.run(List.of("chmod", "2775", dir.toString()));
