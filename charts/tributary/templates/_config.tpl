@@ -49,6 +49,7 @@
 {{- $_ := set $env "broker.internal.tls.keyFile" $key -}}
 {{- $_ := set $env "broker.internal.tls.trustCertsFile" $ca -}}
 {{- $_ := set $env "broker.internal.client.tls.trustCertsFile" $ca -}}
+{{- $_ := set $env "broker.internal.client.tls.serverName" (include "tributary.broker.tlsServerName" $) -}}
 {{- $_ := set $env "broker.zookeeper.tls.trustCertsFile" $ca -}}
 {{- $_ := set $env "broker.bookkeeper.tls.trustCertsFile" $ca -}}
 {{- end -}}
@@ -72,6 +73,7 @@
 {{- $_ := set $env "proxy.tls.keyFile" $key -}}
 {{- $_ := set $env "proxy.tls.trustCertsFile" $ca -}}
 {{- $_ := set $env "proxy.brokerClient.tls.trustCertsFile" $ca -}}
+{{- $_ := set $env "proxy.brokerClient.tls.serverName" (include "tributary.broker.tlsServerName" $) -}}
 {{- $_ := set $env "proxy.zookeeper.tls.trustCertsFile" $ca -}}
 {{- end -}}
 {{- if $.Values.auth.enabled -}}

@@ -96,6 +96,12 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- join "," $members -}}
 {{- end -}}
 
+{{/* The name every broker's certificate holds and proxies and brokers check it against: the broker
+     Service's DNS name. Brokers are dialled at the pod IPs they advertise, which no certificate names */}}
+{{- define "tributary.broker.tlsServerName" -}}
+{{- printf "%s.%s.svc.%s" (include "tributary.component" (list . "broker")) .Release.Namespace .Values.clusterDomain -}}
+{{- end -}}
+
 {{- define "tributary.broker.serviceUrl" -}}
 {{- printf "%s:%d" (include "tributary.component" (list . "broker")) (int .Values.broker.ports.client) -}}
 {{- end -}}

@@ -64,19 +64,33 @@ public record InternalListenerConfig(String bindAddress, int port, String advert
         return Arrays.stream(list.split(",")).map(String::trim).filter(r -> !r.isEmpty()).collect(Collectors.toUnmodifiableSet());
     }
 
-    /** {@code <prefix>.certFile}, {@code .keyFile}, {@code .trustCertsFile}; null when none is set. */
+    /**
+     * {@code <prefix>.certFile}, {@code .keyFile}, {@code .trustCertsFile}, and {@code .serverName} (the name
+     * other brokers' certificates are checked against instead of the address dialled); null when no file is set.
+     */
     static TlsFiles clientTls(Settings s, String prefix) {
         String cert = s.get(prefix + ".certFile", null);
         String key = s.get(prefix + ".keyFile", null);
         String trust = s.get(prefix + ".trustCertsFile", null);
+        String serverName = s.get(prefix + ".serverName", "").trim();
         if (cert == null && key == null && trust == null) {
+            if (!serverName.isEmpty()) {
+                throw new IllegalArgumentException(prefix + ".serverName needs TLS to other brokers (" + prefix
+                        + ".trustCertsFile)");
+            }
             return null;
         }
+        TlsFiles files;
         try {
-            return new TlsFiles(cert == null ? null : Path.of(cert), key == null ? null : Path.of(key),
+            files = new TlsFiles(cert == null ? null : Path.of(cert), key == null ? null : Path.of(key),
                     trust == null ? null : Path.of(trust));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(prefix + ".certFile and " + prefix + ".keyFile go together: " + e.getMessage(), e);
+        }
+        try {
+            return files.withServerName(serverName);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(prefix + ".serverName: " + e.getMessage(), e);
         }
     }
 }

@@ -221,6 +221,7 @@ class BrokerConfigTest {
                 "broker.internal.client.authTokenFile", "/secrets/broker.token",
                 "broker.internal.client.tls.certFile", "/tls/client.crt", "broker.internal.client.tls.keyFile", "/tls/client.key",
                 "broker.internal.client.tls.trustCertsFile", "/tls/ca.crt",
+                "broker.internal.client.tls.serverName", "tributary-broker.messaging.svc.cluster.local",
                 "broker.tls.enabled", "true", "broker.tls.certFile", "/tls/broker.crt", "broker.tls.keyFile", "/tls/broker.key"),
                 Map.of("TRIBUTARY_BROKER_INTERNAL_PORT", "7002"));
         assertThat(c.internal().port()).isEqualTo(7002);
@@ -231,6 +232,7 @@ class BrokerConfigTest {
         assertThat(c.internal().clientAuthTokenFile()).hasToString("/secrets/broker.token");
         assertThat(c.internal().clientTls().certFile()).hasToString("/tls/client.crt");
         assertThat(c.internal().clientTls().trustCertsFile()).hasToString("/tls/ca.crt");
+        assertThat(c.internal().clientTls().serverName()).isEqualTo("tributary-broker.messaging.svc.cluster.local");
         assertThat(c.tls().certFile()).hasToString("/tls/broker.crt");
         assertThat(c.tls().clientAuth()).isEqualTo(io.tributary.protocol.security.ServerTlsSettings.ClientAuth.NONE);
     }
@@ -248,6 +250,11 @@ class BrokerConfigTest {
                 .hasMessageContaining("broker.internal.client.tls.keyFile");
         assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.tls.enabled", "true"), Map.of()))
                 .hasMessageContaining("broker.tls.certFile");
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.internal.client.tls.serverName", "broker"), Map.of()))
+                .hasMessageContaining("broker.internal.client.tls.serverName needs");
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.internal.client.tls.trustCertsFile", "/ca.crt",
+                "broker.internal.client.tls.serverName", "tls://broker"), Map.of()))
+                .hasMessageContaining("broker.internal.client.tls.serverName").hasMessageContaining("without port");
     }
 
     @Test

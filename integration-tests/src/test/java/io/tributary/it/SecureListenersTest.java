@@ -56,9 +56,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two brokers and a proxy with everything on: TLS on every listener, token authentication, the
  * internal listener requiring client certificates and admitting the role {@code broker} only. The
- * CA, certificates and keys are made here.
+ * CA, certificates and keys are made here. As in Kubernetes, where brokers advertise pod IPs, the
+ * brokers' certificate names neither the address they advertise nor localhost but one shared DNS name
+ * ({@link #BROKER_NAME}), which the proxy and the brokers expect instead
+ * ({@code proxy.brokerClient.tls.serverName}, {@code broker.internal.client.tls.serverName}).
  */
 class SecureListenersTest {
+    static final String BROKER_NAME = "tributary-broker.messaging.svc.cluster.local";
+
     @TempDir
     static Path dir;
     static InProcessCluster cluster;
@@ -67,6 +72,7 @@ class SecureListenersTest {
     static CertificateAuthority.Issued aliceCertificate;
     static String aliceToken;
     static String proxyToken;
+    static Path proxyTokenFile;
     final List<ManagedChannel> channels = new ArrayList<>();
 
     @BeforeAll
@@ -74,28 +80,31 @@ class SecureListenersTest {
         CertificateAuthority authority = CertificateAuthority.create("test-ca", Duration.ofDays(1));
         ca = authority.writeCertificate(dir.resolve("ca.crt"));
         CertificateAuthority.Issued server = authority.issue(dir, "server", "localhost", List.of("localhost"), List.of("127.0.0.1"));
+        CertificateAuthority.Issued brokerServer = authority.issue(dir, "broker", "tributary-broker", List.of(BROKER_NAME), List.of());
         CertificateAuthority.Issued brokerClient = authority.issueClient(dir, "broker-client", "broker");
         aliceCertificate = authority.issueClient(dir, "alice", "alice");
         Path secret = dir.resolve("secret.key");
         Tokens.createSecretKey(secret);
         Path brokerToken = Files.writeString(dir.resolve("broker.token"), Tokens.create("broker", null, secret, null, null));
         proxyToken = Tokens.create("proxy", null, secret, null, null);
-        Path proxyTokenFile = Files.writeString(dir.resolve("proxy.token"), proxyToken);
+        proxyTokenFile = Files.writeString(dir.resolve("proxy.token"), proxyToken);
         aliceToken = Tokens.create("alice", Duration.ofHours(1), secret, null, null);
 
         BrokerConfig secure = BrokerConfig.fromProperties(props(
-                "broker.tls.enabled", "true", "broker.tls.certFile", server.certFile(), "broker.tls.keyFile", server.keyFile(),
+                "broker.tls.enabled", "true", "broker.tls.certFile", brokerServer.certFile(),
+                "broker.tls.keyFile", brokerServer.keyFile(),
                 "broker.authentication.enabled", "true", "broker.authentication.secretKeyFile", secret,
                 "broker.authentication.proxyRoles", "proxy",
                 "broker.internal.port", "0",
-                "broker.internal.tls.enabled", "true", "broker.internal.tls.certFile", server.certFile(),
-                "broker.internal.tls.keyFile", server.keyFile(), "broker.internal.tls.trustCertsFile", ca,
+                "broker.internal.tls.enabled", "true", "broker.internal.tls.certFile", brokerServer.certFile(),
+                "broker.internal.tls.keyFile", brokerServer.keyFile(), "broker.internal.tls.trustCertsFile", ca,
                 "broker.internal.tls.clientAuth", "require",
                 "broker.internal.roles", "broker",
                 "broker.internal.client.authTokenFile", brokerToken,
                 "broker.internal.client.tls.certFile", brokerClient.certFile(),
                 "broker.internal.client.tls.keyFile", brokerClient.keyFile(),
-                "broker.internal.client.tls.trustCertsFile", ca), Map.of());
+                "broker.internal.client.tls.trustCertsFile", ca,
+                "broker.internal.client.tls.serverName", BROKER_NAME), Map.of());
         LoadBalancerConfig manual = new LoadBalancerConfig(false, Duration.ofMillis(500), Duration.ofSeconds(1),
                 0.25, Duration.ofSeconds(3), 0.3, 8, 50, 1000, 1_000_000, 128);
         cluster = new InProcessCluster(dir.toFile());
@@ -109,7 +118,8 @@ class SecureListenersTest {
                 "proxy.tls.enabled", "true", "proxy.tls.certFile", server.certFile(), "proxy.tls.keyFile", server.keyFile(),
                 "proxy.authentication.enabled", "true", "proxy.authentication.secretKeyFile", secret,
                 "proxy.brokerClient.authTokenFile", proxyTokenFile,
-                "proxy.brokerClient.tls.trustCertsFile", ca), Map.of())).start();
+                "proxy.brokerClient.tls.trustCertsFile", ca,
+                "proxy.brokerClient.tls.serverName", BROKER_NAME), Map.of())).start();
     }
 
     @AfterAll
@@ -144,6 +154,16 @@ class SecureListenersTest {
 
     private static <S extends AbstractStub<S>> S as(S stub, String token) {
         return stub.withCallCredentials(new BearerCredentials(() -> token)).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    /** TLS to a broker: its certificate names {@link #BROKER_NAME}, not the address dialled. */
+    private static TlsFiles brokerTls() {
+        return TlsFiles.trusting(ca).withServerName(BROKER_NAME);
+    }
+
+    /** TLS to the proxy (its certificate names localhost) or to a broker. */
+    private static TlsFiles tlsFor(String address) {
+        return address.equals(proxyAddress()) ? TlsFiles.trusting(ca) : brokerTls();
     }
 
     private static String proxyAddress() {
@@ -181,11 +201,44 @@ class SecureListenersTest {
     }
 
     @Test
+    void brokersAreCheckedAgainstTheirSharedNameNotTheAddressDialled() throws Exception {
+        // the proxy reached the brokers above (lookups, admin) and brokers each other (bundle moves) by the name;
+        // a client that checks the address it dials refuses the same brokers, on both listeners
+        Broker broker = cluster.brokers.get(0);
+        for (String address : List.of(broker.address(), broker.internalAddress())) {
+            ManagedChannel byAddress = channel(address, TlsFiles.trusting(ca));
+            assertThatThrownBy(() -> io.grpc.health.v1.HealthGrpc.newBlockingStub(byAddress).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()))
+                    .as("a broker at %s checked against its address", address)
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        }
+        ManagedChannel byName = channel(broker.address(), brokerTls());
+        assertThat(io.grpc.health.v1.HealthGrpc.newBlockingStub(byName).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus())
+                .isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+        // a proxy that checks the address refuses them too, where the same proxy expecting the name is served
+        for (String serverName : List.of("", BROKER_NAME)) {
+            try (ProxyServer p = new ProxyServer(ProxyConfig.fromProperties(props(
+                    "proxy.brokerServiceUrl", broker.address(), "proxy.bindAddress", "127.0.0.1", "proxy.port", "0",
+                    "proxy.metricsPort", "-1", "proxy.brokerClient.authTokenFile", proxyTokenFile,
+                    "proxy.brokerClient.tls.trustCertsFile", ca, "proxy.brokerClient.tls.serverName", serverName),
+                    Map.of())).start()) {
+                ManagedChannel c = channel("localhost:" + p.port(), null);
+                assertThat(codeOf(() -> LookupServiceGrpc.newBlockingStub(c).withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .lookup(LookupRequest.newBuilder().setTopic("public/default/by-address").build())))
+                        .as("a lookup through a proxy expecting the name '%s'", serverName)
+                        .isEqualTo(serverName.isEmpty() ? Status.Code.UNAVAILABLE : Status.Code.OK);
+            }
+        }
+    }
+
+    @Test
     void aClientCannotCallTheInternalListener() {
         String internal = cluster.brokers.get(0).internalAddress();
         // a client with a certificate from the cluster's CA and a valid token: authenticated, but not a broker
         ManagedChannel withCertificate = channel(internal,
-                new TlsFiles(aliceCertificate.certFile(), aliceCertificate.keyFile(), ca));
+                new TlsFiles(aliceCertificate.certFile(), aliceCertificate.keyFile(), ca, BROKER_NAME));
         assertThatThrownBy(() -> as(BrokerControlServiceGrpc.newBlockingStub(withCertificate), aliceToken).prepareBundle(prepare()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
@@ -195,7 +248,7 @@ class SecureListenersTest {
         assertThat(codeOf(() -> as(BrokerControlServiceGrpc.newBlockingStub(withCertificate), proxyToken).prepareBundle(prepare())))
                 .isEqualTo(Status.Code.PERMISSION_DENIED);
         // without a client certificate the TLS handshake fails, whatever the token
-        ManagedChannel withoutCertificate = channel(internal, TlsFiles.trusting(ca));
+        ManagedChannel withoutCertificate = channel(internal, brokerTls());
         assertThat(codeOf(() -> as(BrokerControlServiceGrpc.newBlockingStub(withoutCertificate), aliceToken).prepareBundle(prepare())))
                 .isEqualTo(Status.Code.UNAVAILABLE);
         // and in plaintext nothing is served at all
@@ -204,7 +257,7 @@ class SecureListenersTest {
                 .isEqualTo(Status.Code.UNAVAILABLE);
         // the client port and the proxy do not serve the control service
         for (String clientFacing : List.of(cluster.brokers.get(0).address(), proxyAddress())) {
-            ManagedChannel c = channel(clientFacing, TlsFiles.trusting(ca));
+            ManagedChannel c = channel(clientFacing, tlsFor(clientFacing));
             assertThat(codeOf(() -> as(BrokerControlServiceGrpc.newBlockingStub(c), aliceToken).prepareBundle(prepare())))
                     .as("the control service at %s", clientFacing).isEqualTo(Status.Code.UNIMPLEMENTED);
         }
@@ -248,7 +301,7 @@ class SecureListenersTest {
         LookupRequest lookup = LookupRequest.newBuilder().setTopic("public/default/forged").build();
         Metadata claimsToBeAProxiedSuperuser = new Metadata();
         claimsToBeAProxiedSuperuser.put(AuthHeaders.ORIGINAL_ROLE, "superuser");
-        ManagedChannel direct = channel(broker, TlsFiles.trusting(ca));
+        ManagedChannel direct = channel(broker, brokerTls());
         assertThatThrownBy(() -> as(LookupServiceGrpc.newBlockingStub(direct), aliceToken)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(claimsToBeAProxiedSuperuser)).lookup(lookup))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
@@ -266,7 +319,7 @@ class SecureListenersTest {
     @Test
     void healthChecksNeedNoToken() {
         for (String address : List.of(cluster.brokers.get(0).address(), proxyAddress())) {
-            ManagedChannel c = channel(address, TlsFiles.trusting(ca));
+            ManagedChannel c = channel(address, tlsFor(address));
             assertThat(io.grpc.health.v1.HealthGrpc.newBlockingStub(c).withDeadlineAfter(30, TimeUnit.SECONDS)
                     .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus())
                     .as("health at %s", address).isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);

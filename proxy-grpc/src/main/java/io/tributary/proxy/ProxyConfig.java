@@ -312,14 +312,25 @@ public record ProxyConfig(
         Path cert = path(s.get(PREFIX_BROKER_CLIENT_TLS + ".certFile", null));
         Path key = path(s.get(PREFIX_BROKER_CLIENT_TLS + ".keyFile", null));
         Path trust = path(s.get(PREFIX_BROKER_CLIENT_TLS + ".trustCertsFile", null));
+        String serverName = s.get(PREFIX_BROKER_CLIENT_TLS + ".serverName", "").trim();
         if (cert == null && key == null && trust == null) {
+            if (!serverName.isEmpty()) {
+                throw new IllegalArgumentException(PREFIX_BROKER_CLIENT_TLS + ".serverName needs TLS to brokers ("
+                        + PREFIX_BROKER_CLIENT_TLS + ".trustCertsFile)");
+            }
             return null;
         }
+        TlsFiles files;
         try {
-            return new TlsFiles(cert, key, trust);
+            files = new TlsFiles(cert, key, trust);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(PREFIX_BROKER_CLIENT_TLS + ".certFile and " + PREFIX_BROKER_CLIENT_TLS
                     + ".keyFile go together: " + e.getMessage(), e);
+        }
+        try {
+            return files.withServerName(serverName);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(PREFIX_BROKER_CLIENT_TLS + ".serverName: " + e.getMessage(), e);
         }
     }
 

@@ -137,6 +137,12 @@ class ProxyConfigTest {
         assertThat(on.brokerClientTls().trustCertsFile()).hasToString("/tls/ca.crt");
         assertThat(on.brokerClientTls().certFile()).hasToString("/tls/client.crt");
         assertThat(on.withPort(1).brokerClientTls()).isEqualTo(on.brokerClientTls());
+        // brokers' certificates are checked against the address dialled unless a server name is expected
+        assertThat(on.brokerClientTls().serverName()).isNull();
+        assertThat(ProxyConfig.fromProperties(props("proxy.brokerServiceUrl", "b1:6651",
+                "proxy.brokerClient.tls.trustCertsFile", "/tls/ca.crt"),
+                Map.of("TRIBUTARY_PROXY_BROKER_CLIENT_TLS_SERVER_NAME", "tributary-broker.messaging.svc.cluster.local"))
+                .brokerClientTls().serverName()).isEqualTo("tributary-broker.messaging.svc.cluster.local");
         // the metrics endpoint stays plain HTTP until asked, then serves the public port's certificate
         assertThat(on.metricsSettings().tls()).isNull();
         ProxyConfig https = ProxyConfig.fromProperties(props("proxy.brokerServiceUrl", "b1:6651",
@@ -155,6 +161,13 @@ class ProxyConfigTest {
         assertThatThrownBy(() -> ProxyConfig.fromProperties(props("proxy.brokerServiceUrl", "b1:6651",
                 "proxy.brokerClient.tls.certFile", "/c.crt", "proxy.brokerClient.tls.trustCertsFile", "/ca.crt"), Map.of()))
                 .hasMessageContaining("proxy.brokerClient.tls.keyFile");
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(props("proxy.brokerServiceUrl", "b1:6651",
+                "proxy.brokerClient.tls.serverName", "tributary-broker"), Map.of()))
+                .hasMessageContaining("proxy.brokerClient.tls.serverName needs").hasMessageContaining("trustCertsFile");
+        assertThatThrownBy(() -> ProxyConfig.fromProperties(props("proxy.brokerServiceUrl", "b1:6651",
+                "proxy.brokerClient.tls.trustCertsFile", "/ca.crt", "proxy.brokerClient.tls.serverName", "tributary-broker:6651"),
+                Map.of()))
+                .hasMessageContaining("proxy.brokerClient.tls.serverName").hasMessageContaining("without port");
         assertThatThrownBy(() -> ProxyConfig.fromProperties(props("proxy.brokerServiceUrl", "b1:6651",
                 "proxy.tls.enabled", "true"), Map.of()))
                 .hasMessageContaining("proxy.tls.certFile");

@@ -306,12 +306,18 @@ class HelmChartTest {
                 .containsEntry("TRIBUTARY_BROKER_INTERNAL_CLIENT_AUTH_TOKEN_FILE", "/etc/tributary/tokens/broker.token")
                 .containsEntry("TRIBUTARY_BROKER_AUTHENTICATION_PROXY_ROLES", "proxy")
                 .containsEntry("TRIBUTARY_BROKER_INTERNAL_ROLES", "broker");
+        // brokers advertise pod IPs, which no Certificate names: every client of a broker expects the name the
+        // broker Certificate holds instead (docs/kubernetes.md, "TLS and tokens")
+        String brokerName = FULLNAME + "-broker." + RenderedChart.NAMESPACE + ".svc.cluster.local";
+        assertThat(certificate(r, "broker").spec().dnsNames()).contains(brokerName);
+        assertThat(broker).containsEntry("TRIBUTARY_BROKER_INTERNAL_CLIENT_TLS_SERVER_NAME", brokerName);
         assertThat(broker.get("TRIBUTARY_BROKER_ZOOKEEPER_SERVERS")).endsWith(":2281");
         Map<String, String> proxy = r.containerEnvironment(container(r, "Deployment", "proxy"));
         assertThat(proxy).containsEntry("TRIBUTARY_PROXY_TLS_ENABLED", "true")
                 .containsEntry("TRIBUTARY_PROXY_AUTHENTICATION_ENABLED", "true")
                 .containsEntry("TRIBUTARY_PROXY_BROKER_CLIENT_AUTH_TOKEN_FILE", "/etc/tributary/tokens/proxy.token")
-                .containsEntry("TRIBUTARY_PROXY_BROKER_CLIENT_TLS_TRUST_CERTS_FILE", "/etc/tributary/tls/ca.crt");
+                .containsEntry("TRIBUTARY_PROXY_BROKER_CLIENT_TLS_TRUST_CERTS_FILE", "/etc/tributary/tls/ca.crt")
+                .containsEntry("TRIBUTARY_PROXY_BROKER_CLIENT_TLS_SERVER_NAME", brokerName);
         Map<String, String> zk = r.containerEnvironment(container(r, "StatefulSet", "zookeeper"));
         assertThat(zk).containsEntry("TRIBUTARY_ZOOKEEPER_TLS_ENABLED", "true")
                 .containsEntry("TRIBUTARY_ZOOKEEPER_TLS_QUORUM", "true")

@@ -17,8 +17,9 @@ import javax.net.ssl.SSLException;
  * needs them), so a long-lived client presents a rotated certificate and trusts a rotated CA on its
  * next connection without a restart; connections already open are unaffected. The key may be PKCS#8
  * ({@code BEGIN PRIVATE KEY}), PKCS#1 ({@code BEGIN RSA PRIVATE KEY}) or SEC1 ({@code BEGIN EC
- * PRIVATE KEY}), not encrypted. The server's host name is checked against its certificate. TLS
- * sessions are not resumed when files are given: a resumed session would skip the reading.
+ * PRIVATE KEY}), not encrypted. The server's certificate must chain to the trusted CAs and name the
+ * host dialled, or {@link TlsFiles#serverName()} when that is set (see {@link #apply}). TLS sessions
+ * are not resumed when files are given: a resumed session would skip the reading.
  */
 public final class ClientTls {
     private ClientTls() {}
@@ -58,11 +59,22 @@ public final class ClientTls {
         }
     }
 
-    /** TLS with {@code files}, or plaintext when {@code files} is null. */
+    /**
+     * TLS with {@code files}, or plaintext when {@code files} is null. With a
+     * {@link TlsFiles#serverName() server name} the channel's authority becomes that name: grpc-netty
+     * opens its TLS engine for the authority's host, so the name is what the server's certificate is
+     * verified against (endpoint identification "HTTPS": a DNS name in its subject alternative names)
+     * and what is sent as SNI, while the connection still goes to the address dialled. Verification
+     * stays whole: chain to the trusted CAs, and that name.
+     */
     public static NettyChannelBuilder apply(NettyChannelBuilder builder, TlsFiles files) {
         if (files == null) {
             return builder.usePlaintext();
         }
-        return builder.negotiationType(NegotiationType.TLS).sslContext(context(files));
+        builder.negotiationType(NegotiationType.TLS).sslContext(context(files));
+        if (files.serverName() != null) {
+            builder.overrideAuthority(files.serverName());
+        }
+        return builder;
     }
 }
