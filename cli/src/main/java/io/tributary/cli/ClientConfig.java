@@ -27,13 +27,15 @@ import java.util.function.BiConsumer;
  * @param tlsTrustCertsFile the CA certificates to trust (PEM); null: TLS only by a tls:// URL or a client certificate
  * @param tlsCertFile the client certificate for mutual TLS, or null
  * @param tlsKeyFile the key of {@code tlsCertFile}, or null (set exactly when it is)
+ * @param tlsServerName the name the server's certificate must hold instead of the service URL's host (as through
+ *                      {@code kubectl port-forward}), or null
  */
 public record ClientConfig(String serviceUrl, String authToken, Path authTokenFile, Path tlsTrustCertsFile,
-                           Path tlsCertFile, Path tlsKeyFile) {
+                           Path tlsCertFile, Path tlsKeyFile, String tlsServerName) {
     public static final String DEFAULT_SERVICE_URL = "localhost:6650";
     /** The keys of a client config file. */
     static final List<String> KEYS = List.of("serviceUrl", "authToken", "authTokenFile", "tlsTrustCertsFile",
-            "tlsCertFile", "tlsKeyFile");
+            "tlsCertFile", "tlsKeyFile", "tlsServerName");
 
     public ClientConfig {
         if (serviceUrl == null || serviceUrl.isBlank()) {
@@ -48,6 +50,9 @@ public record ClientConfig(String serviceUrl, String authToken, Path authTokenFi
         if ((tlsCertFile == null) != (tlsKeyFile == null)) {
             throw new IllegalArgumentException("a TLS client certificate needs its key (--tls-cert with --tls-key, "
                     + "tlsCertFile with tlsKeyFile)");
+        }
+        if (tlsServerName != null && tlsTrustCertsFile == null && tlsCertFile == null && !tlsServerName.isBlank()) {
+            throw new IllegalArgumentException("a TLS server name needs TLS (--tls-ca or tlsTrustCertsFile)");
         }
     }
 
@@ -73,7 +78,8 @@ public record ClientConfig(String serviceUrl, String authToken, Path authTokenFi
         Path dir = file.toAbsolutePath().getParent();
         try {
             return new ClientConfig(text(p, "serviceUrl"), text(p, "authToken"), path(p, "authTokenFile", dir),
-                    path(p, "tlsTrustCertsFile", dir), path(p, "tlsCertFile", dir), path(p, "tlsKeyFile", dir));
+                    path(p, "tlsTrustCertsFile", dir), path(p, "tlsCertFile", dir), path(p, "tlsKeyFile", dir),
+                    text(p, "tlsServerName"));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the client config " + file + ": " + e.getMessage(), e);
         }
@@ -81,7 +87,7 @@ public record ClientConfig(String serviceUrl, String authToken, Path authTokenFi
 
     /** The defaults alone: {@code localhost:6650}, plaintext, no token. */
     public static ClientConfig defaults() {
-        return new ClientConfig(null, null, null, null, null, null);
+        return new ClientConfig(null, null, null, null, null, null, null);
     }
 
     private static String text(Properties p, String key) {
@@ -108,6 +114,7 @@ public record ClientConfig(String serviceUrl, String authToken, Path authTokenFi
             return null;
         }
         TlsOptions tls = tlsTrustCertsFile == null ? TlsOptions.systemTrust() : TlsOptions.trusting(tlsTrustCertsFile);
+        tls = tls.withServerName(tlsServerName);
         return tlsCertFile == null ? tls : tls.withClientCertificate(tlsCertFile, tlsKeyFile);
     }
 

@@ -38,9 +38,14 @@ public final class ClientOptions {
             description = "Private key (PEM, not encrypted) of --tls-cert.")
     Path tlsKey;
 
+    @Option(names = "--tls-server-name", paramLabel = "NAME", scope = ScopeType.INHERIT,
+            description = "Check the server's certificate against NAME instead of the service URL's host (for example "
+                    + "through kubectl port-forward to localhost).")
+    String tlsServerName;
+
     @Option(names = "--client-config", paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "Client settings as properties (serviceUrl, authToken, authTokenFile, tlsTrustCertsFile, "
-                    + "tlsCertFile, tlsKeyFile; see conf/client.properties); command-line options win.")
+                    + "tlsCertFile, tlsKeyFile, tlsServerName; see conf/client.properties); command-line options win.")
     Path clientConfig;
 
     /**
@@ -58,6 +63,7 @@ public final class ClientOptions {
                 tokenGiven ? authTokenFile : file.authTokenFile(),
                 tlsCa != null ? tlsCa : file.tlsTrustCertsFile(),
                 certGiven ? tlsCert : file.tlsCertFile(),
-                certGiven ? tlsKey : file.tlsKeyFile());
+                certGiven ? tlsKey : file.tlsKeyFile(),
+                tlsServerName != null ? tlsServerName : file.tlsServerName());
     }
 }

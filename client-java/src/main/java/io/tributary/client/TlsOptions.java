@@ -15,7 +15,7 @@ import java.util.Objects;
  *
  * <p>The files are read when the client is built, and again when they change, for the next
  * connection, so rotated certificates are used without rebuilding the client. The server's host
- * name is checked against its certificate.
+ * name (or the name given to {@link #withServerName}) is checked against its certificate.
  *
  * <p>A service URL with a TLS scheme ({@code tls://host:port}, {@code grpc+tls://host:port}) turns
  * TLS on by itself, trusting the JDK's default CAs, unless TLS options are given.
@@ -24,21 +24,23 @@ public final class TlsOptions {
     private final Path trustCertsFile;
     private final Path certFile;
     private final Path keyFile;
+    private final String serverName;
 
-    private TlsOptions(Path trustCertsFile, Path certFile, Path keyFile) {
+    private TlsOptions(Path trustCertsFile, Path certFile, Path keyFile, String serverName) {
         this.trustCertsFile = trustCertsFile;
         this.certFile = certFile;
         this.keyFile = keyFile;
+        this.serverName = serverName;
     }
 
     /** TLS verifying the server against the CA certificates (PEM) in {@code caCertsFile}. */
     public static TlsOptions trusting(Path caCertsFile) {
-        return new TlsOptions(Objects.requireNonNull(caCertsFile, "caCertsFile"), null, null);
+        return new TlsOptions(Objects.requireNonNull(caCertsFile, "caCertsFile"), null, null, null);
     }
 
     /** TLS verifying the server against the JDK's default trusted CAs. */
     public static TlsOptions systemTrust() {
-        return new TlsOptions(null, null, null);
+        return new TlsOptions(null, null, null, null);
     }
 
     /**
@@ -48,7 +50,27 @@ public final class TlsOptions {
      */
     public TlsOptions withClientCertificate(Path certFile, Path keyFile) {
         return new TlsOptions(trustCertsFile, Objects.requireNonNull(certFile, "certFile"),
-                Objects.requireNonNull(keyFile, "keyFile"));
+                Objects.requireNonNull(keyFile, "keyFile"), serverName);
+    }
+
+    /**
+     * These options checking the server's certificate against {@code name} (a host name, without port) instead
+     * of the host the service URL names; also sent as the TLS server name (SNI). For a connection that reaches
+     * the cluster by another address than its certificate holds, such as {@code kubectl port-forward} to
+     * {@code localhost}: {@code withServerName("tributary-proxy.messaging.svc.cluster.local")}. Null or blank:
+     * the service URL's host.
+     */
+    public TlsOptions withServerName(String name) {
+        String n = name == null || name.isBlank() ? null : name.trim();
+        if (n != null && (n.contains(":") || n.contains("/") || n.contains(" "))) {
+            throw new IllegalArgumentException("a TLS server name is a host name, without port or scheme: " + name);
+        }
+        return new TlsOptions(trustCertsFile, certFile, keyFile, n);
+    }
+
+    /** The name the server's certificate is checked against; null for the service URL's host. */
+    public String serverName() {
+        return serverName;
     }
 
     /** The trusted CA certificates; null for the JDK's defaults. */
@@ -69,6 +91,7 @@ public final class TlsOptions {
     @Override
     public String toString() {
         return "TlsOptions{trust=" + (trustCertsFile == null ? "system" : trustCertsFile)
-                + (certFile == null ? "" : ", cert=" + certFile + ", key=" + keyFile) + "}";
+                + (certFile == null ? "" : ", cert=" + certFile + ", key=" + keyFile)
+                + (serverName == null ? "" : ", serverName=" + serverName) + "}";
     }
 }

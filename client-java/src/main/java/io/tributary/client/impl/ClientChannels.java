@@ -40,7 +40,7 @@ public final class ClientChannels {
             throws TributaryClientException {
         TlsFiles files = null;
         if (tls != null) {
-            files = new TlsFiles(tls.certFile(), tls.keyFile(), tls.trustCertsFile());
+            files = new TlsFiles(tls.certFile(), tls.keyFile(), tls.trustCertsFile(), tls.serverName());
         } else if (ClientBuilderImpl.hasTlsScheme(serviceUrl)) {
             files = new TlsFiles(null, null, null);
         }
