@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code cutEveryBytes} through, so a test makes progress as long as that exceeds what a
  * reconnecting client resends.
  */
-final class ChaosProxy implements AutoCloseable {
+public final class ChaosProxy implements AutoCloseable {
     private final ServerSocket server;
     private final InetSocketAddress upstream;
     private final long cutEveryBytes;
@@ -39,8 +39,8 @@ final class ChaosProxy implements AutoCloseable {
     });
     private volatile boolean closed;
 
-    private ChaosProxy(int upstreamPort, long cutEveryBytes) throws IOException {
-        this.upstream = new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort);
+    private ChaosProxy(InetSocketAddress upstream, long cutEveryBytes) throws IOException {
+        this.upstream = upstream;
         this.cutEveryBytes = cutEveryBytes;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         threads.execute(this::acceptLoop);
@@ -48,11 +48,19 @@ final class ChaosProxy implements AutoCloseable {
 
     /** Forwards a free loopback port to {@code upstreamPort} on the loopback interface. */
     static ChaosProxy start(int upstreamPort, long cutEveryBytes) throws IOException {
-        return new ChaosProxy(upstreamPort, cutEveryBytes);
+        return new ChaosProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort), cutEveryBytes);
+    }
+
+    /**
+     * Forwards a free loopback port to {@code host:port} without cutting anything, as
+     * {@code kubectl port-forward} does.
+     */
+    public static ChaosProxy forward(String host, int port) throws IOException {
+        return new ChaosProxy(new InetSocketAddress(host, port), Long.MAX_VALUE);
     }
 
     /** Where clients connect: {@code host:port}. */
-    String address() {
+    public String address() {
         return server.getInetAddress().getHostAddress() + ":" + server.getLocalPort();
     }
 

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -37,11 +38,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChartProcessesTest {
     private static PodCluster cluster;
+    private static Path values;
 
     @BeforeAll
     static void renderAndStart() throws Exception {
         // the init Job an ordinary Job: no Helm here to run hooks
-        Path values = Files.createTempFile("chart-processes", ".yaml");
+        values = Files.createTempFile("chart-processes", ".yaml");
         Files.writeString(values, "broker:\n  replicas: 2\nproxy:\n  replicas: 1\ninitJob:\n  helmHook: false\n");
         cluster = new PodCluster(UnpackedImage.get(), RenderedChart.render(values), "tribchart", "10.254.0.");
         cluster.start();
@@ -52,6 +54,12 @@ class ChartProcessesTest {
         if (cluster != null) {
             cluster.close();
         }
+    }
+
+    @Test
+    @Order(0)
+    void theCommandsTheInstallPrintsWorkThroughAPortForward() throws Exception {
+        cluster.runClientCommandsOf(RenderedChart.notes(values), Map.of());
     }
 
     @Test

@@ -110,6 +110,17 @@ class HelmChartTest {
     }
 
     @Test
+    void theNotesOfASecureInstallSayHowToConnectThroughThePortForward() {
+        String notes = RenderedChart.notes(example("tls-auth"));
+        // the proxy's certificate does not name localhost: the client expects its Service's name, trusting the CA
+        assertThat(notes).contains("kubectl --namespace messaging get secret tributary-proxy-tls -o jsonpath='{.data.ca\\.crt}' "
+                        + "| base64 -d > ca.crt")
+                .contains("bin/tributary admin -u tls://localhost:6650 --tls-ca ca.crt --tls-server-name tributary-proxy.messaging.svc "
+                        + "--auth-token-file admin.token brokers list");
+        assertThat(RenderedChart.notes()).contains("bin/tributary admin -u localhost:6650 brokers list");
+    }
+
+    @Test
     void theInitJobIsAHelmHookByDefault() throws Exception {
         // a hook is not part of the release's manifest: Helm runs it after install and upgrade
         RenderedChart r = RenderedChart.render();

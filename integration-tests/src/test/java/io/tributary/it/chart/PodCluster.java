@@ -21,6 +21,8 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.tributary.it.ChaosProxy;
+import io.tributary.it.CliRun;
 import io.tributary.it.image.PodNetwork;
 import io.tributary.it.image.UnpackedImage;
 import io.tributary.it.image.UnpackedImage.Launch;
@@ -205,6 +207,29 @@ final class PodCluster implements AutoCloseable {
         Pod p = selected(s).get(0);
         ServicePort port = s.getSpec().getPorts().get(0);
         return p.ip + ":" + portNumber(p.container(), port.getTargetPort());
+    }
+
+    /**
+     * Runs the {@code bin/tributary} commands of an install's {@code notes} (each must exit 0) through a
+     * port-forward stand-in to the proxy Service on {@code localhost}, the files they name replaced by
+     * {@code files}' (a name in the notes to the file it stands for).
+     */
+    void runClientCommandsOf(String notes, Map<String, Path> files) throws Exception {
+        List<String> commands = notes.lines().map(String::strip).filter(l -> l.startsWith("bin/tributary ")).toList();
+        assertThat(commands).as("the client commands of the notes").hasSizeGreaterThanOrEqualTo(2);
+        String proxy = serviceAddress(RenderedChart.RELEASE + "-proxy");
+        int colon = proxy.lastIndexOf(':');
+        try (ChaosProxy portForward = ChaosProxy.forward(proxy.substring(0, colon), Integer.parseInt(proxy.substring(colon + 1)))) {
+            for (String command : commands) {
+                List<String> args = new ArrayList<>();
+                for (String arg : command.substring("bin/tributary ".length()).split(" ")) {
+                    arg = arg.replace("localhost:6650", portForward.address());
+                    args.add(files.containsKey(arg) ? files.get(arg).toString() : arg);
+                }
+                CliRun run = CliRun.of(args.toArray(String[]::new));
+                assertThat(run.code()).as(command + ": " + run.err()).isZero();
+            }
+        }
     }
 
     private void startAndAwaitReady(String component) throws Exception {
