@@ -7,20 +7,16 @@ import static org.awaitility.Awaitility.await;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.tributary.protocol.security.ClientTls;
 import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.ServerTlsSettings.ClientAuth;
@@ -29,7 +25,6 @@ import io.tributary.security.tls.CertificateAuthority.Issued;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -147,8 +142,6 @@ class ClientTlsReloadTest {
     }
 
     private int serve(ServerTlsSettings settings) {
-        ServerTls tls = ServerTls.start(settings);
-        closing.add(tls);
         ServerInterceptor recorder = new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
@@ -161,17 +154,7 @@ class ClientTlsReloadTest {
                 return next.startCall(call, headers);
             }
         };
-        try {
-            Server s = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                    .sslContext(tls.sslContext())
-                    .addService(ServerInterceptors.intercept(new HealthStatusManager().getHealthService(), recorder))
-                    .build()
-                    .start();
-            closing.add(() -> s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-            return s.getPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return TlsHealthServers.serve(settings, recorder, closing);
     }
 
     /** One call on a new channel (a new connection) made with the shared {@code context}. */

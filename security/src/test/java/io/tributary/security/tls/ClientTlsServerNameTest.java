@@ -6,27 +6,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.tributary.protocol.security.ClientTls;
 import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.ServerTlsSettings.ClientAuth;
 import io.tributary.protocol.security.TlsFiles;
 import io.tributary.security.tls.CertificateAuthority.Issued;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -126,8 +119,6 @@ class ClientTlsServerNameTest {
     }
 
     private int serve(ServerTlsSettings settings) {
-        ServerTls tls = ServerTls.start(settings);
-        closing.add(tls);
         ServerInterceptor recorder = new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
@@ -140,17 +131,7 @@ class ClientTlsServerNameTest {
                 return next.startCall(call, headers);
             }
         };
-        try {
-            Server s = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                    .sslContext(tls.sslContext())
-                    .addService(ServerInterceptors.intercept(new HealthStatusManager().getHealthService(), recorder))
-                    .build()
-                    .start();
-            closing.add(() -> s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-            return s.getPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return TlsHealthServers.serve(settings, recorder, closing);
     }
 
     /** One call on a new channel to {@code target}, made by {@link ClientTls#apply} as brokers and the proxy do. */
