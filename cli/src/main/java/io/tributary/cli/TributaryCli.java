@@ -37,9 +37,22 @@ public final class TributaryCli implements Runnable {
                     if ("1".equals(System.getenv("TRIBUTARY_DEBUG"))) {
                         e.printStackTrace();
                     }
-                    cmd.getErr().println("error: " + e.getMessage());
+                    cmd.getErr().println("error: " + describe(e));
                     return 1;
                 });
+    }
+
+    /**
+     * A failure's message; for one without (BookKeeper's cookie refusal, say), its kind and its cause's, so an
+     * error line is never empty.
+     */
+    static String describe(Throwable e) {
+        String message = e.getMessage();
+        if (message != null && !message.isBlank()) {
+            return message;
+        }
+        String kind = e.getClass().getSimpleName();
+        return e.getCause() == null || e.getCause() == e ? kind : kind + ": " + describe(e.getCause());
     }
 
     private static boolean isLongRunning(String[] args) {
