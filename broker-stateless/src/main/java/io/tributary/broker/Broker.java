@@ -3,6 +3,7 @@ package io.tributary.broker;
 import io.grpc.CallCredentials;
 import io.grpc.Server;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tributary.api.v1.BatchHeader;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
@@ -189,7 +190,9 @@ public final class Broker implements AutoCloseable {
         // acquire, unload, split or drain anything
         server = listeners.startClientPort(port, health.getHealthService().bindService(), List.of(messaging,
                 new LookupServiceImpl(namespaces, ownership, topics),
-                new AdminServiceImpl(namespaces, topics, loadManager, ownership, cluster, new GrantStore(store, authorization::written))));
+                new AdminServiceImpl(namespaces, topics, loadManager, ownership, cluster, new GrantStore(store, authorization::written)),
+                // grpcurl-style tools list and describe the services without the .proto files
+                ProtoReflectionServiceV1.newInstance()));
         internalServer = listeners.startInternal(new ControlServiceImpl(namespaces, ownership, mover, loadManager));
         internalAddress = config.internalAddress(internalServer.getPort());
 

@@ -9,6 +9,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.LookupServiceGrpc;
 import io.tributary.api.v1.MessagingServiceGrpc;
@@ -122,6 +123,8 @@ public final class ProxyServer implements AutoCloseable {
                 .addService(authenticated(new MessagingProxyService(ownerLookup, channels, timer)))
                 .addService(authenticated(new LookupProxyService(ownerLookup, brokers)))
                 .addService(authenticated(new AdminProxyService(brokers, ownerLookup)))
+                // grpcurl-style tools list and describe the services without the .proto files
+                .addService(authenticated(ProtoReflectionServiceV1.newInstance()))
                 .addService(health.getHealthService()) // probes carry no token
                 .build();
     }

@@ -2,6 +2,7 @@ package io.tributary.broker.auth;
 
 import io.grpc.MethodDescriptor;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.AuthAction;
 import io.tributary.api.v1.GetPermissionsRequest;
@@ -35,7 +36,7 @@ import java.util.Set;
  *       RevokePermission, GetPermissions</li>
  *   <li>superuser: CreateTenant, DeleteTenant, ListTenants, SetTenantAdmins, ListBrokers,
  *       DrainBroker, ListBundles, UnloadBundle, SplitBundle</li>
- *   <li>any authenticated role: the health service's Check and Watch</li>
+ *   <li>any authenticated role: the health service's Check and Watch, server reflection (v1)</li>
  * </ul>
  * Tenant admins pass every check inside their tenant and superusers every check.
  */
@@ -137,6 +138,8 @@ final class MethodPermissions {
         // ---- health: any authenticated role (the broker serves it outside authentication anyway)
         m.put(HealthGrpc.getCheckMethod(), (a, p, r) -> null);
         m.put(HealthGrpc.getWatchMethod(), (a, p, r) -> null);
+        // what services and messages exist is in the public .proto files already
+        m.put(ServerReflectionGrpc.getServerReflectionInfoMethod(), (a, p, r) -> null);
         return m;
     }
 

@@ -13,6 +13,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.LookupServiceGrpc;
@@ -37,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AuthorizationInterceptorTest {
     /** The services of the broker's client port. */
     static final List<ServiceDescriptor> PUBLIC_SERVICES = List.of(MessagingServiceGrpc.getServiceDescriptor(),
-            LookupServiceGrpc.getServiceDescriptor(), AdminServiceGrpc.getServiceDescriptor(), HealthGrpc.getServiceDescriptor());
+            LookupServiceGrpc.getServiceDescriptor(), AdminServiceGrpc.getServiceDescriptor(), HealthGrpc.getServiceDescriptor(),
+            ServerReflectionGrpc.getServiceDescriptor());
 
     @Test
     void everyMethodOfEveryPublicServiceIsClassified() {
