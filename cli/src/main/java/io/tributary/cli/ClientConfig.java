@@ -28,7 +28,7 @@ import java.util.function.BiConsumer;
  * @param tlsCertFile the client certificate for mutual TLS, or null
  * @param tlsKeyFile the key of {@code tlsCertFile}, or null (set exactly when it is)
  * @param tlsServerName the name the server's certificate must hold instead of the service URL's host (as through
- *                      {@code kubectl port-forward}), or null
+ *                      {@code kubectl port-forward}), or null; set alone, it connects with TLS trusting the JDK's CAs
  */
 public record ClientConfig(String serviceUrl, String authToken, Path authTokenFile, Path tlsTrustCertsFile,
                            Path tlsCertFile, Path tlsKeyFile, String tlsServerName) {
@@ -50,9 +50,6 @@ public record ClientConfig(String serviceUrl, String authToken, Path authTokenFi
         if ((tlsCertFile == null) != (tlsKeyFile == null)) {
             throw new IllegalArgumentException("a TLS client certificate needs its key (--tls-cert with --tls-key, "
                     + "tlsCertFile with tlsKeyFile)");
-        }
-        if (tlsServerName != null && tlsTrustCertsFile == null && tlsCertFile == null && !tlsServerName.isBlank()) {
-            throw new IllegalArgumentException("a TLS server name needs TLS (--tls-ca or tlsTrustCertsFile)");
         }
     }
 
@@ -110,7 +107,7 @@ public record ClientConfig(String serviceUrl, String authToken, Path authTokenFi
 
     /** The TLS options, or null for none (plaintext, or TLS with the JDK's CAs for a tls:// URL). */
     public TlsOptions tls() {
-        if (tlsTrustCertsFile == null && tlsCertFile == null) {
+        if (tlsTrustCertsFile == null && tlsCertFile == null && tlsServerName == null) {
             return null;
         }
         TlsOptions tls = tlsTrustCertsFile == null ? TlsOptions.systemTrust() : TlsOptions.trusting(tlsTrustCertsFile);

@@ -1,5 +1,6 @@
 package io.tributary.client;
 
+import io.tributary.protocol.security.TlsFiles;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -61,11 +62,7 @@ public final class TlsOptions {
      * the service URL's host.
      */
     public TlsOptions withServerName(String name) {
-        String n = name == null || name.isBlank() ? null : name.trim();
-        if (n != null && (n.contains(":") || n.contains("/") || n.contains(" "))) {
-            throw new IllegalArgumentException("a TLS server name is a host name, without port or scheme: " + name);
-        }
-        return new TlsOptions(trustCertsFile, certFile, keyFile, n);
+        return new TlsOptions(trustCertsFile, certFile, keyFile, TlsFiles.serverName(name));
     }
 
     /** The name the server's certificate is checked against; null for the service URL's host. */

@@ -33,7 +33,6 @@ public final class UnpackedImage {
     private static final AtomicInteger CONTAINERS = new AtomicInteger();
     private static UnpackedImage unpacked;
 
-    public final Path repo;
     public final Path rootfs;
     /** The runtime configuration's {@code process}: user, working directory, environment, entrypoint. */
     public final JsonNode process;
@@ -42,8 +41,7 @@ public final class UnpackedImage {
     /** Each started container's writable layer and root, one directory per container. */
     private final Path containers;
 
-    private UnpackedImage(Path repo, Path rootfs, JsonNode process, String sizeLine, Path containers) {
-        this.repo = repo;
+    private UnpackedImage(Path rootfs, JsonNode process, String sizeLine, Path containers) {
         this.containers = containers;
         this.rootfs = rootfs;
         this.process = process;
@@ -78,7 +76,7 @@ public final class UnpackedImage {
         JsonNode process = new ObjectMapper().readTree(bundle.resolve("config.json").toFile()).get("process");
         Path containers = Paths.get("target", "image-containers").toAbsolutePath();
         run(List.of("rm", "-rf", "--one-file-system", containers.toString()));
-        return new UnpackedImage(repo, bundle.resolve("rootfs"), process, sizeLine, containers);
+        return new UnpackedImage(bundle.resolve("rootfs"), process, sizeLine, containers);
     }
 
     /** The image's environment ({@code KEY=value} entries of its configuration). */

@@ -21,17 +21,28 @@ public record TlsFiles(Path certFile, Path keyFile, Path trustCertsFile, String 
         if ((certFile == null) != (keyFile == null)) {
             throw new IllegalArgumentException("a TLS certificate needs its key and a key its certificate");
         }
-        if (serverName != null && serverName.isBlank()) {
-            serverName = null;
-        }
-        if (serverName != null && (serverName.contains(":") || serverName.contains("/") || serverName.contains(" "))) {
-            throw new IllegalArgumentException("a TLS server name is a host name, without port or scheme: " + serverName);
-        }
+        serverName = serverName(serverName);
     }
 
     /** Files only: a client checks the server's certificate against the host it dials. */
     public TlsFiles(Path certFile, Path keyFile, Path trustCertsFile) {
         this(certFile, keyFile, trustCertsFile, null);
+    }
+
+    /**
+     * {@code name} as a TLS server name: trimmed, null when null or blank.
+     *
+     * @throws IllegalArgumentException when it is not a host name (a port, a scheme or a space in it)
+     */
+    public static String serverName(String name) {
+        if (name == null || name.isBlank()) {
+            return null;
+        }
+        String n = name.trim();
+        if (n.contains(":") || n.contains("/") || n.contains(" ")) {
+            throw new IllegalArgumentException("a TLS server name is a host name, without port or scheme: " + name);
+        }
+        return n;
     }
 
     /** Trust only: verify the server against {@code trustCertsFile}, present no certificate. */
