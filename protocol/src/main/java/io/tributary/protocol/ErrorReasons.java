@@ -43,6 +43,7 @@ public final class ErrorReasons {
             case TENANT_NOT_EMPTY:
             case PRODUCER_FENCED:
             case MESSAGE_ALREADY_ACKNOWLEDGED:
+            case MESSAGE_NOT_HELD:
                 return Status.Code.FAILED_PRECONDITION;
             case POSITION_OUT_OF_RANGE:
                 return Status.Code.OUT_OF_RANGE;

@@ -3,13 +3,19 @@ package io.tributary.proxy;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.AcknowledgeRequest;
 import io.tributary.api.v1.AcknowledgeResponse;
+import io.tributary.api.v1.ChangeInvisibleDurationRequest;
+import io.tributary.api.v1.ChangeInvisibleDurationResponse;
 import io.tributary.api.v1.GetLastMessageIdRequest;
 import io.tributary.api.v1.GetLastMessageIdResponse;
 import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.api.v1.NegativeAcknowledgeRequest;
+import io.tributary.api.v1.NegativeAcknowledgeResponse;
 import io.tributary.api.v1.PublishRequest;
 import io.tributary.api.v1.PublishResponse;
 import io.tributary.api.v1.ReceiveRequest;
 import io.tributary.api.v1.ReceiveResponse;
+import io.tributary.api.v1.SendRequest;
+import io.tributary.api.v1.SendResponse;
 import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.SubscribeResponse;
 import io.tributary.protocol.TopicName;
@@ -65,6 +71,32 @@ public final class MessagingProxyService extends MessagingServiceGrpc.MessagingS
         TopicName topic = topicOrFail(request.getTopic(), responseObserver);
         if (topic != null) {
             owners.forward(topic, MessagingServiceGrpc.getGetLastMessageIdMethod(), request, responseObserver);
+        }
+    }
+
+    @Override
+    public void send(SendRequest request, StreamObserver<SendResponse> responseObserver) {
+        TopicName topic = topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, MessagingServiceGrpc.getSendMethod(), request, responseObserver);
+        }
+    }
+
+    @Override
+    public void changeInvisibleDuration(ChangeInvisibleDurationRequest request,
+                                        StreamObserver<ChangeInvisibleDurationResponse> responseObserver) {
+        TopicName topic = topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, MessagingServiceGrpc.getChangeInvisibleDurationMethod(), request, responseObserver);
+        }
+    }
+
+    @Override
+    public void negativeAcknowledge(NegativeAcknowledgeRequest request,
+                                    StreamObserver<NegativeAcknowledgeResponse> responseObserver) {
+        TopicName topic = topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, MessagingServiceGrpc.getNegativeAcknowledgeMethod(), request, responseObserver);
         }
     }
 

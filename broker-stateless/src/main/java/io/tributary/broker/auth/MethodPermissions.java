@@ -24,9 +24,9 @@ import java.util.Set;
  * entry reads the resource from the request (for a stream: its first message, the open).
  *
  * <ul>
- *   <li>produce (on the topic or its namespace): Publish</li>
+ *   <li>produce (on the topic or its namespace): Publish, Send</li>
  *   <li>consume (the subscription's name within the grant's prefix): Subscribe (readers too),
- *       Receive, Acknowledge, GetLastMessageId (its subscription, when one is named)</li>
+ *       Receive, Acknowledge, ChangeInvisibleDuration, NegativeAcknowledge, GetLastMessageId (its subscription, when one is named)</li>
  *   <li>produce, consume or admin on the topic: Lookup, GetPartitions, GetTopic, GetTopicStats</li>
  *   <li>produce, consume or admin on the whole namespace: ListTopics</li>
  *   <li>admin on the topic or its namespace: CreateTopic, DeleteTopic, DeleteSubscription,
@@ -84,6 +84,11 @@ final class MethodPermissions {
                 : consume(a, p, r.getOpen().getTopic(), r.getOpen().getSubscription()));
         m.put(MessagingServiceGrpc.getReceiveMethod(), (a, p, r) -> consume(a, p, r.getTopic(), r.getSubscription()));
         m.put(MessagingServiceGrpc.getAcknowledgeMethod(), (a, p, r) -> consume(a, p, r.getTopic(), r.getSubscription()));
+        m.put(MessagingServiceGrpc.getSendMethod(), (a, p, r) -> a.whyNotTopic(p, TopicName.of(r.getTopic()), PRODUCE, null, "produce on"));
+        m.put(MessagingServiceGrpc.getChangeInvisibleDurationMethod(),
+                (a, p, r) -> consume(a, p, r.getTopic(), r.getSubscription()));
+        m.put(MessagingServiceGrpc.getNegativeAcknowledgeMethod(),
+                (a, p, r) -> consume(a, p, r.getTopic(), r.getSubscription()));
         m.put(MessagingServiceGrpc.getGetLastMessageIdMethod(), (a, p, r) -> r.getSubscription().isEmpty()
                 ? a.whyNotTopic(p, TopicName.of(r.getTopic()), CONSUME, null, "consume from")
                 : consume(a, p, r.getTopic(), r.getSubscription()));
