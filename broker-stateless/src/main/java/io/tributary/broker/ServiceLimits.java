@@ -18,6 +18,8 @@ import java.time.Duration;
  * @param keepAliveTime            the broker pings an idle client connection this often
  * @param keepAliveTimeout         and closes it when a ping is not answered within this
  * @param maxProducersPerTopic     live producers one topic accepts on this broker; more are refused with PRODUCER_BUSY
+ * @param maxSendMessages          plain messages one Send call (or one PublishMessages request) may carry; more are
+ *                                 refused with INVALID_REQUEST before anything is sized by their count
  */
 public record ServiceLimits(
         Duration receiveInvisibleDuration,
@@ -26,7 +28,8 @@ public record ServiceLimits(
         int maxConcurrentCallsPerConnection,
         Duration keepAliveTime,
         Duration keepAliveTimeout,
-        int maxProducersPerTopic) {
+        int maxProducersPerTopic,
+        int maxSendMessages) {
 
     /** Shortest invisible duration a request may ask for: shorter ones would redeliver under the client's feet. */
     public static final Duration MIN_INVISIBLE_DURATION = Duration.ofMillis(100);
@@ -34,7 +37,7 @@ public record ServiceLimits(
     public static final Duration MAX_INVISIBLE_DURATION = Duration.ofHours(12);
 
     public static final ServiceLimits DEFAULT = new ServiceLimits(Duration.ofSeconds(30), 4 * 1024 * 1024,
-            64L * 1024 * 1024, 1000, Duration.ofSeconds(5), Duration.ofSeconds(5), 1000);
+            64L * 1024 * 1024, 1000, Duration.ofSeconds(5), Duration.ofSeconds(5), 1000, 1000);
 
     public ServiceLimits {
         Preconditions.checkArgument(receiveInvisibleDuration.compareTo(MIN_INVISIBLE_DURATION) >= 0
@@ -51,6 +54,8 @@ public record ServiceLimits(
                 "broker.keepAliveTimeout must be positive");
         Preconditions.checkArgument(maxProducersPerTopic >= 1,
                 "broker.maxProducersPerTopic must be >= 1, was %s", maxProducersPerTopic);
+        Preconditions.checkArgument(maxSendMessages >= 1 && maxSendMessages <= 1_000_000,
+                "broker.maxSendMessages must be in [1, 1000000], was %s", maxSendMessages);
     }
 
     /** Reads the {@code broker.*} keys of these limits, each defaulting to {@link #DEFAULT}'s. */
@@ -63,22 +68,28 @@ public record ServiceLimits(
                 s.getInt("broker.maxConcurrentCallsPerConnection", d.maxConcurrentCallsPerConnection()),
                 s.getDuration("broker.keepAliveTime", d.keepAliveTime()),
                 s.getDuration("broker.keepAliveTimeout", d.keepAliveTimeout()),
-                s.getInt("broker.maxProducersPerTopic", d.maxProducersPerTopic()));
+                s.getInt("broker.maxProducersPerTopic", d.maxProducersPerTopic()),
+                s.getInt("broker.maxSendMessages", d.maxSendMessages()));
     }
 
     public ServiceLimits withReceiveInvisibleDuration(Duration d) {
         return new ServiceLimits(d, maxReceiveResponseBytes, maxPublishBufferBytes, maxConcurrentCallsPerConnection,
-                keepAliveTime, keepAliveTimeout, maxProducersPerTopic);
+                keepAliveTime, keepAliveTimeout, maxProducersPerTopic, maxSendMessages);
     }
 
     public ServiceLimits withMaxPublishBufferBytes(long bytes) {
         return new ServiceLimits(receiveInvisibleDuration, maxReceiveResponseBytes, bytes, maxConcurrentCallsPerConnection,
-                keepAliveTime, keepAliveTimeout, maxProducersPerTopic);
+                keepAliveTime, keepAliveTimeout, maxProducersPerTopic, maxSendMessages);
     }
 
     public ServiceLimits withMaxProducersPerTopic(int max) {
         return new ServiceLimits(receiveInvisibleDuration, maxReceiveResponseBytes, maxPublishBufferBytes,
-                maxConcurrentCallsPerConnection, keepAliveTime, keepAliveTimeout, max);
+                maxConcurrentCallsPerConnection, keepAliveTime, keepAliveTimeout, max, maxSendMessages);
+    }
+
+    public ServiceLimits withMaxSendMessages(int max) {
+        return new ServiceLimits(receiveInvisibleDuration, maxReceiveResponseBytes, maxPublishBufferBytes,
+                maxConcurrentCallsPerConnection, keepAliveTime, keepAliveTimeout, maxProducersPerTopic, max);
     }
 
     /** The invisible duration a Receive asked for (0: the default), within the allowed range. */

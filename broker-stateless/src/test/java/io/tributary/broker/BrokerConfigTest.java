@@ -31,6 +31,17 @@ class BrokerConfigTest {
         assertThat(c.metricsSettings()).isEqualTo(new MetricsSettings("0.0.0.0", 8080));
         assertThat(c.zkSessionTimeout()).isEqualTo(Duration.ofSeconds(15));
         assertThat(c.loadBalancer().overloadThreshold()).isEqualTo(0.25);
+        assertThat(c.limits().maxSendMessages()).isEqualTo(1000);
+    }
+
+    @Test
+    void maxSendMessagesIsReadAndCheckedByName() {
+        assertThat(BrokerConfig.fromProperties(props("broker.maxSendMessages", "20"), Map.of()).limits().maxSendMessages())
+                .isEqualTo(20);
+        assertThat(BrokerConfig.fromProperties(new Properties(), Map.of("TRIBUTARY_BROKER_MAX_SEND_MESSAGES", "30"))
+                .limits().maxSendMessages()).isEqualTo(30);
+        assertThatThrownBy(() -> BrokerConfig.fromProperties(props("broker.maxSendMessages", "0"), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("broker.maxSendMessages");
     }
 
     @Test

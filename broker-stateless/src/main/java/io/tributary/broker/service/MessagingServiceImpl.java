@@ -14,6 +14,8 @@ import io.tributary.api.v1.PublishRequest;
 import io.tributary.api.v1.PublishResponse;
 import io.tributary.api.v1.ReceiveRequest;
 import io.tributary.api.v1.ReceiveResponse;
+import io.tributary.api.v1.SendRequest;
+import io.tributary.api.v1.SendResponse;
 import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.SubscribeResponse;
 import io.tributary.api.v1.SubscriptionType;
@@ -44,6 +46,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
     private final ScheduledExecutorService scheduler;
     private final PublishBuffer publishBuffer;
     private final int maxProducersPerTopic;
+    private final SendHandler sendHandler;
     /** One pull consumer per topic and subscription, shared by all unary Receive callers. */
     private final Map<String, CompletableFuture<PullConsumer>> pullConsumers = new ConcurrentHashMap<>();
 
@@ -59,6 +62,8 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
         this.publishBuffer = new PublishBuffer(config.limits().maxPublishBufferBytes());
         metrics.registerPublishBuffer(publishBuffer::used, publishBuffer.limit());
         this.maxProducersPerTopic = config.limits().maxProducersPerTopic();
+        this.sendHandler = new SendHandler(topics, brokerId, config.maxMessageSize(), config.limits().maxSendMessages(),
+                metrics, publishBuffer);
     }
 
     /** Bytes of publish requests read and not yet stored, broker-wide (for metrics and tests). */
@@ -69,7 +74,12 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
     @Override
     public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> out) {
         return new PublishHandler(out, topics, brokerId, config.maxMessageSize(), config.maxPendingPublishes(), metrics,
-                publishBuffer, maxProducersPerTopic);
+                publishBuffer, maxProducersPerTopic, config.limits().maxSendMessages());
+    }
+
+    @Override
+    public void send(SendRequest req, StreamObserver<SendResponse> out) {
+        Replies.reply(out, () -> sendHandler.send(req));
     }
 
     @Override

@@ -11,21 +11,27 @@ import io.tributary.api.v1.ProducerOpened;
 import io.tributary.api.v1.PublishAck;
 import io.tributary.api.v1.PublishBatch;
 import io.tributary.api.v1.PublishError;
+import io.tributary.api.v1.PublishMessages;
 import io.tributary.api.v1.PublishRequest;
 import io.tributary.api.v1.PublishResponse;
+import io.tributary.api.v1.SingleMessage;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
+import io.tributary.protocol.TributaryException;
 import io.tributary.storage.log.Position;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One producer's Publish stream. Requests are pulled from gRPC one at a time and at most
+ * One producer's Publish stream: batches encoded by the producer, or plain messages the broker
+ * encodes into one entry ({@link PlainMessages}) and then treats as a batch. Requests are pulled from gRPC one at a time and at most
  * {@code maxPending} appends are in flight, and no stream reads on while the broker-wide
  * {@link PublishBuffer} is full, so fast producers cannot grow the broker's memory.
  * Replies go out in request order; a refused batch gets a {@link PublishError} and the stream
@@ -43,6 +49,7 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private final io.tributary.broker.metrics.BrokerMetrics metrics;
     private final PublishBuffer buffer;
     private final int maxProducersPerTopic;
+    private final int maxSendMessages;
     private final Runnable resumeReading = this::resumeReading;
 
     private final Object lock = new Object();
@@ -59,8 +66,10 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private long throttledSince;
 
     PublishHandler(StreamObserver<PublishResponse> out, TopicService topics, String brokerId, int maxMessageSize, int maxPending,
-                   io.tributary.broker.metrics.BrokerMetrics metrics, PublishBuffer buffer, int maxProducersPerTopic) {
+                   io.tributary.broker.metrics.BrokerMetrics metrics, PublishBuffer buffer, int maxProducersPerTopic,
+                   int maxSendMessages) {
         this.metrics = metrics;
+        this.maxSendMessages = maxSendMessages;
         this.maxProducersPerTopic = maxProducersPerTopic;
         this.buffer = buffer;
         this.out = (ServerCallStreamObserver<PublishResponse>) out;
@@ -78,7 +87,9 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
         switch (req.getRequestCase()) {
             case OPEN -> open(req.getOpen());
             case BATCH -> batch(req.getBatch());
-            default -> fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "expected open or batch, got " + req.getRequestCase()));
+            case MESSAGES -> messages(req.getMessages());
+            default -> fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "expected open, batch or messages, got "
+                    + req.getRequestCase()));
         }
     }
 
@@ -151,22 +162,76 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
             // takeover, batch sizes): never store one; a negative sequence id is no duplicate either
             reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.INVALID_REQUEST, invalid)));
         } else {
-            long arrived = System.nanoTime();
-            int size = b.getEntry().size();
-            int count = b.getMessageCount();
-            reply = t.publish(pname, seq, b.getMessageCount(), b.getEntry().toByteArray())
-                    .handle((r, e) -> {
-                        if (e != null) {
-                            return error(seq, Errors.detailOf(e));
-                        }
-                        if (!r.duplicate()) {
-                            metrics.messagesIn.inc(count);
-                            metrics.bytesIn.inc(size);
-                            metrics.publishLatency.observe((System.nanoTime() - arrived) / 1e9);
-                        }
-                        return ack(seq, r.position(), r.duplicate(), t.name().partitionIndex());
-                    });
+            reply = store(t, pname, seq, b.getMessageCount(), b.getEntry().toByteArray());
         }
+        enqueue(reply, bytes);
+    }
+
+    /**
+     * Plain messages: encoded here into one entry under the stream's producer name, numbered from the
+     * request's sequence id, then stored and answered exactly as a batch (one PublishAck or PublishError
+     * with that sequence id, in order, through the same deduplication, flow control and buffer).
+     */
+    private void messages(PublishMessages m) {
+        Topic t;
+        String pname;
+        synchronized (lock) {
+            t = topic;
+            pname = producerName;
+        }
+        if (t == null) {
+            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "the first request of a Publish stream must be open"));
+            return;
+        }
+        long seq = m.getSequenceId();
+        int bytes = m.getSerializedSize();
+        buffer.add(bytes);
+        CompletableFuture<PublishResponse> reply;
+        try {
+            int n = m.getMessagesCount();
+            PlainMessages.checkCount(n, maxSendMessages, "a PublishMessages request");
+            if (seq < 0 || seq > Long.MAX_VALUE - n) {
+                throw new TributaryException(ErrorReason.INVALID_REQUEST, "sequence id " + seq
+                        + " is out of range: sequence ids are at least 0 and must not overflow");
+            }
+            long now = System.currentTimeMillis();
+            List<SingleMessage> singles = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                singles.add(PlainMessages.toSingle(m.getMessages(i), i, now));
+            }
+            long size = PlainMessages.entrySizeBound(pname, singles);
+            if (size > maxMessageSize) {
+                throw new TributaryException(ErrorReason.MESSAGE_TOO_LARGE, "the " + n + " messages take up to " + size
+                        + " bytes as one entry, over the maximum message size of " + maxMessageSize
+                        + " bytes; nothing was stored");
+            }
+            reply = store(t, pname, seq, n, PlainMessages.encode(pname, seq, singles, now));
+        } catch (TributaryException e) {
+            reply = CompletableFuture.completedFuture(error(seq, Errors.detailOf(e)));
+        }
+        enqueue(reply, bytes);
+    }
+
+    /** Stores one entry through the topic (deduplicated by its sequence ids) and makes its reply. */
+    private CompletableFuture<PublishResponse> store(Topic t, String pname, long seq, int count, byte[] entry) {
+        long arrived = System.nanoTime();
+        int size = entry.length;
+        return t.publish(pname, seq, count, entry)
+                .handle((r, e) -> {
+                    if (e != null) {
+                        return error(seq, Errors.detailOf(e));
+                    }
+                    if (!r.duplicate()) {
+                        metrics.messagesIn.inc(count);
+                        metrics.bytesIn.inc(size);
+                        metrics.publishLatency.observe((System.nanoTime() - arrived) / 1e9);
+                    }
+                    return ack(seq, r.position(), r.duplicate(), t.name().partitionIndex());
+                });
+    }
+
+    /** Queues a request's reply behind the earlier ones and reads on (or pauses); its bytes leave the buffer when it completes. */
+    private void enqueue(CompletableFuture<PublishResponse> reply, int bytes) {
         reply.whenComplete((r, e) -> buffer.release(bytes));
         synchronized (lock) {
             pending++;

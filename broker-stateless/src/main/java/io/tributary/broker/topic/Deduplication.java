@@ -62,8 +62,19 @@ final class Deduplication {
 
     /** Whether a batch starting at {@code firstSequenceId} repeats ids already stored or in flight. */
     boolean isResend(String producerName, long firstSequenceId) {
+        return firstSequenceId <= pushedMark(producerName);
+    }
+
+    /** The highest sequence id handed to the log for a producer (stored or in flight), -1 if none. */
+    long pushedMark(String producerName) {
         Long pushed = lastPushedSequence.get(producerName);
-        return firstSequenceId <= (pushed != null ? pushed : storedSequence.applyAsLong(producerName));
+        return pushed != null ? pushed : storedSequence.applyAsLong(producerName);
+    }
+
+    /** Whether the producer's latest publish is settled (stored or failed): then {@link #pushedMark} is what the log stored. */
+    boolean settled(String producerName) {
+        CompletableFuture<?> f = lastPushed.get(producerName);
+        return f == null || f.isDone();
     }
 
     /**

@@ -51,6 +51,23 @@ public final class Topic {
     /** The result of one publish: where the batch is, or that it was there already. */
     public record PublishResult(Position position, boolean duplicate) {}
 
+    /**
+     * The result of one publish of plain messages ({@link #publishPlain}).
+     *
+     * @param position where the stored messages are; null when none was stored
+     * @param firstSequenceId the sequence id of the first of the {@code count} messages (given, or numbered here)
+     * @param skipped how many leading messages had been stored before (duplicates) and were not stored again;
+     *                the others were stored in one entry, in order
+     */
+    public record PlainResult(Position position, long firstSequenceId, int skipped) {}
+
+    /** Encodes plain messages into one entry once the topic knows which to store and how they are numbered. */
+    @FunctionalInterface
+    public interface PlainEntry {
+        /** The entry of the messages from index {@code skip} on, the first of them numbered {@code firstSequenceId}. */
+        byte[] encode(long firstSequenceId, int skip);
+    }
+
     private final TopicName name;
     private final ManagedLog log;
     private final ExecutorService executor;
@@ -162,6 +179,11 @@ public final class Topic {
         }
     }
 
+    /** Whether a live Publish stream holds {@code producerName} on this topic. */
+    public boolean hasProducer(String producerName) {
+        return producers.containsKey(producerName);
+    }
+
     /**
      * Forgets the deduplication state of producers that are not connected, have nothing in flight
      * and stored nothing for {@code inactivity}, then of the least recently active beyond
@@ -194,6 +216,68 @@ public final class Topic {
             quota.admit(() -> publishNow(producerName, sequenceId, messageCount, entry, result), result);
         });
         return result;
+    }
+
+    /**
+     * Stores {@code count} plain messages of a producer name as one entry that {@code encode} makes,
+     * through the same quota, deduplication and log as {@link #publish}. With {@code firstSequenceId}
+     * -1 they are numbered after the highest sequence id handed to the log under the name (so never
+     * taken for duplicates); otherwise the leading messages whose ids the name has stored already are
+     * skipped (answered as duplicates) and the rest stored, once an append of the name still in
+     * flight has settled. Runs the encoder on the topic's executor.
+     */
+    public CompletableFuture<PlainResult> publishPlain(String producerName, long firstSequenceId, int count, PlainEntry encode) {
+        CompletableFuture<PlainResult> result = new CompletableFuture<>();
+        executor.execute(() -> {
+            ownerThread = Thread.currentThread();
+            if (closing) {
+                result.completeExceptionally(closingException());
+                return;
+            }
+            quota.admit(() -> publishPlainNow(producerName, firstSequenceId, count, encode, result), result);
+        });
+        return result;
+    }
+
+    private void publishPlainNow(String producerName, long firstSequenceId, int count, PlainEntry encode,
+                                 CompletableFuture<PlainResult> result) {
+        long mark = dedup.pushedMark(producerName);
+        if (firstSequenceId < 0) {
+            appendPlain(producerName, mark + 1, count, 0, encode, result);
+        } else if (firstSequenceId > mark) {
+            appendPlain(producerName, firstSequenceId, count, 0, encode, result);
+        } else if (!dedup.settled(producerName)) {
+            // some of these ids are in flight: decide once that append is stored or failed
+            dedup.inFlight(producerName).thenRun(() -> onExecutor(
+                    () -> publishPlainNow(producerName, firstSequenceId, count, encode, result)));
+        } else {
+            int skip = (int) Math.min(count, mark - firstSequenceId + 1);
+            if (skip == count) {
+                result.complete(new PlainResult(null, firstSequenceId, count));
+            } else {
+                appendPlain(producerName, firstSequenceId + skip, count - skip, skip, encode, result);
+            }
+        }
+    }
+
+    private void appendPlain(String producerName, long first, int count, int skip, PlainEntry encode,
+                             CompletableFuture<PlainResult> result) {
+        byte[] entry;
+        try {
+            entry = encode.encode(first, skip);
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+            return;
+        }
+        CompletableFuture<PublishResult> stored = new CompletableFuture<>();
+        appendNew(producerName, first, first + count - 1, count, entry, stored);
+        stored.whenComplete((r, e) -> {
+            if (e != null) {
+                result.completeExceptionally(e);
+            } else {
+                result.complete(new PlainResult(r.position(), first - skip, skip));
+            }
+        });
     }
 
     private TributaryException closingException() {
