@@ -8,6 +8,6 @@
  * streams are piped to the owner with gRPC flow control end to end (at most one message held per direction);
  * Receive, Acknowledge and DeleteTopic go to the owner and are retried once on NOT_OWNER; other admin calls and
  * lookups go to any configured broker. Broker errors reach clients with their status and
- * {@code tributary-error-bin} trailer unchanged.
+ * {@code tributary.v1.errordetail-bin} trailer unchanged.
  */
 package io.tributary.proxy;
