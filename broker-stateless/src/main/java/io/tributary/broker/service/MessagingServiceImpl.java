@@ -79,7 +79,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
 
     @Override
     public StreamObserver<SubscribeRequest> subscribe(StreamObserver<SubscribeResponse> out) {
-        return SubscribeHandler.create(out, topics);
+        return SubscribeHandler.create(out, topics, config.maxMessageSize());
     }
 
     @Override
