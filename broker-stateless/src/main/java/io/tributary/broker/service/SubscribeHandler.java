@@ -60,6 +60,8 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
     private boolean subscribedSent;
     private Boolean activeBeforeSubscribed;
 
+    /** A decoded stream's responses hold messages of about this many bytes at most (at least one message each). */
+    static final int RECEIVED_BYTES = 1 << 20;
     /** Set by the open: deliver ReceivedMessages rather than entries. */
     private boolean decoded;
     /** The most bytes an entry's payload may take once decompressed, for a decoded stream. */
@@ -377,8 +379,22 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
             return;
         }
         givePermitsBack(messageCount - ms.size());
-        if (!ms.isEmpty()) {
-            send(SubscribeResponse.newBuilder().setReceived(ReceivedMessages.newBuilder().addAllMessages(ms)).build());
+        // a large entry goes out in several responses, none much over RECEIVED_BYTES (gRPC clients
+        // refuse messages over 4 MiB by default)
+        ReceivedMessages.Builder chunk = ReceivedMessages.newBuilder();
+        long bytes = 0;
+        for (ReceivedMessage m : ms) {
+            int size = m.getSerializedSize();
+            if (chunk.getMessagesCount() > 0 && bytes + size > RECEIVED_BYTES) {
+                send(SubscribeResponse.newBuilder().setReceived(chunk).build());
+                chunk = ReceivedMessages.newBuilder();
+                bytes = 0;
+            }
+            chunk.addMessages(m);
+            bytes += size;
+        }
+        if (chunk.getMessagesCount() > 0) {
+            send(SubscribeResponse.newBuilder().setReceived(chunk).build());
         }
     }
 
