@@ -269,6 +269,23 @@ public final class Subscription {
         return null;
     }
 
+    /**
+     * Null if {@code id} may name a message of the topic (its batch index within its batch size, its
+     * entry within the topic's ledgers), else why not (INVALID_MESSAGE_ID). Does not read the entry.
+     */
+    public ErrorDetail checkMessageId(MessageId id) {
+        return acks.checkPosition(id);
+    }
+
+    /** Whether the message {@code id} names is acknowledged here: its whole entry, or its batch index. */
+    public boolean isAcknowledged(MessageId id) {
+        Position p = new Position(id.getLedgerId(), id.getEntryId());
+        if (cursor.isAcknowledged(p)) {
+            return true;
+        }
+        return id.getBatchSize() > 0 && cursor.acknowledgedIndexes(p).get(id.getBatchIndex());
+    }
+
     private ErrorDetail alreadyAcknowledged(MessageId id) {
         return ErrorReasons.detail(ErrorReason.MESSAGE_ALREADY_ACKNOWLEDGED, "message " + id.getLedgerId() + ":"
                 + id.getEntryId() + ":" + id.getBatchIndex() + " of " + topic + " was already acknowledged on subscription " + name);

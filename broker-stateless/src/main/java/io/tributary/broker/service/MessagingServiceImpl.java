@@ -4,12 +4,16 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.AcknowledgeRequest;
 import io.tributary.api.v1.AcknowledgeResponse;
+import io.tributary.api.v1.ChangeInvisibleDurationRequest;
+import io.tributary.api.v1.ChangeInvisibleDurationResponse;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.GetLastMessageIdRequest;
 import io.tributary.api.v1.GetLastMessageIdResponse;
 import io.tributary.api.v1.InitialPosition;
 import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.api.v1.NegativeAcknowledgeRequest;
+import io.tributary.api.v1.NegativeAcknowledgeResponse;
 import io.tributary.api.v1.PublishRequest;
 import io.tributary.api.v1.PublishResponse;
 import io.tributary.api.v1.ReceiveRequest;
@@ -32,6 +36,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BiFunction;
 
 /** The broker's side of the public messaging API. */
 public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingServiceImplBase {
@@ -84,7 +89,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
 
     @Override
     public StreamObserver<SubscribeRequest> subscribe(StreamObserver<SubscribeResponse> out) {
-        return SubscribeHandler.create(out, topics);
+        return SubscribeHandler.create(out, topics, config.maxMessageSize());
     }
 
     @Override
@@ -172,6 +177,41 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
             }
             return err;
         });
+    }
+
+    @Override
+    public void changeInvisibleDuration(ChangeInvisibleDurationRequest req,
+                                        StreamObserver<ChangeInvisibleDurationResponse> out) {
+        Replies.reply(out, () -> {
+            PullConsumer.check(req);
+            return onSubscription(req.getTopic(), req.getSubscription(), (sub, pc) -> ChangeInvisibleDurationResponse
+                    .newBuilder().setVisibleAtMs(PullConsumer.changeInvisibleDuration(sub, pc, req, config.limits())).build());
+        });
+    }
+
+    @Override
+    public void negativeAcknowledge(NegativeAcknowledgeRequest req, StreamObserver<NegativeAcknowledgeResponse> out) {
+        Replies.reply(out, () -> {
+            PullConsumer.check(req);
+            return onSubscription(req.getTopic(), req.getSubscription(), (sub, pc) -> {
+                PullConsumer.negativeAcknowledge(sub, pc, req);
+                return NegativeAcknowledgeResponse.getDefaultInstance();
+            });
+        });
+    }
+
+    /** Runs {@code action} on the topic's executor with a subscription and its Receive consumer (null if none). */
+    private <T> CompletableFuture<T> onSubscription(String topic, String subscription,
+                                                    BiFunction<Subscription, PullConsumer, T> action) {
+        TopicName name = TopicName.of(topic);
+        requireSubscriptionName(subscription);
+        return topics.topic(name, false)
+                .thenCompose(t -> t.subscription(subscription, ManagedCursor.Start.LATEST, false)
+                        .thenApplyAsync(sub -> {
+                            CompletableFuture<PullConsumer> pc = pullConsumers.get(name + "#" + subscription);
+                            boolean live = pc != null && pc.isDone() && !pc.isCompletedExceptionally() && !pc.join().isClosed();
+                            return action.apply(sub, live ? pc.join() : null);
+                        }, t.executor()));
     }
 
     @Override

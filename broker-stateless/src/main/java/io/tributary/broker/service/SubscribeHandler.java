@@ -11,6 +11,8 @@ import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.InitialPosition;
 import io.tributary.api.v1.MessageBatch;
 import io.tributary.api.v1.MessageId;
+import io.tributary.api.v1.ReceivedMessage;
+import io.tributary.api.v1.ReceivedMessages;
 import io.tributary.api.v1.Seek;
 import io.tributary.api.v1.SeekResponse;
 import io.tributary.api.v1.SubscribeOpen;
@@ -27,8 +29,11 @@ import io.tributary.protocol.TopicName;
 import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.Position;
 import java.util.BitSet;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One consumer's Subscribe stream. The broker sends entries only against the permits the
@@ -37,6 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * permits but does not read holds up its own entries, not the broker's memory.
  */
 final class SubscribeHandler extends Consumer implements StreamObserver<SubscribeRequest> {
+    private static final Logger LOG = LoggerFactory.getLogger(SubscribeHandler.class);
     private static final AtomicLong NAMES = new AtomicLong();
 
     private final ServerCallStreamObserver<SubscribeResponse> out;
@@ -54,14 +60,25 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
     private boolean subscribedSent;
     private Boolean activeBeforeSubscribed;
 
-    private SubscribeHandler(StreamObserver<SubscribeResponse> out, TopicService topics, String name, int priority) {
+    /** Set by the open: deliver ReceivedMessages rather than entries. */
+    private boolean decoded;
+    /** The most bytes an entry's payload may take once decompressed, for a decoded stream. */
+    private final int maxEntrySize;
+
+    private SubscribeHandler(StreamObserver<SubscribeResponse> out, TopicService topics, String name, int priority,
+                             int maxEntrySize) {
         super(name, priority);
         this.out = (ServerCallStreamObserver<SubscribeResponse>) out;
         this.topics = topics;
+        this.maxEntrySize = maxEntrySize;
     }
 
-    /** A handler that waits for the stream's first request (open) to learn its name. */
-    static StreamObserver<SubscribeRequest> create(StreamObserver<SubscribeResponse> out, TopicService topics) {
+    /**
+     * A handler that waits for the stream's first request (open) to learn its name; a decoded stream
+     * decompresses entries of at most {@code maxEntrySize} bytes.
+     */
+    static StreamObserver<SubscribeRequest> create(StreamObserver<SubscribeResponse> out, TopicService topics,
+                                                   int maxEntrySize) {
         StreamObserver<SubscribeRequest> observer = new StreamObserver<>() {
             private volatile SubscribeHandler handler;
             /** The first request was no open: the call is closed, a later half-close has nothing to end. */
@@ -98,7 +115,7 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
                     }
                     SubscribeOpen open = req.getOpen();
                     String name = open.getConsumerName().isEmpty() ? "consumer-" + NAMES.incrementAndGet() : open.getConsumerName();
-                    handler = new SubscribeHandler(out, topics, name, open.getPriority());
+                    handler = new SubscribeHandler(out, topics, name, open.getPriority(), maxEntrySize);
                 }
                 if (req.getRequestCase() == SubscribeRequest.RequestCase.OPEN) {
                     // the next request (a pipelined Flow, say) is read once the open is done, so
@@ -199,6 +216,7 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
             return DONE;
         }
         openTaken = true;
+        decoded = open.getDecoded();
         String problem = SubscriptionName.problem(open.getSubscription());
         if (problem != null) {
             fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, problem));
@@ -319,6 +337,10 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
 
     @Override
     protected void deliver(Position position, byte[] entry, int messageCount, int redeliveryCount, BitSet ackedIndexes) {
+        if (decoded) {
+            deliverDecoded(position, entry, messageCount, redeliveryCount, ackedIndexes);
+            return;
+        }
         MessageBatch.Builder b = MessageBatch.newBuilder()
                 .setMessageId(MessageId.newBuilder().setLedgerId(position.ledgerId()).setEntryId(position.entryId())
                         .setPartition(partition).setBatchSize(messageCount))
@@ -328,6 +350,45 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
             b.addAckedIndexes(i);
         }
         send(SubscribeResponse.newBuilder().setMessages(b).build());
+    }
+
+    /**
+     * A decoded stream: the entry's messages not acknowledged yet, as ReceivedMessages. The permits
+     * the dispatcher counted for messages not sent (acknowledged ones) are the consumer's again. An
+     * entry that cannot be decoded (not an entry, an unknown compression, larger than the broker's
+     * maximum once decompressed) is not sent: the consumer is told in a ConsumerNotice naming the
+     * entry, and the entry stays unacknowledged and held by this consumer (delivered again when the
+     * stream ends), so it is neither lost nor in the way of the entries after it.
+     */
+    private void deliverDecoded(Position position, byte[] entry, int messageCount, int redeliveryCount,
+                                BitSet ackedIndexes) {
+        List<ReceivedMessage> ms;
+        try {
+            ms = EntryMessages.decode(position, entry, partition, redeliveryCount, ackedIndexes, maxEntrySize, null);
+        } catch (RuntimeException e) {
+            ErrorDetail why = Errors.detailOf(e);
+            LOG.warn("consumer {} of subscription {}: entry {} cannot be decoded for a decoded stream: {}", name(),
+                    subscription.name(), position, why.getMessage());
+            refused(why.toBuilder().setMessage("entry " + position.ledgerId() + ":" + position.entryId() + " (partition "
+                    + partition + ") cannot be decoded and is not delivered on this decoded stream: " + why.getMessage()
+                    + "; it stays unacknowledged (an encoded consumer receives it as stored; acknowledge it with"
+                    + " batch_size 0 to skip it)").build());
+            givePermitsBack(messageCount);
+            return;
+        }
+        givePermitsBack(messageCount - ms.size());
+        if (!ms.isEmpty()) {
+            send(SubscribeResponse.newBuilder().setReceived(ReceivedMessages.newBuilder().addAllMessages(ms)).build());
+        }
+    }
+
+    /** Permits counted for messages the client does not receive; granted after the delivery in progress. */
+    private void givePermitsBack(int n) {
+        Topic t = topic;
+        Subscription s = subscription;
+        if (n > 0 && t != null && s != null) {
+            t.executor().execute(() -> s.flow(this, n));
+        }
     }
 
     @Override
