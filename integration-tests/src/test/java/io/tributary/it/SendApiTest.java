@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.tributary.api.v1.AcknowledgeRequest;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.InitialPosition;
 import io.tributary.api.v1.MessagingServiceGrpc;
@@ -93,7 +94,7 @@ class SendApiTest {
                     .getMessagesList();
             got.addAll(batch);
             if (!batch.isEmpty()) {
-                messaging.acknowledge(io.tributary.api.v1.AcknowledgeRequest.newBuilder().setTopic(topic)
+                messaging.acknowledge(AcknowledgeRequest.newBuilder().setTopic(topic)
                         .setSubscription(subscription)
                         .addAllMessageIds(batch.stream().map(ReceivedMessage::getMessageId).toList()).build());
             }

@@ -30,7 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One producer's Publish stream. Requests are pulled from gRPC one at a time and at most
+ * One producer's Publish stream: batches encoded by the producer, or plain messages the broker
+ * encodes into one entry ({@link PlainMessages}) and then treats as a batch. Requests are pulled from gRPC one at a time and at most
  * {@code maxPending} appends are in flight, and no stream reads on while the broker-wide
  * {@link PublishBuffer} is full, so fast producers cannot grow the broker's memory.
  * Replies go out in request order; a refused batch gets a {@link PublishError} and the stream

@@ -408,6 +408,14 @@ final class PullConsumer extends Consumer {
         if (closed) {
             return;
         }
+        // holds of entries acknowledged since are over
+        holds.values().removeIf(h -> {
+            boolean acknowledged = subscription.cursor().isAcknowledged(h.position);
+            if (acknowledged) {
+                h.cancelExpiry();
+            }
+            return acknowledged;
+        });
         if (!holds.isEmpty() || !waiting.isEmpty()) {
             // an invisible duration outlasts the idle timeout: it is kept (it ends with the hold's expiry)
             touch();

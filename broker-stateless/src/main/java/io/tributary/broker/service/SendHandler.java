@@ -119,7 +119,9 @@ final class SendHandler {
                 }
                 return storeRuns(t, storedAs, runs, singles, 0, new ArrayList<>(), now)
                         .thenApply(results -> {
-                            metrics.publishLatency.observe((System.nanoTime() - arrived) / 1e9);
+                            if (results.stream().anyMatch(x -> x instanceof Topic.PlainResult p && p.position() != null)) {
+                                metrics.publishLatency.observe((System.nanoTime() - arrived) / 1e9);
+                            }
                             return answer(refused, runs, results, t);
                         });
             });
