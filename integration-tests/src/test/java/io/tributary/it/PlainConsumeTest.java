@@ -510,6 +510,8 @@ class PlainConsumeTest {
                 .setEntryId(small.getMessageId().getEntryId() - 1).build();
         assertThat(notice.getNotice().getError().getMessage())
                 .as("names the entry").contains("entry " + entry.getLedgerId() + ":" + entry.getEntryId() + " ");
+        assertThat(notice.getNotice().getMessageId().getEntryId()).as("and gives its id").isEqualTo(entry.getEntryId());
+        assertThat(notice.getNotice().getMessageId().getLedgerId()).isEqualTo(entry.getLedgerId());
         // the stream takes requests as before: the named entry is skipped by acknowledging it whole
         s.ack(7, false, List.of(entry, small.getMessageId()));
         s.close();

@@ -371,10 +371,13 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
             ErrorDetail why = Errors.detailOf(e);
             LOG.warn("consumer {} of subscription {}: entry {} cannot be decoded for a decoded stream: {}", name(),
                     subscription.name(), position, why.getMessage());
-            refused(why.toBuilder().setMessage("entry " + position.ledgerId() + ":" + position.entryId() + " (partition "
-                    + partition + ") cannot be decoded and is not delivered on this decoded stream: " + why.getMessage()
-                    + "; it stays unacknowledged (an encoded consumer receives it as stored; acknowledge it with"
-                    + " batch_size 0 to skip it)").build());
+            ErrorDetail notice = why.toBuilder().setMessage("entry " + position.ledgerId() + ":" + position.entryId()
+                    + " (partition " + partition + ") cannot be decoded and is not delivered on this decoded stream: "
+                    + why.getMessage() + "; it stays unacknowledged (an encoded consumer receives it as stored; acknowledge"
+                    + " it with batch_size 0 to skip it)").build();
+            send(SubscribeResponse.newBuilder().setNotice(ConsumerNotice.newBuilder().setError(notice)
+                    .setMessageId(MessageId.newBuilder().setLedgerId(position.ledgerId()).setEntryId(position.entryId())
+                            .setPartition(partition).setBatchSize(messageCount))).build());
             givePermitsBack(messageCount);
             return;
         }
