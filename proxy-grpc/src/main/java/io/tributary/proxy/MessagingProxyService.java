@@ -22,14 +22,17 @@ import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import java.util.concurrent.ScheduledExecutorService;
 
-/** {@code MessagingService} as the proxy serves it: every call goes to the topic's owner. */
+/**
+ * {@code MessagingService} as the proxy serves it: every call goes to the topic's owner. Publish and Subscribe
+ * streams follow their topic to its new owner when it moves ({@link StreamForwarder}).
+ */
 public final class MessagingProxyService extends MessagingServiceGrpc.MessagingServiceImplBase {
     private final OwnerLookup lookup;
     private final BrokerChannels channels;
     private final OwnerForwarder owners;
     private final ScheduledExecutorService scheduler;
 
-    /** @param scheduler runs the forwarded streams' stall checks */
+    /** @param scheduler runs the forwarded streams' stall checks and the back-off of their resumptions */
     public MessagingProxyService(OwnerLookup lookup, BrokerChannels channels, ScheduledExecutorService scheduler) {
         this.scheduler = scheduler;
         this.lookup = lookup;
@@ -40,14 +43,16 @@ public final class MessagingProxyService extends MessagingServiceGrpc.MessagingS
     @Override
     public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> responseObserver) {
         return StreamForwarder.start(MessagingServiceGrpc.getPublishMethod(), responseObserver,
-                r -> r.hasOpen() ? r.getOpen().getTopic() : null, r -> true, lookup, channels, scheduler);
+                r -> r.hasOpen() ? r.getOpen().getTopic() : null, r -> true, new PublishResumption(), lookup, channels,
+                scheduler);
     }
 
     @Override
     public StreamObserver<SubscribeRequest> subscribe(StreamObserver<SubscribeResponse> responseObserver) {
         return StreamForwarder.start(MessagingServiceGrpc.getSubscribeMethod(), responseObserver,
                 // only the open is answered by exactly one response; deliveries come when there are messages
-                r -> r.hasOpen() ? r.getOpen().getTopic() : null, SubscribeRequest::hasOpen, lookup, channels, scheduler);
+                r -> r.hasOpen() ? r.getOpen().getTopic() : null, SubscribeRequest::hasOpen, new SubscribeResumption(),
+                lookup, channels, scheduler);
     }
 
     @Override

@@ -282,25 +282,31 @@ class ProxyServerTest {
     // ---- (3) errors relayed with status and trailers ----
 
     @Test
-    void backendErrorReachesTheClientWithItsCodeAndDetail() {
+    void aStreamRefusedWithNotOwnerFollowsToTheNamedOwnerWithoutAnError() {
         ErrorDetail moved = ErrorDetail.newBuilder().setReason(ErrorReason.NOT_OWNER).setMessage("bundle moved")
                 .setOwnerAddress(brokerB.address).build();
         brokerA.publishOpenErrors = t -> t.equals("t/n/moved") ? ErrorReasons.toStatus(moved) : null;
 
         Recorder<PublishResponse> responses = new Recorder<>();
-        messaging().publish(responses).onNext(open("t/n/moved"));
-        StatusRuntimeException e = responses.awaitError();
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-        assertThat(e.getStatus().getDescription()).isEqualTo("NOT_OWNER: bundle moved");
-        assertThat(detailOf(e)).isEqualTo(moved);
-        assertThat(ErrorReasons.detailOf(e)).isEqualTo(moved);
+        StreamObserver<PublishRequest> requests = messaging().publish(responses);
+        requests.onNext(open("t/n/moved"));
+        // the proxy re-opened the stream at the named owner: the client sees B's answer, no error
+        responses.awaitValues(1);
+        assertThat(responses.values.get(0).getOpened().getProducerName()).isEqualTo("p1");
+        assertThat(brokerB.publishRequests.get(0).getOpen().getTopic()).isEqualTo("t/n/moved");
+        requests.onNext(batch(0, 10));
+        responses.awaitValues(2);
+        assertThat(responses.values.get(1).getAck().getSequenceId()).isZero();
+        assertThat(responses.error.get()).isNull();
+        requests.onCompleted();
+        responses.awaitCompleted();
 
         // the broker named the new owner: the next stream goes straight there, with no lookup
         int lookups = brokerA.lookups.get();
         Recorder<PublishResponse> again = new Recorder<>();
         messaging().publish(again).onNext(open("t/n/moved"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> brokerB.publishRequests.size() == 1);
-        assertThat(brokerB.publishRequests.get(0).getOpen().getTopic()).isEqualTo("t/n/moved");
+        await().atMost(Duration.ofSeconds(10)).until(() -> brokerB.publishRequests.size() == 3);
+        assertThat(brokerB.publishRequests.get(2).getOpen().getTopic()).isEqualTo("t/n/moved");
         assertThat(brokerA.lookups.get()).isEqualTo(lookups);
     }
 
