@@ -2,6 +2,7 @@ package io.tributary.proxy;
 
 import io.tributary.api.v1.AckResponse;
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.Flow;
 import io.tributary.api.v1.MessageId;
 import io.tributary.api.v1.ReceivedMessage;
 import io.tributary.api.v1.SubscribeOpen;
@@ -17,8 +18,10 @@ import java.util.List;
  * entry, every {@code ReceivedMessage}), the acks with a {@code request_id} and the seeks not yet answered,
  * and, for a reader, the last message delivered.
  *
- * <p>On a new owner the open goes again, with {@code initial_permits} set to the outstanding permits, and
- * the unanswered acks and seeks follow, then what the client sent while the stream was between owners. The
+ * <p>On a new owner the open goes again (without permits), the unanswered acks and seeks follow, then what
+ * the client sent while the stream was between owners, and last a {@code Flow} of the outstanding permits:
+ * so the acks reach the new owner before it dispatches anything, and what the client acknowledged is not
+ * delivered again. The
  * new owner's {@code Subscribed} is swallowed once the client has had one. A resent ack that the first
  * owner had applied is answered {@code MESSAGE_ALREADY_ACKNOWLEDGED} by the new one: the client asked for
  * an ack and it is applied, so it receives the {@code AckResponse} without an error.
@@ -162,11 +165,13 @@ final class SubscribeResumption implements StreamResumption<SubscribeRequest, Su
     public List<SubscribeRequest> replay() {
         long permits = Math.min(MAX_PERMITS, Math.max(0, outstanding));
         outstanding = permits;
-        SubscribeOpen.Builder reopen = open.getOpen().toBuilder().setInitialPermits((int) permits);
+        // no permits with the open: the acks go first, so that what the client acknowledged meanwhile is
+        // not delivered again (the broker handles a stream's requests in order, after the open)
+        SubscribeOpen.Builder reopen = open.getOpen().toBuilder().setInitialPermits(0);
         if (reopen.getNonDurable() && lastDelivered != null) {
             reopen.setStartMessageId(lastDelivered.toBuilder().setBatchIndex(0)).setStartInclusive(!lastEntryComplete);
         }
-        List<SubscribeRequest> out = new ArrayList<>(1 + unanswered.size() + queued.size());
+        List<SubscribeRequest> out = new ArrayList<>(2 + unanswered.size() + queued.size());
         out.add(SubscribeRequest.newBuilder().setOpen(reopen).build());
         resentAcks.clear();
         for (SubscribeRequest r : unanswered) {
@@ -180,6 +185,9 @@ final class SubscribeResumption implements StreamResumption<SubscribeRequest, Su
             sent(r); // from now on like any request sent to this owner
         }
         queued.clear();
+        if (permits > 0) {
+            out.add(SubscribeRequest.newBuilder().setFlow(Flow.newBuilder().setPermits((int) permits)).build());
+        }
         return out;
     }
 
