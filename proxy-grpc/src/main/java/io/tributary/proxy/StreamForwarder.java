@@ -572,6 +572,11 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
                         resumeEnded("resumed");
                     }
                     RespT out = resumption.received(response);
+                    for (ReqT r : resumption.toBroker()) {
+                        if (!backendHalfClosed) {
+                            backend.onNext(r);
+                        }
+                    }
                     if (out == null) {
                         backend.request(1); // swallowed: nothing went to the client
                         return;

@@ -32,6 +32,14 @@ interface StreamResumption<ReqT, RespT> {
      */
     RespT received(RespT response);
 
+    /**
+     * Requests the proxy itself sends the broker after {@link #received} (permits given back for
+     * deliveries not passed on); drained by the call.
+     */
+    default List<ReqT> toBroker() {
+        return List.of();
+    }
+
     /** Whether the stream can be re-opened elsewhere now (a reader whose position is unknown cannot). */
     boolean resumable();
 

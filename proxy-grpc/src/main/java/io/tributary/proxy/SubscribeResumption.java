@@ -1,10 +1,14 @@
 package io.tributary.proxy;
 
+import io.tributary.api.v1.Ack;
 import io.tributary.api.v1.AckResponse;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.Flow;
+import io.tributary.api.v1.MessageBatch;
 import io.tributary.api.v1.MessageId;
+import io.tributary.api.v1.NegativeAck;
 import io.tributary.api.v1.ReceivedMessage;
+import io.tributary.api.v1.ReceivedMessages;
 import io.tributary.api.v1.SubscribeOpen;
 import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.SubscribeResponse;
@@ -25,6 +29,11 @@ import java.util.List;
  * new owner's {@code Subscribed} is swallowed once the client has had one. A resent ack that the first
  * owner had applied is answered {@code MESSAGE_ALREADY_ACKNOWLEDGED} by the new one: the client asked for
  * an ack and it is applied, so it receives the {@code AckResponse} without an error.
+ *
+ * <p>The new owner delivers again everything unacknowledged on its cursor, including what the client
+ * still holds from before the move (delivered, not yet acknowledged or given back) and what it
+ * acknowledged only after: those deliveries are not passed on ({@link HeldMessages}), and the permits
+ * the broker spent on them are given back to it, so the client sees no duplicate because of the move.
  *
  * <p>A reader (a non-durable subscription: its cursor died with the old owner) re-opens after the last
  * message delivered: {@code start_message_id} is that message's entry, exclusive if the entry was
@@ -54,6 +63,10 @@ final class SubscribeResumption implements StreamResumption<SubscribeRequest, Su
     /** reader only: the last message delivered, and whether the rest of its entry was delivered too */
     private MessageId lastDelivered;
     private boolean lastEntryComplete;
+    /** what the client holds: the new owner's deliveries of it are not passed on */
+    private final HeldMessages held = new HeldMessages();
+    /** permits the broker spent on deliveries not passed on, to give back */
+    private long permitsToReturn;
     /** reader only: a seek moved it and nothing was delivered since */
     private boolean positionUnknown;
 
@@ -76,9 +89,23 @@ final class SubscribeResumption implements StreamResumption<SubscribeRequest, Su
                 if (request.getAck().getRequestId() != 0) {
                     unanswered.add(request);
                 }
+                acked(request.getAck());
             }
+            case NEGATIVE_ACK -> givenBack(request.getNegativeAck());
             case SEEK -> unanswered.add(request);
             default -> { }
+        }
+    }
+
+    private void acked(Ack ack) {
+        for (MessageId id : ack.getMessageIdsList()) {
+            held.acked(id, ack.getCumulative());
+        }
+    }
+
+    private void givenBack(NegativeAck nack) {
+        for (MessageId id : nack.getMessageIdsList()) {
+            held.givenBack(id);
         }
     }
 
@@ -94,6 +121,12 @@ final class SubscribeResumption implements StreamResumption<SubscribeRequest, Su
             grant(request.getFlow().getPermits());
             return;
         }
+        // what the client holds changes now; the request goes to the broker with the replay
+        if (request.hasAck()) {
+            acked(request.getAck());
+        } else if (request.hasNegativeAck()) {
+            givenBack(request.getNegativeAck());
+        }
         queued.add(request);
     }
 
@@ -107,16 +140,35 @@ final class SubscribeResumption implements StreamResumption<SubscribeRequest, Su
                 subscribedSeen = true;
             }
             case MESSAGES -> {
-                MessageId id = response.getMessages().getMessageId();
-                outstanding -= Math.max(1, id.getBatchSize());
+                MessageBatch batch = response.getMessages();
+                MessageId id = batch.getMessageId();
+                int count = Math.max(1, id.getBatchSize());
+                if (held.takeIfExpected(HeldMessages.Pos.entryOf(id))) {
+                    // the client holds it from before the move: the broker's permits go back to it
+                    permitsToReturn += count;
+                    return null;
+                }
+                outstanding -= count;
+                held.deliveredEntry(id, batch.getAckedIndexesList());
                 delivered(id, true);
             }
             case RECEIVED -> {
-                List<ReceivedMessage> messages = response.getReceived().getMessagesList();
+                List<ReceivedMessage> messages = new ArrayList<>(response.getReceived().getMessagesList());
+                int before = messages.size();
+                messages.removeIf(m -> held.takeIfExpected(HeldMessages.Pos.messageOf(m.getMessageId())));
+                permitsToReturn += before - messages.size();
+                if (messages.isEmpty()) {
+                    return null;
+                }
                 outstanding -= messages.size();
-                if (!messages.isEmpty()) {
-                    MessageId id = messages.get(messages.size() - 1).getMessageId();
-                    delivered(id, id.getBatchSize() <= 1 || id.getBatchIndex() >= id.getBatchSize() - 1);
+                for (ReceivedMessage m : messages) {
+                    held.deliveredMessage(m.getMessageId());
+                }
+                MessageId id = messages.get(messages.size() - 1).getMessageId();
+                delivered(id, id.getBatchSize() <= 1 || id.getBatchIndex() >= id.getBatchSize() - 1);
+                if (messages.size() < before) {
+                    return SubscribeResponse.newBuilder().setReceived(ReceivedMessages.newBuilder()
+                            .addAllMessages(messages)).build();
                 }
             }
             case ACK_RESPONSE -> {
@@ -130,8 +182,11 @@ final class SubscribeResumption implements StreamResumption<SubscribeRequest, Su
             }
             case SEEK_RESPONSE -> {
                 removeAnswered(false, response.getSeekResponse().getRequestId());
-                if (open.getOpen().getNonDurable() && !response.getSeekResponse().hasError()) {
-                    positionUnknown = true; // known again with the next delivery
+                if (!response.getSeekResponse().hasError()) {
+                    held.clear(); // from here on the subscription delivers from the new position
+                    if (open.getOpen().getNonDurable()) {
+                        positionUnknown = true; // known again with the next delivery
+                    }
                 }
             }
             default -> { }
@@ -157,6 +212,16 @@ final class SubscribeResumption implements StreamResumption<SubscribeRequest, Su
     }
 
     @Override
+    public List<SubscribeRequest> toBroker() {
+        if (permitsToReturn <= 0) {
+            return List.of();
+        }
+        int n = (int) Math.min(Integer.MAX_VALUE, permitsToReturn);
+        permitsToReturn = 0;
+        return List.of(SubscribeRequest.newBuilder().setFlow(Flow.newBuilder().setPermits(n)).build());
+    }
+
+    @Override
     public boolean resumable() {
         return open != null && !positionUnknown;
     }
@@ -165,6 +230,8 @@ final class SubscribeResumption implements StreamResumption<SubscribeRequest, Su
     public List<SubscribeRequest> replay() {
         long permits = Math.min(MAX_PERMITS, Math.max(0, outstanding));
         outstanding = permits;
+        permitsToReturn = 0;
+        held.expectAgain();
         // no permits with the open: the acks go first, so that what the client acknowledged meanwhile is
         // not delivered again (the broker handles a stream's requests in order, after the open)
         SubscribeOpen.Builder reopen = open.getOpen().toBuilder().setInitialPermits(0);
