@@ -42,9 +42,10 @@ import java.util.List;
  * had nothing delivered since cannot say where it stands: its stream ends with the owner's error, as
  * before.
  *
- * <p>Memory: a handful of counters, the open request, the last id, and the acks and seeks in flight, which
+ * <p>Memory: a handful of counters, the open request, the last id, the acks and seeks in flight, which
  * the client sends only while the proxy reads from it, that is while the broker reads (flow control end to
- * end; the broker answers acks as it applies them).
+ * end; the broker answers acks as it applies them), and one small record per entry the client holds
+ * unacknowledged, which the broker keeps for the consumer too.
  */
 final class SubscribeResumption implements StreamResumption<SubscribeRequest, SubscribeResponse> {
     /** The most permits a consumer holds on a broker ({@code Consumer.MAX_PERMITS}). */
