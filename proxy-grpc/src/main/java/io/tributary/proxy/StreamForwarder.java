@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Moves are invisible to the client: when the backend stream fails because the topic moved
  * ({@code NOT_OWNER}, {@code TOPIC_FENCED}, {@code BUNDLE_MOVING}), its owner is stopping
- * ({@code BROKER_UNAVAILABLE}) or unreachable (a transport failure), or stalls, the proxy finds the owner
+ * ({@code BROKER_UNAVAILABLE}) or unreachable (a transport failure, or its server cancelling the call as it
+ * shuts down), or stalls, the proxy finds the owner
  * again (straight to the owner a {@code NOT_OWNER} names, else by a lookup, with back-off), opens a new
  * backend call and sends it what a {@link StreamResumption} remembered (the open again, the unanswered
  * batches of a Publish stream, the outstanding permits and unanswered acks and seeks of a Subscribe stream),
@@ -421,12 +422,18 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
 
     /** Whether a failure of the backend call is the topic moving away or its owner going away. */
     private boolean isMove(Throwable t) {
+        if (serverContext.isCancelled()) {
+            return false; // the client went away or its deadline passed: the backend call went with it
+        }
         if (Calls.isOwnershipChange(t) || Calls.isOwnerUnreachable(t)) {
             return true;
         }
         ErrorDetail d = Calls.brokerDetail(t);
         if (d != null && d.getReason() == ErrorReason.BROKER_UNAVAILABLE) {
             return true; // the owner is stopping: it hands its bundles over
+        }
+        if (d == null && Status.fromThrowable(ErrorReasons.unwrap(t)).getCode() == Status.Code.CANCELLED) {
+            return true; // the broker's server shut down under the call (neither the client nor the proxy cancelled)
         }
         // a re-open not answered yet: the new owner may still be taking the bundle (any UNAVAILABLE reason)
         return reopening && Status.fromThrowable(ErrorReasons.unwrap(t)).getCode() == Status.Code.UNAVAILABLE;

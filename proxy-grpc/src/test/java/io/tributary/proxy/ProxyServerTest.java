@@ -311,6 +311,42 @@ class ProxyServerTest {
     }
 
     @Test
+    void aStreamWhoseOwnerDiesIsReopenedOnTheNextOwnerWithItsUnansweredBatches() throws Exception {
+        // B owns the topic; A answers lookups (and will own it once B is gone)
+        brokerA.owners = t -> brokerB.address;
+        brokerB.manualPublishReads = true;
+        Recorder<PublishResponse> responses = new Recorder<>();
+        StreamObserver<PublishRequest> requests = messaging().publish(responses);
+        requests.onNext(open("t/n/dies"));
+        responses.awaitValues(1);
+        brokerB.requestPublish(1);
+        requests.onNext(batch(0, 10));
+        responses.awaitValues(2);
+        requests.onNext(batch(1, 10)); // B never reads it: unanswered when B dies
+        await().atMost(Duration.ofSeconds(10)).until(() -> brokerB.publishRequests.size() == 2);
+
+        // B dies (its connection fails); the first lookups after it fail as if no broker owned the topic yet
+        AtomicInteger refusals = new AtomicInteger();
+        brokerA.lookupErrors = t -> refusals.incrementAndGet() <= 2
+                ? ErrorReasons.toStatus(ErrorReasons.detail(ErrorReason.SERVICE_NOT_READY, "no owner yet")) : null;
+        brokerA.owners = t -> null;
+        brokerB.close();
+
+        responses.awaitValues(3);
+        assertThat(responses.values.get(2).getAck().getSequenceId()).isEqualTo(1);
+        assertThat(responses.error.get()).isNull();
+        // A got the producer under its name again and the batch B never answered; the client saw one opened
+        assertThat(brokerA.publishRequests.get(0).getOpen().getProducerName()).isEqualTo("p1");
+        assertThat(brokerA.publishRequests.get(1).getBatch().getSequenceId()).isEqualTo(1);
+        assertThat(responses.values.stream().filter(PublishResponse::hasOpened)).hasSize(1);
+        assertThat(refusals.get()).isGreaterThanOrEqualTo(3);
+        requests.onNext(batch(2, 10));
+        responses.awaitValues(4);
+        requests.onCompleted();
+        responses.awaitCompleted();
+    }
+
+    @Test
     void otherBackendErrorsKeepTheCachedOwner() {
         ErrorDetail busy = ErrorReasons.detail(ErrorReason.PRODUCER_BUSY, "p1 is connected elsewhere");
         brokerA.publishOpenErrors = t -> ErrorReasons.toStatus(busy);
