@@ -20,6 +20,7 @@ import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.SubscribeResponse;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
+import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -31,10 +32,22 @@ public final class MessagingProxyService extends MessagingServiceGrpc.MessagingS
     private final BrokerChannels channels;
     private final OwnerForwarder owners;
     private final ScheduledExecutorService scheduler;
+    private final Duration resumeTimeout;
 
-    /** @param scheduler runs the forwarded streams' stall checks and the back-off of their resumptions */
+    /** Resumes streams for {@link ProxyConfig#DEFAULT_STREAM_RESUME_TIMEOUT}. */
     public MessagingProxyService(OwnerLookup lookup, BrokerChannels channels, ScheduledExecutorService scheduler) {
+        this(lookup, channels, scheduler, ProxyConfig.DEFAULT_STREAM_RESUME_TIMEOUT);
+    }
+
+    /**
+     * @param scheduler     runs the forwarded streams' stall checks and the back-off of their resumptions
+     * @param resumeTimeout how long a stream may look for its topic's new owner ({@code proxy.streamResumeTimeout});
+     *                      zero: streams are not resumed
+     */
+    public MessagingProxyService(OwnerLookup lookup, BrokerChannels channels, ScheduledExecutorService scheduler,
+                                 Duration resumeTimeout) {
         this.scheduler = scheduler;
+        this.resumeTimeout = resumeTimeout;
         this.lookup = lookup;
         this.channels = channels;
         this.owners = new OwnerForwarder(lookup, channels);
@@ -43,8 +56,8 @@ public final class MessagingProxyService extends MessagingServiceGrpc.MessagingS
     @Override
     public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> responseObserver) {
         return StreamForwarder.start(MessagingServiceGrpc.getPublishMethod(), responseObserver,
-                r -> r.hasOpen() ? r.getOpen().getTopic() : null, r -> true, new PublishResumption(), lookup, channels,
-                scheduler);
+                r -> r.hasOpen() ? r.getOpen().getTopic() : null, r -> true, new PublishResumption(), resumeTimeout,
+                lookup, channels, scheduler);
     }
 
     @Override
@@ -52,7 +65,7 @@ public final class MessagingProxyService extends MessagingServiceGrpc.MessagingS
         return StreamForwarder.start(MessagingServiceGrpc.getSubscribeMethod(), responseObserver,
                 // only the open is answered by exactly one response; deliveries come when there are messages
                 r -> r.hasOpen() ? r.getOpen().getTopic() : null, SubscribeRequest::hasOpen, new SubscribeResumption(),
-                lookup, channels, scheduler);
+                resumeTimeout, lookup, channels, scheduler);
     }
 
     @Override

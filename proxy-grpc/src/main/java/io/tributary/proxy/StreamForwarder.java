@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * batches of a Publish stream, the outstanding permits and unanswered acks and seeks of a Subscribe stream),
  * swallows the second "opened" reply, and carries on piping. While a re-opened stream has not been answered
  * yet, any {@code UNAVAILABLE} failure is tried again. A resumption gives up, and the client's stream fails
- * with the last error, after {@link #RESUME_TIMEOUT} or at the client's deadline, whichever comes first.
+ * with the last error, after {@code proxy.streamResumeTimeout} (30 s) or at the client's deadline, whichever
+ * comes first.
  * Any other failure (NOT_AUTHORIZED, INVALID_REQUEST, CONSUMER_BUSY, SERVICE_NOT_READY ...) ends the
  * client's stream with the broker's status and trailers, as before.
  *
@@ -66,12 +67,6 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
     private static final Logger LOG = LoggerFactory.getLogger(StreamForwarder.class);
     /** A broker silent this long while replies are owed is abandoned (below any sane zkSessionTimeout). */
     static final Duration STALL_TIME = Duration.ofSeconds(5);
-    /**
-     * How long a stream may look for its topic's new owner before the client's stream fails: above the
-     * brokers' default ZooKeeper session timeout (15 s) plus {@link #STALL_TIME}, so that a crashed or frozen
-     * owner's bundles are free again in time. The client's own deadline, if earlier, wins.
-     */
-    static final Duration RESUME_TIMEOUT = Duration.ofSeconds(30);
     /** Back-off between attempts of one resumption: doubling from the first to the last. */
     static final Duration RESUME_FIRST_BACKOFF = Duration.ofMillis(50);
     static final Duration RESUME_MAX_BACKOFF = Duration.ofSeconds(1);
@@ -94,6 +89,8 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
     private final Function<ReqT, String> openTopic;
     private final Predicate<ReqT> expectsReply;
     private final StreamResumption<ReqT, RespT> resumption;
+    /** how long a resumption may look for the new owner (the client's deadline, if earlier, wins); zero: none */
+    private final Duration resumeTimeout;
     private final ScheduledExecutorService scheduler;
     /** requests forwarded that the broker owes a reply to (saturating: any response counts as one) */
     private int awaitingReplies;
@@ -142,26 +139,28 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
      * @param openTopic    the topic named by a request if it is the open request, else null
      * @param expectsReply whether the broker answers a request with exactly one response (stall detection)
      * @param resumption   what the stream remembers to re-open on a new owner
+     * @param resumeTimeout how long a resumption may look for the new owner; zero: streams are not resumed
      * @param scheduler    runs the stall checks and the resumptions' back-off
      */
     static <ReqT, RespT> StreamObserver<ReqT> start(MethodDescriptor<ReqT, RespT> method,
                                                    StreamObserver<RespT> responseObserver,
                                                    Function<ReqT, String> openTopic, Predicate<ReqT> expectsReply,
-                                                   StreamResumption<ReqT, RespT> resumption,
+                                                   StreamResumption<ReqT, RespT> resumption, Duration resumeTimeout,
                                                    OwnerLookup lookup, BrokerChannels channels,
                                                    ScheduledExecutorService scheduler) {
-        return new StreamForwarder<>(method, responseObserver, openTopic, expectsReply, resumption, lookup, channels,
-                scheduler);
+        return new StreamForwarder<>(method, responseObserver, openTopic, expectsReply, resumption, resumeTimeout, lookup,
+                channels, scheduler);
     }
 
     private StreamForwarder(MethodDescriptor<ReqT, RespT> method, StreamObserver<RespT> responseObserver,
                             Function<ReqT, String> openTopic, Predicate<ReqT> expectsReply,
-                            StreamResumption<ReqT, RespT> resumption, OwnerLookup lookup,
+                            StreamResumption<ReqT, RespT> resumption, Duration resumeTimeout, OwnerLookup lookup,
                             BrokerChannels channels, ScheduledExecutorService scheduler) {
         this.method = method;
         this.openTopic = openTopic;
         this.expectsReply = expectsReply;
         this.resumption = Objects.requireNonNull(resumption, "resumption");
+        this.resumeTimeout = Objects.requireNonNull(resumeTimeout, "resumeTimeout");
         this.scheduler = scheduler;
         this.lookup = lookup;
         this.metrics = lookup.metrics();
@@ -449,13 +448,13 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
     private boolean resume(Throwable error, String namedOwner) {
         long now = System.nanoTime();
         if (!resuming) {
-            if (!resumption.resumable()) {
+            if (resumeTimeout.isZero() || !resumption.resumable()) {
                 LOG.debug("{} {}: cannot resume: {}", name(), topic, error.toString());
                 return false;
             }
             resuming = true;
             resumeStartNanos = now;
-            resumeDeadlineNanos = now + RESUME_TIMEOUT.toNanos();
+            resumeDeadlineNanos = now + resumeTimeout.toNanos();
             Deadline clientDeadline = serverContext.getDeadline();
             if (clientDeadline != null) {
                 resumeDeadlineNanos = Math.min(resumeDeadlineNanos,

@@ -71,12 +71,15 @@ class ProxyServerTest {
     }
 
     private void startProxy(String brokerServiceUrl) throws IOException {
+        startProxy(ProxyConfig.withBrokers(brokerServiceUrl));
+    }
+
+    private void startProxy(ProxyConfig config) throws IOException {
         if (proxy != null) {
             client.shutdownNow();
             proxy.close();
         }
-        proxy = new ProxyServer(ProxyConfig.withBrokers(brokerServiceUrl).withBindAddress("127.0.0.1").withPort(0)
-                .withMetrics(-1, null))
+        proxy = new ProxyServer(config.withBindAddress("127.0.0.1").withPort(0).withMetrics(-1, null))
                 .start();
         client = NettyChannelBuilder.forAddress("127.0.0.1", proxy.port())
                 .usePlaintext()
@@ -344,6 +347,22 @@ class ProxyServerTest {
         responses.awaitValues(4);
         requests.onCompleted();
         responses.awaitCompleted();
+    }
+
+    @Test
+    void withResumptionOffAStreamRefusedWithNotOwnerFailsWithTheBrokersStatus() throws IOException {
+        startProxy(ProxyConfig.withBrokers(brokerA.address).toBuilder().streamResumeTimeout(Duration.ZERO).build());
+        ErrorDetail moved = ErrorDetail.newBuilder().setReason(ErrorReason.NOT_OWNER).setMessage("bundle moved")
+                .setOwnerAddress(brokerB.address).build();
+        brokerA.publishOpenErrors = t -> t.equals("t/n/moved") ? ErrorReasons.toStatus(moved) : null;
+
+        Recorder<PublishResponse> responses = new Recorder<>();
+        messaging().publish(responses).onNext(open("t/n/moved"));
+        StatusRuntimeException e = responses.awaitError();
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(e.getStatus().getDescription()).isEqualTo("NOT_OWNER: bundle moved");
+        assertThat(detailOf(e)).isEqualTo(moved);
+        assertThat(brokerB.publishRequests).isEmpty();
     }
 
     @Test
