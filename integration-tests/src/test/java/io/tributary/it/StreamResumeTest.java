@@ -91,7 +91,7 @@ class StreamResumeTest {
     @Test
     void publishAndSubscribeStreamsSeeNoErrorWhileTheBundleMovesFourTimes() throws Exception {
         String topic = NS + "/resumed";
-        Subscriber sub = new Subscriber(topic);
+        Subscriber sub = new Subscriber(topic, SubscriptionType.FAILOVER);
         Publisher pub = new Publisher(topic);
         AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(channel);
         String bundle = lookup(topic).getBundle();
@@ -118,7 +118,7 @@ class StreamResumeTest {
     @Test
     void streamsSeeNoErrorWhenTheOwnerStopsWithoutHandingTheBundleOver() throws Exception {
         String topic = NS + "/orphaned";
-        Subscriber sub = new Subscriber(topic);
+        Subscriber sub = new Subscriber(topic, SubscriptionType.SHARED);
         Publisher pub = new Publisher(topic);
         await().atMost(Duration.ofSeconds(20)).until(() -> pub.acked.get() >= N / 3 || pub.error.get() != null);
         String ownerId = lookup(topic).getBrokerId();
@@ -244,11 +244,11 @@ class StreamResumeTest {
         private boolean subscribed;
         private long requestId;
 
-        Subscriber(String topic) {
+        Subscriber(String topic, SubscriptionType type) {
             requests = MessagingServiceGrpc.newStub(channel).subscribe(this);
             synchronized (this) {
                 requests.onNext(SubscribeRequest.newBuilder().setOpen(SubscribeOpen.newBuilder().setTopic(topic)
-                        .setSubscription("follow").setType(SubscriptionType.SHARED)
+                        .setSubscription("follow").setType(type)
                         .setInitialPosition(InitialPosition.EARLIEST).setInitialPermits(100)).build());
             }
         }
@@ -301,6 +301,7 @@ class StreamResumeTest {
                     }
                 }
                 case NOTICE -> {
+                    // a Failover consumer hears that it is the active one, on each owner
                     if (r.getNotice().hasError()) {
                         problems.add("notice: " + r.getNotice());
                     }
