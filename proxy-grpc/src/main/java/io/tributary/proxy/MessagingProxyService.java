@@ -20,18 +20,34 @@ import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.SubscribeResponse;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
+import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 
-/** {@code MessagingService} as the proxy serves it: every call goes to the topic's owner. */
+/**
+ * {@code MessagingService} as the proxy serves it: every call goes to the topic's owner. Publish and Subscribe
+ * streams follow their topic to its new owner when it moves ({@link StreamForwarder}).
+ */
 public final class MessagingProxyService extends MessagingServiceGrpc.MessagingServiceImplBase {
     private final OwnerLookup lookup;
     private final BrokerChannels channels;
     private final OwnerForwarder owners;
     private final ScheduledExecutorService scheduler;
+    private final Duration resumeTimeout;
 
-    /** @param scheduler runs the forwarded streams' stall checks */
+    /** Resumes streams for {@link ProxyConfig#DEFAULT_STREAM_RESUME_TIMEOUT}. */
     public MessagingProxyService(OwnerLookup lookup, BrokerChannels channels, ScheduledExecutorService scheduler) {
+        this(lookup, channels, scheduler, ProxyConfig.DEFAULT_STREAM_RESUME_TIMEOUT);
+    }
+
+    /**
+     * @param scheduler     runs the forwarded streams' stall checks and the back-off of their resumptions
+     * @param resumeTimeout how long a stream may look for its topic's new owner ({@code proxy.streamResumeTimeout});
+     *                      zero: streams are not resumed
+     */
+    public MessagingProxyService(OwnerLookup lookup, BrokerChannels channels, ScheduledExecutorService scheduler,
+                                 Duration resumeTimeout) {
         this.scheduler = scheduler;
+        this.resumeTimeout = resumeTimeout;
         this.lookup = lookup;
         this.channels = channels;
         this.owners = new OwnerForwarder(lookup, channels);
@@ -40,14 +56,16 @@ public final class MessagingProxyService extends MessagingServiceGrpc.MessagingS
     @Override
     public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> responseObserver) {
         return StreamForwarder.start(MessagingServiceGrpc.getPublishMethod(), responseObserver,
-                r -> r.hasOpen() ? r.getOpen().getTopic() : null, r -> true, lookup, channels, scheduler);
+                r -> r.hasOpen() ? r.getOpen().getTopic() : null, r -> true, new PublishResumption(), resumeTimeout,
+                lookup, channels, scheduler);
     }
 
     @Override
     public StreamObserver<SubscribeRequest> subscribe(StreamObserver<SubscribeResponse> responseObserver) {
         return StreamForwarder.start(MessagingServiceGrpc.getSubscribeMethod(), responseObserver,
                 // only the open is answered by exactly one response; deliveries come when there are messages
-                r -> r.hasOpen() ? r.getOpen().getTopic() : null, SubscribeRequest::hasOpen, lookup, channels, scheduler);
+                r -> r.hasOpen() ? r.getOpen().getTopic() : null, SubscribeRequest::hasOpen, new SubscribeResumption(),
+                resumeTimeout, lookup, channels, scheduler);
     }
 
     @Override

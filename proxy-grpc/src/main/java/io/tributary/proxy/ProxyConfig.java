@@ -46,6 +46,11 @@ import java.util.Properties;
  * @param discovery              where the proxy learns which brokers run ({@code proxy.zookeeperServers} and the
  *                               keys with it): the brokers registered in ZooKeeper; null (default): only
  *                               {@code brokerServiceUrl}
+ * @param streamResumeTimeout    how long a Publish or Subscribe stream may look for its topic's new owner after a
+ *                               move or an owner's failure before the client's stream fails
+ *                               ({@code proxy.streamResumeTimeout}); default 30s (the client's deadline, if
+ *                               earlier, wins); {@link Duration#ZERO} turns resumption off: the client's stream
+ *                               fails with the broker's error, as before
  */
 public record ProxyConfig(
         String bindAddress,
@@ -61,13 +66,16 @@ public record ProxyConfig(
         String metricsBindAddress,
         String clusterName,
         ServerTlsSettings metricsTls,
-        BrokerDiscoverySettings discovery) {
+        BrokerDiscoverySettings discovery,
+        Duration streamResumeTimeout) {
 
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 6650;
     public static final int DEFAULT_MAX_INBOUND_MESSAGE_SIZE = io.tributary.protocol.config.Transport.MAX_INBOUND_MESSAGE_SIZE;
     public static final Duration DEFAULT_LOOKUP_CACHE_TTL = Duration.ofSeconds(60);
     public static final int DEFAULT_METRICS_PORT = 8081;
+    /** Above the brokers' default ZooKeeper session timeout (15 s) plus the proxy's stall time (5 s). */
+    public static final Duration DEFAULT_STREAM_RESUME_TIMEOUT = Duration.ofSeconds(30);
 
     public static final String KEY_BIND_ADDRESS = "proxy.bindAddress";
     public static final String KEY_PORT = "proxy.port";
@@ -81,6 +89,7 @@ public record ProxyConfig(
     public static final String KEY_METRICS_PORT = "proxy.metricsPort";
     public static final String KEY_METRICS_BIND_ADDRESS = "proxy.metricsBindAddress";
     public static final String KEY_CLUSTER_NAME = "proxy.clusterName";
+    public static final String KEY_STREAM_RESUME_TIMEOUT = "proxy.streamResumeTimeout";
 
     public ProxyConfig {
         if (bindAddress == null || bindAddress.isBlank()) {
@@ -131,6 +140,13 @@ public record ProxyConfig(
             throw new IllegalArgumentException(KEY_CLUSTER_NAME + " must not be blank");
         }
         clusterName = clusterName.trim();
+        if (streamResumeTimeout == null) {
+            streamResumeTimeout = DEFAULT_STREAM_RESUME_TIMEOUT;
+        }
+        if (streamResumeTimeout.isNegative()) {
+            throw new IllegalArgumentException(KEY_STREAM_RESUME_TIMEOUT + " must be zero (off) or positive, got "
+                    + streamResumeTimeout);
+        }
     }
 
     /** A configuration with every default and the given brokers. */
@@ -209,6 +225,7 @@ public record ProxyConfig(
         private String clusterName = MetricsSettings.DEFAULT_CLUSTER;
         private ServerTlsSettings metricsTls;
         private BrokerDiscoverySettings discovery;
+        private Duration streamResumeTimeout = DEFAULT_STREAM_RESUME_TIMEOUT;
 
         public Builder() {
         }
@@ -228,6 +245,7 @@ public record ProxyConfig(
             clusterName = c.clusterName;
             metricsTls = c.metricsTls;
             discovery = c.discovery;
+            streamResumeTimeout = c.streamResumeTimeout;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -244,11 +262,12 @@ public record ProxyConfig(
         public Builder clusterName(String v) { clusterName = v; return this; }
         public Builder metricsTls(ServerTlsSettings v) { metricsTls = v; return this; }
         public Builder discovery(BrokerDiscoverySettings v) { discovery = v; return this; }
+        public Builder streamResumeTimeout(Duration v) { streamResumeTimeout = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
                     authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
-                    metricsTls, discovery);
+                    metricsTls, discovery, streamResumeTimeout);
         }
     }
 
@@ -274,6 +293,7 @@ public record ProxyConfig(
      * {@code TRIBUTARY_PROXY_BROKER_SERVICE_URL}, {@code TRIBUTARY_PROXY_MAX_INBOUND_MESSAGE_SIZE},
      * {@code TRIBUTARY_PROXY_LOOKUP_CACHE_TTL}) overrides the property. Missing values take their defaults.
      * Metrics and health: {@code proxy.metricsPort}, {@code proxy.metricsBindAddress}, {@code proxy.clusterName} and {@code proxy.metrics.tls.*}.
+     * Streams: {@code proxy.streamResumeTimeout}.
      * Broker discovery: {@code proxy.zookeeperServers}, {@code proxy.metadataRoot}, {@code proxy.zookeeperSessionTimeout}
      * and {@code proxy.zookeeper.tls.*} ({@link BrokerDiscoverySettings}).
      * Security: {@code proxy.tls.*}, {@code proxy.authentication.*}, {@code proxy.brokerClient.authTokenFile}
@@ -301,7 +321,8 @@ public record ProxyConfig(
                 s.get(KEY_METRICS_BIND_ADDRESS, null),
                 s.get(KEY_CLUSTER_NAME, MetricsSettings.DEFAULT_CLUSTER),
                 MetricsSettings.tlsFrom(s, "proxy"),
-                BrokerDiscoverySettings.from(s));
+                BrokerDiscoverySettings.from(s),
+                s.getDuration(KEY_STREAM_RESUME_TIMEOUT, DEFAULT_STREAM_RESUME_TIMEOUT, ChronoUnit.MILLIS));
     }
 
     private static Path path(String v) {

@@ -67,6 +67,16 @@ public final class ProxyMetrics {
             "Owners changed under a call (NOT_OWNER, BUNDLE_MOVING, TOPIC_FENCED): calls retried at the new owner, "
                     + "or the new owner remembered for the client's reconnect, by reason").labelNames("reason")
             .register(registry);
+    final Counter streamResumes = Counter.build("tributary_proxy_stream_resumes_total",
+            "Publish and Subscribe streams the proxy moved to their topic's new owner after a move, an owner that "
+                    + "stopped, died or stalled, by kind and outcome: resumed (the client saw nothing), failed (no owner "
+                    + "took it in time, or a non-retriable error: the client's stream failed), abandoned (the client "
+                    + "went away meanwhile)").labelNames("kind", "outcome").register(registry);
+    final Histogram streamResumeSeconds = Histogram.build("tributary_proxy_stream_resume_seconds",
+                    "How long streams were between owners, from the failure to the new owner's answer (or giving up), by kind")
+            .labelNames("kind")
+            .buckets(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30)
+            .register(registry);
     final Counter rejections = Counter.build("tributary_proxy_rejections_total",
             "Calls that ended with an error naming a reason (the proxy's own or a broker's relayed), by ErrorReason")
             .labelNames("reason").register(registry);
@@ -125,6 +135,12 @@ public final class ProxyMetrics {
     /** Counts a redirect the proxy followed, by the broker's reason. */
     void redirect(ErrorReason reason) {
         redirects.labels(reason.name()).inc();
+    }
+
+    /** Counts a stream resumption that ended, with how long it took. */
+    void streamResume(String kind, String outcome, double seconds) {
+        streamResumes.labels(kind, outcome).inc();
+        streamResumeSeconds.labels(kind).observe(seconds);
     }
 
     /** One call, from its start to its end (close, or cancellation without a close). */

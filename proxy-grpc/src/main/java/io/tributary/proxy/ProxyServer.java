@@ -120,7 +120,7 @@ public final class ProxyServer implements AutoCloseable {
                 .keepAliveTime(SERVER_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(SERVER_KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
                 .addTransportFilter(metrics.connectionFilter())
-                .addService(authenticated(new MessagingProxyService(ownerLookup, channels, timer)))
+                .addService(authenticated(new MessagingProxyService(ownerLookup, channels, timer, config.streamResumeTimeout())))
                 .addService(authenticated(new LookupProxyService(ownerLookup, brokers)))
                 .addService(authenticated(new AdminProxyService(brokers, ownerLookup)))
                 // grpcurl-style tools list and describe the services without the .proto files

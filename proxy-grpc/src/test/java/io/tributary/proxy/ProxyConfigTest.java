@@ -18,6 +18,7 @@ class ProxyConfigTest {
         assertThat(c.port()).isEqualTo(6650);
         assertThat(c.maxInboundMessageSize()).isEqualTo(16 * 1024 * 1024 + 64 * 1024);
         assertThat(c.lookupCacheTtl()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.streamResumeTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.brokerAddresses()).containsExactly("b1:6651", "b2:6651");
         assertThat(c.brokerServiceUrl()).isEqualTo("b1:6651,b2:6651");
         assertThat(c.metricsPort()).isEqualTo(8081);
@@ -81,6 +82,8 @@ class ProxyConfigTest {
                 .hasMessageContaining("proxy.lookupCacheTtl");
         assertThatThrownBy(() -> ProxyConfig.withBrokers("b:1").withBindAddress(" "))
                 .hasMessageContaining("proxy.bindAddress");
+        assertThatThrownBy(() -> ProxyConfig.withBrokers("b:1").toBuilder().streamResumeTimeout(Duration.ofSeconds(-1))
+                .build()).hasMessageContaining("proxy.streamResumeTimeout");
     }
 
     @Test
@@ -90,7 +93,9 @@ class ProxyConfigTest {
         p.setProperty("proxy.brokerServiceUrl", "b1:6651");
         p.setProperty("proxy.lookupCacheTtl", "500ms");
         p.setProperty("proxy.maxInboundMessageSize", "9000000");
+        p.setProperty("proxy.streamResumeTimeout", "20s");
         ProxyConfig c = ProxyConfig.fromProperties(p, Map.of(
+                "TRIBUTARY_PROXY_STREAM_RESUME_TIMEOUT", "0",
                 "TRIBUTARY_PROXY_PORT", "7001",
                 "TRIBUTARY_PROXY_BIND_ADDRESS", "127.0.0.1"));
         assertThat(c.port()).isEqualTo(7001);
@@ -98,6 +103,9 @@ class ProxyConfigTest {
         assertThat(c.brokerServiceUrl()).isEqualTo("b1:6651");
         assertThat(c.lookupCacheTtl()).isEqualTo(Duration.ofMillis(500));
         assertThat(c.maxInboundMessageSize()).isEqualTo(9_000_000);
+        assertThat(c.streamResumeTimeout()).isZero();
+        p.remove("proxy.port");
+        assertThat(ProxyConfig.fromProperties(p, Map.of()).streamResumeTimeout()).isEqualTo(Duration.ofSeconds(20));
 
         assertThat(ProxyConfig.envName("proxy.brokerServiceUrl")).isEqualTo("TRIBUTARY_PROXY_BROKER_SERVICE_URL");
         assertThat(ProxyConfig.envName("proxy.lookupCacheTtl")).isEqualTo("TRIBUTARY_PROXY_LOOKUP_CACHE_TTL");
