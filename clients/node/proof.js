@@ -17,11 +17,8 @@
 // It prints what it does and exits 0, or prints what did not match and exits 1.
 'use strict';
 
-const path = require('node:path');
-const grpc = require('@grpc/grpc-js');
-const protoLoader = require('@grpc/proto-loader');
+const { grpc, loadApi } = require('./api');
 
-const PROTO_DIR = process.env.TRIBUTARY_PROTO_DIR || path.join(__dirname, '..', '..', 'protocol', 'src', 'main', 'proto');
 const MESSAGES = 1000;
 const KEYS = 10;
 const MAX_REDELIVERIES = 3;
@@ -37,20 +34,7 @@ function check(condition, message) {
   }
 }
 
-// ---- The API, from the .proto files ----
-
-// Field names become camelCase (message_id -> messageId); int64s are strings (ledger ids may exceed 2^53);
-// enums are their names; an unset field reads as its default; a oneof's field name is in its virtual field.
-function loadApi() {
-  const definition = protoLoader.loadSync('tributary/v1/messaging.proto', {
-    includeDirs: [PROTO_DIR],
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  return grpc.loadPackageDefinition(definition).tributary.v1;
-}
+// ---- Calls ----
 
 // A unary call as a promise. A failure's status details read "REASON: message" (the ErrorDetail's reason).
 function unary(client, method, request) {
