@@ -16,8 +16,12 @@ import java.util.TreeMap;
  * because of a move, as a client that reconnects itself and drops what it prefetched sees none.
  *
  * <p>A whole entry ({@code MessageBatch}) is held under its position with index -1 until all its messages
- * are acknowledged; a decoded message under its position and batch index. Memory: one small record per
- * entry or message the client holds, which the client itself must keep too.
+ * are acknowledged; a decoded message under its position and batch index. What the client acknowledged with
+ * an ack carrying a {@code request_id} is remembered until the broker answers it: the proxy sends such an ack
+ * to the new owner again, and an owner may deliver a message before it applies an ack that came first (when it
+ * must read the entry to check a batch index, say), so those deliveries are not passed on either. Memory: one
+ * small record per entry or message the client holds or has an ack in flight for, which the client itself
+ * must keep too.
  */
 final class HeldMessages {
     /** Where a delivery is stored: ledger, entry, and the batch index of a decoded message (-1: the entry). */
@@ -60,6 +64,11 @@ final class HeldMessages {
     }
 
     private final TreeMap<Pos, Held> held = new TreeMap<>();
+    /**
+     * what the client acknowledged with an ack the broker will answer (a {@code request_id}) and has not answered
+     * yet: an owner may deliver it again before it applies that ack (sent again to it after a move)
+     */
+    private final Set<Pos> acking = new HashSet<>();
     /** what the client held when the stream moved: deliveries of these by the new owner are not passed on */
     private Set<Pos> expected = new HashSet<>();
 
@@ -77,8 +86,11 @@ final class HeldMessages {
         held.put(Pos.messageOf(id), new Held(1));
     }
 
-    /** The client acknowledged {@code id} (individually or cumulatively). */
-    void acked(MessageId id, boolean cumulative) {
+    /**
+     * The client acknowledged {@code id} (individually or cumulatively); {@code answered}: in an ack the broker
+     * answers, which {@link #ackAnswered} reports.
+     */
+    void acked(MessageId id, boolean cumulative, boolean answered) {
         if (cumulative) {
             // everything before this entry, and of this entry the messages up to the index
             held.headMap(Pos.entryOf(id), false).clear();
@@ -96,11 +108,25 @@ final class HeldMessages {
             return;
         }
         if (held.remove(Pos.messageOf(id)) != null) {
-            return; // a decoded message
+            if (answered) {
+                acking.add(Pos.messageOf(id)); // a decoded message
+            }
+            return;
         }
         Held h = held.get(Pos.entryOf(id));
         if (h != null && (id.getBatchSize() == 0 || h.ack(id.getBatchIndex()))) {
             held.remove(Pos.entryOf(id));
+            if (answered) {
+                acking.add(Pos.entryOf(id));
+            }
+        }
+    }
+
+    /** The broker answered an ack of {@code id}: it applied it (or refused it); a later delivery is wanted. */
+    void ackAnswered(MessageId id) {
+        if (!acking.isEmpty()) {
+            acking.remove(Pos.messageOf(id));
+            acking.remove(Pos.entryOf(id));
         }
     }
 
@@ -115,12 +141,18 @@ final class HeldMessages {
     /** The cursor moved: whatever comes next is wanted, even what was delivered before. */
     void clear() {
         held.clear();
+        acking.clear();
         expected.clear();
     }
 
-    /** The stream moves to a new owner: what the client holds now must not reach it again. */
+    /**
+     * The stream moves to a new owner: what the client holds now must not reach it again, nor what it
+     * acknowledged with an ack not answered yet (sent again to the new owner, which may deliver the message
+     * before it gets to that ack).
+     */
     void expectAgain() {
         expected = new HashSet<>(held.keySet());
+        expected.addAll(acking);
     }
 
     /**

@@ -31,9 +31,11 @@ import java.util.List;
  * an ack and it is applied, so it receives the {@code AckResponse} without an error.
  *
  * <p>The new owner delivers again everything unacknowledged on its cursor, including what the client
- * still holds from before the move (delivered, not yet acknowledged or given back) and what it
- * acknowledged only after: those deliveries are not passed on ({@link HeldMessages}), and the permits
- * the broker spent on them are given back to it, so the client sees no duplicate because of the move.
+ * still holds from before the move (delivered, not yet acknowledged or given back), what it
+ * acknowledged only after, and what the acks sent again acknowledge if the owner delivers it before it
+ * has applied them (it may, when it must read an entry to check an ack's batch index): those deliveries
+ * are not passed on ({@link HeldMessages}), and the permits the broker spent on them are given back to
+ * it, so the client sees no duplicate because of the move.
  *
  * <p>A reader (a non-durable subscription: its cursor died with the old owner) re-opens after the last
  * message delivered: {@code start_message_id} is that message's entry, exclusive if the entry was
@@ -100,7 +102,7 @@ final class SubscribeResumption implements StreamResumption<SubscribeRequest, Su
 
     private void acked(Ack ack) {
         for (MessageId id : ack.getMessageIdsList()) {
-            held.acked(id, ack.getCumulative());
+            held.acked(id, ack.getCumulative(), ack.getRequestId() != 0);
         }
     }
 
@@ -207,6 +209,9 @@ final class SubscribeResumption implements StreamResumption<SubscribeRequest, Su
             if (ack ? r.hasAck() && r.getAck().getRequestId() == requestId
                     : r.hasSeek() && r.getSeek().getRequestId() == requestId) {
                 it.remove();
+                if (ack) {
+                    r.getAck().getMessageIdsList().forEach(held::ackAnswered);
+                }
                 return;
             }
         }

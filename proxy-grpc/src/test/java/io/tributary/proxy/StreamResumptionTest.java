@@ -192,6 +192,76 @@ class StreamResumptionTest {
         assertThat(s.replay().get(1).getFlow().getPermits()).isEqualTo(3);
     }
 
+    private static ReceivedMessage decoded(long entryId, int index, int size) {
+        return ReceivedMessage.newBuilder().setMessageId(MessageId.newBuilder().setLedgerId(3).setEntryId(entryId)
+                .setBatchIndex(index).setBatchSize(size)).setValue(ByteString.copyFromUtf8(entryId + "/" + index)).build();
+    }
+
+    private static SubscribeResponse received(ReceivedMessage... messages) {
+        return SubscribeResponse.newBuilder().setReceived(ReceivedMessages.newBuilder().addAllMessages(List.of(messages)))
+                .build();
+    }
+
+    private static SubscribeRequest ack(long requestId, ReceivedMessage... messages) {
+        Ack.Builder ack = Ack.newBuilder().setRequestId(requestId);
+        for (ReceivedMessage m : messages) {
+            ack.addMessageIds(m.getMessageId());
+        }
+        return SubscribeRequest.newBuilder().setAck(ack).build();
+    }
+
+    private static SubscribeResponse ackAnswer(long requestId) {
+        return SubscribeResponse.newBuilder().setAckResponse(AckResponse.newBuilder().setRequestId(requestId)).build();
+    }
+
+    /**
+     * A new owner applies an ack of a batch index only once it has read the entry (to check the index), and may
+     * deliver the entry meanwhile: the messages an ack sent again acknowledges are not passed on (found with
+     * clients/node/moves.js through NodeStreamResumeTest: duplicates after a move).
+     */
+    @Test
+    void decodedMessagesAcknowledgedByAnAckSentAgainAreNotPassedOnWhenTheNewOwnerDeliversThemFirst() {
+        SubscribeResumption s = new SubscribeResumption();
+        s.opened(subscribeOpen(false, 10));
+        ReceivedMessage a = decoded(5, 0, 3);
+        ReceivedMessage b = decoded(5, 1, 3);
+        ReceivedMessage c = decoded(5, 2, 3);
+        ReceivedMessage d = decoded(6, 0, 2);
+        ReceivedMessage e = decoded(6, 1, 2);
+        s.received(received(a, b, c, d, e));
+        s.sent(ack(21, a, b)); // not answered when the stream moves: sent again
+        s.sent(ack(22, d, e));
+        s.received(ackAnswer(22)); // applied by the first owner
+        s.sent(SubscribeRequest.newBuilder().setAck(Ack.newBuilder().addMessageIds(c.getMessageId())).build()); // no answer
+        List<SubscribeRequest> replay = s.replay();
+        assertThat(replay).contains(ack(21, a, b));
+
+        // the new owner delivers entry 5 before it applied ack 21: a and b are not passed on, their permits go back;
+        // c (its ack, without request_id, may have been lost) and d, e (applied, answered) pass: at-least-once
+        assertThat(s.received(received(a, b, c))).isEqualTo(received(c));
+        assertThat(s.toBroker()).containsExactly(flow(2));
+        assertThat(s.received(received(d, e))).isEqualTo(received(d, e));
+        assertThat(s.received(ackAnswer(21))).isEqualTo(ackAnswer(21));
+        // after the answer, and after the one delivery expected, a delivery passes
+        assertThat(s.received(received(a))).isEqualTo(received(a));
+    }
+
+    @Test
+    void anEntryAcknowledgedByAnAckSentAgainIsNotPassedOnWhenTheNewOwnerDeliversItFirst() {
+        SubscribeResumption s = new SubscribeResumption();
+        s.opened(subscribeOpen(false, 10));
+        s.received(entry(4, 1));
+        s.sent(ack(4, 9));
+        assertThat(s.replay()).contains(ack(4, 9));
+        assertThat(s.received(entry(4, 1))).isNull();
+        assertThat(s.toBroker()).containsExactly(flow(1));
+
+        // answered, then moved again: the new owner's cursor has the ack; a delivery of the entry is passed on
+        s.received(ackAnswer(9));
+        s.replay();
+        assertThat(s.received(entry(4, 1))).isNotNull();
+    }
+
     @Test
     void aReaderResumesAfterItsLastDeliveredEntry() {
         SubscribeResumption s = new SubscribeResumption();
