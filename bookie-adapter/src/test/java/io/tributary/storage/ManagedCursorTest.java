@@ -334,6 +334,43 @@ class ManagedCursorTest {
         log.close();
     }
 
+    @Test
+    void closingWritesEverythingAcknowledgedAndThenNothingMore() throws Exception {
+        ManagedLog log = cluster.newFactory(ManagedLogConfig.DEFAULT).open("t/ns/closed", true).join();
+        List<Position> ps = append(log, 8);
+        ManagedCursor old = open(log, "sub", Start.EARLIEST, true, ON_FLUSH);
+        old.acknowledge(ps.get(0));
+        old.flush(); // a write in flight when the topic closes
+        for (int i : new int[] {5, 2, 3}) {
+            old.acknowledge(ps.get(i));
+        }
+        old.acknowledgeIndex(ps.get(7), 1, 3);
+        old.close().join();
+        int version = cluster.store.get(MetadataPaths.cursor(log.name(), "sub")).join().orElseThrow().version();
+
+        // the next owner loads everything answered before the close
+        ManagedCursor next = open(log, "sub", Start.EARLIEST, false, ON_FLUSH);
+        for (int i = 0; i < 7; i++) {
+            assertThat(next.isAcknowledged(ps.get(i))).as("entry %d", i).isEqualTo(i == 0 || i == 2 || i == 3 || i == 5);
+        }
+        assertThat(next.acknowledgedIndexes(ps.get(7)).stream().boxed().toList()).containsExactly(1);
+
+        // the closed cursor writes nothing more, whatever it is told: the next owner's state stays the truth
+        old.acknowledge(ps.get(1));
+        old.flush().join();
+        assertThat(old.close()).as("a change it can no longer store").failsWithin(Duration.ofSeconds(10));
+        assertThat(old.resetTo(ps.get(0))).failsWithin(Duration.ofSeconds(10));
+        assertThat(cluster.store.get(MetadataPaths.cursor(log.name(), "sub")).join().orElseThrow().version())
+                .as("no write after the close").isEqualTo(version);
+        next.acknowledge(ps.get(4));
+        next.flush().join();
+        ManagedCursor reloaded = open(log, "sub", Start.EARLIEST, false, ON_FLUSH);
+        assertThat(reloaded.isAcknowledged(ps.get(1))).as("acknowledged on the closed cursor only").isFalse();
+        assertThat(reloaded.isAcknowledged(ps.get(4))).isTrue();
+        assertThat(reloaded.markDeletePosition()).isEqualTo(ps.get(0));
+        log.close();
+    }
+
     private static io.tributary.internal.v1.Position proto(Position p) {
         return io.tributary.internal.v1.Position.newBuilder().setLedgerId(p.ledgerId()).setEntryId(p.entryId()).build();
     }

@@ -29,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * closed BookKeeper ledger that the znode then names, and the previous such ledger is deleted.
  * When somebody else wrote the znode meanwhile (a stale owner's last flush, or a new owner), the
  * cursor merges the state stored there into its own and writes again; it stops persisting only
- * once the znode was removed (the subscription or topic was deleted) or the broker lost the topic
- * ({@link #abandon()}). How and where it persists is
+ * once the znode was removed (the subscription or topic was deleted), the broker lost the topic
+ * ({@link #abandon()}), or after its last write when its topic is closed here ({@link #close()}: a
+ * graceful move or stop), so that no write of an old owner lands after the next owner loaded the
+ * state. How and where it persists is
  * {@link CursorStore}'s part; this class keeps the acknowledgements and decides when to persist.
  *
  * <p>A non-durable cursor ({@link #nonDurable}) keeps the same state in memory only.
@@ -74,6 +76,8 @@ public final class ManagedCursor {
     private final TreeMap<Position, BitSet> batchAcks;
     private boolean dirty;
     private boolean flushScheduled;
+    /** The last write {@link #persist} queued, completing once its outcome was handled (dirty again if it failed). */
+    private CompletableFuture<Void> lastPersist = CompletableFuture.completedFuture(null);
 
     private ManagedCursor(String subscription, LogReader log, CursorStore store, Position markDelete,
                           CursorAckCodec.Acks acks) {
@@ -377,7 +381,7 @@ public final class ManagedCursor {
         dirty = false;
         long started = System.nanoTime();
         CompletableFuture<Void> write = store.write(markDelete, CursorAckCodec.encode(markDelete, acked, batchAcks));
-        return write.handleAsync((v, e) -> {
+        CompletableFuture<Void> result = write.handleAsync((v, e) -> {
             if (e == null) {
                 log.stats().cursorPersisted(System.nanoTime() - started, true);
                 return CompletableFuture.<Void>completedFuture(null);
@@ -399,6 +403,8 @@ public final class ManagedCursor {
             }
             return CompletableFuture.<Void>failedFuture(e);
         }, executor).thenCompose(f -> f);
+        lastPersist = result;
+        return result;
     }
 
     /**
@@ -438,9 +444,43 @@ public final class ManagedCursor {
         }
     }
 
-    /** Flushes; the cursor may still be used, and persists later changes too. */
+    /**
+     * The cursor's last write, when its topic is handed over gracefully (or the broker stops): persists
+     * what changed, waiting for any write in flight, and then stops persisting ({@link #abandon()}), so
+     * that nothing this cursor still learns can be written after the next owner loaded the state. A
+     * write that found the state changed by another writer merges it and writes again, as any write.
+     * Completes when the state is stored; fails if it could not be, or if the cursor no longer persisted
+     * (fenced, deleted or abandoned) and had changes not yet stored. Either way it persists nothing more.
+     */
     public CompletableFuture<Void> close() {
-        return flush();
+        if (!isDurable()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return onOwnerAsync(() -> lastWrite(1).whenCompleteAsync((v, e) -> {
+            dirty = false;
+            flushScheduled = false;
+            store.abandon();
+        }, executor));
+    }
+
+    /** Attempts at the last write ({@link #close()}) when storing fails for another reason than another writer. */
+    private static final int CLOSE_ATTEMPTS = 3;
+
+    /** Writes what is not stored yet, after the write in flight, until nothing is left; on the owner thread. */
+    private CompletableFuture<Void> lastWrite(int attempt) {
+        if (!store.persisting()) {
+            return dirty ? CompletableFuture.failedFuture(store.notPersisting()) : CompletableFuture.completedFuture(null);
+        }
+        if (dirty) {
+            // again until nothing changed meanwhile; a failed write leaves the cursor dirty for the next attempt
+            return persist(true, 1).handle((v, e) -> e).thenComposeAsync(e -> e == null ? lastWrite(attempt)
+                    : attempt < CLOSE_ATTEMPTS ? lastWrite(attempt + 1) : CompletableFuture.failedFuture(e), executor);
+        }
+        if (!lastPersist.isDone()) {
+            // a failed write leaves the cursor dirty again: look once it has settled
+            return lastPersist.handle((v, e) -> null).thenComposeAsync(v -> lastWrite(attempt), executor);
+        }
+        return CompletableFuture.completedFuture(null);
     }
 
     /**

@@ -44,6 +44,13 @@ public final class Subscription {
     private Dispatcher dispatcher;
     private boolean closed;
     /**
+     * Why the subscription was closed ({@link #close}), then the answer to every acknowledgement: none
+     * is applied after the cursor's last write, so none answered without an error is lost in a move.
+     */
+    private ErrorDetail closedWith;
+    /** A dispatch waits for acknowledgements still being applied ({@link #acksInOrder}). */
+    private boolean dispatchAfterAcks;
+    /**
      * Set while the broker's ZooKeeper session is suspended (it may own this topic no longer):
      * nothing is dispatched, and acknowledgements are held until it resumes or closes.
      */
@@ -165,6 +172,9 @@ public final class Subscription {
      * acknowledgements of this call and of later ones wait for it.
      */
     public CompletableFuture<ErrorDetail> acknowledge(Consumer c, List<MessageId> ids, boolean cumulative) {
+        if (closedWith != null) {
+            return CompletableFuture.completedFuture(closedWith);
+        }
         if (paused) {
             // applied on resume if this broker still owns the topic; dropped (and redelivered) if not
             if (held.size() < MAX_HELD_ACKS) {
@@ -226,6 +236,10 @@ public final class Subscription {
     }
 
     private ErrorDetail applyChecked(Consumer c, MessageId id, AckValidator.Verdict check, boolean cumulative) {
+        if (closedWith != null) {
+            // closed while this acknowledgement waited for its entry: the cursor's last write is done or under way
+            return closedWith;
+        }
         if (check.refused() != null) {
             return check.refused();
         }
@@ -447,6 +461,18 @@ public final class Subscription {
         if (readAhead.isReading() || closed || paused || dispatcher == null) {
             return;
         }
+        if (!acksInOrder.isDone()) {
+            // an acknowledgement that came first (one a proxy resent to a new owner, before its Flow) is
+            // applied first, so what it acknowledges is not delivered again
+            if (!dispatchAfterAcks) {
+                dispatchAfterAcks = true;
+                acksInOrder.thenRunAsync(() -> {
+                    dispatchAfterAcks = false;
+                    dispatch();
+                }, context.executor());
+            }
+            return;
+        }
         dispatcher.deliverBuffered();
         int permits = dispatcher.permits();
         if (permits == 0 || readAhead.isFull()) {
@@ -550,8 +576,14 @@ public final class Subscription {
         dispatch();
     }
 
-    /** Detaches all consumers and persists the cursor. */
+    /**
+     * Detaches all consumers and writes the cursor for the last time: acknowledgements taken from now
+     * on are answered with {@code reason} and not applied. Completes when the cursor is stored (fails
+     * if it could not be); it persists nothing afterwards, so a new owner that loads it next has every
+     * acknowledgement answered here without an error.
+     */
     public CompletableFuture<Void> close(ErrorDetail reason) {
+        closedWith = reason;
         closeDelivery();
         List<Consumer> attached = consumers();
         for (Consumer c : attached) {

@@ -10,6 +10,7 @@ import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.cursor.ManagedCursor;
+import io.tributary.storage.log.LedgerSummary;
 import io.tributary.storage.log.ManagedLog;
 import io.tributary.storage.log.Position;
 import java.util.concurrent.CompletableFuture;
@@ -150,7 +151,10 @@ final class PositionResolver {
         if (log.firstPosition().equals(log.endPosition())) {
             return CompletableFuture.completedFuture(r.build());
         }
-        Position last = log.lastConfirmed();
+        Position last = lastEntry(log.lastConfirmed());
+        if (last == null) {
+            return CompletableFuture.completedFuture(r.build());
+        }
         if (last.equals(lastAppended)) {
             return CompletableFuture.completedFuture(r.setLastMessageId(MessageId.newBuilder()
                     .setLedgerId(last.ledgerId()).setEntryId(last.entryId()).setBatchIndex(lastAppendedCount - 1)
@@ -165,5 +169,23 @@ final class PositionResolver {
             return r.setLastMessageId(MessageId.newBuilder().setLedgerId(last.ledgerId()).setEntryId(last.entryId())
                     .setBatchIndex(size - 1).setBatchSize(size).setPartition(partition)).build();
         });
+    }
+
+    /**
+     * The last stored entry: {@code lastConfirmed}, unless that names the empty open ledger of a log
+     * opened here (after a move or restart) before its first append; then the last entry of the ledgers
+     * before it, or null if they hold none.
+     */
+    private Position lastEntry(Position lastConfirmed) {
+        if (lastConfirmed.entryId() >= 0) {
+            return lastConfirmed;
+        }
+        Position last = null;
+        for (LedgerSummary l : log.ledgers()) {
+            if (l.entries() > 0 && l.ledgerId() < lastConfirmed.ledgerId()) {
+                last = new Position(l.ledgerId(), l.entries() - 1);
+            }
+        }
+        return last;
     }
 }

@@ -359,6 +359,37 @@ class SubscriptionDispatchTest {
                 .satisfies(e -> assertThat(((TributaryException) e).reason()).isEqualTo(ErrorReason.INVALID_REQUEST));
     }
 
+    @Test
+    void acknowledgementsThatCameBeforeAFlowAreAppliedBeforeAnythingIsDelivered() {
+        List<Position> p = append(IntStream.range(0, 4).mapToObj(i -> entry(null, 0)).toList());
+        // a consumer on a new owner: a proxy resends acks (each must read its entry to learn its size), then a Flow
+        TestConsumer c = new TestConsumer("c", 0);
+        join(c, SubscriptionType.FAILOVER, 0);
+        List<MessageId> sized = p.subList(0, 2).stream().map(x -> MessageId.newBuilder().setLedgerId(x.ledgerId())
+                .setEntryId(x.entryId()).setBatchIndex(0).setBatchSize(1).build()).toList();
+        CompletableFuture<ErrorDetail> acked = on(() -> {
+            CompletableFuture<ErrorDetail> f = subscription.acknowledge(c, sized, false);
+            subscription.flow(c, 10);
+            return f;
+        });
+        assertThat(acked.join()).isNull();
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(c.positions()).contains(p.get(3)));
+        assertThat(c.positions()).as("the acknowledged entries are not delivered").containsExactly(p.get(2), p.get(3));
+    }
+
+    @Test
+    void anAcknowledgementAfterCloseIsAnsweredWithTheReasonAndNotApplied() {
+        TestConsumer c = new TestConsumer("c", 0);
+        join(c, SubscriptionType.SHARED, 10);
+        List<Position> p = append(IntStream.range(0, 2).mapToObj(i -> entry(null, 0)).toList());
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(c.positions()).hasSize(2));
+        ErrorDetail moved = ErrorDetail.newBuilder().setReason(ErrorReason.NOT_OWNER).setMessage("moved").build();
+        on(() -> subscription.close(moved)).join();
+        assertThat(c.disconnected).isEqualTo(moved);
+        assertThat(on(() -> subscription.acknowledge(c, ids(p.subList(0, 1)), false)).join()).isEqualTo(moved);
+        assertThat(on(() -> subscription.isAcknowledged(ids(p.subList(0, 1)).get(0)))).isFalse();
+    }
+
     private void join(TestConsumer c, SubscriptionType type, int permits) {
         on(() -> {
             subscription.addConsumer(c, type);
