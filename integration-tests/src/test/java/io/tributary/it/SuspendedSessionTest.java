@@ -3,9 +3,11 @@ package io.tributary.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.api.v1.AcknowledgeRequest;
+import io.tributary.api.v1.AcknowledgeResponse;
 import io.tributary.api.v1.MessagingServiceGrpc;
 import io.tributary.api.v1.SubscriptionStats;
 import io.tributary.broker.Broker;
@@ -74,12 +76,15 @@ class SuspendedSessionTest {
                 relay.setMode(RelayMode.RESET); // every connection reset, new ones too: the session is suspended
                 await().atMost(Duration.ofSeconds(60)).until(() -> broker.zooKeeperState() == ConnectionState.SUSPENDED);
 
-                // an acknowledgement while suspended is held, not applied
-                MessagingServiceGrpc.newBlockingStub(channel).acknowledge(AcknowledgeRequest.newBuilder().setTopic(topic)
+                // an acknowledgement while suspended is held, not applied, and not answered until it is
+                ListenableFuture<AcknowledgeResponse> held = MessagingServiceGrpc.newFutureStub(channel)
+                        .acknowledge(AcknowledgeRequest.newBuilder().setTopic(topic)
                         .setSubscription("sub").addMessageIds(io.tributary.api.v1.MessageId.newBuilder()
                                 .setLedgerId(first.getLedgerId()).setEntryId(first.getEntryId()).setBatchIndex(-1).setPartition(-1))
                         .build());
+                await().atMost(Duration.ofSeconds(60)).until(() -> heldAcks(broker, topic) == 1);
                 assertThat(backlog(broker, topic)).as("m0 still unacknowledged while suspended").isEqualTo(1);
+                assertThat(held.isDone()).as("a held acknowledgement is not answered as applied").isFalse();
 
                 // publishing goes on (BookKeeper fences a stale writer); nothing is handed out
                 producer.send("m1");
@@ -91,8 +96,9 @@ class SuspendedSessionTest {
                 Message<String> m1 = consumer.receive(60, TimeUnit.SECONDS);
                 assertThat(m1).isNotNull();
                 assertThat(m1.getValue()).isEqualTo("m1");
-                // the held acknowledgement is applied: only m1 is left
-                await().atMost(Duration.ofSeconds(60)).until(() -> backlog(broker, topic) == 1);
+                // the held acknowledgement is applied, and answered: only m1 is left
+                held.get(60, TimeUnit.SECONDS);
+                assertThat(backlog(broker, topic)).isEqualTo(1);
                 consumer.acknowledge(m1);
                 await().atMost(Duration.ofSeconds(60)).until(() -> backlog(broker, topic) == 0);
             } finally {
@@ -101,6 +107,13 @@ class SuspendedSessionTest {
                 broker.close();
             }
         }
+    }
+
+    /** Acknowledgement requests the topic's subscriptions hold unanswered now. */
+    private static int heldAcks(Broker broker, String topic) throws Exception {
+        Topic t = broker.topics().loadedTopicsNow().stream().filter(x -> x.name().equals(TopicName.of(topic)))
+                .findFirst().orElseThrow();
+        return t.heldAcknowledgements().get(30, TimeUnit.SECONDS);
     }
 
     /** The subscription's backlog as the broker counts it now (its own state; the admin API needs ZooKeeper). */

@@ -57,9 +57,11 @@ public final class Subscription {
     private boolean paused;
     private final List<HeldAck> held = new ArrayList<>();
 
-    private record HeldAck(Consumer consumer, List<MessageId> ids, boolean cumulative) {}
+    /** An acknowledgement request held while paused, answered once it is applied (or refused on close). */
+    private record HeldAck(Consumer consumer, List<MessageId> ids, boolean cumulative,
+                           CompletableFuture<ErrorDetail> answer) {}
 
-    /** Acknowledgement requests held while paused; beyond it they are dropped (redelivered later). */
+    /** Acknowledgement requests held while paused; beyond it they are refused (SERVICE_NOT_READY: send again). */
     private static final int MAX_HELD_ACKS = 100_000;
     private final AckValidator acks;
     /** Completes when the acknowledgements taken so far are applied: later ones wait for it, so they apply in order. */
@@ -176,11 +178,16 @@ public final class Subscription {
             return CompletableFuture.completedFuture(closedWith);
         }
         if (paused) {
-            // applied on resume if this broker still owns the topic; dropped (and redelivered) if not
-            if (held.size() < MAX_HELD_ACKS) {
-                held.add(new HeldAck(c, List.copyOf(ids), cumulative));
+            // applied (and answered) on resume if this broker still owns the topic; answered with the close
+            // reason if it does not: never answered as applied before it is
+            if (held.size() >= MAX_HELD_ACKS) {
+                return CompletableFuture.completedFuture(ErrorReasons.detail(ErrorReason.SERVICE_NOT_READY,
+                        "subscription " + name + " holds " + MAX_HELD_ACKS + " acknowledgements while this broker's"
+                                + " metadata session is suspended; acknowledge again shortly"));
             }
-            return CompletableFuture.completedFuture(null);
+            HeldAck h = new HeldAck(c, List.copyOf(ids), cumulative, new CompletableFuture<>());
+            held.add(h);
+            return h.answer();
         }
         if (cumulative && dispatcher != null && !dispatcher.allowsCumulativeAck()) {
             return CompletableFuture.completedFuture(ErrorReasons.detail(ErrorReason.NOT_ALLOWED,
@@ -555,6 +562,11 @@ public final class Subscription {
         }
     }
 
+    /** Acknowledgement requests held, unanswered, while paused. */
+    public int heldAcknowledgements() {
+        return held.size();
+    }
+
     /** Stops dispatching and holds acknowledgements (the broker's ZooKeeper session is suspended). */
     public void pause() {
         paused = true;
@@ -570,7 +582,11 @@ public final class Subscription {
         held.clear();
         for (HeldAck a : acks) {
             if (a.consumer() == null || consumers().contains(a.consumer())) {
-                acknowledge(a.consumer(), a.ids(), a.cumulative());
+                acknowledge(a.consumer(), a.ids(), a.cumulative()).whenComplete((err, e) -> a.answer().complete(
+                        e != null ? ErrorReasons.detail(ErrorReason.INTERNAL_ERROR, String.valueOf(e)) : err));
+            } else {
+                a.answer().complete(ErrorReasons.detail(ErrorReason.SERVICE_NOT_READY, "the consumer left subscription "
+                        + name + " while its acknowledgement was held; it is delivered again"));
             }
         }
         dispatch();
@@ -597,6 +613,11 @@ public final class Subscription {
 
     private void closeDelivery() {
         closed = true;
+        ErrorDetail why = closedWith != null ? closedWith : ErrorReasons.detail(ErrorReason.SERVICE_NOT_READY,
+                "subscription " + name + " closed");
+        for (HeldAck a : held) {
+            a.answer().complete(why);
+        }
         held.clear();
         readAhead.close();
         delayed.close();

@@ -495,6 +495,12 @@ public final class Topic {
         return paused;
     }
 
+    /** Acknowledgement requests its subscriptions hold, unanswered, while the topic is paused (for tests). */
+    public CompletableFuture<Integer> heldAcknowledgements() {
+        return CompletableFuture.supplyAsync(() -> openSubscriptions().stream()
+                .mapToInt(Subscription::heldAcknowledgements).sum(), executor);
+    }
+
     /** What a subscription needs from this topic (it does not see the topic itself). */
     private SubscriptionContext subscriptionContext() {
         return new SubscriptionContext(name.toString(), log, log::sizeBytesFrom, executor, scheduler, dispatchBatchSize,
