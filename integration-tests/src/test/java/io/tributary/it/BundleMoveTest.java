@@ -50,8 +50,7 @@ class BundleMoveTest {
     void start() throws Exception {
         cluster = new InProcessCluster(dir.toFile());
         // automatic balancing off: this test moves bundles itself
-        LoadBalancerConfig manual = new LoadBalancerConfig(false, Duration.ofMillis(500), Duration.ofSeconds(1),
-                0.25, Duration.ofSeconds(3), 0.3, 8, 50, 1000, 1_000_000, 128);
+        LoadBalancerConfig manual = InProcessCluster.MANUAL;
         // each with its metrics endpoint, read by the failure test
         cluster.addBroker(c -> c.toBuilder().loadBalancer(manual).metricsPort(0).build());
         cluster.addBroker(c -> c.toBuilder().loadBalancer(manual).metricsPort(0).build());

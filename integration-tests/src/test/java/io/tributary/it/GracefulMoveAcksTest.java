@@ -79,8 +79,7 @@ class GracefulMoveAcksTest {
     void start() throws Exception {
         cluster = new InProcessCluster(dir.toFile());
         // automatic balancing off: the test moves the bundle itself
-        LoadBalancerConfig manual = new LoadBalancerConfig(false, Duration.ofMillis(500), Duration.ofSeconds(1),
-                0.25, Duration.ofSeconds(3), 0.3, 8, 50, 1000, 1_000_000, 128);
+        LoadBalancerConfig manual = InProcessCluster.MANUAL;
         cluster.addBroker(c -> c.toBuilder().loadBalancer(manual).build());
         cluster.addBroker(c -> c.toBuilder().loadBalancer(manual).build());
         channel = NettyChannelBuilder.forTarget(cluster.serviceUrl()).usePlaintext().build();

@@ -23,6 +23,10 @@ final class InProcessCluster implements AutoCloseable {
     /** Fast cycles for tests: reports every 500 ms, balancing every second, a short grace period. */
     static final LoadBalancerConfig FAST = new LoadBalancerConfig(true, Duration.ofMillis(500), Duration.ofSeconds(1),
             0.25, Duration.ofSeconds(3), 0.3, 8, 50, 1000, 1_000_000, 128);
+    /** {@link #FAST} with automatic balancing off, for tests that move bundles themselves. */
+    static final LoadBalancerConfig MANUAL = new LoadBalancerConfig(false, FAST.reportInterval(), FAST.interval(),
+            FAST.overloadThreshold(), FAST.gracePeriod(), FAST.maxMoveShare(), FAST.maxMovesPerCycle(),
+            FAST.minRateToBalance(), FAST.splitTopicThreshold(), FAST.splitRateThreshold(), FAST.maxBundlesPerNamespace());
 
     final EmbeddedZooKeeper zk;
     final EmbeddedBookie bookie;

@@ -105,8 +105,7 @@ class SecureListenersTest {
                 "broker.internal.client.tls.keyFile", brokerClient.keyFile(),
                 "broker.internal.client.tls.trustCertsFile", ca,
                 "broker.internal.client.tls.serverName", BROKER_NAME), Map.of());
-        LoadBalancerConfig manual = new LoadBalancerConfig(false, Duration.ofMillis(500), Duration.ofSeconds(1),
-                0.25, Duration.ofSeconds(3), 0.3, 8, 50, 1000, 1_000_000, 128);
+        LoadBalancerConfig manual = InProcessCluster.MANUAL;
         cluster = new InProcessCluster(dir.toFile());
         for (int i = 0; i < 2; i++) {
             cluster.addBroker(c -> c.toBuilder().loadBalancer(manual).tls(secure.tls()).authentication(secure.authentication())

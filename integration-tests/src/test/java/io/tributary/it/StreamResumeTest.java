@@ -71,8 +71,7 @@ class StreamResumeTest {
     void start() throws Exception {
         cluster = new InProcessCluster(dir.toFile());
         // automatic balancing off: the tests move bundles themselves; a stopped broker hands nothing over
-        LoadBalancerConfig manual = new LoadBalancerConfig(false, Duration.ofMillis(500), Duration.ofSeconds(1),
-                0.25, Duration.ofSeconds(3), 0.3, 8, 50, 1000, 1_000_000, 128);
+        LoadBalancerConfig manual = InProcessCluster.MANUAL;
         cluster.addBroker(c -> c.toBuilder().loadBalancer(manual).drainOnShutdown(false).build());
         cluster.addBroker(c -> c.toBuilder().loadBalancer(manual).drainOnShutdown(false).build());
         channel = NettyChannelBuilder.forTarget(cluster.serviceUrl()).usePlaintext().build();

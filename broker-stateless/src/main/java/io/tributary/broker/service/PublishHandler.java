@@ -129,17 +129,27 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
         });
     }
 
-    private void batch(PublishBatch b) {
-        Topic t;
-        String pname;
+    /** The stream's topic and producer name, once it is open. */
+    private record Opened(Topic topic, String producerName) {}
+
+    /** The stream's topic and producer name; null, after failing the stream, if it is not open. */
+    private Opened openedOrFail() {
         synchronized (lock) {
-            t = topic;
-            pname = producerName;
+            if (topic != null) {
+                return new Opened(topic, producerName);
+            }
         }
-        if (t == null) {
-            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "the first request of a Publish stream must be open"));
+        fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "the first request of a Publish stream must be open"));
+        return null;
+    }
+
+    private void batch(PublishBatch b) {
+        Opened o = openedOrFail();
+        if (o == null) {
             return;
         }
+        Topic t = o.topic();
+        String pname = o.producerName();
         long seq = b.getSequenceId();
         int bytes = b.getSerializedSize();
         buffer.add(bytes);
@@ -173,16 +183,12 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
      * with that sequence id, in order, through the same deduplication, flow control and buffer).
      */
     private void messages(PublishMessages m) {
-        Topic t;
-        String pname;
-        synchronized (lock) {
-            t = topic;
-            pname = producerName;
-        }
-        if (t == null) {
-            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "the first request of a Publish stream must be open"));
+        Opened o = openedOrFail();
+        if (o == null) {
             return;
         }
+        Topic t = o.topic();
+        String pname = o.producerName();
         long seq = m.getSequenceId();
         int bytes = m.getSerializedSize();
         buffer.add(bytes);
