@@ -171,16 +171,51 @@ class SubscribeBadInputTest {
 
     @Test
     void anUnknownSubscriptionTypeIsInvalidArgument() throws Exception {
+        assertOpenRefused(SubscribeOpen.newBuilder().setTopic(TOPIC).setSubscription("typo").setTypeValue(9), "type", "9");
+    }
+
+    /**
+     * An initial position this broker does not know (a newer client's, or garbage) is refused,
+     * naming the field, on a Subscribe open and on Receive; it used to mean LATEST, the enum's zero,
+     * and so silently skip the backlog. So is an unknown type on Receive, even on a subscription
+     * whose Receive consumer exists already (which used to ignore the type).
+     */
+    @Test
+    void anUnknownInitialPositionOrReceiveTypeIsRefusedNamingTheField() throws Exception {
+        assertOpenRefused(SubscribeOpen.newBuilder().setTopic(TOPIC).setSubscription("position")
+                .setInitialPositionValue(7), "initial_position", "7");
+        assertOpenRefused(SubscribeOpen.newBuilder().setTopic(TOPIC).setSubscription("position").setNonDurable(true)
+                .setInitialPositionValue(-1), "initial_position", "-1");
+
+        ReceiveRequest good = ReceiveRequest.newBuilder().setTopic(TOPIC).setSubscription("positions")
+                .setInitialPosition(InitialPosition.EARLIEST).setMaxMessages(1).setMaxWaitMs(10_000).build();
+        assertReceiveRefused(good.toBuilder().setInitialPositionValue(7).build(), "initial_position", "7");
+        assertReceiveRefused(good.toBuilder().setTypeValue(7).build(), "type", "7");
+        // refused before the subscription existed: it starts at the earliest message now
+        assertThat(unary.receive(good).getMessages(0).getValue().toStringUtf8()).isEqualTo("m0");
+        assertReceiveRefused(good.toBuilder().setTypeValue(-3).build(), "type", "-3");
+        assertReceiveRefused(good.toBuilder().setInitialPositionValue(Integer.MAX_VALUE).build(), "initial_position",
+                String.valueOf(Integer.MAX_VALUE));
+    }
+
+    private static void assertOpenRefused(SubscribeOpen.Builder open, String field, String value) throws Exception {
         Recorder<SubscribeResponse> replies = new Recorder<>();
         StreamObserver<SubscribeRequest> requests = MessagingServiceGrpc.newStub(channel).subscribe(replies);
-        requests.onNext(SubscribeRequest.newBuilder().setOpen(SubscribeOpen.newBuilder().setTopic(TOPIC)
-                .setSubscription("typo").setTypeValue(9)).build());
+        requests.onNext(SubscribeRequest.newBuilder().setOpen(open).build());
         Object reply = replies.next();
-        assertThat(reply).isInstanceOf(StatusRuntimeException.class);
+        assertThat(reply).as("the open of %s", open).isInstanceOf(StatusRuntimeException.class);
         StatusRuntimeException e = (StatusRuntimeException) reply;
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(ErrorReasons.detailOf(e).getReason()).isEqualTo(ErrorReason.INVALID_REQUEST);
-        assertThat(ErrorReasons.detailOf(e).getMessage()).contains("9");
+        assertThat(ErrorReasons.detailOf(e).getMessage()).startsWith(field + ": ").contains(value);
+    }
+
+    private static void assertReceiveRefused(ReceiveRequest req, String field, String value) {
+        assertThatThrownBy(() -> unary.receive(req)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(ErrorReasons.detailOf(e).getReason()).isEqualTo(ErrorReason.INVALID_REQUEST);
+            assertThat(ErrorReasons.detailOf(e).getMessage()).startsWith(field + ": ").contains(value);
+        });
     }
 
     @Test

@@ -101,6 +101,11 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
                 throw new TributaryException(ErrorReason.INVALID_REQUEST,
                         "max_messages, max_wait_ms and invisible_duration_ms must not be negative");
             }
+            String unknown = SubscribeHandler.unknownEnum(req.getType(), req.getTypeValue(), req.getInitialPosition(),
+                    req.getInitialPositionValue());
+            if (unknown != null) {
+                throw new TributaryException(ErrorReason.INVALID_REQUEST, unknown);
+            }
             int max = req.getMaxMessages() == 0 ? 100 : Math.min(req.getMaxMessages(), MAX_RECEIVE_MESSAGES);
             long waitMs = Math.min(req.getMaxWaitMs(), MAX_RECEIVE_WAIT_MS);
             ServiceLimits limits = config.limits();

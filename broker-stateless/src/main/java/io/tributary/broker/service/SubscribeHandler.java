@@ -19,6 +19,7 @@ import io.tributary.api.v1.SubscribeOpen;
 import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.SubscribeResponse;
 import io.tributary.api.v1.Subscribed;
+import io.tributary.api.v1.SubscriptionType;
 import io.tributary.broker.dispatch.Consumer;
 import io.tributary.broker.dispatch.Subscription;
 import io.tributary.broker.topic.Topic;
@@ -209,6 +210,22 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
+    /**
+     * What is wrong with a subscription type and initial position that are numbers this broker
+     * does not know (a newer client's, or garbage), naming the field; null if both are known. An
+     * unknown initial position must not silently mean LATEST (the enum's zero).
+     */
+    static String unknownEnum(SubscriptionType type, int typeValue, InitialPosition position, int positionValue) {
+        if (type == SubscriptionType.UNRECOGNIZED) {
+            return "type: unknown subscription type " + typeValue
+                    + " (0 or EXCLUSIVE 1, SHARED 2, FAILOVER 3, KEY_SHARED 4)";
+        }
+        if (position == InitialPosition.UNRECOGNIZED) {
+            return "initial_position: unknown initial position " + positionValue + " (LATEST 0, EARLIEST 1)";
+        }
+        return null;
+    }
+
     /** Subscribes; completes when the consumer is subscribed or the stream failed. */
     private CompletableFuture<Void> open(SubscribeOpen open) {
         if (openTaken) {
@@ -224,8 +241,10 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
             fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, problem));
             return DONE;
         }
-        if (open.getTypeValue() < 0 || open.getTypeValue() > 4) {
-            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "unknown subscription type " + open.getTypeValue()));
+        String unknown = unknownEnum(open.getType(), open.getTypeValue(), open.getInitialPosition(),
+                open.getInitialPositionValue());
+        if (unknown != null) {
+            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, unknown));
             return DONE;
         }
         TopicName name;

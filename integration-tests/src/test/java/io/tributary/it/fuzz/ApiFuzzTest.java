@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  *   <li>every call ends with a gRPC status within the deadline (no hang);</li>
  *   <li>no status is INTERNAL, UNKNOWN, DATA_LOSS or UNIMPLEMENTED, and nothing on the server side
  *       logs an unexpected exception (each is a bug);</li>
+ *   <li>a Receive, or a Subscribe open, with a subscription type or initial position this API does
+ *       not define is refused, not taken for another value;</li>
  *   <li>once the calls ended the broker holds no producer, stream consumer or reader of them;</li>
  *   <li>every {@value #PROBE_EVERY} inputs, and at the end, a known-good publish still succeeds and
  *       the heap has not grown past what a healthy broker uses.</li>
@@ -66,6 +68,9 @@ class ApiFuzzTest {
                 } else if (BUGS.contains(out.status().getCode())) {
                     findings.add(out.status().getCode() + out.reason() + " via " + target.name() + ": "
                             + out.status().getDescription() + "\n  on " + request);
+                } else if (out.status().isOk() && RequestPlan.hasUnknownEnum(call)) {
+                    findings.add("an unknown enum value was taken (OK) instead of refused via " + target.name()
+                            + "\n  on " + request);
                 }
             }
         }

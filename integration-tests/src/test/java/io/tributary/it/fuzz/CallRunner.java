@@ -9,6 +9,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.AcknowledgeRequest;
 import io.tributary.api.v1.AdminServiceGrpc;
+import io.tributary.api.v1.ChangeInvisibleDurationRequest;
 import io.tributary.api.v1.CreateNamespaceRequest;
 import io.tributary.api.v1.CreateTopicRequest;
 import io.tributary.api.v1.DeleteNamespaceRequest;
@@ -19,18 +20,23 @@ import io.tributary.api.v1.GetNamespacePoliciesRequest;
 import io.tributary.api.v1.GetPartitionsRequest;
 import io.tributary.api.v1.GetTopicRequest;
 import io.tributary.api.v1.GetTopicStatsRequest;
+import io.tributary.api.v1.InitialPosition;
 import io.tributary.api.v1.ListBundlesRequest;
 import io.tributary.api.v1.ListNamespacesRequest;
 import io.tributary.api.v1.ListTopicsRequest;
 import io.tributary.api.v1.LookupRequest;
 import io.tributary.api.v1.LookupServiceGrpc;
 import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.api.v1.NegativeAcknowledgeRequest;
 import io.tributary.api.v1.PublishRequest;
 import io.tributary.api.v1.PublishResponse;
 import io.tributary.api.v1.ReceiveRequest;
+import io.tributary.api.v1.ReceiveResponse;
+import io.tributary.api.v1.ReceivedMessage;
 import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.SubscribeResponse;
 import io.tributary.api.v1.ResetSubscriptionRequest;
+import io.tributary.api.v1.SendRequest;
 import io.tributary.api.v1.SetNamespacePoliciesRequest;
 import io.tributary.api.v1.SkipMessagesRequest;
 import io.tributary.protocol.ErrorReasons;
@@ -48,6 +54,12 @@ import java.util.function.Function;
  * time is a hang (and then cancelled here, so the leak check sees whether the server cleans up).
  */
 final class CallRunner {
+    /**
+     * A method name with this prefix takes the receipt (and, if the request has none, the message
+     * id) of the last message a Receive of this runner returned, so that real receipts get fuzzed.
+     */
+    static final String WITH_LAST_RECEIPT = "lastReceipt:";
+
     /** How a call ended; {@code hung} when it did not end within the deadline. */
     record Outcome(Status status, boolean hung) {
         String reason() {
@@ -61,6 +73,7 @@ final class CallRunner {
 
     private final Channel channel;
     private final Duration deadline;
+    private ReceivedMessage lastReceived;
 
     CallRunner(Channel channel, Duration deadline) {
         this.channel = channel;
@@ -135,13 +148,47 @@ final class CallRunner {
         }
     }
 
+    /** A known-good Receive of one message (none if it is refused), so that a receipt is at hand. */
+    private void receiveOne(String topic, String subscription) {
+        try {
+            ReceiveResponse got = MessagingServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                    .receive(ReceiveRequest.newBuilder().setTopic(topic).setSubscription(subscription)
+                            .setInitialPosition(InitialPosition.EARLIEST).setMaxMessages(1)
+                            .setMaxWaitMs(200).build());
+            if (got.getMessagesCount() > 0) {
+                lastReceived = got.getMessages(0);
+            }
+        } catch (StatusRuntimeException e) {
+            // refused (a bad name, a busy subscription...): the call goes on without a receipt
+        }
+    }
+
     private void unary(String method, Message r) {
+        if (method.startsWith(WITH_LAST_RECEIPT)) {
+            method = method.substring(WITH_LAST_RECEIPT.length());
+            if (r instanceof ChangeInvisibleDurationRequest c && lastReceived == null) {
+                receiveOne(c.getTopic(), c.getSubscription());
+            }
+            if (lastReceived != null && r instanceof ChangeInvisibleDurationRequest c) {
+                ChangeInvisibleDurationRequest.Builder b = c.toBuilder().setReceipt(lastReceived.getReceipt());
+                r = c.hasMessageId() ? b.build() : b.setMessageId(lastReceived.getMessageId()).build();
+            }
+        }
         long ms = deadline.toMillis();
         var messaging = MessagingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(ms, TimeUnit.MILLISECONDS);
         var lookup = LookupServiceGrpc.newBlockingStub(channel).withDeadlineAfter(ms, TimeUnit.MILLISECONDS);
         var admin = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(ms, TimeUnit.MILLISECONDS);
         switch (method) {
-            case "receive" -> messaging.receive((ReceiveRequest) r);
+            case "receive" -> {
+                ReceiveResponse got = messaging.receive((ReceiveRequest) r);
+                if (got.getMessagesCount() > 0) {
+                    lastReceived = got.getMessages(got.getMessagesCount() - 1);
+                }
+            }
+            case "send" -> messaging.send((SendRequest) r);
+            case "changeInvisibleDuration" -> messaging.changeInvisibleDuration((ChangeInvisibleDurationRequest) r);
+            case "negativeAcknowledge" -> messaging.negativeAcknowledge((NegativeAcknowledgeRequest) r);
             case "acknowledge" -> messaging.acknowledge((AcknowledgeRequest) r);
             case "getLastMessageId" -> messaging.getLastMessageId((GetLastMessageIdRequest) r);
             case "lookup" -> lookup.lookup((LookupRequest) r);

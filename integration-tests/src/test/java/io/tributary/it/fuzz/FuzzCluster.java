@@ -49,6 +49,10 @@ final class FuzzCluster {
     /** The probe's topic: nothing the fuzzer builds names it (see {@link RequestPlan}). */
     static final String PROBE_TOPIC = "probe/ns/alive";
     static final Duration CALL_DEADLINE = Duration.ofSeconds(20);
+    /** The broker's maximum message size here: small, so that oversize values cost little to build. */
+    static final int MAX_MESSAGE_SIZE = 64 * 1024;
+    /** broker.maxSendMessages (its default): the most messages a Send or PublishMessages may carry. */
+    static final int MAX_SEND_MESSAGES = 1000;
 
     private static FuzzCluster instance;
 
@@ -62,7 +66,7 @@ final class FuzzCluster {
 
     private FuzzCluster(File dir) throws Exception {
         standalone = new Standalone(TestClusters.options(dir, c -> c.toBuilder()
-                .pullConsumerIdleTimeout(Duration.ofSeconds(5)).build())).start();
+                .pullConsumerIdleTimeout(Duration.ofSeconds(5)).maxMessageSize(MAX_MESSAGE_SIZE).build())).start();
         proxy = NettyChannelBuilder.forTarget(standalone.serviceUrl()).usePlaintext().build();
         broker = NettyChannelBuilder.forTarget(standalone.broker().address()).usePlaintext().build();
         AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(proxy)

@@ -8,6 +8,7 @@ import io.tributary.api.v1.AcknowledgeRequest;
 import io.tributary.api.v1.Ack;
 import io.tributary.api.v1.BacklogQuota;
 import io.tributary.api.v1.BatchHeader;
+import io.tributary.api.v1.ChangeInvisibleDurationRequest;
 import io.tributary.api.v1.CompressionType;
 import io.tributary.api.v1.CreateNamespaceRequest;
 import io.tributary.api.v1.CreateTopicRequest;
@@ -21,6 +22,7 @@ import io.tributary.api.v1.GetNamespacePoliciesRequest;
 import io.tributary.api.v1.GetPartitionsRequest;
 import io.tributary.api.v1.GetTopicRequest;
 import io.tributary.api.v1.GetTopicStatsRequest;
+import io.tributary.api.v1.InitialPosition;
 import io.tributary.api.v1.ListBundlesRequest;
 import io.tributary.api.v1.ListNamespacesRequest;
 import io.tributary.api.v1.ListTopicsRequest;
@@ -28,19 +30,25 @@ import io.tributary.api.v1.LookupRequest;
 import io.tributary.api.v1.MessageId;
 import io.tributary.api.v1.NamespacePolicies;
 import io.tributary.api.v1.NegativeAck;
+import io.tributary.api.v1.NegativeAcknowledgeRequest;
+import io.tributary.api.v1.PlainMessage;
 import io.tributary.api.v1.ProducerOpen;
 import io.tributary.api.v1.PublishBatch;
+import io.tributary.api.v1.PublishMessages;
 import io.tributary.api.v1.PublishRequest;
 import io.tributary.api.v1.ReceiveRequest;
 import io.tributary.api.v1.ResetSubscriptionRequest;
 import io.tributary.api.v1.Seek;
+import io.tributary.api.v1.SendRequest;
 import io.tributary.api.v1.SetNamespacePoliciesRequest;
 import io.tributary.api.v1.SingleMessage;
 import io.tributary.api.v1.SkipMessagesRequest;
 import io.tributary.api.v1.SubscribeOpen;
 import io.tributary.api.v1.SubscribeRequest;
+import io.tributary.api.v1.SubscriptionType;
 import io.tributary.protocol.EntryCodec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 
@@ -49,6 +57,9 @@ import java.util.function.Function;
  * mutated Publish and Subscribe frames, and unary requests. Fields are filled from the input:
  * mostly names and positions near the real ones (so that requests get past the first checks) and
  * sometimes anything at all; raw input bytes are also parsed as requests where they parse.
+ * Hostile values come often: unknown enum numbers, negative, huge and extreme durations, delays
+ * and sequence ids, message counts at the Send limit and over it, empty and oversize values,
+ * garbage receipts and real ones paired with ids of other messages (or topics).
  *
  * <p>Destructive admin calls only ever name the {@code fuzz} tenant, and no call names the
  * {@code probe} tenant, so the probe's topic and the public namespace stay usable. Draining,
@@ -91,13 +102,14 @@ final class RequestPlan {
     }
 
     private Call call() {
-        return switch (d.consumeInt(0, 12)) {
+        return switch (d.consumeInt(0, 15)) {
             case 0, 1 -> publishStream();
             case 2, 3 -> subscribeStream();
             case 4 -> new Unary("receive", ReceiveRequest.newBuilder().setTopic(topic()).setSubscription(subscription())
-                    .setTypeValue(d.consumeInt(-1, 5)).setMaxMessages(d.consumeInt(-2, 2000))
+                    .setTypeValue(enumValue(4)).setMaxMessages(d.consumeInt(-2, 2000))
                     // a Receive may wait this long; kept well inside the call's deadline
-                    .setMaxWaitMs(d.consumeLong(-2, 500)).setInitialPositionValue(d.consumeInt(0, 2)).build());
+                    .setMaxWaitMs(d.consumeLong(-2, 500)).setInitialPositionValue(enumValue(1))
+                    .setInvisibleDurationMs(d.consumeBoolean() ? 0 : hostileMillis()).build());
             case 5 -> new Unary("acknowledge", AcknowledgeRequest.newBuilder().setTopic(topic()).setSubscription(subscription())
                     .addAllMessageIds(messageIds()).setCumulative(d.consumeBoolean()).build());
             case 6 -> new Unary("getLastMessageId", GetLastMessageIdRequest.newBuilder().setTopic(topic())
@@ -109,8 +121,157 @@ final class RequestPlan {
             case 9 -> adminSubscription();
             case 10 -> adminWrite();
             case 11 -> rawPublishStream();
-            default -> rawSubscribeStream();
+            case 12 -> rawSubscribeStream();
+            case 13 -> send();
+            case 14 -> changeInvisibleDuration();
+            default -> new Unary("negativeAcknowledge", NegativeAcknowledgeRequest.newBuilder().setTopic(topic())
+                    .setSubscription(subscription()).addAllMessageIds(messageIds()).setDelayMs(hostileMillis()).build());
         };
+    }
+
+    // ---- hostile numbers ----
+
+    /** An enum number: mostly one of the known ones (0 to {@code knownMax}), else an unknown or any number. */
+    private int enumValue(int knownMax) {
+        return switch (d.consumeInt(0, 9)) {
+            case 8 -> d.consumeInt(knownMax + 1, knownMax + 8);
+            case 9 -> d.consumeInt();
+            default -> d.consumeInt(0, knownMax);
+        };
+    }
+
+    /** A duration, delay or time in ms: zero, small, negative, an epoch time, the extremes, or any. */
+    private long hostileMillis() {
+        return switch (d.consumeInt(0, 6)) {
+            case 0 -> 0;
+            case 1 -> d.consumeLong(1, 10_000);
+            case 2 -> d.consumeLong(-10_000, -1);
+            case 3 -> Long.MAX_VALUE;
+            case 4 -> Long.MIN_VALUE;
+            case 5 -> d.consumeLong(1_700_000_000_000L, 4_102_444_800_000L);
+            default -> d.consumeLong();
+        };
+    }
+
+    /** A sequence id: small, near or at Long.MAX_VALUE, negative, or any. */
+    private long hostileSequence(int count) {
+        return switch (d.consumeInt(0, 5)) {
+            case 0, 1 -> d.consumeLong(0, 16);
+            case 2 -> Long.MAX_VALUE - Math.max(0, count - 1);
+            case 3 -> Long.MAX_VALUE;
+            case 4 -> d.consumeLong(Long.MIN_VALUE, -1);
+            default -> d.consumeLong();
+        };
+    }
+
+    // ---- plain messages (Send, PublishMessages) ----
+
+    private Call send() {
+        SendRequest.Builder r = SendRequest.newBuilder().setTopic(topic());
+        switch (d.consumeInt(0, 3)) {
+            case 0 -> { } // no producer name: the broker's own
+            case 1, 2 -> r.setProducerName("fuzz-send-" + d.consumeInt(0, 2));
+            default -> r.setProducerName(d.consumeString(16));
+        }
+        List<PlainMessage> messages = plainMessages();
+        switch (d.consumeInt(0, 5)) {
+            case 0, 1 -> { } // no sequence ids
+            case 2, 3 -> {
+                // every message one more than the one before, from a hostile start
+                long first = hostileSequence(messages.size());
+                for (int i = 0; i < messages.size(); i++) {
+                    messages.set(i, messages.get(i).toBuilder().setSequenceId(first + i).build());
+                }
+            }
+            default -> {
+                // some messages have one, of any value
+                for (int i = 0; i < messages.size(); i++) {
+                    if (d.consumeBoolean()) {
+                        messages.set(i, messages.get(i).toBuilder().setSequenceId(hostileSequence(1)).build());
+                    }
+                }
+            }
+        }
+        return new Unary("send", r.addAllMessages(messages).build());
+    }
+
+    /**
+     * Plain messages: none, a few, exactly the Send limit, one over it, or far over it (up to
+     * 100,000). A long list repeats a few small messages, so that building it costs little.
+     */
+    private List<PlainMessage> plainMessages() {
+        int count = switch (d.consumeInt(0, 9)) {
+            case 0 -> 0;
+            case 7 -> FuzzCluster.MAX_SEND_MESSAGES;
+            case 8 -> FuzzCluster.MAX_SEND_MESSAGES + 1;
+            case 9 -> d.consumeInt(FuzzCluster.MAX_SEND_MESSAGES + 2, 100_000);
+            default -> d.consumeInt(1, 4);
+        };
+        int distinct = Math.min(count, 4);
+        PlainMessage[] some = new PlainMessage[distinct];
+        for (int i = 0; i < distinct; i++) {
+            some[i] = plainMessage(count <= 4);
+        }
+        List<PlainMessage> messages = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            messages.add(some[i % distinct]);
+        }
+        return messages;
+    }
+
+    /** A plain message; with {@code mayBeLarge} its value may be around the maximum message size. */
+    private PlainMessage plainMessage(boolean mayBeLarge) {
+        PlainMessage.Builder m = PlainMessage.newBuilder();
+        int kind = d.consumeInt(0, 5);
+        if (kind == 5 && mayBeLarge) {
+            byte[] value = new byte[FuzzCluster.MAX_MESSAGE_SIZE + d.consumeInt(-256, 256)];
+            Arrays.fill(value, (byte) 'v');
+            m.setValue(ByteString.copyFrom(value));
+        } else if (kind > 0) {
+            m.setValue(ByteString.copyFrom(d.consumeBytes(64)));
+        }
+        if (d.consumeBoolean()) {
+            m.setKey(d.consumeString(8));
+        }
+        if (d.consumeBoolean()) {
+            m.putProperties(d.consumeString(8), d.consumeString(8));
+        }
+        if (d.consumeBoolean()) {
+            m.setEventTimeMs(d.consumeLong());
+        }
+        switch (d.consumeInt(0, 2)) {
+            case 0 -> { } // at once
+            case 1 -> m.setDeliverAtMs(hostileMillis());
+            default -> m.setDeliverAfterMs(hostileMillis());
+        }
+        return m.build();
+    }
+
+    // ---- visibility (unary Receive) ----
+
+    private Call changeInvisibleDuration() {
+        ChangeInvisibleDurationRequest.Builder r = ChangeInvisibleDurationRequest.newBuilder().setTopic(topic())
+                .setSubscription(subscription());
+        boolean lastReceived = false;
+        switch (d.consumeInt(0, 5)) {
+            case 0 -> r.setReceipt("");
+            case 1, 2 -> lastReceived = true;
+            case 3 -> r.setReceipt(d.consumeString(48));
+            case 4 -> {
+                // shaped like a real receipt, forged
+                MessageId id = stored.get(d.consumeInt(0, stored.size() - 1));
+                r.setReceipt(Long.toHexString(d.consumeLong()) + "." + id.getLedgerId() + "." + id.getEntryId() + "."
+                        + d.consumeInt(0, 3));
+            }
+            default -> r.setReceipt("r".repeat(d.consumeInt(1_000, 100_000)));
+        }
+        // with the last received receipt, an id of another message (or topic) instead of its own
+        if (d.consumeInt(0, 7) > (lastReceived ? 4 : 0)) {
+            r.setMessageId(messageId());
+        }
+        r.setInvisibleDurationMs(hostileMillis());
+        return new Unary(lastReceived ? CallRunner.WITH_LAST_RECEIPT + "changeInvisibleDuration"
+                : "changeInvisibleDuration", r.build());
     }
 
     // ---- names and ids ----
@@ -174,6 +335,7 @@ final class RequestPlan {
             frames.add(switch (d.consumeInt(0, 9)) {
                 case 0 -> PublishRequest.getDefaultInstance();
                 case 1 -> PublishRequest.newBuilder().setOpen(ProducerOpen.newBuilder().setTopic(topic())).build();
+                case 2, 3 -> PublishRequest.newBuilder().setMessages(messagesFrame(i)).build();
                 default -> PublishRequest.newBuilder().setBatch(PublishBatch.newBuilder()
                         .setSequenceId(d.consumeBoolean() ? i : d.consumeLong())
                         .setMessageCount(d.consumeBoolean() ? d.consumeInt(0, 4) : d.consumeInt())
@@ -181,6 +343,19 @@ final class RequestPlan {
             });
         }
         return new PublishStream(frames);
+    }
+
+    /** Plain messages on the stream, numbered from the i-th frame's or a hostile sequence id. */
+    private PublishMessages messagesFrame(int i) {
+        List<PlainMessage> messages = plainMessages();
+        if (d.consumeInt(0, 3) == 0) {
+            // their own sequence ids are ignored on the stream
+            for (int k = 0; k < messages.size(); k++) {
+                messages.set(k, messages.get(k).toBuilder().setSequenceId(hostileSequence(1)).build());
+            }
+        }
+        return PublishMessages.newBuilder().setSequenceId(d.consumeBoolean() ? i : hostileSequence(messages.size()))
+                .addAllMessages(messages).build();
     }
 
     /** An entry: well formed, with a mutated header, or raw bytes. */
@@ -225,8 +400,8 @@ final class RequestPlan {
         List<SubscribeRequest> frames = new ArrayList<>();
         if (d.consumeInt(0, 7) > 0) {
             SubscribeOpen.Builder open = SubscribeOpen.newBuilder().setTopic(topic()).setSubscription(subscription())
-                    .setTypeValue(d.consumeInt(-1, 5)).setConsumerName(d.consumeBoolean() ? "" : d.consumeString(12))
-                    .setInitialPositionValue(d.consumeInt(0, 2))
+                    .setTypeValue(enumValue(4)).setConsumerName(d.consumeBoolean() ? "" : d.consumeString(12))
+                    .setInitialPositionValue(enumValue(1)).setDecoded(d.consumeBoolean())
                     .setInitialPermits(d.consumeBoolean() ? d.consumeInt(0, 10) : d.consumeInt())
                     .setPriority(d.consumeInt()).setNonDurable(d.consumeBoolean());
             if (d.consumeBoolean()) {
@@ -378,6 +553,21 @@ final class RequestPlan {
             s.append(describe(c)).append('\n');
         }
         return s.toString();
+    }
+
+    /**
+     * Whether the call's Receive, or its stream's first open, has a subscription type or initial
+     * position this API does not define: the server must refuse it (INVALID_REQUEST naming the field).
+     */
+    static boolean hasUnknownEnum(Call c) {
+        if (c instanceof Unary u && u.request() instanceof ReceiveRequest r) {
+            return r.getType() == SubscriptionType.UNRECOGNIZED || r.getInitialPosition() == InitialPosition.UNRECOGNIZED;
+        }
+        if (c instanceof SubscribeStream s && !s.frames().isEmpty() && s.frames().get(0).hasOpen()) {
+            SubscribeOpen open = s.frames().get(0).getOpen();
+            return open.getType() == SubscriptionType.UNRECOGNIZED || open.getInitialPosition() == InitialPosition.UNRECOGNIZED;
+        }
+        return false;
     }
 
     static String describe(Call c) {
