@@ -94,7 +94,10 @@ final class HeldMessages {
         if (cumulative) {
             // everything before this entry, and of this entry the messages up to the index
             held.headMap(Pos.entryOf(id), false).clear();
-            held.subMap(new Pos(id.getLedgerId(), id.getEntryId(), 0), true, Pos.messageOf(id), true).clear();
+            if (id.getBatchIndex() >= 0) {
+                // (a negative index is the broker's to refuse; it names no message here)
+                held.subMap(new Pos(id.getLedgerId(), id.getEntryId(), 0), true, Pos.messageOf(id), true).clear();
+            }
             Held h = held.get(Pos.entryOf(id));
             if (h != null) {
                 boolean all = false;

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -110,10 +109,8 @@ class FuzzFindingsTest {
      * cumulative Ack on a Subscribe stream whose message id has a negative batch index ended the
      * stream through the proxy with INTERNAL ({@code IllegalArgumentException: fromKey > toKey} in
      * the proxy's record of held messages, kept to resume streams when topics move); the broker
-     * itself answers it with a precise ack response. Disabled until the proxy's fix lands: the
-     * proxy is another helper's (issue 14), see its report.
+     * itself answers it with a precise ack response.
      */
-    @Disabled("the proxy's fix (HeldMessages.acked with a negative batch index) is not on this branch")
     @Test
     void aCumulativeAckWithANegativeBatchIndexIsAnsweredNotAnInternalError() throws Exception {
         FuzzCluster cluster = FuzzCluster.get();
