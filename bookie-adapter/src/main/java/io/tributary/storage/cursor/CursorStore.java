@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -26,12 +27,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Where a durable cursor persists: its znode, and the cursor ledger the znode names when the
  * encoded state is too large for it (see {@link CursorAckCodec}, {@link CursorLedgers}). Writes go
- * one at a time, each a compare-and-set on the znode's version. When somebody else changed the
- * znode (a stale owner's last flush, or a new owner), the write fails with {@link StoredByOther}
- * carrying the state stored now, whose version the store takes: the cursor merges it and writes
- * again, so persisting never stops silently. It stops once the znode was removed (the subscription
- * or topic was deleted) or the broker lost the topic ({@link #abandon()}). Owned by the cursor's owner thread, the log's executor: every
- * completion that touches the state below hops onto it.
+ * one at a time, each a compare-and-set on the znode's version, and each names this opening of
+ * the cursor as its writer (a fresh random id, {@code CursorState.writer}). Opening a stored cursor
+ * takes it over: it writes the loaded state back under the new writer id (a compare-and-set; if
+ * another write landed meanwhile, the state is loaded again and taken over as it is now), so from
+ * then on a write of any earlier opening (a stale owner that has not noticed it lost the topic)
+ * fails its compare-and-set. A write that fails so and finds another writer's id stops persisting
+ * for good ({@link #superseded}): it never merges over the new owner's state (which may have
+ * forgotten acknowledgements on purpose: a seek, a reset, a cleared backlog). When it finds its own
+ * id (its own earlier write, whose reply was lost, landed), the write fails with
+ * {@link StoredByOther} carrying the state stored now, whose version the store takes: the cursor
+ * merges it and writes again. It also stops once the znode was removed (the subscription or topic
+ * was deleted) or the broker lost the topic ({@link #abandon()}). Owned by the cursor's owner thread,
+ * the log's executor: every completion that touches the state below hops onto it.
  */
 final class CursorStore {
     private static final Logger LOG = LoggerFactory.getLogger(CursorStore.class);
@@ -43,13 +51,19 @@ final class CursorStore {
     record Storage(MetadataStore store, BookKeeper bk, ScheduledExecutorService scheduler,
                    CursorConfig config, String path) {}
 
-    /** What the znode held when the cursor was opened (or created). */
-    record Loaded(Position markDelete, CursorAckCodec.Acks acks, int version, long stateLedger) {}
+    /**
+     * What the znode held when the cursor was opened (or created): {@code state} is the stored proto
+     * (null when this load created it), {@code writer} the id of the opening that wrote it.
+     */
+    record Loaded(Position markDelete, CursorAckCodec.Acks acks, int version, long stateLedger, CursorState state,
+                  String writer) {}
 
     private final Storage storage;
     private final String logName;
     private final String subscription;
     private final Executor executor;
+    /** This opening's id, written with every state: see {@link CursorState#getWriter()}. */
+    private final String writer;
 
     // --- owned by the owner thread ---
     private int version;
@@ -66,29 +80,67 @@ final class CursorStore {
     private boolean deleted;
     /** This broker lost the topic: nothing more may be written (the new owner's state is the truth). */
     private boolean abandoned;
+    /** Another opening (a newer owner) wrote the znode: nothing more may be written, nothing merged. */
+    private boolean superseded;
     private boolean warnedInlineOnly;
 
-    CursorStore(Storage storage, String logName, String subscription, Executor executor, Loaded loaded) {
+    CursorStore(Storage storage, String logName, String subscription, Executor executor, String writer, Loaded loaded) {
         this.storage = storage;
         this.logName = logName;
         this.subscription = subscription;
         this.executor = executor;
+        this.writer = writer;
         this.version = loaded.version();
         this.stateLedger = loaded.stateLedger();
     }
 
     // ------------------------------------------------------------------ opening
 
+    /** A fresh writer id for one opening of a cursor. */
+    static String newWriter() {
+        return UUID.randomUUID().toString();
+    }
+
+    /**
+     * Loads the cursor as {@link #load} does and takes it over for {@code writer}: a cursor created
+     * here already names it; a stored one is written back unchanged but for the writer (a
+     * compare-and-set at the version read; if another write landed meanwhile it is loaded again and
+     * taken over as it is then). Once this completes, every earlier opening's write fails and stops
+     * it. Completes with null as {@link #load} does.
+     */
+    static CompletableFuture<Loaded> loadAndTakeOver(Storage s, LogReader log, Start start, boolean createIfMissing,
+                                                     String writer) {
+        return takeOver(s, log, start, createIfMissing, writer, 1);
+    }
+
+    private static CompletableFuture<Loaded> takeOver(Storage s, LogReader log, Start start, boolean createIfMissing,
+                                                      String writer, int attempt) {
+        return load(s, log, start, createIfMissing, writer, 1).thenCompose(loaded -> {
+            if (loaded == null || writer.equals(loaded.writer())) {
+                return CompletableFuture.completedFuture(loaded); // absent, created here, or our own take-over landed
+            }
+            byte[] data = loaded.state().toBuilder().setWriter(writer).build().toByteArray();
+            return s.store().set(s.path(), data, loaded.version())
+                    .thenApply(v -> new Loaded(loaded.markDelete(), loaded.acks(), v, loaded.stateLedger(), null, writer))
+                    .exceptionallyCompose(e -> (MetadataStore.is(e, KeeperException.Code.BADVERSION)
+                            || MetadataStore.is(e, KeeperException.Code.NONODE)) && attempt < OPEN_ATTEMPTS
+                            // written (or removed) meanwhile: load what is there now (it may be our own write)
+                            ? takeOver(s, log, start, createIfMissing, writer, attempt + 1)
+                            : CompletableFuture.failedFuture(e));
+        });
+    }
+
     /**
      * Reads the cursor's znode (and its ledger), creating the znode at {@code start} if it does not
      * exist and {@code createIfMissing}; completes with null if it does not exist and may not be created.
      */
     static CompletableFuture<Loaded> load(Storage s, LogReader log, Start start, boolean createIfMissing) {
-        return load(s, log, start, createIfMissing, 1);
+        return load(s, log, start, createIfMissing, "", 1);
     }
 
+    /** {@link #load}; a cursor created here names {@code writer}. */
     private static CompletableFuture<Loaded> load(Storage s, LogReader log, Start start, boolean createIfMissing,
-                                                  int attempt) {
+                                                  String writer, int attempt) {
         return s.store().get(s.path()).thenCompose(existing -> {
             if (existing.isPresent()) {
                 CursorState state;
@@ -100,10 +152,10 @@ final class CursorStore {
                 Position md = fromProto(state.getMarkDelete());
                 int version = existing.get().version();
                 return acksOf(s, state, md)
-                        .thenApply(acks -> new Loaded(md, acks, version, ledgerOf(state)))
+                        .thenApply(acks -> new Loaded(md, acks, version, ledgerOf(state), state, state.getWriter()))
                         .exceptionallyCompose(e -> CursorLedgers.isNoSuchLedger(e) && attempt < OPEN_ATTEMPTS
                                 // the owner replaced the state (and deleted that ledger) while we read it
-                                ? load(s, log, start, false, attempt + 1)
+                                ? load(s, log, start, false, writer, attempt + 1)
                                 : CompletableFuture.failedFuture(e));
             }
             if (!createIfMissing) {
@@ -112,11 +164,11 @@ final class CursorStore {
             Position first = log.firstPosition();
             Position begin = start == Start.EARLIEST ? new Position(first.ledgerId(), first.entryId() - 1) : log.lastConfirmed();
             CursorState state = CursorState.newBuilder().setMarkDelete(toProto(begin))
-                    .setLastActiveMs(System.currentTimeMillis()).setAckState(ByteString.EMPTY).build();
+                    .setLastActiveMs(System.currentTimeMillis()).setAckState(ByteString.EMPTY).setWriter(writer).build();
             return s.store().create(s.path(), state.toByteArray(), CreateMode.PERSISTENT)
-                    .thenApply(v -> new Loaded(begin, CursorAckCodec.Acks.empty(), v, NO_LEDGER))
+                    .thenApply(v -> new Loaded(begin, CursorAckCodec.Acks.empty(), v, NO_LEDGER, null, writer))
                     .exceptionallyCompose(e -> MetadataStore.is(e, KeeperException.Code.NODEEXISTS)
-                            ? load(s, log, start, false, attempt)
+                            ? load(s, log, start, false, writer, attempt)
                             : CompletableFuture.failedFuture(e));
         });
     }
@@ -158,9 +210,9 @@ final class CursorStore {
         return storage.scheduler();
     }
 
-    /** False once the cursor was fenced, deleted or abandoned. */
+    /** False once the cursor was fenced, deleted, abandoned or superseded. */
     boolean persisting() {
-        return !fenced && !deleted && !abandoned;
+        return !fenced && !deleted && !abandoned && !superseded;
     }
 
     /** Stops persisting without writing anything more: the topic's ownership was lost. Owner thread. */
@@ -169,14 +221,15 @@ final class CursorStore {
     }
 
     /**
-     * A write found the znode changed by another writer (BADVERSION): the state it holds now, which
-     * the cursor merges into its own before writing again. The store already took its version.
+     * A write found the znode changed (BADVERSION) by an earlier write of this same opening (one whose
+     * reply was lost): the state it holds now, which the cursor merges into its own before writing
+     * again. The store already took its version. (Another opening's write stops persisting instead.)
      */
     static final class StoredByOther extends RuntimeException {
         private final transient Loaded stored;
 
         StoredByOther(String path, Loaded stored) {
-            super("cursor " + path + " was written by someone else (now at version " + stored.version() + ")", null, false, false);
+            super("cursor " + path + " was written meanwhile by an earlier write of its own (now at version " + stored.version() + ")", null, false, false);
             this.stored = stored;
         }
 
@@ -211,7 +264,7 @@ final class CursorStore {
             return CompletableFuture.failedFuture(notPersisting());
         }
         CursorState.Builder state = CursorState.newBuilder().setMarkDelete(toProto(markDelete))
-                .setLastActiveMs(System.currentTimeMillis());
+                .setLastActiveMs(System.currentTimeMillis()).setWriter(writer);
         if (acks.length <= storage.config().inlineLimitBytes() || storage.bk() == null) {
             if (acks.length > storage.config().inlineLimitBytes()) {
                 warnInlineOnly(acks.length);
@@ -247,8 +300,8 @@ final class CursorStore {
                         retired.clear();
                         stateLedger = newLedger;
                     } else if (MetadataStore.is(err, KeeperException.Code.BADVERSION)) {
-                        // another writer (a stale owner's last flush, or the new owner): not the end of
-                        // persisting; reload what is stored now, and the cursor merges it and writes again
+                        // written meanwhile: by a newer owner (we stop), or by our own earlier write
+                        // whose reply was lost (we merge it and write again); reload to tell which
                         if (newLedger != NO_LEDGER) {
                             unused.add(newLedger);
                         }
@@ -274,8 +327,9 @@ final class CursorStore {
     }
 
     /**
-     * Reads the znode another writer changed, takes its version, and fails with {@link StoredByOther}
-     * carrying its state; fails with the read's error if it cannot be read (the next write retries).
+     * Reads the znode that was changed meanwhile. Another opening wrote it: stops persisting for good
+     * and fails. Our own earlier write: takes its version and fails with {@link StoredByOther} carrying
+     * its state. Fails with the read's error if it cannot be read (the next write retries).
      */
     private CompletableFuture<Void> reload() {
         return load(storage, null, Start.LATEST, false).handleAsync((loaded, e) -> {
@@ -288,7 +342,18 @@ final class CursorStore {
                         subscription, logName);
                 throw new java.util.concurrent.CompletionException(notPersisting());
             }
-            LOG.info("cursor {} of {}: written by someone else meanwhile (version {} -> {}); merging their state",
+            if (!writer.equals(loaded.writer())) {
+                // a newer owner took the cursor over (we are a stale owner that has not noticed yet):
+                // its state is the truth, even where it forgot acknowledgements we hold
+                superseded = true;
+                retired.remove(loaded.stateLedger());
+                LOG.warn("cursor {} of {}: taken over by another owner (writer {}, version {} -> {}); this one ({}) no "
+                        + "longer persists, its unstored acknowledgements will be delivered again",
+                        subscription, logName, loaded.writer().isEmpty() ? "of an older version" : loaded.writer(),
+                        version, loaded.version(), writer);
+                throw new java.util.concurrent.CompletionException(notPersisting());
+            }
+            LOG.info("cursor {} of {}: written meanwhile by an earlier write of its own (version {} -> {}); merging that state",
                     subscription, logName, version, loaded.version());
             version = loaded.version();
             if (stateLedger != NO_LEDGER && stateLedger != loaded.stateLedger()) {
@@ -325,7 +390,8 @@ final class CursorStore {
 
     IllegalStateException notPersisting() {
         return new IllegalStateException("cursor " + subscription + " of " + logName
-                + (deleted ? " was deleted" : abandoned ? " was closed when its topic moved" : " was removed by someone else")
+                + (deleted ? " was deleted" : abandoned ? " was closed when its topic moved"
+                        : superseded ? " was taken over by another owner" : " was removed by someone else")
                 + "; it no longer persists");
     }
 

@@ -27,9 +27,11 @@ import org.slf4j.LoggerFactory;
  * redelivered. The state lives in the cursor's znode while its encoded form is small (see
  * {@link CursorAckCodec}); beyond {@link CursorConfig#inlineLimitBytes()} it is written to a new
  * closed BookKeeper ledger that the znode then names, and the previous such ledger is deleted.
- * When somebody else wrote the znode meanwhile (a stale owner's last flush, or a new owner), the
- * cursor merges the state stored there into its own and writes again; it stops persisting only
- * once the znode was removed (the subscription or topic was deleted), the broker lost the topic
+ * Opening a cursor takes it over (see {@link CursorStore}): a write that then finds the znode
+ * written by another opening (a newer owner) stops this cursor persisting for good instead of
+ * merging over the newer owner's state; one that finds its own earlier write (whose reply was lost)
+ * merges it and writes again. It also stops once the znode was removed (the subscription or topic
+ * was deleted), the broker lost the topic
  * ({@link #abandon()}), or after its last write when its topic is closed here ({@link #close()}: a
  * graceful move or stop), so that no write of an old owner lands after the next owner loaded the
  * state. How and where it persists is
@@ -76,6 +78,8 @@ public final class ManagedCursor {
     private final TreeMap<Position, BitSet> batchAcks;
     private boolean dirty;
     private boolean flushScheduled;
+    /** Resets so far: a write queued before a reset never merges stored state into the reset one. */
+    private long resets;
     /** The last write {@link #persist} queued, completing once its outcome was handled (dirty again if it failed). */
     private CompletableFuture<Void> lastPersist = CompletableFuture.completedFuture(null);
 
@@ -109,9 +113,12 @@ public final class ManagedCursor {
                                                  ScheduledExecutorService scheduler, CursorConfig config) {
         CursorStore.Storage storage = new CursorStore.Storage(store, bk, scheduler, config,
                 MetadataPaths.cursor(log.name(), subscription));
-        // created on the log's executor, which then owns it
-        return CursorStore.load(storage, log, start, createIfMissing).thenApplyAsync(loaded -> loaded == null ? null
-                : new ManagedCursor(subscription, log, new CursorStore(storage, log.name(), subscription, log.executor(), loaded),
+        String writer = CursorStore.newWriter();
+        // created on the log's executor, which then owns it; once taken over, an earlier opening's write stops it
+        return CursorStore.loadAndTakeOver(storage, log, start, createIfMissing, writer).thenApplyAsync(loaded -> loaded == null
+                ? null
+                : new ManagedCursor(subscription, log,
+                        new CursorStore(storage, log.name(), subscription, log.executor(), writer, loaded),
                         loaded.markDelete(), loaded.acks()), log.executor());
     }
 
@@ -287,6 +294,7 @@ public final class ManagedCursor {
     public CompletableFuture<Void> resetTo(Position next) {
         return onOwnerAsync(() -> {
             markDelete = before(next);
+            resets++;
             acked.clear();
             ackedEntries = 0;
             batchAcks.clear();
@@ -296,7 +304,7 @@ public final class ManagedCursor {
             if (!store.persisting()) {
                 return CompletableFuture.failedFuture(store.notPersisting());
             }
-            // a reset is meant to forget acknowledgements: written over what another writer stored
+            // a reset is meant to forget acknowledgements: written over what an earlier write of ours stored
             return persist(false, 1);
         });
     }
@@ -380,6 +388,7 @@ public final class ManagedCursor {
     private CompletableFuture<Void> persist(boolean merge, int attempt) {
         dirty = false;
         long started = System.nanoTime();
+        long resetsBefore = resets;
         CompletableFuture<Void> write = store.write(markDelete, CursorAckCodec.encode(markDelete, acked, batchAcks));
         CompletableFuture<Void> result = write.handleAsync((v, e) -> {
             if (e == null) {
@@ -391,7 +400,7 @@ public final class ManagedCursor {
                 log.stats().cursorPersisted(System.nanoTime() - started, false); // another writer's state is no failure
             }
             if (other != null && store.persisting() && attempt < MAX_MERGES) {
-                if (merge) {
+                if (merge && resets == resetsBefore) {
                     merge(other.stored());
                 }
                 return persist(merge, attempt + 1);
@@ -408,8 +417,9 @@ public final class ManagedCursor {
     }
 
     /**
-     * Takes in what another writer stored: everything either state acknowledges counts as
-     * acknowledged (an acknowledgement is never lost; at worst one the other writer took is kept).
+     * Takes in what an earlier write of this cursor stored (one whose reply was lost): everything
+     * either state acknowledges counts as acknowledged. Never another opening's state: that stops
+     * this cursor persisting instead (see {@link CursorStore}).
      */
     private void merge(CursorStore.Loaded other) {
         if (other.markDelete().isAfter(markDelete)) {
@@ -448,7 +458,7 @@ public final class ManagedCursor {
      * The cursor's last write, when its topic is handed over gracefully (or the broker stops): persists
      * what changed, waiting for any write in flight, and then stops persisting ({@link #abandon()}), so
      * that nothing this cursor still learns can be written after the next owner loaded the state. A
-     * write that found the state changed by another writer merges it and writes again, as any write.
+     * write that found the state changed by a newer owner stops persisting and fails, as any write.
      * Completes when the state is stored; fails if it could not be, or if the cursor no longer persisted
      * (fenced, deleted or abandoned) and had changes not yet stored. Either way it persists nothing more.
      */
