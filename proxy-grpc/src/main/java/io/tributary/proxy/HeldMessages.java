@@ -63,6 +63,13 @@ final class HeldMessages {
         }
     }
 
+    /**
+     * The most deliveries tracked per stream. A client that keeps granting permits and never acknowledges would
+     * otherwise cost the proxy a record per message; beyond this, deliveries are passed on untracked and may reach
+     * the client again after a move (at least once, as after any reconnect).
+     */
+    static final int MAX_TRACKED = 100_000;
+
     private final TreeMap<Pos, Held> held = new TreeMap<>();
     /**
      * what the client acknowledged with an ack the broker will answer (a {@code request_id}) and has not answered
@@ -74,6 +81,9 @@ final class HeldMessages {
 
     /** An entry delivered whole ({@code MessageBatch}), with the indexes already acknowledged. */
     void deliveredEntry(MessageId id, List<Integer> ackedIndexes) {
+        if (held.size() >= MAX_TRACKED) {
+            return;
+        }
         Held h = new Held(id.getBatchSize());
         for (int i : ackedIndexes) {
             h.ack(i);
@@ -83,6 +93,9 @@ final class HeldMessages {
 
     /** A decoded message. */
     void deliveredMessage(MessageId id) {
+        if (held.size() >= MAX_TRACKED) {
+            return;
+        }
         held.put(Pos.messageOf(id), new Held(1));
     }
 
