@@ -176,6 +176,25 @@ class ClientOptionsTest {
     }
 
     @Test
+    void aServerNameAloneMeansTlsWithTheJdksCas() throws Exception {
+        CommandLine.ParseResult parsed = TributaryCli.commandLine().parseArgs("produce", "a/b/c", "-m", "x",
+                "-u", "localhost:6650", "--tls-server-name", "tributary-proxy.mq.svc");
+        while (parsed.hasSubcommand()) {
+            parsed = parsed.subcommand();
+        }
+        ClientConfig c = connectionOf(parsed.commandSpec().userObject()).resolve();
+        assertThat(c.tls()).as("TLS, not plaintext").isNotNull();
+        assertThat(c.tls().serverName()).isEqualTo("tributary-proxy.mq.svc");
+        assertThat(c.tls().trustCertsFile()).as("the JDK's CAs").isNull();
+        // and without any TLS option the connection stays plaintext
+        parsed = TributaryCli.commandLine().parseArgs("produce", "a/b/c", "-m", "x", "-u", "localhost:6650");
+        while (parsed.hasSubcommand()) {
+            parsed = parsed.subcommand();
+        }
+        assertThat(connectionOf(parsed.commandSpec().userObject()).resolve().tls()).isNull();
+    }
+
+    @Test
     void anUnknownKeyInTheConfigFileIsRefusedNamingIt() throws Exception {
         Path config = write("client.properties", "serviceUrl=localhost:6650\nauthTokenFle=/run/token\n");
         Run run = tributary("admin", "tenants", "list", "--client-config", config.toString());
