@@ -114,6 +114,31 @@ final class Calls {
     }
 
     /**
+     * A forwarded stream's failure that a new owner can take over from: the topic moved, its owner is stopping
+     * (it hands its bundles over), unreachable, or its server shut down under the call; and while a re-opened
+     * stream is not answered yet ({@code reopening}), any UNAVAILABLE (the new owner may still be taking the
+     * bundle).
+     */
+    static boolean isStreamMove(Throwable t, boolean reopening) {
+        if (isOwnershipChange(t) || isOwnerUnreachable(t)) {
+            return true;
+        }
+        ErrorDetail d = brokerDetail(t);
+        if (d != null && d.getReason() == ErrorReason.BROKER_UNAVAILABLE) {
+            return true;
+        }
+        Status.Code code = Status.fromThrowable(ErrorReasons.unwrap(t)).getCode();
+        // CANCELLED without a broker's detail: the broker's server shut down (neither client nor proxy cancelled)
+        return d == null && code == Status.Code.CANCELLED || reopening && code == Status.Code.UNAVAILABLE;
+    }
+
+    /** The failure in one word for logs: the broker's reason, else the status code. */
+    static String describe(Throwable t) {
+        ErrorDetail d = brokerDetail(t);
+        return d != null ? d.getReason().name() : Status.fromThrowable(ErrorReasons.unwrap(t)).getCode().name();
+    }
+
+    /**
      * The broker could not serve the call at all (transport failure, or it says it is not ready): the same
      * call may go to another broker.
      */

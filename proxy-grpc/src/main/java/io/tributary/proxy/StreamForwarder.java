@@ -3,7 +3,6 @@ package io.tributary.proxy;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Context;
-import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -67,9 +66,6 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
     private static final Logger LOG = LoggerFactory.getLogger(StreamForwarder.class);
     /** A broker silent this long while replies are owed is abandoned (below any sane zkSessionTimeout). */
     static final Duration STALL_TIME = Duration.ofSeconds(5);
-    /** Back-off between attempts of one resumption: doubling from the first to the last. */
-    static final Duration RESUME_FIRST_BACKOFF = Duration.ofMillis(50);
-    static final Duration RESUME_MAX_BACKOFF = Duration.ofSeconds(1);
 
     private enum Phase {
         /** waiting for the client's first request */
@@ -92,10 +88,7 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
     /** how long a resumption may look for the new owner (the client's deadline, if earlier, wins); zero: none */
     private final Duration resumeTimeout;
     private final ScheduledExecutorService scheduler;
-    /** requests forwarded that the broker owes a reply to (saturating: any response counts as one) */
-    private int awaitingReplies;
-    /** when the broker last sent something, or the wait for a reply began */
-    private long lastBackendNanos;
+    private final ReplyWatch replies = new ReplyWatch();
     private ScheduledFuture<?> stallCheck;
     private final OwnerLookup lookup;
     private final ProxyMetrics metrics;
@@ -119,17 +112,10 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
     /** a response was relayed while the client call was not ready: ask the broker for more on ready */
     private boolean backendRequestPending;
 
-    // ---- the resumption under way, if any ----
-    /** a resumption started and the stream has not been answered by a new owner yet */
-    private boolean resuming;
+    /** the resumption under way, if any: active from a move until a new owner answers the stream */
+    private final ResumeAttempts resume = new ResumeAttempts();
     /** the current backend call is a re-open whose first response has not come yet */
     private boolean reopening;
-    private long resumeStartNanos;
-    private long resumeDeadlineNanos;
-    private long backoffMillis;
-    /** the last failure of the resumption: what the client sees if it gives up */
-    private Throwable resumeError;
-    private int resumeAttempts;
 
     /**
      * Sets up forwarding for a stream; call from the service method and return the result as the request
@@ -237,7 +223,7 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
         backend.onNext(request);
         resumption.sent(request);
         if (expectsReply.test(request)) {
-            awaitReply();
+            replies.expect();
         }
         if (backend.isReady()) {
             askClient();
@@ -285,16 +271,14 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
         backendRequestPending = false;
         reopening = again;
         if (again) {
-            resumeAttempts++;
+            resume.attempted();
             for (ReqT r : resumption.replay()) {
                 backend.onNext(r);
             }
-            awaitingReplies = resumption.repliesOwedAfterReplay();
-            lastBackendNanos = System.nanoTime();
+            replies.reset(resumption.repliesOwedAfterReplay());
         } else {
             backend.onNext(openRequest);
-            awaitingReplies = 0;
-            awaitReply();
+            replies.reset(1);
         }
         if (stallCheck == null) {
             long period = Math.max(1, STALL_TIME.toMillis() / 5);
@@ -311,13 +295,6 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
         }
     }
 
-    /** A request the broker owes a reply to was forwarded: if none was owed, the wait starts now. */
-    private void awaitReply() {
-        if (awaitingReplies++ == 0) {
-            lastBackendNanos = System.nanoTime();
-        }
-    }
-
     private void checkStall() {
         synchronized (lock) {
             if (phase == Phase.CLOSED) {
@@ -327,17 +304,16 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
             if (phase != Phase.OPEN) {
                 return;
             }
-            long silentNanos = System.nanoTime() - lastBackendNanos;
+            long silentMs = replies.stalledMillis(STALL_TIME);
             // a client that does not read holds the broker's responses back: that is not a stall
-            if (awaitingReplies == 0 || backendRequestPending || silentNanos < STALL_TIME.toNanos()) {
+            if (silentMs < 0 || backendRequestPending) {
                 return;
             }
             LOG.info("{} {}: broker {} sent nothing for {} ms while {} replies were owed; abandoning it",
-                    name(), topic, owner, TimeUnit.NANOSECONDS.toMillis(silentNanos), awaitingReplies);
+                    name(), topic, owner, silentMs, replies.owed());
             lookup.invalidate(topic, owner);
             StatusRuntimeException stalled = new TributaryException(ErrorReason.BROKER_UNAVAILABLE, "proxy: broker "
-                    + owner + " did not answer for " + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms; reconnect")
-                    .toStatus();
+                    + owner + " did not answer for " + silentMs + " ms; reconnect").toStatus();
             ClientCallStreamObserver<ReqT> frozen = backend;
             try {
                 if (resume(stalled, null)) {
@@ -421,21 +397,8 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
 
     /** Whether a failure of the backend call is the topic moving away or its owner going away. */
     private boolean isMove(Throwable t) {
-        if (serverContext.isCancelled()) {
-            return false; // the client went away or its deadline passed: the backend call went with it
-        }
-        if (Calls.isOwnershipChange(t) || Calls.isOwnerUnreachable(t)) {
-            return true;
-        }
-        ErrorDetail d = Calls.brokerDetail(t);
-        if (d != null && d.getReason() == ErrorReason.BROKER_UNAVAILABLE) {
-            return true; // the owner is stopping: it hands its bundles over
-        }
-        if (d == null && Status.fromThrowable(ErrorReasons.unwrap(t)).getCode() == Status.Code.CANCELLED) {
-            return true; // the broker's server shut down under the call (neither the client nor the proxy cancelled)
-        }
-        // a re-open not answered yet: the new owner may still be taking the bundle (any UNAVAILABLE reason)
-        return reopening && Status.fromThrowable(ErrorReasons.unwrap(t)).getCode() == Status.Code.UNAVAILABLE;
+        // not when the client went away or its deadline passed: the backend call went with it
+        return !serverContext.isCancelled() && Calls.isStreamMove(t, reopening);
     }
 
     /**
@@ -447,40 +410,27 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
      */
     private boolean resume(Throwable error, String namedOwner) {
         long now = System.nanoTime();
-        if (!resuming) {
+        if (!resume.active()) {
             if (resumeTimeout.isZero() || !resumption.resumable()) {
                 LOG.debug("{} {}: cannot resume: {}", name(), topic, error.toString());
                 return false;
             }
-            resuming = true;
-            resumeStartNanos = now;
-            resumeDeadlineNanos = now + resumeTimeout.toNanos();
-            Deadline clientDeadline = serverContext.getDeadline();
-            if (clientDeadline != null) {
-                resumeDeadlineNanos = Math.min(resumeDeadlineNanos,
-                        now + clientDeadline.timeRemaining(TimeUnit.NANOSECONDS));
-            }
-            backoffMillis = RESUME_FIRST_BACKOFF.toMillis();
-            resumeAttempts = 0;
+            resume.begin(now, resumeTimeout, serverContext.getDeadline());
             LOG.info("{} {}: owner {} failed the stream ({}); resuming it on the new owner", name(), topic, owner,
-                    describe(error));
+                    Calls.describe(error));
         }
-        resumeError = error;
-        if (now - resumeDeadlineNanos >= 0) {
+        if (resume.expired(now)) {
             LOG.info("{} {}: no owner took the stream within {} ms ({} attempts); failing it", name(), topic,
-                    TimeUnit.NANOSECONDS.toMillis(now - resumeStartNanos), resumeAttempts);
+                    resume.elapsedMillis(now), resume.attempts());
             resumeEnded("failed");
             return false;
         }
         phase = Phase.RESUMING;
         backend = null;
         reopening = false;
-        awaitingReplies = 0;
-        long delay = namedOwner != null && !namedOwner.isBlank() && resumeAttempts == 0 ? 0 : backoffMillis;
-        backoffMillis = Math.min(RESUME_MAX_BACKOFF.toMillis(), backoffMillis * 2);
-        delay = Math.min(delay, Math.max(0, TimeUnit.NANOSECONDS.toMillis(resumeDeadlineNanos - now)));
+        replies.reset(0);
         String target = namedOwner == null || namedOwner.isBlank() ? null : namedOwner;
-        scheduler.schedule(() -> nextAttempt(target), delay, TimeUnit.MILLISECONDS);
+        scheduler.schedule(() -> nextAttempt(target), resume.nextDelayMillis(target != null, now), TimeUnit.MILLISECONDS);
         return true;
     }
 
@@ -532,16 +482,9 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
 
     /** Counts a resumption that ended ({@code resumed}, {@code failed}, {@code abandoned}), if one was under way. */
     private void resumeEnded(String outcome) {
-        if (!resuming) {
-            return;
+        if (resume.active()) {
+            metrics.streamResume(resumption.kind(), outcome, resume.end(System.nanoTime()));
         }
-        resuming = false;
-        metrics.streamResume(resumption.kind(), outcome, (System.nanoTime() - resumeStartNanos) / 1e9);
-    }
-
-    private static String describe(Throwable t) {
-        ErrorDetail d = Calls.brokerDetail(t);
-        return d != null ? d.getReason().name() : Status.fromThrowable(ErrorReasons.unwrap(t)).getCode().name();
     }
 
     // ---- broker -> proxy ----
@@ -568,13 +511,12 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
                 if (!current()) {
                     return;
                 }
-                lastBackendNanos = System.nanoTime();
-                awaitingReplies = Math.max(0, awaitingReplies - 1);
+                replies.received();
                 try {
                     if (reopening) {
                         reopening = false;
                         LOG.info("{} {}: resumed on {} after {} ms", name(), topic, owner,
-                                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resumeStartNanos));
+                                resume.elapsedMillis(System.nanoTime()));
                         resumeEnded("resumed");
                     }
                     RespT out = resumption.received(response);

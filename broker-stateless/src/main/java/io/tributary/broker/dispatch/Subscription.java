@@ -11,7 +11,6 @@ import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.Position;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
@@ -51,18 +50,10 @@ public final class Subscription {
     /** A dispatch waits for acknowledgements still being applied ({@link #acksInOrder}). */
     private boolean dispatchAfterAcks;
     /**
-     * Set while the broker's ZooKeeper session is suspended (it may own this topic no longer):
+     * Paused while the broker's ZooKeeper session is suspended (it may own this topic no longer):
      * nothing is dispatched, and acknowledgements are held until it resumes or closes.
      */
-    private boolean paused;
-    private final List<HeldAck> held = new ArrayList<>();
-
-    /** An acknowledgement request held while paused, answered once it is applied (or refused on close). */
-    private record HeldAck(Consumer consumer, List<MessageId> ids, boolean cumulative,
-                           CompletableFuture<ErrorDetail> answer) {}
-
-    /** Acknowledgement requests held while paused; beyond it they are refused (SERVICE_NOT_READY: send again). */
-    private static final int MAX_HELD_ACKS = 100_000;
+    private final PausedAcks paused;
     private final AckValidator acks;
     /** Completes when the acknowledgements taken so far are applied: later ones wait for it, so they apply in order. */
     private CompletableFuture<Void> acksInOrder = CompletableFuture.completedFuture(null);
@@ -78,6 +69,7 @@ public final class Subscription {
         this.context = context;
         this.topic = context.topic();
         this.name = name;
+        this.paused = new PausedAcks(name);
         this.cursor = cursor;
         this.delayed = new DelayedDeliveryTracker(context.executor(), context.scheduler(), this::due);
         this.readAhead = new EntryReadAhead(context, name, cursor, redeliveries, this::dispatch);
@@ -177,17 +169,8 @@ public final class Subscription {
         if (closedWith != null) {
             return CompletableFuture.completedFuture(closedWith);
         }
-        if (paused) {
-            // applied (and answered) on resume if this broker still owns the topic; answered with the close
-            // reason if it does not: never answered as applied before it is
-            if (held.size() >= MAX_HELD_ACKS) {
-                return CompletableFuture.completedFuture(ErrorReasons.detail(ErrorReason.SERVICE_NOT_READY,
-                        "subscription " + name + " holds " + MAX_HELD_ACKS + " acknowledgements while this broker's"
-                                + " metadata session is suspended; acknowledge again shortly"));
-            }
-            HeldAck h = new HeldAck(c, List.copyOf(ids), cumulative, new CompletableFuture<>());
-            held.add(h);
-            return h.answer();
+        if (paused.paused()) {
+            return paused.hold(c, ids, cumulative);
         }
         if (cumulative && dispatcher != null && !dispatcher.allowsCumulativeAck()) {
             return CompletableFuture.completedFuture(ErrorReasons.detail(ErrorReason.NOT_ALLOWED,
@@ -465,7 +448,7 @@ public final class Subscription {
 
     /** Delivers what it can, then reads more: redeliveries first, then new entries. */
     void dispatch() {
-        if (readAhead.isReading() || closed || paused || dispatcher == null) {
+        if (readAhead.isReading() || closed || paused.paused() || dispatcher == null) {
             return;
         }
         if (!acksInOrder.isDone()) {
@@ -564,32 +547,19 @@ public final class Subscription {
 
     /** Acknowledgement requests held, unanswered, while paused. */
     public int heldAcknowledgements() {
-        return held.size();
+        return paused.size();
     }
 
     /** Stops dispatching and holds acknowledgements (the broker's ZooKeeper session is suspended). */
     public void pause() {
-        paused = true;
+        paused.pause();
     }
 
     /** Applies the held acknowledgements and dispatches again (the session is back, the topic still ours). */
     public void resume() {
-        if (!paused) {
-            return;
+        if (paused.resume(consumers()::contains, this::acknowledge)) {
+            dispatch();
         }
-        paused = false;
-        List<HeldAck> acks = List.copyOf(held);
-        held.clear();
-        for (HeldAck a : acks) {
-            if (a.consumer() == null || consumers().contains(a.consumer())) {
-                acknowledge(a.consumer(), a.ids(), a.cumulative()).whenComplete((err, e) -> a.answer().complete(
-                        e != null ? ErrorReasons.detail(ErrorReason.INTERNAL_ERROR, String.valueOf(e)) : err));
-            } else {
-                a.answer().complete(ErrorReasons.detail(ErrorReason.SERVICE_NOT_READY, "the consumer left subscription "
-                        + name + " while its acknowledgement was held; it is delivered again"));
-            }
-        }
-        dispatch();
     }
 
     /**
@@ -613,12 +583,8 @@ public final class Subscription {
 
     private void closeDelivery() {
         closed = true;
-        ErrorDetail why = closedWith != null ? closedWith : ErrorReasons.detail(ErrorReason.SERVICE_NOT_READY,
-                "subscription " + name + " closed");
-        for (HeldAck a : held) {
-            a.answer().complete(why);
-        }
-        held.clear();
+        paused.close(closedWith != null ? closedWith : ErrorReasons.detail(ErrorReason.SERVICE_NOT_READY,
+                "subscription " + name + " closed"));
         readAhead.close();
         delayed.close();
     }

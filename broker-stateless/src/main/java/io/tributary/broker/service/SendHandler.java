@@ -9,6 +9,7 @@ import io.tributary.api.v1.SendResponse;
 import io.tributary.api.v1.SendResult;
 import io.tributary.api.v1.SingleMessage;
 import io.tributary.broker.metrics.BrokerMetrics;
+import io.tributary.broker.topic.PlainPublish;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.protocol.ErrorReasons;
@@ -119,7 +120,7 @@ final class SendHandler {
                 }
                 return storeRuns(t, storedAs, runs, singles, 0, new ArrayList<>(), now)
                         .thenApply(results -> {
-                            if (results.stream().anyMatch(x -> x instanceof Topic.PlainResult p && p.position() != null)) {
+                            if (results.stream().anyMatch(x -> x instanceof PlainPublish.Result p && p.position() != null)) {
                                 metrics.publishLatency.observe((System.nanoTime() - arrived) / 1e9);
                             }
                             return answer(refused, runs, results, t);
@@ -221,7 +222,7 @@ final class SendHandler {
                 }
                 continue;
             }
-            Topic.PlainResult p = (Topic.PlainResult) result;
+            PlainPublish.Result p = (PlainPublish.Result) result;
             int stored = indexes.size() - p.skipped();
             for (int j = 0; j < indexes.size(); j++) {
                 SendResult.Builder b = SendResult.newBuilder().setSequenceId(p.firstSequenceId() + j);

@@ -116,6 +116,31 @@ final class PositionResolver {
         });
     }
 
+    /**
+     * Where a reader starts: the entry to read first, and (after a message inside a batch) the batch indexes of
+     * that entry already behind it, up to {@code ackedUpTo} of {@code batchSize}; -1: none.
+     */
+    record ReaderStart(Position next, int ackedUpTo, int batchSize) {}
+
+    /**
+     * A reader's start from {@code startId} resolved to {@code p} (after it unless {@code inclusive}), or from
+     * {@code initial} when there is no id.
+     */
+    ReaderStart readerStart(MessageId startId, Position p, boolean inclusive, InitialPosition initial) {
+        if (startId == null) {
+            return new ReaderStart(initial == InitialPosition.EARLIEST ? log.firstPosition() : log.endPosition(), -1, 0);
+        }
+        boolean sameEntry = p.equals(new Position(startId.getLedgerId(), startId.getEntryId()));
+        if (inclusive || p.equals(log.endPosition())) {
+            return new ReaderStart(p, -1, 0);
+        }
+        if (sameEntry && startId.getBatchSize() > 1 && startId.getBatchIndex() < startId.getBatchSize() - 1) {
+            // after a message inside a batch: the rest of that batch comes first
+            return new ReaderStart(p, startId.getBatchIndex(), startId.getBatchSize());
+        }
+        return new ReaderStart(log.nextPosition(p), -1, 0);
+    }
+
     private static String text(MessageId id) {
         return id.getLedgerId() + ":" + id.getEntryId() + ":" + id.getBatchIndex() + "/" + id.getBatchSize();
     }

@@ -8,9 +8,7 @@ import io.tributary.api.v1.MessageId;
 import io.tributary.api.v1.TopicStats;
 import io.tributary.broker.dispatch.Subscription;
 import io.tributary.broker.dispatch.SubscriptionContext;
-import io.tributary.broker.metrics.Rate;
 import io.tributary.broker.service.Errors;
-import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
@@ -54,23 +52,6 @@ public final class Topic {
     /** The result of one publish: where the batch is, or that it was there already. */
     public record PublishResult(Position position, boolean duplicate) {}
 
-    /**
-     * The result of one publish of plain messages ({@link #publishPlain}).
-     *
-     * @param position where the stored messages are; null when none was stored
-     * @param firstSequenceId the sequence id of the first of the {@code count} messages (given, or numbered here)
-     * @param skipped how many leading messages had been stored before (duplicates) and were not stored again;
-     *                the others were stored in one entry, in order
-     */
-    public record PlainResult(Position position, long firstSequenceId, int skipped) {}
-
-    /** Encodes plain messages into one entry once the topic knows which to store and how they are numbered. */
-    @FunctionalInterface
-    public interface PlainEntry {
-        /** The entry of the messages from index {@code skip} on, the first of them numbered {@code firstSequenceId}. */
-        byte[] encode(long firstSequenceId, int skip);
-    }
-
     private final TopicName name;
     private final ManagedLog log;
     private final ExecutorService executor;
@@ -81,6 +62,7 @@ public final class Topic {
     private final int dispatchBatchSize;
 
     private final Deduplication dedup;
+    private final PlainPublish plain;
     private final BacklogQuotaGuard quota;
     private final PolicyEnforcer policies;
     private final PositionResolver positions;
@@ -110,6 +92,7 @@ public final class Topic {
         this.cursorConfig = cursorConfig;
         this.dispatchBatchSize = dispatchBatchSize;
         this.dedup = new Deduplication(log::lastSequenceId);
+        this.plain = new PlainPublish(dedup, this::appendNew, this::onExecutor);
         // batches the previous owner stored but may not have acknowledged: their resend gets their position
         for (io.tributary.storage.log.RecoveredBatch b : log.recoveredBatches()) {
             dedup.stored(b.producerName(), b.lastSequenceId(), b.position());
@@ -209,14 +192,19 @@ public final class Topic {
      * Batches of one producer complete in the order they were published.
      */
     public CompletableFuture<PublishResult> publish(String producerName, long sequenceId, int messageCount, byte[] entry) {
-        CompletableFuture<PublishResult> result = new CompletableFuture<>();
+        return admitted(result -> publishNow(producerName, sequenceId, messageCount, entry, result));
+    }
+
+    /** Runs {@code now} on the topic's executor once the backlog quota admits it, unless the topic is closing. */
+    private <T> CompletableFuture<T> admitted(Consumer<CompletableFuture<T>> now) {
+        CompletableFuture<T> result = new CompletableFuture<>();
         executor.execute(() -> {
             ownerThread = Thread.currentThread();
             if (closing) {
                 result.completeExceptionally(closingException());
                 return;
             }
-            quota.admit(() -> publishNow(producerName, sequenceId, messageCount, entry, result), result);
+            quota.admit(() -> now.accept(result), result);
         });
         return result;
     }
@@ -229,58 +217,9 @@ public final class Topic {
      * skipped (answered as duplicates) and the rest stored, once an append of the name still in
      * flight has settled. Runs the encoder on the topic's executor.
      */
-    public CompletableFuture<PlainResult> publishPlain(String producerName, long firstSequenceId, int count, PlainEntry encode) {
-        CompletableFuture<PlainResult> result = new CompletableFuture<>();
-        executor.execute(() -> {
-            ownerThread = Thread.currentThread();
-            if (closing) {
-                result.completeExceptionally(closingException());
-                return;
-            }
-            quota.admit(() -> publishPlainNow(producerName, firstSequenceId, count, encode, result), result);
-        });
-        return result;
-    }
-
-    private void publishPlainNow(String producerName, long firstSequenceId, int count, PlainEntry encode,
-                                 CompletableFuture<PlainResult> result) {
-        long mark = dedup.pushedMark(producerName);
-        if (firstSequenceId < 0) {
-            appendPlain(producerName, mark + 1, count, 0, encode, result);
-        } else if (firstSequenceId > mark) {
-            appendPlain(producerName, firstSequenceId, count, 0, encode, result);
-        } else if (!dedup.settled(producerName)) {
-            // some of these ids are in flight: decide once that append is stored or failed
-            dedup.inFlight(producerName).thenRun(() -> onExecutor(
-                    () -> publishPlainNow(producerName, firstSequenceId, count, encode, result)));
-        } else {
-            int skip = (int) Math.min(count, mark - firstSequenceId + 1);
-            if (skip == count) {
-                result.complete(new PlainResult(null, firstSequenceId, count));
-            } else {
-                appendPlain(producerName, firstSequenceId + skip, count - skip, skip, encode, result);
-            }
-        }
-    }
-
-    private void appendPlain(String producerName, long first, int count, int skip, PlainEntry encode,
-                             CompletableFuture<PlainResult> result) {
-        byte[] entry;
-        try {
-            entry = encode.encode(first, skip);
-        } catch (RuntimeException e) {
-            result.completeExceptionally(e);
-            return;
-        }
-        CompletableFuture<PublishResult> stored = new CompletableFuture<>();
-        appendNew(producerName, first, first + count - 1, count, entry, stored);
-        stored.whenComplete((r, e) -> {
-            if (e != null) {
-                result.completeExceptionally(e);
-            } else {
-                result.complete(new PlainResult(r.position(), first - skip, skip));
-            }
-        });
+    public CompletableFuture<PlainPublish.Result> publishPlain(String producerName, long firstSequenceId, int count,
+                                                          PlainPublish.Entry encode) {
+        return admitted(result -> plain.publishNow(producerName, firstSequenceId, count, encode, result));
     }
 
     private TributaryException closingException() {
@@ -328,7 +267,7 @@ public final class Topic {
                 dedup.appendFailed(producerName, firstSequenceId);
                 result.completeExceptionally(err);
                 if (ErrorReasons.unwrap(err) instanceof ManagedLogException.FencedException) {
-                    onFenced();
+                    fencedListener.run();
                 }
                 return;
             }
@@ -361,10 +300,6 @@ public final class Topic {
 
     void onFenced(Runnable listener) {
         this.fencedListener = listener;
-    }
-
-    private void onFenced() {
-        fencedListener.run();
     }
 
     /** The subscription, opening its cursor (and creating it at {@code start} if asked). */
@@ -435,27 +370,11 @@ public final class Topic {
                 throw new TributaryException(ErrorReason.CONSUMER_BUSY, "subscription " + subscription
                         + " already exists on topic " + name + "; a reader needs a name of its own");
             }
-            Position next;
-            int ackedUpTo = -1;
-            int batchSize = 0;
-            if (startId != null) {
-                boolean sameEntry = p.equals(new Position(startId.getLedgerId(), startId.getEntryId()));
-                if (inclusive || p.equals(log.endPosition())) {
-                    next = p;
-                } else if (sameEntry && startId.getBatchSize() > 1 && startId.getBatchIndex() < startId.getBatchSize() - 1) {
-                    // after a message inside a batch: the rest of that batch comes first
-                    next = p;
-                    ackedUpTo = startId.getBatchIndex();
-                    batchSize = startId.getBatchSize();
-                } else {
-                    next = log.nextPosition(p);
-                }
-            } else {
-                next = initial == InitialPosition.EARLIEST ? log.firstPosition() : log.endPosition();
-            }
+            PositionResolver.ReaderStart start = positions.readerStart(startId, p, inclusive, initial);
+            Position next = start.next();
             ManagedCursor cursor = ManagedCursor.nonDurable(log, subscription, new Position(next.ledgerId(), next.entryId() - 1));
-            if (ackedUpTo >= 0) {
-                cursor.acknowledgeIndexesUpTo(next, ackedUpTo, batchSize);
+            if (start.ackedUpTo() >= 0) {
+                cursor.acknowledgeIndexesUpTo(next, start.ackedUpTo(), start.batchSize());
             }
             Subscription sub = paused(new Subscription(subscriptionContext(), subscription, cursor));
             subscriptions.put(subscription, CompletableFuture.completedFuture(sub));

@@ -136,36 +136,36 @@ class TopicPublishTest {
     @Test
     void plainMessagesRetriedWhileInFlightAreDuplicatesAndAnOverlapStoresOnlyTheNewOnes() throws Exception {
         java.util.List<String> encoded = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Topic.PlainEntry encoder = (first, skip) -> {
+        PlainPublish.Entry encoder = (first, skip) -> {
             encoded.add(first + "+" + skip);
             return new byte[] {1};
         };
-        CompletableFuture<Topic.PlainResult> original = topic.publishPlain("p", 0, 3, encoder);
+        CompletableFuture<PlainPublish.Result> original = topic.publishPlain("p", 0, 3, encoder);
         Append append = appends.poll(5, TimeUnit.SECONDS);
         assertThat(append.mark()).isEqualTo(new SequenceMark("p", 2));
         // the same call again while the original is in flight: answered once that is stored
-        CompletableFuture<Topic.PlainResult> retry = topic.publishPlain("p", 0, 3, encoder);
+        CompletableFuture<PlainPublish.Result> retry = topic.publishPlain("p", 0, 3, encoder);
         CompletableFuture.runAsync(() -> {}, executor).get(5, TimeUnit.SECONDS);
         assertThat(retry).isNotDone();
         store(append, new Position(3, 7));
-        assertThat(original.get(5, TimeUnit.SECONDS)).isEqualTo(new Topic.PlainResult(new Position(3, 7), 0, 0));
-        assertThat(retry.get(5, TimeUnit.SECONDS)).isEqualTo(new Topic.PlainResult(null, 0, 3));
+        assertThat(original.get(5, TimeUnit.SECONDS)).isEqualTo(new PlainPublish.Result(new Position(3, 7), 0, 0));
+        assertThat(retry.get(5, TimeUnit.SECONDS)).isEqualTo(new PlainPublish.Result(null, 0, 3));
 
         // ids 1 to 4: 1 and 2 are stored, 3 and 4 go into an entry of their own
-        CompletableFuture<Topic.PlainResult> overlap = topic.publishPlain("p", 1, 4, encoder);
+        CompletableFuture<PlainPublish.Result> overlap = topic.publishPlain("p", 1, 4, encoder);
         Append second = appends.poll(5, TimeUnit.SECONDS);
         assertThat(second.mark()).isEqualTo(new SequenceMark("p", 4));
         store(second, new Position(3, 8));
-        assertThat(overlap.get(5, TimeUnit.SECONDS)).isEqualTo(new Topic.PlainResult(new Position(3, 8), 1, 2));
+        assertThat(overlap.get(5, TimeUnit.SECONDS)).isEqualTo(new PlainPublish.Result(new Position(3, 8), 1, 2));
         assertThat(encoded).containsExactly("0+0", "3+2");
         assertThat(appends).isEmpty();
     }
 
     @Test
     void plainMessagesNumberedByTheTopicFollowWhatIsInFlightAndRestartAfterAFailedAppend() throws Exception {
-        Topic.PlainEntry encoder = (first, skip) -> new byte[] {1};
-        CompletableFuture<Topic.PlainResult> a = topic.publishPlain("b-send", -1, 2, encoder);
-        CompletableFuture<Topic.PlainResult> b = topic.publishPlain("b-send", -1, 1, encoder);
+        PlainPublish.Entry encoder = (first, skip) -> new byte[] {1};
+        CompletableFuture<PlainPublish.Result> a = topic.publishPlain("b-send", -1, 2, encoder);
+        CompletableFuture<PlainPublish.Result> b = topic.publishPlain("b-send", -1, 1, encoder);
         Append first = appends.poll(5, TimeUnit.SECONDS);
         Append second = appends.poll(5, TimeUnit.SECONDS);
         assertThat(first.mark()).isEqualTo(new SequenceMark("b-send", 1));
@@ -175,10 +175,10 @@ class TopicPublishTest {
         assertThat(a.get(5, TimeUnit.SECONDS).firstSequenceId()).isZero();
         assertThat(b).failsWithin(5, TimeUnit.SECONDS);
         // the failed ids are given again, so nothing is refused as a gap
-        CompletableFuture<Topic.PlainResult> c = topic.publishPlain("b-send", -1, 1, encoder);
+        CompletableFuture<PlainPublish.Result> c = topic.publishPlain("b-send", -1, 1, encoder);
         Append third = appends.poll(5, TimeUnit.SECONDS);
         assertThat(third.mark()).isEqualTo(new SequenceMark("b-send", 2));
         store(third, new Position(1, 1));
-        assertThat(c.get(5, TimeUnit.SECONDS)).isEqualTo(new Topic.PlainResult(new Position(1, 1), 2, 0));
+        assertThat(c.get(5, TimeUnit.SECONDS)).isEqualTo(new PlainPublish.Result(new Position(1, 1), 2, 0));
     }
 }
