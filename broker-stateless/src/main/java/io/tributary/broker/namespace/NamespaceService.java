@@ -1,5 +1,6 @@
 package io.tributary.broker.namespace;
 
+import com.google.protobuf.Descriptors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.broker.service.Errors;
@@ -165,12 +166,23 @@ public final class NamespaceService {
     }
 
     /**
-     * Changes the retention, TTL and backlog-quota policies of a namespace: the fields set in
-     * {@code update} replace the stored ones (compare-and-set, retried on a race). Returns the result.
+     * Changes the policies of a namespace: the fields set in {@code update} replace the stored ones,
+     * the fields named in {@code clear} are removed (the broker's default applies again); compare-and-set,
+     * retried on a race. Returns the result.
      */
     public CompletableFuture<io.tributary.api.v1.NamespacePolicies> setPolicies(String namespace,
-                                                                               io.tributary.api.v1.NamespacePolicies update) {
+                                                                               io.tributary.api.v1.NamespacePolicies update,
+                                                                               List<String> clear) {
         validate(update);
+        List<Descriptors.FieldDescriptor> cleared = new ArrayList<>();
+        for (String name : clear) {
+            Descriptors.FieldDescriptor f = io.tributary.api.v1.NamespacePolicies.getDescriptor().findFieldByName(name);
+            if (f == null) {
+                return CompletableFuture.failedFuture(Errors.error(ErrorReason.INVALID_REQUEST,
+                        "clear: no namespace policy is named " + name));
+            }
+            cleared.add(f);
+        }
         String path = MetadataPaths.namespace(namespace);
         return store.get(path).thenCompose(v -> {
             if (v.isEmpty()) {
@@ -183,18 +195,9 @@ public final class NamespaceService {
                 throw new CompletionException(e);
             }
             io.tributary.api.v1.NamespacePolicies.Builder merged = stored.getPolicies().toBuilder();
-            if (update.hasRetentionTimeSeconds()) {
-                merged.setRetentionTimeSeconds(update.getRetentionTimeSeconds());
-            }
-            if (update.hasRetentionSizeBytes()) {
-                merged.setRetentionSizeBytes(update.getRetentionSizeBytes());
-            }
-            if (update.hasMessageTtlSeconds()) {
-                merged.setMessageTtlSeconds(update.getMessageTtlSeconds());
-            }
-            if (update.hasBacklogQuota()) {
-                merged.setBacklogQuota(update.getBacklogQuota());
-            }
+            cleared.forEach(merged::clearField);
+            // each field set replaces the stored one whole (a message field is not merged field by field)
+            update.getAllFields().forEach(merged::setField);
             NamespacePolicies next = stored.toBuilder().setPolicies(merged).build();
             return store.set(path, next.toByteArray(), v.get().version())
                     .thenApply(version -> {
@@ -202,7 +205,7 @@ public final class NamespaceService {
                         return merged.build();
                     })
                     .exceptionallyCompose(e -> MetadataStore.is(e, org.apache.zookeeper.KeeperException.Code.BADVERSION)
-                            ? setPolicies(namespace, update) : CompletableFuture.failedFuture(e));
+                            ? setPolicies(namespace, update, clear) : CompletableFuture.failedFuture(e));
         });
     }
 

@@ -260,7 +260,8 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
 
     @Override
     public void setNamespacePolicies(SetNamespacePoliciesRequest req, StreamObserver<NamespacePolicies> out) {
-        Replies.reply(out, () -> namespaces.setPolicies(TopicName.namespaceOf(req.getNamespace()), req.getPolicies()));
+        Replies.reply(out, () -> namespaces.setPolicies(TopicName.namespaceOf(req.getNamespace()), req.getPolicies(),
+                req.getClearList()));
     }
 
     @Override

@@ -199,10 +199,10 @@ class AuthorizationServiceTest {
         GrantStore.Resource ns = GrantStore.Resource.of("acme/busy", null);
         List<CompletableFuture<?>> writes = new java.util.ArrayList<>();
         IntStream.range(0, 10).forEach(i -> writes.add(store.grant(ns, "r" + i, EnumSet.of(AuthAction.PRODUCE), "")));
-        writes.add(namespaces.setPolicies("acme/busy", NamespacePolicies.newBuilder().setMessageTtlSeconds(60).build()));
+        writes.add(namespaces.setPolicies("acme/busy", NamespacePolicies.newBuilder().setMessageTtlSeconds(60).build(), List.of()));
         CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
         assertThat(store.grants(ns).join()).hasSize(10);
-        assertThat(namespaces.setPolicies("acme/busy", NamespacePolicies.getDefaultInstance()).join().getMessageTtlSeconds())
+        assertThat(namespaces.setPolicies("acme/busy", NamespacePolicies.getDefaultInstance(), List.of()).join().getMessageTtlSeconds())
                 .isEqualTo(60);
         await().atMost(Duration.ofSeconds(10)).until(() -> IntStream.range(0, 10).allMatch(i -> mayProduce("r" + i, "acme/busy/t")));
     }
