@@ -17,6 +17,7 @@ import io.tributary.api.v1.CreateNamespaceRequest;
 import io.tributary.api.v1.CreateTenantRequest;
 import io.tributary.api.v1.DeleteTopicRequest;
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.GetNamespacePoliciesRequest;
 import io.tributary.api.v1.GetPermissionsRequest;
 import io.tributary.api.v1.GetTopicStatsRequest;
 import io.tributary.api.v1.GrantPermissionRequest;
@@ -27,10 +28,12 @@ import io.tributary.api.v1.LookupRequest;
 import io.tributary.api.v1.LookupServiceGrpc;
 import io.tributary.api.v1.MessageId;
 import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.api.v1.NamespacePolicies;
 import io.tributary.api.v1.ProducerOpen;
 import io.tributary.api.v1.PublishBatch;
 import io.tributary.api.v1.PublishRequest;
 import io.tributary.api.v1.PublishResponse;
+import io.tributary.api.v1.Rate;
 import io.tributary.api.v1.ReceiveRequest;
 import io.tributary.api.v1.RevokePermissionRequest;
 import io.tributary.api.v1.SetNamespacePoliciesRequest;
@@ -293,6 +296,28 @@ class AuthorizationTest {
         assertThat(outcome(() -> acme.listTenants(ListTenantsRequest.getDefaultInstance()))).satisfies(denied("needs a superuser role"));
         assertThat(outcome(() -> acme.setTenantAdmins(SetTenantAdminsRequest.newBuilder().setTenant("acme").addAdminRoles("x").build())))
                 .satisfies(denied("set the admins of tenant acme"));
+    }
+
+    @Test
+    void onlyASuperuserSetsTheLimitsThatProtectOtherTeams() throws Exception {
+        var acme = admin("acme-admin");
+        // its own retention and TTL: the tenant's admin serves itself
+        assertThat(acme.setNamespacePolicies(SetNamespacePoliciesRequest.newBuilder().setNamespace("acme/app")
+                .setPolicies(NamespacePolicies.newBuilder().setMessageTtlSeconds(3600)).build()).getMessageTtlSeconds())
+                .isEqualTo(3600);
+        // rate limits and limits are the operator's, set or cleared
+        assertThat(outcome(() -> acme.setNamespacePolicies(SetNamespacePoliciesRequest.newBuilder().setNamespace("acme/app")
+                .setPolicies(NamespacePolicies.newBuilder().setMessageTtlSeconds(60)
+                        .setPublishRatePerTopic(Rate.newBuilder().setMessagesPerSecond(1_000_000))).build())))
+                .satisfies(denied("role 'acme-admin' may not change publish_rate_per_topic of namespace acme/app (needs a superuser role)"));
+        assertThat(outcome(() -> acme.setNamespacePolicies(SetNamespacePoliciesRequest.newBuilder().setNamespace("acme/app")
+                .addClear("max_producers_per_topic").addClear("persistence").build())))
+                .satisfies(denied("may not change max_producers_per_topic, persistence of namespace acme/app"));
+        assertThat(acme.getNamespacePolicies(GetNamespacePoliciesRequest.newBuilder().setNamespace("acme/app").build())
+                .getMessageTtlSeconds()).as("nothing of a refused request is applied").isEqualTo(3600);
+        assertThat(admin("root").setNamespacePolicies(SetNamespacePoliciesRequest.newBuilder().setNamespace("acme/app")
+                .setPolicies(NamespacePolicies.newBuilder().setMaxProducersPerTopic(50)).build()).getMaxProducersPerTopic())
+                .isEqualTo(50);
     }
 
     @Test

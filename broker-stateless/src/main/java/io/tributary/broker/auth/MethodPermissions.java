@@ -1,5 +1,6 @@
 package io.tributary.broker.auth;
 
+import com.google.protobuf.Descriptors;
 import io.grpc.MethodDescriptor;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
@@ -9,14 +10,18 @@ import io.tributary.api.v1.GetPermissionsRequest;
 import io.tributary.api.v1.GrantPermissionRequest;
 import io.tributary.api.v1.LookupServiceGrpc;
 import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.api.v1.NamespacePolicies;
 import io.tributary.api.v1.RevokePermissionRequest;
+import io.tributary.api.v1.SetNamespacePoliciesRequest;
 import io.tributary.protocol.TopicName;
 import io.tributary.security.auth.Principal;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * THE table of what every method of the client port needs; a method missing here is refused
@@ -31,7 +36,8 @@ import java.util.Set;
  *   <li>produce, consume or admin on the whole namespace: ListTopics</li>
  *   <li>admin on the topic or its namespace: CreateTopic, DeleteTopic, DeleteSubscription,
  *       ResetSubscription, SkipMessages</li>
- *   <li>admin on the namespace: GetNamespacePolicies, SetNamespacePolicies</li>
+ *   <li>admin on the namespace: GetNamespacePolicies, SetNamespacePolicies (a superuser for the
+ *       {@linkplain #OPERATOR_POLICIES operator policies})</li>
  *   <li>tenant admin: CreateNamespace, DeleteNamespace, ListNamespaces, GrantPermission,
  *       RevokePermission, GetPermissions</li>
  *   <li>superuser: CreateTenant, DeleteTenant, ListTenants, SetTenantAdmins, ListBrokers,
@@ -124,8 +130,13 @@ final class MethodPermissions {
         // ---- admin: namespace
         m.put(AdminServiceGrpc.getGetNamespacePoliciesMethod(), (a, p, r) -> a.whyNotNamespace(p,
                 TopicName.namespaceOf(r.getNamespace()), ADMIN, "read the policies of namespace " + r.getNamespace()));
-        m.put(AdminServiceGrpc.getSetNamespacePoliciesMethod(), (a, p, r) -> a.whyNotNamespace(p,
-                TopicName.namespaceOf(r.getNamespace()), ADMIN, "change the policies of namespace " + r.getNamespace()));
+        m.put(AdminServiceGrpc.getSetNamespacePoliciesMethod(), (a, p, r) -> {
+            List<String> operators = operatorPolicies(r);
+            return operators.isEmpty()
+                    ? a.whyNotNamespace(p, TopicName.namespaceOf(r.getNamespace()), ADMIN, "change the policies of namespace "
+                            + r.getNamespace())
+                    : a.whyNotSuperUser(p, "change " + String.join(", ", operators) + " of namespace " + r.getNamespace());
+        });
         m.put(AdminServiceGrpc.getListTopicsMethod(), (a, p, r) -> a.whyNotNamespace(p,
                 TopicName.namespaceOf(r.getNamespace()), ANY, "list the topics of namespace " + r.getNamespace()));
         // ---- admin: topic
@@ -150,6 +161,25 @@ final class MethodPermissions {
 
     private static String consume(AuthorizationService a, Principal p, String topic, String subscription) {
         return a.whyNotTopic(p, TopicName.of(topic), CONSUME, subscription, "consume subscription '" + subscription + "' of");
+    }
+
+    /**
+     * The policies that keep one team from hurting the others: rate limits, the limits on producers, consumers,
+     * subscriptions, topics and message size, and replication. Only a superuser sets or clears them; a namespace's
+     * or tenant's admin changes the others (retention, TTL, backlog quota, auto topic creation, deduplication,
+     * subscription expiry).
+     */
+    static final Set<String> OPERATOR_POLICIES = Set.of("publish_rate_per_topic", "publish_rate_per_namespace",
+            "dispatch_rate_per_subscription", "dispatch_rate_per_topic", "max_producers_per_topic",
+            "max_consumers_per_topic", "max_subscriptions_per_topic", "max_topics_per_namespace", "max_message_size_bytes",
+            "persistence");
+
+    /** The operator policies a SetNamespacePolicies request sets or clears, in field order. */
+    private static List<String> operatorPolicies(SetNamespacePoliciesRequest r) {
+        Set<String> named = new TreeSet<>(r.getClearList());
+        r.getPolicies().getAllFields().keySet().forEach(f -> named.add(f.getName()));
+        return NamespacePolicies.getDescriptor().getFields().stream().map(Descriptors.FieldDescriptor::getName)
+                .filter(n -> named.contains(n) && OPERATOR_POLICIES.contains(n)).toList();
     }
 
     private static String tenantOfNamespace(String namespace) {
