@@ -26,9 +26,17 @@ public final class NamespaceService {
     private final int defaultBundles;
     private final ConcurrentHashMap<String, CompletableFuture<NamespacePolicies>> policies = new ConcurrentHashMap<>();
 
+    private final int maxMessageSize;
+
     public NamespaceService(MetadataStore store, int defaultBundles) {
+        this(store, defaultBundles, io.tributary.broker.BrokerConfig.DEFAULT_MAX_MESSAGE_SIZE);
+    }
+
+    /** @param maxMessageSize the broker's broker.maxMessageSize: no namespace may allow larger messages */
+    public NamespaceService(MetadataStore store, int defaultBundles, int maxMessageSize) {
         this.store = store;
         this.defaultBundles = defaultBundles;
+        this.maxMessageSize = maxMessageSize;
     }
 
     public CompletableFuture<Void> createTenant(String tenant, List<String> adminRoles) {
@@ -174,6 +182,7 @@ public final class NamespaceService {
                                                                                io.tributary.api.v1.NamespacePolicies update,
                                                                                List<String> clear) {
         validate(update);
+        LimitPoliciesValidation.validate(update, maxMessageSize);
         List<Descriptors.FieldDescriptor> cleared = new ArrayList<>();
         for (String name : clear) {
             Descriptors.FieldDescriptor f = io.tributary.api.v1.NamespacePolicies.getDescriptor().findFieldByName(name);

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.broker.BrokerConfig;
+import io.tributary.broker.TopicLimitDefaults;
 import io.tributary.broker.namespace.NamespaceService;
 import io.tributary.broker.ownership.OwnershipService;
 import io.tributary.broker.service.Errors;
@@ -45,6 +46,7 @@ public final class TopicService {
     private final OrderedExecutor executor;
     private final ScheduledExecutorService scheduler;
     private final Map<TopicName, CompletableFuture<Topic>> topics = new ConcurrentHashMap<>();
+    private final NamespaceTopics autoCreation;
 
     public TopicService(BrokerConfig config, MetadataStore store, NamespaceService namespaces, OwnershipService ownership,
                         ManagedLogFactory logs, OrderedExecutor executor, ScheduledExecutorService scheduler) {
@@ -55,6 +57,9 @@ public final class TopicService {
         this.logs = logs;
         this.executor = executor;
         this.scheduler = scheduler;
+        this.autoCreation = new NamespaceTopics(store, this::createTopic);
+        // a namespace's persistence policy gives the replication of the ledgers its topics create from now on
+        logs.ledgerConfig(log -> limits(TopicName.of(log).namespace()).thenApply(TopicLimits.Effective::ledgers));
         long every = config.policyCheckInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::maintainAll, every, every, TimeUnit.MILLISECONDS);
     }
@@ -92,9 +97,26 @@ public final class TopicService {
 
     private CompletableFuture<List<Long>> maintain(Topic t) {
         return namespaces.policies(t.name().namespace())
-                .thenCompose(p -> t.maintain(Policies.of(p.getPolicies(), config.defaultPolicies())))
+                .thenCompose(p -> {
+                    t.limits().update(TopicLimits.Effective.of(t.name().namespace(), p.getPolicies(), config));
+                    return t.maintain(Policies.of(p.getPolicies(), config.defaultPolicies()));
+                })
                 .thenCompose(deleted -> t.forgetInactiveProducers(config.dedupProducerInactivityTimeout(),
-                        config.dedupMaxProducersPerTopic()).thenApply(forgotten -> deleted));
+                        config.dedupMaxProducersPerTopic()).thenApply(forgotten -> deleted))
+                .thenCompose(deleted -> NamespaceTopics.expireSubscriptions(t).thenApply(v -> deleted));
+    }
+
+    /** The limits in force for a namespace now: its policies over this broker's defaults. */
+    public CompletableFuture<TopicLimits.Effective> limits(String namespace) {
+        return namespaces.policies(namespace).thenApply(p -> TopicLimits.Effective.of(namespace, p.getPolicies(), config));
+    }
+
+    /** The topic with its namespace's current limits handed to it. */
+    private CompletableFuture<Topic> withLimits(Topic t) {
+        return limits(t.name().namespace()).thenApply(l -> {
+            t.limits().update(l);
+            return t;
+        });
     }
 
     /**
@@ -105,9 +127,9 @@ public final class TopicService {
     public CompletableFuture<Topic> topic(TopicName name, boolean createIfMissing) {
         CompletableFuture<Topic> existing = topics.get(name);
         if (existing != null && !existing.isCompletedExceptionally()) {
-            return existing.thenCompose(t -> t.isClosing() ? topic(name, createIfMissing) : CompletableFuture.completedFuture(t));
+            return existing.thenCompose(t -> t.isClosing() ? topic(name, createIfMissing) : withLimits(t));
         }
-        boolean create = createIfMissing && config.allowAutoTopicCreation();
+        TopicLimits.Effective[] limits = new TopicLimits.Effective[1];
         CompletableFuture<Topic> f = new CompletableFuture<>();
         CompletableFuture<Topic> raced = topics.putIfAbsent(name, f);
         if (raced != null && !raced.isCompletedExceptionally()) {
@@ -115,7 +137,10 @@ public final class TopicService {
         } else if (raced != null) {
             topics.put(name, f);
         }
-        namespaces.bundleOf(name)
+        limits(name.namespace()).thenCompose(l -> {
+                    limits[0] = l;
+                    return namespaces.bundleOf(name);
+                })
                 .thenCompose(ownership::checkOwnership)
                 .thenCompose(v -> store.get(MetadataPaths.topic(name.toString())))
                 .thenCompose(md -> {
@@ -125,17 +150,16 @@ public final class TopicService {
                             throw new CompletionException(new TributaryException(ErrorReason.NOT_ALLOWED, "topic " + name
                                     + " is partitioned into " + partitions + " partitions; use " + name.partition(0) + " ..."));
                         }
-                    } else if (!create) {
-                        throw new CompletionException(new TributaryException(ErrorReason.TOPIC_NOT_FOUND,
-                                "topic " + name + " does not exist" + (createIfMissing ? " and auto-creation is disabled" : "")));
+                        // before the log is taken over: a topic whose cursor cannot load is not served
+                        return checkCursors(name).thenCompose(v -> logs.open(name.toString(), false));
                     }
-                    // before the log is taken over: a topic whose cursor cannot load is not served
-                    return checkCursors(name).thenCompose(v -> logs.open(name.toString(), create));
+                    return autoCreation.create(name, createIfMissing, limits[0])
+                            .thenCompose(v -> checkCursors(name)).thenCompose(v -> logs.open(name.toString(), true));
                 })
                 .thenApply(log -> {
                     Topic t = new Topic(name, log, executor.chooseThread(name.toString()), store, scheduler,
                             logs.bookKeeper(), CursorConfig.of(config.cursorPersistInterval(), logs.config()),
-                            config.dispatchBatchSize(), config.backlogQuotaHoldTimeout());
+                            config.dispatchBatchSize(), config.backlogQuotaHoldTimeout(), limits[0]);
                     t.onFenced(() -> {
                         LOG.warn("topic {} was taken over by another broker; unloading it here", name);
                         unload(name, ErrorReasons.detail(ErrorReason.TOPIC_FENCED, "topic " + name + " moved to another broker"),
@@ -226,11 +250,12 @@ public final class TopicService {
 
     /** Creates a topic (N > 0: a partitioned topic and its N partitions). */
     public CompletableFuture<Void> createTopic(TopicName name, int partitions) {
-        if (partitions < 0 || partitions > 10_000) {
+        if (partitions < 0 || partitions > TopicLimitDefaults.MAX_PARTITIONS) {
             return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
-                    "partitions must be in [0, 10000], was " + partitions));
+                    "partitions must be in [0, " + TopicLimitDefaults.MAX_PARTITIONS + "], was " + partitions));
         }
-        return namespaces.policies(name.namespace()).thenCompose(p -> {
+        return limits(name.namespace()).thenCompose(l -> autoCreation.checkTopicCount(name, Math.max(1, partitions), l))
+                .thenCompose(p -> {
             LogMetadata md = LogMetadata.newBuilder().setCreatedMs(System.currentTimeMillis()).setPartitions(partitions).build();
             return store.create(MetadataPaths.topic(name.toString()), md.toByteArray(), CreateMode.PERSISTENT)
                     .exceptionally(e -> {
