@@ -210,7 +210,8 @@ public final class NamespaceService {
             NamespacePolicies next = stored.toBuilder().setPolicies(merged).build();
             return store.set(path, next.toByteArray(), v.get().version())
                     .thenApply(version -> {
-                        invalidate(namespace);
+                        // what this broker's checks read from now on (the watch tells the other brokers)
+                        policies.put(namespace, CompletableFuture.completedFuture(next));
                         return merged.build();
                     })
                     .exceptionallyCompose(e -> MetadataStore.is(e, org.apache.zookeeper.KeeperException.Code.BADVERSION)
@@ -236,9 +237,13 @@ public final class NamespaceService {
         }
     }
 
-    /** Forgets the cached policies of a namespace (they changed in ZooKeeper). */
+    /**
+     * Forgets the cached policies of a namespace (they changed in ZooKeeper) and reads them again at
+     * once, so that the limits checked next are the new ones.
+     */
     public void invalidate(String namespace) {
         policies.remove(namespace);
+        policies(namespace).exceptionally(e -> null);
     }
 
     public CompletableFuture<List<Bundle>> bundles(String namespace) {

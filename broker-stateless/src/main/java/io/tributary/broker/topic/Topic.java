@@ -83,7 +83,7 @@ public final class Topic {
 
     Topic(TopicName name, ManagedLog log, ExecutorService executor, MetadataStore store,
           ScheduledExecutorService scheduler, BookKeeper bookKeeper, CursorConfig cursorConfig, int dispatchBatchSize,
-          Duration quotaHoldTimeout, TopicLimits.Effective initialLimits) {
+          Duration quotaHoldTimeout, TopicLimits limits) {
         this.name = name;
         this.log = log;
         this.executor = executor;
@@ -92,7 +92,7 @@ public final class Topic {
         this.bookKeeper = bookKeeper;
         this.cursorConfig = cursorConfig;
         this.dispatchBatchSize = dispatchBatchSize;
-        this.limits = new TopicLimits(name, this::openSubscriptions, initialLimits);
+        this.limits = limits.counting(this::openSubscriptions);
         this.dedup = new Deduplication(log::lastSequenceId, limits::deduplicationEnabled);
         this.plain = new PlainPublish(dedup, this::appendNew, this::onExecutor);
         // batches the previous owner stored but may not have acknowledged: their resend gets their position

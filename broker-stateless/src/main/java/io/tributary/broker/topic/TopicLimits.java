@@ -15,13 +15,16 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * A topic's namespace limits (producers, consumers, subscriptions, message size, deduplication,
- * subscription expiry) as they are now: {@link TopicService} hands it the namespace's current
- * policies every time the topic is asked for, so a changed policy applies to the next check. Also
- * tracks how long each durable subscription has had no consumer, for the expiry.
+ * subscription expiry) as they are now: each check reads the namespace's cached policies, which a
+ * ZooKeeper watch refreshes when they change, so a changed policy applies to the next check (while
+ * the cache reloads, for the few milliseconds ZooKeeper takes to answer, the last known limits
+ * apply). Also tracks how long each durable subscription has had no consumer, for the expiry.
  */
 public final class TopicLimits {
 
@@ -79,32 +82,60 @@ public final class TopicLimits {
         }
     }
 
+    /** The limits computed from one version of the policies (compared by identity: the cache keeps one object). */
+    private record Computed(io.tributary.internal.v1.NamespacePolicies policies, Effective effective) {}
+
     private final TopicName name;
-    private final Supplier<List<Subscription>> openSubscriptions;
+    private final Supplier<CompletableFuture<io.tributary.internal.v1.NamespacePolicies>> policies;
+    private final Function<NamespacePolicies, Effective> compute;
+    private Supplier<List<Subscription>> openSubscriptions = List::of;
     private final long loadedAtMs = System.currentTimeMillis();
-    private volatile Effective now;
+    private volatile Computed computed;
     /** Durable subscriptions without consumers, by name: since when (runs on the topic's executor). */
     private final Map<String, Long> idleSince = new HashMap<>();
     private boolean firstRound = true;
 
-    TopicLimits(TopicName name, Supplier<List<Subscription>> openSubscriptions, Effective initial) {
+    /**
+     * @param policies the namespace's policies as cached now
+     * @param compute  the limits they give, over the broker's defaults
+     * @param initial  the limits read when the topic was loaded
+     */
+    TopicLimits(TopicName name, Supplier<CompletableFuture<io.tributary.internal.v1.NamespacePolicies>> policies,
+                Function<NamespacePolicies, Effective> compute, Effective initial) {
         this.name = name;
-        this.openSubscriptions = openSubscriptions;
-        this.now = initial;
+        this.policies = policies;
+        this.compute = compute;
+        this.computed = new Computed(null, initial);
     }
 
-    /** The namespace's limits now in force (read when the topic was last asked for). */
+    /** Limits that never change (tests). */
+    static TopicLimits fixed(TopicName name, Effective limits) {
+        return new TopicLimits(name, () -> new CompletableFuture<>(), p -> limits, limits);
+    }
+
+    /** Binds the topic's open subscriptions (call on its executor only), counted by the checks. */
+    TopicLimits counting(Supplier<List<Subscription>> subscriptions) {
+        this.openSubscriptions = subscriptions;
+        return this;
+    }
+
+    /** The namespace's limits now in force. */
     public Effective now() {
-        return now;
-    }
-
-    void update(Effective e) {
-        now = e;
+        CompletableFuture<io.tributary.internal.v1.NamespacePolicies> f = policies.get();
+        Computed c = computed;
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            io.tributary.internal.v1.NamespacePolicies p = f.join();
+            if (c.policies() != p) {
+                c = new Computed(p, compute.apply(p.getPolicies()));
+                computed = c;
+            }
+        }
+        return c.effective();
     }
 
     /** PRODUCER_BUSY if the topic has as many producers as allowed. */
     void checkProducers(int producers) {
-        Limit l = now.producers();
+        Limit l = now().producers();
         if (l.exceededBy(producers)) {
             throw new TributaryException(ErrorReason.PRODUCER_BUSY, "topic " + name + " has " + producers
                     + " producers, " + l.source() + ": " + l.max());
@@ -113,7 +144,7 @@ public final class TopicLimits {
 
     /** CONSUMER_BUSY if the topic has as many consumers, over its subscriptions, as allowed. Runs on the executor. */
     public void checkConsumers() {
-        Limit l = now.consumers();
+        Limit l = now().consumers();
         if (l.max() > 0) {
             int consumers = openSubscriptions.get().stream().mapToInt(s -> s.consumers().size()).sum();
             if (l.exceededBy(consumers)) {
@@ -125,7 +156,7 @@ public final class TopicLimits {
 
     /** NOT_ALLOWED if the topic has as many subscriptions (readers' included) as allowed. Runs on the executor. */
     void checkSubscriptions(int subscriptions) {
-        Limit l = now.subscriptions();
+        Limit l = now().subscriptions();
         if (l.exceededBy(subscriptions)) {
             throw new TributaryException(ErrorReason.NOT_ALLOWED, "topic " + name + " has " + subscriptions
                     + " subscriptions, " + l.source() + ": " + l.max());
@@ -134,12 +165,12 @@ public final class TopicLimits {
 
     /** MESSAGE_TOO_LARGE's text if an entry of {@code bytes} is over the limit, else null. */
     public String messageTooLarge(long bytes) {
-        Limit l = now.messageSize();
+        Limit l = now().messageSize();
         return bytes > l.max() ? "batch of " + bytes + " bytes exceeds " + l.source() + ": " + l.max() + " bytes" : null;
     }
 
     boolean deduplicationEnabled() {
-        return now.deduplication();
+        return now().deduplication();
     }
 
     /**
@@ -149,7 +180,7 @@ public final class TopicLimits {
      * Runs on the executor.
      */
     List<String> expiredSubscriptions(long nowMs) {
-        long expiry = now.subscriptionExpirationMs();
+        long expiry = now().subscriptionExpirationMs();
         Set<String> seen = new HashSet<>();
         List<String> expired = new ArrayList<>();
         for (Subscription s : openSubscriptions.get()) {

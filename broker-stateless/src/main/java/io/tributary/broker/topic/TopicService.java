@@ -97,10 +97,7 @@ public final class TopicService {
 
     private CompletableFuture<List<Long>> maintain(Topic t) {
         return namespaces.policies(t.name().namespace())
-                .thenCompose(p -> {
-                    t.limits().update(TopicLimits.Effective.of(t.name().namespace(), p.getPolicies(), config));
-                    return t.maintain(Policies.of(p.getPolicies(), config.defaultPolicies()));
-                })
+                .thenCompose(p -> t.maintain(Policies.of(p.getPolicies(), config.defaultPolicies())))
                 .thenCompose(deleted -> t.forgetInactiveProducers(config.dedupProducerInactivityTimeout(),
                         config.dedupMaxProducersPerTopic()).thenApply(forgotten -> deleted))
                 .thenCompose(deleted -> NamespaceTopics.expireSubscriptions(t).thenApply(v -> deleted));
@@ -111,14 +108,6 @@ public final class TopicService {
         return namespaces.policies(namespace).thenApply(p -> TopicLimits.Effective.of(namespace, p.getPolicies(), config));
     }
 
-    /** The topic with its namespace's current limits handed to it. */
-    private CompletableFuture<Topic> withLimits(Topic t) {
-        return limits(t.name().namespace()).thenApply(l -> {
-            t.limits().update(l);
-            return t;
-        });
-    }
-
     /**
      * The topic, loaded on this broker. Fails with NOT_OWNER if another broker serves its bundle,
      * TOPIC_NOT_FOUND if it does not exist and may not be created here, NAMESPACE_NOT_FOUND if
@@ -127,7 +116,7 @@ public final class TopicService {
     public CompletableFuture<Topic> topic(TopicName name, boolean createIfMissing) {
         CompletableFuture<Topic> existing = topics.get(name);
         if (existing != null && !existing.isCompletedExceptionally()) {
-            return existing.thenCompose(t -> t.isClosing() ? topic(name, createIfMissing) : withLimits(t));
+            return existing.thenCompose(t -> t.isClosing() ? topic(name, createIfMissing) : CompletableFuture.completedFuture(t));
         }
         TopicLimits.Effective[] limits = new TopicLimits.Effective[1];
         CompletableFuture<Topic> f = new CompletableFuture<>();
@@ -159,7 +148,9 @@ public final class TopicService {
                 .thenApply(log -> {
                     Topic t = new Topic(name, log, executor.chooseThread(name.toString()), store, scheduler,
                             logs.bookKeeper(), CursorConfig.of(config.cursorPersistInterval(), logs.config()),
-                            config.dispatchBatchSize(), config.backlogQuotaHoldTimeout(), limits[0]);
+                            config.dispatchBatchSize(), config.backlogQuotaHoldTimeout(),
+                            new TopicLimits(name, () -> namespaces.policies(name.namespace()),
+                                    p -> TopicLimits.Effective.of(name.namespace(), p, config), limits[0]));
                     t.onFenced(() -> {
                         LOG.warn("topic {} was taken over by another broker; unloading it here", name);
                         unload(name, ErrorReasons.detail(ErrorReason.TOPIC_FENCED, "topic " + name + " moved to another broker"),
