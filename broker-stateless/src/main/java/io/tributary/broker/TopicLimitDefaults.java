@@ -4,6 +4,7 @@ import com.google.common.base.Preconditions;
 import io.tributary.api.v1.AutoTopicCreationType;
 import io.tributary.protocol.config.Settings;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 
 /**
  * The broker's defaults of the namespace limits that a namespace's policies may override
@@ -63,7 +64,7 @@ public record TopicLimitDefaults(int maxConsumersPerTopic, int maxSubscriptionsP
                 t,
                 s.getInt("broker.defaultNumPartitions", d.defaultNumPartitions()),
                 s.getBoolean("broker.deduplicationEnabled", d.deduplicationEnabled()),
-                s.getDuration("broker.subscriptionExpirationTime", d.subscriptionExpirationTime()));
+                s.getDuration("broker.subscriptionExpirationTime", d.subscriptionExpirationTime(), ChronoUnit.SECONDS));
     }
 
     public TopicLimitDefaults withSubscriptionExpirationTime(Duration d) {
