@@ -205,6 +205,15 @@ class NamespaceLimitsTest {
             refused(() -> before.send(big), ErrorReason.MESSAGE_TOO_LARGE,
                     "exceeds the maximum message size of namespace " + ns + " (max_message_size_bytes): 1024 bytes");
             before.send("small");
+            // the unary Send too, through the proxy
+            assertThatThrownBy(() -> io.tributary.api.v1.MessagingServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(30, TimeUnit.SECONDS).send(io.tributary.api.v1.SendRequest.newBuilder().setTopic(topic)
+                            .addMessages(io.tributary.api.v1.PlainMessage.newBuilder()
+                                    .setValue(com.google.protobuf.ByteString.copyFromUtf8(big))).build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(ErrorReasons.detailOf(e).getReason()).isEqualTo(ErrorReason.MESSAGE_TOO_LARGE);
+                        assertThat(ErrorReasons.detailOf(e).getMessage()).contains("(max_message_size_bytes): 1024 bytes");
+                    });
             // a producer opened now is told 1024 and refuses the message itself
             try (Producer<String> after = producer(topic)) {
                 assertThatThrownBy(() -> after.send(big)).isInstanceOf(TributaryClientException.MessageTooLargeException.class)

@@ -25,6 +25,8 @@ public final class NamespaceService {
     private final MetadataStore store;
     private final int defaultBundles;
     private final ConcurrentHashMap<String, CompletableFuture<NamespacePolicies>> policies = new ConcurrentHashMap<>();
+    /** The policies last read or written here, by namespace: what limits apply while a changed namespace's are re-read. */
+    private final ConcurrentHashMap<String, NamespacePolicies> lastKnown = new ConcurrentHashMap<>();
 
     private final int maxMessageSize;
 
@@ -116,7 +118,10 @@ public final class NamespaceService {
                     throw new CompletionException(Errors.error(ErrorReason.NAMESPACE_NOT_EMPTY,
                             "namespace " + namespace + " still has topics " + topics));
                 }
-                return store.delete(path, read.get().version()).whenComplete((v, e) -> policies.remove(namespace))
+                return store.delete(path, read.get().version()).whenComplete((v, e) -> {
+                            policies.remove(namespace);
+                            lastKnown.remove(namespace);
+                        })
                         .exceptionally(e -> {
                             throw changedMeanwhile(e, "namespace " + namespace);
                         });
@@ -167,6 +172,8 @@ public final class NamespaceService {
         f.whenComplete((p, e) -> {
             if (e != null) {
                 policies.remove(namespace, f);
+            } else {
+                lastKnown.put(namespace, p);
             }
         });
         policies.put(namespace, f);
@@ -211,6 +218,7 @@ public final class NamespaceService {
             return store.set(path, next.toByteArray(), v.get().version())
                     .thenApply(version -> {
                         // what this broker's checks read from now on (the watch tells the other brokers)
+                        lastKnown.put(namespace, next);
                         policies.put(namespace, CompletableFuture.completedFuture(next));
                         return merged.build();
                     })
@@ -235,6 +243,15 @@ public final class NamespaceService {
         if (p.hasBacklogQuota() && p.getBacklogQuota().getPolicy() == io.tributary.api.v1.BacklogQuotaPolicy.UNRECOGNIZED) {
             throw Errors.error(ErrorReason.INVALID_REQUEST, "unknown backlog quota policy " + p.getBacklogQuota().getPolicyValue());
         }
+    }
+
+    /**
+     * A namespace's policies now, without waiting: the cached ones, or while they are re-read (after a
+     * change), the ones last read or written here; null if they were never read here.
+     */
+    public NamespacePolicies currentPolicies(String namespace) {
+        CompletableFuture<NamespacePolicies> f = policies(namespace);
+        return f.isDone() && !f.isCompletedExceptionally() ? f.join() : lastKnown.get(namespace);
     }
 
     /**

@@ -15,7 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -23,8 +22,9 @@ import java.util.function.Supplier;
  * A topic's namespace limits (producers, consumers, subscriptions, message size, deduplication,
  * subscription expiry) as they are now: each check reads the namespace's cached policies, which a
  * ZooKeeper watch refreshes when they change, so a changed policy applies to the next check (while
- * the cache reloads, for the few milliseconds ZooKeeper takes to answer, the last known limits
- * apply). Also tracks how long each durable subscription has had no consumer, for the expiry.
+ * the cache reloads, for the few milliseconds ZooKeeper takes to answer, the policies last read or
+ * written on this broker apply). Also tracks how long each durable subscription has had no
+ * consumer, for the expiry.
  */
 public final class TopicLimits {
 
@@ -86,7 +86,7 @@ public final class TopicLimits {
     private record Computed(io.tributary.internal.v1.NamespacePolicies policies, Effective effective) {}
 
     private final TopicName name;
-    private final Supplier<CompletableFuture<io.tributary.internal.v1.NamespacePolicies>> policies;
+    private final Supplier<io.tributary.internal.v1.NamespacePolicies> policies;
     private final Function<NamespacePolicies, Effective> compute;
     private Supplier<List<Subscription>> openSubscriptions = List::of;
     private final long loadedAtMs = System.currentTimeMillis();
@@ -96,11 +96,11 @@ public final class TopicLimits {
     private boolean firstRound = true;
 
     /**
-     * @param policies the namespace's policies as cached now
+     * @param policies the namespace's policies now, without waiting (null: not known, keep the last)
      * @param compute  the limits they give, over the broker's defaults
      * @param initial  the limits read when the topic was loaded
      */
-    TopicLimits(TopicName name, Supplier<CompletableFuture<io.tributary.internal.v1.NamespacePolicies>> policies,
+    TopicLimits(TopicName name, Supplier<io.tributary.internal.v1.NamespacePolicies> policies,
                 Function<NamespacePolicies, Effective> compute, Effective initial) {
         this.name = name;
         this.policies = policies;
@@ -110,7 +110,7 @@ public final class TopicLimits {
 
     /** Limits that never change (tests). */
     static TopicLimits fixed(TopicName name, Effective limits) {
-        return new TopicLimits(name, () -> new CompletableFuture<>(), p -> limits, limits);
+        return new TopicLimits(name, () -> null, p -> limits, limits);
     }
 
     /** Binds the topic's open subscriptions (call on its executor only), counted by the checks. */
@@ -121,10 +121,9 @@ public final class TopicLimits {
 
     /** The namespace's limits now in force. */
     public Effective now() {
-        CompletableFuture<io.tributary.internal.v1.NamespacePolicies> f = policies.get();
+        io.tributary.internal.v1.NamespacePolicies p = policies.get();
         Computed c = computed;
-        if (f.isDone() && !f.isCompletedExceptionally()) {
-            io.tributary.internal.v1.NamespacePolicies p = f.join();
+        if (p != null) {
             if (c.policies() != p) {
                 c = new Computed(p, compute.apply(p.getPolicies()));
                 computed = c;

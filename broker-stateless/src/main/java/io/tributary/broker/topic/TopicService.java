@@ -149,7 +149,7 @@ public final class TopicService {
                     Topic t = new Topic(name, log, executor.chooseThread(name.toString()), store, scheduler,
                             logs.bookKeeper(), CursorConfig.of(config.cursorPersistInterval(), logs.config()),
                             config.dispatchBatchSize(), config.backlogQuotaHoldTimeout(),
-                            new TopicLimits(name, () -> namespaces.policies(name.namespace()),
+                            new TopicLimits(name, () -> namespaces.currentPolicies(name.namespace()),
                                     p -> TopicLimits.Effective.of(name.namespace(), p, config), limits[0]));
                     t.onFenced(() -> {
                         LOG.warn("topic {} was taken over by another broker; unloading it here", name);
