@@ -20,16 +20,17 @@ import java.time.temporal.ChronoUnit;
  * @param defaultNumPartitions      the partitions of a topic created on first use when PARTITIONED
  * @param deduplicationEnabled      whether batches a producer already stored are dropped
  * @param subscriptionExpirationTime a durable subscription without consumers this long is deleted; 0 never
+ * @param maxPartitions             the most partitions a topic may have (CreateTopic, auto creation's partitions)
  */
 public record TopicLimitDefaults(int maxConsumersPerTopic, int maxSubscriptionsPerTopic, int maxTopicsPerNamespace,
                                  AutoTopicCreationType autoTopicCreationType, int defaultNumPartitions,
-                                 boolean deduplicationEnabled, Duration subscriptionExpirationTime) {
+                                 boolean deduplicationEnabled, Duration subscriptionExpirationTime, int maxPartitions) {
 
-    /** The most partitions a topic may have (CreateTopic's bound too). */
-    public static final int MAX_PARTITIONS = 10_000;
+    /** The highest {@code broker.maxPartitions} may be. */
+    public static final int MAX_PARTITIONS = 100_000;
 
     public static final TopicLimitDefaults DEFAULT = new TopicLimitDefaults(0, 0, 0,
-            AutoTopicCreationType.AUTO_TOPIC_CREATION_TYPE_NON_PARTITIONED, 1, true, Duration.ZERO);
+            AutoTopicCreationType.AUTO_TOPIC_CREATION_TYPE_NON_PARTITIONED, 1, true, Duration.ZERO, 10_000);
 
     public TopicLimitDefaults {
         Preconditions.checkArgument(maxConsumersPerTopic >= 0, "broker.maxConsumersPerTopic must be >= 0 (0: no limit), was %s",
@@ -41,8 +42,11 @@ public record TopicLimitDefaults(int maxConsumersPerTopic, int maxSubscriptionsP
         Preconditions.checkArgument(autoTopicCreationType == AutoTopicCreationType.AUTO_TOPIC_CREATION_TYPE_NON_PARTITIONED
                         || autoTopicCreationType == AutoTopicCreationType.AUTO_TOPIC_CREATION_TYPE_PARTITIONED,
                 "broker.autoTopicCreationType must be non-partitioned or partitioned, was %s", autoTopicCreationType);
-        Preconditions.checkArgument(defaultNumPartitions >= 1 && defaultNumPartitions <= MAX_PARTITIONS,
-                "broker.defaultNumPartitions must be in [1, %s], was %s", MAX_PARTITIONS, defaultNumPartitions);
+        Preconditions.checkArgument(maxPartitions >= 1 && maxPartitions <= MAX_PARTITIONS,
+                "broker.maxPartitions must be in [1, %s], was %s", MAX_PARTITIONS, maxPartitions);
+        Preconditions.checkArgument(defaultNumPartitions >= 1 && defaultNumPartitions <= maxPartitions,
+                "broker.defaultNumPartitions must be in [1, broker.maxPartitions=%s], was %s", maxPartitions,
+                defaultNumPartitions);
         Preconditions.checkArgument(!subscriptionExpirationTime.isNegative(),
                 "broker.subscriptionExpirationTime must be >= 0 (0: never), was %s", subscriptionExpirationTime);
     }
@@ -64,11 +68,12 @@ public record TopicLimitDefaults(int maxConsumersPerTopic, int maxSubscriptionsP
                 t,
                 s.getInt("broker.defaultNumPartitions", d.defaultNumPartitions()),
                 s.getBoolean("broker.deduplicationEnabled", d.deduplicationEnabled()),
-                s.getDuration("broker.subscriptionExpirationTime", d.subscriptionExpirationTime(), ChronoUnit.SECONDS));
+                s.getDuration("broker.subscriptionExpirationTime", d.subscriptionExpirationTime(), ChronoUnit.SECONDS),
+                s.getInt("broker.maxPartitions", d.maxPartitions()));
     }
 
     public TopicLimitDefaults withSubscriptionExpirationTime(Duration d) {
         return new TopicLimitDefaults(maxConsumersPerTopic, maxSubscriptionsPerTopic, maxTopicsPerNamespace,
-                autoTopicCreationType, defaultNumPartitions, deduplicationEnabled, d);
+                autoTopicCreationType, defaultNumPartitions, deduplicationEnabled, d, maxPartitions);
     }
 }

@@ -4,7 +4,6 @@ import io.tributary.api.v1.AutoTopicCreationType;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.NamespacePolicies;
 import io.tributary.api.v1.Persistence;
-import io.tributary.broker.TopicLimitDefaults;
 import io.tributary.broker.service.Errors;
 
 /**
@@ -15,7 +14,7 @@ import io.tributary.broker.service.Errors;
 final class LimitPoliciesValidation {
     private LimitPoliciesValidation() {}
 
-    static void validate(NamespacePolicies p, int brokerMaxMessageSize) {
+    static void validate(NamespacePolicies p, int brokerMaxMessageSize, int brokerMaxPartitions) {
         if (p.hasMaxProducersPerTopic()) {
             atLeastZero("max_producers_per_topic", p.getMaxProducersPerTopic());
         }
@@ -43,10 +42,10 @@ final class LimitPoliciesValidation {
                         + p.getAutoTopicCreation().getTypeValue());
             }
             if (type == AutoTopicCreationType.AUTO_TOPIC_CREATION_TYPE_PARTITIONED
-                    ? partitions < 1 || partitions > TopicLimitDefaults.MAX_PARTITIONS : partitions != 0) {
+                    ? partitions < 1 || partitions > brokerMaxPartitions : partitions != 0) {
                 throw invalid(type == AutoTopicCreationType.AUTO_TOPIC_CREATION_TYPE_PARTITIONED
-                        ? "auto_topic_creation.partitions must be in [1, " + TopicLimitDefaults.MAX_PARTITIONS
-                                + "] for PARTITIONED, was " + partitions
+                        ? "auto_topic_creation.partitions must be in [1, " + brokerMaxPartitions
+                                + "] (broker.maxPartitions) for PARTITIONED, was " + partitions
                         : "auto_topic_creation.partitions is for PARTITIONED only, was " + partitions + " with " + type);
             }
         }

@@ -29,16 +29,22 @@ public final class NamespaceService {
     private final ConcurrentHashMap<String, NamespacePolicies> lastKnown = new ConcurrentHashMap<>();
 
     private final int maxMessageSize;
+    private final int maxPartitions;
 
     public NamespaceService(MetadataStore store, int defaultBundles) {
-        this(store, defaultBundles, io.tributary.broker.BrokerConfig.DEFAULT_MAX_MESSAGE_SIZE);
+        this(store, defaultBundles, io.tributary.broker.BrokerConfig.DEFAULT_MAX_MESSAGE_SIZE,
+                io.tributary.broker.TopicLimitDefaults.DEFAULT.maxPartitions());
     }
 
-    /** @param maxMessageSize the broker's broker.maxMessageSize: no namespace may allow larger messages */
-    public NamespaceService(MetadataStore store, int defaultBundles, int maxMessageSize) {
+    /**
+     * @param maxMessageSize the broker's broker.maxMessageSize: no namespace may allow larger messages
+     * @param maxPartitions  the broker's broker.maxPartitions: no namespace may create topics with more
+     */
+    public NamespaceService(MetadataStore store, int defaultBundles, int maxMessageSize, int maxPartitions) {
         this.store = store;
         this.defaultBundles = defaultBundles;
         this.maxMessageSize = maxMessageSize;
+        this.maxPartitions = maxPartitions;
     }
 
     public CompletableFuture<Void> createTenant(String tenant, List<String> adminRoles) {
@@ -189,7 +195,7 @@ public final class NamespaceService {
                                                                                io.tributary.api.v1.NamespacePolicies update,
                                                                                List<String> clear) {
         validate(update);
-        LimitPoliciesValidation.validate(update, maxMessageSize);
+        LimitPoliciesValidation.validate(update, maxMessageSize, maxPartitions);
         List<Descriptors.FieldDescriptor> cleared = new ArrayList<>();
         for (String name : clear) {
             Descriptors.FieldDescriptor f = io.tributary.api.v1.NamespacePolicies.getDescriptor().findFieldByName(name);

@@ -4,7 +4,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.broker.BrokerConfig;
-import io.tributary.broker.TopicLimitDefaults;
 import io.tributary.broker.namespace.NamespaceService;
 import io.tributary.broker.ownership.OwnershipService;
 import io.tributary.broker.service.Errors;
@@ -241,9 +240,10 @@ public final class TopicService {
 
     /** Creates a topic (N > 0: a partitioned topic and its N partitions). */
     public CompletableFuture<Void> createTopic(TopicName name, int partitions) {
-        if (partitions < 0 || partitions > TopicLimitDefaults.MAX_PARTITIONS) {
+        int max = config.topicLimits().maxPartitions();
+        if (partitions < 0 || partitions > max) {
             return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
-                    "partitions must be in [0, " + TopicLimitDefaults.MAX_PARTITIONS + "], was " + partitions));
+                    "partitions must be in [0, " + max + "] (broker.maxPartitions), was " + partitions));
         }
         return limits(name.namespace()).thenCompose(l -> autoCreation.checkTopicCount(name, Math.max(1, partitions), l))
                 .thenCompose(p -> {

@@ -35,13 +35,16 @@ class TopicLimitsTest {
                 "broker.defaultNumPartitions", "3", "broker.deduplicationEnabled", "false",
                 "broker.subscriptionExpirationTime", "0").topicLimits();
         assertThat(set).isEqualTo(new TopicLimitDefaults(5, 6, 7, AutoTopicCreationType.AUTO_TOPIC_CREATION_TYPE_PARTITIONED,
-                3, false, Duration.ZERO));
+                3, false, Duration.ZERO, 10_000));
         assertThat(config("broker.subscriptionExpirationTime", "2h").topicLimits().subscriptionExpirationTime())
                 .isEqualTo(Duration.ofHours(2));
         assertThatThrownBy(() -> config("broker.autoTopicCreationType", "sometimes"))
                 .hasMessageContaining("broker.autoTopicCreationType must be non-partitioned or partitioned");
         assertThatThrownBy(() -> config("broker.maxConsumersPerTopic", "-1")).hasMessageContaining("broker.maxConsumersPerTopic");
         assertThatThrownBy(() -> config("broker.defaultNumPartitions", "0")).hasMessageContaining("broker.defaultNumPartitions");
+        assertThatThrownBy(() -> config("broker.maxPartitions", "4", "broker.defaultNumPartitions", "5"))
+                .hasMessageContaining("broker.defaultNumPartitions must be in [1, broker.maxPartitions=4]");
+        assertThat(config("broker.maxPartitions", "20").topicLimits().maxPartitions()).isEqualTo(20);
     }
 
     @Test
