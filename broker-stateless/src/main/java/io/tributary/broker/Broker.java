@@ -137,7 +137,8 @@ public final class Broker implements AutoCloseable {
         metricsPort = metricsServer == null ? -1 : metricsServer.port();
         ManagedLogFactory logs = new ManagedLogFactory(store, bookKeeper, config.log(), name -> executor.chooseThread(name),
                 Broker::sequenceMark);
-        NamespaceService namespaces = new NamespaceService(store, config.defaultBundles());
+        NamespaceService namespaces = new NamespaceService(store, config.defaultBundles(), config.maxMessageSize(),
+                config.topicLimits().maxPartitions());
         namespaces.ensureNamespace(DEFAULT_NAMESPACE).get(30, TimeUnit.SECONDS);
         // every broker drops its cached policies of a namespace when they change (a split elsewhere)
         policiesWatch = CuratorCache.build(curator, MetadataPaths.POLICIES);

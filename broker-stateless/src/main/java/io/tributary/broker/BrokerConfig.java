@@ -56,6 +56,8 @@ import java.util.Properties;
  * @param dedupMaxProducersPerTopic producers whose sequence ids a topic remembers; beyond it the least
  *                                  recently active are forgotten
  * @param limits what clients may hold: bytes buffered, Receive leases, calls per connection, keepalives
+ * @param topicLimits the defaults of the namespace limits (consumers, subscriptions, topics, auto topic creation,
+ *                    deduplication, subscription expiry) for namespaces that do not set their own
  * @param storageTls TLS to ZooKeeper ({@code broker.zookeeper.tls.*}) and to the bookies
  *                   ({@code broker.bookkeeper.tls.*}); plaintext by default
  * @param tls TLS of the client port ({@code broker.tls.*}), or null for plaintext
@@ -101,6 +103,7 @@ public record BrokerConfig(
         Duration dedupProducerInactivityTimeout,
         int dedupMaxProducersPerTopic,
         ServiceLimits limits,
+        TopicLimitDefaults topicLimits,
         StorageTls storageTls,
         ServerTlsSettings tls,
         AuthenticationSettings authentication,
@@ -235,6 +238,7 @@ public record BrokerConfig(
         private Duration dedupProducerInactivityTimeout = Duration.ofHours(6);
         private int dedupMaxProducersPerTopic = 10_000;
         private ServiceLimits limits = ServiceLimits.DEFAULT;
+        private TopicLimitDefaults topicLimits = TopicLimitDefaults.DEFAULT;
         private StorageTls storageTls = StorageTls.NONE;
         private ServerTlsSettings tls = null;
         private AuthenticationSettings authentication = AuthenticationSettings.DISABLED;
@@ -276,6 +280,7 @@ public record BrokerConfig(
             dedupProducerInactivityTimeout = c.dedupProducerInactivityTimeout;
             dedupMaxProducersPerTopic = c.dedupMaxProducersPerTopic;
             limits = c.limits;
+            topicLimits = c.topicLimits;
             storageTls = c.storageTls;
             tls = c.tls;
             authentication = c.authentication;
@@ -325,6 +330,7 @@ public record BrokerConfig(
         public Builder dedupProducerInactivityTimeout(Duration v) { dedupProducerInactivityTimeout = v; return this; }
         public Builder dedupMaxProducersPerTopic(int v) { dedupMaxProducersPerTopic = v; return this; }
         public Builder limits(ServiceLimits v) { limits = v; return this; }
+        public Builder topicLimits(TopicLimitDefaults v) { topicLimits = v; return this; }
         public Builder storageTls(StorageTls v) { storageTls = v; return this; }
         /** TLS of the client port; null: plaintext. */
         public Builder tls(ServerTlsSettings v) { tls = v; return this; }
@@ -345,7 +351,7 @@ public record BrokerConfig(
                     cursorPersistInterval,
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
                     metricsBindAddress, drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
-                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, storageTls, tls, authentication,
+                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, topicLimits, storageTls, tls, authentication,
                     internal, authorization, clusterName, metricsTopicLevel, metricsProducerLevel, metricsTls);
         }
     }
@@ -410,6 +416,7 @@ public record BrokerConfig(
                         Policies.millis(s.getLong("broker.defaultMessageTtlSeconds", 0)), 0,
                         BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED))
                 .limits(ServiceLimits.from(s))
+                .topicLimits(TopicLimitDefaults.from(s))
                 .storageTls(StorageTls.from(s, "broker"))
                 .tls(ServerTlsSettings.from(s, "broker.tls"))
                 .authentication(s.getBoolean("broker.authentication.enabled", false)

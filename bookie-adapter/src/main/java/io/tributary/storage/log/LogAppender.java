@@ -61,6 +61,8 @@ final class LogAppender {
     private final String name;
     private final BookKeeper bk;
     private final ManagedLogConfig config;
+    /** The replication of the next ledger: read when it is created (a namespace's persistence policy may change it). */
+    private final Function<String, CompletableFuture<ManagedLogConfig>> ledgerConfig;
     private final Executor executor;
     private final LedgerChain chain;
     private final TailCache cache;
@@ -93,7 +95,9 @@ final class LogAppender {
 
     LogAppender(String name, BookKeeper bk, ManagedLogConfig config, Executor executor, LedgerChain chain,
                 TailCache cache, LedgerReader reader, WriteHandle current, long currentCreatedMs,
-                Function<byte[], SequenceMark> sequenceOf, StorageStats stats) {
+                Function<byte[], SequenceMark> sequenceOf, StorageStats stats,
+                Function<String, CompletableFuture<ManagedLogConfig>> ledgerConfig) {
+        this.ledgerConfig = ledgerConfig;
         this.name = name;
         this.stats = stats;
         this.bk = bk;
@@ -284,7 +288,7 @@ final class LogAppender {
         CompletableFuture<Void> done = new CompletableFuture<>();
         whenDrained()
                 .thenCompose(v -> closeForGood(old))
-                .thenCompose(closedLedger -> Ledgers.create(bk, config, name)
+                .thenCompose(closedLedger -> ledgerConfig.apply(name).thenCompose(c -> Ledgers.create(bk, c, name))
                         .thenComposeAsync(newHandle -> chain.changeMetadata(() -> commitRollover(closedLedger, newHandle)), executor))
                 .whenCompleteAsync((v, err) -> {
                     rolling = false;

@@ -36,6 +36,8 @@ public final class ManagedLogFactory {
     private final MetadataStore store;
     private final BookKeeper bk;
     private final ManagedLogConfig config;
+    private volatile Function<String, CompletableFuture<ManagedLogConfig>> ledgerConfig =
+            n -> CompletableFuture.completedFuture(config());
     private final Function<String, Executor> executors;
     private final Function<byte[], SequenceMark> sequenceOf;
     /** Shared by the tail caches of all the logs this factory opens. */
@@ -64,6 +66,14 @@ public final class ManagedLogFactory {
         this.sequenceOf = sequenceOf;
         this.cacheBudget = new CacheBudget(config.cacheSizeBytes());
         this.stats = new StorageStats();
+    }
+
+    /**
+     * Where the replication (ensemble, write and ack quorum) of each new ledger of a log comes from,
+     * by log name; by default this factory's config. Applies to the ledgers created from now on.
+     */
+    public void ledgerConfig(Function<String, CompletableFuture<ManagedLogConfig>> f) {
+        ledgerConfig = f;
     }
 
     public ManagedLogConfig config() {
@@ -145,7 +155,8 @@ public final class ManagedLogFactory {
                 return out;
             });
         }
-        return recovered.thenCompose(list -> Ledgers.create(bk, config, name).thenCompose(handle -> {
+        return recovered.thenCompose(list -> ledgerConfig.apply(name).thenCompose(c -> Ledgers.create(bk, c, name))
+                .thenCompose(handle -> {
             // the snapshot leaves the ledger list (where older versions kept it) for its own znode
             LogMetadata next = md.toBuilder().clearLedgers().addAllLedgers(list)
                     .addLedgers(Ledgers.openLedgerInfo(handle.getId())).clearSequences().build();
@@ -159,7 +170,7 @@ public final class ManagedLogFactory {
                         List<RecoveredBatch> batches = new ArrayList<>();
                         recoveredBatches.values().forEach(batches::addAll);
                         return new ManagedLogImpl(name, store, bk, config, cacheBudget, stats, executors.apply(name), next, newVersion,
-                                handle, sequences, sequenceOf, List.copyOf(batches));
+                                handle, sequences, sequenceOf, List.copyOf(batches), n -> ledgerConfig.apply(n));
                     })
                     .whenComplete((log, err) -> {
                         if (err != null) {

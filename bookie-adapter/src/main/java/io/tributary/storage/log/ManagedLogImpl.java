@@ -45,7 +45,7 @@ final class ManagedLogImpl implements ManagedLog {
     ManagedLogImpl(String name, MetadataStore store, BookKeeper bk, ManagedLogConfig config, CacheBudget budget, StorageStats stats,
                    Executor executor, LogMetadata metadata, int metadataVersion, WriteHandle current,
                    ProducerSequences sequences, Function<byte[], SequenceMark> sequenceOf,
-                   List<RecoveredBatch> recoveredBatches) {
+                   List<RecoveredBatch> recoveredBatches, Function<String, CompletableFuture<ManagedLogConfig>> ledgerConfig) {
         this.name = name;
         this.store = store;
         this.bk = bk;
@@ -57,7 +57,8 @@ final class ManagedLogImpl implements ManagedLog {
         this.chain = new LedgerChain(name, store, executor, metadata, metadataVersion, current.getId(), sequences);
         this.cache = new TailCache(budget);
         this.reader = new LedgerReader(name, bk, chain, cache, executor, current);
-        this.appender = new LogAppender(name, bk, config, executor, chain, cache, reader, current, createdMs, sequenceOf, stats);
+        this.appender = new LogAppender(name, bk, config, executor, chain, cache, reader, current, createdMs, sequenceOf, stats,
+                ledgerConfig);
         this.trimmer = new LogTrimmer(name, bk, executor, chain, appender, cache, reader, stats);
     }
 

@@ -25,10 +25,26 @@ public final class NamespaceService {
     private final MetadataStore store;
     private final int defaultBundles;
     private final ConcurrentHashMap<String, CompletableFuture<NamespacePolicies>> policies = new ConcurrentHashMap<>();
+    /** The policies last read or written here, by namespace: what limits apply while a changed namespace's are re-read. */
+    private final ConcurrentHashMap<String, NamespacePolicies> lastKnown = new ConcurrentHashMap<>();
+
+    private final int maxMessageSize;
+    private final int maxPartitions;
 
     public NamespaceService(MetadataStore store, int defaultBundles) {
+        this(store, defaultBundles, io.tributary.broker.BrokerConfig.DEFAULT_MAX_MESSAGE_SIZE,
+                io.tributary.broker.TopicLimitDefaults.DEFAULT.maxPartitions());
+    }
+
+    /**
+     * @param maxMessageSize the broker's broker.maxMessageSize: no namespace may allow larger messages
+     * @param maxPartitions  the broker's broker.maxPartitions: no namespace may create topics with more
+     */
+    public NamespaceService(MetadataStore store, int defaultBundles, int maxMessageSize, int maxPartitions) {
         this.store = store;
         this.defaultBundles = defaultBundles;
+        this.maxMessageSize = maxMessageSize;
+        this.maxPartitions = maxPartitions;
     }
 
     public CompletableFuture<Void> createTenant(String tenant, List<String> adminRoles) {
@@ -108,7 +124,10 @@ public final class NamespaceService {
                     throw new CompletionException(Errors.error(ErrorReason.NAMESPACE_NOT_EMPTY,
                             "namespace " + namespace + " still has topics " + topics));
                 }
-                return store.delete(path, read.get().version()).whenComplete((v, e) -> policies.remove(namespace))
+                return store.delete(path, read.get().version()).whenComplete((v, e) -> {
+                            policies.remove(namespace);
+                            lastKnown.remove(namespace);
+                        })
                         .exceptionally(e -> {
                             throw changedMeanwhile(e, "namespace " + namespace);
                         });
@@ -159,6 +178,8 @@ public final class NamespaceService {
         f.whenComplete((p, e) -> {
             if (e != null) {
                 policies.remove(namespace, f);
+            } else {
+                lastKnown.put(namespace, p);
             }
         });
         policies.put(namespace, f);
@@ -174,6 +195,7 @@ public final class NamespaceService {
                                                                                io.tributary.api.v1.NamespacePolicies update,
                                                                                List<String> clear) {
         validate(update);
+        LimitPoliciesValidation.validate(update, maxMessageSize, maxPartitions);
         List<Descriptors.FieldDescriptor> cleared = new ArrayList<>();
         for (String name : clear) {
             Descriptors.FieldDescriptor f = io.tributary.api.v1.NamespacePolicies.getDescriptor().findFieldByName(name);
@@ -201,7 +223,9 @@ public final class NamespaceService {
             NamespacePolicies next = stored.toBuilder().setPolicies(merged).build();
             return store.set(path, next.toByteArray(), v.get().version())
                     .thenApply(version -> {
-                        invalidate(namespace);
+                        // what this broker's checks read from now on (the watch tells the other brokers)
+                        lastKnown.put(namespace, next);
+                        policies.put(namespace, CompletableFuture.completedFuture(next));
                         return merged.build();
                     })
                     .exceptionallyCompose(e -> MetadataStore.is(e, org.apache.zookeeper.KeeperException.Code.BADVERSION)
@@ -227,9 +251,22 @@ public final class NamespaceService {
         }
     }
 
-    /** Forgets the cached policies of a namespace (they changed in ZooKeeper). */
+    /**
+     * A namespace's policies now, without waiting: the cached ones, or while they are re-read (after a
+     * change), the ones last read or written here; null if they were never read here.
+     */
+    public NamespacePolicies currentPolicies(String namespace) {
+        CompletableFuture<NamespacePolicies> f = policies(namespace);
+        return f.isDone() && !f.isCompletedExceptionally() ? f.join() : lastKnown.get(namespace);
+    }
+
+    /**
+     * Forgets the cached policies of a namespace (they changed in ZooKeeper) and reads them again at
+     * once, so that the limits checked next are the new ones.
+     */
     public void invalidate(String namespace) {
         policies.remove(namespace);
+        policies(namespace).exceptionally(e -> null);
     }
 
     public CompletableFuture<List<Bundle>> bundles(String namespace) {

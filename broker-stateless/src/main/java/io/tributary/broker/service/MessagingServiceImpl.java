@@ -50,7 +50,6 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
     private final String brokerId;
     private final ScheduledExecutorService scheduler;
     private final PublishBuffer publishBuffer;
-    private final int maxProducersPerTopic;
     private final SendHandler sendHandler;
     /** One pull consumer per topic and subscription, shared by all unary Receive callers. */
     private final Map<String, CompletableFuture<PullConsumer>> pullConsumers = new ConcurrentHashMap<>();
@@ -66,7 +65,6 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
         this.scheduler = scheduler;
         this.publishBuffer = new PublishBuffer(config.limits().maxPublishBufferBytes());
         metrics.registerPublishBuffer(publishBuffer::used, publishBuffer.limit());
-        this.maxProducersPerTopic = config.limits().maxProducersPerTopic();
         this.sendHandler = new SendHandler(topics, brokerId, config.maxMessageSize(), config.limits().maxSendMessages(),
                 metrics, publishBuffer);
     }
@@ -79,7 +77,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
     @Override
     public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> out) {
         return new PublishHandler(out, topics, brokerId, config.maxMessageSize(), config.maxPendingPublishes(), metrics,
-                publishBuffer, maxProducersPerTopic, config.limits().maxSendMessages());
+                publishBuffer, config.limits().maxSendMessages());
     }
 
     @Override
@@ -138,6 +136,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
             PullConsumer pc = new PullConsumer("pull-" + brokerId, sub, t.executor(), scheduler,
                     config.pullConsumerIdleTimeout().toMillis(), name.partitionIndex(),
                     config.maxMessageSize());
+            t.limits().checkConsumers();
             sub.addConsumer(pc, type);
             pc.touch();
             return pc;

@@ -48,7 +48,6 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private final int maxPending;
     private final io.tributary.broker.metrics.BrokerMetrics metrics;
     private final PublishBuffer buffer;
-    private final int maxProducersPerTopic;
     private final int maxSendMessages;
     private final Runnable resumeReading = this::resumeReading;
 
@@ -66,11 +65,10 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private long throttledSince;
 
     PublishHandler(StreamObserver<PublishResponse> out, TopicService topics, String brokerId, int maxMessageSize, int maxPending,
-                   io.tributary.broker.metrics.BrokerMetrics metrics, PublishBuffer buffer, int maxProducersPerTopic,
+                   io.tributary.broker.metrics.BrokerMetrics metrics, PublishBuffer buffer,
                    int maxSendMessages) {
         this.metrics = metrics;
         this.maxSendMessages = maxSendMessages;
-        this.maxProducersPerTopic = maxProducersPerTopic;
         this.buffer = buffer;
         this.out = (ServerCallStreamObserver<PublishResponse>) out;
         this.topics = topics;
@@ -115,11 +113,11 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
                     }
                     // PRODUCER_BUSY (thrown, so this stream gets no topic to publish to) while another
                     // live stream publishes under this name, or the topic has its maximum of producers
-                    deregister = t.addProducer(pname, this::disconnect, maxProducersPerTopic);
+                    deregister = t.addProducer(pname, this::disconnect);
                     topic = t;
                     producerName = pname;
                     send(PublishResponse.newBuilder().setOpened(ProducerOpened.newBuilder()
-                            .setProducerName(pname).setLastSequenceId(last).setMaxMessageSize(maxMessageSize)).build());
+                            .setProducerName(pname).setLastSequenceId(last).setMaxMessageSize(t.limits().now().messageSize().max())).build());
                 }
                 out.request(1);
             });
@@ -156,9 +154,9 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
         CompletableFuture<PublishResponse> reply;
         String invalid;
         int uncompressed;
-        if (b.getEntry().size() > maxMessageSize) {
-            reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.MESSAGE_TOO_LARGE,
-                    "batch of " + b.getEntry().size() + " bytes exceeds the maximum message size of " + maxMessageSize + " bytes")));
+        if ((invalid = t.limits().messageTooLarge(b.getEntry().size())) != null) {
+            // the namespace's max_message_size_bytes, or the broker's when it sets none
+            reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.MESSAGE_TOO_LARGE, invalid)));
         } else if ((uncompressed = EntryCodec.header(b.getEntry()).getUncompressedSize()) > maxMessageSize
                 || uncompressed < 0) {
             // readers decompress it into one array: the claim is bounded like the entry itself
@@ -206,10 +204,10 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
                 singles.add(PlainMessages.toSingle(m.getMessages(i), i, now));
             }
             long size = PlainMessages.entrySizeBound(pname, singles);
-            if (size > maxMessageSize) {
+            String tooLarge = t.limits().messageTooLarge(size);
+            if (tooLarge != null) {
                 throw new TributaryException(ErrorReason.MESSAGE_TOO_LARGE, "the " + n + " messages take up to " + size
-                        + " bytes as one entry, over the maximum message size of " + maxMessageSize
-                        + " bytes; nothing was stored");
+                        + " bytes as one entry: " + tooLarge + "; nothing was stored");
             }
             reply = store(t, pname, seq, n, PlainMessages.encode(pname, seq, singles, now));
         } catch (TributaryException e) {

@@ -118,6 +118,16 @@ final class SendHandler {
                     throw new TributaryException(ErrorReason.PRODUCER_BUSY, "producer " + producer
                             + " is connected to topic " + name + " by a Publish stream; a Send cannot use its name");
                 }
+                for (Run r : runs) {
+                    // the namespace's max_message_size_bytes, when it is below the broker's checked above
+                    long size = PlainMessages.entrySizeBound(storedAs, r.indexes().stream().map(singles::get).toList());
+                    String tooLarge = t.limits().messageTooLarge(size);
+                    if (tooLarge != null) {
+                        throw new TributaryException(ErrorReason.MESSAGE_TOO_LARGE, "messages " + r.indexes().get(0) + " to "
+                                + r.indexes().get(r.indexes().size() - 1) + " of this Send take up to " + size
+                                + " bytes as one entry: " + tooLarge + "; nothing was stored");
+                    }
+                }
                 return storeRuns(t, storedAs, runs, singles, 0, new ArrayList<>(), now)
                         .thenApply(results -> {
                             if (results.stream().anyMatch(x -> x instanceof PlainPublish.Result p && p.position() != null)) {

@@ -274,6 +274,7 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
                         subscription = sub;
                     }
                     try {
+                        t.limits().checkConsumers();
                         sub.addConsumer(this, open.getType());
                     } catch (RuntimeException refused) {
                         sub.closeIfUnusedReader();

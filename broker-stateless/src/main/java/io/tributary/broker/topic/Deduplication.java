@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.function.ToLongFunction;
 
 /**
@@ -50,19 +51,39 @@ final class Deduplication {
      */
     private final Map<String, Long> failedFrom = new HashMap<>();
 
+    /** Whether resends are dropped now (the namespace's deduplication_enabled): off, every batch is stored. */
+    private final BooleanSupplier enabled;
+
     Deduplication(ToLongFunction<String> storedSequence) {
-        this(storedSequence, RECENT_PRODUCERS, RECENT_BATCHES_PER_PRODUCER);
+        this(storedSequence, () -> true);
+    }
+
+    Deduplication(ToLongFunction<String> storedSequence, BooleanSupplier enabled) {
+        this(storedSequence, RECENT_PRODUCERS, RECENT_BATCHES_PER_PRODUCER, enabled);
     }
 
     Deduplication(ToLongFunction<String> storedSequence, int producers, int batchesPerProducer) {
+        this(storedSequence, producers, batchesPerProducer, () -> true);
+    }
+
+    Deduplication(ToLongFunction<String> storedSequence, int producers, int batchesPerProducer, BooleanSupplier enabled) {
         this.storedSequence = storedSequence;
+        this.enabled = enabled;
         this.recentPositions = boundedLru(producers);
         this.batchesPerProducer = batchesPerProducer;
     }
 
-    /** Whether a batch starting at {@code firstSequenceId} repeats ids already stored or in flight. */
+    /**
+     * Whether a batch starting at {@code firstSequenceId} repeats ids already stored or in flight;
+     * never while deduplication is off (no sequence-id check: a resent batch is stored again).
+     */
     boolean isResend(String producerName, long firstSequenceId) {
-        return firstSequenceId <= pushedMark(producerName);
+        return enabled.getAsBoolean() && firstSequenceId <= pushedMark(producerName);
+    }
+
+    /** Whether resends are dropped now. */
+    boolean enabled() {
+        return enabled.getAsBoolean();
     }
 
     /** The highest sequence id handed to the log for a producer (stored or in flight), -1 if none. */

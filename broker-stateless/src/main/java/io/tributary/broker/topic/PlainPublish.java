@@ -49,7 +49,7 @@ public final class PlainPublish {
         long mark = dedup.pushedMark(producerName);
         if (firstSequenceId < 0) {
             appendPlain(producerName, mark + 1, count, 0, encode, result);
-        } else if (firstSequenceId > mark) {
+        } else if (firstSequenceId > mark || !dedup.enabled()) {
             appendPlain(producerName, firstSequenceId, count, 0, encode, result);
         } else if (!dedup.settled(producerName)) {
             // some of these ids are in flight: decide once that append is stored or failed

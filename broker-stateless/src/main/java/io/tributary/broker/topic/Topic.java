@@ -67,6 +67,7 @@ public final class Topic {
     private final PolicyEnforcer policies;
     private final PositionResolver positions;
     private final TopicCounters counters = new TopicCounters();
+    private final TopicLimits limits;
 
     private final Map<String, CompletableFuture<Subscription>> subscriptions = new HashMap<>();
     /** The live producers' streams by producer name (one each): how to disconnect them, what they published. */
@@ -82,7 +83,7 @@ public final class Topic {
 
     Topic(TopicName name, ManagedLog log, ExecutorService executor, MetadataStore store,
           ScheduledExecutorService scheduler, BookKeeper bookKeeper, CursorConfig cursorConfig, int dispatchBatchSize,
-          Duration quotaHoldTimeout) {
+          Duration quotaHoldTimeout, TopicLimits limits) {
         this.name = name;
         this.log = log;
         this.executor = executor;
@@ -91,7 +92,8 @@ public final class Topic {
         this.bookKeeper = bookKeeper;
         this.cursorConfig = cursorConfig;
         this.dispatchBatchSize = dispatchBatchSize;
-        this.dedup = new Deduplication(log::lastSequenceId);
+        this.limits = limits.counting(this::openSubscriptions);
+        this.dedup = new Deduplication(log::lastSequenceId, limits::deduplicationEnabled);
         this.plain = new PlainPublish(dedup, this::appendNew, this::onExecutor);
         // batches the previous owner stored but may not have acknowledged: their resend gets their position
         for (io.tributary.storage.log.RecoveredBatch b : log.recoveredBatches()) {
@@ -118,6 +120,10 @@ public final class Topic {
         return scheduler;
     }
 
+    public TopicLimits limits() {
+        return limits;
+    }
+
     public boolean isClosing() {
         return closing;
     }
@@ -135,30 +141,22 @@ public final class Topic {
         return counters.totals();
     }
 
-    /** Told by dispatch (through the subscription context) of every entry handed to a consumer. */
-    private void recordDelivered(int messages, int bytes) {
-        counters.recordDelivered(messages, bytes);
-    }
-
     /**
      * Registers a producer's stream under its name, with a way to disconnect it when the topic closes;
      * returns its deregistration, to run when the stream ends. One live stream per name: two writers
      * under one name would interleave sequence ids, and deduplication would drop one's messages as
      * the other's resends. So a second is refused with PRODUCER_BUSY until the first stream has
      * ended; a producer reconnecting before the broker noticed its old stream's end retries. A topic
-     * takes at most {@code maxProducers} (each holds dedup state, pending appends and a stream):
-     * PRODUCER_BUSY beyond.
+     * takes at most its namespace's limit ({@link TopicLimits}; each holds dedup state, pending appends
+     * and a stream): PRODUCER_BUSY beyond.
      */
-    public Runnable addProducer(String producerName, Consumer<ErrorDetail> closer, int maxProducers) {
+    public Runnable addProducer(String producerName, Consumer<ErrorDetail> closer) {
         synchronized (producers) {
             if (producers.containsKey(producerName)) {
                 throw new TributaryException(ErrorReason.PRODUCER_BUSY, "producer " + producerName
                         + " is already connected to topic " + name + "; producer names must be unique per topic");
             }
-            if (producers.size() >= maxProducers) {
-                throw new TributaryException(ErrorReason.PRODUCER_BUSY, "topic " + name + " already has " + maxProducers
-                        + " producers on this broker, the maximum (broker.maxProducersPerTopic)");
-            }
+            limits.checkProducers(producers.size());
             ConnectedProducer connected = new ConnectedProducer(producerName, closer);
             producers.put(producerName, connected);
             return () -> producers.remove(producerName, connected);
@@ -315,6 +313,9 @@ public final class Topic {
                     return sub;
                 });
             }
+            if (create && existing == null) {
+                limits.checkSubscriptions(subscriptions.size());
+            }
             CompletableFuture<Subscription> f = ManagedCursor.newOpenOp(log).name(subscription).start(start)
                     .createIfMissing(create).metadataStore(store).bookKeeper(bookKeeper).scheduler(scheduler)
                     .config(cursorConfig).execute()
@@ -370,6 +371,7 @@ public final class Topic {
                 throw new TributaryException(ErrorReason.CONSUMER_BUSY, "subscription " + subscription
                         + " already exists on topic " + name + "; a reader needs a name of its own");
             }
+            limits.checkSubscriptions(subscriptions.size());
             PositionResolver.ReaderStart start = positions.readerStart(startId, p, inclusive, initial);
             Position next = start.next();
             ManagedCursor cursor = ManagedCursor.nonDurable(log, subscription, new Position(next.ledgerId(), next.entryId() - 1));
@@ -423,7 +425,7 @@ public final class Topic {
     /** What a subscription needs from this topic (it does not see the topic itself). */
     private SubscriptionContext subscriptionContext() {
         return new SubscriptionContext(name.toString(), log, log::sizeBytesFrom, executor, scheduler, dispatchBatchSize,
-                this::checkMessageId, this::recordDelivered, this::removeSubscription);
+                positions::checkMessageId, counters::recordDelivered, this::removeSubscription);
     }
 
     /** Called by a reader's subscription when its consumer left. Runs on the executor. */
@@ -432,11 +434,6 @@ public final class Topic {
         if (f != null && f.isDone() && !f.isCompletedExceptionally() && f.join() == sub) {
             subscriptions.remove(sub.name());
         }
-    }
-
-    /** Null if {@code p} can be the position of a message of this topic, else why not. Runs on the executor. */
-    private ErrorDetail checkMessageId(Position p) {
-        return positions.checkMessageId(p);
     }
 
     /** The position a seek target names (runs on the executor; reads the log for a publish time). */

@@ -45,6 +45,7 @@ public final class TopicService {
     private final OrderedExecutor executor;
     private final ScheduledExecutorService scheduler;
     private final Map<TopicName, CompletableFuture<Topic>> topics = new ConcurrentHashMap<>();
+    private final NamespaceTopics autoCreation;
 
     public TopicService(BrokerConfig config, MetadataStore store, NamespaceService namespaces, OwnershipService ownership,
                         ManagedLogFactory logs, OrderedExecutor executor, ScheduledExecutorService scheduler) {
@@ -55,6 +56,9 @@ public final class TopicService {
         this.logs = logs;
         this.executor = executor;
         this.scheduler = scheduler;
+        this.autoCreation = new NamespaceTopics(store, this::createTopic);
+        // a namespace's persistence policy gives the replication of the ledgers its topics create from now on
+        logs.ledgerConfig(log -> limits(TopicName.of(log).namespace()).thenApply(TopicLimits.Effective::ledgers));
         long every = config.policyCheckInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::maintainAll, every, every, TimeUnit.MILLISECONDS);
     }
@@ -94,7 +98,13 @@ public final class TopicService {
         return namespaces.policies(t.name().namespace())
                 .thenCompose(p -> t.maintain(Policies.of(p.getPolicies(), config.defaultPolicies())))
                 .thenCompose(deleted -> t.forgetInactiveProducers(config.dedupProducerInactivityTimeout(),
-                        config.dedupMaxProducersPerTopic()).thenApply(forgotten -> deleted));
+                        config.dedupMaxProducersPerTopic()).thenApply(forgotten -> deleted))
+                .thenCompose(deleted -> NamespaceTopics.expireSubscriptions(t).thenApply(v -> deleted));
+    }
+
+    /** The limits in force for a namespace now: its policies over this broker's defaults. */
+    public CompletableFuture<TopicLimits.Effective> limits(String namespace) {
+        return namespaces.policies(namespace).thenApply(p -> TopicLimits.Effective.of(namespace, p.getPolicies(), config));
     }
 
     /**
@@ -107,7 +117,7 @@ public final class TopicService {
         if (existing != null && !existing.isCompletedExceptionally()) {
             return existing.thenCompose(t -> t.isClosing() ? topic(name, createIfMissing) : CompletableFuture.completedFuture(t));
         }
-        boolean create = createIfMissing && config.allowAutoTopicCreation();
+        TopicLimits.Effective[] limits = new TopicLimits.Effective[1];
         CompletableFuture<Topic> f = new CompletableFuture<>();
         CompletableFuture<Topic> raced = topics.putIfAbsent(name, f);
         if (raced != null && !raced.isCompletedExceptionally()) {
@@ -115,7 +125,10 @@ public final class TopicService {
         } else if (raced != null) {
             topics.put(name, f);
         }
-        namespaces.bundleOf(name)
+        limits(name.namespace()).thenCompose(l -> {
+                    limits[0] = l;
+                    return namespaces.bundleOf(name);
+                })
                 .thenCompose(ownership::checkOwnership)
                 .thenCompose(v -> store.get(MetadataPaths.topic(name.toString())))
                 .thenCompose(md -> {
@@ -125,17 +138,18 @@ public final class TopicService {
                             throw new CompletionException(new TributaryException(ErrorReason.NOT_ALLOWED, "topic " + name
                                     + " is partitioned into " + partitions + " partitions; use " + name.partition(0) + " ..."));
                         }
-                    } else if (!create) {
-                        throw new CompletionException(new TributaryException(ErrorReason.TOPIC_NOT_FOUND,
-                                "topic " + name + " does not exist" + (createIfMissing ? " and auto-creation is disabled" : "")));
+                        // before the log is taken over: a topic whose cursor cannot load is not served
+                        return checkCursors(name).thenCompose(v -> logs.open(name.toString(), false));
                     }
-                    // before the log is taken over: a topic whose cursor cannot load is not served
-                    return checkCursors(name).thenCompose(v -> logs.open(name.toString(), create));
+                    return autoCreation.create(name, createIfMissing, limits[0])
+                            .thenCompose(v -> checkCursors(name)).thenCompose(v -> logs.open(name.toString(), true));
                 })
                 .thenApply(log -> {
                     Topic t = new Topic(name, log, executor.chooseThread(name.toString()), store, scheduler,
                             logs.bookKeeper(), CursorConfig.of(config.cursorPersistInterval(), logs.config()),
-                            config.dispatchBatchSize(), config.backlogQuotaHoldTimeout());
+                            config.dispatchBatchSize(), config.backlogQuotaHoldTimeout(),
+                            new TopicLimits(name, () -> namespaces.currentPolicies(name.namespace()),
+                                    p -> TopicLimits.Effective.of(name.namespace(), p, config), limits[0]));
                     t.onFenced(() -> {
                         LOG.warn("topic {} was taken over by another broker; unloading it here", name);
                         unload(name, ErrorReasons.detail(ErrorReason.TOPIC_FENCED, "topic " + name + " moved to another broker"),
@@ -226,11 +240,13 @@ public final class TopicService {
 
     /** Creates a topic (N > 0: a partitioned topic and its N partitions). */
     public CompletableFuture<Void> createTopic(TopicName name, int partitions) {
-        if (partitions < 0 || partitions > 10_000) {
+        int max = config.topicLimits().maxPartitions();
+        if (partitions < 0 || partitions > max) {
             return CompletableFuture.failedFuture(new TributaryException(ErrorReason.INVALID_REQUEST,
-                    "partitions must be in [0, 10000], was " + partitions));
+                    "partitions must be in [0, " + max + "] (broker.maxPartitions), was " + partitions));
         }
-        return namespaces.policies(name.namespace()).thenCompose(p -> {
+        return limits(name.namespace()).thenCompose(l -> autoCreation.checkTopicCount(name, Math.max(1, partitions), l))
+                .thenCompose(p -> {
             LogMetadata md = LogMetadata.newBuilder().setCreatedMs(System.currentTimeMillis()).setPartitions(partitions).build();
             return store.create(MetadataPaths.topic(name.toString()), md.toByteArray(), CreateMode.PERSISTENT)
                     .exceptionally(e -> {

@@ -43,7 +43,9 @@ class TopicPublishTest {
             });
 
     private final Topic topic = new Topic(TopicName.of("persistent://t/n/topic"), log, executor, null, scheduler,
-            null, null, 10, Duration.ofSeconds(30));
+            null, null, 10, Duration.ofSeconds(30), TopicLimits.fixed(TopicName.of("persistent://t/n/topic"), TopicLimits.Effective.of("t/n",
+                    io.tributary.api.v1.NamespacePolicies.getDefaultInstance(),
+                    io.tributary.broker.BrokerConfig.defaults("127.0.0.1:2181"))));
 
     @AfterEach
     void stop() {

@@ -93,6 +93,16 @@ public interface Namespaces {
     CompletableFuture<NamespacePolicies> setPoliciesAsync(String namespace, NamespacePolicies changes);
 
     /**
+     * Returns the named policy fields (as in admin.proto, e.g. {@code max_producers_per_topic}) to
+     * the broker's defaults; returns all the policies the namespace sets afterwards.
+     *
+     * @throws TributaryClientException with reason {@code INVALID_REQUEST} for an unknown field name
+     */
+    default NamespacePolicies clearPolicies(String namespace, String... fields) throws TributaryClientException {
+        return setPolicies(namespace, NamespacePolicies.builder().clear(fields).build());
+    }
+
+    /**
      * Gives {@code role} exactly {@code actions} on the namespace (all its topics), replacing what it was granted there
      * before. Takes effect on every broker within about a second. Needs an admin of the tenant.
      *

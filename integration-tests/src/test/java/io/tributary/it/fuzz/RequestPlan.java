@@ -526,10 +526,61 @@ final class RequestPlan {
                 if (d.consumeBoolean()) {
                     p.setBacklogQuota(BacklogQuota.newBuilder().setLimitBytes(d.consumeLong()).setPolicyValue(d.consumeInt(-1, 4)));
                 }
-                yield new Unary("setNamespacePolicies", SetNamespacePoliciesRequest.newBuilder()
-                        .setNamespace(namespace(true)).setPolicies(p).build());
+                limits(p);
+                SetNamespacePoliciesRequest.Builder r = SetNamespacePoliciesRequest.newBuilder().setNamespace(namespace(true));
+                if (d.consumeBoolean()) {
+                    // a policy name, one that does not exist, or junk
+                    r.addClear(switch (d.consumeInt(0, 2)) {
+                        case 0 -> "max_producers_per_topic";
+                        case 1 -> "no_such_policy";
+                        default -> d.consumeString(64);
+                    });
+                }
+                yield new Unary("setNamespacePolicies", r.setPolicies(p).build());
             }
         };
+    }
+
+    /**
+     * The limit policies (fields 9-17), each maybe set: small counts, negative and huge ones, message
+     * sizes around the broker's maximum, unknown creation types, partitions out of range, quorums out of order.
+     */
+    private void limits(NamespacePolicies.Builder p) {
+        if (d.consumeBoolean()) {
+            p.setMaxProducersPerTopic(hostileCount());
+        }
+        if (d.consumeBoolean()) {
+            p.setMaxConsumersPerTopic(hostileCount());
+        }
+        if (d.consumeBoolean()) {
+            p.setMaxSubscriptionsPerTopic(hostileCount());
+        }
+        if (d.consumeBoolean()) {
+            p.setMaxTopicsPerNamespace(hostileCount());
+        }
+        if (d.consumeBoolean()) {
+            p.setMaxMessageSizeBytes(d.consumeBoolean() ? d.consumeInt(-1, 2 * FuzzCluster.MAX_MESSAGE_SIZE) : d.consumeInt());
+        }
+        if (d.consumeBoolean()) {
+            p.setAutoTopicCreation(io.tributary.api.v1.AutoTopicCreation.newBuilder()
+                    .setTypeValue(d.consumeBoolean() ? d.consumeInt(-1, 4) : d.consumeInt())
+                    .setPartitions(d.consumeBoolean() ? d.consumeInt(-1, 4) : d.consumeInt()));
+        }
+        if (d.consumeBoolean()) {
+            p.setDeduplicationEnabled(d.consumeBoolean());
+        }
+        if (d.consumeBoolean()) {
+            p.setSubscriptionExpirationSeconds(d.consumeBoolean() ? d.consumeLong(-1, 5) : d.consumeLong());
+        }
+        if (d.consumeBoolean()) {
+            p.setPersistence(io.tributary.api.v1.Persistence.newBuilder().setEnsembleSize(hostileCount())
+                    .setWriteQuorum(hostileCount()).setAckQuorum(hostileCount()));
+        }
+    }
+
+    /** A count: mostly small (-1..3), else any int. */
+    private int hostileCount() {
+        return d.consumeBoolean() ? d.consumeInt(-1, 3) : d.consumeInt();
     }
 
     /** A namespace; with {@code fuzzTenant} always under the {@code fuzz} tenant. */

@@ -3,11 +3,14 @@ package io.tributary.client.impl.admin;
 import io.tributary.api.v1.GetTopicResponse;
 import io.tributary.client.MessageId;
 import io.tributary.client.SubscriptionType;
+import io.tributary.client.admin.AutoTopicCreation;
 import io.tributary.client.admin.BacklogQuota;
 import io.tributary.client.admin.BacklogQuotaPolicy;
 import io.tributary.client.admin.ConsumerStats;
 import io.tributary.client.admin.NamespacePolicies;
+import io.tributary.client.admin.Persistence;
 import io.tributary.client.admin.PublisherStats;
+import io.tributary.client.admin.Rate;
 import io.tributary.client.admin.SubscriptionStats;
 import io.tributary.client.admin.TopicInfo;
 import io.tributary.client.admin.TopicStats;
@@ -39,6 +42,50 @@ final class AdminConversions {
         if (p.hasBacklogQuota()) {
             b.backlogQuota(p.getBacklogQuota().getLimitBytes(), policy(p.getBacklogQuota().getPolicy()));
         }
+        if (p.hasPublishRatePerTopic()) {
+            b.publishRatePerTopic(new Rate(Math.max(0, p.getPublishRatePerTopic().getMessagesPerSecond()), Math.max(0, p.getPublishRatePerTopic().getBytesPerSecond())));
+        }
+        if (p.hasPublishRatePerNamespace()) {
+            b.publishRatePerNamespace(new Rate(Math.max(0, p.getPublishRatePerNamespace().getMessagesPerSecond()), Math.max(0, p.getPublishRatePerNamespace().getBytesPerSecond())));
+        }
+        if (p.hasDispatchRatePerSubscription()) {
+            b.dispatchRatePerSubscription(new Rate(Math.max(0, p.getDispatchRatePerSubscription().getMessagesPerSecond()), Math.max(0, p.getDispatchRatePerSubscription().getBytesPerSecond())));
+        }
+        if (p.hasDispatchRatePerTopic()) {
+            b.dispatchRatePerTopic(new Rate(Math.max(0, p.getDispatchRatePerTopic().getMessagesPerSecond()), Math.max(0, p.getDispatchRatePerTopic().getBytesPerSecond())));
+        }
+        if (p.hasMaxProducersPerTopic()) {
+            b.maxProducersPerTopic(Math.max(0, p.getMaxProducersPerTopic()));
+        }
+        if (p.hasMaxConsumersPerTopic()) {
+            b.maxConsumersPerTopic(Math.max(0, p.getMaxConsumersPerTopic()));
+        }
+        if (p.hasMaxSubscriptionsPerTopic()) {
+            b.maxSubscriptionsPerTopic(Math.max(0, p.getMaxSubscriptionsPerTopic()));
+        }
+        if (p.hasMaxTopicsPerNamespace()) {
+            b.maxTopicsPerNamespace(Math.max(0, p.getMaxTopicsPerNamespace()));
+        }
+        if (p.hasMaxMessageSizeBytes()) {
+            b.maxMessageSizeBytes(Math.max(0, p.getMaxMessageSizeBytes()));
+        }
+        if (p.hasSubscriptionExpirationSeconds()) {
+            b.subscriptionExpirationSeconds(Math.max(0, p.getSubscriptionExpirationSeconds()));
+        }
+        if (p.hasAutoTopicCreation()) {
+            autoTopicCreation(p.getAutoTopicCreation()).ifPresent(b::autoTopicCreation);
+        }
+        if (p.hasDeduplicationEnabled()) {
+            b.deduplicationEnabled(p.getDeduplicationEnabled());
+        }
+        if (p.hasPersistence()) {
+            io.tributary.api.v1.Persistence q = p.getPersistence();
+            try {
+                b.persistence(new Persistence(q.getEnsembleSize(), q.getWriteQuorum(), q.getAckQuorum()));
+            } catch (IllegalArgumentException e) {
+                // not something this server stores: left out rather than failing the read
+            }
+        }
         return b.build();
     }
 
@@ -49,7 +96,48 @@ final class AdminConversions {
         p.messageTtlSeconds().ifPresent(b::setMessageTtlSeconds);
         p.backlogQuota().ifPresent(q -> b.setBacklogQuota(io.tributary.api.v1.BacklogQuota.newBuilder()
                 .setLimitBytes(q.limitBytes()).setPolicy(toProto(q.policy()))));
+        p.publishRatePerTopic().ifPresent(r -> b.setPublishRatePerTopic(toProto(r)));
+        p.publishRatePerNamespace().ifPresent(r -> b.setPublishRatePerNamespace(toProto(r)));
+        p.dispatchRatePerSubscription().ifPresent(r -> b.setDispatchRatePerSubscription(toProto(r)));
+        p.dispatchRatePerTopic().ifPresent(r -> b.setDispatchRatePerTopic(toProto(r)));
+        p.maxProducersPerTopic().ifPresent(b::setMaxProducersPerTopic);
+        p.maxConsumersPerTopic().ifPresent(b::setMaxConsumersPerTopic);
+        p.maxSubscriptionsPerTopic().ifPresent(b::setMaxSubscriptionsPerTopic);
+        p.maxTopicsPerNamespace().ifPresent(b::setMaxTopicsPerNamespace);
+        p.maxMessageSizeBytes().ifPresent(b::setMaxMessageSizeBytes);
+        p.subscriptionExpirationSeconds().ifPresent(b::setSubscriptionExpirationSeconds);
+        p.autoTopicCreation().ifPresent(a -> b.setAutoTopicCreation(io.tributary.api.v1.AutoTopicCreation.newBuilder()
+                .setType(switch (a.type()) {
+                    case DISABLED -> io.tributary.api.v1.AutoTopicCreationType.AUTO_TOPIC_CREATION_TYPE_DISABLED;
+                    case NON_PARTITIONED -> io.tributary.api.v1.AutoTopicCreationType.AUTO_TOPIC_CREATION_TYPE_NON_PARTITIONED;
+                    case PARTITIONED -> io.tributary.api.v1.AutoTopicCreationType.AUTO_TOPIC_CREATION_TYPE_PARTITIONED;
+                }).setPartitions(a.partitions())));
+        p.deduplicationEnabled().ifPresent(b::setDeduplicationEnabled);
+        p.persistence().ifPresent(q -> b.setPersistence(io.tributary.api.v1.Persistence.newBuilder()
+                .setEnsembleSize(q.ensembleSize()).setWriteQuorum(q.writeQuorum()).setAckQuorum(q.ackQuorum())));
         return b.build();
+    }
+
+    private static io.tributary.api.v1.Rate toProto(Rate r) {
+        return io.tributary.api.v1.Rate.newBuilder().setMessagesPerSecond(r.messagesPerSecond())
+                .setBytesPerSecond(r.bytesPerSecond()).build();
+    }
+
+    private static java.util.Optional<AutoTopicCreation> autoTopicCreation(io.tributary.api.v1.AutoTopicCreation a) {
+        try {
+            switch (a.getType()) {
+                case AUTO_TOPIC_CREATION_TYPE_DISABLED:
+                    return java.util.Optional.of(AutoTopicCreation.disabled());
+                case AUTO_TOPIC_CREATION_TYPE_NON_PARTITIONED:
+                    return java.util.Optional.of(AutoTopicCreation.nonPartitioned());
+                case AUTO_TOPIC_CREATION_TYPE_PARTITIONED:
+                    return java.util.Optional.of(AutoTopicCreation.partitioned(a.getPartitions()));
+                default:
+                    return java.util.Optional.empty();
+            }
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     private static BacklogQuotaPolicy policy(io.tributary.api.v1.BacklogQuotaPolicy p) {

@@ -65,7 +65,8 @@ final class AdminNamespaces implements Namespaces {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(changes, "changes");
         return admin.call(AdminServiceGrpc.getSetNamespacePoliciesMethod(), SetNamespacePoliciesRequest.newBuilder()
-                        .setNamespace(namespace).setPolicies(AdminConversions.toProto(changes)).build(), true)
+                        .setNamespace(namespace).setPolicies(AdminConversions.toProto(changes))
+                        .addAllClear(changes.clear()).build(), true)
                 .thenApply(AdminConversions::policies);
     }
 
