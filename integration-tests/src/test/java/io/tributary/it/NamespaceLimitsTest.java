@@ -239,11 +239,31 @@ class NamespaceLimitsTest {
             p.send("explicitly created topics still work");
         }
         admin.namespaces().setPolicies(ns, NamespacePolicies.builder().autoTopicCreation(AutoTopicCreation.partitioned(3)).build());
-        refused(() -> producer(ns + "/auto"), ErrorReason.NOT_ALLOWED, "created partitioned into 3 partitions");
-        assertThat(admin.topics().getPartitions(ns + "/auto")).isEqualTo(3);
-        try (Producer<String> p = producer(ns + "/auto-partition-2")) {
-            p.send("to a partition");
+        // the SDK asks for the partitions first: the topic is created with 3, and it publishes to them
+        try (Consumer<String> c = consumer(ns + "/auto", "s"); Producer<String> p = producer(ns + "/auto")) {
+            assertThat(admin.topics().getPartitions(ns + "/auto")).isEqualTo(3);
+            for (int i = 0; i < 6; i++) {
+                p.newMessage().key("k" + i).value("m" + i).send();
+            }
+            java.util.Set<String> got = new java.util.TreeSet<>();
+            for (int i = 0; i < 6; i++) {
+                var m = c.receive(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(m).as("message %s of 6", i).isNotNull();
+                got.add(m.getValue());
+                c.acknowledge(m);
+            }
+            assertThat(got).containsExactly("m0", "m1", "m2", "m3", "m4", "m5");
         }
+        // a client that opens the topic itself, without asking for partitions, is told to use them
+        assertThatThrownBy(() -> io.tributary.api.v1.MessagingServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS).send(io.tributary.api.v1.SendRequest.newBuilder().setTopic(ns + "/auto-raw")
+                        .addMessages(io.tributary.api.v1.PlainMessage.newBuilder()
+                                .setValue(com.google.protobuf.ByteString.copyFromUtf8("m"))).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(ErrorReasons.detailOf(e).getReason()).isEqualTo(ErrorReason.NOT_ALLOWED);
+                    assertThat(ErrorReasons.detailOf(e).getMessage()).contains("created partitioned into 3 partitions");
+                });
+        assertThat(admin.topics().getPartitions(ns + "/auto-raw")).isEqualTo(3);
         // cleared: the broker's default, a topic without partitions
         admin.namespaces().clearPolicies(ns, "auto_topic_creation");
         try (Producer<String> p = producer(ns + "/plain")) {

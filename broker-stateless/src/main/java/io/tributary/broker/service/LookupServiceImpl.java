@@ -43,7 +43,7 @@ public final class LookupServiceImpl extends LookupServiceGrpc.LookupServiceImpl
         Replies.reply(out, () -> {
             TopicName name = TopicName.of(req.getTopic());
             GetPartitionsResponse.Builder r = GetPartitionsResponse.newBuilder().setTopic(name.toString());
-            return topics.partitions(name)
+            return topics.partitionsCreatingIfPartitioned(name)
                     .thenApply(n -> r.setPartitions(n).setExists(true).build())
                     .exceptionally(e -> {
                         if (ErrorReasons.detailOf(e).getReason() == ErrorReason.TOPIC_NOT_FOUND) {

@@ -1,6 +1,7 @@
 package io.tributary.broker.topic;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tributary.api.v1.AutoTopicCreationType;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.broker.BrokerConfig;
@@ -269,6 +270,26 @@ public final class TopicService {
 
     public CompletableFuture<Integer> partitions(TopicName name) {
         return partitionsVersioned(name).thenApply(MetadataStore.Versioned::value);
+    }
+
+    /**
+     * The partitions of a topic as a producer or consumer asks before it connects (GetPartitions): a
+     * missing topic whose namespace creates topics partitioned on first use is created here with its
+     * partitions, so that the client connects to those (as Pulsar's partitioned-metadata lookup does).
+     */
+    public CompletableFuture<Integer> partitionsCreatingIfPartitioned(TopicName name) {
+        return partitions(name).exceptionallyCompose(e -> {
+            if (ErrorReasons.detailOf(e).getReason() != ErrorReason.TOPIC_NOT_FOUND || name.partitionIndex() >= 0) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return limits(name.namespace()).thenCompose(l -> {
+                if (l.autoTopicCreation() != AutoTopicCreationType.AUTO_TOPIC_CREATION_TYPE_PARTITIONED) {
+                    return CompletableFuture.<Integer>failedFuture(e);
+                }
+                // created meanwhile by another client: its partitions stand
+                return createTopic(name, l.partitions()).handle((v, ce) -> null).thenCompose(v -> partitions(name));
+            });
+        });
     }
 
     /** The topic's partitions with the version of its metadata znode they were read at. */
