@@ -43,6 +43,11 @@ public final class RestServer implements AutoCloseable {
 
     /** The largest request body taken; a larger one gets 413. */
     public static final int MAX_BODY_BYTES = 1024 * 1024;
+    /**
+     * Of a body over the limit, this much more is read and dropped before the 413, so a client still sending
+     * reads the answer instead of a reset connection; beyond it the connection is closed.
+     */
+    static final long MAX_DRAIN_BYTES = 8L * 1024 * 1024;
     /** The longest query string taken; a longer one gets 414. */
     public static final int MAX_QUERY_CHARS = 8192;
     public static final String OPENAPI_PATH = "/admin/v1/openapi.json";
@@ -139,6 +144,7 @@ public final class RestServer implements AutoCloseable {
             }
             byte[] body = readBody(exchange);
             if (body == null) {
+                drain(exchange);
                 send(exchange, problem(413, Status.Code.RESOURCE_EXHAUSTED, ErrorReason.INVALID_REQUEST,
                         "the request body is larger than the limit of " + MAX_BODY_BYTES + " bytes"));
                 return;
@@ -172,9 +178,22 @@ public final class RestServer implements AutoCloseable {
                 return null;
             }
         }
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
-            return bytes.length > MAX_BODY_BYTES ? null : bytes;
+        // not closed here: an oversized body is drained before the answer; the exchange closes it
+        byte[] bytes = exchange.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
+        return bytes.length > MAX_BODY_BYTES ? null : bytes;
+    }
+
+    /** Drops the rest of an oversized body, up to {@link #MAX_DRAIN_BYTES}; beyond, the connection closes after the answer. */
+    private static void drain(HttpExchange exchange) throws IOException {
+        InputStream in = exchange.getRequestBody();
+        long dropped = 0;
+        byte[] buffer = new byte[64 * 1024];
+        int n;
+        while (dropped <= MAX_DRAIN_BYTES && (n = in.read(buffer)) >= 0) {
+            dropped += n;
+        }
+        if (dropped > MAX_DRAIN_BYTES) {
+            exchange.getResponseHeaders().set("Connection", "close");
         }
     }
 
