@@ -21,7 +21,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -151,10 +150,5 @@ public final class RestTranscoder {
             n.put("ownerAddress", e.ownerAddress);
         }
         return new Response(e.httpStatus, n.toString(), null);
-    }
-
-    /** Routes ordered for documentation: by path, then method. */
-    static Comparator<Route> documentOrder() {
-        return Comparator.comparing((Route r) -> r.path().openApiPath()).thenComparing(Route::httpMethod);
     }
 }
