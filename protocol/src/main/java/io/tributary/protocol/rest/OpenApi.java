@@ -65,7 +65,8 @@ public final class OpenApi {
                 body.putObject("content").putObject("application/json").set("schema", ref(in, schemas));
             } else {
                 for (FieldDescriptor f : in.getFields()) {
-                    if (r.path().variables().contains(f.getName()) || f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+                    if (r.path().variables().contains(f.getName()) || f.getJavaType() == FieldDescriptor.JavaType.MESSAGE
+                            || inOneofBoundByPath(f, r)) {
                         continue;
                     }
                     ObjectNode p = params.addObject();
@@ -114,6 +115,13 @@ public final class OpenApi {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Whether another member of {@code f}'s oneof is a path variable of {@code r}: the path chose it. */
+    private static boolean inOneofBoundByPath(FieldDescriptor f, Route r) {
+        return f.getRealContainingOneof() != null && r.path().variables().stream()
+                .map(v -> f.getContainingType().findFieldByName(v))
+                .anyMatch(p -> f.getRealContainingOneof().equals(p.getRealContainingOneof()));
     }
 
     private static ObjectNode ref(Descriptor d, Map<String, Descriptor> schemas) {

@@ -10,6 +10,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds a request message the way the route says: the JSON body (proto3 JSON mapping, unknown fields refused)
@@ -46,7 +47,7 @@ final class RequestBuilder {
                 throw RestError.invalid(route.httpMethod() + " " + route.path() + " takes no body: send the fields as "
                         + "query parameters");
             }
-            query(b, rawQuery);
+            query(b, rawQuery, pathValues.keySet());
         }
         for (Map.Entry<String, String> e : pathValues.entrySet()) {
             FieldDescriptor f = b.getDescriptorForType().findFieldByName(e.getKey());
@@ -56,7 +57,7 @@ final class RequestBuilder {
         return b.build();
     }
 
-    private static void query(Message.Builder root, String rawQuery) throws RestError {
+    private static void query(Message.Builder root, String rawQuery, Set<String> byPath) throws RestError {
         if (rawQuery == null || rawQuery.isEmpty()) {
             return;
         }
@@ -76,6 +77,9 @@ final class RequestBuilder {
             FieldDescriptor f = null;
             for (int i = 0; i < path.length; i++) {
                 f = field(b, path[i], name);
+                if (i == 0) {
+                    boundByPath(f, byPath, name);
+                }
                 if (i < path.length - 1) {
                     if (f.getJavaType() != FieldDescriptor.JavaType.MESSAGE || f.isRepeated()) {
                         throw RestError.invalid("query parameter '" + name + "': '" + path[i] + "' is not a message field");
@@ -84,6 +88,17 @@ final class RequestBuilder {
                 }
             }
             set(b, f, value, name);
+        }
+    }
+
+    /** Refuses a query parameter for a field the path sets, or for another member of a oneof the path sets. */
+    private static void boundByPath(FieldDescriptor f, Set<String> byPath, String parameter) throws RestError {
+        for (String v : byPath) {
+            FieldDescriptor p = f.getContainingType().findFieldByName(v);
+            if (p.equals(f) || (f.getRealContainingOneof() != null && f.getRealContainingOneof().equals(p.getRealContainingOneof()))) {
+                throw RestError.invalid("query parameter '" + parameter + "': the path already sets '" + v + "'"
+                        + (p.equals(f) ? "" : " (one of " + f.getRealContainingOneof().getName() + ")"));
+            }
         }
     }
 

@@ -63,6 +63,8 @@ class RequestBuilderTest {
         assertRefused(() -> build("POST", "/admin/v1/tenants", null, "{\"tenant\": 1, "), "malformed JSON body");
         assertRefused(() -> build("POST", "/admin/v1/tenants", null, "{\"colour\": 1}"), "colour");
         assertRefused(() -> build("POST", "/admin/v1/tenants", null, "[1, 2]"), "malformed JSON body");
+        assertRefused(() -> build("GET", "/admin/v1/namespaces/a/b/permissions", "topic=a/b/c", ""),
+                "the path already sets 'namespace' (one of resource)");
         String many = "subscription=x&".repeat(RequestBuilder.MAX_QUERY_PARAMETERS + 1);
         assertRefused(() -> build("GET", "/admin/v1/deadletters", many, ""), "more than 100 query parameters");
     }
