@@ -65,6 +65,7 @@
 {{- end -}}
 {{- else if eq $c "proxy" -}}
 {{- $_ := set $env "proxy.port" (include "tributary.str" $v.ports.client) -}}
+{{- $_ := set $env "proxy.httpPort" (include "tributary.str" $v.ports.http) -}}
 {{- $_ := set $env "proxy.zookeeperServers" $zk -}}
 {{- $_ := set $env "proxy.brokerServiceUrl" (include "tributary.broker.serviceUrl" $) -}}
 {{- if $tls -}}

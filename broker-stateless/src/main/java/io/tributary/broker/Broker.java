@@ -227,6 +227,10 @@ public final class Broker implements AutoCloseable {
         LOG.info("broker {} serving at {}{}", brokerId, address, metricsPort > 0
                 ? ", metrics and health at " + config.metricsSettings().scheme() + "://" + config.metricsSettings().bindAddress()
                         + ":" + metricsPort : "");
+        if (listeners.httpPort() >= 0) {
+            LOG.info("broker {} REST admin API at {}://{}:{}/admin/v1/", brokerId, config.tls() != null ? "https" : "http",
+                    config.bindAddress(), listeners.httpPort());
+        }
         LOG.info("broker {} internal listener (other brokers only) at {}{}{}", brokerId, internalAddress,
                 internal.tls() != null ? ", TLS" : "", config.authentication().enabled() ? ", authenticated" : "");
         return this;
@@ -348,6 +352,11 @@ public final class Broker implements AutoCloseable {
     /** The internal listener's port. */
     public int internalPort() {
         return internalServer.getPort();
+    }
+
+    /** Port of the REST admin API ({@code broker.httpPort}), -1 if off. */
+    public int httpPort() {
+        return listeners == null ? -1 : listeners.httpPort();
     }
 
     /** Port of the metrics and health endpoint ({@code /metrics}, {@code /health/*}), -1 if off. */

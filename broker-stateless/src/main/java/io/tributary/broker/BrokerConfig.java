@@ -74,6 +74,8 @@ import java.util.Properties;
  *                             ({@code broker.metrics.producerLevel}, default true; only with topic level)
  * @param metricsTls TLS of the metrics endpoint ({@code broker.metrics.tls.*}, its files by default the
  *                   client port's {@code broker.tls.*}), or null for plain HTTP
+ * @param httpPort port of the REST admin API ({@code broker.httpPort}): -1 (the default) off, 0 any free port;
+ *                 on {@code bindAddress}, over HTTPS with the client port's {@code tls}
  */
 public record BrokerConfig(
         String bindAddress,
@@ -112,7 +114,8 @@ public record BrokerConfig(
         String clusterName,
         boolean metricsTopicLevel,
         boolean metricsProducerLevel,
-        ServerTlsSettings metricsTls) {
+        ServerTlsSettings metricsTls,
+        int httpPort) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
     /** A cluster's ledgers: three copies of each entry, acknowledged once two bookies have it. */
@@ -139,6 +142,8 @@ public record BrokerConfig(
         Preconditions.checkArgument(dispatchBatchSize >= 1, "broker.dispatchBatchSize must be >= 1");
         Preconditions.checkArgument(metricsPort >= -1 && metricsPort <= 65535,
                 "broker.metricsPort must be -1 (off), 0 (any free port) or a port, was %s", metricsPort);
+        Preconditions.checkArgument(httpPort >= -1 && httpPort <= 65535,
+                "broker.httpPort must be -1 (off), 0 (any free port) or a port, was %s", httpPort);
         Preconditions.checkArgument(metricsBindAddress == null || !metricsBindAddress.isBlank(),
                 "broker.metricsBindAddress must not be blank (unset: broker.bindAddress)");
         Preconditions.checkArgument(!bundleMoveTimeout.isNegative() && !bundleMoveTimeout.isZero(), "broker.bundleMoveTimeout must be positive");
@@ -248,6 +253,7 @@ public record BrokerConfig(
         private boolean metricsTopicLevel = true;
         private boolean metricsProducerLevel = true;
         private ServerTlsSettings metricsTls = null;
+        private int httpPort = -1;
 
         private Builder() {
         }
@@ -290,6 +296,7 @@ public record BrokerConfig(
             metricsTopicLevel = c.metricsTopicLevel;
             metricsProducerLevel = c.metricsProducerLevel;
             metricsTls = c.metricsTls;
+            httpPort = c.httpPort;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -342,6 +349,8 @@ public record BrokerConfig(
         public Builder metricsProducerLevel(boolean v) { metricsProducerLevel = v; return this; }
         /** TLS of the metrics endpoint; null: plain HTTP. */
         public Builder metricsTls(ServerTlsSettings v) { metricsTls = v; return this; }
+        /** The REST admin API's port: -1 off, 0 any free port. */
+        public Builder httpPort(int v) { httpPort = v; return this; }
         /** The internal listener's port (0 picks a free one), its other settings kept. */
         public Builder internalPort(int v) { internal = internal.withPort(v); return this; }
 
@@ -352,7 +361,8 @@ public record BrokerConfig(
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
                     metricsBindAddress, drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
                     dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, topicLimits, storageTls, tls, authentication,
-                    internal, authorization, clusterName, metricsTopicLevel, metricsProducerLevel, metricsTls);
+                    internal, authorization, clusterName, metricsTopicLevel, metricsProducerLevel, metricsTls,
+                    httpPort);
         }
     }
 
@@ -427,6 +437,7 @@ public record BrokerConfig(
                 .metricsTopicLevel(s.getBoolean("broker.metrics.topicLevel", d.metricsTopicLevel()))
                 .metricsProducerLevel(s.getBoolean("broker.metrics.producerLevel", d.metricsProducerLevel()))
                 .metricsTls(MetricsSettings.tlsFrom(s, "broker"))
+                .httpPort(s.getInt("broker.httpPort", d.httpPort()))
                 .build();
     }
 

@@ -6,10 +6,12 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.broker.auth.AuthorizationInterceptor;
 import io.tributary.broker.metrics.RejectionCounter;
 import io.tributary.broker.auth.AuthorizationService;
 import io.tributary.protocol.config.Transport;
+import io.tributary.protocol.rest.RestServer;
 import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.security.auth.AuthenticationInterceptor;
 import io.tributary.security.tls.ServerTls;
@@ -44,6 +46,9 @@ final class BrokerListeners {
     /** Counts every client-port call that ends with an error reason, outermost. */
     private final RejectionCounter rejections;
 
+    /** The REST admin API ({@code broker.httpPort}), or null when off or not started. */
+    private RestServer rest;
+
     BrokerListeners(BrokerConfig config, AuthorizationService authorizationService, RejectionCounter rejections) {
         this.config = config;
         this.rejections = rejections;
@@ -55,10 +60,39 @@ final class BrokerListeners {
     Server startClientPort(int port, ServerServiceDefinition health, List<BindableService> services) throws IOException {
         NettyServerBuilder b = builder(config.bindAddress(), port, config.tls());
         b.addService(health); // probes (Kubernetes, load balancers) carry no token
+        ServerServiceDefinition admin = null;
         for (BindableService s : services) {
-            b.addService(secured(s.bindService(), clientPortInterceptors()));
+            ServerServiceDefinition d = secured(s.bindService(), clientPortInterceptors());
+            b.addService(d);
+            if (d.getServiceDescriptor().getName().equals(AdminServiceGrpc.SERVICE_NAME)) {
+                admin = d;
+            }
         }
-        return start(b, "broker.port", port);
+        Server server = start(b, "broker.port", port);
+        if (config.httpPort() >= 0 && admin != null) {
+            startRest(admin);
+        }
+        return server;
+    }
+
+    /**
+     * The REST admin API on {@code broker.httpPort}: the admin service exactly as the client port serves it
+     * (the same interceptors), over HTTPS with the client port's certificates (re-read the same way).
+     */
+    private void startRest(ServerServiceDefinition admin) throws IOException {
+        ServerTlsSettings t = config.tls();
+        ServerTls jdk = null;
+        if (t != null) {
+            jdk = ServerTls.startJdk(t);
+            tls.add(jdk);
+        }
+        rest = RestServer.start(config.bindAddress(), config.httpPort(), "broker.httpPort", admin,
+                jdk == null ? null : jdk.jdkSslContext(), t == null ? ServerTlsSettings.ClientAuth.NONE : t.clientAuth());
+    }
+
+    /** The REST admin API's port, or -1 when it is off. */
+    int httpPort() {
+        return rest == null ? -1 : rest.port();
     }
 
     /** Starts the internal listener with the control service, admitting brokers only. */
@@ -132,6 +166,9 @@ final class BrokerListeners {
 
     /** Stops accepting calls on both listeners; calls in progress go on until {@link #awaitTermination}. */
     void shutdown() {
+        if (rest != null) {
+            rest.close();
+        }
         servers.forEach(Server::shutdown);
     }
 

@@ -45,15 +45,17 @@ public final class Standalone implements AutoCloseable {
      *                    metrics endpoint ({@code --bind-address}; {@value #LOOPBACK} by default, {@code 0.0.0.0}
      *                    in a container whose ports are published); ZooKeeper, the bookies and the brokers'
      *                    ports stay on {@value #LOOPBACK}
+     * @param httpPort the proxy's REST admin API ({@code --http-port}; on {@code bindAddress}): -1 off (the default
+     *                 of the short constructor), 0 a free port
      */
     public record Options(File dataDir, int bookies, int zkPort, int bookiePort, int brokerPort, int proxyPort,
                           boolean syncJournal, UnaryOperator<BrokerConfig> brokerSettings, int brokers,
-                          StorageTlsSetup storageTls, SecureSetup security, String bindAddress) {
+                          StorageTlsSetup storageTls, SecureSetup security, String bindAddress, int httpPort) {
         public static final String LOOPBACK = "127.0.0.1";
 
         public Options(File dataDir, int bookies, int zkPort, int bookiePort, int brokerPort, int proxyPort,
                        boolean syncJournal, UnaryOperator<BrokerConfig> brokerSettings) {
-            this(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, 1, null, null, LOOPBACK);
+            this(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, 1, null, null, LOOPBACK, -1);
         }
 
         public static Options defaults(File dataDir) {
@@ -62,13 +64,13 @@ public final class Standalone implements AutoCloseable {
 
         public Options withBrokers(int n) {
             return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, n,
-                    storageTls, security, bindAddress);
+                    storageTls, security, bindAddress, httpPort);
         }
 
         /** ZooKeeper (on zkPort, TLS only) and the bookies (TLS only) with {@code tls}; null for plaintext. */
         public Options withStorageTls(StorageTlsSetup tls) {
             return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, brokers,
-                    tls, security, bindAddress);
+                    tls, security, bindAddress, httpPort);
         }
 
         /**
@@ -77,13 +79,19 @@ public final class Standalone implements AutoCloseable {
          */
         public Options withSecurity(SecureSetup setup) {
             return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, brokers,
-                    setup.storageTls(), setup, bindAddress);
+                    setup.storageTls(), setup, bindAddress, httpPort);
         }
 
         /** The proxy's port and every metrics endpoint on {@code address} ({@code --bind-address}). */
         public Options withBindAddress(String address) {
             return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, brokers,
-                    storageTls, security, address);
+                    storageTls, security, address, httpPort);
+        }
+
+        /** The proxy's REST admin API on {@code port} (-1: off, 0: a free port), on the bind address. */
+        public Options withHttpPort(int port) {
+            return new Options(dataDir, bookies, zkPort, bookiePort, brokerPort, proxyPort, syncJournal, brokerSettings, brokers,
+                    storageTls, security, bindAddress, port);
         }
     }
 
@@ -165,7 +173,8 @@ public final class Standalone implements AutoCloseable {
             String all = String.join(",", brokers.stream().map(Broker::address).toList());
             // the proxy's metrics after the brokers': metricsPort + brokers (0: a free port, -1: none)
             ProxyConfig proxyConfig = ProxyConfig.withBrokers(all).withPort(options.proxyPort()).withBindAddress(options.bindAddress())
-                    .withMetrics(metricsPort > 0 ? metricsPort + options.brokers() : metricsPort, options.bindAddress()).withClusterName(cluster);
+                    .withMetrics(metricsPort > 0 ? metricsPort + options.brokers() : metricsPort, options.bindAddress()).withClusterName(cluster)
+                    .toBuilder().httpPort(options.httpPort()).build();
             ProxyConfig secured = options.security() == null ? proxyConfig : options.security().secureProxy(proxyConfig);
             proxy = onPort("the proxy", options.proxyPort(), "--port", () -> new ProxyServer(secured).start());
             if (options.security() != null) {
@@ -262,6 +271,11 @@ public final class Standalone implements AutoCloseable {
 
     public int proxyPort() {
         return proxy.port();
+    }
+
+    /** The proxy's REST admin API's base URL, null when off. */
+    public String proxyRestUrl() {
+        return proxy.restUrl();
     }
 
     /** The port of the proxy's {@code /metrics} and {@code /health/*}, -1 when off. */

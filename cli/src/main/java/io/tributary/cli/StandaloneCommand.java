@@ -39,8 +39,13 @@ final class StandaloneCommand implements Callable<Integer> {
                     + "0 picks free ports, -1 turns them off (default: ${DEFAULT-VALUE})."})
     int metricsPort;
 
+    @Option(names = "--http-port", defaultValue = "6680",
+            description = {"Port of the proxy's REST admin API (/admin/v1/, OpenAPI at /admin/v1/openapi.json), on the "
+                    + "--bind-address; 0 picks a free port, -1 turns it off (default: ${DEFAULT-VALUE})."})
+    int httpPort;
+
     @Option(names = "--bind-address", defaultValue = Standalone.Options.LOOPBACK, paramLabel = "ADDRESS",
-            description = {"Interface of the proxy's port and of every metrics endpoint: 0.0.0.0 for every interface, as in "
+            description = {"Interface of the proxy's port, its REST port and every metrics endpoint: 0.0.0.0 for every interface, as in "
                     + "a container whose ports are published (default: ${DEFAULT-VALUE}). ZooKeeper, the bookies and "
                     + "the brokers stay on 127.0.0.1."})
     String bindAddress;
@@ -62,7 +67,7 @@ final class StandaloneCommand implements Callable<Integer> {
         }
         Standalone.Options options = new Standalone.Options(dataDir, bookies, zkPort, bookiePort, brokerPort,
                 proxyPort, !noFsync, c -> c.toBuilder().metricsPort(metricsPort).build()).withBrokers(brokers)
-                .withBindAddress(bindAddress);
+                .withBindAddress(bindAddress).withHttpPort(httpPort);
         SecureSetup security = secure ? SecureSetup.prepare(dataDir.toPath()) : null;
         Standalone standalone = new Standalone(security == null ? options : options.withSecurity(security));
         // SIGTERM (a container's stop) and Ctrl-C close every component and exit 0, with logging still on
@@ -72,6 +77,10 @@ final class StandaloneCommand implements Callable<Integer> {
         boolean loopback = bindAddress.equals(Standalone.Options.LOOPBACK);
         System.out.println("  proxy (clients connect here): localhost:" + standalone.proxyPort()
                 + (loopback ? "" : " (listening on " + bindAddress + ")"));
+        if (standalone.proxyRestUrl() != null) {
+            System.out.println("  REST admin API:                " + standalone.proxyRestUrl().replace("//" + bindAddress + ":",
+                    "//localhost:") + " (OpenAPI: openapi.json there)");
+        }
         String scheme = standalone.metricsScheme();
         for (int i = 0; i < standalone.brokers().size(); i++) {
             printMetrics("broker " + i + " metrics:", scheme, standalone.brokers().get(i).metricsPort());

@@ -51,6 +51,10 @@ import java.util.Properties;
  *                               ({@code proxy.streamResumeTimeout}); default 30s (the client's deadline, if
  *                               earlier, wins); {@link Duration#ZERO} turns resumption off: the client's stream
  *                               fails with the broker's error, as before
+ * @param httpPort               port of the REST admin API ({@code proxy.httpPort}) on {@code bindAddress}, over
+ *                               HTTPS with {@code tls}; {@value #DEFAULT_HTTP_PORT} when read from properties,
+ *                               -1 off, 0 a free port; the builder's default is -1 (embedded proxies and tests
+ *                               open it only when asked)
  */
 public record ProxyConfig(
         String bindAddress,
@@ -67,13 +71,16 @@ public record ProxyConfig(
         String clusterName,
         ServerTlsSettings metricsTls,
         BrokerDiscoverySettings discovery,
-        Duration streamResumeTimeout) {
+        Duration streamResumeTimeout,
+        int httpPort) {
 
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 6650;
     public static final int DEFAULT_MAX_INBOUND_MESSAGE_SIZE = io.tributary.protocol.config.Transport.MAX_INBOUND_MESSAGE_SIZE;
     public static final Duration DEFAULT_LOOKUP_CACHE_TTL = Duration.ofSeconds(60);
     public static final int DEFAULT_METRICS_PORT = 8081;
+    /** The REST admin API's port: next to the gRPC ports (6650-6652), clear of the metrics range (8080 and up). */
+    public static final int DEFAULT_HTTP_PORT = 6680;
     /** Above the brokers' default ZooKeeper session timeout (15 s) plus the proxy's stall time (5 s). */
     public static final Duration DEFAULT_STREAM_RESUME_TIMEOUT = Duration.ofSeconds(30);
 
@@ -90,6 +97,7 @@ public record ProxyConfig(
     public static final String KEY_METRICS_BIND_ADDRESS = "proxy.metricsBindAddress";
     public static final String KEY_CLUSTER_NAME = "proxy.clusterName";
     public static final String KEY_STREAM_RESUME_TIMEOUT = "proxy.streamResumeTimeout";
+    public static final String KEY_HTTP_PORT = "proxy.httpPort";
 
     public ProxyConfig {
         if (bindAddress == null || bindAddress.isBlank()) {
@@ -128,6 +136,10 @@ public record ProxyConfig(
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new IllegalArgumentException(KEY_METRICS_PORT + " must be -1 (off), 0 (any free port) or a port, got "
                     + metricsPort);
+        }
+        if (httpPort < -1 || httpPort > 65535) {
+            throw new IllegalArgumentException(KEY_HTTP_PORT + " must be -1 (off), 0 (any free port) or a port, got "
+                    + httpPort);
         }
         if (metricsBindAddress != null) {
             if (metricsBindAddress.isBlank()) {
@@ -226,6 +238,7 @@ public record ProxyConfig(
         private ServerTlsSettings metricsTls;
         private BrokerDiscoverySettings discovery;
         private Duration streamResumeTimeout = DEFAULT_STREAM_RESUME_TIMEOUT;
+        private int httpPort = -1;
 
         public Builder() {
         }
@@ -246,6 +259,7 @@ public record ProxyConfig(
             metricsTls = c.metricsTls;
             discovery = c.discovery;
             streamResumeTimeout = c.streamResumeTimeout;
+            httpPort = c.httpPort;
         }
 
         public Builder bindAddress(String v) { bindAddress = v; return this; }
@@ -263,11 +277,13 @@ public record ProxyConfig(
         public Builder metricsTls(ServerTlsSettings v) { metricsTls = v; return this; }
         public Builder discovery(BrokerDiscoverySettings v) { discovery = v; return this; }
         public Builder streamResumeTimeout(Duration v) { streamResumeTimeout = v; return this; }
+        /** The REST admin API's port: -1 (the builder's default) off, 0 a free port. */
+        public Builder httpPort(int v) { httpPort = v; return this; }
 
         public ProxyConfig build() {
             return new ProxyConfig(bindAddress, port, brokerServiceUrl, maxInboundMessageSize, lookupCacheTtl, tls,
                     authentication, brokerClientAuthTokenFile, brokerClientTls, metricsPort, metricsBindAddress, clusterName,
-                    metricsTls, discovery, streamResumeTimeout);
+                    metricsTls, discovery, streamResumeTimeout, httpPort);
         }
     }
 
@@ -293,7 +309,7 @@ public record ProxyConfig(
      * {@code TRIBUTARY_PROXY_BROKER_SERVICE_URL}, {@code TRIBUTARY_PROXY_MAX_INBOUND_MESSAGE_SIZE},
      * {@code TRIBUTARY_PROXY_LOOKUP_CACHE_TTL}) overrides the property. Missing values take their defaults.
      * Metrics and health: {@code proxy.metricsPort}, {@code proxy.metricsBindAddress}, {@code proxy.clusterName} and {@code proxy.metrics.tls.*}.
-     * Streams: {@code proxy.streamResumeTimeout}.
+     * Streams: {@code proxy.streamResumeTimeout}. REST admin API: {@code proxy.httpPort}.
      * Broker discovery: {@code proxy.zookeeperServers}, {@code proxy.metadataRoot}, {@code proxy.zookeeperSessionTimeout}
      * and {@code proxy.zookeeper.tls.*} ({@link BrokerDiscoverySettings}).
      * Security: {@code proxy.tls.*}, {@code proxy.authentication.*}, {@code proxy.brokerClient.authTokenFile}
@@ -322,7 +338,8 @@ public record ProxyConfig(
                 s.get(KEY_CLUSTER_NAME, MetricsSettings.DEFAULT_CLUSTER),
                 MetricsSettings.tlsFrom(s, "proxy"),
                 BrokerDiscoverySettings.from(s),
-                s.getDuration(KEY_STREAM_RESUME_TIMEOUT, DEFAULT_STREAM_RESUME_TIMEOUT, ChronoUnit.MILLIS));
+                s.getDuration(KEY_STREAM_RESUME_TIMEOUT, DEFAULT_STREAM_RESUME_TIMEOUT, ChronoUnit.MILLIS),
+                s.getInt(KEY_HTTP_PORT, DEFAULT_HTTP_PORT));
     }
 
     private static Path path(String v) {

@@ -15,7 +15,9 @@ import io.tributary.api.v1.LookupServiceGrpc;
 import io.tributary.api.v1.MessagingServiceGrpc;
 import io.tributary.metrics.MetricsServer;
 import io.tributary.protocol.config.Transport;
+import io.tributary.protocol.rest.RestServer;
 import io.tributary.protocol.security.BearerCredentials;
+import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TokenFile;
 import io.tributary.security.auth.AuthenticationInterceptor;
 import io.tributary.security.tls.ServerTls;
@@ -79,6 +81,11 @@ public final class ProxyServer implements AutoCloseable {
     private final BrokerReachability reachability;
     /** /metrics and /health/* (null when proxy.metricsPort is -1 or before start) */
     private MetricsServer metricsServer;
+    /** The admin service behind the public port's interceptors: served on the gRPC port and the REST port. */
+    private final ServerServiceDefinition admin;
+    /** The REST admin API ({@code proxy.httpPort}) and its TLS context; null when off or not started. */
+    private volatile RestServer rest;
+    private ServerTls restTls;
     private final Server server;
     /** The public port's TLS (null: plaintext), closed with the server. */
     private final ServerTls tls;
@@ -108,6 +115,8 @@ public final class ProxyServer implements AutoCloseable {
         // one for all services: they share its key cache (a JWKS document is fetched once, not per service)
         this.authentication = config.authentication().enabled() ? AuthenticationInterceptor.create(config.authentication()) : null;
         this.tls = config.tls() == null ? null : ServerTls.start(config.tls());
+        // the REST admin API calls this very definition (the same interceptors) through an in-process server
+        this.admin = authenticated(new AdminProxyService(brokers, ownerLookup));
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()));
         if (tls != null) {
             builder.sslContext(tls.sslContext());
@@ -122,7 +131,7 @@ public final class ProxyServer implements AutoCloseable {
                 .addTransportFilter(metrics.connectionFilter())
                 .addService(authenticated(new MessagingProxyService(ownerLookup, channels, timer, config.streamResumeTimeout())))
                 .addService(authenticated(new LookupProxyService(ownerLookup, brokers)))
-                .addService(authenticated(new AdminProxyService(brokers, ownerLookup)))
+                .addService(admin)
                 // grpcurl-style tools list and describe the services without the .proto files
                 .addService(authenticated(ProtoReflectionServiceV1.newInstance()))
                 .addService(health.getHealthService()) // probes carry no token
@@ -173,7 +182,8 @@ public final class ProxyServer implements AutoCloseable {
         try {
             metricsServer = MetricsServer.start(config.metricsSettings(), metrics.registry(), this::notReadyBecause);
             server.start();
-        } catch (IOException e) {
+            rest = startRest();
+        } catch (IOException | RuntimeException e) {
             close(); // stops watching the TLS files and the metrics endpoint
             throw e;
         }
@@ -189,7 +199,34 @@ public final class ProxyServer implements AutoCloseable {
                 metricsServer == null ? "" : "; metrics and health at " + config.metricsSettings().scheme() + "://"
                         + config.metricsSettings().bindAddress() + ":"
                         + metricsServer.port());
+        if (rest != null) {
+            LOG.info("Tributary proxy REST admin API at {}", restUrl());
+        }
         return this;
+    }
+
+    /** The REST admin API on {@code proxy.httpPort}, over HTTPS with the public port's certificates; null when off. */
+    private RestServer startRest() throws IOException {
+        if (config.httpPort() < 0) {
+            return null;
+        }
+        ServerTls jdk = config.tls() == null ? null : ServerTls.startJdk(config.tls());
+        restTls = jdk;
+        return RestServer.start(config.bindAddress(), config.httpPort(), ProxyConfig.KEY_HTTP_PORT, admin,
+                jdk == null ? null : jdk.jdkSslContext(),
+                config.tls() == null ? ServerTlsSettings.ClientAuth.NONE : config.tls().clientAuth());
+    }
+
+    /** The REST admin API's port; -1 when off (proxy.httpPort=-1) or not started. */
+    public int httpPort() {
+        RestServer r = rest;
+        return r == null ? -1 : r.port();
+    }
+
+    /** The REST admin API's base URL, e.g. {@code http://0.0.0.0:6680/admin/v1/}; null when off. */
+    public String restUrl() {
+        return rest == null ? null : (tls != null ? "https" : "http") + "://" + config.bindAddress() + ":" + rest.port()
+                + "/admin/v1/";
     }
 
     private String brokersDescription() {
@@ -262,6 +299,12 @@ public final class ProxyServer implements AutoCloseable {
         }
         closed = true;
         health.enterTerminalState();
+        if (rest != null) {
+            rest.close();
+        }
+        if (restTls != null) {
+            restTls.close();
+        }
         server.shutdown();
         try {
             if (!server.awaitTermination(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {

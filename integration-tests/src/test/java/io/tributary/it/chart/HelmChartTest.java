@@ -268,6 +268,16 @@ class HelmChartTest {
     }
 
     @Test
+    void theProxyServiceExposesTheRestAdminPort() {
+        RenderedChart r = RENDERS.get("default");
+        assertThat(r.get(Service.class, FULLNAME + "-proxy").getSpec().getPorts())
+                .anySatisfy(p -> assertThat(p.getName() + " " + p.getPort() + " " + p.getTargetPort().getStrVal()).isEqualTo("http 6680 http"));
+        assertThat(r.get(Deployment.class, FULLNAME + "-proxy").getSpec().getTemplate().getSpec().getContainers().get(0).getPorts())
+                .anySatisfy(p -> assertThat(p.getName() + " " + p.getContainerPort()).isEqualTo("http 6680"));
+        assertThat(r.get(ConfigMap.class, FULLNAME + "-proxy").getData()).containsEntry(Settings.envName("proxy.httpPort"), "6680");
+    }
+
+    @Test
     void everyDashboardAndTheAlertRulesAreShipped() throws Exception {
         RenderedChart r = RENDERS.get("production");
         List<Path> boards;

@@ -87,7 +87,7 @@ class ImageTest {
         Path log = Paths.get("target", "cluster-logs", "image-standalone.log").toAbsolutePath();
         Process p = start(log, Map.of(), "standalone", "--port", Integer.toString(proxyPort), "--broker-port",
                 Integer.toString(brokerPort), "--zookeeper-port", Integer.toString(zkPort), "--bookie-port",
-                Integer.toString(bookiePort), "--metrics-port", "0", "--no-fsync");
+                Integer.toString(bookiePort), "--metrics-port", "0", "--http-port", "0", "--no-fsync");
         await().atMost(Duration.ofSeconds(90)).until(() -> read(log).contains("Tributary standalone is running.") || !p.isAlive());
         assertThat(read(log)).as("the standalone's output").contains("Tributary standalone is running.");
         // the data went where the image's user may write: its working directory

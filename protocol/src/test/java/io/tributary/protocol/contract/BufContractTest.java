@@ -46,7 +46,7 @@ class BufContractTest {
 
     @Test
     void thePublicApiIsCompatibleWithTheLastRelease() {
-        Result breaking = buf(MODULE, "breaking", "--error-format=json", "--against", baseline().toString());
+        Result breaking = buf(MODULE, "breaking", "src/main/proto", "--error-format=json", "--against", baseline().toString());
         assertThat(breaking.exitCode).as(breaking.output).isZero();
     }
 
@@ -66,7 +66,7 @@ class BufContractTest {
                 .replace("  int32 message_count = 2;", "  int32 message_count = 7;")
                 .replace("  rpc GetLastMessageId(GetLastMessageIdRequest) returns (GetLastMessageIdResponse);\n", ""));
 
-        Result breaking = buf(copy, "breaking", "--error-format=json", "--against", baseline().toString());
+        Result breaking = buf(copy, "breaking", "src/main/proto", "--error-format=json", "--against", baseline().toString());
 
         assertThat(breaking.exitCode).as(breaking.output).isNotZero();
         assertThat(breaking.output)
@@ -88,7 +88,7 @@ class BufContractTest {
         // a lint violation in the broker-internal protos, which buf.yaml excludes
         edit(internal, text -> text + "\nmessage internal_note {}\n");
 
-        Result breaking = buf(copy, "breaking", "--error-format=json", "--against", baseline().toString());
+        Result breaking = buf(copy, "breaking", "src/main/proto", "--error-format=json", "--against", baseline().toString());
         assertThat(breaking.exitCode).as(breaking.output).isZero();
         Result lint = buf(copy, "lint", "--error-format=json");
         assertThat(lint.exitCode).as(lint.output).isZero();
@@ -134,18 +134,23 @@ class BufContractTest {
         return 0;
     }
 
-    /** buf.yaml and src/main/proto (public and internal protos) into {@code target}, the same layout. */
+    /**
+     * buf.yaml, src/main/proto (public and internal protos) and target/googleapis (the google/api protos the build
+     * unpacks for admin.proto's HTTP rules) into {@code target}, the same layout.
+     */
     private static void copyModule(Path target) throws IOException {
         Files.copy(MODULE.resolve("buf.yaml"), target.resolve("buf.yaml"));
-        Path protos = MODULE.resolve("src/main/proto");
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(protos)) {
-            files = walk.filter(Files::isRegularFile).toList();
-        }
-        for (Path file : files) {
-            Path to = target.resolve("src/main/proto").resolve(protos.relativize(file).toString());
-            Files.createDirectories(to.getParent());
-            Files.copy(file, to);
+        for (String root : List.of("src/main/proto", "target/googleapis")) {
+            Path protos = MODULE.resolve(root);
+            List<Path> files;
+            try (Stream<Path> walk = Files.walk(protos)) {
+                files = walk.filter(Files::isRegularFile).toList();
+            }
+            for (Path file : files) {
+                Path to = target.resolve(root).resolve(protos.relativize(file).toString());
+                Files.createDirectories(to.getParent());
+                Files.copy(file, to);
+            }
         }
     }
 
