@@ -11,7 +11,7 @@ import io.tributary.broker.auth.AuthorizationInterceptor;
 import io.tributary.broker.metrics.RejectionCounter;
 import io.tributary.broker.auth.AuthorizationService;
 import io.tributary.protocol.config.Transport;
-import io.tributary.protocol.rest.RestServer;
+import io.tributary.rest.RestServer;
 import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.security.auth.AuthenticationInterceptor;
 import io.tributary.security.tls.ServerTls;

@@ -15,7 +15,7 @@ import io.tributary.api.v1.LookupServiceGrpc;
 import io.tributary.api.v1.MessagingServiceGrpc;
 import io.tributary.metrics.MetricsServer;
 import io.tributary.protocol.config.Transport;
-import io.tributary.protocol.rest.RestServer;
+import io.tributary.rest.RestServer;
 import io.tributary.protocol.security.BearerCredentials;
 import io.tributary.protocol.security.ServerTlsSettings;
 import io.tributary.protocol.security.TokenFile;

@@ -1,4 +1,4 @@
-package io.tributary.protocol.rest;
+package io.tributary.rest;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

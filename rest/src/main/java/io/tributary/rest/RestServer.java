@@ -1,4 +1,4 @@
-package io.tributary.protocol.rest;
+package io.tributary.rest;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

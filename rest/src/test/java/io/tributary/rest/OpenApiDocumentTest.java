@@ -1,4 +1,4 @@
-package io.tributary.protocol.rest;
+package io.tributary.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /**
  * docs/openapi.json is the document generated from admin.proto's HTTP rules, and every AdminService rpc has a
  * rule. After changing admin.proto, regenerate the file with
- * {@code mvn -o -q -B -pl protocol test -Dtest=OpenApiDocumentTest -Dopenapi.write=true} and commit it.
+ * {@code mvn -q -B -pl rest -am test -Dtest=OpenApiDocumentTest -Dsurefire.failIfNoSpecifiedTests=false -Dopenapi.write=true} and commit it.
  */
 class OpenApiDocumentTest {
     private static final Path CHECKED_IN = Path.of("../docs/openapi.json");
@@ -60,7 +60,7 @@ class OpenApiDocumentTest {
         assertThat(CHECKED_IN).as("docs/openapi.json is missing").exists();
         assertThat(Files.readString(CHECKED_IN))
                 .as("docs/openapi.json differs from the document generated from admin.proto: regenerate it with "
-                        + "mvn -o -q -B -pl protocol test -Dtest=OpenApiDocumentTest -Dopenapi.write=true")
+                        + "mvn -q -B -pl rest -am test -Dtest=OpenApiDocumentTest -Dsurefire.failIfNoSpecifiedTests=false -Dopenapi.write=true")
                 .isEqualTo(generated);
     }
 }

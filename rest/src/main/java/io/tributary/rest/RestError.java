@@ -1,4 +1,4 @@
-package io.tributary.protocol.rest;
+package io.tributary.rest;
 
 import io.grpc.Status;
 import io.tributary.api.v1.ErrorReason;

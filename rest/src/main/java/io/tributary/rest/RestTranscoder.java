@@ -1,4 +1,4 @@
-package io.tributary.protocol.rest;
+package io.tributary.rest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package io.tributary.protocol.rest;
+package io.tributary.rest;
 
 import com.google.api.AnnotationsProto;
 import com.google.api.HttpRule;
