@@ -6,7 +6,8 @@
 # Node.js and npm (npm ci installs protocol/package-lock.json: buf, whose lint and breaking-change checks of the
 # public gRPC API run in the protocol module's BufContractTest), python3-grpcio and python3-protobuf (the Python
 # client proof of clients/python), and the Node.js client proof's packages (npm ci of clients/node/package-lock.json:
-# @grpc/grpc-js and @grpc/proto-loader). AnyLanguageClientsTest runs both against a standalone.
+# @grpc/grpc-js and @grpc/proto-loader). AnyLanguageClientsTest runs both against a standalone. curl and jq: the
+# shell blocks of docs/administration.md that AdministrationGuideTest runs use them.
 # A test never skips for want of a program: this script is where programs come from.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,8 @@ command -v umoci >/dev/null 2>&1 || missing+=(umoci)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
 # Debian's packages serve Debian's interpreter (a python3 earlier on the PATH may not see them)
 /usr/bin/python3 -c 'import grpc, google.protobuf' >/dev/null 2>&1 || missing+=(python3-grpcio python3-protobuf)
 if [ ${#missing[@]} -gt 0 ]; then
