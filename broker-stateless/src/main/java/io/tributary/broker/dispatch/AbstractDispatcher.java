@@ -66,13 +66,13 @@ abstract class AbstractDispatcher implements Dispatcher {
     }
 
     @Override
-    public boolean returned(Consumer c, Position p) {
+    public long returned(Consumer c, Position p) {
         Consumer.Delivered d = c.pending.remove(p);
         if (d == null || cursor.isAcknowledged(p)) {
-            return false;
+            return -1;
         }
         release(c, d);
-        return true;
+        return d.atMs();
     }
 
     @Override
@@ -104,7 +104,7 @@ abstract class AbstractDispatcher implements Dispatcher {
             if (!cursor.isAcknowledged(p)) {
                 redeliveries.add(p);
                 if (countAsRedelivery) {
-                    redeliveries.countRedelivery(p);
+                    redeliveries.countRedelivery(p, e.getValue().atMs(), null);
                 }
             }
         }
@@ -117,7 +117,7 @@ abstract class AbstractDispatcher implements Dispatcher {
     /** Counts {@code e} against {@code c}'s permits, notes that {@code c} holds it, and sends it. */
     void deliver(Consumer c, BufferedEntry e, boolean keyed) {
         c.permits -= e.messages();
-        c.pending.put(e.position(), new Consumer.Delivered(e.messages(), keyed, e.keyHash()));
+        c.pending.put(e.position(), new Consumer.Delivered(e.messages(), keyed, e.keyHash(), System.currentTimeMillis()));
         sender.send(c, e);
     }
 }

@@ -16,7 +16,7 @@ public abstract class Consumer {
     private static final AtomicLong IDS = new AtomicLong();
 
     /** An entry handed to the consumer and not yet fully acknowledged. */
-    record Delivered(int messages, boolean hasKey, int keyHash) {}
+    record Delivered(int messages, boolean hasKey, int keyHash, long atMs) {}
 
     private final long id = IDS.incrementAndGet();
     private final String name;
@@ -86,9 +86,14 @@ public abstract class Consumer {
         return n;
     }
 
-    /** Hands one entry to the consumer. Called on the topic's executor. */
+    /**
+     * Hands one entry to the consumer. Called on the topic's executor.
+     *
+     * @param lastFailureReason on a redelivery, the reason of the entry's last negative acknowledgement ("" if none)
+     * @param firstDeliveryMs   on a redelivery, when the subscription first delivered the entry (0 if not known)
+     */
     protected abstract void deliver(Position position, byte[] entry, int messageCount, int redeliveryCount,
-                                    BitSet ackedIndexes);
+                                    BitSet ackedIndexes, String lastFailureReason, long firstDeliveryMs);
 
     /** The broker drops the consumer (topic closing, subscription deleted or reset); tells the client why. */
     protected abstract void disconnect(ErrorDetail reason);

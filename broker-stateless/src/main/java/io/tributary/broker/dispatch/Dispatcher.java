@@ -85,10 +85,10 @@ interface Dispatcher {
     void acknowledged(Consumer c, Position p);
 
     /**
-     * {@code c} gave {@code p} back (a negative acknowledgement): true if {@code c} held it and it
-     * is not acknowledged, so it is to be delivered again.
+     * {@code c} gave {@code p} back (a negative acknowledgement): when it was delivered to {@code c}
+     * (epoch ms) if {@code c} held it and it is not acknowledged, so it is to be delivered again; else -1.
      */
-    boolean returned(Consumer c, Position p);
+    long returned(Consumer c, Position p);
 
     /** Everything up to {@code p} was acknowledged: no consumer holds any of it. */
     void forgetUpTo(Position p);

@@ -10,11 +10,23 @@ import java.util.TreeSet;
 /**
  * The entries of a subscription to read again right away, before newer ones (negatively
  * acknowledged, held by a consumer that left or stopped being the active one, or whose delay is
- * over), and how many times each entry was delivered again. Owned by the topic's executor.
+ * over), and for each entry delivered again: how many times, when it was first delivered, and the
+ * reason given with its last negative acknowledgement. Owned by the topic's executor.
  */
 final class RedeliveryTracker {
+    /** The longest reason kept, in UTF-16 units (the API refuses more than 1,024 bytes of UTF-8). */
+    static final int MAX_REASON = 1024;
+
+    /** What the next delivery of an entry delivered again carries. */
+    static final class Redelivery {
+        int count;
+        /** When the subscription first delivered the entry (epoch ms), 0 if not known. */
+        long firstDeliveryMs;
+        String lastReason = "";
+    }
+
     private final TreeSet<Position> toRedeliver = new TreeSet<>();
-    private final Map<Position, Integer> counts = new HashMap<>();
+    private final Map<Position, Redelivery> counts = new HashMap<>();
 
     /** {@code p} is read again before newer entries. */
     void add(Position p) {
@@ -23,12 +35,33 @@ final class RedeliveryTracker {
 
     /** {@code p} goes out once more than it did: its next delivery carries the count. */
     void countRedelivery(Position p) {
-        counts.merge(p, 1, Integer::sum);
+        countRedelivery(p, 0, null);
+    }
+
+    /**
+     * {@code p} goes out once more than it did, first delivered at {@code deliveredMs} if that is
+     * not known yet (0: not known), and a consumer's {@code reason} (null or empty: none given).
+     */
+    void countRedelivery(Position p, long deliveredMs, String reason) {
+        Redelivery r = counts.computeIfAbsent(p, k -> new Redelivery());
+        r.count++;
+        if (r.firstDeliveryMs == 0) {
+            r.firstDeliveryMs = deliveredMs;
+        }
+        if (reason != null && !reason.isEmpty()) {
+            r.lastReason = reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) : reason;
+        }
     }
 
     /** How many times {@code p} was delivered again. */
     int count(Position p) {
-        return counts.getOrDefault(p, 0);
+        Redelivery r = counts.get(p);
+        return r == null ? 0 : r.count;
+    }
+
+    /** What the next delivery of {@code p} carries, or null if it was never delivered again. */
+    Redelivery redelivery(Position p) {
+        return counts.get(p);
     }
 
     boolean isEmpty() {

@@ -319,10 +319,11 @@ public final class Subscription {
      * and ids that name no entry of the topic, are refused (the consumer is told, and stays
      * attached); an entry the consumer does not hold is left alone.
      */
-    public void negativeAcknowledge(Consumer c, List<MessageId> ids, long delayMs) {
-        if (delayMs < 0) {
-            c.refused(ErrorReasons.detail(ErrorReason.INVALID_REQUEST,
-                    "a negative acknowledgement's delay must be >= 0 ms, was " + delayMs));
+    public void negativeAcknowledge(Consumer c, List<MessageId> ids, long delayMs, String reason) {
+        String invalid = delayMs < 0 ? "a negative acknowledgement's delay must be >= 0 ms, was " + delayMs
+                : FailureReason.problem(reason);
+        if (invalid != null) {
+            c.refused(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, invalid));
             return;
         }
         long now = System.currentTimeMillis();
@@ -337,10 +338,11 @@ public final class Subscription {
                 continue;
             }
             Position p = new Position(id.getLedgerId(), id.getEntryId());
-            if (dispatcher == null || !dispatcher.returned(c, p)) {
+            long deliveredMs = dispatcher == null ? -1 : dispatcher.returned(c, p);
+            if (deliveredMs < 0) {
                 continue;
             }
-            redeliveries.countRedelivery(p);
+            redeliveries.countRedelivery(p, deliveredMs, reason);
             if (delayMs == 0) {
                 redeliveries.add(p);
             } else {
@@ -481,7 +483,8 @@ public final class Subscription {
     /** Sends an entry a dispatcher gave {@code c}, counting it. */
     private void send(Consumer c, BufferedEntry e) {
         Position p = e.position();
-        int count = redeliveries.count(p);
+        RedeliveryTracker.Redelivery r = redeliveries.redelivery(p);
+        int count = r == null ? 0 : r.count;
         readAhead.countDelivered(e.messages());
         context.deliveries().delivered(e.messages(), e.entry().data().length);
         messagesOut.record(e.messages());
@@ -489,7 +492,8 @@ public final class Subscription {
         if (count > 0) {
             redelivered.record(e.messages());
         }
-        c.deliver(p, e.entry().data(), e.messages(), count, cursor.acknowledgedIndexes(p));
+        c.deliver(p, e.entry().data(), e.messages(), count, cursor.acknowledgedIndexes(p), r == null ? "" : r.lastReason,
+                r == null ? 0 : r.firstDeliveryMs);
     }
 
     // ------------------------------------------------------------------ stats, close

@@ -20,14 +20,24 @@ final class EntryMessages {
     private EntryMessages() {}
 
     /**
+     * What this delivery of the entry carries besides its messages.
+     *
+     * @param redeliveryCount   how many times it was delivered again
+     * @param lastFailureReason the reason of its last negative acknowledgement ("" if none)
+     * @param firstDeliveryMs   when the subscription first delivered it, on a redelivery (0 if not known)
+     */
+    record Delivery(int redeliveryCount, String lastFailureReason, long firstDeliveryMs) {}
+
+    /**
      * The entry's messages not acknowledged yet, in batch order. Decompressing never allocates
      * more than {@code maxEntrySize} bytes, whatever the entry's header claims.
      *
      * @param receipt the delivery's receipt (unary Receive), or null (a stream)
      * @throws io.tributary.protocol.TributaryException if the entry cannot be decoded
      */
-    static List<ReceivedMessage> decode(Position position, byte[] entry, int partition, int redeliveryCount,
+    static List<ReceivedMessage> decode(Position position, byte[] entry, int partition, Delivery delivery,
                                         BitSet ackedIndexes, int maxEntrySize, String receipt) {
+        int redeliveryCount = delivery.redeliveryCount();
         EntryCodec.Decoded d = EntryCodec.decode(UnsafeByteOperations.unsafeWrap(entry), maxEntrySize);
         BatchHeader h = d.header();
         List<SingleMessage> ms = d.messages();
@@ -47,7 +57,9 @@ final class EntryMessages {
                     .setEventTimeMs(m.getEventTimeMs())
                     .setProducerName(h.getProducerName())
                     .setSequenceId(h.getFirstSequenceId() + i)
-                    .setRedeliveryCount(redeliveryCount);
+                    .setRedeliveryCount(redeliveryCount)
+                    .setLastFailureReason(delivery.lastFailureReason())
+                    .setFirstDeliveryMs(delivery.firstDeliveryMs());
             long deliverAt = m.getDeliverAtMs() != 0 ? m.getDeliverAtMs() : h.getDeliverAtMs();
             if (deliverAt != 0) {
                 b.setDeliverAtMs(deliverAt);

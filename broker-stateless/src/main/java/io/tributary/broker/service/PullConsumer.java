@@ -8,6 +8,7 @@ import io.tributary.api.v1.NegativeAcknowledgeRequest;
 import io.tributary.api.v1.ReceivedMessage;
 import io.tributary.broker.ServiceLimits;
 import io.tributary.broker.dispatch.Consumer;
+import io.tributary.broker.dispatch.FailureReason;
 import io.tributary.broker.dispatch.Subscription;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.log.Position;
@@ -247,7 +248,7 @@ final class PullConsumer extends Consumer {
         h.visibleAtMs = System.currentTimeMillis() + ms;
         h.expiry = scheduler.schedule(() -> executor.execute(() -> {
             if (holds.get(h.position) == h) {
-                giveBack(List.of(h), 0, why);
+                giveBack(List.of(h), 0, why, null);
             }
         }), ms, TimeUnit.MILLISECONDS);
     }
@@ -265,7 +266,7 @@ final class PullConsumer extends Consumer {
             }
         }
         call.positions.clear();
-        giveBack(back, 0, "its call was cancelled");
+        giveBack(back, 0, "its call was cancelled", null);
     }
 
     /**
@@ -273,7 +274,7 @@ final class PullConsumer extends Consumer {
      * {@code delayMs} from now, with their redelivery count raised; their messages not handed out
      * yet go with them.
      */
-    private void giveBack(List<Hold> hs, long delayMs, String why) {
+    private void giveBack(List<Hold> hs, long delayMs, String why, String reason) {
         if (closed || hs.isEmpty()) {
             return;
         }
@@ -288,7 +289,7 @@ final class PullConsumer extends Consumer {
         if (!back.isEmpty()) {
             LOG.debug("consumer {} of subscription {}: {} entries delivered again, {}", name(), subscription.name(),
                     back.size(), why);
-            subscription.negativeAcknowledge(this, back, delayMs);
+            subscription.negativeAcknowledge(this, back, delayMs, reason);
         }
     }
 
@@ -307,7 +308,7 @@ final class PullConsumer extends Consumer {
     }
 
     /** NegativeAcknowledge: the held entries of these messages are delivered again, no sooner than {@code delayMs} from now. */
-    void negativeAcknowledge(List<MessageId> ids, long delayMs) {
+    void negativeAcknowledge(List<MessageId> ids, long delayMs, String reason) {
         touch();
         Map<Position, Hold> back = new LinkedHashMap<>();
         for (MessageId id : ids) {
@@ -317,7 +318,7 @@ final class PullConsumer extends Consumer {
                 back.put(p, h);
             }
         }
-        giveBack(new ArrayList<>(back.values()), delayMs, "negatively acknowledged");
+        giveBack(new ArrayList<>(back.values()), delayMs, "negatively acknowledged", reason);
     }
 
     /** Refuses a ChangeInvisibleDuration that no subscription state can make valid (INVALID_REQUEST). */
@@ -337,6 +338,10 @@ final class PullConsumer extends Consumer {
 
     /** Refuses a NegativeAcknowledge with a negative delay (INVALID_REQUEST). */
     static void check(NegativeAcknowledgeRequest req) {
+        String tooLong = FailureReason.problem(req.getReason());
+        if (tooLong != null) {
+            throw new TributaryException(ErrorReason.INVALID_REQUEST, tooLong);
+        }
         if (req.getDelayMs() < 0) {
             throw new TributaryException(ErrorReason.INVALID_REQUEST, "delay_ms must not be negative, was "
                     + req.getDelayMs() + (req.getMessageIdsCount() == 0 ? "" : " for message " + text(req.getMessageIds(0))
@@ -384,7 +389,7 @@ final class PullConsumer extends Consumer {
             }
         }
         if (pc != null) {
-            pc.negativeAcknowledge(req.getMessageIdsList(), req.getDelayMs());
+            pc.negativeAcknowledge(req.getMessageIdsList(), req.getDelayMs(), req.getReason());
         }
     }
 
@@ -445,10 +450,12 @@ final class PullConsumer extends Consumer {
     }
 
     @Override
-    protected void deliver(Position position, byte[] entry, int messageCount, int redeliveryCount, BitSet ackedIndexes) {
+    protected void deliver(Position position, byte[] entry, int messageCount, int redeliveryCount, BitSet ackedIndexes,
+                           String lastFailureReason, long firstDeliveryMs) {
         List<ReceivedMessage> ms;
         try {
-            ms = EntryMessages.decode(position, entry, partition, redeliveryCount, ackedIndexes, maxEntrySize,
+            ms = EntryMessages.decode(position, entry, partition,
+                    new EntryMessages.Delivery(redeliveryCount, lastFailureReason, firstDeliveryMs), ackedIndexes, maxEntrySize,
                     receiptPrefix + "." + position.ledgerId() + "." + position.entryId() + "." + (++deliveries));
         } catch (RuntimeException e) {
             // it stays unacknowledged; the streaming API hands such entries to the client as they are

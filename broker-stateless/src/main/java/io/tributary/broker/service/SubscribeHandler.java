@@ -202,7 +202,7 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
             case FLOW -> onTopic(sub -> sub.flow(this, req.getFlow().getPermits()));
             case ACK -> ack(req.getAck());
             case NEGATIVE_ACK -> onTopic(sub -> sub.negativeAcknowledge(this, req.getNegativeAck().getMessageIdsList(),
-                    req.getNegativeAck().getDelayMs()));
+                    req.getNegativeAck().getDelayMs(), req.getNegativeAck().getReason()));
             case SEEK -> seek(req.getSeek());
             default -> fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "unknown request " + req.getRequestCase()));
         }
@@ -358,16 +358,19 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
     }
 
     @Override
-    protected void deliver(Position position, byte[] entry, int messageCount, int redeliveryCount, BitSet ackedIndexes) {
+    protected void deliver(Position position, byte[] entry, int messageCount, int redeliveryCount, BitSet ackedIndexes,
+                           String lastFailureReason, long firstDeliveryMs) {
         if (decoded) {
-            deliverDecoded(position, entry, messageCount, redeliveryCount, ackedIndexes);
+            deliverDecoded(position, entry, messageCount, redeliveryCount, ackedIndexes, lastFailureReason, firstDeliveryMs);
             return;
         }
         MessageBatch.Builder b = MessageBatch.newBuilder()
                 .setMessageId(MessageId.newBuilder().setLedgerId(position.ledgerId()).setEntryId(position.entryId())
                         .setPartition(partition).setBatchSize(messageCount))
                 .setEntry(UnsafeByteOperations.unsafeWrap(entry))
-                .setRedeliveryCount(redeliveryCount);
+                .setRedeliveryCount(redeliveryCount)
+                .setLastFailureReason(lastFailureReason)
+                .setFirstDeliveryMs(firstDeliveryMs);
         for (int i = ackedIndexes.nextSetBit(0); i >= 0; i = ackedIndexes.nextSetBit(i + 1)) {
             b.addAckedIndexes(i);
         }
@@ -383,10 +386,11 @@ final class SubscribeHandler extends Consumer implements StreamObserver<Subscrib
      * stream ends), so it is neither lost nor in the way of the entries after it.
      */
     private void deliverDecoded(Position position, byte[] entry, int messageCount, int redeliveryCount,
-                                BitSet ackedIndexes) {
+                                BitSet ackedIndexes, String lastFailureReason, long firstDeliveryMs) {
         List<ReceivedMessage> ms;
         try {
-            ms = EntryMessages.decode(position, entry, partition, redeliveryCount, ackedIndexes, maxEntrySize, null);
+            ms = EntryMessages.decode(position, entry, partition, new EntryMessages.Delivery(redeliveryCount, lastFailureReason,
+                    firstDeliveryMs), ackedIndexes, maxEntrySize, null);
         } catch (RuntimeException e) {
             ErrorDetail why = Errors.detailOf(e);
             LOG.warn("consumer {} of subscription {}: entry {} cannot be decoded for a decoded stream: {}", name(),

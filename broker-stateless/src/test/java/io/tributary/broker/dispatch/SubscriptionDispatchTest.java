@@ -196,7 +196,7 @@ class SubscriptionDispatchTest {
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(c.positions()).containsExactlyElementsOf(p.subList(0, 3)));
 
         on(() -> {
-            subscription.negativeAcknowledge(c, ids(p.subList(1, 2)), 0);
+            subscription.negativeAcknowledge(c, ids(p.subList(1, 2)), 0, "bad order 1");
             subscription.flow(c, 3);
             return null;
         });
@@ -204,6 +204,27 @@ class SubscriptionDispatchTest {
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(c.received).hasSize(6));
         assertThat(c.positions().subList(3, 6)).containsExactly(p.get(1), p.get(3), p.get(4));
         assertThat(c.received.get(3).redeliveryCount()).isEqualTo(1);
+        // the redelivery carries the consumer's reason and when the entry was first delivered
+        assertThat(c.received.get(3).lastFailureReason()).isEqualTo("bad order 1");
+        assertThat(c.received.get(3).firstDeliveryMs()).isPositive().isLessThanOrEqualTo(System.currentTimeMillis());
+        assertThat(c.received.get(0).lastFailureReason()).isEmpty();
+        assertThat(c.received.get(0).firstDeliveryMs()).isZero();
+    }
+
+    @Test
+    void aReasonOverOneKibibyteIsRefusedAndNothingIsGivenBack() {
+        TestConsumer c = new TestConsumer("c", 0);
+        join(c, SubscriptionType.EXCLUSIVE, 1);
+        List<Position> p = append(List.of(entry(null, 0)));
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(c.positions()).containsExactly(p.get(0)));
+        on(() -> {
+            subscription.negativeAcknowledge(c, ids(p), 0, "\u00e9".repeat(513));
+            subscription.flow(c, 1);
+            return null;
+        });
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(c.refusals).singleElement()
+                .satisfies(r -> assertThat(r.getMessage()).contains("at most 1024 bytes of UTF-8, was 1026 bytes")));
+        assertThat(c.received).hasSize(1);
     }
 
     @Test
@@ -274,7 +295,7 @@ class SubscriptionDispatchTest {
         List<Position> p = append(IntStream.range(0, 5).mapToObj(i -> entry(null, 0)).toList());
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(a.positions()).containsExactlyElementsOf(p));
         on(() -> {
-            subscription.negativeAcknowledge(a, ids(p.subList(3, 4)), 0);
+            subscription.negativeAcknowledge(a, ids(p.subList(3, 4)), 0, null);
             return null;
         });
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(a.received).hasSize(6));
@@ -316,14 +337,15 @@ class SubscriptionDispatchTest {
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(c.positions()).containsExactlyElementsOf(p));
 
         on(() -> {
-            subscription.negativeAcknowledge(c, ids(p.subList(0, 1)), 200);
+            subscription.negativeAcknowledge(c, ids(p.subList(0, 1)), 200, null);
             return null;
         });
         // a delayed negative acknowledgement is not a delayed message
         assertThat(on(() -> subscription.stats().getDelayedMessages())).isZero();
 
         await().atMost(DEADLINE).untilAsserted(() -> assertThat(c.received).hasSize(3));
-        assertThat(c.received.get(2)).isEqualTo(new TestConsumer.Received(p.get(0), 1));
+        assertThat(c.received.get(2).position()).isEqualTo(p.get(0));
+        assertThat(c.received.get(2).redeliveryCount()).isEqualTo(1);
     }
 
     @Test
@@ -340,7 +362,7 @@ class SubscriptionDispatchTest {
                 .setLedgerId(log.lastConfirmed().ledgerId()).setEntryId(0).build()), true)).join();
         assertThat(cumulative.getReason()).isEqualTo(ErrorReason.NOT_ALLOWED);
         on(() -> {
-            subscription.negativeAcknowledge(a, List.of(), -1);
+            subscription.negativeAcknowledge(a, List.of(), -1, null);
             return null;
         });
         assertThat(a.refusals).extracting(ErrorDetail::getReason).containsExactly(ErrorReason.INVALID_REQUEST);

@@ -8,7 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A consumer that records what the subscription tells it; read from the test thread. */
 final class TestConsumer extends Consumer {
-    record Received(Position position, int redeliveryCount) {}
+    record Received(Position position, int redeliveryCount, String lastFailureReason, long firstDeliveryMs) {}
 
     final List<Received> received = new CopyOnWriteArrayList<>();
     final List<Boolean> activeChanges = new CopyOnWriteArrayList<>();
@@ -24,8 +24,9 @@ final class TestConsumer extends Consumer {
     }
 
     @Override
-    protected void deliver(Position position, byte[] entry, int messageCount, int redeliveryCount, BitSet ackedIndexes) {
-        received.add(new Received(position, redeliveryCount));
+    protected void deliver(Position position, byte[] entry, int messageCount, int redeliveryCount, BitSet ackedIndexes,
+                           String lastFailureReason, long firstDeliveryMs) {
+        received.add(new Received(position, redeliveryCount, lastFailureReason, firstDeliveryMs));
     }
 
     @Override
