@@ -21,6 +21,7 @@ import io.tributary.broker.ownership.BundleMover;
 import io.tributary.broker.ownership.OwnershipService;
 import io.tributary.broker.service.AdminServiceImpl;
 import io.tributary.broker.service.ControlServiceImpl;
+import io.tributary.broker.service.DeadLetterAdmin;
 import io.tributary.broker.service.LookupServiceImpl;
 import io.tributary.broker.service.MessagingServiceImpl;
 import io.tributary.broker.topic.TopicService;
@@ -186,15 +187,18 @@ public final class Broker implements AutoCloseable {
         ownership.setAssigner(loadManager);
 
         messaging = new MessagingServiceImpl(topics, config, brokerId, scheduler, metrics);
+        DeadLetterAdmin deadLetters = new DeadLetterAdmin(topics, namespaces, ownership, clients, messaging, config.maxMessageSize());
         listeners = new BrokerListeners(config, authorization, new RejectionCounter(metrics.rejections));
         // the control service is on the internal listener only: a client reaching the client port cannot
         // acquire, unload, split or drain anything
         server = listeners.startClientPort(port, health.getHealthService().bindService(), List.of(messaging,
                 new LookupServiceImpl(namespaces, ownership, topics),
-                new AdminServiceImpl(namespaces, topics, loadManager, ownership, cluster, new GrantStore(store, authorization::written)),
+                new AdminServiceImpl(namespaces, topics, loadManager, ownership, cluster, new GrantStore(store, authorization::written),
+                        deadLetters),
                 // grpcurl-style tools list and describe the services without the .proto files
                 ProtoReflectionServiceV1.newInstance()));
-        internalServer = listeners.startInternal(new ControlServiceImpl(namespaces, ownership, mover, loadManager));
+        internalServer = listeners.startInternal(new ControlServiceImpl(namespaces, ownership, mover, loadManager, messaging,
+                deadLetters));
         internalAddress = config.internalAddress(internalServer.getPort());
 
         register().get(30, TimeUnit.SECONDS);

@@ -147,6 +147,19 @@ public interface Consumer<T> extends AutoCloseable {
     /** {@link #negativeAcknowledge(Message)} by id (the dead-letter rule needs the message to have come from this consumer). */
     void negativeAcknowledge(MessageId messageId);
 
+    /**
+     * {@link #negativeAcknowledge(Message)}, saying why: the reason (at most 1,024 bytes of UTF-8)
+     * comes back with the message's next delivery ({@link Message#getLastFailureReason()}) and goes
+     * into its dead-letter copy ({@link DeadLetterPolicy#DLQ_FAILURE_REASON}), where an operator sees
+     * it ({@code admin deadletters peek}).
+     *
+     * @throws IllegalArgumentException if the reason is longer than 1,024 bytes of UTF-8
+     */
+    void negativeAcknowledge(Message<?> message, String reason);
+
+    /** {@link #negativeAcknowledge(Message, String)} by id. */
+    void negativeAcknowledge(MessageId messageId, String reason);
+
     /** {@link #negativeAcknowledge(Message)} for each message of a batch, for example one from {@link #batchReceive()}. */
     default void negativeAcknowledge(Messages<?> messages) {
         for (Message<?> m : Objects.requireNonNull(messages, "messages")) {

@@ -1,5 +1,6 @@
 package io.tributary.client;
 
+import io.tributary.protocol.DeadLetters;
 import java.util.Objects;
 
 /**
@@ -25,17 +26,34 @@ import java.util.Objects;
 public final class DeadLetterPolicy {
 
     /** Property of a retried or dead-lettered message: the topic it was first published to. */
-    public static final String REAL_TOPIC = "REAL_TOPIC";
+    public static final String REAL_TOPIC = DeadLetters.REAL_TOPIC;
     /** Property of a retried or dead-lettered message: its id on the topic it was first published to. */
-    public static final String ORIGIN_MESSAGE_ID = "ORIGIN_MESSAGE_ID";
+    public static final String ORIGIN_MESSAGE_ID = DeadLetters.ORIGIN_MESSAGE_ID;
+    /** Property of a dead-lettered message: the subscription whose consumer gave up on it. */
+    public static final String DLQ_SUBSCRIPTION = DeadLetters.DLQ_SUBSCRIPTION;
+    /** Property of a dead-lettered message: how many times it had been delivered again. */
+    public static final String DLQ_REDELIVERY_COUNT = DeadLetters.DLQ_REDELIVERY_COUNT;
+    /** Property of a dead-lettered message: the reason of its last negative acknowledgement, if one was given. */
+    public static final String DLQ_FAILURE_REASON = DeadLetters.DLQ_FAILURE_REASON;
+    /** Property of a dead-lettered message: when the subscription first delivered it (epoch ms). */
+    public static final String DLQ_FIRST_DELIVERY_MS = DeadLetters.DLQ_FIRST_DELIVERY_MS;
+    /** Property of a dead-lettered message: when the consumer received it the last time (epoch ms). */
+    public static final String DLQ_LAST_DELIVERY_MS = DeadLetters.DLQ_LAST_DELIVERY_MS;
+    /** Property of a message redriven from a dead-letter topic: its id there. */
+    public static final String REDRIVEN_FROM = DeadLetters.REDRIVEN_FROM;
+    /** The dead-letter topic's subscription that keeps dead letters until they are redriven or purged. */
+    public static final String DEFAULT_INITIAL_SUBSCRIPTION = DeadLetters.SUBSCRIPTION;
     /** Property of a retried message: how many times it was handed to {@link Consumer#reconsumeLater}. */
     public static final String RECONSUME_TIMES = "RECONSUMETIMES";
 
     private final int maxRedeliverCount;
     private final String deadLetterTopic;
     private final String retryLetterTopic;
+    private final String initialSubscriptionName;
 
-    private DeadLetterPolicy(int maxRedeliverCount, String deadLetterTopic, String retryLetterTopic) {
+    private DeadLetterPolicy(int maxRedeliverCount, String deadLetterTopic, String retryLetterTopic,
+                             String initialSubscriptionName) {
+        this.initialSubscriptionName = initialSubscriptionName;
         this.maxRedeliverCount = maxRedeliverCount;
         this.deadLetterTopic = deadLetterTopic;
         this.retryLetterTopic = retryLetterTopic;
@@ -56,6 +74,15 @@ public final class DeadLetterPolicy {
         return deadLetterTopic;
     }
 
+    /**
+     * The subscription created on the dead-letter topic when the consumer first publishes there, which keeps
+     * dead letters until an operator redrives or purges them ({@code admin deadletters}); default
+     * {@link #DEFAULT_INITIAL_SUBSCRIPTION}.
+     */
+    public String getInitialSubscriptionName() {
+        return initialSubscriptionName;
+    }
+
     /** The retry topic; null means {@code <topic>-<subscription>-RETRY}. */
     public String getRetryLetterTopic() {
         return retryLetterTopic;
@@ -68,18 +95,19 @@ public final class DeadLetterPolicy {
         }
         DeadLetterPolicy p = (DeadLetterPolicy) o;
         return maxRedeliverCount == p.maxRedeliverCount && Objects.equals(deadLetterTopic, p.deadLetterTopic)
-                && Objects.equals(retryLetterTopic, p.retryLetterTopic);
+                && Objects.equals(retryLetterTopic, p.retryLetterTopic)
+                && initialSubscriptionName.equals(p.initialSubscriptionName);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(maxRedeliverCount, deadLetterTopic, retryLetterTopic);
+        return Objects.hash(maxRedeliverCount, deadLetterTopic, retryLetterTopic, initialSubscriptionName);
     }
 
     @Override
     public String toString() {
         return "DeadLetterPolicy{maxRedeliverCount=" + maxRedeliverCount + ", deadLetterTopic=" + deadLetterTopic
-                + ", retryLetterTopic=" + retryLetterTopic + "}";
+                + ", retryLetterTopic=" + retryLetterTopic + ", initialSubscriptionName=" + initialSubscriptionName + "}";
     }
 
     /** Builds a {@link DeadLetterPolicy}. Not thread-safe. */
@@ -87,8 +115,18 @@ public final class DeadLetterPolicy {
         private int maxRedeliverCount;
         private String deadLetterTopic;
         private String retryLetterTopic;
+        private String initialSubscriptionName = DEFAULT_INITIAL_SUBSCRIPTION;
 
         private Builder() {}
+
+        /**
+         * The subscription that keeps dead letters on the dead-letter topic (created when the consumer first
+         * publishes there). Default {@link #DEFAULT_INITIAL_SUBSCRIPTION}, the one {@code admin deadletters} works on.
+         */
+        public Builder initialSubscriptionName(String subscription) {
+            this.initialSubscriptionName = Objects.requireNonNull(emptyToNull(subscription), "subscription");
+            return this;
+        }
 
         /**
          * The highest redelivery count with which the application still sees a message. Required.
@@ -124,7 +162,7 @@ public final class DeadLetterPolicy {
             if (maxRedeliverCount < 1) {
                 throw new IllegalStateException("maxRedeliverCount is required");
             }
-            return new DeadLetterPolicy(maxRedeliverCount, deadLetterTopic, retryLetterTopic);
+            return new DeadLetterPolicy(maxRedeliverCount, deadLetterTopic, retryLetterTopic, initialSubscriptionName);
         }
 
         private static String emptyToNull(String s) {

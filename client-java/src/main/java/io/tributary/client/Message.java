@@ -49,6 +49,22 @@ public interface Message<T> {
     /** How many times the message was delivered before, as far as the broker knows. */
     int getRedeliveryCount();
 
+    /**
+     * On a redelivery, the reason a consumer gave when it last negatively acknowledged the message
+     * ({@link Consumer#negativeAcknowledge(Message, String)}); empty if none was given.
+     */
+    default String getLastFailureReason() {
+        return "";
+    }
+
+    /**
+     * On a redelivery, when the subscription first delivered the message (epoch ms), as far as the
+     * broker knows; 0 on a first delivery (it is now) or when not known.
+     */
+    default long getFirstDeliveryTime() {
+        return 0;
+    }
+
     /** The canonical topic name the message was received from. */
     String getTopicName();
 }

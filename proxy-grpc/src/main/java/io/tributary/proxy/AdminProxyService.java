@@ -5,25 +5,6 @@ import io.grpc.Context;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.AdminServiceGrpc;
-import io.tributary.api.v1.GetPermissionsRequest;
-import io.tributary.api.v1.GetPermissionsResponse;
-import io.tributary.api.v1.GrantPermissionRequest;
-import io.tributary.api.v1.GrantPermissionResponse;
-import io.tributary.api.v1.RevokePermissionRequest;
-import io.tributary.api.v1.RevokePermissionResponse;
-import io.tributary.api.v1.SetTenantAdminsRequest;
-import io.tributary.api.v1.SetTenantAdminsResponse;
-import io.tributary.api.v1.DeleteSubscriptionRequest;
-import io.tributary.api.v1.DeleteSubscriptionResponse;
-import io.tributary.api.v1.GetNamespacePoliciesRequest;
-import io.tributary.api.v1.GetTopicStatsRequest;
-import io.tributary.api.v1.NamespacePolicies;
-import io.tributary.api.v1.ResetSubscriptionRequest;
-import io.tributary.api.v1.ResetSubscriptionResponse;
-import io.tributary.api.v1.SetNamespacePoliciesRequest;
-import io.tributary.api.v1.SkipMessagesRequest;
-import io.tributary.api.v1.SkipMessagesResponse;
-import io.tributary.api.v1.TopicStats;
 import io.tributary.api.v1.CreateNamespaceRequest;
 import io.tributary.api.v1.CreateNamespaceResponse;
 import io.tributary.api.v1.CreateTenantRequest;
@@ -32,34 +13,61 @@ import io.tributary.api.v1.CreateTopicRequest;
 import io.tributary.api.v1.CreateTopicResponse;
 import io.tributary.api.v1.DeleteNamespaceRequest;
 import io.tributary.api.v1.DeleteNamespaceResponse;
+import io.tributary.api.v1.DeleteSubscriptionRequest;
+import io.tributary.api.v1.DeleteSubscriptionResponse;
 import io.tributary.api.v1.DeleteTenantRequest;
 import io.tributary.api.v1.DeleteTenantResponse;
 import io.tributary.api.v1.DeleteTopicRequest;
 import io.tributary.api.v1.DeleteTopicResponse;
-import io.tributary.api.v1.GetTopicRequest;
-import io.tributary.api.v1.GetTopicResponse;
 import io.tributary.api.v1.DrainBrokerRequest;
 import io.tributary.api.v1.DrainBrokerResponse;
+import io.tributary.api.v1.GetNamespacePoliciesRequest;
+import io.tributary.api.v1.GetPermissionsRequest;
+import io.tributary.api.v1.GetPermissionsResponse;
+import io.tributary.api.v1.GetTopicRequest;
+import io.tributary.api.v1.GetTopicResponse;
+import io.tributary.api.v1.GetTopicStatsRequest;
+import io.tributary.api.v1.GrantPermissionRequest;
+import io.tributary.api.v1.GrantPermissionResponse;
 import io.tributary.api.v1.ListBrokersRequest;
 import io.tributary.api.v1.ListBrokersResponse;
 import io.tributary.api.v1.ListBundlesRequest;
 import io.tributary.api.v1.ListBundlesResponse;
-import io.tributary.api.v1.SplitBundleRequest;
-import io.tributary.api.v1.SplitBundleResponse;
-import io.tributary.api.v1.UnloadBundleRequest;
-import io.tributary.api.v1.UnloadBundleResponse;
+import io.tributary.api.v1.ListDeadLettersRequest;
+import io.tributary.api.v1.ListDeadLettersResponse;
 import io.tributary.api.v1.ListNamespacesRequest;
 import io.tributary.api.v1.ListNamespacesResponse;
 import io.tributary.api.v1.ListTenantsRequest;
 import io.tributary.api.v1.ListTenantsResponse;
 import io.tributary.api.v1.ListTopicsRequest;
 import io.tributary.api.v1.ListTopicsResponse;
+import io.tributary.api.v1.NamespacePolicies;
+import io.tributary.api.v1.PeekDeadLettersRequest;
+import io.tributary.api.v1.PeekDeadLettersResponse;
+import io.tributary.api.v1.PurgeDeadLettersRequest;
+import io.tributary.api.v1.PurgeDeadLettersResponse;
+import io.tributary.api.v1.RedriveDeadLettersRequest;
+import io.tributary.api.v1.RedriveDeadLettersResponse;
+import io.tributary.api.v1.ResetSubscriptionRequest;
+import io.tributary.api.v1.ResetSubscriptionResponse;
+import io.tributary.api.v1.RevokePermissionRequest;
+import io.tributary.api.v1.RevokePermissionResponse;
+import io.tributary.api.v1.SetNamespacePoliciesRequest;
+import io.tributary.api.v1.SetTenantAdminsRequest;
+import io.tributary.api.v1.SetTenantAdminsResponse;
+import io.tributary.api.v1.SkipMessagesRequest;
+import io.tributary.api.v1.SkipMessagesResponse;
+import io.tributary.api.v1.SplitBundleRequest;
+import io.tributary.api.v1.SplitBundleResponse;
+import io.tributary.api.v1.TopicStats;
+import io.tributary.api.v1.UnloadBundleRequest;
+import io.tributary.api.v1.UnloadBundleResponse;
 import io.tributary.protocol.TopicName;
 
 /**
  * {@code AdminService} as the proxy serves it: calls go to one of the configured brokers (the next one while a
- * broker is unavailable), except the calls about one topic (DeleteTopic, GetTopic, GetTopicStats and the
- * subscription calls), which go to the topic's owner. Errors reach the client with their status and trailers
+ * broker is unavailable), except the calls about one topic (DeleteTopic, GetTopic, GetTopicStats, the
+ * subscription calls, and peek, redrive and purge of a dead-letter topic), which go to the topic's owner. Errors reach the client with their status and trailers
  * unchanged; the client's deadline and cancellation carry over to the broker call.
  */
 public final class AdminProxyService extends AdminServiceGrpc.AdminServiceImplBase {
@@ -185,6 +193,36 @@ public final class AdminProxyService extends AdminServiceGrpc.AdminServiceImplBa
         TopicName topic = MessagingProxyService.topicOrFail(request.getTopic(), responseObserver);
         if (topic != null) {
             owners.forward(topic, AdminServiceGrpc.getGetTopicStatsMethod(), request, responseObserver);
+        }
+    }
+
+    @Override
+    public void listDeadLetters(ListDeadLettersRequest request, StreamObserver<ListDeadLettersResponse> responseObserver) {
+        // any broker: it asks each dead-letter topic's owner
+        toAnyBroker(AdminServiceGrpc.getListDeadLettersMethod(), request, responseObserver);
+    }
+
+    @Override
+    public void peekDeadLetters(PeekDeadLettersRequest request, StreamObserver<PeekDeadLettersResponse> responseObserver) {
+        TopicName topic = MessagingProxyService.topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, AdminServiceGrpc.getPeekDeadLettersMethod(), request, responseObserver);
+        }
+    }
+
+    @Override
+    public void redriveDeadLetters(RedriveDeadLettersRequest request, StreamObserver<RedriveDeadLettersResponse> responseObserver) {
+        TopicName topic = MessagingProxyService.topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, AdminServiceGrpc.getRedriveDeadLettersMethod(), request, responseObserver);
+        }
+    }
+
+    @Override
+    public void purgeDeadLetters(PurgeDeadLettersRequest request, StreamObserver<PurgeDeadLettersResponse> responseObserver) {
+        TopicName topic = MessagingProxyService.topicOrFail(request.getTopic(), responseObserver);
+        if (topic != null) {
+            owners.forward(topic, AdminServiceGrpc.getPurgeDeadLettersMethod(), request, responseObserver);
         }
     }
 

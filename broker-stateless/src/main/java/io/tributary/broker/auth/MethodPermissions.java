@@ -8,9 +8,11 @@ import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.AuthAction;
 import io.tributary.api.v1.GetPermissionsRequest;
 import io.tributary.api.v1.GrantPermissionRequest;
+import io.tributary.api.v1.ListDeadLettersRequest;
 import io.tributary.api.v1.LookupServiceGrpc;
 import io.tributary.api.v1.MessagingServiceGrpc;
 import io.tributary.api.v1.NamespacePolicies;
+import io.tributary.api.v1.ProducerOpen;
 import io.tributary.api.v1.RevokePermissionRequest;
 import io.tributary.api.v1.SetNamespacePoliciesRequest;
 import io.tributary.protocol.TopicName;
@@ -36,6 +38,8 @@ import java.util.TreeSet;
  *   <li>produce, consume or admin on the whole namespace: ListTopics</li>
  *   <li>admin on the topic or its namespace: CreateTopic, DeleteTopic, DeleteSubscription,
  *       ResetSubscription, SkipMessages</li>
+ *   <li>admin on the topic or its namespace: PeekDeadLetters, PurgeDeadLetters, RedriveDeadLetters (and
+ *       produce on its target_topic when it names one), ListDeadLetters (of a topic; of a namespace: admin on it)</li>
  *   <li>admin on the namespace: GetNamespacePolicies, SetNamespacePolicies (a superuser for the
  *       {@linkplain #OPERATOR_POLICIES operator policies})</li>
  *   <li>tenant admin: CreateNamespace, DeleteNamespace, ListNamespaces, GrantPermission,
@@ -84,7 +88,7 @@ final class MethodPermissions {
         // ---- messaging
         m.put(MessagingServiceGrpc.getPublishMethod(), (a, p, r) -> !r.hasOpen()
                 ? "a Publish stream must start with an open naming its topic"
-                : a.whyNotTopic(p, TopicName.of(r.getOpen().getTopic()), PRODUCE, null, "produce on"));
+                : initialSubscription(a, p, r.getOpen()));
         m.put(MessagingServiceGrpc.getSubscribeMethod(), (a, p, r) -> !r.hasOpen()
                 ? "a Subscribe stream must start with an open naming its topic and subscription"
                 : consume(a, p, r.getOpen().getTopic(), r.getOpen().getSubscription()));
@@ -151,12 +155,33 @@ final class MethodPermissions {
                 "reset subscription '" + r.getSubscription() + "' of"));
         m.put(AdminServiceGrpc.getSkipMessagesMethod(), (a, p, r) -> a.whyNotTopic(p, TopicName.of(r.getTopic()), ADMIN, null,
                 "skip messages of subscription '" + r.getSubscription() + "' of"));
+        // ---- admin: dead letters (admin on the dead-letter topic or its namespace; a redrive elsewhere also produce there)
+        m.put(AdminServiceGrpc.getListDeadLettersMethod(), (a, p, r) -> r.getScopeCase() == ListDeadLettersRequest.ScopeCase.TOPIC
+                ? a.whyNotTopic(p, TopicName.of(r.getTopic()), ADMIN, null, "list the dead letters of")
+                : a.whyNotNamespace(p, TopicName.namespaceOf(r.getNamespace()), ADMIN, "list the dead letters of namespace "
+                        + r.getNamespace()));
+        m.put(AdminServiceGrpc.getPeekDeadLettersMethod(), (a, p, r) -> a.whyNotTopic(p, TopicName.of(r.getTopic()), ADMIN, null,
+                "peek the dead letters of"));
+        m.put(AdminServiceGrpc.getRedriveDeadLettersMethod(), (a, p, r) -> {
+            String admin = a.whyNotTopic(p, TopicName.of(r.getTopic()), ADMIN, null, "redrive the dead letters of");
+            return admin != null || r.getTargetTopic().isEmpty() ? admin
+                    : a.whyNotTopic(p, TopicName.of(r.getTargetTopic()), PRODUCE, null, "redrive dead letters to");
+        });
+        m.put(AdminServiceGrpc.getPurgeDeadLettersMethod(), (a, p, r) -> a.whyNotTopic(p, TopicName.of(r.getTopic()), ADMIN, null,
+                "purge the dead letters of"));
         // ---- health: any authenticated role (the broker serves it outside authentication anyway)
         m.put(HealthGrpc.getCheckMethod(), (a, p, r) -> null);
         m.put(HealthGrpc.getWatchMethod(), (a, p, r) -> null);
         // what services and messages exist is in the public .proto files already
         m.put(ServerReflectionGrpc.getServerReflectionInfoMethod(), (a, p, r) -> null);
         return m;
+    }
+
+    /** Produce on the topic; with an initial subscription to create, also consume of that subscription. */
+    private static String initialSubscription(AuthorizationService a, Principal p, ProducerOpen open) {
+        String produce = a.whyNotTopic(p, TopicName.of(open.getTopic()), PRODUCE, null, "produce on");
+        return produce != null || open.getInitialSubscription().isEmpty() ? produce
+                : consume(a, p, open.getTopic(), open.getInitialSubscription());
     }
 
     private static String consume(AuthorizationService a, Principal p, String topic, String subscription) {

@@ -1,36 +1,10 @@
 package io.tributary.broker.service;
 
-import io.tributary.api.v1.AuthAction;
-import io.tributary.api.v1.DeleteSubscriptionRequest;
-import io.tributary.api.v1.GetPermissionsRequest;
-import io.tributary.api.v1.GetPermissionsResponse;
-import io.tributary.api.v1.GrantPermissionRequest;
-import io.tributary.api.v1.GrantPermissionResponse;
-import io.tributary.api.v1.RevokePermissionRequest;
-import io.tributary.api.v1.RevokePermissionResponse;
-import io.tributary.api.v1.SetTenantAdminsRequest;
-import io.tributary.api.v1.SetTenantAdminsResponse;
-import io.tributary.broker.auth.GrantStore;
-import io.tributary.api.v1.ErrorReason;
-import io.tributary.api.v1.DeleteSubscriptionResponse;
-import io.tributary.api.v1.GetNamespacePoliciesRequest;
-import io.tributary.api.v1.GetTopicStatsRequest;
-import io.tributary.api.v1.InitialPosition;
-import io.tributary.api.v1.MessageId;
-import io.tributary.api.v1.NamespacePolicies;
-import io.tributary.api.v1.ResetSubscriptionRequest;
-import io.tributary.api.v1.ResetSubscriptionResponse;
-import io.tributary.api.v1.SetNamespacePoliciesRequest;
-import io.tributary.api.v1.SkipMessagesRequest;
-import io.tributary.api.v1.SkipMessagesResponse;
-import io.tributary.api.v1.TopicStats;
-import io.tributary.broker.topic.CursorNotLoadedException;
-import io.tributary.broker.topic.Topic;
-import io.tributary.protocol.ErrorReasons;
-import io.tributary.protocol.TributaryException;
-
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.AdminServiceGrpc;
+import io.tributary.api.v1.AuthAction;
+import io.tributary.api.v1.BrokerInfo;
+import io.tributary.api.v1.BundleInfo;
 import io.tributary.api.v1.CreateNamespaceRequest;
 import io.tributary.api.v1.CreateNamespaceResponse;
 import io.tributary.api.v1.CreateTenantRequest;
@@ -39,35 +13,68 @@ import io.tributary.api.v1.CreateTopicRequest;
 import io.tributary.api.v1.CreateTopicResponse;
 import io.tributary.api.v1.DeleteNamespaceRequest;
 import io.tributary.api.v1.DeleteNamespaceResponse;
+import io.tributary.api.v1.DeleteSubscriptionRequest;
+import io.tributary.api.v1.DeleteSubscriptionResponse;
 import io.tributary.api.v1.DeleteTenantRequest;
 import io.tributary.api.v1.DeleteTenantResponse;
 import io.tributary.api.v1.DeleteTopicRequest;
 import io.tributary.api.v1.DeleteTopicResponse;
+import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.GetNamespacePoliciesRequest;
+import io.tributary.api.v1.GetPermissionsRequest;
+import io.tributary.api.v1.GetPermissionsResponse;
 import io.tributary.api.v1.GetTopicRequest;
 import io.tributary.api.v1.GetTopicResponse;
+import io.tributary.api.v1.GetTopicStatsRequest;
+import io.tributary.api.v1.GrantPermissionRequest;
+import io.tributary.api.v1.GrantPermissionResponse;
+import io.tributary.api.v1.InitialPosition;
+import io.tributary.api.v1.ListBrokersRequest;
+import io.tributary.api.v1.ListBrokersResponse;
+import io.tributary.api.v1.ListBundlesRequest;
+import io.tributary.api.v1.ListBundlesResponse;
+import io.tributary.api.v1.ListDeadLettersRequest;
+import io.tributary.api.v1.ListDeadLettersResponse;
 import io.tributary.api.v1.ListNamespacesRequest;
 import io.tributary.api.v1.ListNamespacesResponse;
 import io.tributary.api.v1.ListTenantsRequest;
 import io.tributary.api.v1.ListTenantsResponse;
 import io.tributary.api.v1.ListTopicsRequest;
 import io.tributary.api.v1.ListTopicsResponse;
-import io.tributary.broker.namespace.NamespaceService;
-import io.tributary.broker.topic.TopicService;
-import io.tributary.api.v1.BrokerInfo;
-import io.tributary.api.v1.BundleInfo;
-import io.tributary.api.v1.ListBrokersRequest;
-import io.tributary.api.v1.ListBrokersResponse;
-import io.tributary.api.v1.ListBundlesRequest;
-import io.tributary.api.v1.ListBundlesResponse;
+import io.tributary.api.v1.MessageId;
+import io.tributary.api.v1.NamespacePolicies;
+import io.tributary.api.v1.PeekDeadLettersRequest;
+import io.tributary.api.v1.PeekDeadLettersResponse;
+import io.tributary.api.v1.PurgeDeadLettersRequest;
+import io.tributary.api.v1.PurgeDeadLettersResponse;
+import io.tributary.api.v1.RedriveDeadLettersRequest;
+import io.tributary.api.v1.RedriveDeadLettersResponse;
+import io.tributary.api.v1.ResetSubscriptionRequest;
+import io.tributary.api.v1.ResetSubscriptionResponse;
+import io.tributary.api.v1.RevokePermissionRequest;
+import io.tributary.api.v1.RevokePermissionResponse;
+import io.tributary.api.v1.SetNamespacePoliciesRequest;
+import io.tributary.api.v1.SetTenantAdminsRequest;
+import io.tributary.api.v1.SetTenantAdminsResponse;
+import io.tributary.api.v1.SkipMessagesRequest;
+import io.tributary.api.v1.SkipMessagesResponse;
+import io.tributary.api.v1.TopicStats;
+import io.tributary.broker.auth.GrantStore;
 import io.tributary.broker.cluster.ClusterView;
 import io.tributary.broker.loadmanager.LoadManager;
 import io.tributary.broker.namespace.Bundle;
+import io.tributary.broker.namespace.NamespaceService;
 import io.tributary.broker.ownership.OwnershipService;
+import io.tributary.broker.topic.CursorNotLoadedException;
+import io.tributary.broker.topic.Topic;
+import io.tributary.broker.topic.TopicService;
 import io.tributary.internal.v1.BrokerRegistration;
 import io.tributary.internal.v1.BundleLoad;
 import io.tributary.internal.v1.LoadReport;
+import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.SubscriptionName;
 import io.tributary.protocol.TopicName;
+import io.tributary.protocol.TributaryException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,15 +88,37 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     private final OwnershipService ownership;
     private final ClusterView cluster;
     private final GrantStore grants;
+    private final DeadLetterAdmin deadLetters;
 
     public AdminServiceImpl(NamespaceService namespaces, TopicService topics, LoadManager loadManager,
-                            OwnershipService ownership, ClusterView cluster, GrantStore grants) {
+                            OwnershipService ownership, ClusterView cluster, GrantStore grants, DeadLetterAdmin deadLetters) {
         this.grants = grants;
+        this.deadLetters = deadLetters;
         this.namespaces = namespaces;
         this.topics = topics;
         this.loadManager = loadManager;
         this.ownership = ownership;
         this.cluster = cluster;
+    }
+
+    @Override
+    public void listDeadLetters(ListDeadLettersRequest req, StreamObserver<ListDeadLettersResponse> out) {
+        Replies.reply(out, () -> deadLetters.list(req));
+    }
+
+    @Override
+    public void peekDeadLetters(PeekDeadLettersRequest req, StreamObserver<PeekDeadLettersResponse> out) {
+        Replies.reply(out, () -> deadLetters.peek(req));
+    }
+
+    @Override
+    public void redriveDeadLetters(RedriveDeadLettersRequest req, StreamObserver<RedriveDeadLettersResponse> out) {
+        Replies.reply(out, () -> deadLetters.redrive(req));
+    }
+
+    @Override
+    public void purgeDeadLetters(PurgeDeadLettersRequest req, StreamObserver<PurgeDeadLettersResponse> out) {
+        Replies.reply(out, () -> deadLetters.purge(req));
     }
 
     @Override

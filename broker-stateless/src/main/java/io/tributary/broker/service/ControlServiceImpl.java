@@ -1,7 +1,10 @@
 package io.tributary.broker.service;
 
 import io.grpc.stub.StreamObserver;
+import io.tributary.api.v1.DeadLetterTopic;
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.SendRequest;
+import io.tributary.api.v1.SendResponse;
 import io.tributary.broker.loadmanager.LoadManager;
 import io.tributary.broker.namespace.NamespaceService;
 import io.tributary.broker.ownership.BundleMover;
@@ -10,6 +13,7 @@ import io.tributary.internal.v1.AcquireBundleRequest;
 import io.tributary.internal.v1.AssignBundleRequest;
 import io.tributary.internal.v1.BrokerControlServiceGrpc;
 import io.tributary.internal.v1.BundleOwner;
+import io.tributary.internal.v1.DescribeDeadLettersRequest;
 import io.tributary.internal.v1.DrainBrokerRequest;
 import io.tributary.internal.v1.DrainBrokerResponse;
 import io.tributary.internal.v1.PrepareBundleRequest;
@@ -21,14 +25,23 @@ import io.tributary.internal.v1.UnloadBundleResponse;
 import io.tributary.protocol.TributaryException;
 import java.util.concurrent.CompletableFuture;
 
-/** The calls brokers make to each other to assign, hand over, split and drain bundles. */
+/**
+ * The calls brokers make to each other to assign, hand over, split and drain bundles, and for a
+ * dead-letter redrive or listing, to store messages on and describe topics another broker owns.
+ */
 public final class ControlServiceImpl extends BrokerControlServiceGrpc.BrokerControlServiceImplBase {
     private final NamespaceService namespaces;
     private final OwnershipService ownership;
     private final BundleMover mover;
     private final LoadManager loadManager;
 
-    public ControlServiceImpl(NamespaceService namespaces, OwnershipService ownership, BundleMover mover, LoadManager loadManager) {
+    private final MessagingServiceImpl messaging;
+    private final DeadLetterAdmin deadLetters;
+
+    public ControlServiceImpl(NamespaceService namespaces, OwnershipService ownership, BundleMover mover, LoadManager loadManager,
+                              MessagingServiceImpl messaging, DeadLetterAdmin deadLetters) {
+        this.messaging = messaging;
+        this.deadLetters = deadLetters;
         this.namespaces = namespaces;
         this.ownership = ownership;
         this.mover = mover;
@@ -96,5 +109,15 @@ public final class ControlServiceImpl extends BrokerControlServiceGrpc.BrokerCon
             }
             return loadManager.drainSelf().thenApply(n -> DrainBrokerResponse.newBuilder().setBundlesMoved(n).build());
         });
+    }
+
+    @Override
+    public void send(SendRequest req, StreamObserver<SendResponse> out) {
+        Replies.reply(out, () -> messaging.sendHere(req));
+    }
+
+    @Override
+    public void describeDeadLetters(DescribeDeadLettersRequest req, StreamObserver<DeadLetterTopic> out) {
+        Replies.reply(out, () -> deadLetters.describe(req.getTopic()));
     }
 }

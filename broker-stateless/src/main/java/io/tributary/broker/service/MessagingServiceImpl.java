@@ -85,6 +85,11 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
         Replies.reply(out, () -> sendHandler.send(req));
     }
 
+    /** A Send made by this broker itself (a dead-letter redrive to a topic it owns). */
+    CompletableFuture<SendResponse> sendHere(SendRequest req) {
+        return sendHandler.send(req);
+    }
+
     @Override
     public StreamObserver<SubscribeRequest> subscribe(StreamObserver<SubscribeResponse> out) {
         return SubscribeHandler.create(out, topics, config.maxMessageSize());

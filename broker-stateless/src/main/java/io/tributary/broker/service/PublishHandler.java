@@ -19,8 +19,10 @@ import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
+import io.tributary.protocol.SubscriptionName;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
+import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.Position;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +106,11 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
             return;
         }
         String requested = open.getProducerName();
-        topics.topic(name, true).thenCompose(t -> {
+        String initial = open.getInitialSubscription();
+        topics.topic(name, true).thenCompose(t -> initial.isEmpty() ? CompletableFuture.completedFuture(t)
+                // created at the end of the topic before the producer publishes: what it publishes is kept for it
+                : t.subscription(SubscriptionName.check(initial), ManagedCursor.Start.LATEST, true).thenApply(s -> t)
+        ).thenCompose(t -> {
             String pname = requested.isEmpty() ? brokerId + "-" + PRODUCER_IDS.incrementAndGet() : requested;
             return t.lastSequenceId(pname).thenAccept(last -> {
                 synchronized (lock) {

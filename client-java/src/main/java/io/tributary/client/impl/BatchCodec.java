@@ -274,7 +274,8 @@ public final class BatchCodec {
                 continue;
             }
             MessageId mid = new MessageId(id.getLedgerId(), id.getEntryId(), i, partition, batchSize);
-            out.add(new MessageImpl<>(topic, mid, singles.get(i), decoded.header(), batch.getRedeliveryCount(), schema));
+            out.add(new MessageImpl<>(topic, mid, singles.get(i), decoded.header(), batch.getRedeliveryCount(),
+                    batch.getLastFailureReason(), batch.getFirstDeliveryMs(), schema));
         }
         // permits are charged per message of the entry, so a short entry still frees its whole size
         skipped += Math.max(0, batchSize - singles.size());

@@ -19,18 +19,24 @@ public final class MessageImpl<T> implements Message<T> {
     private final SingleMessage single;
     private final BatchHeader header;
     private final int redeliveryCount;
+    private final String lastFailureReason;
+    private final long firstDeliveryMs;
+    /** When this consumer received the message (epoch ms): its last delivery, for a dead-letter copy. */
+    private final long receivedAtMs = System.currentTimeMillis();
     private final Schema<T> schema;
     // decoded by the consumer before hand-over (or on first use); racing decodes are harmless
     private volatile T value;
     private volatile boolean decoded;
 
     MessageImpl(String topic, MessageId id, SingleMessage single, BatchHeader header, int redeliveryCount,
-                Schema<T> schema) {
+                String lastFailureReason, long firstDeliveryMs, Schema<T> schema) {
         this.topic = topic;
         this.id = id;
         this.single = single;
         this.header = header;
         this.redeliveryCount = redeliveryCount;
+        this.lastFailureReason = lastFailureReason;
+        this.firstDeliveryMs = firstDeliveryMs;
         this.schema = schema;
     }
 
@@ -130,6 +136,21 @@ public final class MessageImpl<T> implements Message<T> {
     @Override
     public int getRedeliveryCount() {
         return redeliveryCount;
+    }
+
+    @Override
+    public String getLastFailureReason() {
+        return lastFailureReason;
+    }
+
+    @Override
+    public long getFirstDeliveryTime() {
+        return firstDeliveryMs;
+    }
+
+    /** When this consumer received the message (epoch ms). */
+    public long receivedAt() {
+        return receivedAtMs;
     }
 
     @Override

@@ -165,6 +165,29 @@ final class AckGrouper<T> {
         }
     }
 
+    /**
+     * Whether the application acknowledged {@code id} and the acknowledgement is on its way (in its
+     * stream's group, or sent and not answered yet): a redelivery of its entry that still carries it
+     * is not the application's to see again, nor to dead-letter.
+     */
+    boolean acknowledgingLocked(TopicSubscription<T> s, MessageId id) {
+        Group g = groups.get(s);
+        if (g != null && g.ids.contains(id)) {
+            return true;
+        }
+        for (PendingAck p : pendingAcks.values()) {
+            if (p.stream == s && !p.ack.getCumulative()) {
+                for (io.tributary.api.v1.MessageId sent : p.ack.getMessageIdsList()) {
+                    if (sent.getLedgerId() == id.getLedgerId() && sent.getEntryId() == id.getEntryId()
+                            && sent.getBatchIndex() == id.getBatchIndex()) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     /** Adds an individual acknowledgement to its stream's group; sends the group once full. */
     private CompletableFuture<Void> groupLocked(TopicSubscription<T> s, MessageId id) {
         if (s.removed()) {

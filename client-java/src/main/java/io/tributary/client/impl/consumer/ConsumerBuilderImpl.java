@@ -311,7 +311,8 @@ public final class ConsumerBuilderImpl<T> implements ConsumerBuilder<T> {
                 String rlq = retryEnabled ? letterTopic(policy.getRetryLetterTopic(), base, "-RETRY", "retry")
                         : policy.getRetryLetterTopic();
                 resolved = DeadLetterPolicy.builder().maxRedeliverCount(policy.getMaxRedeliverCount())
-                        .deadLetterTopic(dlq).retryLetterTopic(rlq).build();
+                        .deadLetterTopic(dlq).retryLetterTopic(rlq)
+                        .initialSubscriptionName(policy.getInitialSubscriptionName()).build();
                 retryTopic = retryEnabled ? rlq : null;
             } catch (TributaryClientException e) {
                 return Futures.failed(e);

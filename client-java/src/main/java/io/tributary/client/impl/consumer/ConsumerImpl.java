@@ -334,13 +334,33 @@ final class ConsumerImpl<T> implements Consumer<T>, ClientResource {
     @Override
     public void negativeAcknowledge(Message<?> message) {
         Objects.requireNonNull(message, "message");
-        unacked.negativeAcknowledge(message, message.getMessageId());
+        unacked.negativeAcknowledge(message, message.getMessageId(), "");
+    }
+
+    @Override
+    public void negativeAcknowledge(Message<?> message, String reason) {
+        Objects.requireNonNull(message, "message");
+        unacked.negativeAcknowledge(message, message.getMessageId(), checkedReason(reason));
+    }
+
+    @Override
+    public void negativeAcknowledge(MessageId messageId, String reason) {
+        Objects.requireNonNull(messageId, "messageId");
+        unacked.negativeAcknowledge(null, messageId, checkedReason(reason));
+    }
+
+    private static String checkedReason(String reason) {
+        String r = reason == null ? "" : reason;
+        if (r.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 1024) {
+            throw new IllegalArgumentException("a negative acknowledgement's reason is at most 1,024 bytes of UTF-8");
+        }
+        return r;
     }
 
     @Override
     public void negativeAcknowledge(MessageId messageId) {
         Objects.requireNonNull(messageId, "messageId");
-        unacked.negativeAcknowledge(null, messageId);
+        unacked.negativeAcknowledge(null, messageId, "");
     }
 
     @Override

@@ -7,7 +7,9 @@ import io.tributary.client.Producer;
 import io.tributary.client.Schema;
 import io.tributary.client.TypedMessageBuilder;
 import io.tributary.client.impl.Futures;
+import io.tributary.client.impl.MessageImpl;
 import io.tributary.client.impl.TributaryClientImpl;
+import io.tributary.client.impl.producer.ProducerBuilderImpl;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,8 +67,8 @@ final class DeadLetterRouter<T> {
      * Publishes the message to the dead-letter topic and then acknowledges it; if the publish
      * fails, asks for the message again so that the next delivery tries once more.
      */
-    void deadLetterOrRedeliver(Message<?> message, TopicSubscription<T> s) {
-        deadLetter(message, s, true).whenComplete((v, t) -> {
+    void deadLetterOrRedeliver(Message<?> message, TopicSubscription<T> s, String reason) {
+        deadLetter(message, s, true, reason).whenComplete((v, t) -> {
             if (t != null) {
                 LOG.warn("[{}/{}] Could not dead-letter message {}: {}", s.topic(), owner.getSubscription(),
                         message.getMessageId(), t.toString());
@@ -74,10 +76,22 @@ final class DeadLetterRouter<T> {
         });
     }
 
-    private CompletableFuture<Void> deadLetter(Message<?> message, TopicSubscription<T> s, boolean redeliverOnFailure) {
+    private CompletableFuture<Void> deadLetter(Message<?> message, TopicSubscription<T> s, boolean redeliverOnFailure,
+                                               String reason) {
         Map<String, String> props = new LinkedHashMap<>(message.getProperties());
         props.putIfAbsent(DeadLetterPolicy.REAL_TOPIC, message.getTopicName());
         props.putIfAbsent(DeadLetterPolicy.ORIGIN_MESSAGE_ID, message.getMessageId().toString());
+        // why and when, for whoever looks at the dead letter (admin deadletters peek)
+        long last = message instanceof MessageImpl<?> m ? m.receivedAt() : System.currentTimeMillis();
+        String why = reason != null && !reason.isEmpty() ? reason : message.getLastFailureReason();
+        props.put(DeadLetterPolicy.DLQ_SUBSCRIPTION, owner.getSubscription());
+        props.put(DeadLetterPolicy.DLQ_REDELIVERY_COUNT, Integer.toString(message.getRedeliveryCount()));
+        if (!why.isEmpty()) {
+            props.put(DeadLetterPolicy.DLQ_FAILURE_REASON, why);
+        }
+        props.put(DeadLetterPolicy.DLQ_FIRST_DELIVERY_MS, Long.toString(message.getFirstDeliveryTime() > 0
+                ? message.getFirstDeliveryTime() : last));
+        props.put(DeadLetterPolicy.DLQ_LAST_DELIVERY_MS, Long.toString(last));
         CompletableFuture<MessageId> published = producer(false)
                 .thenCompose(p -> copy(p, message, props).sendAsync());
         published.whenComplete((id, t) -> {
@@ -118,7 +132,7 @@ final class DeadLetterRouter<T> {
         }
         int times = reconsumeTimes(message) + 1;
         if (times > policy.getMaxRedeliverCount()) {
-            return deadLetter(message, s, false);
+            return deadLetter(message, s, false, "");
         }
         Map<String, String> props = new LinkedHashMap<>(message.getProperties());
         props.put(DeadLetterPolicy.RECONSUME_TIMES, Integer.toString(times));
@@ -156,7 +170,12 @@ final class DeadLetterRouter<T> {
             CompletableFuture<Producer<byte[]>> f = forRetry ? retryProducer : deadLetterProducer;
             if (f == null || f.isCompletedExceptionally()) {
                 String topic = forRetry ? policy.getRetryLetterTopic() : policy.getDeadLetterTopic();
-                f = client.newProducer(Schema.BYTES).topic(topic).createAsync();
+                // the dead-letter topic keeps what it is sent under its dead-letter subscription, one message per
+                // entry (dead letters are few, and an operator's counts and redrives are then exact)
+                f = forRetry ? client.newProducer(Schema.BYTES).topic(topic).createAsync()
+                        : ((ProducerBuilderImpl<byte[]>) client.newProducer(Schema.BYTES))
+                                .initialSubscription(policy.getInitialSubscriptionName()).topic(topic)
+                                .enableBatching(false).createAsync();
                 if (forRetry) {
                     retryProducer = f;
                 } else {

@@ -181,6 +181,11 @@ final class ReceiverQueue<T> {
             s.consumed(1);
             return;
         }
+        if (m.getRedeliveryCount() > 0 && consumer.acks().acknowledgingLocked(s, m.getMessageId())) {
+            // its entry came back for another message of the batch; this one the application acknowledged
+            s.consumed(1);
+            return;
+        }
         if (consumer.deadLetters().pastLastDelivery(m.getRedeliveryCount())) {
             s.consumed(1);
             dead.add(m);

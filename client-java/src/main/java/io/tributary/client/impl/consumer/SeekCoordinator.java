@@ -220,7 +220,7 @@ final class SeekCoordinator<T> {
         }
         consumer.receiverQueue().afterArrivalsLocked(done);
         for (MessageImpl<T> m : dead) {
-            done.add(() -> consumer.deadLetters().deadLetterOrRedeliver(m, s));
+            done.add(() -> consumer.deadLetters().deadLetterOrRedeliver(m, s, ""));
         }
         if (ps.future != null) {
             done.add(() -> ps.future.completeExceptionally(e));

@@ -104,11 +104,11 @@ final class TopicSubscription<T> extends StreamSession<SubscribeRequest, Subscri
     }
 
     /** Asks the broker to deliver {@code ids} again; without a stream it does anyway when the next one opens. */
-    void nack(List<MessageId> ids, long delayMs) {
+    void nack(List<MessageId> ids, long delayMs, String reason) {
         if (ids.isEmpty()) {
             return;
         }
-        NegativeAck.Builder nack = NegativeAck.newBuilder().setDelayMs(delayMs);
+        NegativeAck.Builder nack = NegativeAck.newBuilder().setDelayMs(delayMs).setReason(reason);
         for (MessageId id : ids) {
             nack.addMessageIds(BatchCodec.toProto(id));
         }
@@ -253,7 +253,7 @@ final class TopicSubscription<T> extends StreamSession<SubscribeRequest, Subscri
                 LOG.info("[{}/{}] Message {} arrived with redelivery count {}: sending it to {}", topic,
                         consumer.conf().subscription(), m.getMessageId(), m.getRedeliveryCount(),
                         deadLetters.deadLetterTopic());
-                deadLetters.deadLetterOrRedeliver(m, this);
+                deadLetters.deadLetterOrRedeliver(m, this, "");
             });
         }
     }

@@ -73,7 +73,7 @@ final class UnackedTracker<T> {
      *
      * @throws IllegalArgumentException if the consumer cannot tell which topic the id is of
      */
-    void negativeAcknowledge(Message<?> message, MessageId id) {
+    void negativeAcknowledge(Message<?> message, MessageId id, String reason) {
         TopicSubscription<T> s;
         Message<?> dead;
         consumer.lock.lock();
@@ -91,13 +91,13 @@ final class UnackedTracker<T> {
             }
             dead = message != null ? message : t == null ? null : t.message();
             if (dead == null || !deadLetters.atLastDelivery(dead.getRedeliveryCount())) {
-                s.nack(List.of(id), nackDelayMs);
+                s.nack(List.of(id), nackDelayMs, reason);
                 return;
             }
         } finally {
             consumer.lock.unlock();
         }
-        deadLetters.deadLetterOrRedeliver(dead, s);
+        deadLetters.deadLetterOrRedeliver(dead, s, reason);
     }
 
     /** Asks for a message again after the nack delay (a dead-letter copy could not be published). */
@@ -105,7 +105,7 @@ final class UnackedTracker<T> {
         consumer.lock.lock();
         try {
             if (consumer.openLocked()) {
-                s.nack(List.of(id), nackDelayMs);
+                s.nack(List.of(id), nackDelayMs, "");
             }
         } finally {
             consumer.lock.unlock();
@@ -125,13 +125,13 @@ final class UnackedTracker<T> {
             expired.forEach((s, ids) -> {
                 LOG.debug("[{}/{}] {} messages not acknowledged within {} ms; asking for them again", s.topic(),
                         consumer.getSubscription(), ids.size(), ackTimeoutMs);
-                s.nack(ids, 0);
+                s.nack(ids, 0, "");
             });
         } finally {
             consumer.lock.unlock();
         }
         for (Tracked<T> t : dead) {
-            deadLetters.deadLetterOrRedeliver(t.message(), t.stream());
+            deadLetters.deadLetterOrRedeliver(t.message(), t.stream(), "");
         }
     }
 

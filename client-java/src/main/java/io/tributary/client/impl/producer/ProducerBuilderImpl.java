@@ -26,7 +26,7 @@ public final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     record Config(String topic, String producerName, Duration sendTimeout, int maxPendingMessages,
                   boolean blockIfQueueFull, boolean batching, int batchingMaxMessages, int batchingMaxBytes,
                   Duration batchingMaxPublishDelay, BatchingType batchingType,
-                  CompressionType compressionType) {}
+                  CompressionType compressionType, String initialSubscription) {}
 
     private final ClientContext client;
     private final Schema<T> schema;
@@ -43,10 +43,20 @@ public final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     private CompressionType compressionType = CompressionType.NONE;
     private MessageRoutingMode routingMode = MessageRoutingMode.RoundRobinPartition;
     private MessageRouter router;
+    private String initialSubscription;
 
     public ProducerBuilderImpl(ClientContext client, Schema<T> schema) {
         this.client = client;
         this.schema = schema;
+    }
+
+    /**
+     * A durable subscription the broker creates at the end of the topic (if missing) before the
+     * producer opens, so that what it publishes is kept for it: the SDK's dead-letter producers.
+     */
+    public ProducerBuilderImpl<T> initialSubscription(String subscription) {
+        this.initialSubscription = subscription;
+        return this;
     }
 
     @Override
@@ -183,7 +193,8 @@ public final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     /** The settings of a producer of one topic (or partition). */
     private Config config(String topic, String name) {
         return new Config(topic, name, sendTimeout, maxPendingMessages, blockIfQueueFull, batching,
-                batchingMaxMessages, batchingMaxBytes, batchingMaxPublishDelay, batchingType, compressionType);
+                batchingMaxMessages, batchingMaxBytes, batchingMaxPublishDelay, batchingType, compressionType,
+                initialSubscription);
     }
 
     /** The router of the routing mode, for a partitioned topic. */

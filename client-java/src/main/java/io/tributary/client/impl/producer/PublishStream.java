@@ -199,6 +199,9 @@ final class PublishStream extends StreamSession<PublishRequest, PublishResponse>
         if (name != null) {
             open.setProducerName(name);
         }
+        if (conf.initialSubscription() != null) {
+            open.setInitialSubscription(conf.initialSubscription());
+        }
         return PublishRequest.newBuilder().setOpen(open).build();
     }
 
