@@ -481,7 +481,7 @@ public final class Subscription {
         if (!readAhead.isEmpty() && !dispatcher.readsPastWaitingEntries()) {
             return;
         }
-        readAhead.readNew(permits);
+        readAhead.readNew(throttle.cap(permits)); // no more than the tokens there are
     }
 
     /** Sends an entry a dispatcher gave {@code c}, counting it. */

@@ -61,6 +61,15 @@ public final class DispatchThrottle {
         return true;
     }
 
+    /**
+     * {@code permits} or fewer: the messages the buckets hold now (at least 1, so that an entry is
+     * read), so that a round reads no more than the limit lets it send.
+     */
+    public int cap(int permits) {
+        long tokens = Math.min(own.messagesAvailable(), topic.messagesAvailable());
+        return (int) Math.max(1, Math.min(permits, tokens));
+    }
+
     /** Charges an entry sent to a consumer. */
     public void charge(int messages, long bytes) {
         own.charge(messages, bytes);
