@@ -3,12 +3,17 @@ package io.tributary.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.LookupRequest;
 import io.tributary.api.v1.LookupResponse;
 import io.tributary.api.v1.LookupServiceGrpc;
+import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.api.v1.PlainMessage;
+import io.tributary.api.v1.SendRequest;
+import io.tributary.api.v1.SendResponse;
 import io.tributary.api.v1.UnloadBundleRequest;
 import io.tributary.broker.Broker;
 import io.tributary.client.Consumer;
@@ -200,6 +205,29 @@ class RateLimitTest {
             assertThat(s.dispatchThrottledMsTotal()).isPositive();
         }
         assertThat(brokersMetric("tributary_subscription_dispatch_throttled_seconds_total{cluster=")).isPositive();
+    }
+
+    @Test
+    void unarySendWaitsForPublishTokensWithinItsDeadline() throws Exception {
+        String ns = "public/rate-send";
+        admin.namespaces().create(ns, 1);
+        admin.namespaces().setPolicies(ns, publishPerTopic(500));
+        String topic = "persistent://" + ns + "/t";
+        SendRequest.Builder req = SendRequest.newBuilder().setTopic(topic);
+        for (int i = 0; i < 200; i++) {
+            req.addMessages(PlainMessage.newBuilder().setValue(ByteString.copyFromUtf8("m" + i)));
+        }
+        MessagingServiceGrpc.MessagingServiceBlockingStub messaging = MessagingServiceGrpc.newBlockingStub(channel);
+        messaging.withDeadlineAfter(30, TimeUnit.SECONDS).send(req.build()); // the topic loads; the bucket is in debt
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 5; i++) {
+            SendResponse r = messaging.withDeadlineAfter(30, TimeUnit.SECONDS).send(req.build());
+            assertThat(r.getResultsList()).hasSize(200).allSatisfy(x -> assertThat(x.hasError()).isFalse());
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        // 1,200 messages at 500/s, the last 200 stored as soon as the debt before them is paid: about 2 s
+        assertThat(seconds).as("5 Sends of 200 messages at 500 msg/s").isBetween(1.6, 3.0);
+        assertThat(admin.topics().getStats(topic).publishThrottledMsTotal()).isPositive();
     }
 
     private LookupResponse lookup(String topic) {

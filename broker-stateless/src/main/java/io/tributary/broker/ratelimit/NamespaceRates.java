@@ -90,7 +90,11 @@ public final class NamespaceRates {
     public Shared of(String namespace) {
         return byNamespace.computeIfAbsent(namespace, ns -> {
             Shared s = new Shared(ns);
-            s.share(shareOf.applyAsDouble(ns));
+            try {
+                s.share(shareOf.applyAsDouble(ns));
+            } catch (RuntimeException e) {
+                // the bundles are not known yet: the whole limit until the next refresh
+            }
             return s;
         });
     }
