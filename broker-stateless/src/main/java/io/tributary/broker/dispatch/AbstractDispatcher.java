@@ -118,6 +118,7 @@ abstract class AbstractDispatcher implements Dispatcher {
     void deliver(Consumer c, BufferedEntry e, boolean keyed) {
         c.permits -= e.messages();
         c.pending.put(e.position(), new Consumer.Delivered(e.messages(), keyed, e.keyHash()));
+        readAhead.throttle.charge(e.messages(), e.entry().data().length);
         sender.send(c, e);
     }
 }

@@ -7,7 +7,6 @@ import io.tributary.api.v1.MessageId;
 import io.tributary.api.v1.SubscriptionStats;
 import io.tributary.api.v1.SubscriptionType;
 import io.tributary.broker.metrics.Rate;
-import io.tributary.broker.ratelimit.DispatchThrottle;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.cursor.ManagedCursor;
@@ -65,7 +64,6 @@ public final class Subscription {
     /** Messages its consumers acknowledged after sending them to the dead-letter topic; any thread. */
     private final LongAdder deadLettered = new LongAdder();
     private final BacklogAge backlogAge;
-    private final DispatchThrottle throttle;
 
     public Subscription(SubscriptionContext context, String name, ManagedCursor cursor) {
         this.context = context;
@@ -77,7 +75,6 @@ public final class Subscription {
         this.readAhead = new EntryReadAhead(context, name, cursor, redeliveries, this::dispatch);
         this.backlogAge = new BacklogAge(context.log(), context.executor());
         this.acks = new AckValidator(context, cursor);
-        this.throttle = context.dispatchThrottle().get();
     }
 
     public String name() {
@@ -451,7 +448,7 @@ public final class Subscription {
 
     /** Delivers what it can, then reads more: redeliveries first, then new entries. */
     void dispatch() {
-        if (readAhead.isReading() || closed || paused.paused() || dispatcher == null) {
+        if (readAhead.isReading() || closed || paused.paused() || dispatcher == null || readAhead.heldBack()) {
             return;
         }
         if (!acksInOrder.isDone()) {
@@ -466,9 +463,6 @@ public final class Subscription {
             }
             return;
         }
-        if (throttle.holdBack(context.scheduler(), context.executor(), this::dispatch)) {
-            return; // the rate limit: dispatch again once tokens return
-        }
         dispatcher.deliverBuffered();
         int permits = dispatcher.permits();
         if (permits == 0 || readAhead.isFull()) {
@@ -481,7 +475,7 @@ public final class Subscription {
         if (!readAhead.isEmpty() && !dispatcher.readsPastWaitingEntries()) {
             return;
         }
-        readAhead.readNew(throttle.cap(permits)); // no more than the tokens there are
+        readAhead.readNew(permits);
     }
 
     /** Sends an entry a dispatcher gave {@code c}, counting it. */
@@ -489,7 +483,6 @@ public final class Subscription {
         Position p = e.position();
         int count = redeliveries.count(p);
         readAhead.countDelivered(e.messages());
-        throttle.charge(e.messages(), e.entry().data().length);
         context.deliveries().delivered(e.messages(), e.entry().data().length);
         messagesOut.record(e.messages());
         c.messagesOut.record(e.messages());
@@ -539,7 +532,7 @@ public final class Subscription {
                     .setUnackedMessages(u).setMsgRateOut(c.messagesOut.perSecond()).setMsgOutTotal(c.messagesOut.total())
                     .setActive(dispatcher.isActive(c)).setPriority(c.priority()));
         }
-        return throttle.stats(s.setUnackedMessages(unacked)).build();
+        return readAhead.throttle.stats(s.setUnackedMessages(unacked)).build();
     }
 
     /** Detaches every consumer but {@code except} and disconnects it with {@code why}, so that it comes back. */
