@@ -58,6 +58,8 @@ import java.util.Properties;
  * @param limits what clients may hold: bytes buffered, Receive leases, calls per connection, keepalives
  * @param topicLimits the defaults of the namespace limits (consumers, subscriptions, topics, auto topic creation,
  *                    deduplication, subscription expiry) for namespaces that do not set their own
+ * @param rateLimits  the default publish and dispatch rate limits ({@code broker.publishRate*},
+ *                    {@code broker.dispatchRate*}) for namespaces that do not set their own
  * @param storageTls TLS to ZooKeeper ({@code broker.zookeeper.tls.*}) and to the bookies
  *                   ({@code broker.bookkeeper.tls.*}); plaintext by default
  * @param tls TLS of the client port ({@code broker.tls.*}), or null for plaintext
@@ -106,6 +108,7 @@ public record BrokerConfig(
         int dedupMaxProducersPerTopic,
         ServiceLimits limits,
         TopicLimitDefaults topicLimits,
+        RateLimitDefaults rateLimits,
         StorageTls storageTls,
         ServerTlsSettings tls,
         AuthenticationSettings authentication,
@@ -244,6 +247,7 @@ public record BrokerConfig(
         private int dedupMaxProducersPerTopic = 10_000;
         private ServiceLimits limits = ServiceLimits.DEFAULT;
         private TopicLimitDefaults topicLimits = TopicLimitDefaults.DEFAULT;
+        private RateLimitDefaults rateLimits = RateLimitDefaults.NONE;
         private StorageTls storageTls = StorageTls.NONE;
         private ServerTlsSettings tls = null;
         private AuthenticationSettings authentication = AuthenticationSettings.DISABLED;
@@ -287,6 +291,7 @@ public record BrokerConfig(
             dedupMaxProducersPerTopic = c.dedupMaxProducersPerTopic;
             limits = c.limits;
             topicLimits = c.topicLimits;
+            rateLimits = c.rateLimits;
             storageTls = c.storageTls;
             tls = c.tls;
             authentication = c.authentication;
@@ -338,6 +343,7 @@ public record BrokerConfig(
         public Builder dedupMaxProducersPerTopic(int v) { dedupMaxProducersPerTopic = v; return this; }
         public Builder limits(ServiceLimits v) { limits = v; return this; }
         public Builder topicLimits(TopicLimitDefaults v) { topicLimits = v; return this; }
+        public Builder rateLimits(RateLimitDefaults v) { rateLimits = v; return this; }
         public Builder storageTls(StorageTls v) { storageTls = v; return this; }
         /** TLS of the client port; null: plaintext. */
         public Builder tls(ServerTlsSettings v) { tls = v; return this; }
@@ -360,7 +366,7 @@ public record BrokerConfig(
                     cursorPersistInterval,
                     maxPendingPublishes, dispatchBatchSize, pullConsumerIdleTimeout, loadBalancer, metricsPort,
                     metricsBindAddress, drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
-                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, topicLimits, storageTls, tls, authentication,
+                    dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, topicLimits, rateLimits, storageTls, tls, authentication,
                     internal, authorization, clusterName, metricsTopicLevel, metricsProducerLevel, metricsTls,
                     httpPort);
         }
@@ -427,6 +433,7 @@ public record BrokerConfig(
                         BacklogQuotaPolicy.BACKLOG_QUOTA_POLICY_UNSPECIFIED))
                 .limits(ServiceLimits.from(s))
                 .topicLimits(TopicLimitDefaults.from(s))
+                .rateLimits(RateLimitDefaults.from(s))
                 .storageTls(StorageTls.from(s, "broker"))
                 .tls(ServerTlsSettings.from(s, "broker.tls"))
                 .authentication(s.getBoolean("broker.authentication.enabled", false)

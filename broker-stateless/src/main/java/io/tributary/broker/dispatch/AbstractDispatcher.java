@@ -116,6 +116,7 @@ abstract class AbstractDispatcher implements Dispatcher {
 
     /** Counts {@code e} against {@code c}'s permits, notes that {@code c} holds it, and sends it. */
     void deliver(Consumer c, BufferedEntry e, boolean keyed) {
+        readAhead.throttle.charge(e.messages(), e.entry().data().length); // the dispatch rate limits' tokens
         c.permits -= e.messages();
         c.pending.put(e.position(), new Consumer.Delivered(e.messages(), keyed, e.keyHash(), System.currentTimeMillis()));
         sender.send(c, e);

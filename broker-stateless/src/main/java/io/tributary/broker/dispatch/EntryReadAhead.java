@@ -1,5 +1,6 @@
 package io.tributary.broker.dispatch;
 
+import io.tributary.broker.ratelimit.DispatchThrottle;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.storage.cursor.ManagedCursor;
 import io.tributary.storage.log.LogEntry;
@@ -13,6 +14,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +39,9 @@ final class EntryReadAhead {
     private final int batchSize;
     private final RedeliveryTracker redeliveries;
     private final Runnable dispatch;
+    /** The subscription's dispatch rate limits (and its topic's): reads and deliveries take their tokens. */
+    final DispatchThrottle throttle;
+    private final ScheduledExecutorService scheduler;
 
     private final TreeMap<Position, BufferedEntry> buffer = new TreeMap<>();
     private Position readPosition;
@@ -58,7 +63,14 @@ final class EntryReadAhead {
         this.batchSize = context.dispatchBatchSize();
         this.redeliveries = redeliveries;
         this.dispatch = dispatch;
+        this.throttle = context.dispatchThrottle().get();
+        this.scheduler = context.scheduler();
         this.readPosition = cursor.firstUnacknowledged();
+    }
+
+    /** Over a dispatch rate limit: nothing is delivered or read now, and dispatch runs again when tokens return. */
+    boolean heldBack() {
+        return throttle.holdBack(scheduler, executor, dispatch);
     }
 
     /** A read is under way: nothing else is read, and dispatch waits for it. */
@@ -161,7 +173,8 @@ final class EntryReadAhead {
         }
         long ep = epoch;
         reading = true;
-        int n = (int) Math.max(1, Math.min(batchSize, Math.ceil(permits / messagesPerEntry)));
+        // no more messages than the rate limits' tokens (at least one entry)
+        int n = (int) Math.max(1, Math.min(batchSize, Math.ceil(throttle.cap(permits) / messagesPerEntry)));
         Position from = readPosition;
         log.readAsync(from, n).whenCompleteAsync((entries, err) -> {
             reading = false;

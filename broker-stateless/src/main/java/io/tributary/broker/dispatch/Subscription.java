@@ -450,7 +450,7 @@ public final class Subscription {
 
     /** Delivers what it can, then reads more: redeliveries first, then new entries. */
     void dispatch() {
-        if (readAhead.isReading() || closed || paused.paused() || dispatcher == null) {
+        if (readAhead.isReading() || closed || paused.paused() || dispatcher == null || readAhead.heldBack()) {
             return;
         }
         if (!acksInOrder.isDone()) {
@@ -536,7 +536,7 @@ public final class Subscription {
                     .setUnackedMessages(u).setMsgRateOut(c.messagesOut.perSecond()).setMsgOutTotal(c.messagesOut.total())
                     .setActive(dispatcher.isActive(c)).setPriority(c.priority()));
         }
-        return s.setUnackedMessages(unacked).build();
+        return readAhead.throttle.stats(s.setUnackedMessages(unacked)).build();
     }
 
     /** Detaches every consumer but {@code except} and disconnects it with {@code why}, so that it comes back. */

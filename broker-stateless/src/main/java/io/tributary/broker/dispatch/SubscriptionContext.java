@@ -1,10 +1,12 @@
 package io.tributary.broker.dispatch;
 
 import io.tributary.api.v1.ErrorDetail;
+import io.tributary.broker.ratelimit.DispatchThrottle;
 import io.tributary.storage.log.LogReader;
 import io.tributary.storage.log.Position;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 
 /**
  * What a subscription needs from its topic, handed over when the topic creates it, so that the
@@ -23,10 +25,19 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param deliveries        told of every entry handed to a consumer (the topic's rates)
  * @param onEmpty           called when a subscription that is not stored (a reader's) lost its last
  *                          consumer and closed itself: the topic forgets it
+ * @param dispatchThrottle  makes the subscription's dispatch rate limiter (sharing the topic's bucket)
  */
 public record SubscriptionContext(String topic, LogReader log, BacklogSize backlogSize, Executor executor,
                                   ScheduledExecutorService scheduler, int dispatchBatchSize, MessageIdCheck messageIds, DeliveryListener deliveries,
-                                  EmptyListener onEmpty) {
+                                  EmptyListener onEmpty, Supplier<DispatchThrottle> dispatchThrottle) {
+
+    /** A context whose subscriptions' dispatch is not rate limited. */
+    public SubscriptionContext(String topic, LogReader log, BacklogSize backlogSize, Executor executor,
+                               ScheduledExecutorService scheduler, int dispatchBatchSize, MessageIdCheck messageIds,
+                               DeliveryListener deliveries, EmptyListener onEmpty) {
+        this(topic, log, backlogSize, executor, scheduler, dispatchBatchSize, messageIds, deliveries, onEmpty,
+                DispatchThrottle::unlimited);
+    }
 
     /** Sizes a backlog. */
     @FunctionalInterface

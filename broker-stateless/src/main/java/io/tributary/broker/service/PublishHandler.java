@@ -15,6 +15,7 @@ import io.tributary.api.v1.PublishMessages;
 import io.tributary.api.v1.PublishRequest;
 import io.tributary.api.v1.PublishResponse;
 import io.tributary.api.v1.SingleMessage;
+import io.tributary.broker.ratelimit.PublishHold;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.protocol.EntryCodec;
@@ -65,6 +66,8 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     /** Why this stream is not read now, for the throttling metrics: null while it is read. */
     private Counter.Child throttledBy;
     private long throttledSince;
+    /** Waits for publish tokens (the topic's and namespace's rate limits). */
+    private final PublishHold rateHold = new PublishHold();
 
     PublishHandler(StreamObserver<PublishResponse> out, TopicService topics, String brokerId, int maxMessageSize, int maxPending,
                    io.tributary.broker.metrics.BrokerMetrics metrics, PublishBuffer buffer,
@@ -226,6 +229,7 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
     private CompletableFuture<PublishResponse> store(Topic t, String pname, long seq, int count, byte[] entry) {
         long arrived = System.nanoTime();
         int size = entry.length;
+        t.limits().rates().chargePublish(count, size);
         return t.publish(pname, seq, count, entry)
                 .handle((r, e) -> {
                     if (e != null) {
@@ -280,6 +284,10 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
             if (!buffer.roomOrWait(resumeReading)) {
                 paused = true;
                 throttled(metrics.throttledBuffer);
+                return;
+            }
+            if (topic != null && rateHold.holdBack(topic.limits().rates(), producerName, topic.scheduler(), resumeReading)) {
+                paused = true; // over the publish rate limit: read on once tokens return
                 return;
             }
             throttled(null);
@@ -399,6 +407,10 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
         Runnable d;
         synchronized (lock) {
             throttled(null); // a stream that ended waits no more
+            if (topic != null) {
+                rateHold.end(topic.limits().rates(), producerName);
+                topic.limits().rates().forgetProducer(producerName);
+            }
             d = deregister;
             deregister = () -> {};
         }

@@ -1,5 +1,6 @@
 package io.tributary.broker.service;
 
+import io.grpc.Context;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.MessageId;
@@ -66,6 +67,7 @@ final class SendHandler {
         boolean named = !producer.isEmpty();
         long firstSequenceId = checkSequenceIds(req, named);
         String storedAs = named ? producer : brokerName;
+        Context call = Context.current();
 
         long now = System.currentTimeMillis();
         List<SingleMessage> singles = new ArrayList<>(n);
@@ -128,7 +130,9 @@ final class SendHandler {
                                 + " bytes as one entry: " + tooLarge + "; nothing was stored");
                     }
                 }
-                return storeRuns(t, storedAs, runs, singles, 0, new ArrayList<>(), now)
+                // over the publish rate limit: the storing waits for tokens, within the call's deadline
+                return t.limits().rates().publishAllowed(storedAs, t.scheduler(), call::isCancelled)
+                        .thenCompose(allowed -> storeRuns(t, storedAs, runs, singles, 0, new ArrayList<>(), now))
                         .thenApply(results -> {
                             if (results.stream().anyMatch(x -> x instanceof PlainPublish.Result p && p.position() != null)) {
                                 metrics.publishLatency.observe((System.nanoTime() - arrived) / 1e9);
@@ -207,6 +211,7 @@ final class SendHandler {
                 return CompletableFuture.completedFuture(results);
             }
             if (p.position() != null) {
+                t.limits().rates().chargePublish(messages.size() - p.skipped(), entryBytes.get());
                 metrics.messagesIn.inc(messages.size() - p.skipped());
                 metrics.bytesIn.inc(entryBytes.get());
             }

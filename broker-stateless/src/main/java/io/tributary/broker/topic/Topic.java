@@ -425,7 +425,7 @@ public final class Topic {
     /** What a subscription needs from this topic (it does not see the topic itself). */
     private SubscriptionContext subscriptionContext() {
         return new SubscriptionContext(name.toString(), log, log::sizeBytesFrom, executor, scheduler, dispatchBatchSize,
-                positions::checkMessageId, counters::recordDelivered, this::removeSubscription);
+                positions::checkMessageId, counters::recordDelivered, this::removeSubscription, limits.rates()::newSubscription);
     }
 
     /** Called by a reader's subscription when its consumer left. Runs on the executor. */
@@ -532,7 +532,7 @@ public final class Topic {
     /** Stats of this topic and its subscriptions. */
     public CompletableFuture<TopicStats> stats() {
         return CompletableFuture.supplyAsync(() -> counters.stats(name, log, producers.values(), quota.limitBytes(),
-                        openSubscriptions()), executor);
+                        openSubscriptions()), executor).thenApply(limits.rates()::withStats);
     }
 
     /** Names of the subscriptions stored for this topic (also those with no consumer now). */

@@ -6,6 +6,9 @@ import io.tributary.api.v1.NamespacePolicies;
 import io.tributary.broker.BrokerConfig;
 import io.tributary.broker.TopicLimitDefaults;
 import io.tributary.broker.dispatch.Subscription;
+import io.tributary.broker.ratelimit.NamespaceRates;
+import io.tributary.broker.ratelimit.RateLimits;
+import io.tributary.broker.ratelimit.TopicRates;
 import io.tributary.protocol.TopicName;
 import io.tributary.protocol.TributaryException;
 import io.tributary.storage.log.ManagedLogConfig;
@@ -38,7 +41,8 @@ public final class TopicLimits {
     /** The limits in force for a namespace: its policies over the broker's defaults. */
     public record Effective(String namespace, Limit producers, Limit consumers, Limit subscriptions, Limit topics,
                             Limit messageSize, AutoTopicCreationType autoTopicCreation, int partitions,
-                            boolean deduplication, long subscriptionExpirationMs, ManagedLogConfig ledgers) {
+                            boolean deduplication, long subscriptionExpirationMs, ManagedLogConfig ledgers,
+                            RateLimits rates) {
 
         public static Effective of(String namespace, NamespacePolicies p, BrokerConfig c) {
             TopicLimitDefaults d = c.topicLimits();
@@ -74,7 +78,7 @@ public final class TopicLimits {
             ManagedLogConfig ledgers = p.hasPersistence() ? c.log().withQuorum(p.getPersistence().getEnsembleSize(),
                     p.getPersistence().getWriteQuorum(), p.getPersistence().getAckQuorum()) : c.log();
             return new Effective(namespace, producers, consumers, subscriptions, topics, size, type, partitions, dedup,
-                    expiry, ledgers);
+                    expiry, ledgers, RateLimits.of(p, c.rateLimits()));
         }
 
         private static Limit limit(String namespace, int max, String field) {
@@ -91,6 +95,7 @@ public final class TopicLimits {
     private Supplier<List<Subscription>> openSubscriptions = List::of;
     private final long loadedAtMs = System.currentTimeMillis();
     private volatile Computed computed;
+    private volatile TopicRates rates;
     /** Durable subscriptions without consumers, by name: since when (runs on the topic's executor). */
     private final Map<String, Long> idleSince = new HashMap<>();
     private boolean firstRound = true;
@@ -106,6 +111,18 @@ public final class TopicLimits {
         this.policies = policies;
         this.compute = compute;
         this.computed = new Computed(null, initial);
+        this.rates = new TopicRates(() -> now().rates(), NamespaceRates.unshared().of(name.namespace()));
+    }
+
+    /** Shares the namespace's publish bucket of this broker's {@code namespaces} with the namespace's other topics here. */
+    TopicLimits sharing(NamespaceRates namespaces) {
+        this.rates = new TopicRates(() -> now().rates(), namespaces.of(name.namespace()));
+        return this;
+    }
+
+    /** The topic's rate limiters (publish and dispatch). */
+    public TopicRates rates() {
+        return rates;
     }
 
     /** Limits that never change (tests). */

@@ -5,8 +5,10 @@ import io.tributary.api.v1.AutoTopicCreationType;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.broker.BrokerConfig;
+import io.tributary.broker.namespace.Bundle;
 import io.tributary.broker.namespace.NamespaceService;
 import io.tributary.broker.ownership.OwnershipService;
+import io.tributary.broker.ratelimit.NamespaceRates;
 import io.tributary.broker.service.Errors;
 import io.tributary.internal.v1.CursorState;
 import io.tributary.internal.v1.LogMetadata;
@@ -45,6 +47,8 @@ public final class TopicService {
     private final ManagedLogFactory logs;
     private final OrderedExecutor executor;
     private final ScheduledExecutorService scheduler;
+    /** The namespaces' publish buckets on this broker, each enforcing this broker's share of the namespace's limit. */
+    private final NamespaceRates namespaceRates;
     private final Map<TopicName, CompletableFuture<Topic>> topics = new ConcurrentHashMap<>();
     private final NamespaceTopics autoCreation;
 
@@ -57,6 +61,7 @@ public final class TopicService {
         this.logs = logs;
         this.executor = executor;
         this.scheduler = scheduler;
+        this.namespaceRates = new NamespaceRates(this::bundleShare, scheduler);
         this.autoCreation = new NamespaceTopics(store, this::createTopic);
         // a namespace's persistence policy gives the replication of the ledgers its topics create from now on
         logs.ledgerConfig(log -> limits(TopicName.of(log).namespace()).thenApply(TopicLimits.Effective::ledgers));
@@ -101,6 +106,16 @@ public final class TopicService {
                 .thenCompose(deleted -> t.forgetInactiveProducers(config.dedupProducerInactivityTimeout(),
                         config.dedupMaxProducersPerTopic()).thenApply(forgotten -> deleted))
                 .thenCompose(deleted -> NamespaceTopics.expireSubscriptions(t).thenApply(v -> deleted));
+    }
+
+    /** This broker's share of a namespace's bundles: those it owns (at least one, as it serves a topic) over all. */
+    private double bundleShare(String namespace) {
+        List<Bundle> all = namespaces.bundles(namespace).getNow(null);
+        if (all == null || all.isEmpty()) {
+            throw new IllegalStateException("the bundles of " + namespace + " are not known yet");
+        }
+        long owned = ownership.ownedBundles().stream().filter(b -> b.namespace().equals(namespace)).count();
+        return Math.min(1.0, Math.max(1, owned) / (double) all.size());
     }
 
     /** The limits in force for a namespace now: its policies over this broker's defaults. */
@@ -150,7 +165,7 @@ public final class TopicService {
                             logs.bookKeeper(), CursorConfig.of(config.cursorPersistInterval(), logs.config()),
                             config.dispatchBatchSize(), config.backlogQuotaHoldTimeout(),
                             new TopicLimits(name, () -> namespaces.currentPolicies(name.namespace()),
-                                    p -> TopicLimits.Effective.of(name.namespace(), p, config), limits[0]));
+                                    p -> TopicLimits.Effective.of(name.namespace(), p, config), limits[0]).sharing(namespaceRates));
                     t.onFenced(() -> {
                         LOG.warn("topic {} was taken over by another broker; unloading it here", name);
                         unload(name, ErrorReasons.detail(ErrorReason.TOPIC_FENCED, "topic " + name + " moved to another broker"),

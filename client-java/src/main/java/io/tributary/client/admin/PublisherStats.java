@@ -9,6 +9,7 @@ package io.tributary.client.admin;
  * @param msgInTotal       messages it published since it connected
  * @param bytesInTotal     bytes it published since it connected
  * @param connectedSinceMs when it connected (epoch milliseconds, the broker's clock)
+ * @param throttledMsTotal time it was held back by publish rate limits since it connected, in milliseconds
  */
 public record PublisherStats(String producerName, double msgRateIn, double bytesRateIn, long msgInTotal, long bytesInTotal,
-                             long connectedSinceMs) {}
+                             long connectedSinceMs, long throttledMsTotal) {}

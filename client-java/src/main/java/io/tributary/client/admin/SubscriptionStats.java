@@ -29,12 +29,16 @@ import java.util.List;
  * @param oldestBacklogPublishTimeMs the publish time (epoch ms) of the oldest unacknowledged message:
  *                           the backlog's age is now minus this; 0 with no backlog or not known yet
  *                           (of a partitioned topic: the oldest over the partitions)
+ * @param dispatchRate       the dispatch rate limit in force for the subscription (of a partitioned
+ *                           topic: for each partition); 0s: none
+ * @param dispatchThrottledMsTotal time its dispatch waited for tokens (its own or its topic's dispatch
+ *                           limit) since the topic was loaded, in milliseconds (summed over partitions)
  */
 public record SubscriptionStats(String name, SubscriptionType type, boolean durable, long msgBacklog, long backlogBytes,
                                 double msgRateOut, long msgOutTotal, double msgRateRedeliver, long redeliveredTotal,
                                 long unackedMessages, long delayedMessages, MessageId markDeletePosition,
                                 long ackedRanges, long expiredTotal, List<ConsumerStats> consumers, long deadLetteredTotal,
-                                long oldestBacklogPublishTimeMs) {
+                                long oldestBacklogPublishTimeMs, Rate dispatchRate, long dispatchThrottledMsTotal) {
 
     /** Copies the list of consumers, so that the record stays immutable. */
     public SubscriptionStats {

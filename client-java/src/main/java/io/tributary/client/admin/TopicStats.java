@@ -26,11 +26,18 @@ import java.util.List;
  * @param publishers       the producers connected, by name (of a partitioned topic: every partition's)
  * @param backlogQuotaLimitBytes the backlog quota in force, the largest backlog one subscription may
  *                         have; 0 when there is none
+ * @param publishRate      the publish rate limit in force for the topic (of a partitioned topic: for each
+ *                         partition); 0s: none
+ * @param namespacePublishRateShare the share of its namespace's publish limit its broker enforces (of a
+ *                         partitioned topic: the largest over the partitions); 0s: none
+ * @param publishThrottledMsTotal time its producers were held back for want of publish tokens since the topic
+ *                         was loaded, in milliseconds (summed over partitions)
  */
 public record TopicStats(String topic, double msgRateIn, double msgRateOut, double bytesRateIn, double bytesRateOut,
                          long msgInTotal, long msgOutTotal, long storageSizeBytes, long entries, int ledgers,
                          int producers, long backlogBytes, List<SubscriptionStats> subscriptions,
-                         List<TopicStats> partitions, List<PublisherStats> publishers, long backlogQuotaLimitBytes) {
+                         List<TopicStats> partitions, List<PublisherStats> publishers, long backlogQuotaLimitBytes,
+                         Rate publishRate, Rate namespacePublishRateShare, long publishThrottledMsTotal) {
 
     /** Copies the lists, so that the record stays immutable. */
     public TopicStats {

@@ -199,14 +199,15 @@ final class AdminConversions {
         }
         return new TopicStats(s.getTopic(), s.getMsgRateIn(), s.getMsgRateOut(), s.getBytesRateIn(), s.getBytesRateOut(),
                 s.getMsgInTotal(), s.getMsgOutTotal(), s.getStorageSizeBytes(), s.getEntries(), s.getLedgers(),
-                s.getProducers(), s.getBacklogBytes(), subs, List.of(), publishers(s), s.getBacklogQuotaLimitBytes());
+                s.getProducers(), s.getBacklogBytes(), subs, List.of(), publishers(s), s.getBacklogQuotaLimitBytes(),
+                rate(s.getPublishRate()), rate(s.getNamespacePublishRateShare()), s.getPublishThrottledMsTotal());
     }
 
     private static List<PublisherStats> publishers(io.tributary.api.v1.TopicStats s) {
         List<PublisherStats> out = new ArrayList<>(s.getPublishersCount());
         for (io.tributary.api.v1.PublisherStats p : s.getPublishersList()) {
             out.add(new PublisherStats(p.getProducerName(), p.getMsgRateIn(), p.getBytesRateIn(), p.getMsgInTotal(),
-                    p.getBytesInTotal(), p.getConnectedSinceMs()));
+                    p.getBytesInTotal(), p.getConnectedSinceMs(), p.getThrottledMsTotal()));
         }
         return out;
     }
@@ -223,7 +224,13 @@ final class AdminConversions {
         return new SubscriptionStats(s.getSubscription(), type(s.getType()), s.getDurable(), s.getMsgBacklog(),
                 s.getBacklogBytes(), s.getMsgRateOut(), s.getMsgOutTotal(), s.getMsgRateRedeliver(), s.getRedeliveredTotal(),
                 s.getUnackedMessages(), s.getDelayedMessages(), md, s.getAckedRanges(), s.getExpiredTotal(), consumers,
-                s.getDeadLetteredTotal(), s.getOldestBacklogPublishTimeMs());
+                s.getDeadLetteredTotal(), s.getOldestBacklogPublishTimeMs(), rate(s.getDispatchRate()),
+                s.getDispatchThrottledMsTotal());
+    }
+
+    /** A rate limit in force as the broker reports it; fields <= 0 (none) as 0. */
+    private static Rate rate(io.tributary.api.v1.Rate r) {
+        return new Rate(Math.max(0, r.getMessagesPerSecond()), Math.max(0, r.getBytesPerSecond()));
     }
 
     static SubscriptionType type(io.tributary.api.v1.SubscriptionType t) {
@@ -257,6 +264,9 @@ final class AdminConversions {
         int ledgers = 0;
         int producers = 0;
         long quota = 0;
+        Rate publishRate = new Rate(0, 0);
+        Rate namespaceShare = new Rate(0, 0);
+        long throttled = 0;
         List<PublisherStats> publishers = new ArrayList<>();
         Map<String, List<SubscriptionStats>> byName = new TreeMap<>();
         for (TopicStats p : partitions) {
@@ -271,6 +281,9 @@ final class AdminConversions {
             ledgers += p.ledgers();
             producers += p.producers();
             quota = Math.max(quota, p.backlogQuotaLimitBytes());
+            publishRate = max(publishRate, p.publishRate());
+            namespaceShare = max(namespaceShare, p.namespacePublishRateShare());
+            throttled += p.publishThrottledMsTotal();
             publishers.addAll(p.publishers());
             for (SubscriptionStats s : p.subscriptions()) {
                 byName.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(s);
@@ -284,7 +297,12 @@ final class AdminConversions {
             subs.add(s);
         }
         return new TopicStats(topic, rateIn, rateOut, bytesIn, bytesOut, in, out, storage, entries, ledgers, producers,
-                backlog, subs, partitions, publishers, quota);
+                backlog, subs, partitions, publishers, quota, publishRate, namespaceShare, throttled);
+    }
+
+    private static Rate max(Rate a, Rate b) {
+        return b == null ? a : new Rate(Math.max(a.messagesPerSecond(), b.messagesPerSecond()),
+                Math.max(a.bytesPerSecond(), b.bytesPerSecond()));
     }
 
     private static SubscriptionStats sumSubscription(String name, List<SubscriptionStats> parts) {
@@ -302,6 +320,8 @@ final class AdminConversions {
         long expired = 0;
         long deadLettered = 0;
         long oldest = 0;
+        Rate dispatchRate = new Rate(0, 0);
+        long dispatchThrottled = 0;
         // a consumer of a partitioned topic is one consumer per partition, under one name
         Map<String, ConsumerStats> consumers = new LinkedHashMap<>();
         for (SubscriptionStats s : parts) {
@@ -318,6 +338,8 @@ final class AdminConversions {
             ranges += s.ackedRanges();
             expired += s.expiredTotal();
             deadLettered += s.deadLetteredTotal();
+            dispatchRate = max(dispatchRate, s.dispatchRate());
+            dispatchThrottled += s.dispatchThrottledMsTotal();
             if (s.oldestBacklogPublishTimeMs() > 0) {
                 oldest = oldest == 0 ? s.oldestBacklogPublishTimeMs() : Math.min(oldest, s.oldestBacklogPublishTimeMs());
             }
@@ -328,6 +350,7 @@ final class AdminConversions {
             }
         }
         return new SubscriptionStats(name, type, durable, backlog, backlogBytes, rateOut, out, rateRedeliver, redelivered,
-                unacked, delayed, null, ranges, expired, List.copyOf(consumers.values()), deadLettered, oldest);
+                unacked, delayed, null, ranges, expired, List.copyOf(consumers.values()), deadLettered, oldest,
+                dispatchRate, dispatchThrottled);
     }
 }
