@@ -18,9 +18,7 @@ import io.tributary.api.v1.UnloadBundleRequest;
 import io.tributary.api.v1.UnloadBundleResponse;
 import io.tributary.client.MessageId;
 import io.tributary.client.TributaryClientException;
-import io.tributary.client.admin.BacklogQuotaPolicy;
 import io.tributary.client.admin.ConsumerStats;
-import io.tributary.client.admin.NamespacePolicies;
 import io.tributary.client.admin.PublisherStats;
 import io.tributary.client.admin.SubscriptionStats;
 import io.tributary.client.admin.TopicStats;
@@ -39,11 +37,17 @@ import picocli.CommandLine.Parameters;
 @Command(name = "admin", mixinStandardHelpOptions = true,
         description = "Operates the cluster: brokers, bundles, topics, subscriptions, namespaces, tenants.",
         subcommands = {AdminCommand.Brokers.class, AdminCommand.Bundles.class, AdminCommand.Topics.class,
-                AdminCommand.Namespaces.class, AdminCommand.Tenants.class, AdminCommand.Subscriptions.class})
+                NamespaceCommands.class, AdminCommand.Tenants.class, AdminCommand.Subscriptions.class,
+                DeadLetterCommands.class})
 final class AdminCommand implements Runnable {
     /** Where and how to connect; inherited by every subcommand. */
     @picocli.CommandLine.Mixin
     ClientOptions connection;
+
+    @Option(names = {"-o", "--output"}, scope = picocli.CommandLine.ScopeType.INHERIT, defaultValue = "table",
+            paramLabel = "FORMAT", description = "table (for people, the default), json or yaml (for scripts: "
+                    + "API responses in their protobuf JSON mapping, as the REST admin API answers).")
+    Output.Format output;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -67,6 +71,41 @@ final class AdminCommand implements Runnable {
         public Integer call() throws Exception {
             return root(spec).call(this);
         }
+
+        /** With {@code --output json|yaml}, prints {@code value} so and returns true; with table, false. */
+        boolean structured(Object value) {
+            return root(spec).structured(value);
+        }
+
+        /** Whether the output is the table for people (not JSON or YAML). */
+        boolean forPeople() {
+            return root(spec).output == Output.Format.table;
+        }
+
+        /** Prints {@code value} in the chosen format (a table by {@link Output#table}). */
+        void print(Object value) {
+            Output.print(root(spec).output, value, System.out);
+        }
+    }
+
+    boolean structured(Object value) {
+        if (output == Output.Format.table) {
+            return false;
+        }
+        Output.print(output, value, System.out);
+        return true;
+    }
+
+    /** An action's outcome: {@code {"key": value}} in JSON or YAML, the sentence for people. */
+    boolean done(String key, Object value, String sentence) {
+        if (!structured(java.util.Map.of(key, value))) {
+            System.out.println(sentence);
+        }
+        return true;
+    }
+
+    private void refused(String reason, String message) {
+        Output.error(output, reason, message, System.err);
     }
 
     int call(AdminCall call) throws Exception {
@@ -78,7 +117,7 @@ final class AdminCommand implements Runnable {
             channel = ClientChannels.transport(NettyChannelBuilder.forTarget(ClientBuilderImpl.target(config.serviceUrl())),
                     security).build();
         } catch (TributaryClientException e) {
-            System.err.println("error: " + e.reason() + ": " + e.detail().getMessage());
+            refused(e.reason().name(), e.detail().getMessage());
             return 1;
         }
         try {
@@ -87,7 +126,7 @@ final class AdminCommand implements Runnable {
             return 0;
         } catch (StatusRuntimeException e) {
             ErrorDetail d = ErrorReasons.detailOf(e);
-            System.err.println("error: " + d.getReason() + ": " + d.getMessage());
+            refused(d.getReason().name(), d.getMessage());
             return 1;
         } finally {
             channel.shutdownNow();
@@ -111,6 +150,16 @@ final class AdminCommand implements Runnable {
         public Integer call() throws Exception {
             return root(spec).call(this);
         }
+
+        /** With {@code --output json|yaml}, prints {@code value} so and returns true; with table, false. */
+        boolean structured(Object value) {
+            return root(spec).structured(value);
+        }
+
+        /** With json or yaml, {@code {"key": value}}; with table, the sentence. */
+        void done(String key, Object value, String sentence) {
+            root(spec).done(key, value, sentence);
+        }
     }
 
     int call(AdminClientOperation operation) throws Exception {
@@ -118,7 +167,7 @@ final class AdminCommand implements Runnable {
             operation.run(admin);
             return 0;
         } catch (TributaryClientException e) {
-            System.err.println("error: " + e.reason() + ": " + e.detail().getMessage());
+            refused(e.reason().name(), e.detail().getMessage());
             return 1;
         }
     }
@@ -130,7 +179,11 @@ final class AdminCommand implements Runnable {
         static final class List extends Call {
             @Override
             public void run(AdminServiceBlockingStub admin) {
-                var brokers = admin.listBrokers(ListBrokersRequest.getDefaultInstance()).getBrokersList();
+                var response = admin.listBrokers(ListBrokersRequest.getDefaultInstance());
+                if (structured(response.getBrokersList().stream().map(Output::tree).toList())) {
+                    return;
+                }
+                var brokers = response.getBrokersList();
                 System.out.printf("%-18s %-22s %-7s %-8s %7s %7s %12s %12s%n", "BROKER", "ADDRESS", "LEADER",
                         "DRAINING", "BUNDLES", "TOPICS", "MSG/S IN", "MSG/S OUT");
                 for (BrokerInfo b : brokers) {
@@ -149,8 +202,10 @@ final class AdminCommand implements Runnable {
 
             @Override
             public void run(AdminServiceBlockingStub admin) {
-                System.out.println("moved " + admin.drainBroker(DrainBrokerRequest.newBuilder()
-                        .setBrokerId(brokerId).build()).getBundlesMoved() + " bundles off " + brokerId);
+                var r = admin.drainBroker(DrainBrokerRequest.newBuilder().setBrokerId(brokerId).build());
+                if (!structured(r)) {
+                    System.out.println("moved " + r.getBundlesMoved() + " bundles off " + brokerId);
+                }
             }
         }
     }
@@ -167,6 +222,9 @@ final class AdminCommand implements Runnable {
             public void run(AdminServiceBlockingStub admin) {
                 var bundles = admin.listBundles(ListBundlesRequest.newBuilder()
                         .setNamespace(namespace == null ? "" : namespace).build()).getBundlesList();
+                if (structured(bundles.stream().map(Output::tree).toList())) {
+                    return;
+                }
                 System.out.printf("%-20s %-23s %-18s %7s %12s %12s%n", "NAMESPACE", "BUNDLE", "OWNER", "TOPICS",
                         "MSG/S IN", "MSG/S OUT");
                 for (BundleInfo b : bundles) {
@@ -191,7 +249,9 @@ final class AdminCommand implements Runnable {
             public void run(AdminServiceBlockingStub admin) {
                 UnloadBundleResponse r = admin.unloadBundle(UnloadBundleRequest.newBuilder().setNamespace(namespace)
                         .setBundle(bundle).setDestinationBrokerId(destination == null ? "" : destination).build());
-                System.out.println(namespace + "/" + bundle + " now on " + r.getNewOwnerBrokerId() + " (" + r.getNewOwnerAddress() + ")");
+                if (!structured(r)) {
+                    System.out.println(namespace + "/" + bundle + " now on " + r.getNewOwnerBrokerId() + " (" + r.getNewOwnerAddress() + ")");
+                }
             }
         }
 
@@ -204,9 +264,10 @@ final class AdminCommand implements Runnable {
 
             @Override
             public void run(AdminServiceBlockingStub admin) {
-                System.out.println(namespace + "/" + bundle + " split into "
-                        + String.join(" and ", admin.splitBundle(SplitBundleRequest.newBuilder().setNamespace(namespace)
-                        .setBundle(bundle).build()).getBundlesList()));
+                var r = admin.splitBundle(SplitBundleRequest.newBuilder().setNamespace(namespace).setBundle(bundle).build());
+                if (!structured(r)) {
+                    System.out.println(namespace + "/" + bundle + " split into " + String.join(" and ", r.getBundlesList()));
+                }
             }
         }
     }
@@ -223,7 +284,10 @@ final class AdminCommand implements Runnable {
 
             @Override
             public void run(TributaryAdmin admin) throws TributaryClientException {
-                admin.topics().list(namespace).forEach(System.out::println);
+                var topics = admin.topics().list(namespace);
+                if (!structured(topics)) {
+                    topics.forEach(System.out::println);
+                }
             }
         }
 
@@ -237,7 +301,7 @@ final class AdminCommand implements Runnable {
             @Override
             public void run(TributaryAdmin admin) throws TributaryClientException {
                 admin.topics().create(topic, partitions);
-                System.out.println("created " + topic + (partitions > 0 ? " with " + partitions + " partitions" : ""));
+                done("created", topic, "created " + topic + (partitions > 0 ? " with " + partitions + " partitions" : ""));
             }
         }
 
@@ -249,7 +313,7 @@ final class AdminCommand implements Runnable {
             @Override
             public void run(TributaryAdmin admin) throws TributaryClientException {
                 admin.topics().delete(topic);
-                System.out.println("deleted " + topic);
+                done("deleted", topic, "deleted " + topic);
             }
         }
 
@@ -259,7 +323,7 @@ final class AdminCommand implements Runnable {
         static final class Stats extends AdminClientCall {
             @Parameters(paramLabel = "TOPIC")
             String topic;
-            @Option(names = "--json", description = "Print the stats as JSON.")
+            @Option(names = "--json", description = "Print the stats as JSON (as --output json).")
             boolean json;
 
             @Override
@@ -267,7 +331,7 @@ final class AdminCommand implements Runnable {
                 TopicStats stats = admin.topics().getStats(topic);
                 if (json) {
                     System.out.println(JSON.writeValueAsString(stats));
-                } else {
+                } else if (!structured(stats)) {
                     printStats(stats);
                 }
             }
@@ -329,7 +393,10 @@ final class AdminCommand implements Runnable {
 
             @Override
             public void run(TributaryAdmin admin) throws TributaryClientException {
-                admin.subscriptions().list(topic).forEach(System.out::println);
+                var subscriptions = admin.subscriptions().list(topic);
+                if (!structured(subscriptions)) {
+                    subscriptions.forEach(System.out::println);
+                }
             }
         }
 
@@ -363,7 +430,7 @@ final class AdminCommand implements Runnable {
                     admin.subscriptions().reset(topic, subscription, target.earliest ? MessageId.earliest
                             : target.latest ? MessageId.latest : parseId(target.messageId));
                 }
-                System.out.println("reset " + subscription + " of " + topic);
+                done("reset", subscription, "reset " + subscription + " of " + topic);
             }
 
             private MessageId parseId(String text) {
@@ -406,7 +473,7 @@ final class AdminCommand implements Runnable {
                     throw new picocli.CommandLine.ParameterException(spec.commandLine(), "N must be > 0, was " + messages);
                 }
                 long skipped = admin.subscriptions().skip(topic, subscription, messages);
-                System.out.println("skipped " + skipped + " messages of " + subscription + " on " + topic);
+                done("skipped", skipped, "skipped " + skipped + " messages of " + subscription + " on " + topic);
             }
         }
 
@@ -421,7 +488,7 @@ final class AdminCommand implements Runnable {
             @Override
             public void run(TributaryAdmin admin) throws TributaryClientException {
                 admin.subscriptions().clearBacklog(topic, subscription);
-                System.out.println("cleared the backlog of " + subscription + " on " + topic);
+                done("cleared", subscription, "cleared the backlog of " + subscription + " on " + topic);
             }
         }
 
@@ -437,118 +504,9 @@ final class AdminCommand implements Runnable {
             @Override
             public void run(TributaryAdmin admin) throws TributaryClientException {
                 admin.subscriptions().delete(topic, subscription, force);
-                System.out.println("deleted " + subscription + " of " + topic);
+                done("deleted", subscription, "deleted " + subscription + " of " + topic);
             }
         }
-    }
-
-    @Command(name = "namespaces", mixinStandardHelpOptions = true, description = "Creates, lists, deletes namespaces.",
-            subcommands = {Namespaces.List.class, Namespaces.Create.class, Namespaces.Delete.class,
-                    Namespaces.Policies.class, Namespaces.SetPolicies.class, PermissionCommands.NamespaceGrant.class,
-                    PermissionCommands.NamespaceRevoke.class, PermissionCommands.NamespacePermissions.class})
-    static final class Namespaces {
-        @Command(name = "policies", mixinStandardHelpOptions = true, description = "Retention, message TTL and backlog quota of a namespace.")
-        static final class Policies extends AdminClientCall {
-            @Parameters(paramLabel = "NAMESPACE")
-            String namespace;
-
-            @Override
-            public void run(TributaryAdmin admin) throws Exception {
-                System.out.println(policiesJson(admin.namespaces().getPolicies(namespace)));
-            }
-        }
-
-        @Command(name = "set-policies", mixinStandardHelpOptions = true,
-                description = "Changes the given policies of a namespace; the others stay as they are.")
-        static final class SetPolicies extends AdminClientCall {
-            @Parameters(paramLabel = "NAMESPACE")
-            String namespace;
-            @Option(names = "--retention-time", paramLabel = "SECONDS", description = "Keep acknowledged messages this long (-1: forever).")
-            Long retentionTime;
-            @Option(names = "--retention-size", paramLabel = "BYTES", description = "Keep this many bytes of acknowledged messages (-1: no limit).")
-            Long retentionSize;
-            @Option(names = "--ttl", paramLabel = "SECONDS", description = "Acknowledge messages older than this for every subscription (0: never).")
-            Long ttl;
-            @Option(names = "--backlog-quota", paramLabel = "BYTES", description = "Largest backlog of one subscription (0: no quota).")
-            Long quota;
-            @Option(names = "--backlog-policy", paramLabel = "POLICY",
-                    description = "What happens over the quota: ${COMPLETION-CANDIDATES} (default producer_request_hold).")
-            QuotaPolicy policy;
-
-            enum QuotaPolicy { producer_request_hold, producer_exception, consumer_backlog_eviction }
-
-            @Override
-            public void run(TributaryAdmin admin) throws Exception {
-                NamespacePolicies.Builder p = NamespacePolicies.builder();
-                try {
-                    if (retentionTime != null) {
-                        p.retentionTimeSeconds(retentionTime);
-                    }
-                    if (retentionSize != null) {
-                        p.retentionSizeBytes(retentionSize);
-                    }
-                    if (ttl != null) {
-                        p.messageTtlSeconds(ttl);
-                    }
-                } catch (IllegalArgumentException e) {
-                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-                }
-                if (quota != null || policy != null) {
-                    QuotaPolicy qp = policy == null ? QuotaPolicy.producer_request_hold : policy;
-                    p.backlogQuota(quota == null ? 0 : quota,
-                            BacklogQuotaPolicy.valueOf(qp.name().toUpperCase(java.util.Locale.ROOT)));
-                }
-                System.out.println(policiesJson(admin.namespaces().setPolicies(namespace, p.build())));
-            }
-        }
-
-        @Command(name = "list", mixinStandardHelpOptions = true, description = "Namespaces of a tenant.")
-        static final class List extends AdminClientCall {
-            @Parameters(paramLabel = "TENANT")
-            String tenant;
-
-            @Override
-            public void run(TributaryAdmin admin) throws TributaryClientException {
-                admin.namespaces().list(tenant).forEach(System.out::println);
-            }
-        }
-
-        @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a namespace.")
-        static final class Create extends AdminClientCall {
-            @Parameters(paramLabel = "NAMESPACE")
-            String namespace;
-            @Option(names = "--bundles", defaultValue = "0", description = "Bundles (0: the broker's default).")
-            int bundles;
-
-            @Override
-            public void run(TributaryAdmin admin) throws TributaryClientException {
-                admin.namespaces().create(namespace, bundles);
-                System.out.println("created " + namespace);
-            }
-        }
-
-        @Command(name = "delete", mixinStandardHelpOptions = true, description = "Deletes an empty namespace.")
-        static final class Delete extends AdminClientCall {
-            @Parameters(paramLabel = "NAMESPACE")
-            String namespace;
-
-            @Override
-            public void run(TributaryAdmin admin) throws TributaryClientException {
-                admin.namespaces().delete(namespace);
-                System.out.println("deleted " + namespace);
-            }
-        }
-    }
-
-    /** The policies a namespace sets, as JSON; unset ones are left out. */
-    static String policiesJson(NamespacePolicies p) throws Exception {
-        com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
-        p.retentionTimeSeconds().ifPresent(v -> o.put("retentionTimeSeconds", v));
-        p.retentionSizeBytes().ifPresent(v -> o.put("retentionSizeBytes", v));
-        p.messageTtlSeconds().ifPresent(v -> o.put("messageTtlSeconds", v));
-        p.backlogQuota().ifPresent(q -> o.putObject("backlogQuota").put("limitBytes", q.limitBytes())
-                .put("policy", q.policy().name()));
-        return JSON.writeValueAsString(o);
     }
 
     @Command(name = "tenants", mixinStandardHelpOptions = true, description = "Creates, lists, deletes tenants.",
@@ -558,7 +516,10 @@ final class AdminCommand implements Runnable {
         static final class List extends AdminClientCall {
             @Override
             public void run(TributaryAdmin admin) throws TributaryClientException {
-                admin.tenants().list().forEach(System.out::println);
+                var tenants = admin.tenants().list();
+                if (!structured(tenants)) {
+                    tenants.forEach(System.out::println);
+                }
             }
         }
 
@@ -570,7 +531,7 @@ final class AdminCommand implements Runnable {
             @Override
             public void run(TributaryAdmin admin) throws TributaryClientException {
                 admin.tenants().create(tenant);
-                System.out.println("created " + tenant);
+                done("created", tenant, "created " + tenant);
             }
         }
 
@@ -582,7 +543,7 @@ final class AdminCommand implements Runnable {
             @Override
             public void run(TributaryAdmin admin) throws TributaryClientException {
                 admin.tenants().delete(tenant);
-                System.out.println("deleted " + tenant);
+                done("deleted", tenant, "deleted " + tenant);
             }
         }
     }

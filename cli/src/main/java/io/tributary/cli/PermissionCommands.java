@@ -70,7 +70,8 @@ final class PermissionCommands {
         @Override
         public void run(TributaryAdmin admin) throws TributaryClientException {
             admin.namespaces().grantPermission(namespace, role, actions(), subscriptionPrefix);
-            System.out.println("granted " + String.join(",", actions) + " on " + namespace + " to " + role);
+            done("granted", java.util.Map.of("namespace", namespace, "role", role, "actions", actions),
+                    "granted " + String.join(",", actions) + " on " + namespace + " to " + role);
         }
     }
 
@@ -84,7 +85,7 @@ final class PermissionCommands {
         @Override
         public void run(TributaryAdmin admin) throws TributaryClientException {
             boolean revoked = admin.namespaces().revokePermission(namespace, role);
-            System.out.println(revoked ? "revoked the grants of " + role + " on " + namespace : role + " had no grant on " + namespace);
+            done("revoked", revoked, revoked ? "revoked the grants of " + role + " on " + namespace : role + " had no grant on " + namespace);
         }
     }
 
@@ -96,7 +97,10 @@ final class PermissionCommands {
 
         @Override
         public void run(TributaryAdmin admin) throws TributaryClientException {
-            print(admin.namespaces().getPermissions(namespace));
+            List<Permission> grants = admin.namespaces().getPermissions(namespace);
+            if (!structured(grants)) {
+                print(grants);
+            }
         }
     }
 
@@ -109,7 +113,8 @@ final class PermissionCommands {
         @Override
         public void run(TributaryAdmin admin) throws TributaryClientException {
             admin.topics().grantPermission(topic, role, actions(), subscriptionPrefix);
-            System.out.println("granted " + String.join(",", actions) + " on " + topic + " to " + role);
+            done("granted", java.util.Map.of("topic", topic, "role", role, "actions", actions),
+                    "granted " + String.join(",", actions) + " on " + topic + " to " + role);
         }
     }
 
@@ -123,7 +128,7 @@ final class PermissionCommands {
         @Override
         public void run(TributaryAdmin admin) throws TributaryClientException {
             boolean revoked = admin.topics().revokePermission(topic, role);
-            System.out.println(revoked ? "revoked the grants of " + role + " on " + topic : role + " had no grant on " + topic);
+            done("revoked", revoked, revoked ? "revoked the grants of " + role + " on " + topic : role + " had no grant on " + topic);
         }
     }
 
@@ -135,7 +140,10 @@ final class PermissionCommands {
 
         @Override
         public void run(TributaryAdmin admin) throws TributaryClientException {
-            print(admin.topics().getPermissions(topic));
+            List<Permission> grants = admin.topics().getPermissions(topic);
+            if (!structured(grants)) {
+                print(grants);
+            }
         }
     }
 
@@ -150,7 +158,7 @@ final class PermissionCommands {
         @Override
         public void run(TributaryAdmin admin) throws TributaryClientException {
             admin.tenants().setAdmins(tenant, roles);
-            System.out.println("admins of " + tenant + ": " + (roles.isEmpty() ? "none" : String.join(", ", roles)));
+            done("admins", roles, "admins of " + tenant + ": " + (roles.isEmpty() ? "none" : String.join(", ", roles)));
         }
     }
 }
