@@ -61,7 +61,7 @@ class AdministrationGuideTest {
     @Test
     void everyMarkedShellBlockOfTheGuideRuns() throws Exception {
         List<String> blocks = markedBlocks(Files.readAllLines(GUIDE, StandardCharsets.UTF_8));
-        assertThat(blocks).as("the guide's <!-- run: sh --> blocks").hasSizeGreaterThanOrEqualTo(2);
+        assertThat(blocks).as("the guide's <!-- run: sh --> blocks").hasSizeGreaterThanOrEqualTo(5);
         String script = String.join("\n", blocks)
                 .replace("localhost:6650", "localhost:" + standalone.proxyPort())
                 .replace("localhost:6680", "localhost:" + URI.create(standalone.proxyRestUrl()).getPort());
