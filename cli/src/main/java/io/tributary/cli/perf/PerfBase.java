@@ -214,7 +214,7 @@ abstract class PerfBase implements Callable<Integer> {
                 if (parent != null) {
                     Files.createDirectories(parent.toPath());
                 }
-                Files.writeString(jsonFile.toPath(), Json.write(s.json()), StandardCharsets.UTF_8);
+                Files.writeString(jsonFile.toPath(), SummaryJson.write(s.json()), StandardCharsets.UTF_8);
             } catch (IOException e) {
                 err().println("perf: could not write " + jsonFile + ": " + e.getMessage());
                 err().flush();
