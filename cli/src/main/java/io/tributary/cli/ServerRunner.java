@@ -38,6 +38,10 @@ final class ServerRunner {
                 e.addSuppressed(suppressed);
             }
             for (Throwable c = e; c != null; c = c.getCause()) {
+                // a listener that names its own setting (the REST port: "cannot listen on proxy.httpPort=...")
+                if (c.getMessage() != null && c.getMessage().startsWith("cannot listen on ")) {
+                    throw new IllegalStateException(what + " " + c.getMessage(), e);
+                }
                 if (c instanceof BindException) {
                     throw new IllegalStateException(what + " cannot listen on port " + port + ": " + c.getMessage()
                             + " (choose another port with " + option + ")", e);

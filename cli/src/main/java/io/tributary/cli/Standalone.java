@@ -255,6 +255,9 @@ public final class Standalone implements AutoCloseable {
                     throw new IllegalStateException(what + " " + c.getMessage()
                             + " (is another Tributary running? choose other ports with --metrics-port)", e);
                 }
+                if (c.getMessage() != null && c.getMessage().startsWith("cannot listen on ")) {
+                    throw new IllegalStateException(what + " " + c.getMessage() + " (choose another with --http-port)", e);
+                }
                 if (c instanceof java.net.BindException) {
                     throw new IllegalStateException(what + " cannot listen on port " + port + ": " + c.getMessage()
                             + " (is another Tributary running? choose another port with " + option + ")", e);

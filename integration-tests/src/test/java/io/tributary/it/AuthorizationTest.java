@@ -101,7 +101,8 @@ class AuthorizationTest {
                 .authorization(secure.authorization()).build());
         proxy = new ProxyServer(ProxyConfig.fromProperties(props(
                 "proxy.brokerServiceUrl", broker.address(), "proxy.bindAddress", "127.0.0.1", "proxy.port", "0",
-                "proxy.metricsPort", "-1", "proxy.authentication.enabled", "true", "proxy.authentication.secretKeyFile", secret.toString(),
+                "proxy.metricsPort", "-1", "proxy.httpPort", "-1", "proxy.authentication.enabled", "true",
+                "proxy.authentication.secretKeyFile", secret.toString(),
                 "proxy.brokerClient.authTokenFile", proxyToken.toString()), Map.of())).start();
         toBroker = NettyChannelBuilder.forTarget(broker.address()).usePlaintext().build();
         toProxy = NettyChannelBuilder.forTarget("127.0.0.1:" + proxy.port()).usePlaintext().build();

@@ -113,7 +113,7 @@ class SecureListenersTest {
         }
         proxy = new ProxyServer(ProxyConfig.fromProperties(props(
                 "proxy.brokerServiceUrl", cluster.brokers.stream().map(Broker::address).collect(Collectors.joining(",")),
-                "proxy.bindAddress", "127.0.0.1", "proxy.port", "0", "proxy.metricsPort", "-1",
+                "proxy.bindAddress", "127.0.0.1", "proxy.port", "0", "proxy.metricsPort", "-1", "proxy.httpPort", "-1",
                 "proxy.tls.enabled", "true", "proxy.tls.certFile", server.certFile(), "proxy.tls.keyFile", server.keyFile(),
                 "proxy.authentication.enabled", "true", "proxy.authentication.secretKeyFile", secret,
                 "proxy.brokerClient.authTokenFile", proxyTokenFile,
@@ -220,7 +220,7 @@ class SecureListenersTest {
         for (String serverName : List.of("", BROKER_NAME)) {
             try (ProxyServer p = new ProxyServer(ProxyConfig.fromProperties(props(
                     "proxy.brokerServiceUrl", broker.address(), "proxy.bindAddress", "127.0.0.1", "proxy.port", "0",
-                    "proxy.metricsPort", "-1", "proxy.brokerClient.authTokenFile", proxyTokenFile,
+                    "proxy.metricsPort", "-1", "proxy.httpPort", "-1", "proxy.brokerClient.authTokenFile", proxyTokenFile,
                     "proxy.brokerClient.tls.trustCertsFile", ca, "proxy.brokerClient.tls.serverName", serverName),
                     Map.of())).start()) {
                 ManagedChannel c = channel("localhost:" + p.port(), null);

@@ -142,7 +142,7 @@ public final class ChaosCluster implements AutoCloseable {
             Relay r = relay("client-proxy-" + n, new InetSocketAddress(BIND_HOST, 0), new InetSocketAddress(BIND_HOST, port));
             serviceUrls.add(r.address());
             List<String> args = List.of("proxy", "--port", Integer.toString(port), "--brokers", String.join(",", brokerAddresses),
-                    "-D", "proxy.bindAddress=" + BIND_HOST, "-D", "proxy.metricsPort=-1");
+                    "-D", "proxy.bindAddress=" + BIND_HOST, "-D", "proxy.metricsPort=-1", "-D", "proxy.httpPort=-1");
             proxies.add(add(new ServerProcess("proxy-" + n, launcher, args, PROXY_READY, logDir)).launch());
         }
         for (ServerProcess p : proxies) {
