@@ -57,6 +57,12 @@ class AnyLanguageClientsTest {
     static final String PYTHON = "/usr/bin/python3";
     static final List<FileDescriptor> PUBLIC_FILES = List.of(CommonProto.getDescriptor(), AdminProto.getDescriptor(),
             EntryProto.getDescriptor(), LookupProto.getDescriptor(), MessagingProto.getDescriptor());
+    /**
+     * What admin.proto imports for its REST routes (google.api.http), from googleapis: a client compiles them along
+     * (they are in the proto-google-common-protos jar next to ours, and in googleapis itself). Dependencies first.
+     */
+    static final List<FileDescriptor> IMPORTED_FILES = List.of(com.google.protobuf.DescriptorProtos.getDescriptor(),
+            com.google.api.HttpProto.getDescriptor(), com.google.api.AnnotationsProto.getDescriptor());
     static final Pattern RUN_MARK = Pattern.compile("^<!--\\s*run:\\s*(node|python|sh)\\s*-->$");
     static final Pattern FENCE = Pattern.compile("^```(\\w*)$");
     static final Duration PROGRAM_DEADLINE = Duration.ofSeconds(45);
@@ -95,6 +101,7 @@ class AnyLanguageClientsTest {
         requirePython();
         // the descriptor set from the Java classes' own descriptors: the same files, compiled by protoc
         FileDescriptorSet.Builder set = FileDescriptorSet.newBuilder();
+        IMPORTED_FILES.forEach(f -> set.addFile(f.toProto()));
         PUBLIC_FILES.forEach(f -> set.addFile(f.toProto()));
         Path descriptors = dir.resolve("tributary-v1-from-java.binpb");
         Files.write(descriptors, set.build().toByteArray());
@@ -175,10 +182,11 @@ class AnyLanguageClientsTest {
 
     /** The public .proto files as the protocol jar carries them (the Java classes' descriptors name them). */
     static void copyProtoFilesFromTheProtocolJar(Path protoDir) throws IOException {
-        for (FileDescriptor file : PUBLIC_FILES) {
+        // google/protobuf/descriptor.proto comes with every protobuf toolchain; google/api/*.proto from googleapis
+        for (FileDescriptor file : java.util.stream.Stream.concat(IMPORTED_FILES.stream().skip(1), PUBLIC_FILES.stream()).toList()) {
             try (InputStream in = MessagingProto.class.getClassLoader().getResourceAsStream(file.getName())) {
                 assertThat(in).as("%s in the tributary-protocol jar (protobuf-maven-plugin adds the .proto files to its "
-                        + "resources)", file.getName()).isNotNull();
+                        + "resources) or, for google/api, in proto-google-common-protos", file.getName()).isNotNull();
                 Path target = protoDir.resolve(file.getName());
                 Files.createDirectories(target.getParent());
                 Files.copy(in, target);
