@@ -2,12 +2,10 @@ package io.tributary.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.hotspot.DefaultExports;
-import io.tributary.protocol.security.ServerTlsSettings;
+import io.tributary.protocol.security.JdkHttps;
 import io.tributary.security.tls.ServerTls;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,8 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,7 +84,7 @@ public final class MetricsServer implements AutoCloseable {
                 http = HttpServer.create(address, 3);
             } else {
                 HttpsServer https = HttpsServer.create(address, 3);
-                https.setHttpsConfigurator(configurator(tls.jdkSslContext(), settings.tls().clientAuth()));
+                https.setHttpsConfigurator(JdkHttps.configurator(tls.jdkSslContext(), settings.tls().clientAuth()));
                 http = https;
             }
         } catch (IOException e) {
@@ -118,22 +114,6 @@ public final class MetricsServer implements AutoCloseable {
         http.start();
         LOG.debug("metrics and health at {}://{}:{}", settings.scheme(), settings.bindAddress(), http.getAddress().getPort());
         return new MetricsServer(http, executor, tls);
-    }
-
-    /** Each connection's TLS: the context's defaults, client certificates asked for as {@code clientAuth} says. */
-    private static HttpsConfigurator configurator(SSLContext context, ServerTlsSettings.ClientAuth clientAuth) {
-        return new HttpsConfigurator(context) {
-            @Override
-            public void configure(HttpsParameters params) {
-                SSLParameters p = getSSLContext().getDefaultSSLParameters();
-                switch (clientAuth) {
-                    case REQUIRE -> p.setNeedClientAuth(true);
-                    case OPTIONAL -> p.setWantClientAuth(true);
-                    case NONE -> { }
-                }
-                params.setSSLParameters(p);
-            }
-        };
     }
 
     private static void answer(HttpExchange exchange, int code, String body) throws IOException {

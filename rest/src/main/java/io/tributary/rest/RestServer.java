@@ -2,8 +2,6 @@ package io.tributary.rest;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -12,6 +10,7 @@ import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.protocol.security.JdkHttps;
 import io.tributary.protocol.security.ServerTlsSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +25,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,7 +93,7 @@ public final class RestServer implements AutoCloseable {
                     http = HttpServer.create(address, 64);
                 } else {
                     HttpsServer https = HttpsServer.create(address, 64);
-                    https.setHttpsConfigurator(configurator(tls, clientAuth));
+                    https.setHttpsConfigurator(JdkHttps.configurator(tls, clientAuth));
                     http = https;
                 }
             } catch (IOException e) {
@@ -211,22 +209,6 @@ public final class RestServer implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(json);
         }
-    }
-
-    /** Each connection's TLS: the context's defaults, client certificates asked for as {@code clientAuth} says. */
-    private static HttpsConfigurator configurator(SSLContext context, ServerTlsSettings.ClientAuth clientAuth) {
-        return new HttpsConfigurator(context) {
-            @Override
-            public void configure(HttpsParameters params) {
-                SSLParameters p = getSSLContext().getDefaultSSLParameters();
-                switch (clientAuth) {
-                    case REQUIRE -> p.setNeedClientAuth(true);
-                    case OPTIONAL -> p.setWantClientAuth(true);
-                    case NONE -> { }
-                }
-                params.setSSLParameters(p);
-            }
-        };
     }
 
     /** The port it listens on (the chosen one when asked for port 0). */
