@@ -351,6 +351,10 @@ final class AdminCommand implements Runnable {
             System.out.printf("  producer %s: %.1f msg/s, %.1f bytes/s (%d messages since it connected)%n", p.producerName(),
                     p.msgRateIn(), p.bytesRateIn(), p.msgInTotal());
         }
+        if (s.publishThrottledMsTotal() > 0 || s.publishRate() != null && s.publishRate().messagesPerSecond() > 0) {
+            System.out.printf("publish limit:  %s; producers held back %d ms in all%n", s.publishRate(),
+                    s.publishThrottledMsTotal());
+        }
         if (s.backlogQuotaLimitBytes() > 0) {
             System.out.printf("backlog quota:  %d bytes (largest backlog %d bytes)%n", s.backlogQuotaLimitBytes(), s.backlogBytes());
         }
@@ -373,6 +377,9 @@ final class AdminCommand implements Runnable {
                         sub.markDeletePosition().getEntryId(), sub.ackedRanges());
             } else {
                 System.out.printf("  acknowledged: %d ranges beyond the partitions' mark-delete positions%n", sub.ackedRanges());
+            }
+            if (sub.dispatchThrottledMsTotal() > 0 || sub.dispatchRate() != null && sub.dispatchRate().messagesPerSecond() > 0) {
+                System.out.printf("  dispatch limit: %s; held back %d ms in all%n", sub.dispatchRate(), sub.dispatchThrottledMsTotal());
             }
             for (ConsumerStats c : sub.consumers()) {
                 System.out.printf("  consumer %s%s: permits %d, unacknowledged %d, %.1f msg/s%n", c.consumerName(),

@@ -82,6 +82,17 @@ class AdminOutputTest {
         assertThat(json("topics", "create", "public/out/t", "-o", "json").get("created").asText()).isEqualTo("public/out/t");
         assertThat(json("topics", "stats", "public/out/t", "-o", "json").has("subscriptions")).isTrue();
 
+        // the dead-letter commands build their requests: a topic without dead letters is refused by the broker,
+        // a malformed id by the CLI itself
+        CliRun peek = admin("deadletters", "peek", "public/out/t", "-n", "5", "-o", "json");
+        assertThat(peek.code()).isEqualTo(1);
+        assertThat(JSON.readTree(peek.err()).get("error").get("message").asText()).contains("is not a dead-letter topic");
+        CliRun redrive = admin("deadletters", "redrive", "public/out/t", "--message-id", "1:2:3", "--rate", "5", "-o", "json");
+        assertThat(JSON.readTree(redrive.err()).get("error").get("reason").asText()).isEqualTo("SUBSCRIPTION_NOT_FOUND");
+        CliRun badId = admin("deadletters", "purge", "public/out/t", "--message-id", "x:y");
+        assertThat(badId.code()).isEqualTo(2);
+        assertThat(badId.err()).contains("--message-id must be LEDGER:ENTRY[:INDEX], was x:y");
+
         // a refusal: exit 1 and an error object on stderr
         CliRun again = admin("namespaces", "create", "public/out", "-o", "json");
         assertThat(again.code()).isEqualTo(1);
