@@ -332,6 +332,31 @@ class ClientWithFakeBrokerTest {
     }
 
     @Test
+    void aReconnectRefusedWithConsumerBusyIsRetriedUntilTheBrokerSawTheOldStreamEnd() throws Exception {
+        try (Producer<String> producer = client.newProducer(Schema.STRING).topic(TOPIC).enableBatching(false).create();
+             Consumer<String> consumer = consumer("s")) {
+            synchronized (broker) {
+                // the broker has not noticed yet that the killed stream is gone
+                broker.refuseSubscribe = ErrorReason.CONSUMER_BUSY;
+            }
+            broker.killConsumerStreams(ErrorReason.BROKER_UNAVAILABLE);
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                synchronized (broker) {
+                    return broker.subscribeOpens >= 3;
+                }
+            });
+            synchronized (broker) {
+                broker.refuseSubscribe = null;
+            }
+            producer.send("after");
+            Message<String> m = consumer.receive(10, TimeUnit.SECONDS);
+            assertThat(m).isNotNull();
+            assertThat(m.getValue()).isEqualTo("after");
+            assertThat(consumer.isConnected()).isTrue();
+        }
+    }
+
+    @Test
     void subscribeRetriesRetriableFailuresUntilTheOperationTimeout() throws Exception {
         synchronized (broker) {
             broker.refuseSubscribe = ErrorReason.SERVICE_NOT_READY;

@@ -5,6 +5,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.tributary.api.v1.Ack;
 import io.tributary.api.v1.ConsumerNotice;
 import io.tributary.api.v1.ErrorDetail;
+import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.Flow;
 import io.tributary.api.v1.InitialPosition;
 import io.tributary.api.v1.MessageBatch;
@@ -199,6 +200,16 @@ final class TopicSubscription<T> extends StreamSession<SubscribeRequest, Subscri
     @Override
     protected String describe() {
         return "subscribe to " + topic;
+    }
+
+    /**
+     * An exclusive or failover subscription is refused to a second consumer while the first is
+     * connected; when this consumer reconnects before the broker noticed its previous stream's end,
+     * that stream still holds the subscription: try again, as a producer does with its name.
+     */
+    @Override
+    protected boolean retriesOnReconnect(ErrorReason reason) {
+        return reason == ErrorReason.CONSUMER_BUSY;
     }
 
     /** Messages are decoded here, before the lock is taken; the rest goes to {@link #onResponse}. */
