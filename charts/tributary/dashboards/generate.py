@@ -298,12 +298,12 @@ def storage():
             [('sum(up{job="bookie"})', "bookies")], kind="stat", w=6, h=4)
     b.panel("ZooKeeper servers up", "ZooKeeper servers whose /metrics Prometheus scraped.", "short",
             [('sum(up{job="zookeeper"})', "servers")], kind="stat", w=6, h=4)
-    b.panel("Add latency", "An add request at the bookie, from arrival to response (99th percentile over the last minute).", "ms",
-            [('max by (instance) (bookkeeper_server_ADD_ENTRY_REQUEST{success="true", quantile="0.99", %s})' % bk, "p99 {{instance}}")])
+    b.panel("Add latency", "An add at the bookie, from its queueing to its response, journal included (99th percentile over the last minute).", "ms",
+            [('max by (instance) (bookkeeper_server_ADD_ENTRY{success="true", quantile="0.99", %s})' % bk, "p99 {{instance}}")])
     b.panel("Read latency", "A read request at the bookie, from arrival to response (99th percentile over the last minute).", "ms",
             [('max by (instance) (bookkeeper_server_READ_ENTRY_REQUEST{success="true", quantile="0.99", %s})' % bk, "p99 {{instance}}")])
     b.panel("Adds", "Add requests served per second.", "ops",
-            [('sum by (instance) (rate(bookkeeper_server_ADD_ENTRY_REQUEST_count{success="true", %s}[%s]))' % (bk, RATE), "{{instance}}")])
+            [('sum by (instance) (rate(bookkeeper_server_ADD_ENTRY_count{success="true", %s}[%s]))' % (bk, RATE), "{{instance}}")])
     b.panel("Journal sync", "Time to fsync the journal (99th percentile): what every acknowledged add waits for.", "ms",
             [('max by (instance) (bookie_journal_JOURNAL_SYNC{success="true", quantile="0.99", %s})' % bk, "p99 {{instance}}")], w=12)
     b.panel("Journal queue latency", "Time an add waits in the journal's queue (99th percentile).", "ms",

@@ -91,6 +91,9 @@ public final class StorageClients {
         // the client's default throttle caps a broker at 5,000 entries a second; back-pressure comes
         // from the brokers' bounded appends in flight instead
         conf.setThrottleValue(0);
+        // BookKeeper's original binary protocol for adds and reads: entries travel as Netty buffers, where the
+        // protobuf (v3) protocol copies each into a ByteString and parses a message around it
+        conf.setUseV2WireProtocol(true);
         if (tls.bookkeeper() != null) {
             BookKeeperTls.configureClient(conf, tls.bookkeeper());
         }

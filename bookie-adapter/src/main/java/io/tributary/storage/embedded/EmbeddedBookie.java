@@ -155,8 +155,7 @@ public final class EmbeddedBookie implements AutoCloseable {
         conf.setDiskUsageWarnThreshold(0.98f);
         // small machines: keep the bookie's own memory modest
         conf.setProperty("journalMaxGroupWaitMSec", 1);
-        conf.setProperty("skipListSizeLimit", 16 * 1024 * 1024);
-        conf.setProperty("sortedLedgerStorageEnabled", true);
+        LOG.info("Bookie ledger storage in {}: {}", ledgers, LedgerStorageChoice.configure(conf, ledgers));
         if (tls != null) {
             BookKeeperTls.configureBookie(conf, tls);
         }

@@ -70,7 +70,7 @@ class StorageMetricsProcessesTest {
         }
         assertThat(get(bookieMetrics, "/health/ready").statusCode()).isEqualTo(200);
         String bookie = get(bookieMetrics, "/metrics").body();
-        assertThat(bookie).containsPattern("(?m)^bookkeeper_server_ADD_ENTRY_REQUEST_count\\{success=\"true\"\\S*,cluster=\"east\",\\} [1-9]")
+        assertThat(bookie).containsPattern("(?m)^bookkeeper_server_ADD_ENTRY_count\\{success=\"true\"\\S*,cluster=\"east\",\\} [1-9]")
                 .containsPattern("(?m)^bookie_journal_JOURNAL_ADD_ENTRY_count\\{success=\"true\"\\S*\\} [1-9]")
                 .contains("\ntributary_bookie_writable{cluster=\"east\",} 1.0").contains("# HELP bookie_SERVER_STATUS ");
         assertThat(get(zkMetrics, "/health/ready").statusCode()).isEqualTo(200);
