@@ -147,30 +147,44 @@ public final class BatchCodec {
                                               List<Serialized> messages, long publishTimeMs,
                                               io.tributary.api.v1.CompressionType compression) {
         int total = 0;
-        for (int i = 0; i < messages.size(); i++) {
-            total += sizeInList(messages.get(i), firstSequenceId + i);
-        }
-        byte[] bytes = new byte[total];
-        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
         String key = null;
         boolean sameKey = true;
         long deliverAt = 0;
-        try {
-            for (int i = 0; i < messages.size(); i++) {
-                Serialized m = messages.get(i);
-                long seq = firstSequenceId + i;
-                out.writeTag(MessageList.MESSAGES_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-                out.writeUInt32NoTag(m.body().size() + sequenceIdFieldSize(seq));
-                out.writeRawBytes(m.body());
-                if (seq != 0) {
-                    out.writeInt64(SingleMessage.SEQUENCE_ID_FIELD_NUMBER, seq);
-                }
-                if (m.key() == null || (key != null && !key.equals(m.key()))) {
-                    sameKey = false;
-                }
-                key = m.key();
-                deliverAt = Math.max(deliverAt, m.deliverAtMs());
+        for (int i = 0; i < messages.size(); i++) {
+            Serialized m = messages.get(i);
+            total += sizeInList(m, firstSequenceId + i);
+            if (m.key() == null || (key != null && !key.equals(m.key()))) {
+                sameKey = false;
             }
+            key = m.key();
+            deliverAt = Math.max(deliverAt, m.deliverAtMs());
+        }
+        String commonKey = sameKey && !messages.isEmpty() ? key : null;
+        if (compression == io.tributary.api.v1.CompressionType.COMPRESSION_NONE) {
+            // the messages go straight into the entry, behind its header: one copy of each body
+            BatchHeader header = header(producerName, schema, firstSequenceId, messages.size(),
+                    io.tributary.api.v1.CompressionType.COMPRESSION_NONE, total, publishTimeMs, commonKey, deliverAt);
+            int headerSize = header.getSerializedSize();
+            byte[] entry = new byte[CodedOutputStream.computeTagSize(EntryBatch.HEADER_FIELD_NUMBER)
+                    + CodedOutputStream.computeUInt32SizeNoTag(headerSize) + headerSize
+                    + CodedOutputStream.computeTagSize(EntryBatch.PAYLOAD_FIELD_NUMBER)
+                    + CodedOutputStream.computeUInt32SizeNoTag(total) + total];
+            CodedOutputStream out = CodedOutputStream.newInstance(entry);
+            try {
+                out.writeMessage(EntryBatch.HEADER_FIELD_NUMBER, header);
+                out.writeTag(EntryBatch.PAYLOAD_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                out.writeUInt32NoTag(total);
+                writeMessages(out, firstSequenceId, messages);
+                out.checkNoSpaceLeft();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("a batch did not fit the bytes measured for it", e);
+            }
+            return UnsafeByteOperations.unsafeWrap(entry);
+        }
+        byte[] bytes = new byte[total];
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+        try {
+            writeMessages(out, firstSequenceId, messages);
             out.checkNoSpaceLeft();
         } catch (java.io.IOException e) {
             throw new IllegalStateException("a batch did not fit the bytes measured for it", e);
@@ -178,33 +192,52 @@ public final class BatchCodec {
         ByteString plain = UnsafeByteOperations.unsafeWrap(bytes);
         io.tributary.protocol.EntryCodec.Payload payload =
                 new io.tributary.protocol.EntryCodec.Payload(plain, io.tributary.api.v1.CompressionType.COMPRESSION_NONE, total);
-        if (compression != io.tributary.api.v1.CompressionType.COMPRESSION_NONE) {
-            // the same rule as protocol's EntryCodec.payload: keep it only if it is smaller
-            ByteString packed = PayloadCompression.compress(compression, plain);
-            if (packed.size() < plain.size()) {
-                payload = new io.tributary.protocol.EntryCodec.Payload(packed, compression, total);
+        // the same rule as protocol's EntryCodec.payload: keep it only if it is smaller
+        ByteString packed = PayloadCompression.compress(compression, plain);
+        if (packed.size() < plain.size()) {
+            payload = new io.tributary.protocol.EntryCodec.Payload(packed, compression, total);
+        }
+        return entry(producerName, schema, firstSequenceId, messages.size(), payload, publishTimeMs, commonKey, deliverAt);
+    }
+
+    /** The messages as a MessageList's fields, each body as it is with its sequence id appended. */
+    private static void writeMessages(CodedOutputStream out, long firstSequenceId, List<Serialized> messages)
+            throws java.io.IOException {
+        for (int i = 0; i < messages.size(); i++) {
+            Serialized m = messages.get(i);
+            long seq = firstSequenceId + i;
+            out.writeTag(MessageList.MESSAGES_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            out.writeUInt32NoTag(m.body().size() + sequenceIdFieldSize(seq));
+            out.writeRawBytes(m.body());
+            if (seq != 0) {
+                out.writeInt64(SingleMessage.SEQUENCE_ID_FIELD_NUMBER, seq);
             }
         }
-        return entry(producerName, schema, firstSequenceId, messages.size(), payload, publishTimeMs,
-                sameKey && !messages.isEmpty() ? key : null, deliverAt);
     }
 
     private static ByteString entry(String producerName, String schema, long firstSequenceId, int count,
                                     io.tributary.protocol.EntryCodec.Payload payload, long publishTimeMs, String key,
                                     long deliverAt) {
+        BatchHeader header = header(producerName, schema, firstSequenceId, count, payload.compression(),
+                payload.uncompressedSize(), publishTimeMs, key, deliverAt);
+        return EntryBatch.newBuilder().setHeader(header).setPayload(payload.bytes()).build().toByteString();
+    }
+
+    private static BatchHeader header(String producerName, String schema, long firstSequenceId, int count,
+                                      io.tributary.api.v1.CompressionType compression, int uncompressedSize,
+                                      long publishTimeMs, String key, long deliverAt) {
         BatchHeader.Builder header = BatchHeader.newBuilder()
                 .setProducerName(producerName == null ? "" : producerName)
                 .setFirstSequenceId(firstSequenceId)
                 .setMessageCount(count)
-                .setCompression(payload.compression())
-                .setUncompressedSize(payload.uncompressedSize())
+                .setCompression(compression)
+                .setUncompressedSize(uncompressedSize)
                 .setPublishTimeMs(publishTimeMs)
                 .setSchema(schema == null ? "" : schema);
         if (key != null) {
             header.setKey(key).setHasKey(true);
         }
-        header.setDeliverAtMs(deliverAt);
-        return EntryBatch.newBuilder().setHeader(header).setPayload(payload.bytes()).build().toByteString();
+        return header.setDeliverAtMs(deliverAt).build();
     }
 
     /** The wire form of a producer's compression setting. */

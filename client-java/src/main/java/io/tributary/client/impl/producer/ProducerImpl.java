@@ -1,6 +1,6 @@
 package io.tributary.client.impl.producer;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.ProducerOpened;
 import io.tributary.api.v1.SingleMessage;
@@ -129,7 +129,8 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
         }
         SingleMessage.Builder b = SingleMessage.newBuilder();
         try {
-            b.setValue(ByteString.copyFrom(schema.encode(m.value)));
+            // no copy: the message is serialised below, before the caller gets the array back
+            b.setValue(UnsafeByteOperations.unsafeWrap(schema.encode(m.value)));
         } catch (RuntimeException e) {
             return rejected(new TributaryClientException.SchemaSerializationException(null,
                     "the schema " + schema.name() + " could not encode the value: " + e.getMessage(), e));
