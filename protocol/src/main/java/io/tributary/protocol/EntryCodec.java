@@ -2,7 +2,6 @@ package io.tributary.protocol;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.tributary.api.v1.BatchHeader;
 import io.tributary.api.v1.CompressionType;
@@ -87,16 +86,16 @@ public final class EntryCodec {
     public static Decoded decode(ByteString entry, int maxUncompressedSize) {
         EntryBatch batch;
         try {
-            batch = EntryBatch.parseFrom(entry);
-        } catch (InvalidProtocolBufferException e) {
+            batch = EntryBatch.parseFrom(aliasing(entry));
+        } catch (IOException e) {
             throw new TributaryException(ErrorReason.INVALID_REQUEST, "entry is not a valid batch: " + e.getMessage());
         }
         BatchHeader h = batch.getHeader();
         ByteString payload = PayloadCompression.decompress(h.getCompressionValue(), batch.getPayload(),
                 h.getUncompressedSize(), maxUncompressedSize);
         try {
-            return new Decoded(h, MessageList.parseFrom(payload).getMessagesList());
-        } catch (InvalidProtocolBufferException e) {
+            return new Decoded(h, MessageList.parseFrom(aliasing(payload)).getMessagesList());
+        } catch (IOException e) {
             throw new TributaryException(ErrorReason.INVALID_REQUEST, "entry is not a valid batch: " + e.getMessage());
         }
     }
@@ -157,8 +156,8 @@ public final class EntryCodec {
         }
         EntryBatch batch;
         try {
-            batch = EntryBatch.parseFrom(entry);
-        } catch (InvalidProtocolBufferException e) {
+            batch = EntryBatch.parseFrom(aliasing(entry));
+        } catch (IOException e) {
             return "entry is not a valid batch: " + e.getMessage();
         }
         if (!batch.hasHeader()) {
@@ -189,6 +188,16 @@ public final class EntryCodec {
             return "the batch announces " + messageCount + " messages but holds " + real;
         }
         return null;
+    }
+
+    /**
+     * A reader of {@code bytes} whose bytes fields share them instead of copying: a ByteString is
+     * immutable, so what is parsed from it may point into it (and keeps it alive as long as it lives).
+     */
+    private static CodedInputStream aliasing(ByteString bytes) {
+        CodedInputStream in = bytes.newCodedInput();
+        in.enableAliasing(true);
+        return in;
     }
 
     /** The messages of a serialized {@link MessageList}, counted without parsing them; -1 if it is malformed. */

@@ -18,6 +18,7 @@ import io.tributary.api.v1.SingleMessage;
 import io.tributary.broker.ratelimit.PublishHold;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
+import io.tributary.protocol.ByteStrings;
 import io.tributary.protocol.EntryCodec;
 import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.SubscriptionName;
@@ -179,7 +180,7 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
             // takeover, batch sizes): never store one; a negative sequence id is no duplicate either
             reply = CompletableFuture.completedFuture(error(seq, ErrorReasons.detail(ErrorReason.INVALID_REQUEST, invalid)));
         } else {
-            reply = store(t, pname, seq, b.getMessageCount(), b.getEntry().toByteArray());
+            reply = store(t, pname, seq, b.getMessageCount(), ByteStrings.readOnlyArray(b.getEntry()));
         }
         enqueue(reply, bytes);
     }
