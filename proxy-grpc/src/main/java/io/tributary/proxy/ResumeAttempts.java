@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 final class ResumeAttempts {
     /** Back-off between attempts of one resumption: doubling from the first to the last. */
     static final Duration FIRST_BACKOFF = Duration.ofMillis(50);
-    static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
+    static final Duration MAX_BACKOFF = Duration.ofMillis(500);
 
     private boolean active;
     private long startNanos;

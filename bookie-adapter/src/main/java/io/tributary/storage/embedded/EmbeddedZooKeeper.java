@@ -82,7 +82,9 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         ServerCnxnFactory plain = null;
         ServerCnxnFactory secure = null;
         try {
-            zks = new ZooKeeperServer(snap, txn, 2000);
+            zks = new ZooKeeperServer(snap, txn, ZooKeeperPeer.TICK_MS);
+            zks.setMinSessionTimeout(ZooKeeperPeer.MIN_SESSION_MS);
+            zks.setMaxSessionTimeout(ZooKeeperPeer.MAX_SESSION_MS);
             if (tls == null || tls.plaintextPortEnabled()) {
                 plain = ServerCnxnFactory.createFactory(new InetSocketAddress(host, port), 1000);
                 plain.startup(zks);

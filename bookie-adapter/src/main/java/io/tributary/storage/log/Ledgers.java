@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.DigestType;
+import org.apache.bookkeeper.client.api.LedgerEntries;
 import org.apache.bookkeeper.client.api.LedgerEntry;
 import org.apache.bookkeeper.client.api.ReadHandle;
 import org.apache.bookkeeper.client.api.WriteHandle;
@@ -58,15 +59,29 @@ public final class Ledgers {
         return replaySequences(h, from, sequenceOf, sequences, null);
     }
 
+    /** Entries read at a time while replaying; the next chunk is read while one is processed. */
+    static final int REPLAY_CHUNK = 500;
+
     /** As above, and hands each entry's mark and position to {@code batches} (when not null). */
     static CompletableFuture<Void> replaySequences(ReadHandle h, long from, Function<byte[], SequenceMark> sequenceOf,
                                                    Map<String, Long> sequences, Consumer<RecoveredBatch> batches) {
-        long lac = h.getLastAddConfirmed();
-        if (sequenceOf == null || from > lac) {
+        if (sequenceOf == null || from > h.getLastAddConfirmed()) {
             return CompletableFuture.completedFuture(null);
         }
-        long to = Math.min(lac, from + 499);
-        return h.readAsync(from, to).thenCompose(entries -> {
+        return replayChunks(h, from, readChunk(h, from), sequenceOf, sequences, batches);
+    }
+
+    private static CompletableFuture<LedgerEntries> readChunk(ReadHandle h, long from) {
+        return h.readAsync(from, Math.min(h.getLastAddConfirmed(), from + REPLAY_CHUNK - 1));
+    }
+
+    /** Processes the chunk starting at {@code from} once read, with the read of the one after it under way. */
+    private static CompletableFuture<Void> replayChunks(ReadHandle h, long from, CompletableFuture<LedgerEntries> chunk,
+                                                        Function<byte[], SequenceMark> sequenceOf,
+                                                        Map<String, Long> sequences, Consumer<RecoveredBatch> batches) {
+        return chunk.thenCompose(entries -> {
+            long next = Math.min(h.getLastAddConfirmed(), from + REPLAY_CHUNK - 1) + 1;
+            CompletableFuture<LedgerEntries> following = next > h.getLastAddConfirmed() ? null : readChunk(h, next);
             try (entries) {
                 for (LedgerEntry e : entries) {
                     SequenceMark m = sequenceOf.apply(e.getEntryBytes());
@@ -78,8 +93,14 @@ public final class Ledgers {
                         }
                     }
                 }
+            } catch (RuntimeException e) {
+                if (following != null) {
+                    following.thenAccept(LedgerEntries::close);
+                }
+                throw e;
             }
-            return replaySequences(h, to + 1, sequenceOf, sequences, batches);
+            return following == null ? CompletableFuture.<Void>completedFuture(null)
+                    : replayChunks(h, next, following, sequenceOf, sequences, batches);
         });
     }
 }
