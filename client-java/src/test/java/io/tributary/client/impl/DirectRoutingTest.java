@@ -27,12 +27,13 @@ import org.junit.jupiter.api.Test;
  * that answers Lookup with {@link #owner}, and two brokers. Which fake saw the opens proves where each
  * stream went; the same checks on a PROXY client show they can fail.
  */
-class DirectConnectionTest {
+class DirectRoutingTest {
     private static final String TOPIC = "public/default/direct";
 
     private final AtomicReference<String> owner = new AtomicReference<>();
-    /** When set, the owner named from the second lookup on. */
+    /** When set, the owner named by the lookups after the first {@link #lookupsBeforeChange}. */
     private final AtomicReference<String> ownerAfterFirstLookup = new AtomicReference<>();
+    private volatile int lookupsBeforeChange = 1;
     private final AtomicInteger lookups = new AtomicInteger();
     private FakeBroker service;
     private FakeBroker first;
@@ -44,7 +45,7 @@ class DirectConnectionTest {
             @Override
             public void lookup(LookupRequest request, StreamObserver<LookupResponse> out) {
                 String answer = owner.get();
-                if (lookups.incrementAndGet() > 1 && ownerAfterFirstLookup.get() != null) {
+                if (lookups.incrementAndGet() > lookupsBeforeChange && ownerAfterFirstLookup.get() != null) {
                     answer = ownerAfterFirstLookup.get();
                 }
                 out.onNext(LookupResponse.newBuilder().setTopic(request.getTopic()).setBrokerAddress(answer).build());
@@ -138,6 +139,24 @@ class DirectConnectionTest {
         assertThat(lookups.get()).isEqualTo(2);
         assertThat(second.entryCount(TOPIC)).isEqualTo(1);
         assertThat(first.entryCount(TOPIC)).isZero();
+    }
+
+    @Test
+    void aBrokerThatWentAwayIsLookedUpAgainUntilTheNewOwnerIsNamedWithoutFallingBack() throws Exception {
+        // the first two lookups name the first broker: the second is answered after it went away (as while
+        // its ZooKeeper session lives on), so the reconnect is refused; the third names the second broker
+        lookupsBeforeChange = 2;
+        ownerAfterFirstLookup.set(second.url());
+        try (TributaryClient client = client(ConnectionMode.DIRECT);
+             Producer<String> producer = client.newProducer(Schema.STRING).topic(TOPIC).create()) {
+            producer.send("one");
+            first.close();
+            producer.send("two");
+        }
+        assertThat(lookups.get()).isEqualTo(3);
+        assertThat(first.entryCount(TOPIC)).isEqualTo(1);
+        assertThat(second.entryCount(TOPIC)).isEqualTo(1);
+        assertThat(service.entryCount(TOPIC)).as("a broker it reached before is no reason to fall back").isZero();
     }
 
     @Test
