@@ -9,6 +9,7 @@ import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import javax.net.ssl.SSLException;
 
 /**
  * Where one stream of one topic opens its next call: the service URL's channel, or in
@@ -19,8 +20,9 @@ import java.util.concurrent.CompletionException;
  * <ul>
  *   <li>refused as NOT_OWNER or BUNDLE_MOVING with an owner's address: the next call goes there;</li>
  *   <li>the connection to a broker this client never reached could not be made (refused, no route,
- *       unknown host): the topic's stream goes through the service URL from now on (a client outside
- *       the cluster, or brokers advertising an address it cannot use);</li>
+ *       unknown host, a TLS handshake that failed): the topic's stream goes through the service URL
+ *       from now on (a client outside the cluster, brokers advertising an address it cannot use, or
+ *       whose certificates it does not trust);</li>
  *   <li>anything else (the broker went away, a refusal without an address): the next call looks the
  *       topic up again.</li>
  * </ul>
@@ -141,7 +143,7 @@ public final class TopicRoute {
     static boolean connectionFailed(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof ConnectException || c instanceof NoRouteToHostException
-                    || c instanceof UnknownHostException) {
+                    || c instanceof UnknownHostException || c instanceof SSLException) {
                 return true;
             }
             if (c.getCause() == c) {

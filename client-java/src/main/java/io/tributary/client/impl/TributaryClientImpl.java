@@ -71,8 +71,8 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
         this.calls = ClientChannels.withCredentials(channel, security);
         this.stub = MessagingServiceGrpc.newStub(calls);
         this.brokers = connectionMode == ConnectionMode.DIRECT
-                ? new BrokerChannels(address -> BrokerChannels.unchecked(t -> newChannel(t, security), address),
-                        security, calls, operationTimeout)
+                ? new BrokerChannels(address -> BrokerChannels.unchecked(t -> newChannel(t, brokerSecurity(security)),
+                        address), security, calls, operationTimeout)
                 : null;
         this.topicLookup = new TopicLookup(this);
         this.id = CLIENT_IDS.incrementAndGet();
@@ -94,6 +94,17 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
                 .keepAliveTimeout(Transport.KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE)
                 .build();
+    }
+
+    /**
+     * The security of a channel to a broker: the service URL's, except that a server name given for the
+     * service URL (a port-forward to localhost, say) does not apply to brokers, each checked by its own address.
+     */
+    private static ClientChannels.Security brokerSecurity(ClientChannels.Security security) {
+        if (security.tls() == null || security.tls().serverName() == null) {
+            return security;
+        }
+        return new ClientChannels.Security(security.tls().withServerName(null), security.authentication());
     }
 
     private static ThreadFactory daemonThreads(String prefix) {
