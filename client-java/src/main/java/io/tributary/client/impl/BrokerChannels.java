@@ -11,7 +11,6 @@ import io.tributary.api.v1.MessagingServiceGrpc;
 import io.tributary.client.TributaryClientException;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -118,11 +117,6 @@ public final class BrokerChannels {
         } else {
             LOG.debug("Cannot reach broker {} for {}: through the service URL", address, topic);
         }
-    }
-
-    /** The addresses with a channel now, for tests. */
-    public synchronized Set<String> addresses() {
-        return new HashSet<>(channels.keySet());
     }
 
     /** Starts closing every channel; what is made later is refused. */

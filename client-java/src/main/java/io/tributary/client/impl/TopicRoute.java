@@ -18,7 +18,8 @@ import javax.net.ssl.SSLException;
  *
  * <p>The decisions, on each loss the session reports ({@link #lost}):
  * <ul>
- *   <li>refused as NOT_OWNER or BUNDLE_MOVING with an owner's address: the next call goes there;</li>
+ *   <li>refused as NOT_OWNER or BUNDLE_MOVING with an owner's address: the next call goes there (at
+ *       most {@link #MAX_REDIRECTS} times in a row without an open, then a lookup);</li>
  *   <li>the connection to a broker this client never reached could not be made (refused, no route,
  *       unknown host, a TLS handshake that failed): the topic's stream goes through the service URL
  *       from now on (a client outside the cluster, brokers advertising an address it cannot use, or
@@ -29,6 +30,9 @@ import javax.net.ssl.SSLException;
  * Thread-safe (the session calls it under its owner's lock; lookups complete on gRPC threads).
  */
 public final class TopicRoute {
+    /** Refusals naming an owner followed in a row without an open; the next one looks the topic up instead. */
+    static final int MAX_REDIRECTS = 3;
+
     private final String topic;
     private final BrokerChannels brokers;
     private final MessagingServiceGrpc.MessagingServiceStub service;
@@ -40,6 +44,8 @@ public final class TopicRoute {
     private String redirect;
     /** Whether the topic's stream stays on the service URL. */
     private boolean throughService;
+    /** Refusals naming an owner followed since the last open. */
+    private int redirects;
 
     /**
      * @param topic the stream's topic
@@ -89,6 +95,7 @@ public final class TopicRoute {
 
     /** The call opened: its broker is reachable. */
     public synchronized void opened() {
+        redirects = 0;
         if (address != null) {
             brokers.reached(address);
         }
@@ -103,23 +110,15 @@ public final class TopicRoute {
         address = null;
         ErrorReason reason = cause.getReason();
         if ((reason == ErrorReason.NOT_OWNER || reason == ErrorReason.BUNDLE_MOVING)
-                && !cause.getOwnerAddress().isEmpty()) {
+                && !cause.getOwnerAddress().isEmpty() && redirects < MAX_REDIRECTS) {
+            // brokers passing the topic round on stale knowledge end up in a lookup
+            redirects++;
             redirect = cause.getOwnerAddress();
         } else if (connectionFailed(t) && !brokers.everReached(failed)) {
             fallBack(failed, String.valueOf(rootCause(t)));
         } else {
             redirect = null;
         }
-    }
-
-    /** The broker the current call went to; null when it went to the service URL (or before any). */
-    public synchronized String address() {
-        return address;
-    }
-
-    /** Whether the topic's stream stays on the service URL. */
-    public synchronized boolean throughService() {
-        return throughService;
     }
 
     private MessagingServiceGrpc.MessagingServiceStub use(String to) {

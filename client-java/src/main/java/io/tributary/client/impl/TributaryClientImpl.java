@@ -141,11 +141,6 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
         return new TopicRoute(topic, brokers, stub);
     }
 
-    /** The channels to the brokers of a DIRECT client; null in PROXY mode. */
-    public BrokerChannels brokerChannels() {
-        return brokers;
-    }
-
     /** The channel for calls: with the client's credentials, if any. */
     Channel channel() {
         return calls;

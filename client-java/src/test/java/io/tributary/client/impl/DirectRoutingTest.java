@@ -126,6 +126,26 @@ class DirectRoutingTest {
     }
 
     @Test
+    void refusalsThatKeepNamingAStaleOwnerEndInALookup() throws Exception {
+        synchronized (first) {
+            first.refusePublishOpens = 100;
+            first.refusePublishOpensWith = ErrorReason.NOT_OWNER;
+            first.refusePublishOpensOwner = first.url(); // itself, as a broker with stale knowledge might
+        }
+        ownerAfterFirstLookup.set(second.url());
+        try (TributaryClient client = client(ConnectionMode.DIRECT);
+             Producer<String> producer = client.newProducer(Schema.STRING).topic(TOPIC).create()) {
+            producer.send("found");
+        }
+        synchronized (first) {
+            assertThat(first.refusePublishOpens).as("refused the open, then %d redirects", TopicRoute.MAX_REDIRECTS)
+                    .isEqualTo(100 - 1 - TopicRoute.MAX_REDIRECTS);
+        }
+        assertThat(lookups.get()).isEqualTo(2);
+        assertThat(second.entryCount(TOPIC)).isEqualTo(1);
+    }
+
+    @Test
     void aRefusalWithoutAnAddressLooksTheTopicUpAgain() throws Exception {
         synchronized (first) {
             first.refusePublishOpens = 1;

@@ -121,11 +121,6 @@ public abstract class StreamSession<Req, Resp> {
         return stub;
     }
 
-    /** Where this session's calls go, for tests and logs; null before the first open. */
-    public final TopicRoute route() {
-        return route;
-    }
-
     /** The first request of every call (the open); computed afresh for each call. */
     protected abstract Req openRequest();
 
