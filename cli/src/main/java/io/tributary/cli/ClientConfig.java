@@ -2,6 +2,7 @@ package io.tributary.cli;
 
 import io.tributary.client.Authentication;
 import io.tributary.client.ClientBuilder;
+import io.tributary.client.ConnectionMode;
 import io.tributary.client.TlsOptions;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.admin.TributaryAdmin;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
@@ -29,17 +31,22 @@ import java.util.function.BiConsumer;
  * @param tlsKeyFile the key of {@code tlsCertFile}, or null (set exactly when it is)
  * @param tlsServerName the name the server's certificate must hold instead of the service URL's host (as through
  *                      {@code kubectl port-forward}), or null; set alone, it connects with TLS trusting the JDK's CAs
+ * @param connectionMode whether producers and consumers go through the service URL or straight to the owning
+ *                       brokers; null means {@link ConnectionMode#PROXY}
  */
 public record ClientConfig(String serviceUrl, String authToken, Path authTokenFile, Path tlsTrustCertsFile,
-                           Path tlsCertFile, Path tlsKeyFile, String tlsServerName) {
+                           Path tlsCertFile, Path tlsKeyFile, String tlsServerName, ConnectionMode connectionMode) {
     public static final String DEFAULT_SERVICE_URL = "localhost:6650";
     /** The keys of a client config file. */
     static final List<String> KEYS = List.of("serviceUrl", "authToken", "authTokenFile", "tlsTrustCertsFile",
-            "tlsCertFile", "tlsKeyFile", "tlsServerName");
+            "tlsCertFile", "tlsKeyFile", "tlsServerName", "connectionMode");
 
     public ClientConfig {
         if (serviceUrl == null || serviceUrl.isBlank()) {
             serviceUrl = DEFAULT_SERVICE_URL;
+        }
+        if (connectionMode == null) {
+            connectionMode = ConnectionMode.PROXY;
         }
         if (authToken != null && authTokenFile != null) {
             throw new IllegalArgumentException("give a token or a token file, not both");
@@ -76,7 +83,7 @@ public record ClientConfig(String serviceUrl, String authToken, Path authTokenFi
         try {
             return new ClientConfig(text(p, "serviceUrl"), text(p, "authToken"), path(p, "authTokenFile", dir),
                     path(p, "tlsTrustCertsFile", dir), path(p, "tlsCertFile", dir), path(p, "tlsKeyFile", dir),
-                    text(p, "tlsServerName"));
+                    text(p, "tlsServerName"), connectionMode(text(p, "connectionMode"), "connectionMode"));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the client config " + file + ": " + e.getMessage(), e);
         }
@@ -84,7 +91,25 @@ public record ClientConfig(String serviceUrl, String authToken, Path authTokenFi
 
     /** The defaults alone: {@code localhost:6650}, plaintext, no token. */
     public static ClientConfig defaults() {
-        return new ClientConfig(null, null, null, null, null, null, null);
+        return new ClientConfig(null, null, null, null, null, null, null, null);
+    }
+
+    /**
+     * A connection mode as written ({@code proxy} or {@code direct}, any case); null for null.
+     *
+     * @param where the key or option it came from, for the message
+     * @throws IllegalArgumentException for anything else, naming {@code where} and the values
+     */
+    public static ConnectionMode connectionMode(String value, String where) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return ConnectionMode.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + " must be proxy or direct, was '"
+                    + (value.length() > 40 ? value.substring(0, 40) + "..." : value) + "'", e);
+        }
     }
 
     private static String text(Properties p, String key) {
@@ -117,7 +142,8 @@ public record ClientConfig(String serviceUrl, String authToken, Path authTokenFi
 
     /** A client builder with these settings. */
     public ClientBuilder clientBuilder() {
-        return configure(TributaryClient.builder().serviceUrl(serviceUrl), ClientBuilder::authentication, ClientBuilder::tls);
+        return configure(TributaryClient.builder().serviceUrl(serviceUrl).connectionMode(connectionMode),
+                ClientBuilder::authentication, ClientBuilder::tls);
     }
 
     /** An admin client builder with these settings. */
@@ -145,6 +171,7 @@ public record ClientConfig(String serviceUrl, String authToken, Path authTokenFi
                 + (authToken != null ? ", authToken=(hidden)" : "")
                 + (authTokenFile != null ? ", authTokenFile=" + authTokenFile : "")
                 + (tlsTrustCertsFile != null ? ", tlsTrustCertsFile=" + tlsTrustCertsFile : "")
-                + (tlsCertFile != null ? ", tlsCertFile=" + tlsCertFile + ", tlsKeyFile=" + tlsKeyFile : "") + "}";
+                + (tlsCertFile != null ? ", tlsCertFile=" + tlsCertFile + ", tlsKeyFile=" + tlsKeyFile : "")
+                + (connectionMode != ConnectionMode.PROXY ? ", connectionMode=" + connectionMode : "") + "}";
     }
 }

@@ -43,9 +43,15 @@ public final class ClientOptions {
                     + "through kubectl port-forward to localhost).")
     String tlsServerName;
 
+    @Option(names = "--connection-mode", paramLabel = "proxy|direct", scope = ScopeType.INHERIT,
+            description = "proxy: producers and consumers go through the service URL (the default); direct: each "
+                    + "stream looks its topic up and connects straight to the owning broker, falling back to the "
+                    + "service URL when that broker cannot be reached (default: connectionMode of --client-config).")
+    String connectionMode;
+
     @Option(names = "--client-config", paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "Client settings as properties (serviceUrl, authToken, authTokenFile, tlsTrustCertsFile, "
-                    + "tlsCertFile, tlsKeyFile, tlsServerName; see conf/client.properties); command-line options win.")
+                    + "tlsCertFile, tlsKeyFile, tlsServerName, connectionMode; see conf/client.properties); command-line options win.")
     Path clientConfig;
 
     /**
@@ -64,6 +70,8 @@ public final class ClientOptions {
                 tlsCa != null ? tlsCa : file.tlsTrustCertsFile(),
                 certGiven ? tlsCert : file.tlsCertFile(),
                 certGiven ? tlsKey : file.tlsKeyFile(),
-                tlsServerName != null ? tlsServerName : file.tlsServerName());
+                tlsServerName != null ? tlsServerName : file.tlsServerName(),
+                connectionMode != null ? ClientConfig.connectionMode(connectionMode, "--connection-mode")
+                        : file.connectionMode());
     }
 }

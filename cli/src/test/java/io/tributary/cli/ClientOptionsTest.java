@@ -1,6 +1,7 @@
 package io.tributary.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -15,6 +16,7 @@ import io.tributary.api.v1.ListBrokersRequest;
 import io.tributary.api.v1.ListBrokersResponse;
 import io.tributary.api.v1.ListTenantsRequest;
 import io.tributary.api.v1.ListTenantsResponse;
+import io.tributary.client.ConnectionMode;
 import io.tributary.protocol.security.AuthHeaders;
 import io.tributary.security.auth.AuthenticationInterceptor;
 import io.tributary.security.auth.AuthenticationSettings;
@@ -192,6 +194,32 @@ class ClientOptionsTest {
             parsed = parsed.subcommand();
         }
         assertThat(connectionOf(parsed.commandSpec().userObject()).resolve().tls()).isNull();
+    }
+
+    @Test
+    void theConnectionModeComesFromTheFileOrTheOptionAndABadOneIsRefused() throws Exception {
+        Path config = write("client.properties", "connectionMode=DIRECT\n");
+        assertThat(resolved("perf", "produce", "a/b/c", "--client-config", config.toString()).connectionMode())
+                .isEqualTo(ConnectionMode.DIRECT);
+        assertThat(resolved("perf", "produce", "a/b/c", "--client-config", config.toString(),
+                "--connection-mode", "proxy").connectionMode()).isEqualTo(ConnectionMode.PROXY);
+        assertThat(resolved("produce", "a/b/c", "-m", "x", "--connection-mode", "direct").connectionMode())
+                .isEqualTo(ConnectionMode.DIRECT);
+        assertThat(resolved("consume", "a/b/c", "-s", "s").connectionMode()).isEqualTo(ConnectionMode.PROXY);
+        assertThatThrownBy(() -> resolved("produce", "a/b/c", "-m", "x", "--connection-mode", "straight"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--connection-mode must be proxy or direct, was 'straight'");
+        Path bad = write("bad.properties", "connectionMode=broker\n");
+        assertThatThrownBy(() -> ClientConfig.load(bad)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("connectionMode must be proxy or direct, was 'broker'");
+    }
+
+    private static ClientConfig resolved(String... args) throws Exception {
+        CommandLine.ParseResult parsed = TributaryCli.commandLine().parseArgs(args);
+        while (parsed.hasSubcommand()) {
+            parsed = parsed.subcommand();
+        }
+        return connectionOf(parsed.commandSpec().userObject()).resolve();
     }
 
     @Test

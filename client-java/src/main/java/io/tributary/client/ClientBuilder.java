@@ -51,6 +51,14 @@ public interface ClientBuilder {
      */
     ClientBuilder memoryLimit(long bytes);
 
+    /**
+     * Whether producers and consumers connect through the service URL ({@link ConnectionMode#PROXY},
+     * the default for now) or straight to the broker that owns each topic
+     * ({@link ConnectionMode#DIRECT}, which falls back to the service URL for a topic whose owner
+     * cannot be reached from here). See {@link ConnectionMode}.
+     */
+    ClientBuilder connectionMode(ConnectionMode mode);
+
     /** Builds the client. The channel connects lazily, on the first producer or consumer. */
     TributaryClient build() throws TributaryClientException;
 }

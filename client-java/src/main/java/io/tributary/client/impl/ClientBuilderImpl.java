@@ -2,6 +2,7 @@ package io.tributary.client.impl;
 
 import io.tributary.client.Authentication;
 import io.tributary.client.ClientBuilder;
+import io.tributary.client.ConnectionMode;
 import io.tributary.client.TlsOptions;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryClientException;
@@ -20,6 +21,7 @@ public final class ClientBuilderImpl implements ClientBuilder {
     private long memoryLimit = DEFAULT_MEMORY_LIMIT;
     private Authentication authentication;
     private TlsOptions tls;
+    private ConnectionMode connectionMode = ConnectionMode.PROXY;
 
     @Override
     public ClientBuilder serviceUrl(String serviceUrl) {
@@ -65,9 +67,15 @@ public final class ClientBuilderImpl implements ClientBuilder {
     }
 
     @Override
+    public ClientBuilder connectionMode(ConnectionMode mode) {
+        this.connectionMode = Objects.requireNonNull(mode, "mode");
+        return this;
+    }
+
+    @Override
     public TributaryClient build() throws TributaryClientException {
         return new TributaryClientImpl(target(serviceUrl), operationTimeout, memoryLimit,
-                ClientChannels.security(serviceUrl, tls, authentication));
+                ClientChannels.security(serviceUrl, tls, authentication), connectionMode);
     }
 
     private static final String[] TLS_SCHEMES = {"tls://", "grpc+tls://", "tributary+tls://"};

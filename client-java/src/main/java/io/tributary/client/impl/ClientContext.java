@@ -15,6 +15,14 @@ public interface ClientContext {
     /** The stub of the messaging service on the client's channel. */
     MessagingServiceGrpc.MessagingServiceStub stub();
 
+    /**
+     * Where the streams of {@code topic} open their calls: the service URL, or in DIRECT mode the
+     * topic's owner. By default always the service URL ({@link #stub()}).
+     */
+    default TopicRoute route(String topic) {
+        return TopicRoute.viaService(stub());
+    }
+
     /** The client's timer threads, shared by its producers and consumers. */
     ScheduledExecutorService scheduler();
 

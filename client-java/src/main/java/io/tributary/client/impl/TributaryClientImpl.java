@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.protocol.config.Transport;
 import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.client.ConnectionMode;
 import io.tributary.client.ConsumerBuilder;
 import io.tributary.client.ProducerBuilder;
 import io.tributary.client.ReaderBuilder;
@@ -50,6 +51,8 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
     private final ClientChannels.Security security;
     private final MessagingServiceGrpc.MessagingServiceStub stub;
     private final TopicLookup topicLookup;
+    /** The channels to the brokers in DIRECT mode; null in PROXY mode. */
+    private final BrokerChannels brokers;
     private final ScheduledExecutorService scheduler;
     private final MemoryLimiter memory;
     /** Calls the consumers' message listeners; made on first use, as most clients have none. */
@@ -58,21 +61,19 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
 
-    TributaryClientImpl(String target, Duration operationTimeout, long memoryLimit, ClientChannels.Security security)
-            throws TributaryClientException {
+    TributaryClientImpl(String target, Duration operationTimeout, long memoryLimit, ClientChannels.Security security,
+                        ConnectionMode connectionMode) throws TributaryClientException {
         this.target = target;
         this.operationTimeout = operationTimeout;
         this.memory = new MemoryLimiter(memoryLimit);
         this.security = security;
-        this.channel = ClientChannels.transport(NettyChannelBuilder.forTarget(target), security)
-                // a frozen proxy (or broker, without one) fails the connection's calls within seconds,
-                // and the streams reconnect elsewhere
-                .keepAliveTime(Transport.CLIENT_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
-                .keepAliveTimeout(Transport.KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
-                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE)
-                .build();
+        this.channel = newChannel(target, security);
         this.calls = ClientChannels.withCredentials(channel, security);
         this.stub = MessagingServiceGrpc.newStub(calls);
+        this.brokers = connectionMode == ConnectionMode.DIRECT
+                ? new BrokerChannels(address -> BrokerChannels.unchecked(t -> newChannel(t, brokerSecurity(security)),
+                        address), security, calls, operationTimeout)
+                : null;
         this.topicLookup = new TopicLookup(this);
         this.id = CLIENT_IDS.incrementAndGet();
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, daemonThreads("tributary-client-" + id + "-timer"));
@@ -81,6 +82,29 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
         // a closed client must not wait for the timers of what it closed
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.scheduler = executor;
+    }
+
+    /** A channel to {@code target} (the service URL, or a broker in DIRECT mode) with the client's settings. */
+    private static ManagedChannel newChannel(String target, ClientChannels.Security security)
+            throws TributaryClientException {
+        return ClientChannels.transport(NettyChannelBuilder.forTarget(target), security)
+                // a frozen proxy (or broker) fails the connection's calls within seconds, and the
+                // streams reconnect elsewhere
+                .keepAliveTime(Transport.CLIENT_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveTimeout(Transport.KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE)
+                .build();
+    }
+
+    /**
+     * The security of a channel to a broker: the service URL's, except that a server name given for the
+     * service URL (a port-forward to localhost, say) does not apply to brokers, each checked by its own address.
+     */
+    private static ClientChannels.Security brokerSecurity(ClientChannels.Security security) {
+        if (security.tls() == null || security.tls().serverName() == null) {
+            return security;
+        }
+        return new ClientChannels.Security(security.tls().withServerName(null), security.authentication());
     }
 
     private static ThreadFactory daemonThreads(String prefix) {
@@ -110,6 +134,11 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
     @Override
     public MessagingServiceGrpc.MessagingServiceStub stub() {
         return stub;
+    }
+
+    @Override
+    public TopicRoute route(String topic) {
+        return new TopicRoute(topic, brokers, stub);
     }
 
     /** The channel for calls: with the client's credentials, if any. */
@@ -224,6 +253,9 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
             }
             // shutdown() only starts the shutdown, so this is safe on a gRPC thread
             channel.shutdown();
+            if (brokers != null) {
+                brokers.shutdown();
+            }
             scheduler.shutdown();
             synchronized (this) {
                 if (listenerPool != null) {
@@ -242,6 +274,9 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
         try {
             if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
                 channel.shutdownNow();
+            }
+            if (brokers != null) {
+                brokers.awaitTermination(5, TimeUnit.SECONDS);
             }
             scheduler.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

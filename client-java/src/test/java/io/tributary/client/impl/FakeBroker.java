@@ -79,6 +79,8 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
     /** The next this many Publish opens fail with {@link #refusePublishOpensWith}. */
     int refusePublishOpens;
     ErrorReason refusePublishOpensWith;
+    /** The owner's address those refusals name, if set. */
+    String refusePublishOpensOwner;
     /** When set, Subscribe opens fail with this reason. */
     ErrorReason refuseSubscribe;
     /** When set, the next seek is refused with this reason (once). */
@@ -287,7 +289,11 @@ final class FakeBroker extends MessagingServiceGrpc.MessagingServiceImplBase imp
         if (refusePublishOpens > 0) {
             refusePublishOpens--;
             p.closed = true;
-            p.out.onError(ErrorReasons.toStatus(ErrorReasons.detail(refusePublishOpensWith, "refused open")));
+            ErrorDetail refusal = ErrorReasons.detail(refusePublishOpensWith, "refused open");
+            if (refusePublishOpensOwner != null) {
+                refusal = refusal.toBuilder().setOwnerAddress(refusePublishOpensOwner).build();
+            }
+            p.out.onError(ErrorReasons.toStatus(refusal));
             return;
         }
         p.topic = topic;

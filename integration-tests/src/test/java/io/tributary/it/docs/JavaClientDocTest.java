@@ -151,6 +151,12 @@ class JavaClientDocTest {
     }
 
     @Test
+    void direct() throws Exception {
+        assertThat(run(JavaClientExamples::direct)).containsExactly("stored");
+        assertThat(values("public/default/direct")).containsExactly("one hop fewer");
+    }
+
+    @Test
     void admin() throws Exception {
         assertThat(run(JavaClientExamples::admin)).containsExactly("billing is 100 behind", "skipped 10 on partition 2");
     }

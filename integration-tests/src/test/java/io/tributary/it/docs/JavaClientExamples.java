@@ -3,6 +3,7 @@ package io.tributary.it.docs;
 import io.tributary.client.Authentication;
 import io.tributary.client.BatchReceivePolicy;
 import io.tributary.client.CompressionType;
+import io.tributary.client.ConnectionMode;
 import io.tributary.client.Consumer;
 import io.tributary.client.Message;
 import io.tributary.client.MessageId;
@@ -85,6 +86,19 @@ final class JavaClientExamples {
             producer.flush();
             ProducerStats stats = producer.getStats();
             System.out.println(stats.getAcksReceived() + " events in " + stats.getBytesSent() + " bytes");
+        }
+        // end example
+    }
+
+    static void direct(String serviceUrl, TributaryClient unused) throws Exception {
+        // example: direct
+        try (TributaryClient client = TributaryClient.builder()
+                .serviceUrl(serviceUrl)                                     // the proxy: lookups, and the fallback
+                .connectionMode(ConnectionMode.DIRECT)                      // streams straight to each topic's owner
+                .build();
+             Producer<String> producer = client.newProducer(Schema.STRING).topic("public/default/direct").create()) {
+            producer.send("one hop fewer");
+            System.out.println("stored");
         }
         // end example
     }

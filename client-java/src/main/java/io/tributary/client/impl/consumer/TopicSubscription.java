@@ -67,7 +67,8 @@ final class TopicSubscription<T> extends StreamSession<SubscribeRequest, Subscri
         this.position = position;
     }
 
-    String topic() {
+    @Override
+    public String topic() {
         return topic;
     }
 
@@ -157,7 +158,7 @@ final class TopicSubscription<T> extends StreamSession<SubscribeRequest, Subscri
 
     @Override
     protected void startCall(ClientResponseObserver<SubscribeRequest, SubscribeResponse> observer) {
-        client.stub().subscribe(observer);
+        stub().subscribe(observer);
     }
 
     /** For every call: the permits (the topics share the receiver queue), where a reader stands, the name. */

@@ -189,7 +189,7 @@ final class PublishStream extends StreamSession<PublishRequest, PublishResponse>
 
     @Override
     protected void startCall(ClientResponseObserver<PublishRequest, PublishResponse> observer) {
-        client.stub().publish(observer);
+        stub().publish(observer);
     }
 
     @Override
@@ -203,6 +203,11 @@ final class PublishStream extends StreamSession<PublishRequest, PublishResponse>
             open.setInitialSubscription(conf.initialSubscription());
         }
         return PublishRequest.newBuilder().setOpen(open).build();
+    }
+
+    @Override
+    protected String topic() {
+        return conf.topic();
     }
 
     @Override

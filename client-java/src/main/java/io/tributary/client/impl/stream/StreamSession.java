@@ -5,12 +5,15 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.tributary.api.v1.ErrorDetail;
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.MessagingServiceGrpc;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.TributaryClientException.AlreadyClosedException;
 import io.tributary.client.TributaryClientException.TimeoutException;
 import io.tributary.client.impl.ClientContext;
+import io.tributary.client.impl.TopicRoute;
 import io.tributary.protocol.ErrorReasons;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -84,6 +87,10 @@ public abstract class StreamSession<Req, Resp> {
     /** Whether a call refused as UNAUTHENTICATED was reopened with a fresh token since the session was last open. */
     private boolean retriedWithFreshToken;
     private ErrorDetail lastError;
+    /** Where calls open (the service URL or the topic's owner); made at the first open. */
+    private TopicRoute route;
+    /** The stub the current call was started on. */
+    private MessagingServiceGrpc.MessagingServiceStub stub;
 
     /**
      * @param lock the owner's lock, held for every hook
@@ -99,10 +106,20 @@ public abstract class StreamSession<Req, Resp> {
     // ---------------------------------------------------------------- hooks
 
     /**
-     * Starts a call on the stub, e.g. {@code client.stub().publish(observer)}. Runs in
+     * Starts a call on the stub, e.g. {@code stub().publish(observer)}. Runs in
      * {@link Context#ROOT}, so the call inherits no deadline or cancellation of the caller.
      */
     protected abstract void startCall(ClientResponseObserver<Req, Resp> observer);
+
+    /** The topic the stream serves, which decides where its calls go ({@link ClientContext#route}); null: the service URL. */
+    protected String topic() {
+        return null;
+    }
+
+    /** The stub to start the current call on (from {@link #startCall}): the service URL's or the topic owner's. */
+    protected final MessagingServiceGrpc.MessagingServiceStub stub() {
+        return stub;
+    }
 
     /** The first request of every call (the open); computed afresh for each call. */
     protected abstract Req openRequest();
@@ -174,6 +191,7 @@ public abstract class StreamSession<Req, Resp> {
         cancelTimer();
         state = State.OPEN;
         everOpened = true;
+        route.opened();
         retriedWithFreshToken = false;
         lastError = null;
         backoff.reset();
@@ -283,7 +301,32 @@ public abstract class StreamSession<Req, Resp> {
 
     // ---------------------------------------------------------------- internals
 
+    /** Opens the next call where the route says, at once or once the topic's owner is looked up. */
     private void connect() {
+        if (route == null) {
+            route = client.route(topic());
+        }
+        CompletableFuture<MessagingServiceGrpc.MessagingServiceStub> next = route.next();
+        if (next.isDone() && !next.isCompletedExceptionally()) {
+            connectOn(next.join());
+            return;
+        }
+        long g = generation;
+        // after the lookup, on a timer thread: never on this thread, which holds the lock
+        next.whenCompleteAsync((s, t) -> Completions.underLock(lock, done -> {
+            if (state != State.OPENING || current != null || generation != g) {
+                return; // closed, aborted or failed meanwhile
+            }
+            if (t == null) {
+                connectOn(s);
+            } else {
+                handleLoss(ErrorReasons.detailOf(t), t, done);
+            }
+        }), client.scheduler());
+    }
+
+    private void connectOn(MessagingServiceGrpc.MessagingServiceStub on) {
+        stub = on;
         Call c = new Call(++generation);
         current = c;
         // a long-lived stream must not inherit the deadline or cancellation of whatever call the
@@ -361,6 +404,9 @@ public abstract class StreamSession<Req, Resp> {
         } else {
             state = State.OPENING;
             lastError = detail;
+            if (route != null) {
+                route.lost(detail, t);
+            }
             onDisconnected(detail, done);
             if (state != State.OPENING || current != null) {
                 return; // the hook closed or aborted the session
