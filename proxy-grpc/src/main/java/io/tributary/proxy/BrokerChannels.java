@@ -104,6 +104,10 @@ public final class BrokerChannels implements AutoCloseable {
                 .keepAliveTime(keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(DEFAULT_KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveWithoutCalls(false)
+                // what answers a forwarded call never blocks (it hands the answer on to the client's call,
+                // or starts another asynchronous one): it runs on the connection's event loop, without a
+                // hand-over to gRPC's executor for every message
+                .directExecutor()
                 .build();
     }
 

@@ -129,6 +129,7 @@ public final class ProxyServer implements AutoCloseable {
                 .keepAliveTime(SERVER_KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
                 .keepAliveTimeout(SERVER_KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
                 .addTransportFilter(metrics.connectionFilter())
+                .callExecutor(new StreamCallExecutors(config.authentication().jwksUrl() == null))
                 .addService(authenticated(new MessagingProxyService(ownerLookup, channels, timer, config.streamResumeTimeout())))
                 .addService(authenticated(new LookupProxyService(ownerLookup, brokers)))
                 .addService(admin)

@@ -256,13 +256,16 @@ final class StreamForwarder<ReqT, RespT> implements StreamObserver<ReqT> {
         ManagedChannel channel = channels.channel(ownerAddress);
         LOG.debug("{} {}: forwarding to {}", name(), topic, ownerAddress);
         Context previous = serverContext.attach();
+        BackendObserver observer = new BackendObserver();
         try {
             ClientCall<ReqT, RespT> call = channel.newCall(method, CallOptions.DEFAULT);
-            ClientCalls.asyncBidiStreamingCall(call, new BackendObserver()); // sets this.backend in beforeStart
+            ClientCalls.asyncBidiStreamingCall(call, observer); // sets this.backend in beforeStart
         } finally {
             serverContext.detach(previous);
         }
-        if (phase == Phase.CLOSED) {
+        // the broker channels run callbacks on their event loop: a call that fails at once (a broker gone) has
+        // already been handled here, by failing the stream or by resuming it elsewhere
+        if (phase == Phase.CLOSED || backend == null || backend != observer.call) {
             return;
         }
         boolean again = phase == Phase.RESUMING;
