@@ -47,12 +47,29 @@ final class LatencyStats {
     }
 
     private final Recorder recorder = new Recorder(MAX_MICROS, 3);
+    /** The same values again, taken every second for the report's timeline. */
+    private final Recorder perSecond = new Recorder(MAX_MICROS, 2);
     // guarded by this
     private final Histogram total = new Histogram(MAX_MICROS, 3);
     private Histogram interval;
+    private Histogram second;
 
     void recordMicros(long micros) {
-        recorder.recordValue(micros < 0 ? 0 : Math.min(micros, MAX_MICROS));
+        long v = micros < 0 ? 0 : Math.min(micros, MAX_MICROS);
+        recorder.recordValue(v);
+        perSecond.recordValue(v);
+    }
+
+    /** What was recorded since the previous call of this method: one point of the report's timeline. */
+    synchronized Summary takeSecond() {
+        second = perSecond.getIntervalHistogram(second);
+        return Summary.of(second);
+    }
+
+    /** A copy of everything recorded so far, for the report's percentile plot. */
+    synchronized Histogram totalHistogram() {
+        takeInterval();
+        return total.copy();
     }
 
     /** What was recorded since the previous call; it is added to the total. */

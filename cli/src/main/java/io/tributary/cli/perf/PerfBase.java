@@ -61,6 +61,18 @@ abstract class PerfBase implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the summary as JSON to FILE.")
     File jsonFile;
 
+    @Option(names = "--report", paramLabel = "FILE.html",
+            description = "Also write an HTML report to FILE: throughput and latency over time, pauses, the latency "
+                    + "percentile plot, the settings (one self-contained file).")
+    File reportFile;
+
+    /** What the HTML report draws: the latency it shows, the count its throughput is taken from, the pauses. */
+    record ReportSource(String title, String latencyName, java.util.function.LongSupplier count, LatencyStats latency,
+                        java.util.function.Supplier<List<double[]>> pauses) {}
+
+    /** The per-second points of the report; null without --report. */
+    private volatile Timeline timeline;
+
     /** Set on Ctrl-C, when the duration or count is reached, or when a run fails. */
     final AtomicBoolean stop = new AtomicBoolean();
     /** True when the stop came from the shutdown hook (Ctrl-C, SIGTERM). */
@@ -103,6 +115,9 @@ abstract class PerfBase implements Callable<Integer> {
     /** The summary lines and the JSON document, from the figures gathered so far. */
     abstract Summary buildSummary();
 
+    /** What {@code --report} draws. */
+    abstract ReportSource reportSource();
+
     record Summary(List<String> lines, Map<String, Object> json) {
     }
 
@@ -137,6 +152,12 @@ abstract class PerfBase implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
+        if (reportFile != null) {
+            ReportSource source = reportSource();
+            Timeline t = new Timeline(source.count(), source.latency(), startNanos);
+            timeline = t;
+            reporter.scheduleAtFixedRate(() -> t.sample(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
+        }
         long[] previous = {System.nanoTime()};
         reporter.scheduleAtFixedRate(() -> {
             if (summarised.get()) {
@@ -219,6 +240,28 @@ abstract class PerfBase implements Callable<Integer> {
                 err().println("perf: could not write " + jsonFile + ": " + e.getMessage());
                 err().flush();
             }
+        }
+        if (reportFile != null) {
+            writeReport(s.json());
+        }
+    }
+
+    private void writeReport(Map<String, Object> summaryJson) {
+        ReportSource source = reportSource();
+        Timeline t = timeline;
+        List<String> command = new ArrayList<>(List.of("tributary", "perf", spec.name()));
+        command.addAll(spec.commandLine().getParseResult().originalArgs());
+        String html = HtmlReport.render(new HtmlReport.Content(source.title(), source.latencyName(), summaryJson, command,
+                t == null ? List.of() : t.points(), source.latency().totalHistogram(), source.pauses().get()));
+        try {
+            File parent = reportFile.getAbsoluteFile().getParentFile();
+            if (parent != null) {
+                Files.createDirectories(parent.toPath());
+            }
+            Files.writeString(reportFile.toPath(), html, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            err().println("perf: could not write " + reportFile + ": " + e.getMessage());
+            err().flush();
         }
     }
 

@@ -34,6 +34,12 @@ final class PerfConsume extends PerfBase {
     @Option(names = {"-s", "--subscription"}, defaultValue = "perf-sub", paramLabel = "NAME", description = "Subscription name (default: ${DEFAULT-VALUE}).")
     String subscription;
 
+    @Option(names = "--subscriptions", defaultValue = "1", paramLabel = "K",
+            description = "Subscriptions per topic, each with its own consumer: NAME-0 .. NAME-(K-1) when more than 1 "
+                    + "(default: ${DEFAULT-VALUE}). With --topics 100, --subscriptions 3 and a producer at a fixed rate "
+                    + "on the same topics: the OpenMessaging Benchmark's 100-topics workload.")
+    int subscriptionsPerTopic;
+
     @Option(names = "--type", defaultValue = "Exclusive", paramLabel = "TYPE",
             description = "Subscription type: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     SubscriptionType type;
@@ -57,6 +63,8 @@ final class PerfConsume extends PerfBase {
     private final LongAdder acksSent = new LongAdder();
     private final LongAdder acksConfirmed = new LongAdder();
     private final LongAdder acksFailed = new LongAdder();
+    /** Consumers (and receiving threads) at most: --topics times --subscriptions. */
+    static final int MAX_CONSUMERS = 2000;
     private volatile long firstReceiveNanos;
     private volatile long lastReceiveNanos;
     private List<String> topicNames = List.of();
@@ -70,8 +78,11 @@ final class PerfConsume extends PerfBase {
         if (numMessages < 0 || durationSeconds < 0) {
             bad.add("--num-messages and --duration must not be negative");
         }
-        if (topics < 1 || receiverQueue < 1) {
-            bad.add("--topics and --receiver-queue must be at least 1");
+        if (topics < 1 || receiverQueue < 1 || subscriptionsPerTopic < 1) {
+            bad.add("--topics, --subscriptions and --receiver-queue must be at least 1");
+        }
+        if ((long) topics * subscriptionsPerTopic > MAX_CONSUMERS) {
+            bad.add("--topics times --subscriptions must be at most " + MAX_CONSUMERS + " (one consumer and thread each)");
         }
         if (!(reportIntervalSeconds > 0)) {
             bad.add("--report-interval must be positive");
@@ -85,7 +96,7 @@ final class PerfConsume extends PerfBase {
     int run() throws Exception {
         topicNames = topicNames(topic, topics);
         out().println("perf consume: " + topicNames.size() + " topic(s) " + String.join(", ", topicNames)
-                + ", subscription " + subscription + " (" + type + ", new subscriptions start at " + position
+                + ", subscription " + String.join(", ", subscriptionNames()) + " (" + type + ", new subscriptions start at " + position
                 + "), receiver queue " + receiverQueue
                 + (numMessages > 0 ? ", " + numMessages + " messages" : "")
                 + (durationSeconds > 0 ? ", " + Format.f1(durationSeconds) + " s" : "")
@@ -95,14 +106,16 @@ final class PerfConsume extends PerfBase {
         List<Consumer<byte[]>> consumers = new ArrayList<>();
         try {
             List<CompletableFuture<Consumer<byte[]>>> subscribing = new ArrayList<>();
-            for (String t : topicNames) {
-                subscribing.add(client.newConsumer()
-                        .topic(t)
-                        .subscriptionName(subscription)
-                        .subscriptionType(type)
-                        .subscriptionInitialPosition(position)
-                        .receiverQueueSize(receiverQueue)
-                        .subscribeAsync());
+            for (String sub : subscriptionNames()) {
+                for (String t : topicNames) {
+                    subscribing.add(client.newConsumer()
+                            .topic(t)
+                            .subscriptionName(sub)
+                            .subscriptionType(type)
+                            .subscriptionInitialPosition(position)
+                            .receiverQueueSize(receiverQueue)
+                            .subscribeAsync());
+                }
             }
             for (CompletableFuture<Consumer<byte[]>> f : subscribing) {
                 try {
@@ -210,6 +223,18 @@ final class PerfConsume extends PerfBase {
                 Format.f1(msgs), Format.f2(mb), acksFailed.sum(), redelivered.sum(), l.toMillisText());
     }
 
+    /** SUB itself, or SUB-0 .. SUB-(K-1). */
+    private List<String> subscriptionNames() {
+        return topicNames(subscription, subscriptionsPerTopic);
+    }
+
+    @Override
+    ReportSource reportSource() {
+        return new ReportSource("tributary perf consume " + String.join(", ", topicNames.size() > 3
+                ? List.of(topicNames.get(0), "...", topicNames.get(topicNames.size() - 1)) : topicNames),
+                "End-to-end latency", received::get, e2e, List::of);
+    }
+
     @Override
     Summary buildSummary() {
         long r = received.get();
@@ -227,7 +252,9 @@ final class PerfConsume extends PerfBase {
 
         List<String> lines = new ArrayList<>();
         lines.add("--- perf consume summary" + (interrupted ? " (interrupted)" : "") + " ---");
-        lines.add("subscription    " + subscription + " (" + type + ") on " + String.join(", ", topicNames));
+        lines.add("subscription    " + String.join(", ", subscriptionNames()) + " (" + type + ") on "
+                + String.join(", ", topicNames.size() > 3
+                        ? List.of(topicNames.get(0), "...", topicNames.get(topicNames.size() - 1)) : topicNames));
         lines.add("duration        " + Format.f2(seconds) + " s (first to last message; first message "
                 + Format.f2(firstAfter) + " s after subscribing)");
         lines.add("received        " + Format.count(r) + " messages, " + Format.count(b) + " bytes; acknowledgements: "
@@ -244,6 +271,7 @@ final class PerfConsume extends PerfBase {
         json.put("serviceUrl", serviceUrl);
         json.put("topics", topicNames);
         json.put("subscription", subscription);
+        json.put("subscriptionsPerTopic", subscriptionsPerTopic);
         json.put("subscriptionType", type.name());
         json.put("initialPosition", position.name());
         json.put("receiverQueue", receiverQueue);

@@ -381,6 +381,19 @@ final class PerfProduce extends PerfBase {
         return new Summary(lines, json);
     }
 
+    @Override
+    ReportSource reportSource() {
+        return new ReportSource("tributary perf produce " + String.join(", ", topicNames.size() > 3
+                ? List.of(topicNames.get(0), "...", topicNames.get(topicNames.size() - 1)) : topicNames),
+                "Publish latency", acked::sum, latency, () -> {
+                    List<double[]> out = new ArrayList<>();
+                    for (long[] g : pauses.gaps()) {
+                        out.add(new double[] {(g[0] - startNanos) / 1e9, g[1] / 1e6});
+                    }
+                    return out;
+                });
+    }
+
     private void closeQuietly(List<Producer<byte[]>> producers, TributaryClient client) {
         // bounded: after a stall the pending sends would hold close() up to the send timeout
         long waitMs = interrupted ? 1000 : 5000;

@@ -93,6 +93,45 @@ class PerfCommandTest {
     }
 
     @Test
+    void aRunWritesASelfContainedHtmlReport() throws Exception {
+        String topic = "public/default/perf-report-" + System.nanoTime();
+        File json = tmp.resolve("report.json").toFile();
+        // a file name with characters HTML must escape: it appears in the report's command line
+        File report = tmp.resolve("report&<1>.html").toFile();
+        Run produce = perf("perf", "produce", topic, "-u", standalone.serviceUrl(), "-r", "1000", "-d", "3.5",
+                "--json", json.getPath(), "--report", report.getPath());
+        assertThat(produce.exitCode()).as(produce.out() + produce.err()).isZero();
+        String html = Files.readString(report.toPath());
+        assertThat(html).startsWith("<!DOCTYPE html>").endsWith("</html>\n")
+                .contains("Publish latency over time", "Publish latency distribution", "99.99%")
+                .contains("report&amp;&lt;1&gt;.html").doesNotContain("report&<1>")
+                // nothing fetched from anywhere
+                .doesNotContain("<script", "<link", "src=", "url(");
+        assertThat(html.split("<svg ", -1)).hasSize(4);
+        // one point a second: the throughput line of a 3.5 s run has at least 3
+        String throughputLine = html.substring(html.indexOf("<polyline"), html.indexOf("</polyline>"));
+        assertThat(throughputLine.split(",", -1).length - 1).isGreaterThanOrEqualTo(3);
+        // the summary table holds the JSON summary's figures
+        String sent = String.valueOf((long) number(Files.readString(json.toPath()), "sent"));
+        assertThat(html).contains("<tr><th>sent</th><td>" + sent + "</td></tr>", "<tr><th>latencyMs.p99</th>");
+
+        File consumeReport = tmp.resolve("consume.html").toFile();
+        Run consume = perf("perf", "consume", topic, "-u", standalone.serviceUrl(), "-n", sent, "--position", "Earliest",
+                "-d", "120", "--report", consumeReport.getPath());
+        assertThat(consume.exitCode()).as(consume.out() + consume.err()).isZero();
+        assertThat(Files.readString(consumeReport.toPath())).contains("End-to-end latency distribution",
+                "<tr><th>received</th><td>" + sent + "</td></tr>");
+    }
+
+    @Test
+    void reportTextIsEscapedAndAxesEndOnRoundNumbers() {
+        assertThat(HtmlReport.escape("<a href=\"x\">'&'</a>")).isEqualTo("&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assertThat(HtmlReport.niceCeiling(3.2)).isEqualTo(5);
+        assertThat(HtmlReport.niceCeiling(1.0)).isEqualTo(1);
+        assertThat(HtmlReport.niceCeiling(1234)).isEqualTo(2000);
+    }
+
+    @Test
     void severalTopicsAndProducersSplitTheCount() throws Exception {
         String topic = "public/default/perf-multi-" + System.nanoTime();
         File produceJson = tmp.resolve("multi.json").toFile();
@@ -107,6 +146,18 @@ class PerfCommandTest {
                 "--position", "Earliest", "--type", "Shared", "-d", "120");
         assertThat(consume.exitCode()).as(consume.out() + consume.err()).isZero();
         assertThat(consume.out()).contains("600 messages");
+
+        // three subscriptions on each topic, a consumer each (the OpenMessaging Benchmark's 100-topics shape, smaller):
+        // every one of them gets every message
+        File subsJson = tmp.resolve("subs.json").toFile();
+        Run subs = perf("perf", "consume", topic, "-u", standalone.serviceUrl(), "-t", "2", "--subscriptions", "3",
+                "-s", "omb", "-n", "1800", "--position", "Earliest", "-d", "120", "--json", subsJson.getPath());
+        assertThat(subs.exitCode()).as(subs.out() + subs.err()).isZero();
+        assertThat(subs.out()).contains("omb-0, omb-1, omb-2");
+        String sjson = Files.readString(subsJson.toPath());
+        assertThat(number(sjson, "received")).isEqualTo(1800);
+        assertThat(number(sjson, "subscriptionsPerTopic")).isEqualTo(3);
+        assertThat(perf("perf", "consume", topic, "-t", "1000", "--subscriptions", "3").exitCode()).isNotZero();
     }
 
     @Test
