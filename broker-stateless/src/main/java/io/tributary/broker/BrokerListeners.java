@@ -10,6 +10,7 @@ import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.broker.auth.AuthorizationInterceptor;
 import io.tributary.broker.metrics.RejectionCounter;
 import io.tributary.broker.auth.AuthorizationService;
+import io.tributary.protocol.StreamCallExecutors;
 import io.tributary.protocol.config.Transport;
 import io.tributary.rest.RestServer;
 import io.tributary.protocol.security.ServerTlsSettings;
@@ -59,6 +60,7 @@ final class BrokerListeners {
     /** Starts the client port on {@code port}: {@code services} behind authentication, {@code health} open to all. */
     Server startClientPort(int port, ServerServiceDefinition health, List<BindableService> services) throws IOException {
         NettyServerBuilder b = builder(config.bindAddress(), port, config.tls());
+        b.callExecutor(new StreamCallExecutors(config.authentication().jwksUrl() == null));
         b.addService(health); // probes (Kubernetes, load balancers) carry no token
         ServerServiceDefinition admin = null;
         for (BindableService s : services) {

@@ -14,6 +14,7 @@ import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.LookupServiceGrpc;
 import io.tributary.api.v1.MessagingServiceGrpc;
 import io.tributary.metrics.MetricsServer;
+import io.tributary.protocol.StreamCallExecutors;
 import io.tributary.protocol.config.Transport;
 import io.tributary.rest.RestServer;
 import io.tributary.protocol.security.BearerCredentials;
