@@ -138,7 +138,10 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
         if (m.key != null) {
             b.setKey(m.key).setHasKey(true);
         }
-        b.putAllProperties(m.properties).setEventTimeMs(m.eventTime).setDeliverAtMs(m.deliverAtMs);
+        if (!m.properties.isEmpty()) {
+            b.putAllProperties(m.properties);
+        }
+        b.setEventTimeMs(m.eventTime).setDeliverAtMs(m.deliverAtMs);
         // the one serialisation of the message: its sequence id is added to these bytes when its batch is encoded
         BatchCodec.Serialized message = BatchCodec.Serialized.of(b.build());
         int sizeInList = BatchCodec.sizeInList(message, 0);

@@ -17,7 +17,8 @@ final class TypedMessageBuilderImpl<T> implements TypedMessageBuilder<T> {
     private final Function<TypedMessageBuilderImpl<T>, CompletableFuture<MessageId>> sender;
     T value;
     String key;
-    final Map<String, String> properties = new LinkedHashMap<>();
+    /** Empty and shared until a property is set: most messages have none. */
+    Map<String, String> properties = Map.of();
     long eventTime;
     Long sequenceId;
     /** Not before this time (epoch ms); 0: at once. */
@@ -46,6 +47,9 @@ final class TypedMessageBuilderImpl<T> implements TypedMessageBuilder<T> {
 
     @Override
     public TypedMessageBuilder<T> property(String name, String value) {
+        if (properties.isEmpty()) {
+            properties = new LinkedHashMap<>();
+        }
         properties.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
         return this;
     }
