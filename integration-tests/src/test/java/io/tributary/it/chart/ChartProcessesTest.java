@@ -54,6 +54,9 @@ class ChartProcessesTest {
         if (cluster != null) {
             cluster.close();
         }
+        if (values != null) {
+            Files.deleteIfExists(values);
+        }
     }
 
     @Test
