@@ -31,6 +31,7 @@ public final class ErrorReasons {
             case NAMESPACE_NOT_FOUND:
             case TENANT_NOT_FOUND:
             case SUBSCRIPTION_NOT_FOUND:
+            case TRANSACTION_NOT_FOUND:
                 return Status.Code.NOT_FOUND;
             case TOPIC_ALREADY_EXISTS:
             case NAMESPACE_ALREADY_EXISTS:
@@ -44,6 +45,7 @@ public final class ErrorReasons {
             case PRODUCER_FENCED:
             case MESSAGE_ALREADY_ACKNOWLEDGED:
             case MESSAGE_NOT_HELD:
+            case TRANSACTION_ENDED:
                 return Status.Code.FAILED_PRECONDITION;
             case POSITION_OUT_OF_RANGE:
                 return Status.Code.OUT_OF_RANGE;
@@ -61,6 +63,7 @@ public final class ErrorReasons {
                 return Status.Code.UNAUTHENTICATED;
             case PRODUCER_QUEUE_FULL:
             case BACKLOG_QUOTA_EXCEEDED:
+            case TRANSACTION_LIMIT_EXCEEDED:
                 return Status.Code.RESOURCE_EXHAUSTED;
             case STORAGE_ERROR:
             case METADATA_ERROR:
