@@ -22,6 +22,9 @@ import io.tributary.broker.ownership.OwnershipService;
 import io.tributary.broker.service.AdminServiceImpl;
 import io.tributary.broker.service.ControlServiceImpl;
 import io.tributary.broker.service.DeadLetterAdmin;
+import io.tributary.broker.service.OwnerSend;
+import io.tributary.broker.transaction.TransactionCoordinators;
+import io.tributary.broker.transaction.TransactionServiceImpl;
 import io.tributary.broker.service.LookupServiceImpl;
 import io.tributary.broker.service.MessagingServiceImpl;
 import io.tributary.broker.topic.TopicService;
@@ -85,6 +88,7 @@ public final class Broker implements AutoCloseable {
     private Server server;
     private Server internalServer;
     private MessagingServiceImpl messaging;
+    private TransactionCoordinators transactions;
     private HealthStatusManager health;
     private String address;
     private String internalAddress;
@@ -188,10 +192,16 @@ public final class Broker implements AutoCloseable {
 
         messaging = new MessagingServiceImpl(topics, config, brokerId, scheduler, metrics);
         DeadLetterAdmin deadLetters = new DeadLetterAdmin(topics, namespaces, ownership, clients, messaging, config.maxMessageSize());
+        OwnerSend owners = new OwnerSend(namespaces, ownership, clients, messaging);
+        transactions = new TransactionCoordinators(topics, namespaces, config.transactions(), metrics,
+                (topic, send) -> owners.send(topic, send, 1));
+        TransactionServiceImpl transactionService = new TransactionServiceImpl(transactions, config.maxMessageSize(),
+                config.limits().maxSendMessages());
+        messaging.transactions(transactionService);
         listeners = new BrokerListeners(config, authorization, new RejectionCounter(metrics.rejections));
         // the control service is on the internal listener only: a client reaching the client port cannot
         // acquire, unload, split or drain anything
-        server = listeners.startClientPort(port, health.getHealthService().bindService(), List.of(messaging,
+        server = listeners.startClientPort(port, health.getHealthService().bindService(), List.of(messaging, transactionService,
                 new LookupServiceImpl(namespaces, ownership, topics),
                 new AdminServiceImpl(namespaces, topics, loadManager, ownership, cluster, new GrantStore(store, authorization::written),
                         deadLetters),
@@ -204,6 +214,7 @@ public final class Broker implements AutoCloseable {
         register().get(30, TimeUnit.SECONDS);
         registered = true;
         loadManager.start();
+        transactions.watch(scheduler, ownership);
         curator.getConnectionStateListenable().addListener((c, state) -> {
             if (state != ConnectionState.SUSPENDED) {
                 connectionState = state;
@@ -418,6 +429,9 @@ public final class Broker implements AutoCloseable {
         }
         if (listeners != null) {
             listeners.shutdown();
+        }
+        if (transactions != null) {
+            transactions.close();
         }
         try {
             if (topics != null) {

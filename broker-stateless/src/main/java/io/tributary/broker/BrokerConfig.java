@@ -58,6 +58,7 @@ import java.util.Properties;
  * @param limits what clients may hold: bytes buffered, Receive leases, calls per connection, keepalives
  * @param topicLimits the defaults of the namespace limits (consumers, subscriptions, topics, auto topic creation,
  *                    deduplication, subscription expiry) for namespaces that do not set their own
+ * @param transactions how transactions are coordinated: timeouts, check-backs, limits ({@code broker.transaction*})
  * @param rateLimits  the default publish and dispatch rate limits ({@code broker.publishRate*},
  *                    {@code broker.dispatchRate*}) for namespaces that do not set their own
  * @param storageTls TLS to ZooKeeper ({@code broker.zookeeper.tls.*}) and to the bookies
@@ -118,7 +119,8 @@ public record BrokerConfig(
         boolean metricsTopicLevel,
         boolean metricsProducerLevel,
         ServerTlsSettings metricsTls,
-        int httpPort) {
+        int httpPort,
+        TransactionSettings transactions) {
 
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
     /** A cluster's ledgers: three copies of each entry, acknowledged once two bookies have it. */
@@ -248,6 +250,7 @@ public record BrokerConfig(
         private ServiceLimits limits = ServiceLimits.DEFAULT;
         private TopicLimitDefaults topicLimits = TopicLimitDefaults.DEFAULT;
         private RateLimitDefaults rateLimits = RateLimitDefaults.NONE;
+        private TransactionSettings transactions = TransactionSettings.DEFAULT;
         private StorageTls storageTls = StorageTls.NONE;
         private ServerTlsSettings tls = null;
         private AuthenticationSettings authentication = AuthenticationSettings.DISABLED;
@@ -292,6 +295,7 @@ public record BrokerConfig(
             limits = c.limits;
             topicLimits = c.topicLimits;
             rateLimits = c.rateLimits;
+            transactions = c.transactions;
             storageTls = c.storageTls;
             tls = c.tls;
             authentication = c.authentication;
@@ -344,6 +348,7 @@ public record BrokerConfig(
         public Builder limits(ServiceLimits v) { limits = v; return this; }
         public Builder topicLimits(TopicLimitDefaults v) { topicLimits = v; return this; }
         public Builder rateLimits(RateLimitDefaults v) { rateLimits = v; return this; }
+        public Builder transactions(TransactionSettings v) { transactions = v; return this; }
         public Builder storageTls(StorageTls v) { storageTls = v; return this; }
         /** TLS of the client port; null: plaintext. */
         public Builder tls(ServerTlsSettings v) { tls = v; return this; }
@@ -368,7 +373,7 @@ public record BrokerConfig(
                     metricsBindAddress, drainOnShutdown, bundleMoveTimeout, policyCheckInterval, backlogQuotaHoldTimeout, defaultPolicies,
                     dedupProducerInactivityTimeout, dedupMaxProducersPerTopic, limits, topicLimits, rateLimits, storageTls, tls, authentication,
                     internal, authorization, clusterName, metricsTopicLevel, metricsProducerLevel, metricsTls,
-                    httpPort);
+                    httpPort, transactions);
         }
     }
 
@@ -434,6 +439,7 @@ public record BrokerConfig(
                 .limits(ServiceLimits.from(s))
                 .topicLimits(TopicLimitDefaults.from(s))
                 .rateLimits(RateLimitDefaults.from(s))
+                .transactions(TransactionSettings.from(s))
                 .storageTls(StorageTls.from(s, "broker"))
                 .tls(ServerTlsSettings.from(s, "broker.tls"))
                 .authentication(s.getBoolean("broker.authentication.enabled", false)

@@ -11,6 +11,7 @@ import io.tributary.api.v1.GrantPermissionRequest;
 import io.tributary.api.v1.ListDeadLettersRequest;
 import io.tributary.api.v1.LookupServiceGrpc;
 import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.api.v1.TransactionServiceGrpc;
 import io.tributary.api.v1.NamespacePolicies;
 import io.tributary.api.v1.ProducerOpen;
 import io.tributary.api.v1.RevokePermissionRequest;
@@ -45,8 +46,10 @@ import java.util.TreeSet;
  *   <li>tenant admin: CreateNamespace, DeleteNamespace, ListNamespaces, GrantPermission,
  *       RevokePermission, GetPermissions</li>
  *   <li>superuser: CreateTenant, DeleteTenant, ListTenants, SetTenantAdmins, ListBrokers,
- *       DrainBroker, ListBundles, UnloadBundle, SplitBundle</li>
- *   <li>any authenticated role: the health service's Check and Watch, server reflection (v1)</li>
+ *       DrainBroker, ListBundles, UnloadBundle, SplitBundle, ListTransactions, ForceEndTransaction</li>
+ *   <li>any authenticated role: the health service's Check and Watch, server reflection (v1); BeginTransaction,
+ *       EndTransaction and CheckTransactions (the coordinator lets only the role that began a transaction end it
+ *       or answer its checks)</li>
  * </ul>
  * Tenant admins pass every check inside their tenant and superusers every check.
  */
@@ -169,6 +172,14 @@ final class MethodPermissions {
         });
         m.put(AdminServiceGrpc.getPurgeDeadLettersMethod(), (a, p, r) -> a.whyNotTopic(p, TopicName.of(r.getTopic()), ADMIN, null,
                 "purge the dead letters of"));
+        // ---- transactions: any authenticated role begins one; only the role that began a transaction ends it or
+        // answers its check-backs (the coordinator checks), and its messages need produce on their topics (Send)
+        m.put(TransactionServiceGrpc.getBeginTransactionMethod(), (a, p, r) -> null);
+        m.put(TransactionServiceGrpc.getEndTransactionMethod(), (a, p, r) -> null);
+        m.put(TransactionServiceGrpc.getCheckTransactionsMethod(), (a, p, r) -> null);
+        m.put(TransactionServiceGrpc.getListTransactionsMethod(), (a, p, r) -> a.whyNotSuperUser(p, "list transactions"));
+        m.put(TransactionServiceGrpc.getForceEndTransactionMethod(),
+                (a, p, r) -> a.whyNotSuperUser(p, "end transaction " + r.getTransactionId()));
         // ---- health: any authenticated role (the broker serves it outside authentication anyway)
         m.put(HealthGrpc.getCheckMethod(), (a, p, r) -> null);
         m.put(HealthGrpc.getWatchMethod(), (a, p, r) -> null);

@@ -75,6 +75,18 @@ public final class BrokerMetrics implements AutoCloseable {
     public final Counter rejections = Counter.build("tributary_broker_rejections_total",
             "Client-port calls ended with an error naming a reason, by ErrorReason").labelNames("reason").register(registry);
     /** Times a Publish stream stopped reading, by why: {@code pending} (its appends in flight) or {@code buffer} (the broker's). */
+    public final Gauge transactionsOpen = Gauge.build("tributary_transactions_open",
+            "Transactions open on the coordinator this broker hosts").register(registry);
+    public final Counter transactionsCommitted = Counter.build("tributary_transactions_committed_total",
+            "Transactions decided to commit on this broker (by their client, a check-back, the default outcome or an admin)")
+            .register(registry);
+    public final Counter transactionsRolledBack = Counter.build("tributary_transactions_rolled_back_total",
+            "Transactions decided to roll back on this broker").register(registry);
+    public final Counter transactionsTimedOut = Counter.build("tributary_transactions_timed_out_total",
+            "Transactions whose check-backs all went unanswered or unknown: ended with the default outcome").register(registry);
+    public final Counter transactionChecks = Counter.build("tributary_transaction_checks_total",
+            "Check-backs of timed-out transactions (asked of a producer of the group, or due with none connected)")
+            .register(registry);
     public final Counter publishThrottled = Counter.build("tributary_broker_publish_throttled_total",
             "Times a producer's stream stopped being read (back-pressure), by reason: pending (broker.maxPendingPublishes "
                     + "appends in flight) or buffer (broker.maxPublishBufferBytes full)").labelNames("reason").register(registry);

@@ -315,8 +315,13 @@ public final class NamespaceService {
 
     /** Creates a tenant and namespace if they are missing (the standalone default {@code public/default}). */
     public CompletableFuture<Void> ensureNamespace(String namespace) {
+        return ensureNamespace(namespace, 0);
+    }
+
+    /** Creates a tenant and namespace of {@code bundles} bundles (0: the default) if they are missing. */
+    public CompletableFuture<Void> ensureNamespace(String namespace, int bundles) {
         String tenant = namespace.substring(0, namespace.indexOf('/'));
         return createTenant(tenant, List.of()).exceptionally(e -> null)
-                .thenCompose(v -> createNamespace(namespace, 0)).exceptionally(e -> null);
+                .thenCompose(v -> createNamespace(namespace, bundles)).exceptionally(e -> null);
     }
 }

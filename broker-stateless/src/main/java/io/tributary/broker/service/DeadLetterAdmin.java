@@ -59,7 +59,7 @@ public final class DeadLetterAdmin {
     private final NamespaceService namespaces;
     private final OwnershipService ownership;
     private final BrokerClients brokers;
-    private final Function<SendRequest, CompletableFuture<SendResponse>> localSend;
+    private final OwnerSend owners;
     private final int maxEntrySize;
     /** The last redrive or purge of each dead-letter topic: the next waits for it. */
     private final Map<String, CompletableFuture<?>> running = new ConcurrentHashMap<>();
@@ -72,7 +72,7 @@ public final class DeadLetterAdmin {
         this.namespaces = namespaces;
         this.ownership = ownership;
         this.brokers = brokers;
-        this.localSend = messaging::sendHere;
+        this.owners = new OwnerSend(namespaces, ownership, brokers, messaging);
         this.maxEntrySize = maxEntrySize;
     }
 
@@ -263,7 +263,7 @@ public final class DeadLetterAdmin {
                 p.setKey(m.getKey());
             }
             SendRequest send = SendRequest.newBuilder().setTopic(to.toString()).setProducerName(producer).addMessages(p).build();
-            return sendTo(to, send, 5).thenAccept(r -> {
+            return owners.send(to, send, 5).thenAccept(r -> {
                 if (r.getResults(0).hasError()) {
                     throw new TributaryException(r.getResults(0).getError(), null);
                 }
@@ -283,23 +283,6 @@ public final class DeadLetterAdmin {
             }
             return t;
         }
-    }
-
-    /** Sends through the target topic's owner, again on a move (NOT_OWNER, BUNDLE_MOVING), a few times. */
-    private CompletableFuture<SendResponse> sendTo(TopicName to, SendRequest send, int attempts) {
-        CompletableFuture<SendResponse> sent = namespaces.bundleOf(to).thenCompose(ownership::lookup)
-                .thenCompose(owner -> owner.brokerId().equals(ownership.brokerId()) ? localSend.apply(send)
-                        : brokers.control(owner.brokerId(), CALL_TIMEOUT, stub -> stub.send(send)));
-        return sent.exceptionallyCompose(e -> {
-            ErrorReason why = ErrorReasons.detailOf(e).getReason();
-            boolean moving = why == ErrorReason.NOT_OWNER || why == ErrorReason.BUNDLE_MOVING
-                    || why == ErrorReason.TOPIC_FENCED || why == ErrorReason.SERVICE_NOT_READY;
-            if (!moving || attempts <= 1) {
-                return CompletableFuture.failedFuture(e);
-            }
-            return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS))
-                    .thenCompose(v -> sendTo(to, send, attempts - 1));
-        });
     }
 
     // ---------------------------------------------------------------- purge

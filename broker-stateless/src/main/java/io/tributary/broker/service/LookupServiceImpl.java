@@ -11,7 +11,9 @@ import io.tributary.broker.namespace.NamespaceService;
 import io.tributary.broker.ownership.OwnershipService;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.protocol.ErrorReasons;
+import io.tributary.protocol.SystemTopics;
 import io.tributary.protocol.TopicName;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Answers which broker serves a topic, assigning its bundle first if nobody owns it, and how many
@@ -32,7 +34,10 @@ public final class LookupServiceImpl extends LookupServiceGrpc.LookupServiceImpl
     public void lookup(LookupRequest req, StreamObserver<LookupResponse> out) {
         Replies.reply(out, () -> {
             TopicName name = TopicName.of(req.getTopic());
-            return namespaces.bundleOf(name).thenCompose(b -> ownership.lookup(b).thenApply(owner -> LookupResponse.newBuilder()
+            // the system namespace appears with the first transaction: looking its log up creates it
+            CompletableFuture<Void> ready = name.toString().equals(SystemTopics.TRANSACTION_LOG)
+                    ? namespaces.ensureNamespace(SystemTopics.NAMESPACE, 1) : CompletableFuture.completedFuture(null);
+            return ready.thenCompose(v -> namespaces.bundleOf(name)).thenCompose(b -> ownership.lookup(b).thenApply(owner -> LookupResponse.newBuilder()
                     .setTopic(name.toString()).setBundle(b.name())
                     .setBrokerId(owner.brokerId()).setBrokerAddress(owner.address()).build()));
         });

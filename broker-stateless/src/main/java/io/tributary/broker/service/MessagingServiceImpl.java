@@ -19,6 +19,10 @@ import io.tributary.api.v1.PublishResponse;
 import io.tributary.api.v1.ReceiveRequest;
 import io.tributary.api.v1.ReceiveResponse;
 import io.tributary.api.v1.SendRequest;
+import io.tributary.api.v1.ErrorReason;
+import io.tributary.broker.transaction.TransactionCoordinators;
+import io.tributary.broker.transaction.TransactionServiceImpl;
+import io.tributary.protocol.TributaryException;
 import io.tributary.api.v1.SendResponse;
 import io.tributary.api.v1.SubscribeRequest;
 import io.tributary.api.v1.SubscribeResponse;
@@ -55,6 +59,7 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
     private final Map<String, CompletableFuture<PullConsumer>> pullConsumers = new ConcurrentHashMap<>();
 
     private final io.tributary.broker.metrics.BrokerMetrics metrics;
+    private volatile TransactionServiceImpl transactions;
 
     public MessagingServiceImpl(TopicService topics, BrokerConfig config, String brokerId, ScheduledExecutorService scheduler,
                                 io.tributary.broker.metrics.BrokerMetrics metrics) {
@@ -80,9 +85,23 @@ public final class MessagingServiceImpl extends MessagingServiceGrpc.MessagingSe
                 publishBuffer, config.limits().maxSendMessages());
     }
 
+    /** Where a Send with a transaction id goes: the transaction coordinator (set once the broker built it). */
+    public void transactions(TransactionServiceImpl transactions) {
+        this.transactions = transactions;
+    }
+
     @Override
     public void send(SendRequest req, StreamObserver<SendResponse> out) {
-        Replies.reply(out, () -> sendHandler.send(req));
+        Replies.reply(out, () -> {
+            if (!req.getTransactionId().isEmpty()) {
+                return transactions.send(req);
+            }
+            if (TransactionCoordinators.isReservedProducer(req.getProducerName())) {
+                throw new TributaryException(ErrorReason.INVALID_REQUEST, "producer names starting with "
+                        + TransactionCoordinators.RESERVED_PRODUCER_PREFIX + " are the brokers' own");
+            }
+            return sendHandler.send(req);
+        });
     }
 
     /** A Send made by this broker itself (a dead-letter redrive to a topic it owns). */

@@ -19,7 +19,7 @@ import java.util.List;
  * key every message shares (for Key_Shared routing) and the latest delivery time of its messages
  * (dispatch holds a whole entry until then). Sizes are bounded before anything is encoded.
  */
-final class PlainMessages {
+public final class PlainMessages {
     /** The most bytes a sequence id field adds to a message (tag and a 10-byte varint). */
     static final int MAX_SEQUENCE_FIELD = 1 + 10;
 
@@ -44,7 +44,7 @@ final class PlainMessages {
      * {@code nowMs}. Refuses a negative delivery time or delay with INVALID_REQUEST naming message
      * {@code index}.
      */
-    static SingleMessage toSingle(PlainMessage m, int index, long nowMs) {
+    public static SingleMessage toSingle(PlainMessage m, int index, long nowMs) {
         SingleMessage.Builder b = SingleMessage.newBuilder().setValue(m.getValue()).putAllProperties(m.getPropertiesMap())
                 .setEventTimeMs(m.getEventTimeMs());
         if (m.hasKey()) {
@@ -102,7 +102,7 @@ final class PlainMessages {
     }
 
     /** An upper bound of the size of the entry {@link #encode} makes of {@code messages}. */
-    static long entrySizeBound(String producerName, List<SingleMessage> messages) {
+    public static long entrySizeBound(String producerName, List<SingleMessage> messages) {
         long size = overhead(producerName, commonKey(messages));
         for (SingleMessage m : messages) {
             size += sizeInList(m);
@@ -111,7 +111,7 @@ final class PlainMessages {
     }
 
     /** One entry of {@code messages}, the i-th numbered {@code firstSequenceId + i}. */
-    static byte[] encode(String producerName, long firstSequenceId, List<SingleMessage> messages, long publishTimeMs) {
+    public static byte[] encode(String producerName, long firstSequenceId, List<SingleMessage> messages, long publishTimeMs) {
         List<SingleMessage> numbered = new ArrayList<>(messages.size());
         long deliverAt = 0;
         for (int i = 0; i < messages.size(); i++) {

@@ -16,6 +16,7 @@ import io.tributary.api.v1.PublishRequest;
 import io.tributary.api.v1.PublishResponse;
 import io.tributary.api.v1.SingleMessage;
 import io.tributary.broker.ratelimit.PublishHold;
+import io.tributary.broker.transaction.TransactionCoordinators;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.protocol.ByteStrings;
@@ -110,6 +111,11 @@ final class PublishHandler implements StreamObserver<PublishRequest> {
             return;
         }
         String requested = open.getProducerName();
+        if (TransactionCoordinators.isReservedProducer(requested)) {
+            fail(ErrorReasons.detail(ErrorReason.INVALID_REQUEST, "producer names starting with "
+                    + TransactionCoordinators.RESERVED_PRODUCER_PREFIX + " are the brokers' own"));
+            return;
+        }
         String initial = open.getInitialSubscription();
         topics.topic(name, true).thenCompose(t -> initial.isEmpty() ? CompletableFuture.completedFuture(t)
                 // created at the end of the topic before the producer publishes: what it publishes is kept for it

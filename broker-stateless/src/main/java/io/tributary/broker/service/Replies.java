@@ -5,11 +5,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /** Answers a unary call from a future: the value, or the failure as a status with its reason. */
-final class Replies {
+public final class Replies {
     private Replies() {}
 
     /** Runs {@code call} (which may also throw at once, e.g. on a bad name) and answers with its outcome. */
-    static <T> void reply(StreamObserver<T> out, Supplier<CompletableFuture<T>> call) {
+    public static <T> void reply(StreamObserver<T> out, Supplier<CompletableFuture<T>> call) {
         CompletableFuture<T> f;
         try {
             f = call.get();

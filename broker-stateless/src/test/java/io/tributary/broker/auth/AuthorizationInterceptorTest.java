@@ -18,6 +18,7 @@ import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.LookupServiceGrpc;
 import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.api.v1.TransactionServiceGrpc;
 import io.tributary.internal.v1.BrokerControlServiceGrpc;
 import io.tributary.internal.v1.DrainBrokerRequest;
 import io.tributary.protocol.ErrorReasons;
@@ -39,7 +40,7 @@ class AuthorizationInterceptorTest {
     /** The services of the broker's client port. */
     static final List<ServiceDescriptor> PUBLIC_SERVICES = List.of(MessagingServiceGrpc.getServiceDescriptor(),
             LookupServiceGrpc.getServiceDescriptor(), AdminServiceGrpc.getServiceDescriptor(), HealthGrpc.getServiceDescriptor(),
-            ServerReflectionGrpc.getServiceDescriptor());
+            ServerReflectionGrpc.getServiceDescriptor(), TransactionServiceGrpc.getServiceDescriptor());
 
     @Test
     void everyMethodOfEveryPublicServiceIsClassified() {
