@@ -96,7 +96,9 @@ public final class MessagingProxyService extends MessagingServiceGrpc.MessagingS
     public void send(SendRequest request, StreamObserver<SendResponse> responseObserver) {
         TopicName topic = topicOrFail(request.getTopic(), responseObserver);
         if (topic != null) {
-            owners.forward(topic, MessagingServiceGrpc.getSendMethod(), request, responseObserver);
+            // a transaction's messages are stored by its coordinator, the transaction log's owner
+            owners.forward(request.getTransactionId().isEmpty() ? topic : TransactionProxyService.LOG,
+                    MessagingServiceGrpc.getSendMethod(), request, responseObserver);
         }
     }
 

@@ -132,6 +132,7 @@ public final class ProxyServer implements AutoCloseable {
                 .addTransportFilter(metrics.connectionFilter())
                 .callExecutor(new StreamCallExecutors(config.authentication().jwksUrl() == null))
                 .addService(authenticated(new MessagingProxyService(ownerLookup, channels, timer, config.streamResumeTimeout())))
+                .addService(authenticated(new TransactionProxyService(ownerLookup, channels, timer, config.streamResumeTimeout())))
                 .addService(authenticated(new LookupProxyService(ownerLookup, brokers)))
                 .addService(admin)
                 // grpcurl-style tools list and describe the services without the .proto files
