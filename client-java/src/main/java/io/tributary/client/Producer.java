@@ -40,6 +40,13 @@ public interface Producer<T> extends AutoCloseable {
     TypedMessageBuilder<T> newMessage();
 
     /**
+     * A message of a transaction: stored when sent, visible once the transaction commits (never if it rolls
+     * back). Its send completes when it is stored, with no message id ({@link MessageId#earliest}): a message has
+     * its id only once its transaction commits. Sent through the service URL (the proxy) in either connection mode.
+     */
+    TypedMessageBuilder<T> newMessage(Transaction transaction);
+
+    /**
      * Sends the batch being filled at once and waits until every message sent before is answered
      * (stored, or failed: a failure is reported through the message's own future, not here).
      */

@@ -20,6 +20,18 @@ public interface ProducerBuilder<T> {
      */
     ProducerBuilder<T> producerName(String producerName);
 
+    /**
+     * The producer group: the transactions this producer sends in are checked back with a live producer of the
+     * group (of any client) when they time out without an end.
+     */
+    ProducerBuilder<T> producerGroup(String group);
+
+    /**
+     * Answers the broker's check-backs for the producer group's transactions: the producer keeps a stream open for
+     * them while it is open. Needs {@link #producerGroup}.
+     */
+    ProducerBuilder<T> transactionChecker(TransactionChecker checker);
+
     /** How long a message may wait for the broker's acknowledgement; zero disables. Default 30 s. */
     ProducerBuilder<T> sendTimeout(Duration timeout);
 

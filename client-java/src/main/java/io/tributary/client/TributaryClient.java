@@ -44,6 +44,9 @@ public interface TributaryClient extends AutoCloseable {
     /** A builder for a reader of values decoded with {@code schema}. */
     <T> ReaderBuilder<T> newReader(Schema<T> schema);
 
+    /** Begins a transaction: messages sent in it stay invisible until it commits ({@link Transaction}). */
+    TransactionBuilder newTransaction();
+
     /** A builder for a reader of raw bytes. */
     default ReaderBuilder<byte[]> newReader() {
         return newReader(Schema.BYTES);

@@ -81,6 +81,12 @@ public class TributaryClientException extends IOException {
                 return new NamespaceNotFoundException(detail, cause);
             case SUBSCRIPTION_NOT_FOUND:
                 return new SubscriptionNotFoundException(detail, cause);
+            case TRANSACTION_NOT_FOUND:
+                return new TransactionNotFoundException(detail, cause);
+            case TRANSACTION_ENDED:
+                return new TransactionEndedException(detail, cause);
+            case TRANSACTION_LIMIT_EXCEEDED:
+                return new TransactionLimitExceededException(detail, cause);
             case TENANT_ALREADY_EXISTS:
             case NAMESPACE_ALREADY_EXISTS:
             case TOPIC_ALREADY_EXISTS:
@@ -183,6 +189,44 @@ public class TributaryClientException extends IOException {
 
         /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
         public SubscriptionNotFoundException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** No open or recently ended transaction has the id: it never began, or it ended long ago. */
+    public static class TransactionNotFoundException extends NotFoundException {
+        private static final long serialVersionUID = 1L;
+
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
+        public TransactionNotFoundException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /**
+     * The transaction was committed or rolled back already (by its client, a check-back, its timeout or an
+     * administrator: the message says which), so it takes no more messages and not the other end.
+     */
+    public static class TransactionEndedException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        /** An error with this message and no server reason. */
+        public TransactionEndedException(String message) {
+            this(ErrorReasons.detail(ErrorReason.TRANSACTION_ENDED, message), null);
+        }
+
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
+        public TransactionEndedException(ErrorDetail detail, Throwable cause) {
+            super(detail, cause);
+        }
+    }
+
+    /** Too many open transactions, or a transaction over its size limits; the message names the limit. */
+    public static class TransactionLimitExceededException extends TributaryClientException {
+        private static final long serialVersionUID = 1L;
+
+        /** The exception for {@code detail} as the server sent it, with the exception it came in (may be null). */
+        public TransactionLimitExceededException(ErrorDetail detail, Throwable cause) {
             super(detail, cause);
         }
     }

@@ -1,5 +1,7 @@
 package io.tributary.client.impl;
 
+import io.tributary.api.v1.TransactionServiceGrpc;
+
 import io.tributary.api.v1.MessagingServiceGrpc;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,6 +23,11 @@ public interface ClientContext {
      */
     default TopicRoute route(String topic) {
         return TopicRoute.viaService(stub());
+    }
+
+    /** The stub of the transaction service on the client's channel (the service URL). */
+    default TransactionServiceGrpc.TransactionServiceStub transactionStub() {
+        throw new UnsupportedOperationException("this client has no transaction service");
     }
 
     /** The client's timer threads, shared by its producers and consumers. */

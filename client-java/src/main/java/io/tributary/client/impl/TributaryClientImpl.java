@@ -1,5 +1,9 @@
 package io.tributary.client.impl;
 
+import io.tributary.api.v1.TransactionServiceGrpc;
+import io.tributary.client.TransactionBuilder;
+import io.tributary.client.impl.transaction.TransactionBuilderImpl;
+
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -50,6 +54,7 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
     private final Channel calls;
     private final ClientChannels.Security security;
     private final MessagingServiceGrpc.MessagingServiceStub stub;
+    private final TransactionServiceGrpc.TransactionServiceStub transactionStub;
     private final TopicLookup topicLookup;
     /** The channels to the brokers in DIRECT mode; null in PROXY mode. */
     private final BrokerChannels brokers;
@@ -70,6 +75,7 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
         this.channel = newChannel(target, security);
         this.calls = ClientChannels.withCredentials(channel, security);
         this.stub = MessagingServiceGrpc.newStub(calls);
+        this.transactionStub = TransactionServiceGrpc.newStub(calls);
         this.brokers = connectionMode == ConnectionMode.DIRECT
                 ? new BrokerChannels(address -> BrokerChannels.unchecked(t -> newChannel(t, brokerSecurity(security)),
                         address), security, calls, operationTimeout)
@@ -129,6 +135,16 @@ public final class TributaryClientImpl implements TributaryClient, ClientContext
     @Override
     public <T> ReaderBuilder<T> newReader(Schema<T> schema) {
         return new ReaderBuilderImpl<>(this, Objects.requireNonNull(schema, "schema"));
+    }
+
+    @Override
+    public TransactionBuilder newTransaction() {
+        return new TransactionBuilderImpl(this);
+    }
+
+    @Override
+    public TransactionServiceGrpc.TransactionServiceStub transactionStub() {
+        return transactionStub;
     }
 
     @Override

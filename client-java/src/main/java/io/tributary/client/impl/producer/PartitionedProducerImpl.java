@@ -1,5 +1,7 @@
 package io.tributary.client.impl.producer;
 
+import io.tributary.client.Transaction;
+
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.client.MessageId;
 import io.tributary.client.MessageRouter;
@@ -109,6 +111,11 @@ final class PartitionedProducerImpl<T> implements Producer<T> {
     @Override
     public TypedMessageBuilder<T> newMessage() {
         return new TypedMessageBuilderImpl<>(this::route);
+    }
+
+    @Override
+    public TypedMessageBuilder<T> newMessage(Transaction transaction) {
+        return new TypedMessageBuilderImpl<>(this::route).inTransaction(transaction);
     }
 
     /** Sends a message through the partition its router picks. */

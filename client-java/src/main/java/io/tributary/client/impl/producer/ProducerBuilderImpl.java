@@ -1,5 +1,7 @@
 package io.tributary.client.impl.producer;
 
+import io.tributary.client.TransactionChecker;
+
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.client.BatchingType;
 import io.tributary.client.CompressionType;
@@ -26,7 +28,8 @@ public final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     record Config(String topic, String producerName, Duration sendTimeout, int maxPendingMessages,
                   boolean blockIfQueueFull, boolean batching, int batchingMaxMessages, int batchingMaxBytes,
                   Duration batchingMaxPublishDelay, BatchingType batchingType,
-                  CompressionType compressionType, String initialSubscription) {}
+                  CompressionType compressionType, String initialSubscription, String producerGroup,
+                  TransactionChecker transactionChecker) {}
 
     private final ClientContext client;
     private final Schema<T> schema;
@@ -44,6 +47,8 @@ public final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     private MessageRoutingMode routingMode = MessageRoutingMode.RoundRobinPartition;
     private MessageRouter router;
     private String initialSubscription;
+    private String producerGroup = "";
+    private TransactionChecker transactionChecker;
 
     public ProducerBuilderImpl(ClientContext client, Schema<T> schema) {
         this.client = client;
@@ -68,6 +73,18 @@ public final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     @Override
     public ProducerBuilder<T> producerName(String producerName) {
         this.producerName = producerName;
+        return this;
+    }
+
+    @Override
+    public ProducerBuilder<T> producerGroup(String group) {
+        this.producerGroup = Objects.requireNonNull(group, "group");
+        return this;
+    }
+
+    @Override
+    public ProducerBuilder<T> transactionChecker(TransactionChecker checker) {
+        this.transactionChecker = Objects.requireNonNull(checker, "checker");
         return this;
     }
 
@@ -175,6 +192,10 @@ public final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
             return Futures.failed(new TributaryClientException.AlreadyClosedException("the client is closed"));
         }
         String n = producerName == null || producerName.isEmpty() ? null : producerName;
+        if (transactionChecker != null && producerGroup.isEmpty()) {
+            return Futures.failed(new TributaryClientException(ErrorReason.INVALID_REQUEST,
+                    "a transaction checker answers for a producer group: set producerGroup too", null));
+        }
         MessageRouter routing;
         try {
             routing = router();
@@ -194,7 +215,7 @@ public final class ProducerBuilderImpl<T> implements ProducerBuilder<T> {
     private Config config(String topic, String name) {
         return new Config(topic, name, sendTimeout, maxPendingMessages, blockIfQueueFull, batching,
                 batchingMaxMessages, batchingMaxBytes, batchingMaxPublishDelay, batchingType, compressionType,
-                initialSubscription);
+                initialSubscription, producerGroup, transactionChecker);
     }
 
     /** The router of the routing mode, for a partitioned topic. */

@@ -1,5 +1,10 @@
 package io.tributary.client.impl.producer;
 
+import io.tributary.api.v1.PlainMessage;
+import io.tributary.api.v1.SendRequest;
+import io.tributary.client.Transaction;
+import io.tributary.client.impl.transaction.TransactionCheckStream;
+
 import com.google.protobuf.UnsafeByteOperations;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.ProducerOpened;
@@ -71,6 +76,11 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
 
     // written under lock, read without it
     private volatile String producerName;
+    /** Sequence ids of this producer's transactional messages (the coordinator de-duplicates resends by them). */
+    private final java.util.concurrent.atomic.AtomicLong transactionSequence = new java.util.concurrent.atomic.AtomicLong();
+    /** The producer group's check-back stream, when this producer has a transaction checker. */
+    private TransactionCheckStream checks;
+    private final int topicPartition;
 
     ProducerImpl(ClientContext client, ProducerBuilderImpl.Config conf, Schema<T> schema, int topicPartition) {
         this(client, conf, schema, topicPartition, new ProducerStatsRecorder());
@@ -84,6 +94,7 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
         this.conf = conf;
         this.schema = schema;
         this.producerName = conf.producerName();
+        this.topicPartition = topicPartition;
         this.budget = new SendBudget(conf.maxPendingMessages(), conf.blockIfQueueFull(), client.memory(), stats);
         this.stream = new PublishStream(lock, client, conf, schema.name(), topicPartition, stats, budget,
                 new StreamEvents());
@@ -100,6 +111,24 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
             stream.start();
         } finally {
             lock.unlock();
+        }
+        if (conf.transactionChecker() != null && topicPartition <= 0) {
+            // a partitioned producer's partitions share one stream: its first partition's
+            createFuture.thenRun(() -> {
+                TransactionCheckStream s = TransactionCheckStream.open(client, conf.producerGroup(), conf.transactionChecker());
+                lock.lock();
+                try {
+                    if (state == State.OPEN) {
+                        checks = s;
+                        return;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (s != null) {
+                    s.closeAsync();
+                }
+            });
         }
         return createFuture;
     }
@@ -123,9 +152,17 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
         return new TypedMessageBuilderImpl<>(this);
     }
 
+    @Override
+    public TypedMessageBuilder<T> newMessage(Transaction transaction) {
+        return new TypedMessageBuilderImpl<>(this).inTransaction(transaction);
+    }
+
     CompletableFuture<MessageId> sendAsync(TypedMessageBuilderImpl<T> m) {
         if (m.value == null) {
             return rejected(new TributaryClientException(ErrorReason.INVALID_REQUEST, "the message has no value", null));
+        }
+        if (m.transaction != null) {
+            return sendInTransaction(m);
         }
         SingleMessage.Builder b = SingleMessage.newBuilder();
         try {
@@ -208,6 +245,34 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
         return last == null ? CompletableFuture.completedFuture(null) : last.done.thenApply(v -> null);
     }
 
+    /**
+     * A message of a transaction: one Send to the transaction's coordinator (not through this producer's stream),
+     * numbered with this producer's own transactional sequence ids so a resend is not stored twice.
+     */
+    private CompletableFuture<MessageId> sendInTransaction(TypedMessageBuilderImpl<T> m) {
+        TributaryClientException refused = closedError();
+        if (refused != null) {
+            return rejected(refused);
+        }
+        PlainMessage.Builder b = PlainMessage.newBuilder();
+        try {
+            b.setValue(UnsafeByteOperations.unsafeWrap(schema.encode(m.value)));
+        } catch (RuntimeException e) {
+            return rejected(new TributaryClientException.SchemaSerializationException(null,
+                    "the schema " + schema.name() + " could not encode the value: " + e.getMessage(), e));
+        }
+        if (m.key != null) {
+            b.setKey(m.key);
+        }
+        b.putAllProperties(m.properties).setEventTimeMs(m.eventTime).setSequenceId(transactionSequence.getAndIncrement());
+        if (m.deliverAtMs > 0) {
+            b.setDeliverAtMs(m.deliverAtMs);
+        }
+        SendRequest.Builder req = SendRequest.newBuilder().setTopic(conf.topic()).setProducerName(producerName)
+                .addMessages(b);
+        return m.transaction.send(req, conf.producerGroup());
+    }
+
     // ---------------------------------------------------------------- closing
 
     @Override
@@ -263,6 +328,9 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
     }
 
     private void stopLocked() {
+        if (checks != null) {
+            checks.closeAsync();
+        }
         accumulator.stopTimer();
         stream.stopTimers();
         stream.logUnloggedFailures();

@@ -1,5 +1,8 @@
 package io.tributary.client.impl.producer;
 
+import io.tributary.client.Transaction;
+import io.tributary.client.impl.transaction.TransactionImpl;
+
 import io.tributary.client.MessageId;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.TypedMessageBuilder;
@@ -23,6 +26,8 @@ final class TypedMessageBuilderImpl<T> implements TypedMessageBuilder<T> {
     Long sequenceId;
     /** Not before this time (epoch ms); 0: at once. */
     long deliverAtMs;
+    /** The transaction it is sent in; null: none. */
+    TransactionImpl transaction;
 
     TypedMessageBuilderImpl(ProducerImpl<T> producer) {
         this(m -> producer.sendAsync(m));
@@ -31,6 +36,15 @@ final class TypedMessageBuilderImpl<T> implements TypedMessageBuilder<T> {
     /** A message that {@code sender} sends. */
     TypedMessageBuilderImpl(Function<TypedMessageBuilderImpl<T>, CompletableFuture<MessageId>> sender) {
         this.sender = sender;
+    }
+
+    /** Sends the message in {@code t} (a transaction of this client). */
+    TypedMessageBuilderImpl<T> inTransaction(Transaction t) {
+        if (!(Objects.requireNonNull(t, "transaction") instanceof TransactionImpl impl)) {
+            throw new IllegalArgumentException("the transaction was not begun by a Tributary client");
+        }
+        this.transaction = impl;
+        return this;
     }
 
     @Override
