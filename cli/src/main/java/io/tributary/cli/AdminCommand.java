@@ -35,10 +35,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code tributary admin ...}: operates a cluster through the proxy's admin API. */
 @Command(name = "admin", mixinStandardHelpOptions = true,
-        description = "Operates the cluster: brokers, bundles, topics, subscriptions, namespaces, tenants.",
+        description = "Operates the cluster: brokers, bundles, topics, subscriptions, namespaces, tenants, dead letters, transactions.",
         subcommands = {AdminCommand.Brokers.class, AdminCommand.Bundles.class, AdminCommand.Topics.class,
                 NamespaceCommands.class, AdminCommand.Tenants.class, AdminCommand.Subscriptions.class,
-                DeadLetterCommands.class})
+                DeadLetterCommands.class, TransactionCommands.class})
 final class AdminCommand implements Runnable {
     /** Where and how to connect; inherited by every subcommand. */
     @picocli.CommandLine.Mixin
@@ -108,7 +108,16 @@ final class AdminCommand implements Runnable {
         Output.error(output, reason, message, System.err);
     }
 
+    /** Runs calls of any service on the connection (transactions, say); a refusal prints its reason and exits 1. */
+    interface ChannelCall {
+        void run(io.grpc.Channel channel) throws Exception;
+    }
+
     int call(AdminCall call) throws Exception {
+        return callOn(channel -> call.run(AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES)));
+    }
+
+    int callOn(ChannelCall call) throws Exception {
         ClientConfig config = connection.resolve();
         ClientChannels.Security security;
         ManagedChannel channel;
@@ -121,8 +130,7 @@ final class AdminCommand implements Runnable {
             return 1;
         }
         try {
-            call.run(AdminServiceGrpc.newBlockingStub(ClientChannels.withCredentials(channel, security))
-                    .withDeadlineAfter(10, TimeUnit.MINUTES));
+            call.run(ClientChannels.withCredentials(channel, security));
             return 0;
         } catch (StatusRuntimeException e) {
             ErrorDetail d = ErrorReasons.detailOf(e);
