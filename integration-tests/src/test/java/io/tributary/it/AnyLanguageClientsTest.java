@@ -10,6 +10,7 @@ import io.tributary.api.v1.CommonProto;
 import io.tributary.api.v1.EntryProto;
 import io.tributary.api.v1.LookupProto;
 import io.tributary.api.v1.MessagingProto;
+import io.tributary.api.v1.TransactionProto;
 import io.tributary.cli.Standalone;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,9 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and {@code python3-protobuf}, and {@code npm ci} in {@code clients/node} and {@code protocol} (buf, for the
  * descriptor set the page's shell snippet makes). A missing one fails the test with the step to take.
  */
-class AnyLanguageClientsTest {
+public class AnyLanguageClientsTest {
     static final Path REPOSITORY = Path.of("..").toAbsolutePath().normalize();
-    static final Path NODE_CLIENT = REPOSITORY.resolve("clients/node");
+    public static final Path NODE_CLIENT = REPOSITORY.resolve("clients/node");
     static final Path PYTHON_CLIENT = REPOSITORY.resolve("clients/python");
     static final Path DOC = REPOSITORY.resolve("docs/protocol.md");
     static final Path BUF_BIN = REPOSITORY.resolve("protocol/node_modules/.bin");
@@ -56,7 +57,8 @@ class AnyLanguageClientsTest {
      */
     static final String PYTHON = "/usr/bin/python3";
     static final List<FileDescriptor> PUBLIC_FILES = List.of(CommonProto.getDescriptor(), AdminProto.getDescriptor(),
-            EntryProto.getDescriptor(), LookupProto.getDescriptor(), MessagingProto.getDescriptor());
+            EntryProto.getDescriptor(), LookupProto.getDescriptor(), MessagingProto.getDescriptor(),
+            TransactionProto.getDescriptor());
     /**
      * What admin.proto imports for its REST routes (google.api.http), from googleapis: a client compiles them along
      * (they are in the proto-google-common-protos jar next to ours, and in googleapis itself). Dependencies first.
@@ -145,7 +147,12 @@ class AnyLanguageClientsTest {
      * without a block after it, and on a Node.js or Python block without a mark (every such snippet must run).
      */
     static Map<String, String> programsOfThePage() throws IOException {
-        List<String> lines = Files.readAllLines(DOC);
+        return programsOf(DOC);
+    }
+
+    /** The programs by language of a page ({@link #programsOfThePage()} of any page of docs/). */
+    public static Map<String, String> programsOf(Path doc) throws IOException {
+        List<String> lines = Files.readAllLines(doc);
         Map<String, List<String>> blocks = new LinkedHashMap<>();
         String language = null;
         List<String> body = null;
@@ -157,7 +164,7 @@ class AnyLanguageClientsTest {
                 Matcher mark = i > 0 ? RUN_MARK.matcher(lines.get(i - 1).trim()) : null;
                 language = mark != null && mark.matches() ? mark.group(1) : null;
                 if (language == null && List.of("js", "javascript", "mjs", "node", "python", "py").contains(tag)) {
-                    fail(DOC + ":" + (i + 1) + ": a " + tag + " snippet without a <!-- run: node|python --> mark right before"
+                    fail(doc + ":" + (i + 1) + ": a " + tag + " snippet without a <!-- run: node|python --> mark right before"
                             + " it: every Node.js and Python snippet of the page is run by this test");
                 }
                 body = new ArrayList<>();
@@ -170,7 +177,7 @@ class AnyLanguageClientsTest {
                 body.add(line);
             } else if (RUN_MARK.matcher(line.trim()).matches()
                     && (i + 1 >= lines.size() || !FENCE.matcher(lines.get(i + 1).trim()).matches())) {
-                fail(DOC + ":" + (i + 1) + ": a run mark not followed by a fenced block");
+                fail(doc + ":" + (i + 1) + ": a run mark not followed by a fenced block");
             }
         }
         Map<String, String> programs = new LinkedHashMap<>();
@@ -181,7 +188,7 @@ class AnyLanguageClientsTest {
     // ---- The client's project ----
 
     /** The public .proto files as the protocol jar carries them (the Java classes' descriptors name them). */
-    static void copyProtoFilesFromTheProtocolJar(Path protoDir) throws IOException {
+    public static void copyProtoFilesFromTheProtocolJar(Path protoDir) throws IOException {
         // google/protobuf/descriptor.proto comes with every protobuf toolchain; google/api/*.proto from googleapis
         for (FileDescriptor file : java.util.stream.Stream.concat(IMPORTED_FILES.stream().skip(1), PUBLIC_FILES.stream()).toList()) {
             try (InputStream in = MessagingProto.class.getClassLoader().getResourceAsStream(file.getName())) {
@@ -200,13 +207,18 @@ class AnyLanguageClientsTest {
 
     // ---- Programs ----
 
-    record Run(int exit, String output) {}
+    public record Run(int exit, String output) {}
 
     /** Runs a program with TRIBUTARY_ADDRESS set, its output (stdout and stderr) collected, within the deadline. */
     static Run run(Path workDir, Map<String, String> env, String... command) throws Exception {
+        return run(workDir, address(), env, command);
+    }
+
+    /** {@link #run(Path, Map, String...)} with TRIBUTARY_ADDRESS set to {@code address}. */
+    public static Run run(Path workDir, String address, Map<String, String> env, String... command) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
         Map<String, String> environment = new HashMap<>(env);
-        environment.put("TRIBUTARY_ADDRESS", address());
+        environment.put("TRIBUTARY_ADDRESS", address);
         environment.put("PYTHONDONTWRITEBYTECODE", "1");
         builder.environment().putAll(environment);
         Process process = builder.start();
@@ -241,7 +253,7 @@ class AnyLanguageClientsTest {
         }
     }
 
-    static void requireNode() throws InterruptedException {
+    public static void requireNode() throws InterruptedException {
         if (!works("node", "--version")) {
             fail("Node.js (node) is not installed: run the suite with scripts/test.sh, which installs Debian's nodejs and npm");
         }
