@@ -16,14 +16,15 @@ import java.time.Duration;
  * @param commitByDefault  the outcome after the last check: commit if true, else roll back
  *                         ({@code broker.transactionDefaultOutcome=commit|rollback})
  * @param maxOpen          open transactions a coordinator holds ({@code broker.maxOpenTransactions})
- * @param maxBytes         a transaction's messages in all, in bytes ({@code broker.transactionMaxBytes}); what the
- *                         coordinator holds in memory is at most {@code maxOpen} times this
+ * @param maxBytes         a transaction's messages in all, in bytes ({@code broker.transactionMaxBytes})
+ * @param maxHeldBytes     the messages of all transactions not yet applied, in bytes, which the coordinator holds in
+ *                         memory ({@code broker.transactionBufferBytes})
  */
 public record TransactionSettings(Duration defaultTimeout, Duration maxTimeout, Duration checkInterval, int maxChecks,
-                                  boolean commitByDefault, int maxOpen, long maxBytes) {
+                                  boolean commitByDefault, int maxOpen, long maxBytes, long maxHeldBytes) {
 
     public static final TransactionSettings DEFAULT = new TransactionSettings(Duration.ofSeconds(60), Duration.ofHours(1),
-            Duration.ofSeconds(30), 15, false, 10_000, 4L * 1024 * 1024);
+            Duration.ofSeconds(30), 15, false, 10_000, 4L * 1024 * 1024, 64L * 1024 * 1024);
 
     public TransactionSettings {
         Preconditions.checkArgument(defaultTimeout.toMillis() >= 1000, "broker.transactionTimeout must be at least 1s");
@@ -33,6 +34,8 @@ public record TransactionSettings(Duration defaultTimeout, Duration maxTimeout, 
         Preconditions.checkArgument(maxChecks >= 1 && maxChecks <= 1000, "broker.transactionMaxChecks must be in [1, 1000]");
         Preconditions.checkArgument(maxOpen >= 1, "broker.maxOpenTransactions must be at least 1");
         Preconditions.checkArgument(maxBytes >= 1024, "broker.transactionMaxBytes must be at least 1024");
+        Preconditions.checkArgument(maxHeldBytes >= maxBytes,
+                "broker.transactionBufferBytes must be at least broker.transactionMaxBytes");
     }
 
     public static TransactionSettings from(Settings s) {
@@ -44,14 +47,7 @@ public record TransactionSettings(Duration defaultTimeout, Duration maxTimeout, 
                 s.getDuration("broker.transactionCheckInterval", DEFAULT.checkInterval),
                 s.getInt("broker.transactionMaxChecks", DEFAULT.maxChecks), outcome.equals("commit"),
                 s.getInt("broker.maxOpenTransactions", DEFAULT.maxOpen),
-                s.getLong("broker.transactionMaxBytes", DEFAULT.maxBytes));
-    }
-
-    public TransactionSettings withTimeouts(Duration defaultTimeout, Duration checkInterval) {
-        return new TransactionSettings(defaultTimeout, maxTimeout, checkInterval, maxChecks, commitByDefault, maxOpen, maxBytes);
-    }
-
-    public TransactionSettings withMaxChecks(int checks) {
-        return new TransactionSettings(defaultTimeout, maxTimeout, checkInterval, checks, commitByDefault, maxOpen, maxBytes);
+                s.getLong("broker.transactionMaxBytes", DEFAULT.maxBytes),
+                s.getLong("broker.transactionBufferBytes", DEFAULT.maxHeldBytes));
     }
 }

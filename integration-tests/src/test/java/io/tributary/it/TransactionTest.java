@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -16,6 +17,9 @@ import io.tributary.api.v1.LookupRequest;
 import io.tributary.api.v1.LookupResponse;
 import io.tributary.api.v1.ListTransactionsRequest;
 import io.tributary.api.v1.LookupServiceGrpc;
+import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.api.v1.PlainMessage;
+import io.tributary.api.v1.SendRequest;
 import io.tributary.api.v1.TransactionState;
 import io.tributary.api.v1.TransactionServiceGrpc;
 import io.tributary.api.v1.UnloadBundleRequest;
@@ -57,6 +61,7 @@ class TransactionTest {
     /** How long a consumer is watched for a message that must not come. */
     private static final Duration QUIET = Duration.ofMillis(800);
     private static final int MAX_CHECKS = 3;
+    private static final int MAX_BYTES = 64 * 1024;
 
     @TempDir
     static File dir;
@@ -70,8 +75,8 @@ class TransactionTest {
         cluster = new InProcessCluster(dir);
         for (int i = 0; i < 2; i++) {
             cluster.addBroker(c -> c.toBuilder().loadBalancer(InProcessCluster.MANUAL)
-                    .transactions(TransactionSettings.DEFAULT.withTimeouts(Duration.ofSeconds(60), Duration.ofMillis(200))
-                            .withMaxChecks(MAX_CHECKS))
+                    .transactions(new TransactionSettings(Duration.ofSeconds(60), Duration.ofHours(1), Duration.ofMillis(200),
+                            MAX_CHECKS, false, 1000, MAX_BYTES, 4 * MAX_BYTES))
                     .build());
         }
         client = TributaryClient.builder().serviceUrl(cluster.serviceUrl()).build();
@@ -177,6 +182,40 @@ class TransactionTest {
                     .setResolution(io.tributary.api.v1.TransactionResolution.TRANSACTION_RESOLUTION_COMMIT).build()))
                     .isInstanceOf(StatusRuntimeException.class)
                     .satisfies(e -> assertThat(ErrorReasons.detailOf(e).getReason()).isEqualTo(ErrorReason.INVALID_REQUEST));
+        }
+    }
+
+    @Test
+    void aTransactionOverItsLimitsOrWithABadIdIsRefusedPreciselyAndTheRestGoesOn() throws Exception {
+        String topic = topic("limits");
+        try (Consumer<String> consumer = consumer(client, topic);
+             Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).create()) {
+            Transaction txn = client.newTransaction().build();
+            String big = "x".repeat(40 * 1024);
+            producer.newMessage(txn).value(big).send();
+            assertThatThrownBy(() -> producer.newMessage(txn).value(big).send())
+                    .isInstanceOf(TributaryClientException.TransactionLimitExceededException.class)
+                    .hasMessageContaining("broker.transactionMaxBytes");
+            // a send refused leaves the transaction as it was: its commit rolls back, saying why
+            assertThatThrownBy(txn::commit).isInstanceOf(TributaryClientException.TransactionEndedException.class)
+                    .hasMessageContaining("failed to send");
+            assertThat(txn.state()).isEqualTo(Transaction.State.ABORTED);
+
+            MessagingServiceGrpc.MessagingServiceBlockingStub raw = MessagingServiceGrpc.newBlockingStub(channel);
+            assertThatThrownBy(() -> raw.send(SendRequest.newBuilder().setTopic(topic).setTransactionId("txn-1")
+                    .addMessages(PlainMessage.newBuilder().setValue(ByteString.copyFromUtf8("v"))).build()))
+                    .satisfies(e -> assertThat(ErrorReasons.detailOf(e).getReason()).isEqualTo(ErrorReason.INVALID_REQUEST))
+                    .hasMessageContaining("malformed");
+            assertThatThrownBy(() -> raw.send(SendRequest.newBuilder().setTopic(topic).setProducerName("__transactions-0")
+                    .addMessages(PlainMessage.newBuilder().setValue(ByteString.copyFromUtf8("v")).setSequenceId(1 << 30))
+                    .build()))
+                    .satisfies(e -> assertThat(ErrorReasons.detailOf(e).getReason()).isEqualTo(ErrorReason.INVALID_REQUEST))
+                    .hasMessageContaining("the brokers' own");
+
+            Transaction small = client.newTransaction().build();
+            producer.newMessage(small).value("fits").send();
+            small.commit();
+            assertThat(receiveExactly(consumer, 1)).containsExactly("fits");
         }
     }
 

@@ -139,6 +139,8 @@ final class TransactionCoordinator {
     /** The last apply to each topic: the next waits for it, so a topic takes commits in their order. */
     private final Map<String, CompletableFuture<Void>> applyTails = new LinkedHashMap<>();
     private long nextApplySequence;
+    /** Bytes of messages of the transactions not finished, all held here until applied. */
+    private long heldBytes;
     /** The latest commit's decision record: kept unacknowledged (it carries the apply sequence). */
     private Position latestCommitDecision;
     private ScheduledFuture<?> ticker;
@@ -337,6 +339,11 @@ final class TransactionCoordinator {
                 return CompletableFuture.completedFuture(answer(req, first, skipped));
             }
             long bytes = fresh.stream().mapToLong(PlainMessage::getSerializedSize).sum();
+            if (heldBytes + bytes > settings.maxHeldBytes()) {
+                throw new TributaryException(ErrorReason.TRANSACTION_LIMIT_EXCEEDED, "the coordinator holds " + heldBytes
+                        + " bytes of messages of unfinished transactions; " + bytes + " more would pass its limit of "
+                        + settings.maxHeldBytes() + " (broker.transactionBufferBytes): end transactions first");
+            }
             if (t.bytes + bytes > settings.maxBytes()) {
                 throw new TributaryException(ErrorReason.TRANSACTION_LIMIT_EXCEEDED, "transaction " + id + " would hold "
                         + (t.bytes + bytes) + " bytes of messages, over its limit of " + settings.maxBytes()
@@ -381,6 +388,7 @@ final class TransactionCoordinator {
         }
         t.messages += m.getMessagesCount();
         t.bytes += bytes;
+        heldBytes += bytes;
         if (m.getFirstSequenceId() >= 0 && !m.getProducerName().isEmpty()) {
             t.sequences.put(m.getProducerName(), m.getFirstSequenceId() + m.getMessagesCount() - 1);
         }
@@ -593,6 +601,7 @@ final class TransactionCoordinator {
     }
 
     private void finished(Txn t) {
+        heldBytes -= t.bytes;
         ended.put(t.id, new Ended(t.decision, t.decidedBy, t.messages));
         for (Position p : t.records) {
             if (!p.equals(latestCommitDecision)) {
