@@ -14,6 +14,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tributary.api.v1.EndTransactionRequest;
+import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.ListTransactionsRequest;
+import io.tributary.api.v1.TransactionResolution;
+import io.tributary.api.v1.TransactionServiceGrpc;
 import io.tributary.cli.SecureSetup;
 import io.tributary.cli.Standalone;
 import io.tributary.cli.TributaryCli;
@@ -24,6 +29,7 @@ import io.tributary.client.Producer;
 import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.TlsOptions;
+import io.tributary.client.Transaction;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.TributaryClientException.NotAuthenticatedException;
@@ -33,6 +39,7 @@ import io.tributary.client.admin.TributaryAdmin;
 import io.tributary.internal.v1.BrokerControlServiceGrpc;
 import io.tributary.internal.v1.PrepareBundleRequest;
 import io.tributary.it.observability.PrometheusServer;
+import io.tributary.protocol.ErrorReasons;
 import io.tributary.protocol.security.BearerCredentials;
 import io.tributary.protocol.security.ClientTls;
 import io.tributary.protocol.security.TlsFiles;
@@ -207,6 +214,46 @@ class SecureStandaloneTest {
                     e -> assertThat(e.getMessage()).contains("may not delete topic"));
             assertThatThrownBy(() -> consumerAdmin.tenants().create("evil")).isInstanceOfSatisfying(NotAuthorizedException.class,
                     e -> assertThat(e.getMessage()).contains("needs a superuser role"));
+        }
+    }
+
+    @Test
+    void aRoleCommitsItsOwnTransactionsOnlyWhereItMayProduce() throws Exception {
+        try (TributaryAdmin superuser = admin(Authentication.tokenFile(setup.adminTokenFile()))) {
+            superuser.namespaces().grantPermission("acme/app", "txn-writer", Set.of(AuthAction.PRODUCE));
+        }
+        String topic = "acme/app/txn-orders";
+        try (TributaryClient writer = client("txn-writer");
+             TributaryClient stranger = client("txn-stranger");
+             Producer<String> producer = writer.newProducer(Schema.STRING).topic(topic).create()) {
+            Transaction txn = writer.newTransaction().build();
+            producer.newMessage(txn).value("secured").send();
+            // another role can neither commit nor roll back someone else's transaction
+            assertThatThrownBy(() -> stranger.newProducer(Schema.STRING).topic(topic).create())
+                    .isInstanceOf(NotAuthorizedException.class);
+            String strangerToken = token("txn-stranger", null);
+            ManagedChannel tls = ClientTls.apply(NettyChannelBuilder.forTarget("localhost:" + standalone.proxyPort()),
+                    TlsFiles.trusting(setup.caFile())).build();
+            try {
+                TransactionServiceGrpc.TransactionServiceBlockingStub strangers = TransactionServiceGrpc.newBlockingStub(tls)
+                        .withCallCredentials(new BearerCredentials(() -> strangerToken));
+                assertThatThrownBy(() -> strangers.endTransaction(EndTransactionRequest.newBuilder().setTransactionId(txn.id())
+                        .setResolution(TransactionResolution.TRANSACTION_RESOLUTION_ROLLBACK).build()))
+                        .satisfies(e -> assertThat(ErrorReasons.detailOf(e).getReason()).isEqualTo(ErrorReason.NOT_AUTHORIZED));
+                assertThatThrownBy(() -> strangers.listTransactions(ListTransactionsRequest.getDefaultInstance()))
+                        .satisfies(e -> assertThat(ErrorReasons.detailOf(e).getReason()).isEqualTo(ErrorReason.NOT_AUTHORIZED));
+            } finally {
+                tls.shutdownNow();
+            }
+            txn.commit();
+        }
+        try (TributaryClient superClient = TributaryClient.builder().serviceUrl(tlsUrl).tls(TlsOptions.trusting(setup.caFile()))
+                .authentication(Authentication.tokenFile(setup.adminTokenFile())).build();
+             Consumer<String> consumer = superClient.newConsumer(Schema.STRING).topic(topic).subscriptionName("audit")
+                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe()) {
+            Message<String> m = consumer.receive(30, TimeUnit.SECONDS);
+            assertThat(m).isNotNull();
+            assertThat(m.getValue()).isEqualTo("secured");
         }
     }
 
