@@ -16,7 +16,6 @@ import io.tributary.api.v1.PurgeDeadLettersResponse;
 import io.tributary.api.v1.RedriveDeadLettersRequest;
 import io.tributary.api.v1.RedriveDeadLettersResponse;
 import io.tributary.api.v1.SendRequest;
-import io.tributary.api.v1.SendResponse;
 import io.tributary.api.v1.SubscriptionStats;
 import io.tributary.broker.cluster.BrokerClients;
 import io.tributary.broker.dispatch.Subscription;
@@ -40,7 +39,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 
 /**
  * The dead-letter admin calls (docs/administration.md, "Dead letters"): a dead-letter topic keeps

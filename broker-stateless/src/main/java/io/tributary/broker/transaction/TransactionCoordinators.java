@@ -1,17 +1,17 @@
 package io.tributary.broker.transaction;
 
+import io.tributary.api.v1.ErrorReason;
 import io.tributary.broker.TransactionSettings;
 import io.tributary.broker.dispatch.Subscription;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.namespace.NamespaceService;
+import io.tributary.broker.ownership.OwnershipService;
 import io.tributary.broker.topic.Topic;
 import io.tributary.broker.topic.TopicService;
 import io.tributary.protocol.SystemTopics;
 import io.tributary.protocol.TopicName;
-import io.tributary.storage.cursor.ManagedCursor;
-import io.tributary.api.v1.ErrorReason;
-import io.tributary.broker.ownership.OwnershipService;
 import io.tributary.protocol.TributaryException;
+import io.tributary.storage.cursor.ManagedCursor;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;

@@ -1,8 +1,7 @@
 package io.tributary.client.impl;
 
-import io.tributary.api.v1.TransactionServiceGrpc;
-
 import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.api.v1.TransactionServiceGrpc;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;

@@ -1,24 +1,23 @@
 package io.tributary.client.impl;
 
-import io.tributary.api.v1.TransactionServiceGrpc;
-import io.tributary.client.TransactionBuilder;
-import io.tributary.client.impl.transaction.TransactionBuilderImpl;
-
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.tributary.protocol.config.Transport;
 import io.tributary.api.v1.MessagingServiceGrpc;
+import io.tributary.api.v1.TransactionServiceGrpc;
 import io.tributary.client.ConnectionMode;
 import io.tributary.client.ConsumerBuilder;
 import io.tributary.client.ProducerBuilder;
 import io.tributary.client.ReaderBuilder;
 import io.tributary.client.Schema;
+import io.tributary.client.TransactionBuilder;
 import io.tributary.client.TributaryClient;
 import io.tributary.client.TributaryClientException;
-import io.tributary.client.impl.producer.ProducerBuilderImpl;
 import io.tributary.client.impl.consumer.ConsumerBuilderImpl;
 import io.tributary.client.impl.consumer.ReaderBuilderImpl;
+import io.tributary.client.impl.producer.ProducerBuilderImpl;
+import io.tributary.client.impl.transaction.TransactionBuilderImpl;
+import io.tributary.protocol.config.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

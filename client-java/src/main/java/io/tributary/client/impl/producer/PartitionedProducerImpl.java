@@ -1,7 +1,5 @@
 package io.tributary.client.impl.producer;
 
-import io.tributary.client.Transaction;
-
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.client.MessageId;
 import io.tributary.client.MessageRouter;
@@ -9,6 +7,7 @@ import io.tributary.client.Producer;
 import io.tributary.client.ProducerStats;
 import io.tributary.client.Schema;
 import io.tributary.client.TopicMetadata;
+import io.tributary.client.Transaction;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.TypedMessageBuilder;
 import io.tributary.client.impl.ClientContext;

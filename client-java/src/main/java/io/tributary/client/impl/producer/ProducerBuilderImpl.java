@@ -1,7 +1,5 @@
 package io.tributary.client.impl.producer;
 
-import io.tributary.client.TransactionChecker;
-
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.client.BatchingType;
 import io.tributary.client.CompressionType;
@@ -10,6 +8,7 @@ import io.tributary.client.MessageRoutingMode;
 import io.tributary.client.Producer;
 import io.tributary.client.ProducerBuilder;
 import io.tributary.client.Schema;
+import io.tributary.client.TransactionChecker;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.impl.ClientContext;
 import io.tributary.client.impl.Futures;

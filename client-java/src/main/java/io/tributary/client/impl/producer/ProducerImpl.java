@@ -1,18 +1,17 @@
 package io.tributary.client.impl.producer;
 
-import io.tributary.api.v1.PlainMessage;
-import io.tributary.api.v1.SendRequest;
-import io.tributary.client.Transaction;
-import io.tributary.client.impl.transaction.TransactionCheckStream;
-
+import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.PlainMessage;
 import io.tributary.api.v1.ProducerOpened;
+import io.tributary.api.v1.SendRequest;
 import io.tributary.api.v1.SingleMessage;
 import io.tributary.client.MessageId;
 import io.tributary.client.Producer;
 import io.tributary.client.ProducerStats;
 import io.tributary.client.Schema;
+import io.tributary.client.Transaction;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.TributaryClientException.AlreadyClosedException;
 import io.tributary.client.TypedMessageBuilder;
@@ -21,6 +20,7 @@ import io.tributary.client.impl.ClientContext;
 import io.tributary.client.impl.ClientResource;
 import io.tributary.client.impl.Futures;
 import io.tributary.client.impl.stream.Completions;
+import io.tributary.client.impl.transaction.TransactionCheckStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -161,17 +161,18 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
         if (m.value == null) {
             return rejected(new TributaryClientException(ErrorReason.INVALID_REQUEST, "the message has no value", null));
         }
-        if (m.transaction != null) {
-            return sendInTransaction(m);
-        }
-        SingleMessage.Builder b = SingleMessage.newBuilder();
+        ByteString value;
         try {
             // no copy: the message is serialised below, before the caller gets the array back
-            b.setValue(UnsafeByteOperations.unsafeWrap(schema.encode(m.value)));
+            value = UnsafeByteOperations.unsafeWrap(schema.encode(m.value));
         } catch (RuntimeException e) {
             return rejected(new TributaryClientException.SchemaSerializationException(null,
                     "the schema " + schema.name() + " could not encode the value: " + e.getMessage(), e));
         }
+        if (m.transaction != null) {
+            return sendInTransaction(m, value);
+        }
+        SingleMessage.Builder b = SingleMessage.newBuilder().setValue(value);
         if (m.key != null) {
             b.setKey(m.key).setHasKey(true);
         }
@@ -249,18 +250,12 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
      * A message of a transaction: one Send to the transaction's coordinator (not through this producer's stream),
      * numbered with this producer's own transactional sequence ids so a resend is not stored twice.
      */
-    private CompletableFuture<MessageId> sendInTransaction(TypedMessageBuilderImpl<T> m) {
+    private CompletableFuture<MessageId> sendInTransaction(TypedMessageBuilderImpl<T> m, ByteString value) {
         TributaryClientException refused = closedError();
         if (refused != null) {
             return rejected(refused);
         }
-        PlainMessage.Builder b = PlainMessage.newBuilder();
-        try {
-            b.setValue(UnsafeByteOperations.unsafeWrap(schema.encode(m.value)));
-        } catch (RuntimeException e) {
-            return rejected(new TributaryClientException.SchemaSerializationException(null,
-                    "the schema " + schema.name() + " could not encode the value: " + e.getMessage(), e));
-        }
+        PlainMessage.Builder b = PlainMessage.newBuilder().setValue(value);
         if (m.key != null) {
             b.setKey(m.key);
         }

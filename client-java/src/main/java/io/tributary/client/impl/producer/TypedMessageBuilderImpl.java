@@ -1,12 +1,11 @@
 package io.tributary.client.impl.producer;
 
-import io.tributary.client.Transaction;
-import io.tributary.client.impl.transaction.TransactionImpl;
-
 import io.tributary.client.MessageId;
+import io.tributary.client.Transaction;
 import io.tributary.client.TributaryClientException;
 import io.tributary.client.TypedMessageBuilder;
 import io.tributary.client.impl.Futures;
+import io.tributary.client.impl.transaction.TransactionImpl;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
