@@ -13,6 +13,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.api.v1.AdminServiceGrpc;
 import io.tributary.api.v1.EndTransactionRequest;
 import io.tributary.api.v1.ErrorReason;
+import io.tributary.api.v1.GetTopicStatsRequest;
 import io.tributary.api.v1.ListTransactionsRequest;
 import io.tributary.api.v1.LookupRequest;
 import io.tributary.api.v1.LookupResponse;
@@ -329,6 +330,32 @@ class TransactionTest {
             producer.send("after");
             assertThat(receiveExactly(consumer, 1)).containsExactly("after");
         }
+    }
+
+    @Test
+    void theLogKeepsNothingOfFinishedTransactionsButTheLatestCommitsDecision() throws Exception {
+        String topic = topic("reclaimed");
+        try (Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).create()) {
+            for (int i = 0; i < 5; i++) {
+                Transaction txn = client.newTransaction().build();
+                producer.newMessage(txn).value("v" + i).send();
+                if (i % 2 == 0) {
+                    txn.commit();
+                } else {
+                    txn.abort();
+                }
+            }
+        }
+        TransactionServiceGrpc.TransactionServiceBlockingStub raw = TransactionServiceGrpc.newBlockingStub(channel);
+        AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(channel);
+        // every record of a finished transaction is acknowledged (retention then trims them) except the decision of
+        // the latest commit, which carries the apply sequence
+        await().atMost(DEADLINE).untilAsserted(() -> {
+            assertThat(raw.listTransactions(ListTransactionsRequest.getDefaultInstance()).getTotal()).isZero();
+            assertThat(admin.getTopicStats(GetTopicStatsRequest.newBuilder().setTopic(SystemTopics.TRANSACTION_LOG).build())
+                    .getSubscriptionsList()).singleElement()
+                    .satisfies(sub -> assertThat(sub.getMsgBacklog()).isEqualTo(1));
+        });
     }
 
     private static LookupResponse lookup(String topic) {
