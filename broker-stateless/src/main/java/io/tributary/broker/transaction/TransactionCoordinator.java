@@ -9,9 +9,7 @@ import io.tributary.api.v1.PlainMessage;
 import io.tributary.api.v1.SendRequest;
 import io.tributary.api.v1.SendResponse;
 import io.tributary.api.v1.SendResult;
-import io.tributary.api.v1.TransactionCheck;
 import io.tributary.api.v1.TransactionInfo;
-import io.tributary.api.v1.TransactionMessage;
 import io.tributary.api.v1.TransactionResolution;
 import io.tributary.api.v1.TransactionState;
 import io.tributary.broker.TransactionSettings;
@@ -60,64 +58,9 @@ final class TransactionCoordinator {
     private static final Logger LOG = LoggerFactory.getLogger(TransactionCoordinator.class);
     /** Outcomes remembered after a transaction finished, to answer a repeated end the same. */
     static final int REMEMBERED_ENDS = 10_000;
-    /** At most this many messages and bytes of values go into a check. */
-    static final int CHECK_MESSAGES = 16;
-    static final int CHECK_BYTES = 1 << 20;
     static final int MAX_PROPERTIES = 32;
     static final int MAX_PROPERTY_BYTES = 4096;
-    private static final long APPLY_RETRY_MIN_MS = 100;
-    private static final long APPLY_RETRY_MAX_MS = 5_000;
     private static final int REPLAY_BATCH = 200;
-
-    /** One transaction not yet finished. */
-    static final class Txn {
-        final String id;
-        final long begunMs;
-        final long timeoutMs;
-        final Map<String, String> properties;
-        final String role;
-        String group;
-        /** Its records' positions, acknowledged once it finished. */
-        final List<Position> records = new ArrayList<>();
-        /** Messages by topic, in the order sent. */
-        final Map<String, List<PlainMessage>> byTopic = new LinkedHashMap<>();
-        /** The highest sequence id stored per producer name, for de-duplicating a Send sent again. */
-        final Map<String, Long> sequences = new LinkedHashMap<>();
-        int messages;
-        long bytes;
-        TransactionResolution decision = TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED;
-        String decidedBy;
-        long firstApplySequence;
-        Position decisionRecord;
-        /** Completes once the decision is durable. */
-        CompletableFuture<Void> decided;
-        /** Completes once the decision is applied on every topic (at once after a rollback's decision). */
-        final CompletableFuture<Void> applied = new CompletableFuture<>();
-        int checks;
-        long nextCheckMs;
-
-        Txn(String id, long begunMs, long timeoutMs, Map<String, String> properties, String group, String role) {
-            this.id = id;
-            this.begunMs = begunMs;
-            this.timeoutMs = timeoutMs;
-            this.properties = properties;
-            this.group = group;
-            this.role = role;
-            this.nextCheckMs = begunMs + timeoutMs;
-        }
-
-        boolean isOpen() {
-            return decision == TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED;
-        }
-
-        TransactionState state() {
-            return switch (decision) {
-                case TRANSACTION_RESOLUTION_COMMIT -> TransactionState.TRANSACTION_STATE_COMMITTED;
-                case TRANSACTION_RESOLUTION_ROLLBACK -> TransactionState.TRANSACTION_STATE_ROLLED_BACK;
-                default -> TransactionState.TRANSACTION_STATE_OPEN;
-            };
-        }
-    }
 
     /** How a finished transaction ended. */
     record Ended(TransactionResolution decision, String decidedBy, int messages) {}
@@ -126,7 +69,7 @@ final class TransactionCoordinator {
     private final ManagedCursor cursor;
     private final TransactionSettings settings;
     private final BrokerMetrics metrics;
-    private final CommitApplier applier;
+    private final CommitApplication applies;
     private final CheckStreams checks;
     private final ExecutorService executor;
     private final Map<String, Txn> txns = new LinkedHashMap<>();
@@ -136,8 +79,6 @@ final class TransactionCoordinator {
             return size() > REMEMBERED_ENDS;
         }
     };
-    /** The last apply to each topic: the next waits for it, so a topic takes commits in their order. */
-    private final Map<String, CompletableFuture<Void>> applyTails = new LinkedHashMap<>();
     private long nextApplySequence;
     /** Bytes of messages of the transactions not finished, all held here until applied. */
     private long heldBytes;
@@ -152,7 +93,7 @@ final class TransactionCoordinator {
         this.cursor = cursor;
         this.settings = settings;
         this.metrics = metrics;
-        this.applier = applier;
+        this.applies = new CommitApplication(applier, log.executor(), this::isClosed);
         this.checks = checks;
         this.executor = log.executor();
     }
@@ -380,21 +321,7 @@ final class TransactionCoordinator {
     }
 
     private void add(Txn t, TransactionMessages m) {
-        List<PlainMessage> list = t.byTopic.computeIfAbsent(m.getTopic(), k -> new ArrayList<>());
-        long bytes = 0;
-        for (PlainMessage pm : m.getMessagesList()) {
-            list.add(pm);
-            bytes += pm.getSerializedSize();
-        }
-        t.messages += m.getMessagesCount();
-        t.bytes += bytes;
-        heldBytes += bytes;
-        if (m.getFirstSequenceId() >= 0 && !m.getProducerName().isEmpty()) {
-            t.sequences.put(m.getProducerName(), m.getFirstSequenceId() + m.getMessagesCount() - 1);
-        }
-        if (t.group.isEmpty() && !m.getProducerGroup().isEmpty()) {
-            t.group = m.getProducerGroup();
-        }
+        heldBytes += t.add(m);
     }
 
     private static SendResponse answer(SendRequest req, long first, int skipped) {
@@ -529,19 +456,7 @@ final class TransactionCoordinator {
             finish(t);
             return;
         }
-        List<CompletableFuture<Void>> applies = new ArrayList<>();
-        long sequence = t.firstApplySequence;
-        for (Map.Entry<String, List<PlainMessage>> e : t.byTopic.entrySet()) {
-            long first = sequence;
-            sequence += e.getValue().size();
-            CompletableFuture<Void> previous = applyTails.getOrDefault(e.getKey(), CompletableFuture.completedFuture(null));
-            CompletableFuture<Void> apply = previous.thenCompose(v -> applyTo(t, e.getKey(), e.getValue(), first,
-                    APPLY_RETRY_MIN_MS));
-            applyTails.put(e.getKey(), apply);
-            apply.whenCompleteAsync((v, err) -> applyTails.remove(e.getKey(), apply), executor);
-            applies.add(apply);
-        }
-        CompletableFuture.allOf(applies.toArray(CompletableFuture[]::new)).whenCompleteAsync((v, err) -> {
+        applies.apply(t).whenCompleteAsync((v, err) -> {
             if (err == null) {
                 t.applied.complete(null);
                 finish(t);
@@ -550,40 +465,6 @@ final class TransactionCoordinator {
                 t.applied.completeExceptionally(err);
             }
         }, executor);
-    }
-
-    /** Stores a commit's messages on one topic as one entry, sending again until it is stored (or refused for good). */
-    private CompletableFuture<Void> applyTo(Txn t, String topic, List<PlainMessage> messages, long firstSequence,
-                                            long retryMs) {
-        if (isClosed()) {
-            return CompletableFuture.failedFuture(new TributaryException(ErrorReason.BUNDLE_MOVING,
-                    "the transaction coordinator moved; its next owner applies transaction " + t.id));
-        }
-        SendRequest.Builder req = SendRequest.newBuilder().setTopic(topic).setProducerName(TransactionRecords.APPLY_PRODUCER);
-        for (int i = 0; i < messages.size(); i++) {
-            req.addMessages(messages.get(i).toBuilder().setSequenceId(firstSequence + i));
-        }
-        return applier.send(TopicName.of(topic), req.build()).handle((r, e) -> {
-            if (e == null) {
-                for (SendResult result : r.getResultsList()) {
-                    if (result.hasError()) {
-                        LOG.error("transaction {}: topic {} refused a committed message: {}", t.id, topic,
-                                result.getError().getMessage());
-                    }
-                }
-                return CompletableFuture.<Void>completedFuture(null);
-            }
-            if (!ErrorReasons.isRetriable(ErrorReasons.detailOf(e).getReason())) {
-                LOG.error("transaction {}: topic {} refused its committed messages for good; they are dropped: {}",
-                        t.id, topic, ErrorReasons.unwrap(e).toString());
-                return CompletableFuture.<Void>completedFuture(null);
-            }
-            LOG.info("transaction {}: applying to {} failed ({}); again in {} ms", t.id, topic,
-                    ErrorReasons.unwrap(e).getMessage(), retryMs);
-            return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(retryMs, TimeUnit.MILLISECONDS))
-                    .thenCompose(v -> applyTo(t, topic, messages, firstSequence,
-                            Math.min(APPLY_RETRY_MAX_MS, retryMs * 2)));
-        }).thenCompose(f -> f);
     }
 
     /** Appends the finished record, then acknowledges all the transaction's records. */
@@ -637,27 +518,11 @@ final class TransactionCoordinator {
             long wait = settings.checkInterval().toMillis() * Math.min(8, 1L << Math.min(3, t.checks - 1));
             t.nextCheckMs = now + wait;
             metrics.transactionChecks.inc();
-            if (!checks.ask(t.group, t.role, check(t))) {
+            if (!checks.ask(t.group, t.role, t.check())) {
                 LOG.info("transaction {}: check-back {} due, but no producer of group '{}' is connected", t.id, t.checks,
                         t.group);
             }
         }
-    }
-
-    private TransactionCheck check(Txn t) {
-        TransactionCheck.Builder c = TransactionCheck.newBuilder().setTransactionId(t.id).putAllProperties(t.properties)
-                .addAllTopics(t.byTopic.keySet()).setBegunMs(t.begunMs).setCheckNumber(t.checks);
-        long bytes = 0;
-        for (Map.Entry<String, List<PlainMessage>> e : t.byTopic.entrySet()) {
-            for (PlainMessage m : e.getValue()) {
-                if (c.getMessagesCount() == CHECK_MESSAGES || bytes + m.getValue().size() > CHECK_BYTES) {
-                    return c.build();
-                }
-                bytes += m.getValue().size();
-                c.addMessages(TransactionMessage.newBuilder().setTopic(e.getKey()).setMessage(m));
-            }
-        }
-        return c.build();
     }
 
     /** A producer's answer to a check: commit or roll back now; unknown waits for the next check. */
