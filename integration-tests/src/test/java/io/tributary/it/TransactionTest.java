@@ -11,6 +11,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.api.v1.AdminServiceGrpc;
+import io.tributary.api.v1.CreateTopicRequest;
 import io.tributary.api.v1.EndTransactionRequest;
 import io.tributary.api.v1.ErrorReason;
 import io.tributary.api.v1.GetTopicStatsRequest;
@@ -151,6 +152,23 @@ class TransactionTest {
             for (Producer<String> p : producers) {
                 p.close();
             }
+        }
+    }
+
+    @Test
+    void aPartitionedTopicTakesATransactionOnEveryPartitionItsMessagesAreRoutedTo() throws Exception {
+        String topic = topic("partitioned");
+        AdminServiceGrpc.newBlockingStub(channel).createTopic(CreateTopicRequest.newBuilder().setTopic(topic).setPartitions(2)
+                .build());
+        try (Consumer<String> consumer = consumer(client, topic);
+             Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).create()) {
+            Transaction txn = client.newTransaction().build();
+            for (int i = 0; i < 6; i++) {
+                producer.newMessage(txn).key("customer-" + i).value("p" + i).send();
+            }
+            assertThat(consumer.receive(QUIET)).as("a message of an open transaction").isNull();
+            txn.commit();
+            assertThat(receiveExactly(consumer, 6)).containsExactlyInAnyOrder("p0", "p1", "p2", "p3", "p4", "p5");
         }
     }
 

@@ -269,7 +269,7 @@ final class TransactionCoordinator {
             String producer = req.getProducerName();
             int skip = 0;
             if (first >= 0 && !producer.isEmpty()) {
-                Long stored = t.sequences.get(producer);
+                Long stored = t.sequences.get(Txn.sequenceKey(topic.toString(), producer));
                 if (stored != null && first <= stored) {
                     skip = (int) Math.min(req.getMessagesCount(), stored - first + 1);
                 }

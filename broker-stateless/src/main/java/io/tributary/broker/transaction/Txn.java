@@ -29,7 +29,10 @@ final class Txn {
     final List<Position> records = new ArrayList<>();
     /** Messages by topic, in the order sent. */
     final Map<String, List<PlainMessage>> byTopic = new LinkedHashMap<>();
-    /** The highest sequence id stored per producer name, for de-duplicating a Send sent again. */
+    /**
+     * The highest sequence id stored per topic and producer name, for de-duplicating a Send sent again (the
+     * partitions of a partitioned producer share its name, each with sequence ids of its own).
+     */
     final Map<String, Long> sequences = new LinkedHashMap<>();
     int messages;
     long bytes;
@@ -77,7 +80,7 @@ final class Txn {
         messages += m.getMessagesCount();
         bytes += added;
         if (m.getFirstSequenceId() >= 0 && !m.getProducerName().isEmpty()) {
-            sequences.put(m.getProducerName(), m.getFirstSequenceId() + m.getMessagesCount() - 1);
+            sequences.put(sequenceKey(m.getTopic(), m.getProducerName()), m.getFirstSequenceId() + m.getMessagesCount() - 1);
         }
         if (group.isEmpty() && !m.getProducerGroup().isEmpty()) {
             group = m.getProducerGroup();
@@ -100,5 +103,10 @@ final class Txn {
             }
         }
         return c.build();
+    }
+
+    /** Whose sequence ids: a producer name's on one topic. */
+    static String sequenceKey(String topic, String producerName) {
+        return topic + '\n' + producerName;
     }
 }
