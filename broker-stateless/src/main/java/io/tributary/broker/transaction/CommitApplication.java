@@ -21,13 +21,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Stores committed transactions on their topics: each topic's messages of a transaction as one entry through the
  * topic's owner, under {@link TransactionRecords#APPLY_PRODUCER} with the transaction's apply sequence ids (so the
- * topic's de-duplication stores an apply made again after a failover once), sent again with back-off until stored.
+ * topic's de-duplication stores an apply made again after a failover once), sent again with back-off until stored,
+ * even when the topic refuses them (a committed message is never dropped).
  * One topic takes the commits in the order they are handed here. Runs on the coordinator's thread.
  */
 final class CommitApplication {
     private static final Logger LOG = LoggerFactory.getLogger(CommitApplication.class);
     private static final long RETRY_MIN_MS = 100;
     private static final long RETRY_MAX_MS = 5_000;
+    /** The longest wait between attempts a topic refused (not a move or an outage). */
+    private static final long REFUSED_RETRY_MAX_MS = 30_000;
 
     private final CommitApplier applier;
     private final Executor executor;
@@ -78,16 +81,20 @@ final class CommitApplication {
                 }
                 return CompletableFuture.<Void>completedFuture(null);
             }
-            if (!ErrorReasons.isRetriable(ErrorReasons.detailOf(e).getReason())) {
-                LOG.error("transaction {}: topic {} refused its committed messages for good; they are dropped: {}",
-                        t.id, topic, ErrorReasons.unwrap(e).toString());
-                return CompletableFuture.<Void>completedFuture(null);
+            long next;
+            if (ErrorReasons.isRetriable(ErrorReasons.detailOf(e).getReason())) {
+                LOG.info("transaction {}: applying to {} failed ({}); again in {} ms", t.id, topic,
+                        ErrorReasons.unwrap(e).getMessage(), retryMs);
+                next = Math.min(RETRY_MAX_MS, retryMs * 2);
+            } else {
+                // a committed message is never dropped: the operator sees it here and in ListTransactions (a topic
+                // deleted, a namespace's message size below the broker's), puts it right, and the apply goes through
+                LOG.warn("transaction {}: topic {} refuses its committed messages ({}); asking again in {} ms", t.id,
+                        topic, ErrorReasons.unwrap(e).getMessage(), retryMs);
+                next = Math.min(REFUSED_RETRY_MAX_MS, retryMs * 2);
             }
-            LOG.info("transaction {}: applying to {} failed ({}); again in {} ms", t.id, topic,
-                    ErrorReasons.unwrap(e).getMessage(), retryMs);
             return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(retryMs, TimeUnit.MILLISECONDS))
-                    .thenCompose(v -> applyTo(t, topic, messages, firstSequence,
-                            Math.min(RETRY_MAX_MS, retryMs * 2)));
+                    .thenCompose(v -> applyTo(t, topic, messages, firstSequence, next));
         }).thenCompose(f -> f);
     }
 }

@@ -76,8 +76,13 @@ final class ProducerImpl<T> implements Producer<T>, ClientResource {
 
     // written under lock, read without it
     private volatile String producerName;
-    /** Sequence ids of this producer's transactional messages (the coordinator de-duplicates resends by them). */
-    private final java.util.concurrent.atomic.AtomicLong transactionSequence = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * Sequence ids of this producer's transactional messages (the coordinator de-duplicates resends by them per
+     * transaction, topic and producer name): from the clock in microseconds, so a producer of the same name made
+     * again during a transaction starts above what its predecessor sent.
+     */
+    private final java.util.concurrent.atomic.AtomicLong transactionSequence =
+            new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis() * 1000);
     /** The producer group's check-back stream, when this producer has a transaction checker. */
     private TransactionCheckStream checks;
     private final int topicPartition;
