@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * client sequence ids: an entry numbers its messages consecutively, so each side goes into an entry
  * of its own.
  */
-final class SendHandler {
+public final class SendHandler {
     private final TopicService topics;
     private final String brokerName;
     private final int maxMessageSize;
@@ -149,7 +149,7 @@ final class SendHandler {
      * The first sequence id the client gave (every message has one, each one more than the one
      * before), or -1 when none has one; refuses any other mix with INVALID_REQUEST naming the rule.
      */
-    private static long checkSequenceIds(SendRequest req, boolean named) {
+    public static long checkSequenceIds(SendRequest req, boolean named) {
         int n = req.getMessagesCount();
         int with = 0;
         for (PlainMessage m : req.getMessagesList()) {

@@ -36,10 +36,6 @@ final class CheckStreams {
         }
     }
 
-    synchronized int count() {
-        return byGroup.values().stream().mapToInt(List::size).sum();
-    }
-
     /** Sends the check to one stream of the group that may see it; false when there is none. */
     boolean ask(String group, String role, TransactionCheck check) {
         Stream chosen;

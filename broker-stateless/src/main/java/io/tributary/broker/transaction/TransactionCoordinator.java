@@ -15,6 +15,7 @@ import io.tributary.api.v1.TransactionState;
 import io.tributary.broker.TransactionSettings;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.service.PlainMessages;
+import io.tributary.broker.service.SendHandler;
 import io.tributary.broker.topic.Topic;
 import io.tributary.internal.v1.TransactionBegin;
 import io.tributary.internal.v1.TransactionDecision;
@@ -96,10 +97,6 @@ final class TransactionCoordinator {
         this.applies = new CommitApplication(applier, log.executor(), this::isClosed);
         this.checks = checks;
         this.executor = log.executor();
-    }
-
-    Topic topic() {
-        return log;
     }
 
     boolean isClosed() {
@@ -263,9 +260,10 @@ final class TransactionCoordinator {
         for (int i = 0; i < req.getMessagesCount(); i++) {
             PlainMessages.toSingle(req.getMessages(i), i, now); // refuses a negative delivery time
         }
+        // all or none numbered, by one from message to message, under a producer name: as any Send
+        long first = SendHandler.checkSequenceIds(req, !req.getProducerName().isEmpty());
         return onCompose(() -> {
             Txn t = open(id, role);
-            long first = req.getMessagesCount() > 0 && req.getMessages(0).hasSequenceId() ? req.getMessages(0).getSequenceId() : -1;
             String producer = req.getProducerName();
             int skip = 0;
             if (first >= 0 && !producer.isEmpty()) {

@@ -93,6 +93,9 @@ public final class TransactionServiceImpl extends TransactionServiceGrpc.Transac
     public CompletableFuture<SendResponse> send(SendRequest req) {
         String role = role();
         checkGroup(req.getProducerGroup());
+        if (req.getMessagesCount() == 0) {
+            throw new TributaryException(ErrorReason.INVALID_REQUEST, "a Send carries no message; it needs at least one");
+        }
         if (req.getMessagesCount() > maxSendMessages) {
             throw new TributaryException(ErrorReason.INVALID_REQUEST, "a Send takes at most " + maxSendMessages
                     + " messages (broker.maxSendMessages), not " + req.getMessagesCount());
