@@ -36,11 +36,13 @@ import java.util.TreeMap;
  * @param duplicatedSample the first few duplicated identities
  * @param firstViolation the first violating message and its whole history, or null
  * @param extra figures the caller adds (audit completeness, drain time, failed acks, ...)
+ * @param transactions the verdict on the workload's transactions (null: the plan had none)
  */
 public record CheckReport(long attempts, long acked, long failed, long stored, long storedAfterFailedSend,
         long lost, long duplicated, long orderViolations, long storageOrderViolations, long deliveryOrderViolations,
         long undelivered, Map<String, Long> undeliveredBySubscription, long redelivered, long unknownStored,
-        long ackedWithoutPosition, long ackPositionMismatches, List<String> lostSample, List<String> duplicatedSample, Violation firstViolation, Map<String, Object> extra) {
+        long ackedWithoutPosition, long ackPositionMismatches, List<String> lostSample, List<String> duplicatedSample,
+        Violation firstViolation, Map<String, Object> extra, TransactionVerdict transactions) {
 
     /**
      * A violating message.
@@ -53,10 +55,19 @@ public record CheckReport(long attempts, long acked, long failed, long stored, l
      */
     public record Violation(String kind, String detail, List<String> storedAt, MessageRecord.Snapshot history) {}
 
-    /** Nothing lost, nothing stored twice, nothing out of order, everything delivered. */
+    /** Nothing lost, nothing stored twice, nothing out of order, everything delivered, every transaction whole. */
     @JsonProperty("ok")
     public boolean ok() {
-        return lost == 0 && duplicated == 0 && orderViolations == 0 && undelivered == 0;
+        return lost == 0 && duplicated == 0 && orderViolations == 0 && undelivered == 0
+                && (transactions == null || transactions.ok());
+    }
+
+    /** The same report with the verdict on the transactions. */
+    public CheckReport withTransactions(TransactionVerdict verdict) {
+        return new CheckReport(attempts, acked, failed, stored, storedAfterFailedSend, lost, duplicated,
+                orderViolations, storageOrderViolations, deliveryOrderViolations, undelivered,
+                undeliveredBySubscription, redelivered, unknownStored, ackedWithoutPosition, ackPositionMismatches,
+                lostSample, duplicatedSample, firstViolation, extra, verdict);
     }
 
     /** The same report with more figures in {@link #extra()}. */
@@ -66,7 +77,7 @@ public record CheckReport(long attempts, long acked, long failed, long stored, l
         return new CheckReport(attempts, acked, failed, stored, storedAfterFailedSend, lost, duplicated,
                 orderViolations, storageOrderViolations, deliveryOrderViolations, undelivered,
                 undeliveredBySubscription, redelivered, unknownStored, ackedWithoutPosition, ackPositionMismatches,
-                lostSample, duplicatedSample, firstViolation, Map.copyOf(all));
+                lostSample, duplicatedSample, firstViolation, Map.copyOf(all), transactions);
     }
 
     public String toJson() {

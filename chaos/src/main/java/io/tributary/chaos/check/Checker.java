@@ -62,6 +62,21 @@ public final class Checker {
                 }
             }
         }
+        // the coordinator first finishes what it holds: undecided transactions of a fault are rolled back at their
+        // timeout, decided ones applied; then their topics are read like the others
+        Map<String, List<StoredMessage>> transactionAudit = new TreeMap<>();
+        if (!workload.plan().transactions().isEmpty()) {
+            boolean finished = TransactionsFinished.await(serviceUrl, started + AUDIT_TIMEOUT.toMillis());
+            complete &= finished;
+            try (TributaryClient client = TributaryClient.builder().serviceUrl(serviceUrl)
+                    .operationTimeout(Duration.ofSeconds(60)).build()) {
+                for (String topic : workload.transactionTopics()) {
+                    AuditReader.Read read = readWithRetries(client, topic, started + AUDIT_TIMEOUT.toMillis());
+                    transactionAudit.put(topic, read.messages());
+                    complete &= read.complete();
+                }
+            }
+        }
         long auditMs = System.currentTimeMillis() - started;
         auditHook.accept(audit);
         LoadPlan plan = workload.plan();
@@ -90,6 +105,10 @@ public final class Checker {
         Set<String> perKey = plan.producers().stream().filter(p -> p.mode() == LoadPlan.ProducerMode.KEY_BASED)
                 .map(LoadPlan.ProducerPlan::id).collect(Collectors.toSet());
         CheckReport report = Verdicts.evaluate(history, audit, plan.subscriptions(), perKey).withExtra(extra);
+        if (!plan.transactions().isEmpty()) {
+            report = report.withTransactions(TransactionVerdict.evaluate(workload.transactionHistory().snapshot(),
+                    transactionAudit));
+        }
         LOG.info("chaos check of seed {}: ok={} acked={} lost={} duplicated={} order={} undelivered={}", plan.seed(),
                 report.ok(), report.acked(), report.lost(), report.duplicated(), report.orderViolations(),
                 report.undelivered());

@@ -153,7 +153,7 @@ public final class Verdicts {
         return new CheckReport(attempts, acked, failed, placements.size(), storedAfterFailedSend, lost, duplicated,
                 storageOrder + deliveryOrder, storageOrder, deliveryOrder, undelivered,
                 undeliveredBySubscription, redelivered, unknownStored, withoutPosition, mismatches, lostSample,
-                duplicatedSample, first, Map.of());
+                duplicatedSample, first, Map.of(), null);
     }
 
     private static void sample(List<String> sample, String id) {

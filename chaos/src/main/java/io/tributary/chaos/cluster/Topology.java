@@ -43,6 +43,10 @@ public record Topology(int zookeepers, int bookies, int brokers, int proxies, in
         m.put("broker.metricsPort", "0");
         // the audit reads everything ever stored: keep it all
         m.put("broker.defaultRetentionTimeSeconds", "-1");
+        // a transaction left undecided by a fault (its client lost the coordinator) is checked back soon, then rolled
+        // back: the checker waits for the coordinator to hold none before it reads the transactions' topics
+        m.put("broker.transactionCheckInterval", "500ms");
+        m.put("broker.transactionMaxChecks", "2");
         m.putAll(brokerProps);
         return m;
     }

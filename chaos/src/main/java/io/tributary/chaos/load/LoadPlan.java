@@ -25,10 +25,15 @@ import java.util.SplittableRandom;
  * @param shortLived the short-lived unnamed producers
  * @param subscriptions every subscription and reader, the audit ones excluded
  * @param pollers unary {@code Receive} pollers
+ * @param transactions transactions across topics of their own (none in a plan read from JSON without them)
  */
 public record LoadPlan(long seed, long durationMs, String namespace, List<TopicPlan> topics,
         List<ProducerPlan> producers, List<ShortLivedPlan> shortLived, List<SubscriptionPlan> subscriptions,
-        List<PollerPlan> pollers) {
+        List<PollerPlan> pollers, List<TransactionPlan> transactions) {
+
+    public LoadPlan {
+        transactions = transactions == null ? List.of() : List.copyOf(transactions);
+    }
 
     /** The audit subscription every topic has: created first, never acknowledged. */
     public static final String AUDIT = "chaos-audit";
@@ -98,6 +103,13 @@ public record LoadPlan(long seed, long durationMs, String namespace, List<TopicP
     public record PollerPlan(String topic, String subscription, int pollers, long deadlineMs, long maxWaitMs,
             int maxMessages) {}
 
+    /**
+     * A loop of transactions, each with one message on every one of {@code topics} (plain topics of their own,
+     * audited apart): every {@code abortEvery}-th is rolled back, the others committed. The checker wants every
+     * transaction all or nothing, every commit its client saw there once, every rollback nowhere.
+     */
+    public record TransactionPlan(String id, List<String> topics, int perSecond, int abortEvery) {}
+
     /** The plan of a run of {@code duration}: topics are named after the seed, rates are modest. */
     public static LoadPlan fromSeed(long seed, Duration duration) {
         SplittableRandom random = new SplittableRandom(seed);
@@ -136,8 +148,10 @@ public record LoadPlan(long seed, long durationMs, String namespace, List<TopicP
                 new SubscriptionPlan(holes, "holes", SubscriptionKind.EXCLUSIVE, 1, AckStyle.EVEN_ONLY, 0));
         List<PollerPlan> pollers = List.of(new PollerPlan(events, "pull", 2, 100 + random.nextInt(200),
                 50 + random.nextInt(400), 5 + random.nextInt(20)));
+        List<TransactionPlan> transactions = List.of(new TransactionPlan("txn-" + Long.toHexString(random.nextLong() & 0xffffff),
+                List.of(prefix + "txn-a", prefix + "txn-b", prefix + "txn-c"), 2 + random.nextInt(3), 3 + random.nextInt(3)));
         return new LoadPlan(seed, durationMs, "public/default", topics, List.copyOf(producers), shortLived,
-                subscriptions, pollers);
+                subscriptions, pollers, transactions);
     }
 
     /** The plan as JSON, to print next to the fault schedule. */

@@ -3,7 +3,6 @@ package io.tributary.chaos.load;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.client.Consumer;
-import io.tributary.client.Schema;
 import io.tributary.client.SubscriptionInitialPosition;
 import io.tributary.client.SubscriptionType;
 import io.tributary.client.TributaryClient;
@@ -38,6 +37,8 @@ public final class Workload implements AutoCloseable {
     private final List<ShortLivedDriver> shortLived = new ArrayList<>();
     private final List<ConsumerDriver> consumers = new ArrayList<>();
     private final List<PollerDriver> pollers = new ArrayList<>();
+    private final List<TransactionDriver> transactions = new ArrayList<>();
+    private final TransactionHistory transactionHistory = new TransactionHistory();
     private final AtomicLong sendFailures = new AtomicLong();
     private final AtomicLong ackFailures = new AtomicLong();
     private final AtomicLong deadlinesExceeded = new AtomicLong();
@@ -87,14 +88,19 @@ public final class Workload implements AutoCloseable {
                             + " (replay a seed on a fresh cluster)", e);
                 }
             }
+            for (String t : transactionTopics()) {
+                admin.topics().create(t);
+            }
         }
         for (String url : proxyServiceUrls) {
             clients.add(TributaryClient.builder().serviceUrl(url).operationTimeout(Duration.ofSeconds(60)).build());
             channels.add(NettyChannelBuilder.forTarget(target(url)).usePlaintext().build());
         }
         // The audit subscriptions come first: from then on they hold everything stored.
-        for (LoadPlan.TopicPlan t : plan.topics()) {
-            try (Consumer<byte[]> audit = clients.get(0).newConsumer().topic(t.name())
+        List<String> audited = new ArrayList<>(plan.topics().stream().map(LoadPlan.TopicPlan::name).toList());
+        audited.addAll(transactionTopics());
+        for (String t : audited) {
+            try (Consumer<byte[]> audit = clients.get(0).newConsumer().topic(t)
                     .subscriptionName(LoadPlan.AUDIT).subscriptionType(SubscriptionType.Exclusive)
                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe()) {
                 LOG.debug("audit subscription on {}", audit.getTopic());
@@ -124,6 +130,11 @@ public final class Workload implements AutoCloseable {
             ProducerDriver d = new ProducerDriver(p, clients.get(n++ % clients.size()), history, plan.seed(),
                     sendFailures);
             producers.add(d);
+            d.start();
+        }
+        for (LoadPlan.TransactionPlan t : plan.transactions()) {
+            TransactionDriver d = new TransactionDriver(t, clients.get(n++ % clients.size()), transactionHistory);
+            transactions.add(d);
             d.start();
         }
         int i = 0;
@@ -167,6 +178,9 @@ public final class Workload implements AutoCloseable {
         for (ProducerDriver d : producers) {
             d.stop();
         }
+        for (TransactionDriver d : transactions) {
+            d.stop();
+        }
         stoppedAtMs = System.currentTimeMillis();
     }
 
@@ -203,6 +217,16 @@ public final class Workload implements AutoCloseable {
     /** Every message's history so far. */
     public History history() {
         return history;
+    }
+
+    /** Every transaction begun, with its outcome. */
+    public TransactionHistory transactionHistory() {
+        return transactionHistory;
+    }
+
+    /** The topics the transactions write to (audited apart from the others). */
+    public List<String> transactionTopics() {
+        return plan.transactions().stream().flatMap(t -> t.topics().stream()).toList();
     }
 
     /** The topics and partitions that hold messages, by their own names. */

@@ -85,7 +85,8 @@ class WorkloadCheckerTest {
         LoadPlan.TopicPlan holes = base.topics().stream().filter(t -> t.name().endsWith("-holes")).findFirst().orElseThrow();
         LoadPlan plan = new LoadPlan(base.seed(), base.durationMs(), base.namespace(), List.of(holes),
                 List.of(new LoadPlan.ProducerPlan("holes-big", holes.name(), LoadPlan.ProducerMode.PAIRED, 700, 0, 15_000)),
-                List.of(), base.subscriptions().stream().filter(s -> s.topic().equals(holes.name())).toList(), List.of());
+                List.of(), base.subscriptions().stream().filter(s -> s.topic().equals(holes.name())).toList(), List.of(),
+                List.of());
         CheckReport report = run(plan, audit -> { });
         assertThat(report.ok()).isTrue();
         assertThat(report.acked()).isGreaterThan(13_000);
