@@ -106,14 +106,13 @@ public final class TransactionImpl implements Transaction {
         boolean commit = resolution == TransactionResolution.TRANSACTION_RESOLUTION_COMMIT;
         CompletableFuture<?>[] pending;
         synchronized (this) {
+            if (state == State.COMMITTED || state == State.ABORTED) {
+                // ended: the same end again is done, the other refused
+                return (state == State.COMMITTED) == commit ? CompletableFuture.completedFuture(null) : refused(commit);
+            }
             if (ending != null) {
-                boolean same = commit ? state == State.COMMITTING || state == State.COMMITTED
-                        : state == State.ABORTING || state == State.ABORTED;
-                if (same) {
-                    return ending;
-                }
-                return Futures.failed(new TributaryClientException.TransactionEndedException("transaction " + id + " is "
-                        + state.name().toLowerCase() + "; it cannot be " + (commit ? "committed" : "rolled back")));
+                // ending: the same end waits for it, the other is refused
+                return (state == State.COMMITTING) == commit ? ending : refused(commit);
             }
             state = commit ? State.COMMITTING : State.ABORTING;
             pending = sends.toArray(CompletableFuture[]::new);
@@ -135,17 +134,31 @@ public final class TransactionImpl implements Transaction {
                 return r;
             });
         }).whenComplete((r, e) -> {
+            TributaryClientException error = e == null ? null : TributaryClientException.from(e);
             synchronized (this) {
-                state = r != null && r.getState() == io.tributary.api.v1.TransactionState.TRANSACTION_STATE_COMMITTED
-                        ? State.COMMITTED : State.ABORTED;
+                if (error == null) {
+                    state = r.getState() == io.tributary.api.v1.TransactionState.TRANSACTION_STATE_COMMITTED
+                            ? State.COMMITTED : State.ABORTED;
+                } else if (error.reason() == io.tributary.api.v1.ErrorReason.TRANSACTION_ENDED) {
+                    // decided the other way: by a check-back, the timeout, an administrator, or a failed send
+                    state = commit ? State.ABORTED : State.COMMITTED;
+                } else {
+                    // the outcome is not known (time ran out, say): the same end may be asked again
+                    ending = null;
+                }
             }
-            if (e != null) {
-                result.completeExceptionally(TributaryClientException.from(e));
+            if (error != null) {
+                result.completeExceptionally(error);
             } else {
                 result.complete(null);
             }
         });
         return result;
+    }
+
+    private CompletableFuture<Void> refused(boolean commit) {
+        return Futures.failed(new TributaryClientException.TransactionEndedException("transaction " + id + " is "
+                + state.name().toLowerCase() + "; it cannot be " + (commit ? "committed" : "rolled back")));
     }
 
     private CompletableFuture<EndTransactionResponse> call(TransactionResolution resolution) {
