@@ -57,6 +57,7 @@ final class FuzzCluster {
     private static FuzzCluster instance;
 
     final Standalone standalone;
+    private final File dir;
     final ManagedChannel proxy;
     final ManagedChannel broker;
     /** Ids of stored entries (batch_index 0, batch_size 3), for acks and seeks near real positions. */
@@ -65,6 +66,7 @@ final class FuzzCluster {
     private long probeSequence;
 
     private FuzzCluster(File dir) throws Exception {
+        this.dir = dir;
         standalone = new Standalone(TestClusters.options(dir, c -> c.toBuilder()
                 .pullConsumerIdleTimeout(Duration.ofSeconds(5)).maxMessageSize(MAX_MESSAGE_SIZE).build())).start();
         proxy = NettyChannelBuilder.forTarget(standalone.serviceUrl()).usePlaintext().build();
@@ -98,6 +100,12 @@ final class FuzzCluster {
         proxy.shutdownNow();
         broker.shutdownNow();
         standalone.close();
+        // a standalone's data takes about a gigabyte (preallocated journal and entry logs): not left in /tmp
+        try (java.util.stream.Stream<java.nio.file.Path> files = Files.walk(dir.toPath())) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            System.err.println("could not delete " + dir + ": " + e);
+        }
     }
 
     /**
