@@ -214,7 +214,7 @@ public final class Broker implements AutoCloseable {
         register().get(30, TimeUnit.SECONDS);
         registered = true;
         loadManager.start();
-        transactions.watch(scheduler, ownership);
+        transactions.watch(scheduler, ownership, ns -> policiesWatch.get(MetadataPaths.namespace(ns)).isPresent());
         curator.getConnectionStateListenable().addListener((c, state) -> {
             if (state != ConnectionState.SUSPENDED) {
                 connectionState = state;

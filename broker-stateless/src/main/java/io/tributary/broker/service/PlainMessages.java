@@ -29,7 +29,7 @@ public final class PlainMessages {
      * Refuses an empty request, or one with more messages than {@code max}, with INVALID_REQUEST,
      * before anything is sized by the count.
      */
-    static void checkCount(int count, int max, String what) {
+    public static void checkCount(int count, int max, String what) {
         if (count == 0) {
             throw new TributaryException(ErrorReason.INVALID_REQUEST, what + " carries no message; it needs at least one");
         }

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Where this broker's transaction coordinator comes from: the owner of the transaction log
@@ -100,11 +101,12 @@ public final class TransactionCoordinators {
     /**
      * Every two seconds: looks the transaction log's bundle up (which has it assigned if no broker owns it, after a
      * crash say) and starts the coordinator if this broker owns it, so decided transactions are applied and open ones
-     * checked back even when no client calls. Nothing while no transaction was ever begun (no system namespace).
+     * checked back even when no client calls. Nothing while no transaction was ever begun: {@code namespaceKnown}
+     * answers from the broker's watched copy of the policies, without a ZooKeeper read.
      */
-    public void watch(ScheduledExecutorService scheduler, OwnershipService ownership) {
+    public void watch(ScheduledExecutorService scheduler, OwnershipService ownership, Predicate<String> namespaceKnown) {
         watcher = scheduler.scheduleWithFixedDelay(() -> {
-            if (closed) {
+            if (closed || !namespaceKnown.test(SYSTEM_NAMESPACE)) {
                 return;
             }
             namespaces.bundleOf(TopicName.of(LOG_TOPIC)).thenCompose(ownership::lookup).thenAccept(owner -> {

@@ -17,6 +17,7 @@ import io.tributary.api.v1.SendRequest;
 import io.tributary.api.v1.SendResponse;
 import io.tributary.api.v1.TransactionServiceGrpc;
 import io.tributary.broker.service.Errors;
+import io.tributary.broker.service.PlainMessages;
 import io.tributary.broker.service.Replies;
 import io.tributary.protocol.TributaryException;
 import io.tributary.security.auth.AuthContext;
@@ -93,13 +94,7 @@ public final class TransactionServiceImpl extends TransactionServiceGrpc.Transac
     public CompletableFuture<SendResponse> send(SendRequest req) {
         String role = role();
         checkGroup(req.getProducerGroup());
-        if (req.getMessagesCount() == 0) {
-            throw new TributaryException(ErrorReason.INVALID_REQUEST, "a Send carries no message; it needs at least one");
-        }
-        if (req.getMessagesCount() > maxSendMessages) {
-            throw new TributaryException(ErrorReason.INVALID_REQUEST, "a Send takes at most " + maxSendMessages
-                    + " messages (broker.maxSendMessages), not " + req.getMessagesCount());
-        }
+        PlainMessages.checkCount(req.getMessagesCount(), maxSendMessages, "a Send");
         return coordinators.coordinator().thenCompose(c -> c.send(req, role, maxEntrySize, maxSendMessages));
     }
 
